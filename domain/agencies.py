@@ -1,0 +1,114 @@
+"""Agencies (部门/单位) and agency groups that stand for a set of agencies.
+
+Agencies are data, never an enum: names come with many spellings, hence aliases.
+A group such as "各乡镇人民政府" or "县综合监管协调机制各成员单位" is an Agency whose kind is
+GROUP; its members can be filled in later without touching the issues that name it.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.names import agency_id, alias_id, normalise_name
+
+
+class AgencyKind(StrEnum):
+    AGENCY = "AGENCY"
+    GROUP = "GROUP"
+
+
+_GROUP_MARKERS = ("成员单位", "各有关", "各相关", "各级")
+
+
+def looks_like_group(name: str) -> bool:
+    """Officials name groups with 各… (each …) or …成员单位 (member units)."""
+    text = normalise_name(name)
+    return text.startswith("各") or any(marker in text for marker in _GROUP_MARKERS)
+
+
+class Agency(Aggregate):
+    TOPIC = "rectify:Agency"
+
+    class Event(Aggregate.Event):
+        TOPIC = "rectify:Agency.Event"
+
+    class Registered(Aggregate.Created):
+        TOPIC = "rectify:Agency.Registered"
+        name: str
+        kind: str
+        level: str
+        parent_id: UUID | None
+        actor: str
+
+    class AliasAdded(Aggregate.Event):
+        TOPIC = "rectify:Agency.AliasAdded"
+        alias: str
+        actor: str
+
+    class MemberAdded(Aggregate.Event):
+        TOPIC = "rectify:Agency.MemberAdded"
+        member_id: UUID
+        actor: str
+
+    @staticmethod
+    def create_id(name: str, *_: Any, **__: Any) -> UUID:
+        return agency_id(name)
+
+    @event(Registered)
+    def __init__(
+        self, name: str, kind: str, level: str, parent_id: UUID | None, actor: str
+    ) -> None:
+        self.name = name
+        self.kind = AgencyKind(kind)
+        self.level = level
+        self.parent_id = parent_id
+        self.aliases: list[str] = []
+        self.member_ids: list[UUID] = []
+
+    def add_alias(self, alias: str, actor: str) -> None:
+        if normalise_name(alias) in {normalise_name(a) for a in [self.name, *self.aliases]}:
+            return
+        self._add_alias(alias, actor)
+
+    @event(AliasAdded)
+    def _add_alias(self, alias: str, actor: str) -> None:
+        self.aliases.append(alias)
+
+    def add_member(self, member_id: UUID, actor: str) -> None:
+        if self.kind is not AgencyKind.GROUP:
+            from domain.errors import InvalidInput
+
+            raise InvalidInput("kind", f"{self.name} is an agency, not a group")
+        if member_id not in self.member_ids:
+            self._add_member(member_id, actor)
+
+    @event(MemberAdded)
+    def _add_member(self, member_id: UUID, actor: str) -> None:
+        self.member_ids.append(member_id)
+
+
+class AgencyAlias(Aggregate):
+    """Index aggregate: one per alias, pointing at its agency, so lookups need no read model."""
+
+    TOPIC = "rectify:AgencyAlias"
+
+    class Event(Aggregate.Event):
+        TOPIC = "rectify:AgencyAlias.Event"
+
+    class Created(Aggregate.Created):
+        TOPIC = "rectify:AgencyAlias.Created"
+        alias: str
+        agency_id: UUID
+
+    @staticmethod
+    def create_id(alias: str, *_: Any, **__: Any) -> UUID:
+        return alias_id(alias)
+
+    @event(Created)
+    def __init__(self, alias: str, agency_id: UUID) -> None:
+        self.alias = alias
+        self.agency_id = agency_id

@@ -1,0 +1,357 @@
+"""The application services: every command of the ledger, each one a transaction.
+
+Commands append events only. Clocks, projections and notifications follow the
+notification log; nothing here talks to Temporal or to a read table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, JSONTranscoder
+
+from domain import transcodings
+from domain.agencies import Agency, AgencyAlias, AgencyKind, looks_like_group
+from domain.audit_trail import AuditCommands
+from domain.campaigns import Campaign, Phase
+from domain.case_transfer_commands import CaseTransferCommands
+from domain.clock_commands import ClockCommands
+from domain.clue_commands import ClueCommands
+from domain.deadlines import Deadline
+from domain.errors import Conflict, InvalidInput, NotFound, UnknownAgencies
+from domain.issues import RectificationIssue
+from domain.ledger_rows import LedgerRejected, LedgerRow, RowProblem
+from domain.names import agency_id, alias_id, campaign_id, issue_id, normalise_name
+from domain.notification_commands import NotificationCommands
+from domain.referral_commands import ReferralCommands
+from domain.reporting_commands import ReportingCommands
+
+A = TypeVar("A", bound=Aggregate)
+MAX_ATTEMPTS = 5
+
+
+@dataclass
+class ImportReport:
+    campaign_id: UUID
+    campaign_created: bool
+    created: list[UUID] = field(default_factory=list)
+    unchanged: list[UUID] = field(default_factory=list)
+    agencies_created: list[str] = field(default_factory=list)
+    position: int | None = None
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """What a command wrote: the item and the log position of its last event."""
+
+    id: UUID
+    position: int | None
+    changed: bool = True
+
+
+class RectifyApp(
+    ClockCommands,
+    NotificationCommands,
+    ReportingCommands,
+    ReferralCommands,
+    CaseTransferCommands,
+    ClueCommands,
+    AuditCommands,
+    Application[UUID],
+):
+    name = "Rectify"
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        for transcoding in transcodings.ALL:
+            transcoder.register(transcoding)
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def _get(self, cls: type[A], item_id: UUID, kind: str) -> A:
+        try:
+            aggregate: object = self.repository.get(item_id)
+        except AggregateNotFoundError:
+            raise NotFound(kind, str(item_id)) from None
+        if not isinstance(aggregate, cls):
+            raise NotFound(kind, str(item_id))
+        return aggregate
+
+    def _exists(self, item_id: UUID) -> bool:
+        return item_id in self.repository
+
+    def _save(self, *aggregates: Aggregate) -> int | None:
+        recordings = self.save(*aggregates)
+        return max((r.notification.id for r in recordings), default=None)
+
+    def _retrying(self, item_id: UUID, kind: str, change: Callable[[Any], None]) -> CommandResult:
+        """Reload, re-decide and save; a concurrent writer makes us try again, bounded."""
+        for _ in range(MAX_ATTEMPTS):
+            aggregate: Any = self._get(Aggregate, item_id, kind)
+            change(aggregate)
+            if not aggregate.pending_events:
+                return CommandResult(item_id, None, changed=False)
+            try:
+                return CommandResult(item_id, self._save(aggregate))
+            except IntegrityError:
+                continue
+        raise Conflict(f"{kind} {item_id} kept changing; try again")
+
+    # -- agencies ------------------------------------------------------------------------
+
+    def find_agency(self, name: str) -> UUID | None:
+        """By name or alias, ignoring spaces, width and trailing punctuation."""
+        if not normalise_name(name):
+            return None
+        if self._exists(agency_id(name)):
+            return agency_id(name)
+        if self._exists(alias_id(name)):
+            alias = self._get(AgencyAlias, alias_id(name), "agency alias")
+            return alias.agency_id
+        return None
+
+    def register_agency(
+        self,
+        name: str,
+        *,
+        actor: str,
+        kind: AgencyKind | None = None,
+        level: str = "",
+        parent: str | None = None,
+        aliases: tuple[str, ...] = (),
+    ) -> CommandResult:
+        clean = normalise_name(name)
+        if not clean:
+            raise InvalidInput("name", "empty")
+        existing = self.find_agency(clean)
+        parent_id = None
+        if parent:
+            parent_id = self.find_agency(parent)
+            if parent_id is None:
+                raise UnknownAgencies([parent])
+        if existing is None:
+            resolved_kind = kind or (
+                AgencyKind.GROUP if looks_like_group(clean) else AgencyKind.AGENCY
+            )
+            agency = Agency(clean, resolved_kind.value, level, parent_id, actor)
+        else:
+            agency = self._get(Agency, existing, "agency")
+        to_save: list[Aggregate] = [agency]
+        for alias in aliases:
+            other = self.find_agency(alias)
+            if other is not None and other != agency.id:
+                raise InvalidInput("alias", f"'{alias}' already names another agency")
+            if other is None:
+                known = len(agency.aliases)
+                agency.add_alias(alias, actor)
+                if len(agency.aliases) > known:  # not a repeat of the name or an alias
+                    to_save.append(AgencyAlias(alias, agency.id))
+        if not agency.pending_events:
+            return CommandResult(agency.id, None, changed=False)
+        return CommandResult(agency.id, self._save(*to_save))
+
+    def add_group_member(self, group: UUID, member: UUID, actor: str) -> CommandResult:
+        self._get(Agency, member, "agency")
+        return self._retrying(group, "agency", lambda g: g.add_member(member, actor))
+
+    def get_agency(self, item_id: UUID) -> Agency:
+        return self._get(Agency, item_id, "agency")
+
+    # -- campaigns -----------------------------------------------------------------------
+
+    def launch_campaign(
+        self, title: str, *, actor: str, lead_agency: UUID | None = None
+    ) -> CommandResult:
+        if not normalise_name(title):
+            raise InvalidInput("title", "empty")
+        item_id = campaign_id(title)
+        if lead_agency is not None:
+            self.get_agency(lead_agency)
+        if self._exists(item_id):
+            if lead_agency is None:
+                return CommandResult(item_id, None, changed=False)
+            return self.assign_campaign_lead(item_id, lead_agency, actor)
+        campaign = Campaign(title.strip(), lead_agency, actor)
+        if lead_agency is not None:
+            campaign.add_member(lead_agency, actor)
+        return CommandResult(item_id, self._save(campaign))
+
+    def get_campaign(self, item_id: UUID) -> Campaign:
+        return self._get(Campaign, item_id, "campaign")
+
+    def assign_campaign_lead(self, campaign: UUID, agency: UUID, actor: str) -> CommandResult:
+        self.get_agency(agency)
+        return self._retrying(campaign, "campaign", lambda c: c.assign_lead(agency, actor))
+
+    def add_campaign_member(self, campaign: UUID, agency: UUID, actor: str) -> CommandResult:
+        self.get_agency(agency)
+        return self._retrying(campaign, "campaign", lambda c: c.add_member(agency, actor))
+
+    def schedule_campaign_phase(
+        self, campaign: UUID, name: str, starts: date, ends: date, actor: str
+    ) -> CommandResult:
+        phase = Phase(name.strip(), starts, ends)
+        return self._retrying(campaign, "campaign", lambda c: c.schedule_phase(phase, actor))
+
+    # -- issues --------------------------------------------------------------------------
+
+    def get_issue(self, item_id: UUID) -> RectificationIssue:
+        return self._get(RectificationIssue, item_id, "issue")
+
+    def import_ledger(
+        self,
+        campaign_title: str,
+        rows: list[LedgerRow],
+        *,
+        actor: str,
+        source: str,
+        create_agencies: bool = False,
+    ) -> ImportReport:
+        """All or nothing: every new agency, the campaign and every new issue in one save."""
+        if not normalise_name(campaign_title):
+            raise InvalidInput("campaign", "empty")
+        to_save: list[Aggregate] = []
+        names: dict[str, UUID] = {}
+        unknown: list[str] = []
+        for row in rows:
+            for name in [row.lead, *row.co]:
+                key = normalise_name(name)
+                if key in names or key in unknown:
+                    continue
+                found = self.find_agency(name)
+                if found is not None:
+                    names[key] = found
+                else:
+                    unknown.append(key)
+        report = ImportReport(campaign_id(campaign_title), campaign_created=False)
+        if unknown and not create_agencies:
+            raise UnknownAgencies(unknown)
+        for key in unknown:
+            kind = AgencyKind.GROUP if looks_like_group(key) else AgencyKind.AGENCY
+            agency = Agency(key, kind.value, "", None, actor)
+            to_save.append(agency)
+            names[key] = agency.id
+            report.agencies_created.append(key)
+
+        if self._exists(report.campaign_id):
+            campaign = self.get_campaign(report.campaign_id)
+        else:
+            campaign = Campaign(campaign_title.strip(), None, actor)
+            report.campaign_created = True
+        problems: list[RowProblem] = []
+        for row in rows:
+            lead = names[normalise_name(row.lead)]
+            co: list[UUID] = []
+            for name in row.co:  # two spellings of one agency name it once
+                member_id = names[normalise_name(name)]
+                if member_id != lead and member_id not in co:
+                    co.append(member_id)
+            for member in [lead, *co]:
+                campaign.add_member(member, actor)
+            item_id = issue_id(campaign.id, row.number)
+            if self._exists(item_id):
+                existing = self.get_issue(item_id)
+                same = (
+                    existing.problem == row.problem
+                    and existing.measures == row.measures
+                    and existing.lead_agency_id == lead
+                    and existing.co_agency_ids == co
+                    and existing.registered_deadline.text == row.deadline.text
+                )
+                if same:
+                    report.unchanged.append(item_id)
+                else:
+                    problems.append(
+                        RowProblem(
+                            row.row,
+                            row.headers.get("number", "number"),
+                            f"'{row.number}' is already in this campaign with other content",
+                        )
+                    )
+                continue
+            RectificationIssue.check_registration(row.number, row.problem, lead, co)
+            issue = RectificationIssue(
+                campaign.id, row.number, row.problem, row.measures, lead, co,
+                row.deadline, source, actor,
+            )  # fmt: skip
+            to_save.append(issue)
+            report.created.append(issue.id)
+        if problems:
+            raise LedgerRejected(problems)
+        if campaign.pending_events:
+            to_save.insert(0, campaign)
+        if to_save:
+            report.position = self._save(*to_save)
+        return report
+
+    def register_issue(
+        self,
+        campaign: UUID,
+        number: str,
+        problem: str,
+        measures: list[str],
+        lead: UUID,
+        co: list[UUID],
+        deadline: Deadline,
+        *,
+        actor: str,
+    ) -> CommandResult:
+        self.get_campaign(campaign)
+        for agency in [lead, *co]:
+            self.get_agency(agency)
+        RectificationIssue.check_registration(number, problem, lead, co)
+        if not measures:
+            raise InvalidInput("measures", "at least one measure is required")
+        item_id = issue_id(campaign, number)
+        if self._exists(item_id):
+            raise InvalidInput("number", f"'{number}' is already in this campaign")
+        issue = RectificationIssue(
+            campaign, number, problem, measures, lead, co, deadline, "manual", actor
+        )
+        return CommandResult(issue.id, self._save(issue))
+
+    def report_progress(
+        self, item: UUID, agency: UUID, text: str, attachments: list[str], actor: str
+    ) -> CommandResult:
+        return self._retrying(
+            item, "issue", lambda i: i.report_progress(agency, text, attachments, actor)
+        )
+
+    def submit_for_verification(self, item: UUID, summary: str, actor: str) -> CommandResult:
+        return self._retrying(item, "issue", lambda i: i.submit_for_verification(summary, actor))
+
+    def sign_off(self, item: UUID, comment: str, actor: str) -> CommandResult:
+        return self._retrying(item, "issue", lambda i: i.sign_off(comment, actor))
+
+    def reject(self, item: UUID, reason: str, actor: str) -> CommandResult:
+        return self._retrying(item, "issue", lambda i: i.reject(reason, actor))
+
+    def request_extension(
+        self, item: UUID, requested: Deadline, reason: str, actor: str
+    ) -> CommandResult:
+        return self._retrying(
+            item, "issue", lambda i: i.request_extension(requested, reason, actor)
+        )
+
+    def approve_extension(self, item: UUID, comment: str, actor: str) -> CommandResult:
+        return self._retrying(item, "issue", lambda i: i.approve_extension(comment, actor))
+
+    def deny_extension(self, item: UUID, reason: str, actor: str) -> CommandResult:
+        return self._retrying(item, "issue", lambda i: i.deny_extension(reason, actor))
+
+    def reopen(
+        self, item: UUID, reason: str, deadline: Deadline | None, actor: str
+    ) -> CommandResult:
+        return self._retrying(item, "issue", lambda i: i.reopen(reason, deadline, actor))
+
+    def record_reminder(self, item: UUID, key: str, actor: str) -> CommandResult:
+        return self._retrying(item, "issue", lambda i: i.record_reminder(key, actor))
+
+    def record_overdue(self, item: UUID, key: str, actor: str) -> CommandResult:
+        return self._retrying(item, "issue", lambda i: i.record_overdue(key, actor))

@@ -1,0 +1,174 @@
+"""The audit trail of one item and its state as of a past time or version.
+
+Both replay the item's own stream event by event, as the repository does, so what they
+show is what the aggregate was, not what a read table made of it. Public attributes only
+(no `_`-prefixed internals), and the reporter's sealed identity is shown as 受保护 /
+protected: an audit trail is read by more people than may reveal a reporter.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import Enum
+from typing import Any, Protocol
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from domain.errors import InvalidInput, NotFound
+from domain.reporter_identity import PROTECTED
+
+# Attribute and event-field names that hold a reporter's identity, sealed or not.
+PROTECTED_FIELDS = frozenset({"sealed_identity", "reporter", "identity"})
+# Event fields that are the envelope, not the payload.
+ENVELOPE = frozenset({"originator_id", "originator_version", "timestamp"})
+
+
+def plain(value: Any) -> Any:
+    """A JSON-ready copy: ids and enums as strings, times in ISO 8601, dataclasses as dicts."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, Enum):
+        return plain(value.value)
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [plain(v) for v in value]
+    return str(value)
+
+
+def masked(name: str, value: Any) -> Any:
+    if name in PROTECTED_FIELDS and value is not None:
+        return PROTECTED
+    return plain(value)
+
+
+def event_payload(domain_event: Any) -> dict[str, Any]:
+    """An event's own fields, identity masked."""
+    return {
+        name: masked(name, value)
+        for name, value in vars(domain_event).items()
+        if name not in ENVELOPE and not name.startswith("_")
+    }
+
+
+def public_state(aggregate: Aggregate) -> dict[str, Any]:
+    fields = {
+        name: masked(name, value)
+        for name, value in vars(aggregate).items()
+        if not name.startswith("_")
+    }
+    return {
+        "id": str(aggregate.id),
+        "type": type(aggregate).__name__,
+        "version": aggregate.version,
+        "created_on": plain(aggregate.created_on),
+        "modified_on": plain(aggregate.modified_on),
+        **fields,
+    }
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    before: Any
+    after: Any
+
+
+@dataclass(frozen=True)
+class TrailEntry:
+    version: int
+    at: datetime
+    actor: str
+    event_type: str
+    topic: str
+    changes: list[FieldChange]
+    payload: dict[str, Any]
+
+
+_META = frozenset({"version", "modified_on"})
+
+
+def _diff(before: dict[str, Any] | None, after: dict[str, Any]) -> list[FieldChange]:
+    old = before or {}
+    return [
+        FieldChange(name, old.get(name), value)
+        for name, value in after.items()
+        if name not in _META and (name not in old or old[name] != value)
+    ]
+
+
+class _App(Protocol):
+    @property
+    def repository(self) -> Any: ...
+
+
+def _topic(domain_event: Any) -> str:
+    return str(getattr(type(domain_event), "TOPIC", "") or type(domain_event).__qualname__)
+
+
+def replay(app: _App, item_id: UUID) -> Iterator[tuple[Any, Aggregate]]:
+    """Each event of the stream with the aggregate as it stood right after it."""
+    aggregate: Any = None
+    for domain_event in app.repository.event_store.get(item_id):
+        aggregate = domain_event.mutate(aggregate)
+        yield domain_event, aggregate
+
+
+class AuditCommands:
+    """Mixed into RectifyApp: read-only, nothing here saves."""
+
+    def audit_trail(self: _App, item_id: UUID) -> list[TrailEntry]:
+        """Every event of the item: version, when, who, what, and the fields it changed."""
+        entries: list[TrailEntry] = []
+        before: dict[str, Any] | None = None
+        for domain_event, aggregate in replay(self, item_id):
+            after = public_state(aggregate)
+            entries.append(
+                TrailEntry(
+                    version=int(domain_event.originator_version),
+                    at=domain_event.timestamp,
+                    actor=str(getattr(domain_event, "actor", "") or ""),
+                    event_type=type(domain_event).__name__,
+                    topic=_topic(domain_event),
+                    changes=_diff(before, after),
+                    payload=event_payload(domain_event),
+                )
+            )
+            before = after
+        if not entries:
+            raise NotFound("item", str(item_id))
+        return entries
+
+    def state_as_of(
+        self: _App, item_id: UUID, at: datetime | None = None, version: int | None = None
+    ) -> dict[str, Any]:
+        """The item's public state after its last event at or before `at` (and at or below
+        `version`); with neither, its current state."""
+        if at is not None and at.tzinfo is None:
+            raise InvalidInput("at", "needs an aware date-time (with a UTC offset)")
+        if version is not None and version < 1:
+            raise InvalidInput("version", "版本从1开始 / versions start at 1")
+        state: dict[str, Any] | None = None
+        seen = False
+        for domain_event, aggregate in replay(self, item_id):
+            seen = True
+            if version is not None and domain_event.originator_version > version:
+                break
+            if at is not None and domain_event.timestamp > at:
+                break
+            state = public_state(aggregate)
+        if not seen:
+            raise NotFound("item", str(item_id))
+        if state is None:
+            raise NotFound("item state", f"{item_id} 在该时间之前不存在 / did not exist yet")
+        return state

@@ -1,0 +1,142 @@
+"""One year's arrangement: which days are off and which weekend days are worked (调休).
+
+A value, checked when built, so a calendar never holds a day that is both off and worked,
+or a day of another year.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from domain.errors import DomainError, InvalidInput
+
+FIRST_YEAR, LAST_YEAR = 1900, 2099  # what the lunar conversion (and common sense) supports
+SATURDAY = 5
+
+
+class ArrangementInvalid(InvalidInput):
+    """Every problem of an arrangement at once; field and message are those of the first."""
+
+    def __init__(self, problems: list[InvalidInput]) -> None:
+        self.problems = problems
+        first = problems[0]
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        super().__init__(first.field, first.message + more)
+
+
+class NoCalendarData(DomainError):
+    """A day of a year for which there is neither data nor a rule to compute it."""
+
+    code = "NO_CALENDAR_DATA"
+
+    def __init__(self, year: int, detail: str = "") -> None:
+        self.year = year
+        super().__init__(f"no calendar for {year}" + (f": {detail}" if detail else ""))
+
+
+@dataclass(frozen=True)
+class YearArrangement:
+    """Days off (any weekday; holiday blocks include their weekends) and worked weekends.
+
+    official: published by the State Council (or loaded by an administrator);
+    False when computed by the provisional rule.
+    """
+
+    year: int
+    holidays: frozenset[date]
+    working_days: frozenset[date]
+    official: bool = True
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        problems = _problems(self.year, sorted(self.holidays), sorted(self.working_days))
+        if problems:
+            raise ArrangementInvalid(problems)
+
+    @classmethod
+    def parse(
+        cls,
+        year: int,
+        holidays: Sequence[str | date],
+        working_days: Sequence[str | date],
+        *,
+        official: bool = True,
+        source: str = "",
+    ) -> YearArrangement:
+        """From ISO strings or dates; problems name the list and the index (holidays[2])."""
+        problems: list[InvalidInput] = []
+        if not isinstance(year, int) or isinstance(year, bool):
+            raise InvalidInput("year", f"'{year}' is not a year")
+        off = _dates("holidays", holidays, problems)
+        worked = _dates("working_days", working_days, problems)
+        problems += _problems(year, off, worked)
+        if problems:
+            raise ArrangementInvalid(problems)
+        return cls(year, frozenset(d for _, d in off), frozenset(d for _, d in worked),
+                   official, source)  # fmt: skip
+
+    def is_working_day(self, day: date) -> bool:
+        return day in self.working_days or (day.weekday() < SATURDAY and day not in self.holidays)
+
+    def same_days(self, other: YearArrangement) -> bool:
+        return (self.year, self.holidays, self.working_days) == (
+            other.year,
+            other.holidays,
+            other.working_days,
+        )
+
+
+def _dates(
+    field: str, values: Sequence[str | date], problems: list[InvalidInput]
+) -> list[tuple[int, date]]:
+    if isinstance(values, str | bytes) or not isinstance(values, Sequence):
+        problems.append(InvalidInput(field, "must be a list of dates (YYYY-MM-DD)"))
+        return []
+    found: list[tuple[int, date]] = []
+    for index, value in enumerate(values):
+        if isinstance(value, date):
+            found.append((index, value))
+            continue
+        try:
+            found.append((index, date.fromisoformat(str(value).strip())))
+        except ValueError:
+            problems.append(
+                InvalidInput(f"{field}[{index}]", f"'{value}' is not a date (YYYY-MM-DD)")
+            )
+    return found
+
+
+def _problems(
+    year: int,
+    holidays: Sequence[tuple[int, date]] | Sequence[date],
+    working_days: Sequence[tuple[int, date]] | Sequence[date],
+) -> list[InvalidInput]:
+    problems: list[InvalidInput] = []
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        return [InvalidInput("year", f"{year} is outside {FIRST_YEAR}–{LAST_YEAR}")]
+    off = _indexed(holidays)
+    worked = _indexed(working_days)
+    for index, day in off:
+        if day.year != year:
+            problems.append(InvalidInput(f"holidays[{index}]", f"{day} is not in {year}"))
+    off_days = {day for _, day in off}
+    for index, day in worked:
+        field = f"working_days[{index}]"
+        if day.year != year:
+            problems.append(InvalidInput(field, f"{day} is not in {year}"))
+        elif day in off_days:
+            problems.append(InvalidInput(field, f"{day} is also listed as a holiday"))
+        elif day.weekday() < SATURDAY:
+            # Monday–Friday are worked anyway: listing one is most likely a typo.
+            problems.append(
+                InvalidInput(
+                    field, f"{day} is a weekday; only a Saturday or Sunday can be adjusted"
+                )
+            )
+    return problems
+
+
+def _indexed(days: Sequence[tuple[int, date]] | Sequence[date]) -> list[tuple[int, date]]:
+    return [d if isinstance(d, tuple) else (i, d) for i, d in enumerate(days)]

@@ -1,0 +1,108 @@
+"""Campaigns (专项整治行动): title, lead agency, member agencies, phases with dates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.errors import InvalidInput
+from domain.names import campaign_id
+
+
+@dataclass(frozen=True)
+class Phase:
+    name: str
+    starts: date
+    ends: date
+
+
+class Campaign(Aggregate):
+    TOPIC = "rectify:Campaign"
+
+    class Event(Aggregate.Event):
+        TOPIC = "rectify:Campaign.Event"
+
+    class Launched(Aggregate.Created):
+        TOPIC = "rectify:Campaign.Launched"
+        title: str
+        lead_agency_id: UUID | None
+        actor: str
+
+    class LeadAgencyAssigned(Aggregate.Event):
+        TOPIC = "rectify:Campaign.LeadAgencyAssigned"
+        agency_id: UUID
+        actor: str
+
+    class MemberAdded(Aggregate.Event):
+        TOPIC = "rectify:Campaign.MemberAdded"
+        agency_id: UUID
+        actor: str
+
+    class PhaseScheduled(Aggregate.Event):
+        TOPIC = "rectify:Campaign.PhaseScheduled"
+        phase: Phase
+        actor: str
+
+    @staticmethod
+    def create_id(title: str, *_: Any, **__: Any) -> UUID:
+        return campaign_id(title)
+
+    @event(Launched)
+    def __init__(self, title: str, lead_agency_id: UUID | None, actor: str) -> None:
+        self.title = title
+        self.lead_agency_id = lead_agency_id
+        self.member_agency_ids: list[UUID] = []
+        self.phases: list[Phase] = []
+
+    def assign_lead(self, agency_id: UUID, actor: str) -> None:
+        """The lead agency (牵头单位) is also a member; assigning the same lead is a no-op."""
+        if agency_id != self.lead_agency_id:
+            self._assign_lead(agency_id, actor)
+        self.add_member(agency_id, actor)
+
+    @event(LeadAgencyAssigned)
+    def _assign_lead(self, agency_id: UUID, actor: str) -> None:
+        self.lead_agency_id = agency_id
+
+    def add_member(self, agency_id: UUID, actor: str) -> None:
+        if agency_id not in self.member_agency_ids:
+            self._add_member(agency_id, actor)
+
+    @event(MemberAdded)
+    def _add_member(self, agency_id: UUID, actor: str) -> None:
+        self.member_agency_ids.append(agency_id)
+
+    def schedule_phase(self, phase: Phase, actor: str) -> None:
+        """Phases (动员部署, 自查自纠, 集中整治, 巩固提升 …) by name; rescheduling one replaces
+        its dates. Phases may not overlap: each day of a campaign is in at most one phase."""
+        if not phase.name.strip():
+            raise InvalidInput("phase", "阶段名称为空 / the phase has no name")
+        if phase.ends < phase.starts:
+            raise InvalidInput(
+                "phase", f"{phase.name} 结束早于开始 / {phase.name} ends before it starts"
+            )
+        for other in self.phases:
+            if (
+                other.name != phase.name
+                and other.starts <= phase.ends
+                and phase.starts <= other.ends
+            ):
+                raise InvalidInput(
+                    "phase",
+                    f"{phase.name} 与 {other.name} 时间重叠 / {phase.name} overlaps {other.name}",
+                )
+        if phase in self.phases:
+            return
+        self._schedule_phase(phase, actor)
+
+    def phase_on(self, day: date) -> Phase | None:
+        return next((p for p in self.phases if p.starts <= day <= p.ends), None)
+
+    @event(PhaseScheduled)
+    def _schedule_phase(self, phase: Phase, actor: str) -> None:
+        self.phases = [p for p in self.phases if p.name != phase.name] + [phase]
+        self.phases.sort(key=lambda p: p.starts)

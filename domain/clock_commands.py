@@ -1,0 +1,199 @@
+"""Use cases of the clock engine, mixed into `RectifyApp`.
+
+The engine side (called by the clock activities) works on any registered clocked kind:
+schedule a clock (pin its due instant and policy version) and record a milestone by key.
+The calendar is passed in: the domain does not know where calendar data comes from.
+Pause/resume are the issue's clock controls; policies are set per campaign and kind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError
+
+from domain.calendar import WorkingCalendar
+from domain.campaigns import Campaign
+from domain.clocks import Clocked, Ladder, Milestone, Rung, clocked_kind
+from domain.errors import Conflict, InvalidInput, NotFound
+from domain.issues import RectificationIssue
+from domain.policies import EscalationPolicy, applicable_ladder, policy_id
+
+if TYPE_CHECKING:
+    from eventsourcing.application import Repository
+
+    from domain.application import CommandResult
+
+A = TypeVar("A", bound=Aggregate)
+MAX_ATTEMPTS = 5
+CLOCK_ACTOR = "system:clock"
+
+
+class _App(Protocol):
+    """What the mixin uses of `RectifyApp`."""
+
+    @property
+    def repository(self) -> Repository[UUID]: ...
+    def _get(self, cls: type[A], item_id: UUID, kind: str) -> A: ...
+    def _save(self, *aggregates: Aggregate) -> int | None: ...
+    def _retrying(
+        self, item_id: UUID, kind: str, change: Callable[[Any], None]
+    ) -> CommandResult: ...
+
+
+@dataclass(frozen=True)
+class ClockView:
+    """An item's clock as the engine needs it, read at one moment."""
+
+    open: bool  # False: the clock is over (the workflow may end)
+    running: bool  # False while paused (or over)
+    due: datetime | None
+    provisional: bool
+    ladder: Ladder
+    milestones: list[Milestone]  # every milestone of the current clock, sorted
+    recorded: frozenset[str]  # keys of those already recorded
+
+
+class ClockCommands:
+    # -- the engine ----------------------------------------------------------------------
+
+    def get_clocked(self: _App, kind: str, item_id: UUID) -> Clocked:
+        entry = clocked_kind(kind)
+        item: Any = self._get(entry.aggregate, item_id, kind)
+        if not isinstance(item, Clocked):
+            raise InvalidInput("kind", f"'{kind}' items do not implement the clock protocol")
+        return item
+
+    def policy_of(self: _App, campaign: UUID | None, kind: str) -> EscalationPolicy | None:
+        if campaign is None:
+            return None
+        try:
+            found: object = self.repository.get(policy_id(campaign, kind))
+        except AggregateNotFoundError:
+            return None
+        return found if isinstance(found, EscalationPolicy) else None
+
+    def clock_view(self: _App, kind: str, item_id: UUID, calendar: WorkingCalendar) -> ClockView:
+        item = ClockCommands.get_clocked(self, kind, item_id)
+        return _view(self, kind, item, calendar)
+
+    def schedule_clock(
+        self: _App, kind: str, item_id: UUID, calendar: WorkingCalendar, actor: str = CLOCK_ACTOR
+    ) -> tuple[ClockView, bool]:
+        """Pin the clock's due instant and policy version in the item's stream when new.
+
+        Returns the view and whether an event (ClockScheduled / DueDateRecomputed) was
+        appended. Idempotent: the same facts append nothing.
+        """
+        for _ in range(MAX_ATTEMPTS):
+            item: Any = ClockCommands.get_clocked(self, kind, item_id)
+            view = _view(self, kind, item, calendar)
+            if view.due is None or not view.open or not hasattr(item, "schedule_clock"):
+                return view, False
+            rings = [f"{m.rung}@{m.at.isoformat()}" for m in view.milestones]
+            if not item.schedule_clock(
+                view.due, view.provisional, view.ladder.version, rings, actor
+            ):
+                return view, False
+            try:
+                self._save(item)
+            except IntegrityError:
+                continue
+            return view, True
+        raise Conflict(f"{kind} {item_id} kept changing; try again")
+
+    def record_clock_milestone(
+        self: _App,
+        kind: str,
+        item_id: UUID,
+        key: str,
+        calendar: WorkingCalendar,
+        actor: str = CLOCK_ACTOR,
+    ) -> bool:
+        """Record the milestone with this key if it is still one of the clock's; else nothing.
+
+        Reloaded and recomputed on every attempt, so a key made stale by an extension, a
+        pause, a calendar or policy change, or a closing in the meantime records nothing.
+        """
+        for _ in range(MAX_ATTEMPTS):
+            item: Any = ClockCommands.get_clocked(self, kind, item_id)
+            view = _view(self, kind, item, calendar)
+            found = next((m for m in view.milestones if m.key == key), None)
+            if found is None or not item.record_milestone(found, actor):
+                return False
+            try:
+                self._save(item)
+            except IntegrityError:
+                continue
+            return True
+        raise Conflict(f"{kind} {item_id} kept changing; try again")
+
+    # -- issue clock controls ------------------------------------------------------------
+
+    def pause_clock(
+        self: _App, item: UUID, reason: str, actor: str, at: datetime | None = None
+    ) -> CommandResult:
+        when = at or datetime.now(UTC)
+        return self._retrying(item, "issue", lambda i: _issue(i).pause_clock(when, reason, actor))
+
+    def resume_clock(
+        self: _App, item: UUID, reason: str, actor: str, at: datetime | None = None
+    ) -> CommandResult:
+        when = at or datetime.now(UTC)
+        return self._retrying(item, "issue", lambda i: _issue(i).resume_clock(when, reason, actor))
+
+    # -- policies ------------------------------------------------------------------------
+
+    def set_escalation_policy(
+        self: _App,
+        campaign: UUID,
+        kind: str,
+        rungs: list[Rung],
+        *,
+        actor: str,
+        apply_to_running: bool = False,
+        reason: str = "",
+    ) -> CommandResult:
+        from domain.application import CommandResult
+
+        clocked_kind(kind)
+        self._get(Campaign, campaign, "campaign")
+        for _ in range(MAX_ATTEMPTS):
+            policy = ClockCommands.policy_of(self, campaign, kind)
+            if policy is None:
+                policy = EscalationPolicy(campaign, kind)
+            if not policy.set_ladder(rungs, apply_to_running, reason, actor):
+                return CommandResult(policy.id, None, changed=False)
+            try:
+                return CommandResult(policy.id, self._save(policy))
+            except IntegrityError:
+                continue
+        raise Conflict(f"the policy of {kind} in {campaign} kept changing; try again")
+
+
+def _issue(item: Any) -> RectificationIssue:
+    if not isinstance(item, RectificationIssue):
+        raise NotFound("issue", str(getattr(item, "id", "")))
+    return item
+
+
+def _view(app: _App, kind: str, item: Any, calendar: WorkingCalendar) -> ClockView:
+    policy = ClockCommands.policy_of(app, item.clock_campaign_id, kind)
+    ladder = applicable_ladder(policy, kind, getattr(item, "policy_version", None))
+    milestones: list[Milestone] = item.milestones(calendar, ladder) if item.clock_open() else []
+    due = milestones[0].due if milestones else None
+    return ClockView(
+        open=bool(item.clock_open()),
+        running=bool(item.clock_running()),
+        due=due,
+        provisional=any(m.provisional for m in milestones),
+        ladder=ladder,
+        milestones=milestones,
+        recorded=frozenset(m.key for m in milestones if item.has_milestone(m.key)),
+    )

@@ -1,0 +1,149 @@
+"""Deadlines (完成时限) as officials write them, and their parsing.
+
+Forms seen in real ledgers: an exact date (2025年12月31日, 2026-02-28, 2026/2/28);
+end of a month (2026年3月底, 6月末); a third of a month (上旬 → 10th, 中旬 → 20th,
+下旬 → last day); end of a year, half-year or quarter (2026年底, 上半年, 一季度); and
+"rectify at once and keep it up" (立行立改，长期坚持), which has no due date.
+When a text names several dates ("3月底前完成排查，6月底前全面整改") the last one is
+the deadline of the whole item.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+
+class DeadlineKind(StrEnum):
+    DATE = "DATE"
+    ONGOING = "ONGOING"
+
+
+@dataclass(frozen=True)
+class Deadline:
+    kind: DeadlineKind
+    due_date: date | None
+    text: str
+
+    @classmethod
+    def on(cls, due: date, text: str | None = None) -> Deadline:
+        return cls(DeadlineKind.DATE, due, text if text is not None else due.isoformat())
+
+    @classmethod
+    def ongoing(cls, text: str = "立行立改，长期坚持") -> Deadline:
+        return cls(DeadlineKind.ONGOING, None, text)
+
+
+class DeadlineParseError(ValueError):
+    def __init__(self, text: str, reason: str = "") -> None:
+        self.text = text
+        self.reason = reason
+        message = f"cannot read '{text}'"
+        if reason:
+            message += f" ({reason})"
+        super().__init__(message)
+
+
+_ONGOING_WORDS = ("立行立改", "长期坚持", "长期", "持续", "常态", "长效")
+_CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+
+_YEAR = r"(?P<year>\d{4}|\d{2})\s*年"
+_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("iso", re.compile(r"(?P<year>\d{4})[-/.](?P<month>\d{1,2})[-/.](?P<day>\d{1,2})")),
+    ("day", re.compile(_YEAR + r"\s*(?P<month>\d{1,2})\s*月\s*(?P<day>\d{1,2})\s*[日号]")),
+    ("third", re.compile(_YEAR + r"\s*(?P<month>\d{1,2})\s*月\s*(?P<third>上旬|中旬|下旬)")),
+    (
+        "month_end",
+        re.compile(_YEAR + r"\s*(?P<month>\d{1,2})\s*月\s*(?:底|末|份|前|$|[^\d日号上中下])"),
+    ),
+    ("quarter", re.compile(_YEAR + r"\s*(?:第)?(?P<quarter>[一二三四1-4])\s*季度")),
+    ("half", re.compile(_YEAR + r"\s*(?P<half>上半年|下半年)")),
+    ("year_end", re.compile(_YEAR + r"\s*(?:年)?(?:底|末|内|前)")),
+]
+
+
+def _year(raw: str) -> int:
+    year = int(raw)
+    return 2000 + year if year < 100 else year
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _to_date(kind: str, groups: dict[str, str]) -> date:
+    year = _year(groups["year"])
+    if kind in ("iso", "day"):
+        return date(year, int(groups["month"]), int(groups["day"]))
+    if kind == "third":
+        month = int(groups["month"])
+        if groups["third"] == "上旬":
+            return date(year, month, 10)
+        if groups["third"] == "中旬":
+            return date(year, month, 20)
+        return _month_end(year, month)
+    if kind == "month_end":
+        return _month_end(year, int(groups["month"]))
+    if kind == "quarter":
+        return _month_end(year, _CN_DIGITS[groups["quarter"]] * 3)
+    if kind == "half":
+        return date(year, 6, 30) if groups["half"] == "上半年" else date(year, 12, 31)
+    return date(year, 12, 31)
+
+
+_YEAR_MARK = re.compile(r"(\d{4}|\d{2})\s*年")
+_YEAR_MONTH = re.compile(r"(\d{4}|\d{2})\s*年\s*(\d{1,2})\s*月")
+_BARE_MONTH = re.compile(r"(?<![\d年\s])(\s*)((\d{1,2})\s*月)")
+
+
+def _fill_years(text: str) -> str:
+    """Give a bare "6月底" the year of the date written before it in the same text;
+    a month earlier than that date's month is in the next year ("2025年12月…，1月…")."""
+    out: list[str] = []
+    position = 0
+    for match in _BARE_MONTH.finditer(text):
+        out.append(text[position : match.start()])
+        out.append(match.group(1))
+        written = "".join(out)
+        years = _YEAR_MARK.findall(written)
+        if years:
+            year = years[-1]
+            months = _YEAR_MONTH.findall(written)
+            if months and months[-1][0] == year and int(months[-1][1]) > int(match.group(3)):
+                year = str(_year(year) + 1)
+            out.append(f"{year}年")
+        out.append(match.group(2))
+        position = match.end()
+    out.append(text[position:])
+    return "".join(out)
+
+
+def parse_deadline(text: str) -> Deadline:
+    """Read a deadline as written; raise DeadlineParseError naming the text otherwise."""
+    original = text.strip()
+    if not original:
+        raise DeadlineParseError(text, "empty")
+    normalised = unicodedata.normalize("NFKC", original)
+    normalised = _fill_years(normalised.replace("—", "-").replace("–", "-"))
+    found: list[date] = []
+    consumed = normalised
+    for kind, pattern in _PATTERNS:
+        for match in pattern.finditer(consumed):
+            try:
+                found.append(_to_date(kind, match.groupdict()))
+            except ValueError as error:
+                raise DeadlineParseError(original, str(error)) from None
+        # Blank out what matched so that "2026年3月底" is not read again as a year end.
+        consumed = pattern.sub(lambda m: " " * len(m.group(0)), consumed)
+    if found:
+        return Deadline(DeadlineKind.DATE, max(found), original)
+    if any(word in normalised for word in _ONGOING_WORDS):
+        return Deadline(DeadlineKind.ONGOING, None, original)
+    if re.search(r"\d", normalised):
+        reason = "no year" if re.search(r"\d+\s*月", normalised) else ""
+        raise DeadlineParseError(original, reason)
+    raise DeadlineParseError(original)
