@@ -1,0 +1,1 @@
+"""The composition root: settings, the `rectify` CLI and the process supervisor."""

@@ -1,0 +1,3 @@
+from rectify.cli import main
+
+main()

@@ -1,0 +1,253 @@
+"""`rectify audit verify|checkpoint|seal`: prove the event log has not been tampered with.
+
+Exit codes of `verify`: 0 intact, 1 tampering found (the first break named first, in log
+order), 2 a malformed --checkpoint digest. See docs/decisions/0009-tamper-evidence.md.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC
+from pathlib import Path
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+import typer
+
+from rectify.audit import (
+    AlreadySealed,
+    Checkpoint,
+    checkpoint_periodically,
+    latest_checkpoint,
+    seal,
+    take_checkpoint,
+    verify,
+)
+from rectify.event_store import ChunkedApplicationRecorder
+from rectify.runtime import database
+from rectify.settings import Settings
+
+if TYPE_CHECKING:
+    from domain.application import RectifyApp
+
+audit_app = typer.Typer(help="审计：防篡改校验 / audit: tamper evidence.", no_args_is_help=True)
+
+SHOWN_BREAKS = 20
+
+
+@contextmanager
+def _recorder() -> Iterator[ChunkedApplicationRecorder]:
+    from domain.application import RectifyApp
+
+    with database(Settings()) as db:
+        ledger = RectifyApp(env=db.es_env)
+        try:
+            recorder = ledger.recorder
+            if not isinstance(recorder, ChunkedApplicationRecorder):
+                typer.echo("APPLICATION_RECORDER_TOPIC: not the hash-chaining recorder", err=True)
+                raise typer.Exit(2)
+            yield recorder
+        finally:
+            ledger.close()
+
+
+def _as_dict(checkpoint: Checkpoint) -> dict[str, object]:
+    return {
+        "seq": checkpoint.seq,
+        "position": checkpoint.position,
+        "events": checkpoint.events,
+        "taken_at": checkpoint.taken_at.astimezone(UTC).isoformat(),
+        "digest": checkpoint.digest.hex(),
+    }
+
+
+def _show(checkpoint: Checkpoint) -> None:
+    typer.echo(f"检查点 checkpoint #{checkpoint.seq}")
+    typer.echo(f"位置 position: {checkpoint.position}")
+    typer.echo(f"事件数 events: {checkpoint.events}")
+    typer.echo(f"时间 time: {checkpoint.taken_at.astimezone(UTC).isoformat()}")
+    typer.echo(f"摘要 digest: {checkpoint.digest.hex()}")
+
+
+@audit_app.command("verify")
+def verify_command(
+    checkpoint: str | None = typer.Option(
+        None, "--checkpoint", help="审计员保存的检查点摘要 a checkpoint digest kept elsewhere (hex)"
+    ),
+) -> None:
+    """重新计算全部哈希链与检查点 / recompute every stream's hash chain and every checkpoint."""
+    kept: bytes | None = None
+    if checkpoint is not None:
+        try:
+            kept = bytes.fromhex(checkpoint.strip())
+        except ValueError:
+            kept = None
+        if kept is None or len(kept) != 32:
+            typer.echo(
+                "--checkpoint: 应为 64 位十六进制摘要 / expected a 64-digit hex digest", err=True
+            )
+            raise typer.Exit(2)
+    with _recorder() as recorder:
+        result = verify(recorder, kept)
+    summary = (
+        f"{result.events} 个事件 events, {result.streams} 个流 streams, "
+        f"{result.checkpoints} 个检查点 checkpoints"
+    )
+    first = result.first()
+    if first is None:
+        typer.echo(f"日志完整 / log intact: {summary}")
+        if result.proven is not None:
+            typer.echo(
+                f"检查点 #{result.proven.seq} 之前的日志未被改写 / the log up to position "
+                f"{result.proven.position} is unchanged since checkpoint #{result.proven.seq} "
+                f"({result.proven.taken_at.astimezone(UTC).isoformat()})"
+            )
+        return
+    typer.echo(f"发现篡改 / TAMPERING FOUND: {first.describe()}")
+    others = [b for b in result.breaks if b is not first]
+    for other in others[: SHOWN_BREAKS - 1]:
+        typer.echo(f"  另有 also: {other.describe()}")
+    if len(others) > SHOWN_BREAKS - 1:
+        typer.echo(f"  … 另有 {len(others) - SHOWN_BREAKS + 1} 处 more")
+    typer.echo(f"已检查 checked: {summary}")
+    raise typer.Exit(1)
+
+
+@audit_app.command("checkpoint")
+def checkpoint_command(
+    print_only: bool = typer.Option(
+        False, "--print-only", help="只显示最新检查点，不新建 only print the latest checkpoint"
+    ),
+    as_json: bool = typer.Option(False, "--json", help="JSON 输出 print as JSON"),
+) -> None:
+    """记录并显示最新检查点 / take a checkpoint of the whole log (if it grew) and print it."""
+    with _recorder() as recorder:
+        if print_only:
+            latest, new = latest_checkpoint(recorder), False
+        else:
+            latest, new = take_checkpoint(recorder)
+    if latest is None:
+        typer.echo("尚无检查点（日志为空？）/ no checkpoint yet (is the log empty?)", err=True)
+        return
+    if as_json:
+        typer.echo(json.dumps(_as_dict(latest)))
+        return
+    if not print_only and not new:
+        typer.echo(
+            "日志无新事件，最新检查点仍然有效 / no new events; the latest checkpoint is current"
+        )
+    _show(latest)
+
+
+@audit_app.command("seal")
+def seal_command() -> None:
+    """为升级前写入的日志补算哈希（仅一次）/ hash a log written before tamper evidence, once."""
+    with _recorder() as recorder:
+        try:
+            count = seal(recorder)
+            latest, _ = take_checkpoint(recorder)
+        except AlreadySealed as refused:
+            typer.echo(str(refused), err=True)
+            raise typer.Exit(1) from None
+    typer.echo(f"已封存 sealed: {count} 个事件 events")
+    if latest is not None:
+        _show(latest)
+
+
+@contextmanager
+def checkpointing(es_env: dict[str, str], minutes: float) -> Iterator[None]:
+    """Take audit checkpoints every `minutes` in a thread while the body runs (0: never).
+
+    Hosted by `rectify projections`, the one long-running process that is synchronous and
+    already follows the whole log; see docs/decisions/0009-tamper-evidence.md.
+    """
+    if minutes <= 0:
+        yield
+        return
+    from domain.application import RectifyApp
+
+    ledger = RectifyApp(env=es_env)
+    stop = threading.Event()
+    recorder = ledger.recorder
+    assert isinstance(recorder, ChunkedApplicationRecorder)
+    taker = threading.Thread(
+        target=checkpoint_periodically, args=(recorder, stop, minutes), name="audit-checkpoints"
+    )
+    taker.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        taker.join()
+        ledger.close()
+
+
+# -- case files and the whole log (issue 6 item 4) ---------------------------------------
+
+
+@contextmanager
+def _ledger() -> Iterator[RectifyApp]:
+    from domain.application import RectifyApp
+
+    with database(Settings()) as db:
+        ledger = RectifyApp(env=db.es_env)
+        try:
+            yield ledger
+        finally:
+            ledger.close()
+
+
+@audit_app.command("export")
+def export_command(
+    item_id: str = typer.Argument(..., help="事项编号 the item's id (UUID)"),
+    fmt: str = typer.Option("json", "--format", help="json 或 html（可打印）/ json or html"),
+    out: Path | None = typer.Option(None, "--out", help="输出文件 write to this file"),
+) -> None:
+    """导出案卷：当前状态与全部经过 / export an item's case file: its state and full trail."""
+    from domain.errors import NotFound
+    from rectify.case_files import case_file, case_file_html
+
+    if fmt not in ("json", "html"):
+        typer.echo("--format: 应为 json 或 html / expected json or html", err=True)
+        raise typer.Exit(2)
+    try:
+        item = UUID(item_id.strip())
+    except ValueError:
+        typer.echo(f"ITEM_ID: '{item_id}' 不是有效编号 / not a UUID", err=True)
+        raise typer.Exit(2) from None
+    with _ledger() as ledger:
+        try:
+            case = case_file(ledger, item)
+        except NotFound:
+            typer.echo(f"未找到该事项 / item not found: {item}", err=True)
+            raise typer.Exit(1) from None
+    text = (
+        case_file_html(case)
+        if fmt == "html"
+        else json.dumps(case, ensure_ascii=False, indent=2) + "\n"
+    )
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        typer.echo(f"已导出 exported: {out} ({len(case['trail'])} 个事件 events)", err=True)
+
+
+@audit_app.command("log")
+def log_command(
+    out: Path | None = typer.Option(None, "--out", help="输出文件 write to this file"),
+) -> None:
+    """以 NDJSON 流式导出全部事件日志（个人信息已屏蔽）/ stream the whole log as NDJSON."""
+    from rectify.case_files import write_log
+
+    with _ledger() as ledger:
+        if out is None:
+            count = write_log(ledger, sys.stdout)
+        else:
+            with out.open("w", encoding="utf-8") as file:
+                count = write_log(ledger, file)
+    typer.echo(f"已导出 exported: {count} 个事件 events", err=True)

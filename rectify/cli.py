@@ -1,0 +1,368 @@
+"""The `rectify` command: the one composition root that wires domain, workflows,
+projections and api into processes."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from rectify.audit_commands import audit_app, checkpointing
+from rectify.calendar_commands import calendar_app
+from rectify.campaign_commands import campaign_app
+from rectify.clue_cli import clue_app
+from rectify.notification_commands import notifications_app, notifier
+from rectify.policy_commands import policy_app
+from rectify.referral_cli import referral_app
+from rectify.reporting_commands import reporting_app
+from rectify.runtime import NoDatabase, database
+from rectify.settings import Settings
+
+if TYPE_CHECKING:
+    from domain.application import RectifyApp
+    from domain.ledger_rows import LedgerRow, RowProblem
+
+app = typer.Typer(
+    help="Rectify：医疗领域专项整治多部门协同系统 / multi-agency rectification workflow.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+agency_app = typer.Typer(help="机构管理 / manage agencies.", no_args_is_help=True)
+app.add_typer(agency_app, name="agency")
+app.add_typer(calendar_app, name="calendar")
+app.add_typer(campaign_app, name="campaign")
+app.add_typer(policy_app, name="policy")
+app.add_typer(notifications_app, name="notifications")
+app.add_typer(reporting_app, name="report-duty")
+app.command("notifier")(notifier)
+app.add_typer(audit_app, name="audit")
+app.add_typer(referral_app, name="referral")
+app.add_typer(clue_app, name="clues")
+out = Console()
+err = Console(stderr=True)
+
+ROLES = ("liaison", "investigator", "agency_head", "coordinator", "leadership", "auditor", "admin")
+LARGE_FILE_ROWS = 100
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err
+    )
+
+
+def _rejected(problems: list[RowProblem], file: Path) -> NoReturn:
+    for problem in sorted(problems, key=lambda p: p.row):  # one line each, never wrapped
+        err.print(str(problem), markup=False, highlight=False, soft_wrap=True)
+    err.print(f"nothing imported: {len(problems)} problem(s) in {file}", soft_wrap=True)
+    raise typer.Exit(1)
+
+
+def _unknown_agencies(ledger: RectifyApp, rows: list[LedgerRow], column: str) -> list[RowProblem]:
+    """Each name that matches no agency, on the first row that gives it."""
+    from domain.ledger_rows import RowProblem
+
+    problems: list[RowProblem] = []
+    seen: set[str] = set()
+    for row in rows:
+        for name in [row.lead, *row.co]:
+            if name in seen:
+                continue
+            seen.add(name)
+            if ledger.find_agency(name) is None:
+                problems.append(
+                    RowProblem(
+                        row.row,
+                        column,
+                        f"unknown agency '{name}' (未知机构; add it with `rectify agency add`,"
+                        " or import with --create-agencies)",
+                    )
+                )
+    return problems
+
+
+@app.command("import-issues")
+def import_issues(
+    file: Path = typer.Argument(..., help="台账文件 ledger file: .csv, .xlsx or .json"),
+    campaign: str = typer.Option(..., "--campaign", help="专项行动名称 campaign title"),
+    create_agencies: bool = typer.Option(
+        False, "--create-agencies", help="创建未知机构 create unknown agencies"
+    ),
+    actor: str = typer.Option("cli:import", help="recorded as who imported"),
+) -> None:
+    """导入问题台账 / import a rectification ledger, all or nothing."""
+    from domain.application import RectifyApp
+    from domain.errors import DomainError
+    from domain.ledger_rows import LedgerRejected, check_rows, responsible_header
+    from rectify.ledger_files import read_ledger_file
+
+    settings = Settings()
+    try:
+        with _progress() as progress:
+            task = progress.add_task("读取 reading", total=None, visible=False)
+
+            def advance(done: int, total: int) -> None:
+                if total >= LARGE_FILE_ROWS:
+                    progress.update(task, completed=done, total=total, visible=True)
+
+            headers, raw_rows = read_ledger_file(file, advance)
+    except LedgerRejected as rejected:
+        _rejected(rejected.problems, file)
+    rows, problems = check_rows(headers, raw_rows)
+    with database(settings) as db:
+        ledger = RectifyApp(env=db.es_env)
+        try:
+            if not create_agencies:
+                problems += _unknown_agencies(ledger, rows, responsible_header(headers))
+            if problems:
+                _rejected(problems, file)
+            with err.status(f"saving {len(rows)} issues"):
+                report = ledger.import_ledger(
+                    campaign, rows, actor=actor, source=file.name, create_agencies=create_agencies
+                )
+        except LedgerRejected as rejected:
+            _rejected(rejected.problems, file)
+        except DomainError as error:
+            err.print(f"nothing imported: {error}", markup=False)
+            raise typer.Exit(1) from None
+        finally:
+            ledger.close()
+    table = Table(title=f"{campaign}", show_header=False)
+    table.add_row("新建问题 issues created", str(len(report.created)))
+    table.add_row("已存在未变 already imported", str(len(report.unchanged)))
+    table.add_row("新建机构 agencies created", str(len(report.agencies_created)))
+    table.add_row("新建专项行动 campaign created", "yes" if report.campaign_created else "no")
+    out.print(table)
+    for name in report.agencies_created:  # in full: a table cell would cut the list short
+        out.print(f"  新建机构 created agency: {name}", markup=False, highlight=False)
+
+
+@app.command()
+def token(
+    role: str = typer.Option(..., "--role", help="/".join(ROLES)),
+    agency: str | None = typer.Option(None, "--agency", help="机构名称 agency name or alias"),
+    subject: str | None = typer.Option(None, "--subject", help="user name (default: role@agency)"),
+    hours: int = typer.Option(12, "--hours", min=1, max=24 * 30),
+) -> None:
+    """签发本地开发令牌 / print a JWT signed with the local development secret."""
+    from api.auth import issue_token
+    from domain.application import RectifyApp
+
+    if role not in ROLES:
+        err.print(f"--role: must be one of {', '.join(ROLES)}")
+        raise typer.Exit(2)
+    if role == "liaison" and not agency:
+        err.print("--agency: a liaison acts for an agency; name it")
+        raise typer.Exit(2)
+    settings = Settings()
+    agency_id = agency_name = None
+    if agency:
+        with database(settings) as db:
+            ledger = RectifyApp(env=db.es_env)
+            try:
+                found = ledger.find_agency(agency)
+                if found is None:
+                    err.print(f"--agency: unknown agency '{agency}'", markup=False)
+                    raise typer.Exit(2)
+                agency_id, agency_name = str(found), ledger.get_agency(found).name
+            finally:
+                ledger.close()
+    name = subject or (f"{role}@{agency_name}" if agency_name else role)
+    print(issue_token(settings.jwt_secret, role, agency_id, agency_name, name, ttl_hours=hours))
+
+
+@app.command("rebuild-projections")
+def rebuild_projections() -> None:
+    """从事件日志重建读模型 / rebuild the read tables from the event log."""
+    from projections import rebuild_projections as rebuild
+
+    settings = Settings()
+    with database(settings) as db, _progress() as progress:
+        task = progress.add_task("重建 rebuilding", total=None)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        count = rebuild(db.es_env, db.url, db.schema, advance)
+    out.print(f"rebuilt from {count} events")
+
+
+@agency_app.command("add")
+def agency_add(
+    name: str,
+    alias: list[str] = typer.Option([], "--alias", help="别名 other spellings (repeatable)"),
+    level: str = typer.Option("", "--level", help="national/province/city/county"),
+    parent: str | None = typer.Option(None, "--parent"),
+    group: bool = typer.Option(False, "--group", help="机构组 a group standing for agencies"),
+) -> None:
+    """登记机构 / register an agency (or add aliases to an existing one)."""
+    from domain.agencies import AgencyKind
+    from domain.application import RectifyApp
+    from domain.errors import DomainError
+
+    with database(Settings()) as db:
+        ledger = RectifyApp(env=db.es_env)
+        try:
+            result = ledger.register_agency(
+                name,
+                actor="cli:agency",
+                kind=AgencyKind.GROUP if group else None,
+                level=level,
+                parent=parent,
+                aliases=tuple(alias),
+            )
+        except DomainError as error:
+            err.print(str(error), markup=False)
+            raise typer.Exit(1) from None
+        finally:
+            ledger.close()
+    out.print(f"{result.id}  {'registered' if result.changed else 'unchanged'}")
+
+
+# -- long-running processes (started by `rectify run`, or one by one in production) ------
+
+
+def _stop_on_signals(stop: threading.Event | asyncio.Event, loop=None) -> None:  # type: ignore[no-untyped-def]
+    def handler(*_: object) -> None:
+        if loop is not None:
+            loop.call_soon_threadsafe(stop.set)
+        else:
+            stop.set()
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+
+
+def _checked_settings() -> Settings:
+    """Settings for a serving process: production mode refuses unsafe ones, naming each."""
+    settings = Settings()
+    problems = settings.production_problems()
+    for problem in problems:
+        err.print(problem, markup=False)
+    if problems:
+        raise typer.Exit(2)
+    return settings
+
+
+@app.command()
+def run() -> None:
+    """启动整个系统 / run the whole system: database, Temporal, worker, dispatcher,
+    projections and the HTTP server on http://127.0.0.1:8000."""
+    from rectify.supervisor import supervise
+
+    sys.exit(supervise(_checked_settings()))
+
+
+@app.command()
+def serve() -> None:
+    """HTTP server: GraphQL at /graphql."""
+    import uvicorn
+
+    from api.app import ApiConfig, create_app
+    from api.hygiene import parse_origins
+    from rectify.logs import configure
+
+    configure("api")
+    settings = _checked_settings()
+    with database(settings) as db:
+        config = ApiConfig(
+            db.url,
+            db.schema,
+            db.es_env,
+            settings.jwt_secret,
+            settings.timezone,
+            production=settings.production,
+            max_body_bytes=settings.max_body_bytes,
+            mutations_per_minute=settings.mutations_per_minute,
+            cors_origins=parse_origins(settings.cors_origins),
+        )
+        uvicorn.run(
+            create_app(config),
+            host=settings.http_host,
+            port=settings.http_port,
+            log_level="warning",
+            access_log=False,
+        )
+
+
+@app.command()
+def projections() -> None:
+    """Projection runner: keeps the read tables up to date."""
+    from projections import run_projections
+    from rectify.logs import configure
+
+    configure("projections")
+    stop = threading.Event()
+    _stop_on_signals(stop)
+    settings = Settings()
+    with database(settings) as db, checkpointing(db.es_env, settings.audit_checkpoint_minutes):
+        run_projections(db.es_env, db.url, db.schema, stop)
+
+
+def _temporal_address(settings: Settings) -> str:
+    return settings.temporal_address or "127.0.0.1:7233"
+
+
+@app.command()
+def worker() -> None:
+    """Temporal worker: runs the clocks and their activities."""
+    from rectify.logs import configure
+    from workflows.worker import run_worker
+
+    configure("worker")
+    settings = Settings()
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        _stop_on_signals(stop, asyncio.get_running_loop())
+        with database(settings) as db:
+            await run_worker(
+                db.es_env,
+                _temporal_address(settings),
+                settings.temporal_namespace,
+                settings.task_queue,
+                settings.reminder_working_days,
+                stop,
+            )
+
+    asyncio.run(main())
+
+
+@app.command()
+def dispatcher() -> None:
+    """Event-log dispatcher: starts and signals the clocks of items that changed."""
+    from temporalio.client import Client
+
+    from rectify.logs import configure
+    from workflows.dispatcher import run_dispatcher
+
+    configure("dispatcher")
+    settings = Settings()
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        _stop_on_signals(stop, asyncio.get_running_loop())
+        client = await Client.connect(
+            _temporal_address(settings), namespace=settings.temporal_namespace
+        )
+        with database(settings) as db:
+            await run_dispatcher(db.es_env, db.url, db.schema, client, settings.task_queue, stop)
+
+    asyncio.run(main())
+
+
+def main() -> None:
+    """The console script: `app`, with the expected refusals shown as one line."""
+    try:
+        app(prog_name="rectify")
+    except NoDatabase as error:
+        err.print(str(error), markup=False, highlight=False, soft_wrap=True)
+        sys.exit(1)

@@ -1,0 +1,177 @@
+"""The application recorder we store events with.
+
+The library's PostgreSQL recorder sends each save as one pipelined batch. Over a Unix
+socket (the embedded server) a save of a few thousand events fills the socket buffers in
+both directions and psycopg's pipeline waits forever (see psycopg issue #685 for the
+family of this deadlock). A ledger import must stay one transaction however large the
+file, so this recorder keeps the library's semantics (table lock so that commit order is
+notification order, NOTIFY for listeners, unique constraint as optimistic concurrency)
+but inserts in bounded chunks inside one ordinary transaction, without pipeline mode.
+
+It also makes the log tamper-evident (docs/decisions/0009-tamper-evidence.md): every
+event gets a row in `<events table>_hashes` chaining it to the previous event of its
+stream, written in the same transaction. The previous hashes are read after the table
+lock is taken, so concurrent writers cannot both chain onto the same predecessor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from eventsourcing.persistence import (
+    InterfaceError,
+    OperationalError,
+    ProgrammingError,
+    StoredEvent,
+)
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.utils import retry
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier
+
+from rectify.event_hashes import GENESIS, event_hash
+
+CHUNK = 500
+TOPIC = "rectify.event_store:ChunkedApplicationRecorder"
+CHECKPOINTS_TABLE = "audit_checkpoints"
+
+
+class ChunkedApplicationRecorder(PostgresApplicationRecorder):
+    def __init__(
+        self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"
+    ) -> None:
+        super().__init__(datastore, events_table_name=events_table_name)
+        self.hashes_table_name = f"{events_table_name}_hashes"
+        self.check_identifier_length(self.hashes_table_name)
+        self.checkpoints_table_name = CHECKPOINTS_TABLE
+        names = {
+            "schema": Identifier(datastore.schema),
+            "events": Identifier(events_table_name),
+            "hashes": Identifier(self.hashes_table_name),
+            "hashes_position": Identifier(f"{self.hashes_table_name}_notification_id_idx"),
+            "checkpoints": Identifier(CHECKPOINTS_TABLE),
+            "id_type": Identifier(datastore.originator_id_type),
+        }
+        self.sql_create_statements += [
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {schema}.{hashes} ("
+                "originator_id {id_type} NOT NULL, "
+                "originator_version bigint NOT NULL, "
+                "hash bytea NOT NULL, "
+                "notification_id bigint NOT NULL, "
+                "PRIMARY KEY (originator_id, originator_version))"
+            ).format(**names),
+            SQL(
+                "CREATE UNIQUE INDEX IF NOT EXISTS {hashes_position} "
+                "ON {schema}.{hashes} (notification_id)"
+            ).format(**names),
+            # one table for every log of the schema, told apart by the events table's name
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {schema}.{checkpoints} ("
+                "log text NOT NULL, "
+                "seq bigint NOT NULL, "
+                "position bigint NOT NULL, "
+                "events bigint NOT NULL, "
+                "taken_at timestamptz NOT NULL, "
+                "log_digest bytea NOT NULL, "
+                "digest bytea NOT NULL, "
+                "PRIMARY KEY (log, seq))"
+            ).format(**names),
+        ]
+        self.select_latest_hashes_statement = SQL(
+            "SELECT DISTINCT ON (originator_id) originator_id, hash FROM {schema}.{hashes} "
+            "WHERE originator_id = ANY(%s::{id_type}[]) "
+            "ORDER BY originator_id, originator_version DESC"
+        ).format(**names)
+        # Joined with the events just inserted, so each hash row gets its event's
+        # notification id without relying on the order RETURNING gives them back in.
+        self.insert_hashes_statement = SQL(
+            "INSERT INTO {schema}.{hashes} "
+            "(originator_id, originator_version, hash, notification_id) "
+            "SELECT h.originator_id, h.originator_version, h.hash, e.notification_id "
+            "FROM unnest(%s::{id_type}[], %s::bigint[], %s::bytea[]) "
+            "AS h(originator_id, originator_version, hash) "
+            "JOIN {schema}.{events} AS e USING (originator_id, originator_version)"
+        ).format(**names)
+
+    def create_table(self) -> None:
+        """The library's DDL, one process at a time: every process and CLI command creates
+        the tables at start, and two `CREATE OR REPLACE FUNCTION` at once fail with "tuple
+        concurrently updated". A session lock on a second connection spans the library's
+        own transactions."""
+        key = f"rectify-ddl:{self.datastore.schema}:{self.events_table_name}"
+        with self.datastore.get_connection() as conn:
+            conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (key,))
+            try:
+                super().create_table()
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        if not stored_events:
+            return []
+        notification_ids: list[int] = []
+        with (
+            self.datastore.get_connection() as conn,
+            conn.transaction(),
+            conn.cursor() as curs,
+        ):
+            self._lock_table(curs)
+            self._notify_channel(curs)
+            hashes = self._chain(curs, stored_events)
+            for start in range(0, len(stored_events), CHUNK):
+                chunk = stored_events[start : start + CHUNK]
+                rows = [
+                    self.construct_pg_stored_event(
+                        e.originator_id, e.originator_version, e.topic, e.state
+                    )
+                    for e in chunk
+                ]
+                curs.execute(self.insert_events_statement, (rows,))
+                notification_ids.extend(row["notification_id"] for row in curs.fetchall())
+            for start in range(0, len(stored_events), CHUNK):
+                chunk = stored_events[start : start + CHUNK]
+                curs.execute(
+                    self.insert_hashes_statement,
+                    (
+                        [e.originator_id for e in chunk],
+                        [e.originator_version for e in chunk],
+                        hashes[start : start + CHUNK],
+                    ),
+                )
+                if curs.rowcount != len(chunk):
+                    msg = f"hashed {curs.rowcount} of {len(chunk)} events"
+                    raise ProgrammingError(msg)
+        return notification_ids
+
+    def _chain(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent]) -> list[bytes]:
+        """Each event's hash, in the order given, chained in version order per stream onto
+        the latest stored hash of that stream (read under the table lock)."""
+        ids = list({e.originator_id: None for e in stored_events})
+        latest: dict[Any, bytes] = {}
+        for start in range(0, len(ids), CHUNK):
+            curs.execute(self.select_latest_hashes_statement, (ids[start : start + CHUNK],))
+            latest.update((row["originator_id"], bytes(row["hash"])) for row in curs.fetchall())
+        by_position: dict[int, bytes] = {}
+        in_version_order = sorted(
+            range(len(stored_events)),
+            key=lambda i: (
+                str(stored_events[i].originator_id),
+                stored_events[i].originator_version,
+            ),
+        )
+        for i in in_version_order:
+            e = stored_events[i]
+            latest[e.originator_id] = by_position[i] = event_hash(
+                latest.get(e.originator_id, GENESIS),
+                e.originator_id,
+                e.originator_version,
+                e.topic,
+                e.state,
+            )
+        return [by_position[i] for i in range(len(stored_events))]

@@ -1,0 +1,128 @@
+"""`rectify notifications …`: where an agency's notices are delivered (webhook, e-mail);
+and `rectify notifier`, the long-running follower that issues and delivers notices."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
+from uuid import UUID
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from domain.application import RectifyApp
+from domain.delivery import ChannelKind
+from domain.errors import DomainError, InvalidInput, UnknownAgencies
+from rectify.runtime import database
+from rectify.settings import Settings
+
+notifications_app = typer.Typer(
+    help="通知投递 / where notifications are delivered.", no_args_is_help=True
+)
+out = Console()
+err = Console(stderr=True)
+ACTOR = "cli:notifications"
+
+
+@contextmanager
+def _ledger() -> Iterator[RectifyApp]:
+    with database(Settings()) as db:
+        ledger = RectifyApp(env=db.es_env)
+        try:
+            yield ledger
+        except DomainError as error:
+            err.print(str(error), markup=False)
+            raise typer.Exit(1) from None
+        finally:
+            ledger.close()
+
+
+def _agency(ledger: RectifyApp, name: str) -> UUID:
+    found = ledger.find_agency(name)
+    if found is None:
+        raise UnknownAgencies([name])
+    return found
+
+
+@notifications_app.command("add-webhook")
+def add_webhook(
+    agency: str = typer.Argument(..., help="机构 agency name or alias"),
+    url: str = typer.Argument(..., help="http(s) URL that receives a signed JSON POST"),
+    secret: str = typer.Option(
+        ..., "--secret", envvar="RECTIFY_WEBHOOK_SECRET", help="HMAC-SHA256 key, 16+ chars"
+    ),
+    kind: list[str] = typer.Option([], "--kind", help="only these kinds (repeatable)"),
+) -> None:
+    """接收地址（Webhook）/ deliver an agency's notices to a webhook."""
+    with _ledger() as ledger:
+        result = ledger.add_endpoint(
+            _agency(ledger, agency), ChannelKind.WEBHOOK, url, secret=secret, kinds=kind,
+            actor=ACTOR,
+        )  # fmt: skip
+    out.print(f"{url}  {'recorded' if result.changed else 'unchanged'}")
+
+
+@notifications_app.command("add-email")
+def add_email(
+    agency: str = typer.Argument(..., help="机构 agency name or alias"),
+    address: str = typer.Argument(..., help="mailbox"),
+    kind: list[str] = typer.Option([], "--kind", help="only these kinds (repeatable)"),
+) -> None:
+    """接收邮箱 / deliver an agency's notices by e-mail (RECTIFY_SMTP_* settings)."""
+    with _ledger() as ledger:
+        result = ledger.add_endpoint(
+            _agency(ledger, agency), ChannelKind.EMAIL, address, kinds=kind, actor=ACTOR
+        )
+    out.print(f"{address}  {'recorded' if result.changed else 'unchanged'}")
+
+
+@notifications_app.command("list")
+def list_endpoints(agency: str = typer.Argument(..., help="机构 agency name or alias")) -> None:
+    """列出接收地址 / list an agency's endpoints (secrets are never shown)."""
+    with _ledger() as ledger:
+        endpoints = ledger.endpoints_of(_agency(ledger, agency))
+    table = Table("id", "channel", "address", "kinds")
+    for endpoint in endpoints:
+        kinds = ", ".join(endpoint.kinds) or "all"
+        table.add_row(str(endpoint.id), endpoint.channel.value, endpoint.address, kinds)
+    out.print(table)
+
+
+@notifications_app.command("remove")
+def remove(
+    agency: str = typer.Argument(..., help="机构 agency name or alias"),
+    endpoint: str = typer.Argument(..., help="endpoint id (see `list`)"),
+) -> None:
+    """删除接收地址 / stop delivering to an endpoint."""
+    with _ledger() as ledger:
+        try:
+            item = UUID(endpoint.strip())
+        except ValueError:
+            raise InvalidInput("endpoint", f"'{endpoint}' is not an id") from None
+        ledger.remove_endpoint(_agency(ledger, agency), item, ACTOR)
+    out.print(f"{endpoint}  removed")
+
+
+def notifier() -> None:
+    """Notifier: turns clock milestones into notices and starts their deliveries."""
+    from temporalio.client import Client
+
+    from rectify.cli import _stop_on_signals, _temporal_address
+    from rectify.logs import configure
+    from workflows.notifier import run_notifier
+
+    configure("notifier")
+    settings = Settings()
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        _stop_on_signals(stop, asyncio.get_running_loop())
+        client = await Client.connect(
+            _temporal_address(settings), namespace=settings.temporal_namespace
+        )
+        with database(settings) as db:
+            await run_notifier(db.es_env, db.url, db.schema, client, settings.task_queue, stop)
+
+    asyncio.run(main())

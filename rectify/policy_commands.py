@@ -1,0 +1,110 @@
+"""`rectify policy …`: the escalation ladder of a campaign for one item kind.
+
+File (JSON) for `set`:
+    {"rungs": [
+        {"name": "remind-3wd", "kind": "reminder", "offset": "3wd",
+         "addressee": "责任单位", "label": "到期提醒"},
+        {"name": "overdue", "kind": "overdue", "offset": "0wd", "addressee": "责任单位"},
+        {"name": "supervision", "kind": "escalation", "offset": "1wd",
+         "addressee": "责任单位", "label": "督办"}]}
+offset: 3wd (working days), 15d (calendar days), 24h (hours); before due for reminders,
+after due for escalations. `show` prints the ladder in force (or the built-in one), which
+is a valid file to start from.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import typer
+from rich.console import Console
+
+from domain.application import RectifyApp
+from domain.clocks import clocked_kind
+from domain.errors import DomainError, InvalidInput, NotFound
+from domain.names import campaign_id
+from domain.policies import ladder_from_dicts, rung_as_dict
+from rectify.runtime import database
+from rectify.settings import Settings
+
+policy_app = typer.Typer(help="督办规则 / escalation policies.", no_args_is_help=True)
+out = Console()
+err = Console(stderr=True)
+ACTOR = "cli:policy"
+
+CAMPAIGN = typer.Option(..., "--campaign", help="campaign title")
+KIND = typer.Option("issue", "--kind", help="item kind: issue, referral, …")
+
+
+@contextmanager
+def _ledger() -> Iterator[RectifyApp]:
+    with database(Settings()) as db:
+        ledger = RectifyApp(env=db.es_env)
+        try:
+            yield ledger
+        except DomainError as error:
+            err.print(str(error), markup=False)
+            raise typer.Exit(1) from None
+        finally:
+            ledger.close()
+
+
+def _campaign(ledger: RectifyApp, title: str) -> UUID:
+    item = campaign_id(title)
+    if item not in ledger.repository:
+        raise NotFound("campaign", title)
+    return item
+
+
+def _read(path: Path) -> list[dict[str, Any]]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise InvalidInput("file", f"cannot read {path.name}: {error}") from None
+    rungs = data.get("rungs") if isinstance(data, dict) else None
+    if not isinstance(rungs, list) or not all(isinstance(r, dict) for r in rungs):
+        raise InvalidInput("rungs", 'expected {"rungs": [{name, kind, offset, …}, …]}')
+    return rungs
+
+
+@policy_app.command("show")
+def show(campaign: str = CAMPAIGN, kind: str = KIND) -> None:
+    """Print the ladder new clocks get, as JSON (a file `set` accepts)."""
+    with _ledger() as ledger:
+        entry = clocked_kind(kind)
+        policy = ledger.policy_of(_campaign(ledger, campaign), kind)
+        if policy is None or policy.latest_version == 0:
+            ladder, version = entry.default_ladder, 0
+        else:
+            ladder, version = policy.ladder(policy.latest_version), policy.latest_version
+    document = {"version": version, "rungs": [rung_as_dict(r) for r in ladder.rungs]}
+    typer.echo(json.dumps(document, ensure_ascii=False, indent=2))
+
+
+@policy_app.command("set")
+def set_policy(
+    file: Path = typer.Argument(..., help="JSON file with the rungs"),
+    campaign: str = CAMPAIGN,
+    kind: str = KIND,
+    apply_to_running: bool = typer.Option(
+        False, "--apply-to-running", help="also move the clocks already running"
+    ),
+    reason: str = typer.Option("", "--reason", help="why the ladder changes"),
+) -> None:
+    """Record a new version of the ladder (who, what, when are in its stream)."""
+    with _ledger() as ledger:
+        rungs = list(ladder_from_dicts(_read(file), 0).rungs)
+        result = ledger.set_escalation_policy(
+            _campaign(ledger, campaign),
+            kind,
+            rungs,
+            actor=ACTOR,
+            apply_to_running=apply_to_running,
+            reason=reason,
+        )
+    out.print(f"{result.id}  {'recorded' if result.changed else 'unchanged'}")

@@ -1,0 +1,108 @@
+"""`rectify report-duty …`: a campaign's periodic reporting duties (定期报送)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from uuid import UUID
+
+import typer
+from rich.console import Console
+
+from domain.application import RectifyApp
+from domain.errors import DomainError, InvalidInput, NotFound, UnknownAgencies
+from domain.names import campaign_id
+from domain.reporting import Cadence, CadenceKind, duty_id
+from rectify.runtime import database
+from rectify.settings import Settings
+
+reporting_app = typer.Typer(
+    help="定期报送 / periodic reporting duties of a campaign.", no_args_is_help=True
+)
+out = Console()
+err = Console(stderr=True)
+ACTOR = "cli:report-duty"
+
+
+@contextmanager
+def _ledger() -> Iterator[RectifyApp]:
+    with database(Settings()) as db:
+        ledger = RectifyApp(env=db.es_env)
+        try:
+            yield ledger
+        except DomainError as error:
+            err.print(str(error), markup=False)
+            raise typer.Exit(1) from None
+        finally:
+            ledger.close()
+
+
+def _campaign(ledger: RectifyApp, title: str) -> UUID:
+    item = campaign_id(title)
+    if item not in ledger.repository:
+        raise NotFound("campaign", title)
+    return item
+
+
+@reporting_app.command("set")
+def set_duty(
+    campaign: str = typer.Argument(..., help="专项行动 campaign title"),
+    name: str = typer.Argument(..., help="报送事项 e.g. 督查整改月报"),
+    agency: list[str] = typer.Option(..., "--agency", help="报送单位 (repeatable)"),
+    monthly_day: int | None = typer.Option(None, "--monthly-day", help="每月N日前 by day N"),
+    quarterly: bool = typer.Option(False, "--quarterly", help="每季度末 by each quarter end"),
+) -> None:
+    """设定定期报送 / set (or change) a reporting duty; its schedule follows."""
+    if (monthly_day is None) == (not quarterly):
+        err.print("--monthly-day N or --quarterly: choose one")
+        raise typer.Exit(2)
+    with _ledger() as ledger:
+        cadence = (
+            Cadence(CadenceKind.QUARTERLY)
+            if quarterly
+            else Cadence(CadenceKind.MONTHLY, monthly_day or 0)
+        )
+        agencies = []
+        for key in agency:
+            found = ledger.find_agency(key)
+            if found is None:
+                raise UnknownAgencies([key])
+            agencies.append(found)
+        result = ledger.set_reporting_duty(
+            _campaign(ledger, campaign), name, cadence, agencies, ACTOR
+        )
+    out.print(f"{result.id}  {'recorded' if result.changed else 'unchanged'}  {cadence.describe()}")
+
+
+@reporting_app.command("end")
+def end_duty(
+    campaign: str = typer.Argument(..., help="专项行动 campaign title"),
+    name: str = typer.Argument(..., help="报送事项"),
+) -> None:
+    """结束定期报送 / end a reporting duty; its schedule is deleted."""
+    with _ledger() as ledger:
+        item = duty_id(_campaign(ledger, campaign), name)
+        if item not in ledger.repository:
+            raise NotFound("reporting duty", name)
+        ledger.end_reporting_duty(item, ACTOR)
+    out.print(f"{item}  ended")
+
+
+@reporting_app.command("submit")
+def submit(
+    report: str = typer.Argument(..., help="report id (from the notification)"),
+    agency: str = typer.Option(..., "--agency", help="报送单位"),
+    text: str = typer.Option(..., "--text", help="报送内容 summary"),
+) -> None:
+    """报送 / record an agency's report for a period."""
+    with _ledger() as ledger:
+        try:
+            item = UUID(report.strip())
+        except ValueError:
+            raise InvalidInput("report", f"'{report}' is not an id") from None
+        found = ledger.find_agency(agency)
+        if found is None:
+            raise UnknownAgencies([agency])
+        ledger.submit_report(item, found, text, ACTOR)
+        outstanding = ledger.get_report_due(item).outstanding
+    out.print(f"{item}  submitted; {len(outstanding)} agencies still to report")

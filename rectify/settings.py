@@ -1,0 +1,76 @@
+"""All settings come from environment variables, read once into one object."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+from urllib.parse import parse_qs, unquote, urlparse
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_JWT_SECRET = "rectify-local-development-secret-not-for-production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore")
+
+    rectify_home: Path = Field(default=Path(".rectify"), alias="RECTIFY_HOME")
+    database_url: str | None = Field(default=None, alias="DATABASE_URL")
+    db_schema: str = Field(default="rectify", alias="RECTIFY_DB_SCHEMA")
+    temporal_address: str | None = Field(default=None, alias="TEMPORAL_ADDRESS")
+    temporal_port: int = Field(default=7233, alias="RECTIFY_TEMPORAL_PORT")
+    temporal_namespace: str = Field(default="default", alias="TEMPORAL_NAMESPACE")
+    task_queue: str = Field(default="rectify", alias="RECTIFY_TASK_QUEUE")
+    http_host: str = Field(default="127.0.0.1", alias="RECTIFY_HTTP_HOST")
+    http_port: int = Field(default=8000, alias="RECTIFY_HTTP_PORT")
+    jwt_secret: str = Field(default=DEV_JWT_SECRET, alias="RECTIFY_JWT_SECRET")
+    reminder_working_days: int = Field(default=3, alias="RECTIFY_REMINDER_WORKING_DAYS")
+    timezone: str = Field(default="Asia/Shanghai", alias="RECTIFY_TIMEZONE")
+    mode: Literal["development", "production"] = Field(default="development", alias="RECTIFY_MODE")
+    audit_checkpoint_minutes: float = Field(default=10, alias="RECTIFY_AUDIT_CHECKPOINT_MINUTES")
+    max_body_bytes: int = Field(default=1024 * 1024, alias="RECTIFY_MAX_BODY_BYTES")
+    mutations_per_minute: int = Field(default=300, alias="RECTIFY_MUTATIONS_PER_MINUTE")
+    cors_origins: str = Field(default="", alias="RECTIFY_CORS_ORIGINS")  # comma-separated
+
+    @property
+    def production(self) -> bool:
+        return self.mode == "production"
+
+    def production_problems(self) -> list[str]:
+        """What makes these settings unfit for production (empty in development)."""
+        if not self.production:
+            return []
+        problems = []
+        if self.jwt_secret == DEV_JWT_SECRET or len(self.jwt_secret) < 32:
+            problems.append(
+                "RECTIFY_JWT_SECRET: 生产模式不得使用开发密钥，且至少 32 个字符 / production "
+                "refuses the development secret and secrets shorter than 32 characters"
+            )
+        from domain.reporter_identity import IdentityKeys, KeyConfigurationError
+
+        try:  # reporters' identities are encrypted with these: refuse to start without
+            IdentityKeys.from_env()
+        except KeyConfigurationError as error:
+            problems.append(str(error))
+        return problems
+
+
+def eventsourcing_env(database_url: str, schema: str) -> dict[str, str]:
+    """The POSTGRES_* variables the eventsourcing library reads, from one URL."""
+    url = urlparse(database_url)
+    query = parse_qs(url.query)
+    host = query.get("host", [url.hostname or "127.0.0.1"])[0]
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": unquote(url.path.lstrip("/")) or "postgres",
+        "POSTGRES_HOST": host,
+        "POSTGRES_PORT": str(url.port or query.get("port", ["5432"])[0]),
+        "POSTGRES_USER": unquote(url.username or "postgres"),
+        "POSTGRES_PASSWORD": unquote(url.password or ""),
+        "POSTGRES_SCHEMA": schema,
+        "POSTGRES_POOL_SIZE": "4",
+        "POSTGRES_MAX_OVERFLOW": "8",
+        "CREATE_TABLE": "y",
+        "APPLICATION_RECORDER_TOPIC": "rectify.event_store:ChunkedApplicationRecorder",
+    }
