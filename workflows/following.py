@@ -1,0 +1,42 @@
+"""The loop every follower of the event log runs (clock dispatcher, notifier).
+
+A pass catches up with the log and returns how many events it read past; an idle pass
+waits a little before the next; a failed pass (PostgreSQL or Temporal away) did not
+advance the follower's position, so it is retried, with a growing pause.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+
+IDLE_WAIT = 0.2  # seconds between polls when the log has nothing new
+MAX_ERROR_WAIT = 30.0
+
+log = logging.getLogger(__name__)
+
+
+async def follow(
+    catch_up: Callable[[asyncio.Event], Awaitable[int]], stop: asyncio.Event, name: str
+) -> None:
+    """Run `catch_up(stop)` until `stop` is set."""
+    error_wait = IDLE_WAIT
+    while not stop.is_set():
+        try:
+            processed = await catch_up(stop)
+            error_wait = IDLE_WAIT
+        except Exception:
+            log.exception("%s failed; retrying in %.1f s", name, error_wait)
+            await wait(stop, error_wait)
+            error_wait = min(error_wait * 2, MAX_ERROR_WAIT)
+            continue
+        if processed == 0:
+            await wait(stop, IDLE_WAIT)
+
+
+async def wait(stop: asyncio.Event, seconds: float) -> None:
+    """Sleep `seconds`, or less if `stop` is set meanwhile."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)

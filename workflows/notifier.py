@@ -1,0 +1,217 @@
+"""The follower that turns clock milestones into notices and notices into deliveries.
+
+It reads the notification log like the clock dispatcher (batches, its position in
+`dispatcher_tracking` under the name "notifications", written after each batch, so a
+crash redoes at most one batch). Two steps, each safe to repeat:
+
+1. a milestone event (reminder, overdue, escalation rung, statutory breach — of any
+   clocked item kind) becomes `Notice` events, one per recipient, ids derived from the
+   milestone, so a repeat issues nothing new;
+2. a `Notice.Issued` event (further down the log) starts one `DeliveryWorkflow` per
+   endpoint of the recipient agency that wants this kind, with the workflow id derived
+   from (notice, endpoint) and duplicates rejected: a re-dispatched notice starts nothing.
+   The delivery's own record (`Delivery`) stops a second send even after Temporal has
+   forgotten a finished workflow.
+
+It also keeps each periodic duty's Temporal schedule in step with the duty's events
+(`ReportingDuty` set, changed or ended): it is the follower that already talks to Temporal
+about notices, and schedule changes are rare.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import psycopg
+from eventsourcing.persistence import Notification
+from psycopg import sql
+from temporalio.client import Client
+from temporalio.common import WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+
+from domain.application import RectifyApp
+from domain.delivery import delivery_id
+from domain.notices import Notice, milestone_of
+from domain.reporting import ReportingDuty
+from workflows.delivery import Message
+from workflows.delivery_inputs import DeliveryInput, delivery_workflow_id
+from workflows.delivery_workflow import DeliveryWorkflow
+from workflows.following import follow
+from workflows.reporting_activities import sync_schedule
+
+log = logging.getLogger(__name__)
+
+NAME = "notifications"
+BATCH_SIZE = 100
+CONCURRENT_STARTS = 16
+DUTY_TOPICS = frozenset(
+    (ReportingDuty.Set.TOPIC, ReportingDuty.Changed.TOPIC, ReportingDuty.Ended.TOPIC)
+)
+
+
+class Notifier:
+    def __init__(
+        self,
+        app: RectifyApp,
+        database_url: str,
+        schema: str,
+        client: Client,
+        task_queue: str,
+        name: str = NAME,
+        batch_size: int = BATCH_SIZE,
+    ) -> None:
+        self.app = app
+        self.database_url = database_url
+        self.schema = schema
+        self.client = client
+        self.task_queue = task_queue
+        self.name = name
+        self.batch_size = batch_size
+        self._conn: psycopg.Connection[Any] | None = None
+
+    async def notify_pending(self, stop: asyncio.Event | None = None) -> int:
+        """Catch up with the log; returns how many notifications were read past. `stop` is
+        honoured between batches, whose positions are written as they complete."""
+        position = await asyncio.to_thread(self._read_position)
+        processed = 0
+        while True:
+            batch = await asyncio.to_thread(
+                self.app.recorder.select_notifications, position + 1, self.batch_size
+            )
+            if not batch:
+                return processed
+            await self._process(batch)
+            position = batch[-1].id
+            await asyncio.to_thread(self._write_position, position)
+            processed += len(batch)
+            if stop is not None and stop.is_set():
+                return processed
+
+    async def _process(self, batch: list[Notification]) -> None:
+        await asyncio.to_thread(issue_notices_in, self.app, batch)
+        notices: list[Notice.Issued] = [
+            self.app.mapper.to_domain_event(n)  # type: ignore[misc]
+            for n in batch
+            if n.topic == Notice.Issued.TOPIC
+        ]
+        starts = [start for notice in notices for start in await self._deliveries(notice)]
+        limit = asyncio.Semaphore(CONCURRENT_STARTS)
+
+        async def start(input: DeliveryInput) -> None:
+            async with limit:
+                await self._start(input)
+
+        results = await asyncio.gather(*(start(s) for s in starts), return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result  # the position stays put; the batch is processed again
+        for duty in dict.fromkeys(n.originator_id for n in batch if n.topic in DUTY_TOPICS):
+            found = await asyncio.to_thread(self.app.get_reporting_duty, duty)
+            await sync_schedule(self.client, found, self.task_queue)
+
+    async def _deliveries(self, notice: Notice.Issued) -> list[DeliveryInput]:
+        if notice.agency_id is None:
+            return []
+        agency = notice.agency_id
+        endpoints = await asyncio.to_thread(self.app.endpoints_of, agency)
+        wanted = [e for e in endpoints if e.wants(notice.kind)]
+        if not wanted:
+            return []
+        name = (await asyncio.to_thread(self.app.get_agency, agency)).name
+        return [
+            DeliveryInput(
+                Message(
+                    delivery_id=str(delivery_id(notice.originator_id, endpoint.id)),
+                    notice_id=str(notice.originator_id),
+                    kind=notice.kind,
+                    rung=notice.rung,
+                    title=notice.title,
+                    body=notice.body,
+                    item_kind=notice.item_kind,
+                    item_id=str(notice.item_id),
+                    agency_id=str(agency),
+                    agency_name=name,
+                    at=notice.at.isoformat(),
+                ),
+                str(endpoint.id),
+            )
+            for endpoint in wanted
+        ]
+
+    async def _start(self, input: DeliveryInput) -> None:
+        try:
+            await self.client.start_workflow(
+                DeliveryWorkflow.run,
+                input,
+                id=delivery_workflow_id(input.message.delivery_id),
+                task_queue=self.task_queue,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            )
+        except WorkflowAlreadyStartedError:
+            log.debug("delivery %s already started", input.message.delivery_id)
+
+    # -- our position ---------------------------------------------------------------------
+
+    def _table(self) -> sql.Composed:
+        return sql.SQL("{}.dispatcher_tracking").format(sql.Identifier(self.schema))
+
+    def _execute(self, query: sql.Composed, params: tuple[Any, ...] = ()) -> psycopg.Cursor[Any]:
+        if self._conn is None or self._conn.closed or self._conn.broken:
+            self._conn = psycopg.connect(self.database_url, autocommit=True)
+            self._conn.execute(
+                sql.SQL(
+                    "CREATE TABLE IF NOT EXISTS {} "
+                    "(name text PRIMARY KEY, position bigint NOT NULL)"
+                ).format(self._table())
+            )
+        return self._conn.execute(query, params)
+
+    def _read_position(self) -> int:
+        query = sql.SQL("SELECT position FROM {} WHERE name = %s").format(self._table())
+        row = self._execute(query, (self.name,)).fetchone()
+        return int(row[0]) if row else 0
+
+    def _write_position(self, position: int) -> None:
+        query = sql.SQL(
+            "INSERT INTO {} (name, position) VALUES (%s, %s) "
+            "ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position"
+        ).format(self._table())
+        self._execute(query, (self.name, position))
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+def issue_notices_in(app: RectifyApp, batch: Sequence[Notification]) -> int:
+    """Step 1 for a batch of the log: the notices of its milestone events; how many new."""
+    issued = 0
+    for notification in batch:
+        if not notification.topic.endswith("Recorded"):  # cheap filter before decoding
+            continue
+        milestone = milestone_of(app.mapper.to_domain_event(notification))
+        if milestone is not None and app.issue_notices(milestone).changed:
+            issued += 1
+    return issued
+
+
+async def run_notifier(
+    es_env: dict[str, str],
+    database_url: str,
+    schema: str,
+    client: Client,
+    task_queue: str,
+    stop: asyncio.Event,
+) -> None:
+    """Follow the log until `stop` is set; errors are logged and retried with backoff."""
+    app = RectifyApp(env=es_env)
+    notifier = Notifier(app, database_url, schema, client, task_queue)
+    try:
+        await follow(notifier.notify_pending, stop, "notification dispatch")
+    finally:
+        await asyncio.to_thread(notifier.close)
+        app.close()

@@ -1,0 +1,79 @@
+"""When an issue's clock rings, on the working calendar: pure date arithmetic, no I/O.
+
+A deadline date means "by the end of that day" in China Standard Time, so the issue is
+overdue from 00:00 of the next day. Reminders go out at 09:00 a number of working days
+before the due date. Working days come from a WorkingCalendar: official (or loaded) data
+where there is some, the provisional rule of the national regulation elsewhere — never a
+plain Monday–Friday guess. The general arithmetic lives in domain.clocks.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from domain.calendar import WorkingCalendar
+from domain.clocks import (
+    DEFAULT_LADDER,
+    TIMEZONE,
+    Ladder,
+    MilestoneKind,
+    Period,
+    Rung,
+    end_of_day,
+)
+from rectify.calendar_data import build_calendar
+
+__all__ = ["TIMEZONE", "default_ladder", "overdue_at", "remind_at"]
+
+REMIND_TIME = time(9, 0)
+DEFAULT_REMINDER_WORKING_DAYS = 3
+
+
+def _calendar(calendar: WorkingCalendar | None) -> WorkingCalendar:
+    return calendar if calendar is not None else build_calendar()
+
+
+def is_working_day(day: date, calendar: WorkingCalendar | None = None) -> bool:
+    return _calendar(calendar).is_working_day(day)
+
+
+def working_days_before(due: date, count: int, calendar: WorkingCalendar | None = None) -> date:
+    """The day `count` working days before `due` (`due` itself when count is 0)."""
+    if count < 0:
+        raise ValueError("count must not be negative")
+    if count == 0:
+        return due
+    return _calendar(calendar).add_working_days(due, -count)
+
+
+def overdue_at(due: date, tz: ZoneInfo = TIMEZONE) -> datetime:
+    return end_of_day(due, tz)
+
+
+def remind_at(
+    due: date,
+    working_days: int = DEFAULT_REMINDER_WORKING_DAYS,
+    tz: ZoneInfo = TIMEZONE,
+    calendar: WorkingCalendar | None = None,
+) -> datetime:
+    day = working_days_before(due, working_days, calendar)
+    # Never later than the overdue instant, whatever the configuration says.
+    return min(datetime.combine(day, REMIND_TIME, tzinfo=tz), overdue_at(due, tz))
+
+
+def default_ladder(first_reminder_working_days: int = DEFAULT_REMINDER_WORKING_DAYS) -> Ladder:
+    """The built-in ladder with its first reminder moved (RECTIFY_REMINDER_WORKING_DAYS)."""
+    if first_reminder_working_days == DEFAULT_REMINDER_WORKING_DAYS:
+        return DEFAULT_LADDER
+    rungs = [r for r in DEFAULT_LADDER.rungs if r.name != "remind-3wd"]
+    first = Rung(
+        f"remind-{first_reminder_working_days}wd",
+        MilestoneKind.REMINDER,
+        Period.working_days(first_reminder_working_days),
+        "责任单位",
+        f"到期提醒（{first_reminder_working_days}个工作日）",
+    )
+    if first.name in {r.name for r in rungs}:
+        return Ladder(tuple(rungs))
+    return Ladder((first, *rungs))

@@ -1,0 +1,96 @@
+"""The Temporal worker that runs the clocks of every clocked kind and their activities."""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from domain.application import RectifyApp
+from domain.clocks import clocked_kind, register_clocked
+from workflows.activities import ClockActivities
+from workflows.delivery_activities import DeliveryActivities
+from workflows.delivery_workflow import DeliveryWorkflow
+from workflows.reporting_activities import ReportingActivities
+from workflows.reporting_workflow import ReportDutyWorkflow
+from workflows.schedule import DEFAULT_REMINDER_WORKING_DAYS, default_ladder
+from workflows.workflow import ClockWorkflow
+
+# Activities block on PostgreSQL; keep their threads within the psycopg pool
+# (POSTGRES_POOL_SIZE 4 + POSTGRES_MAX_OVERFLOW 8) so none waits for a connection.
+ACTIVITY_THREADS = 8
+
+
+def build_worker(
+    client: Client,
+    app: RectifyApp,
+    task_queue: str,
+    activities: ClockActivities | None = None,
+    delivery: DeliveryActivities | None = None,
+    **worker_kwargs: Any,
+) -> Worker:
+    """`activities`: the clock activities to run (tests pass a subclass that misbehaves)."""
+    clock = activities or ClockActivities(app)
+    sender = delivery or DeliveryActivities(app)  # notifications: webhook and e-mail
+    options: dict[str, Any] = {
+        "activity_executor": ThreadPoolExecutor(
+            max_workers=ACTIVITY_THREADS, thread_name_prefix="clock-activity"
+        ),
+        "max_concurrent_activities": ACTIVITY_THREADS,
+    }
+    options.update(worker_kwargs)
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=[ClockWorkflow, DeliveryWorkflow, ReportDutyWorkflow],
+        activities=[
+            clock.load_clock,
+            clock.record_milestone,
+            sender.deliver,
+            sender.abandon_delivery,
+            ReportingActivities(app).open_report_due,
+        ],
+        **options,
+    )
+
+
+def use_reminder_working_days(days: int) -> None:
+    """RECTIFY_REMINDER_WORKING_DAYS: the first reminder of the issues' built-in ladder.
+
+    Process-wide, set once at worker start (one process per role); a campaign's policy,
+    when set, replaces the built-in ladder anyway.
+    """
+    if days == DEFAULT_REMINDER_WORKING_DAYS:
+        return
+    entry = clocked_kind("issue")
+    register_clocked(
+        entry.kind,
+        entry.aggregate,
+        entry.topics,
+        default_ladder(days),
+        moves_clock=entry.moves_clock,
+        closes_clock=entry.closes_clock,
+    )
+
+
+async def run_worker(
+    es_env: dict[str, str],
+    temporal_address: str,
+    namespace: str,
+    task_queue: str,
+    reminder_working_days: int,
+    stop: asyncio.Event,
+) -> None:
+    """Run the clocks until `stop` is set, then let running activities finish."""
+    use_reminder_working_days(reminder_working_days)
+    client = await Client.connect(temporal_address, namespace=namespace)
+    app = RectifyApp(env=es_env)
+    try:
+        worker = build_worker(client, app, task_queue)
+        async with worker:
+            await stop.wait()
+    finally:
+        app.close()

@@ -1,0 +1,97 @@
+"""The clock of one item (issue, referral, case transfer …), as a reconciler.
+
+The workflow holds no facts. On start and after every `changed` signal it asks an activity
+for the item's pending milestones, sleeps until the next one, asks an activity to record
+it, and reads again. Signals only mean "look again", so a duplicate or out-of-order signal
+costs one extra read and nothing else. Deterministic: no I/O, time from workflow.now(), no
+randomness; due instants are computed in activities, so a calendar change is data.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+
+with workflow.unsafe.imports_passed_through():
+    from workflows.activities import REMINDER, ClockActivities
+    from workflows.inputs import ClockInput, ClockPlan, MilestoneInput, PendingMilestone
+
+ACTIVITY_TIMEOUT = timedelta(seconds=30)
+# Keep retrying a database outage for ever, but not hammering it.
+ACTIVITY_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=1))
+# Start a fresh history well before Temporal's limits; the new run simply reads again.
+MAX_READS_PER_RUN = 500
+
+
+@workflow.defn
+class ClockWorkflow:
+    def __init__(self) -> None:
+        self._changed = False
+        # A key the record activity just declined (e.g. a kind that refuses it): waiting
+        # for a change instead of asking again keeps a stuck item from spinning.
+        self._declined: str | None = None
+
+    @workflow.signal
+    def changed(self, position: int) -> None:
+        """The item changed at log `position` (kept in the history for tracing)."""
+        self._changed = True
+
+    @workflow.run
+    async def run(self, input: ClockInput) -> str:
+        reads = 0
+        while True:
+            # Cleared before reading: a signal that arrives during the read triggers another.
+            self._changed = False
+            plan = await workflow.execute_activity_method(
+                ClockActivities.load_clock,
+                input,
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                retry_policy=ACTIVITY_RETRY,
+            )
+            reads += 1
+            if plan.closed:
+                return "closed"
+            await self._wait_and_record(input, plan)
+            if reads >= MAX_READS_PER_RUN or workflow.info().is_continue_as_new_suggested():
+                workflow.continue_as_new(input)
+
+    async def _wait_and_record(self, input: ClockInput, plan: ClockPlan) -> None:
+        """Sleep until the next milestone (or a change), record it; the caller reads again."""
+        milestone = self._next(plan) if plan.running else None
+        if milestone is not None and milestone.key == self._declined:
+            milestone = None
+        if milestone is None:
+            # Paused, or everything recorded: only a change of the item can give new keys.
+            await workflow.wait_condition(lambda: self._changed)
+            self._declined = None
+            return
+        delay = datetime.fromisoformat(milestone.at) - workflow.now()
+        if delay > timedelta(0):  # a zero timeout would raise at once
+            try:
+                await workflow.wait_condition(
+                    lambda: self._changed, timeout=delay, timeout_summary=milestone.key
+                )
+                return  # changed before the milestone: read again, the time may have moved
+            except TimeoutError:
+                pass
+        recorded = await workflow.execute_activity_method(
+            ClockActivities.record_milestone,
+            MilestoneInput(input.item_id, milestone.key, input.kind),
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=ACTIVITY_RETRY,
+        )
+        # Declined: usually the item changed (the next read shows it); if the read offers
+        # the same key again, wait for a change rather than asking again.
+        self._declined = None if recorded else milestone.key
+
+    @staticmethod
+    def _next(plan: ClockPlan) -> PendingMilestone | None:
+        now = workflow.now()
+        for milestone in plan.pending:  # sorted by time
+            # A reminder once the deadline has passed would only be noise.
+            if milestone.kind == REMINDER and now >= datetime.fromisoformat(milestone.due):
+                continue
+            return milestone
+        return None
