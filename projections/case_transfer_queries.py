@@ -1,0 +1,87 @@
+"""asyncpg queries of the case transfer read tables, used by the API.
+
+Overdue: the running statutory clock's due instant has passed. `party` restricts a list to
+the transfers one agency is party to (sender, any police it went to, the procuratorate).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+Pool = Any  # asyncpg.Pool
+
+
+@dataclass(frozen=True)
+class TransferFilter:
+    party: UUID | None = None  # None: every transfer (coordinators)
+    kind: str | None = None  # CRIMINAL or DISCIPLINE
+    status: str | None = None
+    overdue: bool | None = None
+    breached: bool | None = None  # a statutory breach is on record
+
+
+@dataclass(frozen=True)
+class TransferPage:
+    rows: list[asyncpg.Record]
+    total: int
+    has_next: bool
+
+
+_COLUMNS = "t.*, (t.due_at IS NOT NULL AND t.due_at <= $1) AS overdue"
+
+
+def _where(given: TransferFilter, params: list[Any]) -> str:
+    """Conditions; `params` starts with now (as $1) and gets the filter's values."""
+    conditions = ["$1::timestamptz IS NOT NULL"]  # every query names $1, even unfiltered
+    if given.party is not None:
+        params.append(given.party)
+        n = len(params)
+        conditions.append(
+            f"(t.agency_id = ${n} OR ${n} = ANY(t.receiver_ids) OR t.procuratorate_id = ${n})"
+        )
+    for column, value in (("kind", given.kind), ("status", given.status)):
+        if value is not None:
+            params.append(value)
+            conditions.append(f"t.{column} = ${len(params)}")
+    if given.overdue is not None:
+        conditions.append(("" if given.overdue else "NOT ") + "coalesce(t.due_at <= $1, false)")
+    if given.breached is not None:
+        conditions.append(("" if given.breached else "NOT ") + "(t.breaches <> '[]'::jsonb)")
+    return " AND ".join(conditions)
+
+
+async def transfer_page(
+    pool: Pool, given: TransferFilter, now: datetime, first: int, after: int | None
+) -> TransferPage:
+    """Transfers in the order they were reported, `first` of them after keyset `after`."""
+    params: list[Any] = [now]
+    where = _where(given, params)
+    total = await pool.fetchval(f"SELECT count(*) FROM case_transfers t WHERE {where}", *params)
+    n = len(params)
+    rows = await pool.fetch(
+        f"SELECT {_COLUMNS} FROM case_transfers t WHERE {where}"
+        f" AND t.reported_position > ${n + 1} ORDER BY t.reported_position LIMIT ${n + 2}",
+        *params,
+        after or 0,
+        first + 1,
+    )
+    return TransferPage(rows[:first], int(total), len(rows) > first)
+
+
+async def transfer_by_id(pool: Pool, item: UUID, now: datetime) -> asyncpg.Record | None:
+    return await pool.fetchrow(
+        f"SELECT {_COLUMNS} FROM case_transfers t WHERE t.id = $2", now, item
+    )
+
+
+async def transfer_history(pool: Pool, item: UUID) -> list[asyncpg.Record]:
+    return await pool.fetch(
+        "SELECT version, at, type, actor, summary FROM case_transfer_history"
+        " WHERE transfer_id = $1 ORDER BY version",
+        item,
+    )

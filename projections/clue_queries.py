@@ -1,0 +1,88 @@
+"""asyncpg queries of the clue read tables, used by the API. No identity lives here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+Pool = Any  # asyncpg.Pool
+
+
+@dataclass(frozen=True)
+class ClueFilter:
+    agency_id: UUID | None = None  # received or handled by this agency; None: every clue
+    status: str | None = None
+    channel: str | None = None
+    real_name: bool | None = None
+
+
+@dataclass(frozen=True)
+class CluePage:
+    rows: list[asyncpg.Record]
+    total: int
+    has_next: bool
+
+
+_SELECT = """
+    SELECT c.*, a.name AS agency_name, h.name AS handling_agency_name
+    FROM clues c
+    LEFT JOIN agencies a ON a.id = c.agency_id
+    LEFT JOIN agencies h ON h.id = c.handling_agency_id
+"""
+
+
+def _where(given: ClueFilter, params: list[Any]) -> str:
+    conditions = ["true"]
+    if given.agency_id is not None:
+        params.append(given.agency_id)
+        n = len(params)
+        conditions.append(f"(c.agency_id = ${n} OR c.handling_agency_id = ${n})")
+    for column, value in (("status", given.status), ("channel", given.channel)):
+        if value is not None:
+            params.append(value)
+            conditions.append(f"c.{column} = ${len(params)}")
+    if given.real_name is not None:
+        params.append(given.real_name)
+        conditions.append(f"c.real_name = ${len(params)}")
+    return " AND ".join(conditions)
+
+
+async def clue_page(pool: Pool, given: ClueFilter, first: int, after: int | None) -> CluePage:
+    params: list[Any] = []
+    where = _where(given, params)
+    total = await pool.fetchval(f"SELECT count(*) FROM clues c WHERE {where}", *params)
+    n = len(params)
+    rows = await pool.fetch(
+        f"{_SELECT} WHERE {where} AND c.received_position > ${n + 1}"
+        f" ORDER BY c.received_position LIMIT ${n + 2}",
+        *params,
+        after or 0,
+        first + 1,
+    )
+    return CluePage(rows[:first], int(total), len(rows) > first)
+
+
+async def clue_by_id(pool: Pool, clue_id: UUID) -> asyncpg.Record | None:
+    return await pool.fetchrow(f"{_SELECT} WHERE c.id = $1", clue_id)
+
+
+async def clue_history(pool: Pool, clue_id: UUID) -> list[asyncpg.Record]:
+    return await pool.fetch(
+        "SELECT version, at, type, actor, summary FROM clue_history"
+        " WHERE clue_id = $1 ORDER BY version",
+        clue_id,
+    )
+
+
+async def clue_reveals(pool: Pool, clue_id: UUID | None, limit: int) -> list[asyncpg.Record]:
+    """Reveals, newest first; of one clue or of all."""
+    return await pool.fetch(
+        "SELECT r.*, a.name AS agency_name FROM clue_reveals r"
+        " LEFT JOIN agencies a ON a.id = r.agency_id"
+        " WHERE $1::uuid IS NULL OR r.clue_id = $1 ORDER BY r.position DESC LIMIT $2",
+        clue_id,
+        limit,
+    )

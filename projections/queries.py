@@ -1,0 +1,249 @@
+"""asyncpg queries of the read tables, used by the API.
+
+Overdue: not CLOSED and due before `today` (the caller passes today's date in the
+configured time zone). Open: not CLOSED (being worked on or awaiting verification).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from domain.names import agency_id, campaign_id, normalise_name
+from projections.runner import NAME as TRACKING_NAME
+
+Pool = Any  # asyncpg.Pool; loosely typed, asyncpg ships no precise generics
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+
+
+async def create_pool(database_url: str, schema: str, max_size: int = 10) -> Pool:
+    return await asyncpg.create_pool(
+        database_url,
+        min_size=1,
+        max_size=max_size,
+        server_settings={"search_path": schema},
+        init=_init_connection,
+    )
+
+
+def _as_uuid(value: str) -> UUID | None:
+    try:
+        return UUID(value.strip())
+    except ValueError:
+        return None
+
+
+async def resolve_campaign(pool: Pool, key: str) -> UUID | None:
+    """A campaign by id or by title."""
+    candidates = [c for c in (_as_uuid(key), campaign_id(key)) if c is not None]
+    return await pool.fetchval("SELECT id FROM campaigns WHERE id = ANY($1::uuid[])", candidates)
+
+
+async def resolve_agency(pool: Pool, key: str) -> UUID | None:
+    """An agency by id, by name or by one of its aliases."""
+    candidates = [c for c in (_as_uuid(key), agency_id(key)) if c is not None]
+    found = await pool.fetchval("SELECT id FROM agencies WHERE id = ANY($1::uuid[])", candidates)
+    if found is not None:
+        return found
+    wanted = normalise_name(key)
+    for row in await pool.fetch("SELECT id, aliases FROM agencies WHERE aliases <> '{}'"):
+        if any(normalise_name(alias) == wanted for alias in row["aliases"]):
+            return row["id"]
+    return None
+
+
+async def campaigns(pool: Pool) -> list[asyncpg.Record]:
+    return await pool.fetch("SELECT id, title FROM campaigns ORDER BY registered_at, title")
+
+
+async def campaign_details(pool: Pool, campaigns: list[UUID]) -> dict[UUID, asyncpg.Record]:
+    """Lead, members (with names) and phases of several campaigns in one query."""
+    rows = await pool.fetch(
+        "SELECT c.id, c.lead_agency_id, c.phases, l.name AS lead_name, l.kind AS lead_kind,"
+        " coalesce((SELECT jsonb_agg(jsonb_build_object('id', a.id, 'name', a.name,"
+        "   'kind', a.kind) ORDER BY a.name) FROM agencies a WHERE a.id = ANY(c.member_ids)),"
+        "   '[]'::jsonb) AS members"
+        " FROM campaigns c LEFT JOIN agencies l ON l.id = c.lead_agency_id"
+        " WHERE c.id = ANY($1::uuid[])",
+        campaigns,
+    )
+    return {row["id"]: row for row in rows}
+
+
+async def campaign_title(pool: Pool, campaign: UUID) -> str:
+    return await pool.fetchval("SELECT title FROM campaigns WHERE id = $1", campaign)
+
+
+async def agency(pool: Pool, agency_id: UUID) -> asyncpg.Record | None:
+    return await pool.fetchrow("SELECT id, name, kind FROM agencies WHERE id = $1", agency_id)
+
+
+async def agencies(pool: Pool) -> list[asyncpg.Record]:
+    return await pool.fetch("SELECT id, name, kind FROM agencies ORDER BY kind, name")
+
+
+@dataclass(frozen=True)
+class IssueFilter:
+    campaign_id: UUID | None = None
+    status: str | None = None
+    agency_id: UUID | None = None
+    overdue: bool | None = None
+
+
+_ISSUE_COLUMNS = """
+    i.id, i.number, i.problem, i.measures, i.status, i.deadline_kind, i.due_date,
+    i.deadline_text, i.cycle, i.pending_extension_due, i.registered_position,
+    i.campaign_id, c.title AS campaign_title,
+    i.lead_agency_id, la.name AS lead_agency_name, la.kind AS lead_agency_kind,
+    (i.status <> 'CLOSED' AND i.due_date < $TODAY) AS overdue,
+    COALESCE((
+        SELECT jsonb_agg(
+            jsonb_build_object('id', a.id, 'name', a.name, 'kind', a.kind) ORDER BY r.ordinal
+        )
+        FROM issue_responsibilities r JOIN agencies a ON a.id = r.agency_id
+        WHERE r.issue_id = i.id AND r.role = 'CO'
+    ), '[]'::jsonb) AS co_agencies
+"""
+_ISSUE_FROM = """
+    FROM issues i
+    JOIN campaigns c ON c.id = i.campaign_id
+    JOIN agencies la ON la.id = i.lead_agency_id
+"""
+
+
+def _columns(today_param: int) -> str:
+    return _ISSUE_COLUMNS.replace("$TODAY", f"${today_param}")
+
+
+def _where(issue_filter: IssueFilter, params: list[Any], today: date) -> str:
+    """Conditions of the filter, appending their values to `params`."""
+    conditions = ["TRUE"]
+    if issue_filter.campaign_id is not None:
+        params.append(issue_filter.campaign_id)
+        conditions.append(f"i.campaign_id = ${len(params)}")
+    if issue_filter.status is not None:
+        params.append(issue_filter.status)
+        conditions.append(f"i.status = ${len(params)}")
+    if issue_filter.agency_id is not None:
+        params.append(issue_filter.agency_id)
+        conditions.append(
+            "EXISTS (SELECT 1 FROM issue_responsibilities r"
+            f" WHERE r.issue_id = i.id AND r.agency_id = ${len(params)})"
+        )
+    if issue_filter.overdue is not None:
+        params.append(today)
+        overdue = f"(i.status <> 'CLOSED' AND i.due_date < ${len(params)})"
+        conditions.append(overdue if issue_filter.overdue else f"NOT COALESCE({overdue}, FALSE)")
+    return " AND ".join(conditions)
+
+
+@dataclass(frozen=True)
+class IssuePage:
+    rows: list[asyncpg.Record]
+    total: int
+    has_next: bool
+
+
+async def issue_page(
+    pool: Pool, issue_filter: IssueFilter, today: date, first: int, after: int | None
+) -> IssuePage:
+    """Issues in ledger order, `first` of them after the keyset position `after`."""
+    params: list[Any] = []
+    where = _where(issue_filter, params, today)
+    total = await pool.fetchval(f"SELECT count(*) {_ISSUE_FROM} WHERE {where}", *params)
+    n = len(params)
+    rows = await pool.fetch(
+        f"SELECT {_columns(n + 1)} {_ISSUE_FROM} WHERE {where}"
+        f" AND i.registered_position > ${n + 2}"
+        f" ORDER BY i.registered_position LIMIT ${n + 3}",
+        *params,
+        today,
+        after or 0,
+        first + 1,
+    )
+    return IssuePage(rows[:first], int(total), len(rows) > first)
+
+
+async def issue_by_id(pool: Pool, issue_id: UUID, today: date) -> asyncpg.Record | None:
+    return await pool.fetchrow(
+        f"SELECT {_columns(1)} {_ISSUE_FROM} WHERE i.id = $2", today, issue_id
+    )
+
+
+async def histories(pool: Pool, issue_ids: list[UUID]) -> dict[UUID, list[asyncpg.Record]]:
+    """The history of several issues in one query (for a DataLoader)."""
+    rows = await pool.fetch(
+        "SELECT issue_id, version, at, type, actor, summary, position FROM issue_history"
+        " WHERE issue_id = ANY($1::uuid[]) ORDER BY issue_id, version",
+        issue_ids,
+    )
+    found: dict[UUID, list[asyncpg.Record]] = {i: [] for i in issue_ids}
+    for row in rows:
+        found[row["issue_id"]].append(row)
+    return found
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    total: int
+    open: int
+    closed: int
+    overdue: int
+    by_agency: list[asyncpg.Record]
+
+
+async def dashboard(pool: Pool, campaign: UUID, today: date) -> Dashboard:
+    totals = await pool.fetchrow(
+        "SELECT count(*) AS total,"
+        " count(*) FILTER (WHERE status <> 'CLOSED') AS open,"
+        " count(*) FILTER (WHERE status = 'CLOSED') AS closed,"
+        " count(*) FILTER (WHERE status <> 'CLOSED' AND due_date < $2) AS overdue"
+        " FROM issues WHERE campaign_id = $1",
+        campaign,
+        today,
+    )
+    by_agency = await pool.fetch(
+        "SELECT a.id, a.name, a.kind,"
+        " count(*) FILTER (WHERE r.role = 'LEAD') AS lead,"
+        " count(*) FILTER (WHERE r.role = 'CO') AS co,"
+        " count(*) FILTER (WHERE i.status <> 'CLOSED') AS open,"
+        " count(*) FILTER (WHERE i.status = 'CLOSED') AS closed,"
+        " count(*) FILTER (WHERE i.status <> 'CLOSED' AND i.due_date < $2) AS overdue"
+        " FROM issue_responsibilities r"
+        " JOIN issues i ON i.id = r.issue_id"
+        " JOIN agencies a ON a.id = r.agency_id"
+        " WHERE i.campaign_id = $1"
+        " GROUP BY a.id, a.name, a.kind ORDER BY lead DESC, co DESC, a.name",
+        campaign,
+        today,
+    )
+    return Dashboard(
+        totals["total"], totals["open"], totals["closed"], totals["overdue"], list(by_agency)
+    )
+
+
+async def position(pool: Pool) -> int:
+    value = await pool.fetchval(
+        "SELECT position FROM projection_tracking WHERE name = $1", TRACKING_NAME
+    )
+    return int(value or 0)
+
+
+async def wait_for_position(pool: Pool, wanted: int, timeout: float = 3.0) -> bool:
+    """Read-your-writes: poll the tracking row until it reaches `wanted`, bounded."""
+    deadline = time.monotonic() + timeout
+    while await position(pool) < wanted:
+        if time.monotonic() >= deadline:
+            return False
+        await asyncio.sleep(0.02)
+    return True

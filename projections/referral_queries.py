@@ -1,0 +1,112 @@
+"""asyncpg queries of the referral read tables, used by the API.
+
+Overdue: the running clock's due instant has passed. Due soon: it falls within the next
+`DUE_SOON` (two days: a liaison who looks each morning sees it at least once).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+Pool = Any  # asyncpg.Pool
+DUE_SOON = timedelta(days=2)
+
+
+class Direction(StrEnum):
+    INCOMING = "INCOMING"  # addressed to the agency: its liaisons' work
+    OUTGOING = "OUTGOING"  # sent by the agency: awaiting its acceptance
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    agency_id: UUID | None = None  # None: every agency (coordinators)
+    direction: Direction = Direction.INCOMING
+    status: str | None = None
+    due_soon: bool | None = None
+    overdue: bool | None = None
+
+
+@dataclass(frozen=True)
+class ReferralPage:
+    rows: list[asyncpg.Record]
+    total: int
+    has_next: bool
+
+
+_COLUMNS = """
+    r.*, s.name AS sender_name, s.kind AS sender_kind, a.kind AS receiver_kind,
+    (r.due_at IS NOT NULL AND r.due_at <= $1) AS overdue
+"""
+_FROM = """
+    FROM referrals r
+    LEFT JOIN agencies s ON s.id = r.sender_agency_id
+    LEFT JOIN agencies a ON a.id = r.receiver_agency_id
+"""
+
+
+def _where(queue: QueueFilter, params: list[Any]) -> str:
+    """Conditions; `params` starts with now (as $1) and gets the filter's values."""
+    conditions = ["$1::timestamptz IS NOT NULL"]  # every query names $1, even unfiltered
+    if queue.agency_id is None:
+        conditions.append("NOT r.is_group")  # the work items; parents show their children
+    elif queue.direction is Direction.INCOMING:
+        params.append(queue.agency_id)
+        conditions.append(f"r.receiver_agency_id = ${len(params)} AND NOT r.is_group")
+    else:
+        params.append(queue.agency_id)
+        conditions.append(f"r.sender_agency_id = ${len(params)} AND r.parent_id IS NULL")
+    if queue.status is not None:
+        params.append(queue.status)
+        conditions.append(f"r.status = ${len(params)}")
+    if queue.overdue is not None:
+        conditions.append(("" if queue.overdue else "NOT ") + "coalesce(r.due_at <= $1, false)")
+    if queue.due_soon is not None:
+        params.append(DUE_SOON)
+        horizon = f"$1::timestamptz + ${len(params)}::interval"
+        soon = f"coalesce(r.due_at > $1 AND r.due_at <= {horizon}, false)"
+        conditions.append(soon if queue.due_soon else f"NOT {soon}")
+    return " AND ".join(conditions)
+
+
+async def referral_page(
+    pool: Pool, queue: QueueFilter, now: datetime, first: int, after: int | None
+) -> ReferralPage:
+    """Referrals in the order they were sent, `first` of them after keyset `after`."""
+    params: list[Any] = [now]
+    where = _where(queue, params)
+    total = await pool.fetchval(f"SELECT count(*) {_FROM} WHERE {where}", *params)
+    n = len(params)
+    rows = await pool.fetch(
+        f"SELECT {_COLUMNS} {_FROM} WHERE {where} AND r.sent_position > ${n + 1}"
+        f" ORDER BY r.sent_position LIMIT ${n + 2}",
+        *params,
+        after or 0,
+        first + 1,
+    )
+    return ReferralPage(rows[:first], int(total), len(rows) > first)
+
+
+async def referral_by_id(pool: Pool, referral_id: UUID, now: datetime) -> asyncpg.Record | None:
+    return await pool.fetchrow(f"SELECT {_COLUMNS} {_FROM} WHERE r.id = $2", now, referral_id)
+
+
+async def referral_children(pool: Pool, parent_id: UUID, now: datetime) -> list[asyncpg.Record]:
+    return await pool.fetch(
+        f"SELECT {_COLUMNS} {_FROM} WHERE r.parent_id = $2 ORDER BY r.receiver_name",
+        now,
+        parent_id,
+    )
+
+
+async def referral_history(pool: Pool, referral_id: UUID) -> list[asyncpg.Record]:
+    return await pool.fetch(
+        "SELECT version, at, type, actor, summary FROM referral_history"
+        " WHERE referral_id = $1 ORDER BY version",
+        referral_id,
+    )

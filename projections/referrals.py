@@ -1,0 +1,213 @@
+"""The referral read model: one row per referral (a group parent and each child) and its
+history, for the liaisons' work queue and the item view.
+
+Statements only; the runner owns the transaction. `due_at` is the due instant of the
+clock that runs now (claim while SENT, answer while CLAIMED), so the queue can tell
+"overdue" and "due soon" from the calendar truth without waiting for the clock engine.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import DomainEventProtocol
+from psycopg import Cursor
+from psycopg.types.json import Jsonb
+
+from domain.clocks import due_day
+from domain.referrals import STATUS_LABELS, Referral, ReferralStatus, ReturnReason
+
+RETURN_LABELS = {
+    ReturnReason.NOT_OUR_REMIT.value: "不属于本单位职责",
+    ReturnReason.INSUFFICIENT_MATERIAL.value: "材料不全",
+    ReturnReason.OTHER.value: "其他",
+}
+
+
+class ReferralProjection:
+    TABLES = ("referral_history", "referrals")
+
+    def __init__(self, cursor: Cursor[Any]) -> None:
+        self.cur = cursor
+        self._names: dict[UUID, str] = {}
+
+    def agency_name(self, agency_id: UUID) -> str:
+        if agency_id not in self._names:
+            row = self.cur.execute("SELECT name FROM agencies WHERE id = %s", (agency_id,))
+            found = row.fetchone()
+            self._names[agency_id] = found[0] if found else str(agency_id)
+        return self._names[agency_id]
+
+    def apply(self, event: DomainEventProtocol[Any], position: int) -> None:
+        if not isinstance(event, (Referral.Sent, Referral.Event)):
+            return
+        if isinstance(event, Referral.Sent):
+            self._sent(event, position)
+        else:
+            self._update(event, position)
+        self.cur.execute(
+            "INSERT INTO referral_history (referral_id, version, at, type, actor, summary,"
+            " position) VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+            (
+                event.originator_id,
+                event.originator_version,
+                event.timestamp,
+                type(event).__name__,
+                getattr(event, "actor", ""),
+                self.summary(event),
+                position,
+            ),
+        )
+
+    def _sent(self, event: Referral.Sent, position: int) -> None:
+        group = bool(event.children)
+        status = ReferralStatus.DISPATCHED if group else ReferralStatus.SENT
+        self.cur.execute(
+            "INSERT INTO referrals (id, parent_id, is_group, campaign_id, sender_agency_id,"
+            " receiver_agency_id, receiver_name, assigned_ids, status, reason, subject_kind,"
+            " subject_id, attachments, round, claim_due, due_at, sent_at, updated_at,"
+            " sent_position, last_position)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 1, %s, %s, %s, %s,"
+            " %s, %s) ON CONFLICT (id) DO NOTHING",
+            (
+                event.originator_id,
+                event.parent_id,
+                group,
+                event.campaign_id,
+                event.sender_agency_id,
+                event.receiver_agency_id,
+                event.receiver_name,
+                [event.receiver_agency_id],
+                status.value,
+                event.reason,
+                event.subject_kind,
+                event.subject_id,
+                Jsonb(list(event.attachments)),
+                event.claim_due,
+                event.claim_due,
+                event.at,
+                event.timestamp,
+                position,
+                position,
+            ),
+        )
+
+    def _update(self, event: Any, position: int) -> None:
+        assignments, params = "", []
+        for column, value in self._changes(event).items():
+            if isinstance(value, _Append):
+                assignments += f", {column} = array_append({column}, %s)"
+                params.append(value.value)
+            elif isinstance(value, _Increment):
+                assignments += f", {column} = {column} + 1"
+            else:
+                assignments += f", {column} = %s"
+                params.append(value)
+        self.cur.execute(
+            f"UPDATE referrals SET updated_at = %s, last_position = %s{assignments} WHERE id = %s",
+            (event.timestamp, position, *params, event.originator_id),
+        )
+
+    @staticmethod
+    def _changes(event: Any) -> dict[str, Any]:
+        match event:
+            case Referral.Claimed():
+                return {
+                    "status": ReferralStatus.CLAIMED.value,
+                    "claimed_by": event.actor,
+                    "answer_due": event.answer_due,
+                    "due_at": event.answer_due,
+                }
+            case Referral.Returned():
+                return {"status": ReferralStatus.RETURNED.value, "due_at": None}
+            case Referral.Answered():
+                return {
+                    "status": ReferralStatus.ANSWERED.value,
+                    "outcome": event.outcome,
+                    "case_number": event.case_number,
+                    "due_at": None,
+                }
+            case Referral.Accepted():
+                return {"status": ReferralStatus.ACCEPTED.value, "due_at": None}
+            case Referral.SentBack():
+                return {
+                    "status": ReferralStatus.CLAIMED.value,
+                    "answer_due": event.answer_due,
+                    "due_at": event.answer_due,
+                }
+            case Referral.Reassigned():
+                return {
+                    "status": ReferralStatus.SENT.value,
+                    "receiver_agency_id": event.receiver_agency_id,
+                    "receiver_name": event.receiver_name,
+                    "assigned_ids": _Append(event.receiver_agency_id),
+                    "round": _Increment(),
+                    "claimed_by": "",
+                    "claim_due": event.claim_due,
+                    "answer_due": None,
+                    "due_at": event.claim_due,
+                }
+            case Referral.ChildUpdated():
+                return {"status": event.rolled_up}
+        return {}
+
+    def summary(self, event: Any) -> str:
+        """One line of history, in Chinese, from the event's facts."""
+        match event:
+            case Referral.Sent():
+                to = event.receiver_name
+                if event.children:
+                    return f"移送{to}（{len(event.children)}个成员单位）：{event.reason}"
+                due = _day(event.claim_due)
+                return f"移送{to}：{event.reason}；须于{due}前签收"
+            case Referral.Claimed():
+                return (
+                    f"{self.agency_name(event.agency_id)}签收；须于{_day(event.answer_due)}前反馈"
+                )
+            case Referral.Returned():
+                label = RETURN_LABELS.get(event.reason, event.reason)
+                detail = f"：{event.detail}" if event.detail else ""
+                return f"{self.agency_name(event.agency_id)}退回（{label}）{detail}"
+            case Referral.Answered():
+                parts = [f"办理结果：{event.outcome}"]
+                if event.measures:
+                    parts.append("措施：" + "；".join(event.measures))
+                if event.penalties:
+                    parts.append(f"处罚：{event.penalties}")
+                if event.case_number:
+                    parts.append(f"案号：{event.case_number}")
+                return "，".join(parts)
+            case Referral.Accepted():
+                return "移送单位确认办结" + (f"：{event.comment}" if event.comment else "")
+            case Referral.SentBack():
+                return f"退回重办：{event.reason}；须于{_day(event.answer_due)}前反馈"
+            case Referral.Reassigned():
+                previous = self.agency_name(event.previous_agency_id)
+                return (
+                    f"由{previous}改派{event.receiver_name}：{event.reason}；"
+                    f"须于{_day(event.claim_due)}前签收"
+                )
+            case Referral.ChildUpdated():
+                status = ReferralStatus(event.status)
+                rolled = ReferralStatus(event.rolled_up)
+                return (
+                    f"子件{status.value}（{STATUS_LABELS[status]}），汇总：{STATUS_LABELS[rolled]}"
+                )
+            case Referral.MilestoneRecorded():
+                return f"{event.label or event.rung}（期限{_day(event.due)}）"
+        return type(event).__name__
+
+
+def _day(instant: Any) -> str:
+    """A due instant (00:00 of the next day, China time) shown as the due day."""
+    return due_day(instant).isoformat() if instant is not None else "—"
+
+
+class _Append:
+    def __init__(self, value: UUID) -> None:
+        self.value = value
+
+
+class _Increment:
+    pass

@@ -1,0 +1,40 @@
+"""Every read model the runner feeds, in the order they are applied within a batch.
+
+A read model is a class built with the batch's cursor, with `apply(event, position)` that
+ignores events it does not know, its DDL in a `*.sql` file of this package (applied in
+file-name order, idempotent), and `TABLES`, the tables a rebuild empties (children first).
+To add one: write the class and its SQL file, then list it here.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from eventsourcing.domain import DomainEventProtocol
+from psycopg import Cursor
+
+from projections.case_transfers import CaseTransferProjection
+from projections.clocks import ClockProjection
+from projections.clues import ClueProjection
+from projections.ledger import LedgerProjection
+from projections.notifications import NotificationProjection
+from projections.referrals import ReferralProjection
+
+
+class ReadModel(Protocol):
+    TABLES: tuple[str, ...]
+
+    def __init__(self, cursor: Cursor[Any]) -> None: ...
+
+    def apply(self, event: DomainEventProtocol[Any], position: int) -> None: ...
+
+
+READ_MODELS: list[type[ReadModel]] = [LedgerProjection, NotificationProjection]
+READ_MODELS.append(ReferralProjection)
+READ_MODELS.append(CaseTransferProjection)
+READ_MODELS.append(ClockProjection)
+READ_MODELS.append(ClueProjection)
+
+
+def read_tables() -> list[str]:
+    return [table for model in READ_MODELS for table in model.TABLES]

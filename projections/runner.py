@@ -1,0 +1,193 @@
+"""Runs the ledger projection: batches of events, one transaction and one tracking write each.
+
+The tracking row is read `FOR UPDATE` at the start of every batch, so two runners (or a
+runner and a rebuild) never apply the same events twice: the second waits, then starts
+from the position the first committed. Gaps in notification ids (rolled-back inserts)
+are harmless here: the library's table lock makes ids commit in order.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from contextlib import closing
+from importlib.resources import files
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from domain.application import RectifyApp
+from projections.registry import READ_MODELS, read_tables
+
+log = logging.getLogger(__name__)
+
+NAME = "ledger"
+BATCH_SIZE = 500
+
+
+def connect(database_url: str, schema: str) -> psycopg.Connection[Any]:
+    """A connection whose search_path is the configured schema (transactions explicit)."""
+    conn = psycopg.connect(database_url, autocommit=True)
+    conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
+    return conn
+
+
+def ensure_schema(conn: psycopg.Connection[Any], schema: str) -> None:
+    """Create the read tables if missing; serialised, as API and runner may start together."""
+    package = files("projections")
+    ddl = [
+        entry.read_text(encoding="utf-8")
+        for entry in sorted(package.iterdir(), key=lambda e: e.name)
+        if entry.name.endswith(".sql")
+    ]
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"rectify-ddl:{schema}",))
+        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+        for statements in ddl:
+            conn.execute(statements.encode())
+        conn.execute(
+            "INSERT INTO projection_tracking (name, position) VALUES (%s, 0)"
+            " ON CONFLICT DO NOTHING",
+            (NAME,),
+        )
+
+
+def _lock_position(cur: psycopg.Cursor[Any]) -> int:
+    row = cur.execute(
+        "SELECT position FROM projection_tracking WHERE name = %s FOR UPDATE", (NAME,)
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _apply_batch(
+    cur: psycopg.Cursor[Any], app: RectifyApp, after: int, limit: int
+) -> tuple[int, int]:
+    """Apply up to `limit` events after `after`; return (events applied, last position)."""
+    notifications = app.recorder.select_notifications(start=after + 1, limit=limit)
+    models = [model(cur) for model in READ_MODELS]
+    for notification in notifications:
+        event = app.mapper.to_domain_event(notification)
+        for model in models:
+            model.apply(event, notification.id)
+    last = notifications[-1].id if notifications else after
+    return len(notifications), last
+
+
+def _save_position(cur: psycopg.Cursor[Any], position: int) -> None:
+    cur.execute("UPDATE projection_tracking SET position = %s WHERE name = %s", (position, NAME))
+
+
+def process_batch(conn: psycopg.Connection[Any], app: RectifyApp, limit: int = BATCH_SIZE) -> int:
+    """One transaction: the rows of up to `limit` events and the new position, together."""
+    with conn.transaction(), conn.cursor() as cur:
+        count, last = _apply_batch(cur, app, _lock_position(cur), limit)
+        if count:
+            _save_position(cur, last)
+    return count
+
+
+def _catch_up(conn: psycopg.Connection[Any], app: RectifyApp, limit: int) -> int:
+    total = 0
+    while count := process_batch(conn, app, limit):
+        total += count
+    return total
+
+
+def catch_up(
+    es_env: dict[str, str], database_url: str, schema: str, batch_size: int = BATCH_SIZE
+) -> int:
+    """One pass to the head of the log; returns how many events were applied."""
+    app = RectifyApp(env=es_env)
+    try:
+        with closing(connect(database_url, schema)) as conn:
+            ensure_schema(conn, schema)
+            return _catch_up(conn, app, batch_size)
+    finally:
+        app.close()
+
+
+def run_projections(
+    es_env: dict[str, str],
+    database_url: str,
+    schema: str,
+    stop: threading.Event,
+    poll_seconds: float = 0.2,
+) -> None:
+    """Catch up, then poll until `stop` is set. A failed batch is retried after a pause."""
+    app = RectifyApp(env=es_env)
+    conn: psycopg.Connection[Any] | None = None
+    try:
+        while not stop.is_set():
+            try:
+                if conn is None or conn.closed:
+                    conn = connect(database_url, schema)
+                    ensure_schema(conn, schema)
+                _catch_up(conn, app, BATCH_SIZE)
+            except psycopg.OperationalError:
+                log.warning("projection: database unavailable, retrying", exc_info=True)
+                if conn is not None:
+                    conn.close()
+                conn = None
+                stop.wait(max(poll_seconds, 1.0))
+                continue
+            except Exception:
+                log.exception("projection: batch failed, retrying")
+                stop.wait(max(poll_seconds, 1.0))
+                continue
+            stop.wait(poll_seconds)
+    finally:
+        if conn is not None:
+            conn.close()
+        app.close()
+
+
+def rebuild_projections(
+    es_env: dict[str, str],
+    database_url: str,
+    schema: str,
+    progress: Callable[[int, int], None] | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> int:
+    """Empty the read tables and replay the whole log, all in one transaction.
+
+    DELETE rather than TRUNCATE: TRUNCATE's exclusive lock would block every API read for
+    the whole replay, while DELETE lets readers see the old rows until the commit.
+    Progress is reported as (position reached, head position).
+    """
+    app = RectifyApp(env=es_env)
+    try:
+        with closing(connect(database_url, schema)) as conn:
+            ensure_schema(conn, schema)
+            head = app.recorder.max_notification_id() or 0
+            applied = 0
+            with conn.transaction(), conn.cursor() as cur:
+                _lock_position(cur)
+                for table in read_tables():
+                    cur.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(table)))
+                position = 0
+                while True:
+                    count, position = _apply_batch(cur, app, position, batch_size)
+                    applied += count
+                    if progress is not None:
+                        head = max(head, position)
+                        progress(position, head)
+                    if not count:
+                        break
+                _save_position(cur, position)
+            return applied
+    finally:
+        app.close()
+
+
+def projection_position(database_url: str, schema: str) -> int:
+    """The log position the read tables reflect (0 before the first batch)."""
+    with closing(connect(database_url, schema)) as conn:
+        try:
+            row = conn.execute(
+                "SELECT position FROM projection_tracking WHERE name = %s", (NAME,)
+            ).fetchone()
+        except psycopg.errors.UndefinedTable:
+            return 0
+        return int(row[0]) if row else 0

@@ -1,0 +1,69 @@
+-- Read tables of the ledger, rebuilt at will from the event log.
+-- Every statement is idempotent: it runs at each start of a projection or API process.
+CREATE TABLE IF NOT EXISTS agencies (
+    id uuid PRIMARY KEY,
+    name text NOT NULL,
+    kind text NOT NULL,
+    level text NOT NULL DEFAULT '',
+    aliases text[] NOT NULL DEFAULT '{}'
+);
+
+CREATE TABLE IF NOT EXISTS campaigns (
+    id uuid PRIMARY KEY,
+    title text NOT NULL,
+    lead_agency_id uuid,
+    registered_at timestamptz NOT NULL
+);
+ALTER TABLE campaigns ADD COLUMN IF NOT EXISTS member_ids uuid[] NOT NULL DEFAULT '{}';
+-- [{"name": …, "starts": "YYYY-MM-DD", "ends": "YYYY-MM-DD"}] in date order
+ALTER TABLE campaigns ADD COLUMN IF NOT EXISTS phases jsonb NOT NULL DEFAULT '[]';
+
+CREATE TABLE IF NOT EXISTS issues (
+    id uuid PRIMARY KEY,
+    campaign_id uuid NOT NULL,
+    number text NOT NULL,
+    problem text NOT NULL,
+    measures jsonb NOT NULL,
+    status text NOT NULL,
+    lead_agency_id uuid NOT NULL,
+    deadline_kind text NOT NULL,
+    due_date date,
+    deadline_text text NOT NULL,
+    cycle integer NOT NULL DEFAULT 1,
+    pending_extension_due date,
+    registered_at timestamptz NOT NULL,
+    closed_at timestamptz,
+    updated_at timestamptz NOT NULL,
+    -- log position of the Registered event: ledger order, and the keyset of the cursor
+    registered_position bigint NOT NULL,
+    last_position bigint NOT NULL
+);
+CREATE INDEX IF NOT EXISTS issues_campaign_order ON issues (campaign_id, registered_position);
+CREATE INDEX IF NOT EXISTS issues_order ON issues (registered_position);
+CREATE INDEX IF NOT EXISTS issues_due_open ON issues (due_date) WHERE status <> 'CLOSED';
+
+CREATE TABLE IF NOT EXISTS issue_responsibilities (
+    issue_id uuid NOT NULL,
+    agency_id uuid NOT NULL,
+    role text NOT NULL CHECK (role IN ('LEAD', 'CO')),
+    ordinal integer NOT NULL,  -- 0 for the lead, then the co-responsible as listed
+    PRIMARY KEY (issue_id, agency_id)
+);
+CREATE INDEX IF NOT EXISTS issue_responsibilities_agency
+    ON issue_responsibilities (agency_id, issue_id);
+
+CREATE TABLE IF NOT EXISTS issue_history (
+    issue_id uuid NOT NULL,
+    version integer NOT NULL,
+    at timestamptz NOT NULL,
+    type text NOT NULL,
+    actor text NOT NULL,
+    summary text NOT NULL,
+    position bigint NOT NULL,
+    PRIMARY KEY (issue_id, version)
+);
+
+CREATE TABLE IF NOT EXISTS projection_tracking (
+    name text PRIMARY KEY,
+    position bigint NOT NULL
+);
