@@ -1,0 +1,1 @@
+"""The HTTP side: strawberry GraphQL on starlette, JWT auth, a small offline home page."""

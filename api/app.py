@@ -1,0 +1,143 @@
+"""The starlette application: /graphql behind bearer auth, /healthz, and a home page."""
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from importlib.resources import files
+
+import anyio.to_thread
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, generate_latest
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from strawberry.asgi import GraphQL
+
+from api.auth import RequireBearer
+from api.config import ApiConfig
+from api.context import Context
+from api.hygiene import (
+    LimitMutations,
+    SlidingWindow,
+    content_security_policy,
+    inline_script_hashes,
+    middleware,
+)
+from api.schema import production_schema, schema
+from domain.application import RectifyApp
+from projections import queries, status
+from projections.runner import connect, ensure_schema
+
+__all__ = ["ApiConfig", "create_app"]
+
+STATIC = files("api").joinpath("static")
+
+
+class RectifyGraphQL(GraphQL[Context, None]):
+    async def get_context(self, request: Request, response: Response | None = None) -> Context:  # type: ignore[override]
+        state = request.app.state
+        await _read_after(request, response, state.pool)
+        return Context(request, request.user, state.pool, state.rectify, state.config)
+
+
+MIN_POSITION_HEADER = "X-Rectify-Min-Position"
+READ_WAIT_SECONDS = 5.0
+
+
+async def _read_after(request: Request, response: Response | None, pool: object) -> None:
+    """Read-your-writes: a client that sends the log position a mutation returned gets
+    answers from read tables at least that fresh; the wait is bounded, and the position
+    actually read is returned in the same header so the client can tell."""
+    wanted = request.headers.get(MIN_POSITION_HEADER)
+    if wanted is None:
+        return
+    try:
+        position = int(wanted)
+    except ValueError:
+        raise HTTPException(400, f"{MIN_POSITION_HEADER}: not a number") from None
+    await queries.wait_for_position(pool, position, READ_WAIT_SECONDS)
+    if response is not None:
+        response.headers[MIN_POSITION_HEADER] = str(await queries.position(pool))
+
+
+def _create_tables(config: ApiConfig) -> None:
+    conn = connect(config.database_url, config.schema)
+    try:
+        ensure_schema(conn, config.schema)
+    finally:
+        conn.close()
+
+
+def _thread_limit(es_env: dict[str, str]) -> int:
+    """As many command threads as the event store's psycopg pool has connections."""
+    size = int(es_env.get("POSTGRES_POOL_SIZE", "5"))
+    return size + int(es_env.get("POSTGRES_MAX_OVERFLOW", "10"))
+
+
+def create_app(config: ApiConfig) -> Starlette:
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await run_in_threadpool(_create_tables, config)
+        anyio.to_thread.current_default_thread_limiter().total_tokens = _thread_limit(config.es_env)
+        app.state.config = config
+        app.state.rectify = await run_in_threadpool(RectifyApp, env=config.es_env)
+        app.state.pool = await queries.create_pool(config.database_url, config.schema)
+        try:
+            yield
+        finally:
+            await app.state.pool.close()
+            await run_in_threadpool(app.state.rectify.close)
+
+    async def healthz(request: Request) -> JSONResponse:
+        position = await queries.position(request.app.state.pool)
+        return JSONResponse({"ok": True, "projection_position": position})
+
+    registry = CollectorRegistry()
+    head_gauge = Gauge(
+        "rectify_log_head_position", "Position of the newest event in the log", registry=registry
+    )
+    lag_gauge = Gauge(
+        "rectify_follower_lag_events",
+        "Events of the log a follower has not processed yet",
+        ["follower", "kind"],
+        registry=registry,
+    )
+
+    async def metrics(request: Request) -> Response:
+        """Prometheus text format; positions and lags only, nothing about any item."""
+        found = await status.log_status(request.app.state.pool)
+        head_gauge.set(found.head)
+        for follower in found.followers:
+            lag_gauge.labels(follower.name, follower.kind).set(follower.lag)
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+    def page(name: str) -> Callable[[Request], Awaitable[HTMLResponse]]:
+        """The pages are static; they read GraphQL with the token the user pastes in."""
+
+        async def serve(request: Request) -> HTMLResponse:
+            return HTMLResponse(STATIC.joinpath(name).read_text(encoding="utf-8"))
+
+        return serve
+
+    graphql = RectifyGraphQL(production_schema if config.production else schema, graphql_ide=None)
+    window = SlidingWindow(config.mutations_per_minute, clock=config.clock)
+    limited = LimitMutations(graphql, window)
+    csp = content_security_policy(inline_script_hashes(STATIC.iterdir()))
+    return Starlette(
+        routes=[
+            Route("/", page("index.html"), methods=["GET"]),
+            Route("/dashboard", page("dashboard.html"), methods=["GET"]),
+            Route("/queue", page("queue.html"), methods=["GET"]),
+            Route("/issue", page("issue.html"), methods=["GET"]),
+            Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/metrics", metrics, methods=["GET"]),
+            Route("/graphql", RequireBearer(limited, config.jwt_secret)),
+        ],
+        middleware=middleware(
+            config.max_body_bytes, config.cors_origins, csp, [MIN_POSITION_HEADER]
+        ),
+        lifespan=lifespan,
+    )

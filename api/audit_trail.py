@@ -1,0 +1,142 @@
+"""The audit trail of any item and its state as of a past time or version, in GraphQL.
+
+Who may read them: auditors, admins and coordinators, any item; liaisons, investigators
+and agency heads, an item that names their agency (an issue it leads or co-owns, a clue
+it received or handles, a referral or case transfer it sends or receives), judged on the
+item's current state. Leadership reads the issue views, not the raw history. The reporter's
+identity is 受保护 / protected here as everywhere (domain.audit_trail).
+"""
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import strawberry
+from graphql import GraphQLError
+from starlette.concurrency import run_in_threadpool
+from strawberry.scalars import JSON
+
+from api import commands
+from api.auth import Role, User
+from api.context import Context
+from domain.application import RectifyApp
+from domain.audit_trail import TrailEntry
+from domain.errors import InvalidInput, NotFound
+
+Info = strawberry.Info[Context, None]
+
+_ANY_ITEM = frozenset({Role.AUDITOR, Role.ADMIN, Role.COORDINATOR})
+_OWN_AGENCY = frozenset({Role.LIAISON, Role.INVESTIGATOR, Role.AGENCY_HEAD})
+
+
+@strawberry.type
+class FieldChange:
+    field: str
+    before: JSON | None
+    after: JSON | None
+
+
+@strawberry.type
+class AuditEntry:
+    version: int
+    at: datetime
+    actor: str = strawberry.field(description="操作人 / who")
+    type: str = strawberry.field(description="事件 / the event's name, e.g. SignedOff")
+    topic: str
+    changes: list[FieldChange] = strawberry.field(
+        description="该事件改变的字段及前后值 / the fields it changed, before and after"
+    )
+    payload: JSON = strawberry.field(description="事件内容（身份已屏蔽）/ the event's fields")
+
+    @classmethod
+    def of(cls, entry: TrailEntry) -> "AuditEntry":
+        return cls(
+            version=entry.version,
+            at=entry.at,
+            actor=entry.actor,
+            type=entry.event_type,
+            topic=entry.topic,
+            changes=[
+                FieldChange(field=c.field, before=c.before, after=c.after) for c in entry.changes
+            ],
+            payload=entry.payload,
+        )
+
+
+def _agencies(state: dict[str, Any]) -> set[str]:
+    """Every agency the item names, from its fields ending in agency_id(s)."""
+    found = {str(state.get("id"))} if state.get("type") == "Agency" else set()
+    for name, value in state.items():
+        if name.endswith("agency_id") and isinstance(value, str):
+            found.add(value)
+        elif name.endswith("agency_ids") and isinstance(value, list):
+            found.update(str(v) for v in value)
+    return found
+
+
+def _may_read(user: User, state: dict[str, Any]) -> bool:
+    if user.role in _ANY_ITEM:
+        return True
+    if user.role in _OWN_AGENCY and user.agency_id:
+        return user.agency_id in _agencies(state)
+    return False
+
+
+_REFUSED = (
+    "仅审计、管理、协调人员或本单位人员可以查看 / only auditors, admins, coordinators or "
+    "the item's own agency may read its history"
+)
+
+
+def _read(info: Info, id: strawberry.ID, read: Any) -> Any:
+    """Parse, load, check who may read; None for an unknown or malformed id."""
+    user, app = info.context.user, info.context.app
+    if user.role not in _ANY_ITEM | _OWN_AGENCY:
+        raise GraphQLError(_REFUSED)
+    try:
+        item = commands.parse_id(id, "id")
+    except InvalidInput:
+        return None
+
+    def load() -> Any:
+        try:
+            current = app.state_as_of(item)
+        except NotFound:
+            return None
+        if not _may_read(user, current):
+            raise GraphQLError(_REFUSED)
+        return read(app, item)
+
+    return load
+
+
+@strawberry.type
+class AuditTrailQuery:
+    @strawberry.field(description="事项的完整审计轨迹 / every event of an item: who, when, what")
+    async def audit_trail(self, info: Info, id: strawberry.ID) -> list[AuditEntry] | None:
+        def read(app: RectifyApp, item: UUID) -> list[AuditEntry]:
+            return [AuditEntry.of(e) for e in app.audit_trail(item)]
+
+        load = _read(info, id, read)
+        return None if load is None else await run_in_threadpool(load)
+
+    @strawberry.field(
+        description="事项在某时刻或某版本的状态 / an item's state as of a time or a version"
+    )
+    async def item_as_of(
+        self,
+        info: Info,
+        id: strawberry.ID,
+        at: datetime | None = None,
+        version: int | None = None,
+    ) -> JSON | None:
+        def read(app: RectifyApp, item: UUID) -> Any:
+            try:
+                return app.state_as_of(item, at=at, version=version)
+            except NotFound:
+                return None
+            except InvalidInput as error:
+                raise GraphQLError(str(error)) from None
+
+        load = _read(info, id, read)
+        return None if load is None else await run_in_threadpool(load)

@@ -1,0 +1,550 @@
+"""Clues (线索/举报) in GraphQL: intake, triage, the reply to the reporter, the item view
+with its history, a paged list, and the reporter's protected identity.
+
+Who may do what (checked against the aggregate, on the worker thread):
+- receive: a liaison or investigator, for their own agency;
+- triage (handle, refer, merge, dismiss) and conclude: a liaison or investigator of the
+  handling agency; reply: of the receiving or the handling agency;
+- revealReporter: an investigator or agency head of the handling agency, with a reason,
+  recorded as a ReporterRevealed event before the identity is returned;
+- clueReveals: auditors and admins;
+- reads: liaisons, investigators and agency heads see the clues their agency received or
+  handles; coordinators, leadership, auditors and admins see every clue.
+Nobody reads the identity through a query: the read tables do not have it, and the
+`reporter` field says only 匿名 / anonymous or 受保护 / protected.
+"""
+
+import base64
+from collections.abc import Callable
+from datetime import datetime
+from enum import Enum
+from typing import Annotated, Any
+from uuid import UUID
+
+import strawberry
+from graphql import GraphQLError
+from starlette.concurrency import run_in_threadpool
+
+from api import commands
+from api.auth import Role, User
+from api.authz import NotAllowedError
+from api.context import Context
+from api.results import (
+    ConflictResult,
+    InvalidInputResult,
+    InvalidTransitionResult,
+    NotAllowedResult,
+    NotFoundResult,
+)
+from api.types import Agency, HistoryEntry, PageInfo
+from domain import clues as domain
+from domain.application import CommandResult, RectifyApp
+from domain.errors import InvalidInput
+from domain.names import campaign_id
+from domain.reporter_identity import PROTECTED, ReporterIdentity
+from projections import clue_queries, queries
+
+Info = strawberry.Info[Context, None]
+MAX_PAGE = 200
+ANONYMOUS = "匿名 / anonymous"
+_AGENCY_STAFF = (Role.LIAISON, Role.INVESTIGATOR, Role.AGENCY_HEAD)
+_ACTORS = (Role.LIAISON, Role.INVESTIGATOR)
+_REVEALERS = (Role.INVESTIGATOR, Role.AGENCY_HEAD)
+_AUDIT = (Role.AUDITOR, Role.ADMIN)
+
+
+@strawberry.enum
+class ClueChannel(Enum):
+    HOTLINE_12320 = "HOTLINE_12320"  # 12320热线
+    MAILBOX = "MAILBOX"  # 举报信箱
+    LETTER = "LETTER"  # 来信
+    WECHAT = "WECHAT"  # 微信
+    WEB_FORM = "WEB_FORM"  # 网上举报
+    IN_PERSON = "IN_PERSON"  # 来访
+    OTHER_AGENCY = "OTHER_AGENCY"  # 其他单位转来
+
+
+@strawberry.enum
+class ClueStatus(Enum):
+    RECEIVED = "RECEIVED"  # 待分办
+    HANDLING = "HANDLING"  # 办理中
+    REFERRED = "REFERRED"  # 已移送
+    MERGED = "MERGED"  # 已并案
+    DISMISSED = "DISMISSED"  # 不予受理
+    CONCLUDED = "CONCLUDED"  # 已办结
+
+
+@strawberry.type
+class Reporter:
+    anonymous: bool
+    real_name: bool = strawberry.field(description="实名举报: a reply is owed")
+    display: str = strawberry.field(description="匿名 / anonymous, or 受保护 / protected")
+
+
+@strawberry.type
+class Clue:
+    id: strawberry.ID
+    status: ClueStatus
+    status_label: str
+    channel: ClueChannel
+    institution: str
+    person: str = strawberry.field(description="the person reported on (never the reporter)")
+    content: str
+    attachments: list[str]
+    reporter: Reporter
+    receiving_agency: Agency
+    handling_agency: Agency
+    triage_note: str
+    referred_to: strawberry.ID | None
+    referral_id: strawberry.ID | None
+    merged_into: strawberry.ID | None
+    outcome: str
+    reply_due: datetime | None
+    replied_at: datetime | None
+    reply_channel: str
+    reveal_count: int
+    received_at: datetime
+
+    @strawberry.field
+    async def history(self, info: Info) -> list[HistoryEntry]:
+        rows = await clue_queries.clue_history(info.context.pool, UUID(str(self.id)))
+        return [
+            HistoryEntry(at=r["at"], type=r["type"], actor=r["actor"], summary=r["summary"])
+            for r in rows
+        ]
+
+    @classmethod
+    def of(cls, row: Any) -> "Clue":
+        status = domain.ClueStatus(row["status"])
+
+        def optional_id(column: str) -> strawberry.ID | None:
+            return strawberry.ID(str(row[column])) if row[column] else None
+
+        return cls(
+            id=strawberry.ID(str(row["id"])),
+            status=ClueStatus(status.value),
+            status_label=domain.STATUS_LABELS[status],
+            channel=ClueChannel(row["channel"]),
+            institution=row["institution"],
+            person=row["person"],
+            content=row["content"],
+            attachments=list(row["attachments"]),
+            reporter=Reporter(
+                anonymous=row["anonymous"],
+                real_name=row["real_name"],
+                display=ANONYMOUS if row["anonymous"] else PROTECTED,
+            ),
+            receiving_agency=Agency(
+                id=strawberry.ID(str(row["agency_id"])), name=row["agency_name"] or ""
+            ),
+            handling_agency=Agency(
+                id=strawberry.ID(str(row["handling_agency_id"])),
+                name=row["handling_agency_name"] or "",
+            ),
+            triage_note=row["triage_note"],
+            referred_to=optional_id("referred_to"),
+            referral_id=optional_id("referral_id"),
+            merged_into=optional_id("merged_into"),
+            outcome=row["outcome"],
+            reply_due=row["reply_due"],
+            replied_at=row["replied_at"],
+            reply_channel=row["reply_channel"],
+            reveal_count=row["reveal_count"],
+            received_at=row["received_at"],
+        )
+
+
+@strawberry.type
+class ClueEdge:
+    cursor: str
+    node: Clue
+
+
+@strawberry.type
+class ClueConnection:
+    total_count: int
+    edges: list[ClueEdge]
+    page_info: PageInfo
+
+
+@strawberry.input
+class ClueFilter:
+    status: ClueStatus | None = None
+    channel: ClueChannel | None = None
+    real_name: bool | None = None
+
+
+@strawberry.type
+class ReporterReveal:
+    clue_id: strawberry.ID
+    agency: Agency
+    actor: str
+    reason: str
+    at: datetime
+
+
+def _encode(position: int) -> str:
+    return base64.urlsafe_b64encode(f"clue:{position}".encode()).decode()
+
+
+def _decode(cursor: str) -> int:
+    try:
+        kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
+        if kind != "clue":
+            raise ValueError(kind)
+        return int(value)
+    except ValueError:
+        raise GraphQLError(f"invalid cursor: {cursor}") from None
+
+
+def _own_agency(user: User) -> UUID | None:
+    try:
+        return UUID(user.agency_id) if user.agency_id else None
+    except ValueError:
+        return None
+
+
+def _may_read(user: User, row: Any) -> bool:
+    if user.role not in _AGENCY_STAFF:
+        return True
+    own = _own_agency(user)
+    return own is not None and own in (row["agency_id"], row["handling_agency_id"])
+
+
+_EMPTY = ClueConnection(
+    total_count=0, edges=[], page_info=PageInfo(has_next_page=False, end_cursor=None)
+)
+
+
+@strawberry.type
+class ClueQuery:
+    @strawberry.field(description="一条线索及其经过 / one clue with its history")
+    async def clue(self, info: Info, id: strawberry.ID) -> Clue | None:
+        try:
+            item = commands.parse_id(id, "id")
+        except InvalidInput:
+            return None
+        row = await clue_queries.clue_by_id(info.context.pool, item)
+        if row is None or not _may_read(info.context.user, row):
+            return None
+        return Clue.of(row)
+
+    @strawberry.field(description="线索列表 / clues in the order received (agency staff: own)")
+    async def clues(
+        self,
+        info: Info,
+        filter: ClueFilter | None = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> ClueConnection:
+        given, user = filter or ClueFilter(), info.context.user
+        if not 0 < first <= MAX_PAGE:
+            raise GraphQLError(f"first: between 1 and {MAX_PAGE}")
+        agency = None
+        if user.role in _AGENCY_STAFF:
+            agency = _own_agency(user)
+            if agency is None:
+                return _EMPTY
+        page = await clue_queries.clue_page(
+            info.context.pool,
+            clue_queries.ClueFilter(
+                agency,
+                given.status.value if given.status else None,
+                given.channel.value if given.channel else None,
+                given.real_name,
+            ),
+            first,
+            _decode(after) if after else None,
+        )
+        edges = [
+            ClueEdge(cursor=_encode(r["received_position"]), node=Clue.of(r)) for r in page.rows
+        ]
+        return ClueConnection(
+            total_count=page.total,
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None
+            ),
+        )
+
+    @strawberry.field(description="举报人身份查看记录 / who revealed a reporter (auditors)")
+    async def clue_reveals(
+        self, info: Info, clue_id: strawberry.ID | None = None, first: int = 100
+    ) -> list[ReporterReveal]:
+        if info.context.user.role not in _AUDIT:
+            raise GraphQLError("仅审计人员可以查看 / only auditors may list reveals")
+        item = commands.parse_id(clue_id, "clueId") if clue_id else None
+        rows = await clue_queries.clue_reveals(info.context.pool, item, min(first, MAX_PAGE))
+        return [
+            ReporterReveal(
+                clue_id=strawberry.ID(str(r["clue_id"])),
+                agency=Agency(id=strawberry.ID(str(r["agency_id"])), name=r["agency_name"] or ""),
+                actor=r["actor"],
+                reason=r["reason"],
+                at=r["at"],
+            )
+            for r in rows
+        ]
+
+
+# -- mutations ---------------------------------------------------------------------------
+
+
+@strawberry.type
+class ClueChanged:
+    clue: Clue | None = strawberry.field(
+        description="the clue as the read side shows it once it has caught up"
+    )
+    position: int | None = strawberry.field(
+        description="log position of the change; null when nothing had to change"
+    )
+
+
+ClueResult = Annotated[
+    ClueChanged
+    | NotAllowedResult
+    | InvalidTransitionResult
+    | InvalidInputResult
+    | NotFoundResult
+    | ConflictResult,
+    strawberry.union("ClueResult"),
+]
+
+
+@strawberry.type
+class RevealedReporter:
+    """Only ever in the answer to revealReporter, to the handling agency's staff."""
+
+    clue_id: strawberry.ID
+    name: str
+    phone: str
+    id_number: str
+    address: str
+    position: int | None
+
+
+RevealResult = Annotated[
+    RevealedReporter
+    | NotAllowedResult
+    | InvalidTransitionResult
+    | InvalidInputResult
+    | NotFoundResult
+    | ConflictResult,
+    strawberry.union("RevealResult"),
+]
+
+
+@strawberry.input
+class ReporterInput:
+    name: str
+    phone: str = ""
+    id_number: str = ""
+    address: str = ""
+
+
+@strawberry.input
+class ReceiveClueInput:
+    channel: ClueChannel
+    content: str
+    institution: str = ""
+    person: str = strawberry.field(default="", description="the person reported on")
+    attachments: list[str] = strawberry.field(default_factory=list)
+    reporter: ReporterInput | None = strawberry.field(
+        default=None, description="null: an anonymous report"
+    )
+    real_name: bool = strawberry.field(default=False, description="实名举报: a reply is owed")
+    campaign: strawberry.ID | None = strawberry.field(default=None, description="id or title")
+    key: str | None = strawberry.field(
+        default=None, description="a natural key (e.g. the hotline ticket): a retry finds it"
+    )
+
+
+def _staff_of(user: User, agencies: tuple[UUID, ...], roles: tuple[Role, ...], what: str) -> None:
+    if user.role not in roles or _own_agency(user) not in agencies:
+        names = "、".join(r.value for r in roles)
+        raise NotAllowedError(
+            f"仅办理单位的{names}可以{what} / only a {names} of the handling agency may {what}"
+        )
+
+
+async def _changed(info: Info, result: CommandResult) -> ClueChanged:
+    if result.position is not None:
+        await queries.wait_for_position(
+            info.context.pool, result.position, commands.READ_YOUR_WRITES_SECONDS
+        )
+    row = await clue_queries.clue_by_id(info.context.pool, result.id)
+    return ClueChanged(clue=Clue.of(row) if row else None, position=result.position)
+
+
+async def _on_clue(
+    info: Info,
+    clue_id: str,
+    who_may: Callable[[domain.Clue], tuple[UUID, ...]],
+    what: str,
+    command: Callable[[RectifyApp, domain.Clue], CommandResult],
+) -> ClueChanged:
+    item = commands.parse_id(clue_id, "clueId")
+    user = info.context.user
+
+    def work(app: RectifyApp) -> CommandResult:
+        clue = app.get_clue(item)
+        _staff_of(user, who_may(clue), _ACTORS, what)
+        return command(app, clue)
+
+    return await _changed(info, await run_in_threadpool(work, info.context.app))
+
+
+def _handling(clue: domain.Clue) -> tuple[UUID, ...]:
+    return (clue.handling_agency_id,)
+
+
+def _receiving_or_handling(clue: domain.Clue) -> tuple[UUID, ...]:
+    return (clue.agency_id, clue.handling_agency_id)
+
+
+def _campaign(key: str) -> UUID:
+    try:
+        return UUID(str(key).strip())
+    except ValueError:
+        return campaign_id(str(key))
+
+
+@strawberry.type
+class ClueTerms:
+    campaign_id: strawberry.ID
+    reply_days: int = strawberry.field(description="答复实名举报人的工作日数")
+    position: int | None = strawberry.field(description="null when nothing had to change")
+
+
+ClueTermsResult = Annotated[
+    ClueTerms | NotAllowedResult | InvalidInputResult | NotFoundResult | ConflictResult,
+    strawberry.union("ClueTermsResult"),
+]
+
+
+@strawberry.type
+class ClueMutation:
+    @strawberry.mutation(description="登记线索 / receive a clue (for the caller's agency)")
+    async def receive_clue(self, info: Info, input: ReceiveClueInput) -> ClueResult:
+        user, who = info.context.user, commands.actor(info.context)
+        own = _own_agency(user)
+        if user.role not in _ACTORS or own is None:
+            raise NotAllowedError(
+                "仅联络员或执法人员可以登记线索 / only a liaison or investigator may receive clues"
+            )
+        given = input.reporter
+        reporter = (
+            ReporterIdentity(given.name, given.phone, given.id_number, given.address)
+            if given is not None
+            else None
+        )
+
+        def receive(app: RectifyApp) -> CommandResult:
+            return app.receive_clue(
+                own, input.channel.value, input.content, actor=who,
+                institution=input.institution, person=input.person,
+                attachments=input.attachments, reporter=reporter, real_name=input.real_name,
+                campaign=_campaign(input.campaign) if input.campaign else None, key=input.key,
+            )  # fmt: skip
+
+        return await _changed(info, await run_in_threadpool(receive, info.context.app))
+
+    @strawberry.mutation(description="本单位办理 / handle in our agency")
+    async def handle_clue(self, info: Info, clue_id: strawberry.ID, note: str = "") -> ClueResult:
+        who = commands.actor(info.context)
+        return await _on_clue(
+            info, clue_id, _handling, "分办", lambda app, c: app.handle_clue(c.id, note, who)
+        )
+
+    @strawberry.mutation(description="移送 / refer to another agency (creates a referral)")
+    async def refer_clue(
+        self, info: Info, clue_id: strawberry.ID, receiver: strawberry.ID, reason: str
+    ) -> ClueResult:
+        who = commands.actor(info.context)
+
+        def refer(app: RectifyApp, clue: domain.Clue) -> CommandResult:
+            target = commands.find_agency(app, receiver, "receiver")
+            return app.refer_clue(clue.id, target, reason, who)
+
+        return await _on_clue(info, clue_id, _handling, "移送", refer)
+
+    @strawberry.mutation(description="并案 / merge into another clue as a duplicate")
+    async def merge_clue(
+        self, info: Info, clue_id: strawberry.ID, into_clue_id: strawberry.ID, note: str = ""
+    ) -> ClueResult:
+        who = commands.actor(info.context)
+        into = commands.parse_id(into_clue_id, "intoClueId")
+        return await _on_clue(
+            info, clue_id, _handling, "并案", lambda app, c: app.merge_clue(c.id, into, note, who)
+        )
+
+    @strawberry.mutation(description="不予受理 / dismiss with a reason")
+    async def dismiss_clue(self, info: Info, clue_id: strawberry.ID, reason: str) -> ClueResult:
+        who = commands.actor(info.context)
+        return await _on_clue(
+            info, clue_id, _handling, "不予受理", lambda app, c: app.dismiss_clue(c.id, reason, who)
+        )
+
+    @strawberry.mutation(description="办结 / conclude a clue handled in our agency")
+    async def conclude_clue(self, info: Info, clue_id: strawberry.ID, outcome: str) -> ClueResult:
+        who = commands.actor(info.context)
+        return await _on_clue(
+            info, clue_id, _handling, "办结", lambda app, c: app.conclude_clue(c.id, outcome, who)
+        )
+
+    @strawberry.mutation(description="答复举报人 / record the reply to a real-name reporter")
+    async def reply_to_reporter(
+        self, info: Info, clue_id: strawberry.ID, text: str, channel: str
+    ) -> ClueResult:
+        who = commands.actor(info.context)
+        return await _on_clue(
+            info,
+            clue_id,
+            _receiving_or_handling,
+            "答复举报人",
+            lambda app, c: app.reply_to_reporter(c.id, text, channel, who),
+        )
+
+    @strawberry.mutation(
+        description="查看举报人身份 / reveal the reporter to the handling agency (recorded)"
+    )
+    async def reveal_reporter(
+        self, info: Info, clue_id: strawberry.ID, reason: str
+    ) -> RevealResult:
+        item = commands.parse_id(clue_id, "clueId")
+        user, who = info.context.user, commands.actor(info.context)
+
+        def reveal(app: RectifyApp) -> tuple[ReporterIdentity, CommandResult]:
+            clue = app.get_clue(item)
+            _staff_of(user, _handling(clue), _REVEALERS, "查看举报人身份")
+            own = _own_agency(user)
+            assert own is not None  # _staff_of refuses a user without an agency
+            return app.reveal_reporter(clue.id, own, reason, who)
+
+        identity, result = await run_in_threadpool(reveal, info.context.app)
+        if result.position is not None:  # so the caller's next read shows the reveal
+            await queries.wait_for_position(
+                info.context.pool, result.position, commands.READ_YOUR_WRITES_SECONDS
+            )
+        return RevealedReporter(
+            clue_id=strawberry.ID(str(item)),
+            name=identity.name,
+            phone=identity.phone,
+            id_number=identity.id_number,
+            address=identity.address,
+            position=result.position,
+        )
+
+    @strawberry.mutation(description="答复时限 / a campaign's reply period (coordinators)")
+    async def set_clue_reply_days(
+        self, info: Info, campaign: strawberry.ID, reply_days: int
+    ) -> ClueTermsResult:
+        if info.context.user.role not in (Role.COORDINATOR, Role.ADMIN):
+            raise NotAllowedError("仅协调办可以设定答复时限 / only a coordinator may set this")
+        who, item = commands.actor(info.context), _campaign(campaign)
+        result = await run_in_threadpool(
+            info.context.app.set_clue_reply_days, item, reply_days, who
+        )
+        return ClueTerms(
+            campaign_id=strawberry.ID(str(item)), reply_days=reply_days, position=result.position
+        )

@@ -1,0 +1,84 @@
+"""Running a command from a mutation: authorise, run it on a worker thread, read it back.
+
+The eventsourcing library is synchronous, so commands go through `run_in_threadpool`.
+Authorisation reads the issue's agencies from the aggregate itself (never a stale read
+model). After a change we wait, bounded, until the projection has reached the command's
+log position, so the client reads its own write.
+"""
+
+from collections.abc import Callable
+from uuid import UUID
+
+from starlette.concurrency import run_in_threadpool
+
+from api.authz import Action, authorize
+from api.context import Context
+from api.results import IssueChanged
+from api.types import Issue
+from domain.application import CommandResult, RectifyApp
+from domain.errors import InvalidInput, UnknownAgencies
+from domain.issues import RectificationIssue
+from projections import queries
+
+READ_YOUR_WRITES_SECONDS = 3.0
+
+
+def parse_id(value: str, field: str) -> UUID:
+    try:
+        return UUID(str(value).strip())
+    except ValueError:
+        raise InvalidInput(field, f"'{value}' is not an id") from None
+
+
+def find_agency(app: RectifyApp, key: str, field: str) -> UUID:
+    """An agency by id or by name/alias, from the event store (runs on a worker thread)."""
+    try:
+        return app.get_agency(UUID(str(key).strip())).id
+    except ValueError:
+        pass
+    found = app.find_agency(str(key))
+    if found is None:
+        raise UnknownAgencies([str(key)])
+    return found
+
+
+def actor(context: Context) -> str:
+    user = context.user
+    return f"{user.subject}（{user.agency_name}）" if user.agency_name else user.subject
+
+
+async def changed(context: Context, result: CommandResult) -> IssueChanged:
+    if result.position is not None:
+        await queries.wait_for_position(context.pool, result.position, READ_YOUR_WRITES_SECONDS)
+    row = await queries.issue_by_id(context.pool, result.id, context.today)
+    return IssueChanged(issue=Issue.of(row) if row else None, position=result.position)
+
+
+async def on_issue(
+    context: Context,
+    action: Action,
+    issue_id: str,
+    command: Callable[[RectifyApp, RectificationIssue], CommandResult],
+    acting_for: Callable[[RectifyApp], UUID] | None = None,
+) -> IssueChanged:
+    """Load the issue, check the caller may do `action` on it, then run `command`.
+
+    `acting_for` finds the agency the caller speaks for (report progress), if any.
+    """
+    item = parse_id(issue_id, "issueId")
+
+    def work() -> CommandResult:
+        issue = context.app.get_issue(item)
+        agency = acting_for(context.app) if acting_for else None
+        authorize(context.user, action, issue.lead_agency_id, issue.responsible_agency_ids, agency)
+        return command(context.app, issue)
+
+    return await changed(context, await run_in_threadpool(work))
+
+
+async def on_app(
+    context: Context, action: Action, command: Callable[[RectifyApp], CommandResult]
+) -> IssueChanged:
+    """A command that is not about one existing issue (registering one)."""
+    authorize(context.user, action)
+    return await changed(context, await run_in_threadpool(command, context.app))

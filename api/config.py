@@ -1,0 +1,21 @@
+"""What the API process needs to know, passed in by the composition root."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass
+class ApiConfig:
+    database_url: str
+    schema: str
+    es_env: dict[str, str]
+    jwt_secret: str
+    timezone: str = "Asia/Shanghai"
+    production: bool = False  # introspection off
+    max_body_bytes: int = 1024 * 1024  # larger request bodies are answered 413
+    mutations_per_minute: int = 300  # per token subject and API process; 0: no limit
+    cors_origins: tuple[str, ...] = ()  # none: no CORS headers at all
+    clock: Callable[[], float] = time.monotonic  # the rate limit's clock, injected by tests

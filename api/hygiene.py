@@ -1,0 +1,292 @@
+"""HTTP hygiene: request size limit, per-user mutation rate limit, security headers, CORS.
+
+The rate limit lives in the memory of one API process: with several API processes behind a
+load balancer each one counts on its own, so a user may reach N × the limit in total.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+import time
+from base64 import b64encode
+from collections import deque
+from collections.abc import Callable, Iterable
+from importlib.abc import Traversable
+from typing import Any
+
+from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+DEFAULT_MUTATIONS_PER_MINUTE = 60
+WINDOW_SECONDS = 60.0
+
+Clock = Callable[[], float]
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+def _too_large(limit: int) -> JSONResponse:
+    return JSONResponse(
+        {
+            "error": "request_too_large",
+            "message": f"请求体超过 {limit} 字节上限 / request body exceeds the limit of "
+            f"{limit} bytes",
+            "limit": limit,
+        },
+        status_code=413,
+    )
+
+
+class LimitBodySize:
+    """Answers 413 to bodies over `limit` bytes: at once when Content-Length says so, and
+    otherwise as soon as the streamed chunks add up to more, so nothing larger is buffered."""
+
+    def __init__(self, app: ASGIApp, limit: int = DEFAULT_MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or self.limit <= 0:
+            await self.app(scope, receive, send)
+            return
+        declared = _header(scope, "content-length")
+        if declared is not None and declared.strip().isdigit() and int(declared) > self.limit:
+            await _too_large(self.limit)(scope, receive, send)
+            return
+
+        received = 0
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    raise BodyTooLarge()
+            return message
+
+        async def watching_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, watching_send)
+        except BodyTooLarge:
+            if started:  # too late to say so: the connection is cut instead
+                raise
+            await _too_large(self.limit)(scope, receive, send)
+
+
+class SlidingWindow:
+    """At most `limit` hits per key in any `window` seconds; `clock` is injected so tests
+    do not depend on the wall clock."""
+
+    def __init__(self, limit: int, window: float = WINDOW_SECONDS, clock: Clock = time.monotonic):
+        self.limit = limit
+        self.window = window
+        self.clock = clock
+        self.hits: dict[str, deque[float]] = {}
+
+    def take(self, key: str, count: int = 1) -> float:
+        """Records `count` hits and returns 0, or records nothing and returns the seconds to
+        wait until they would fit."""
+        now = self.clock()
+        hits = self.hits.setdefault(key, deque())
+        while hits and hits[0] <= now - self.window:
+            hits.popleft()
+        if len(hits) + count > self.limit:
+            if count > self.limit:
+                return self.window
+            oldest_needed = hits[len(hits) + count - self.limit - 1]
+            return max(oldest_needed + self.window - now, 0.001)
+        hits.extend([now] * count)
+        return 0.0
+
+
+def count_mutations(body: bytes) -> int:
+    """Mutation operations in a GraphQL POST body (a batch counts each). Anything that does
+    not parse counts 0: GraphQL refuses it without running anything."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return 0
+    items = data if isinstance(data, list) else [data]
+    return sum(1 for item in items if isinstance(item, dict) and _is_mutation(item))
+
+
+def _is_mutation(item: dict[str, Any]) -> bool:
+    query, name = item.get("query"), item.get("operationName")
+    if not isinstance(query, str):
+        return False
+    try:
+        document = parse(query)
+    except GraphQLError:
+        return False
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if name:
+        operations = [op for op in operations if op.name and op.name.value == name]
+    if len(operations) != 1:
+        return False
+    return operations[0].operation == OperationType.MUTATION
+
+
+class LimitMutations:
+    """Per-user (token subject) limit on GraphQL mutations; reads are never limited. Sits
+    behind the bearer guard, which puts the user in the scope. Over the limit the request is
+    answered HTTP 429 with Retry-After before GraphQL runs, so nothing of it is executed."""
+
+    def __init__(self, app: ASGIApp, window: SlidingWindow) -> None:
+        self.app = app
+        self.window = window
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        user = scope.get("user")
+        if scope["type"] != "http" or scope["method"] != "POST" or self.window.limit <= 0:
+            await self.app(scope, receive, send)
+            return
+        # The body is bounded by LimitBodySize, so buffering it here is safe.
+        chunks: list[bytes] = []
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                await self.app(scope, _replay([message]), send)
+                return
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        count = count_mutations(body)
+        wait = self.window.take(str(getattr(user, "subject", "")), count) if count else 0.0
+        if wait:
+            seconds = math.ceil(wait)
+            response = JSONResponse(
+                {
+                    "error": "rate_limited",
+                    "message": f"修改操作过于频繁，请 {seconds} 秒后再试 / too many mutations, "
+                    f"retry after {seconds} s",
+                    "retry_after": seconds,
+                },
+                status_code=429,
+                headers={"Retry-After": str(seconds)},
+            )
+            await response(scope, receive, send)
+            return
+        await self.app(scope, _replay([{"type": "http.request", "body": body}], receive), send)
+
+
+def _replay(messages: list[Message], then: Receive | None = None) -> Receive:
+    pending = list(messages)
+
+    async def receive() -> Message:
+        if pending:
+            return pending.pop(0)
+        if then is not None:
+            return await then()
+        return {"type": "http.disconnect"}
+
+    return receive
+
+
+INLINE_SCRIPT = re.compile(r"<script\b(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.DOTALL)
+
+
+def inline_script_hashes(pages: Iterable[Traversable]) -> list[str]:
+    """CSP sources allowing exactly the inline scripts of our pages, and no others."""
+    found = []
+    for page in pages:
+        if not page.name.endswith(".html"):
+            continue
+        for script in INLINE_SCRIPT.findall(page.read_text(encoding="utf-8")):
+            digest = b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode()
+            found.append(f"'sha256-{digest}'")
+    return sorted(set(found))
+
+
+def content_security_policy(script_hashes: Iterable[str]) -> str:
+    scripts = " ".join(["'self'", *script_hashes])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            f"script-src {scripts}",
+            "style-src 'self'",
+            "img-src 'self' data:",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
+class SecurityHeaders:
+    """Adds the security headers to every HTTP response (errors and refusals included)."""
+
+    def __init__(self, app: ASGIApp, csp: str) -> None:
+        self.app = app
+        self.headers = [
+            (b"x-content-type-options", b"nosniff"),
+            (b"referrer-policy", b"no-referrer"),
+            (b"x-frame-options", b"DENY"),
+            (b"content-security-policy", csp.encode("latin-1")),
+        ]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                extra = [(k, v) for k, v in self.headers if k not in present]
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def parse_origins(value: str) -> tuple[str, ...]:
+    return tuple(origin.strip() for origin in value.split(",") if origin.strip())
+
+
+def middleware(
+    max_body_bytes: int, cors_origins: Iterable[str], csp: str, expose: Iterable[str] = ()
+) -> list[Middleware]:
+    """Outermost first: headers wrap everything (413s and CORS answers too); CORS is only
+    installed when origins are configured, so by default no cross-origin reads at all."""
+    stack = [Middleware(SecurityHeaders, csp=csp)]
+    origins = list(cors_origins)
+    if origins:
+        stack.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=origins,
+                allow_methods=["GET", "POST"],
+                allow_headers=["Authorization", "Content-Type", *expose],
+                expose_headers=list(expose),
+                max_age=600,
+            )
+        )
+    stack.append(Middleware(LimitBodySize, limit=max_body_bytes))
+    return stack
+
+
+def _header(scope: Scope, name: str) -> str | None:
+    wanted = name.encode("latin-1")
+    for key, value in scope["headers"]:
+        if key.lower() == wanted:
+            return str(value.decode("latin-1"))
+    return None

@@ -1,0 +1,156 @@
+"""Read resolvers: thin, each one asyncpg query (or two) through projections.queries."""
+
+import strawberry
+from graphql import GraphQLError
+
+from api.commands import parse_id
+from api.context import Context
+from api.types import (
+    Agency,
+    AgencyCounts,
+    Campaign,
+    Dashboard,
+    FollowerStatus,
+    Issue,
+    IssueConnection,
+    IssueEdge,
+    IssueStatus,
+    Me,
+    PageInfo,
+    RoleType,
+    SystemStatus,
+    decode_cursor,
+    encode_cursor,
+)
+from domain.errors import InvalidInput
+from projections import queries, status
+
+Info = strawberry.Info[Context, None]
+MAX_PAGE = 200
+
+
+@strawberry.input
+class IssueFilter:
+    campaign: strawberry.ID | None = strawberry.field(default=None, description="id or title")
+    status: IssueStatus | None = None
+    agency: strawberry.ID | None = strawberry.field(
+        default=None, description="id, name or alias; issues it leads or co-owns"
+    )
+    overdue: bool | None = None
+
+
+_NOTHING = IssueConnection(
+    total_count=0, edges=[], page_info=PageInfo(has_next_page=False, end_cursor=None)
+)
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    async def campaigns(self, info: Info) -> list[Campaign]:
+        rows = await queries.campaigns(info.context.pool)
+        return [Campaign(id=strawberry.ID(str(r["id"])), title=r["title"]) for r in rows]
+
+    @strawberry.field
+    async def agencies(self, info: Info) -> list[Agency]:
+        return [Agency.of(r) for r in await queries.agencies(info.context.pool)]
+
+    @strawberry.field
+    async def issues(
+        self,
+        info: Info,
+        filter: IssueFilter | None = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> IssueConnection:
+        pool, given = info.context.pool, filter or IssueFilter()
+        if not 0 < first <= MAX_PAGE:
+            raise GraphQLError(f"first: between 1 and {MAX_PAGE}")
+        campaign = agency = None
+        if given.campaign is not None:
+            campaign = await queries.resolve_campaign(pool, given.campaign)
+            if campaign is None:
+                return _NOTHING
+        if given.agency is not None:
+            agency = await queries.resolve_agency(pool, given.agency)
+            if agency is None:
+                return _NOTHING
+        criteria = queries.IssueFilter(
+            campaign, given.status.value if given.status else None, agency, given.overdue
+        )
+        page = await queries.issue_page(
+            pool, criteria, info.context.today, first, decode_cursor(after) if after else None
+        )
+        edges = [
+            IssueEdge(cursor=encode_cursor(r["registered_position"]), node=Issue.of(r))
+            for r in page.rows
+        ]
+        end = edges[-1].cursor if edges else None
+        return IssueConnection(
+            total_count=page.total,
+            edges=edges,
+            page_info=PageInfo(has_next_page=page.has_next, end_cursor=end),
+        )
+
+    @strawberry.field
+    async def issue(self, info: Info, id: strawberry.ID) -> Issue | None:
+        try:
+            item = parse_id(id, "id")
+        except InvalidInput:
+            return None
+        row = await queries.issue_by_id(info.context.pool, item, info.context.today)
+        return Issue.of(row) if row else None
+
+    @strawberry.field
+    async def dashboard(self, info: Info, campaign: strawberry.ID) -> Dashboard | None:
+        pool = info.context.pool
+        found = await queries.resolve_campaign(pool, campaign)
+        if found is None:
+            return None
+        title = await queries.campaign_title(pool, found)
+        counts = await queries.dashboard(pool, found, info.context.today)
+        return Dashboard(
+            campaign=Campaign(id=strawberry.ID(str(found)), title=title),
+            total_issues=counts.total,
+            open=counts.open,
+            closed=counts.closed,
+            overdue=counts.overdue,
+            by_agency=[
+                AgencyCounts(
+                    agency=Agency.of(r),
+                    lead=r["lead"],
+                    co_responsible=r["co"],
+                    open=r["open"],
+                    closed=r["closed"],
+                    overdue=r["overdue"],
+                )
+                for r in counts.by_agency
+            ],
+        )
+
+    @strawberry.field(description="每个读模型与调度器的进度 / how far behind each follower is")
+    async def system_status(self, info: Info) -> SystemStatus:
+        found = await status.log_status(info.context.pool)
+        return SystemStatus(
+            head=found.head,
+            followers=[
+                FollowerStatus(name=f.name, kind=f.kind, position=f.position, lag=f.lag)
+                for f in found.followers
+            ],
+        )
+
+    @strawberry.field
+    async def me(self, info: Info) -> Me:
+        user = info.context.user
+        agency = None
+        if user.agency_id:
+            try:
+                row = await queries.agency(info.context.pool, parse_id(user.agency_id, "agency"))
+            except InvalidInput:
+                row = None
+            agency = (
+                Agency.of(row)
+                if row
+                else Agency(id=strawberry.ID(user.agency_id), name=user.agency_name or "")
+            )
+        return Me(subject=user.subject, role=RoleType(user.role.value), agency=agency)

@@ -1,0 +1,102 @@
+"""The GraphQL schema, its limits and its error masking, built once at import."""
+
+import logging
+
+from graphql import GraphQLError, NoSchemaIntrospectionCustomRule
+from strawberry import Schema
+from strawberry.extensions import (
+    AddValidationRules,
+    MaskErrors,
+    MaxAliasesLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
+
+from api.audit_trail import AuditTrailQuery
+from api.campaigns import CampaignMutation
+from api.case_transfers import CaseTransferMutation, CaseTransferQuery
+from api.clock_controls import ClockControlMutation, ClockQuery
+from api.clues import ClueMutation, ClueQuery
+from api.mutations import Mutation
+from api.notifications import NotificationMutation, NotificationQuery
+from api.query import Query
+from api.referrals import ReferralMutation, ReferralQuery, ReferralTermsMutation
+from api.reporting import ReportingMutation
+from api.results import EXCEPTION_HANDLERS
+
+# Each item kind keeps its own query and mutation classes in its own module; list them here.
+QUERIES: tuple[type, ...] = (Query, NotificationQuery)
+MUTATIONS: tuple[type, ...] = (
+    Mutation,
+    CampaignMutation,
+    NotificationMutation,
+)
+QUERIES += (ReferralQuery,)
+MUTATIONS += (ReferralMutation, ReferralTermsMutation)
+MUTATIONS += (ClockControlMutation,)
+QUERIES += (ClockQuery,)
+QUERIES += (CaseTransferQuery,)
+MUTATIONS += (CaseTransferMutation,)
+MUTATIONS += (ReportingMutation,)
+QUERIES += (ClueQuery,)
+MUTATIONS += (ClueMutation,)
+QUERIES += (AuditTrailQuery,)
+
+log = logging.getLogger("rectify.api")
+MAX_DEPTH = 10
+MAX_ALIASES = 30
+
+# The rule classes are created once: new classes per request would miss the validation
+# cache (strawberry #4635). Each request gets a fresh, cheap extension holding them.
+VALIDATION_RULES = [
+    *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
+    *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+]
+
+
+def _is_unexpected(error: GraphQLError) -> bool:
+    """Mask errors raised by our code; keep GraphQL's own (syntax, validation, bad cursor)."""
+    original = error.original_error
+    return original is not None and not isinstance(original, GraphQLError)
+
+
+class RectifySchema(Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """A user's mistake (bad cursor, page size, syntax) is one log line; only an error
+        from our own code gets a traceback."""
+        for error in errors:
+            if _is_unexpected(error):
+                super().process_errors([error], execution_context)
+            else:
+                log.info("graphql request refused: %s", error.message)
+
+
+def build_schema(production: bool = False) -> Schema:
+    """Production mode also refuses introspection: the SDL is published, the live schema
+    need not be explorable by anyone holding a token."""
+    rules = [*VALIDATION_RULES, NoSchemaIntrospectionCustomRule] if production else VALIDATION_RULES
+    return RectifySchema(
+        query=merge_types("Query", QUERIES),
+        mutation=merge_types("Mutation", MUTATIONS),
+        exception_handlers=EXCEPTION_HANDLERS,
+        extensions=[
+            lambda: AddValidationRules(rules),
+            lambda: ParserCache(maxsize=256),
+            lambda: ValidationCache(maxsize=256),
+            lambda: MaskErrors(should_mask_error=_is_unexpected),
+        ],
+    )
+
+
+schema = build_schema()
+production_schema = build_schema(production=True)
+
+
+def sdl() -> str:
+    """The schema as SDL, for checking in and for clients."""
+    return schema.as_str()

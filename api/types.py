@@ -1,0 +1,250 @@
+"""GraphQL output types of the ledger, built from read-table records."""
+
+import base64
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+from uuid import UUID
+
+import strawberry
+from graphql import GraphQLError
+
+from api.context import Context
+
+
+@strawberry.enum
+class IssueStatus(Enum):
+    OPEN = "OPEN"  # 整改中
+    SUBMITTED = "SUBMITTED"  # 待核验
+    CLOSED = "CLOSED"  # 已销号
+
+
+@strawberry.enum
+class DeadlineKind(Enum):
+    DATE = "DATE"
+    ONGOING = "ONGOING"
+
+
+@strawberry.enum
+class AgencyKind(Enum):
+    AGENCY = "AGENCY"
+    GROUP = "GROUP"  # stands for a set of agencies (各县(市、区)人民政府)
+
+
+@strawberry.type
+class Agency:
+    id: strawberry.ID
+    name: str
+    kind: AgencyKind | None = None
+
+    @classmethod
+    def of(cls, row: Any, prefix: str = "") -> "Agency":
+        kind = row[f"{prefix}kind"]
+        return cls(
+            id=strawberry.ID(str(row[f"{prefix}id"])),
+            name=row[f"{prefix}name"],
+            kind=AgencyKind(kind) if kind else None,
+        )
+
+
+@strawberry.type
+class Phase:
+    name: str
+    starts: date
+    ends: date
+
+
+@strawberry.type
+class Campaign:
+    id: strawberry.ID
+    title: str
+
+    @strawberry.field(description="牵头单位 / the lead agency, once assigned")
+    async def lead_agency(self, info: strawberry.Info[Context, None]) -> Agency | None:
+        row = await _details(info, self.id)
+        if row is None or row["lead_name"] is None:
+            return None
+        return Agency(
+            id=strawberry.ID(str(row["lead_agency_id"])),
+            name=row["lead_name"],
+            kind=AgencyKind(row["lead_kind"]),
+        )
+
+    @strawberry.field(description="成员单位 / member agencies, the lead included")
+    async def members(self, info: strawberry.Info[Context, None]) -> list[Agency]:
+        row = await _details(info, self.id)
+        return [Agency.of(m) for m in row["members"]] if row else []
+
+    @strawberry.field(description="阶段 / phases in date order")
+    async def phases(self, info: strawberry.Info[Context, None]) -> list[Phase]:
+        return await _phases(info, self.id)
+
+    @strawberry.field(description="today's phase, if any")
+    async def current_phase(self, info: strawberry.Info[Context, None]) -> Phase | None:
+        today = info.context.today
+        phases = await _phases(info, self.id)
+        return next((p for p in phases if p.starts <= today <= p.ends), None)
+
+
+async def _phases(info: strawberry.Info[Context, None], campaign: str) -> list[Phase]:
+    row = await _details(info, campaign)
+    return [_phase(p) for p in row["phases"]] if row else []
+
+
+def _phase(raw: dict[str, str]) -> Phase:
+    return Phase(
+        name=raw["name"],
+        starts=date.fromisoformat(raw["starts"]),
+        ends=date.fromisoformat(raw["ends"]),
+    )
+
+
+async def _details(info: strawberry.Info[Context, None], campaign: str) -> Any:
+    return await info.context.campaigns.load(UUID(str(campaign)))
+
+
+@strawberry.type
+class Deadline:
+    kind: DeadlineKind
+    due_date: date | None
+    text: str = strawberry.field(description="as written in the source ledger")
+
+
+@strawberry.type
+class HistoryEntry:
+    at: datetime
+    type: str
+    actor: str
+    summary: str
+
+
+@strawberry.type
+class Issue:
+    id: strawberry.ID
+    number: str
+    problem: str
+    measures: list[str]
+    status: IssueStatus
+    lead_agency: Agency
+    co_agencies: list[Agency]
+    deadline: Deadline
+    overdue: bool
+    campaign: Campaign
+    cycle: int = strawberry.field(description="1, then +1 at each reopening (回头看)")
+    pending_extension_due: date | None
+
+    @strawberry.field
+    async def history(self, info: strawberry.Info[Context, None]) -> list[HistoryEntry]:
+        rows = await info.context.histories.load(UUID(str(self.id)))
+        return [
+            HistoryEntry(at=r["at"], type=r["type"], actor=r["actor"], summary=r["summary"])
+            for r in rows
+        ]
+
+    @classmethod
+    def of(cls, row: Any) -> "Issue":
+        return cls(
+            id=strawberry.ID(str(row["id"])),
+            number=row["number"],
+            problem=row["problem"],
+            measures=list(row["measures"]),
+            status=IssueStatus(row["status"]),
+            lead_agency=Agency.of(row, "lead_agency_"),
+            co_agencies=[Agency.of(a) for a in row["co_agencies"]],
+            deadline=Deadline(
+                kind=DeadlineKind(row["deadline_kind"]),
+                due_date=row["due_date"],
+                text=row["deadline_text"],
+            ),
+            overdue=bool(row["overdue"]),
+            campaign=Campaign(
+                id=strawberry.ID(str(row["campaign_id"])), title=row["campaign_title"]
+            ),
+            cycle=row["cycle"],
+            pending_extension_due=row["pending_extension_due"],
+        )
+
+
+def encode_cursor(position: int) -> str:
+    return base64.urlsafe_b64encode(f"issue:{position}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
+        if kind != "issue":
+            raise ValueError(kind)
+        return int(value)
+    except ValueError:
+        raise GraphQLError(f"invalid cursor: {cursor}") from None
+
+
+@strawberry.type
+class IssueEdge:
+    cursor: str
+    node: Issue
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class IssueConnection:
+    total_count: int
+    edges: list[IssueEdge]
+    page_info: PageInfo
+
+
+@strawberry.type
+class AgencyCounts:
+    agency: Agency
+    lead: int
+    co_responsible: int
+    open: int
+    closed: int
+    overdue: int
+
+
+@strawberry.type
+class Dashboard:
+    campaign: Campaign
+    total_issues: int
+    open: int = strawberry.field(description="not yet signed off (整改中 + 待核验)")
+    closed: int
+    overdue: int
+    by_agency: list[AgencyCounts]
+
+
+@strawberry.enum(name="Role")
+class RoleType(Enum):
+    LIAISON = "liaison"
+    COORDINATOR = "coordinator"
+    LEADERSHIP = "leadership"
+    AUDITOR = "auditor"
+    ADMIN = "admin"
+    INVESTIGATOR = "investigator"
+    AGENCY_HEAD = "agency_head"
+
+
+@strawberry.type
+class Me:
+    subject: str
+    role: RoleType
+    agency: Agency | None
+
+
+@strawberry.type
+class FollowerStatus:
+    name: str
+    kind: str = strawberry.field(description="projection or dispatcher")
+    position: int
+    lag: int = strawberry.field(description="events of the log not yet processed")
+
+
+@strawberry.type
+class SystemStatus:
+    head: int = strawberry.field(description="position of the newest event in the log")
+    followers: list[FollowerStatus]
