@@ -1,0 +1,260 @@
+"""HTTP hygiene: request size limit, per-user mutation rate limit, security headers, CORS."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from base64 import b64encode
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from api.app import ApiConfig, create_app
+from api.auth import issue_token
+from tests.integration.api_fixtures import SECRET, token
+
+STATIC = Path(__file__).resolve().parents[2] / "api" / "static"
+MUTATION = 'mutation { result: signOff(issueId: "no-such-issue") { __typename } }'
+READ = '{ issue(id: "no-such-issue") { number } }'
+SECURITY_HEADERS = {
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "x-frame-options": "DENY",
+}
+
+
+@dataclass
+class Clock:
+    """The rate limit's clock, moved by hand: no test waits on the wall clock."""
+
+    now: float = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+Serve = Callable[..., Any]
+
+
+@pytest.fixture
+def serve(es_env: dict[str, str], database_url: str, schema: str) -> Serve:
+    """The API with some hygiene settings changed, lifespan entered, behind an httpx client."""
+
+    @asynccontextmanager
+    async def serve(**settings: Any) -> AsyncIterator[httpx.AsyncClient]:
+        web = create_app(ApiConfig(database_url, schema, dict(es_env), SECRET, **settings))
+        async with web.router.lifespan_context(web):
+            transport = httpx.ASGITransport(app=web)
+            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+                yield client
+
+    return serve
+
+
+def bearer(subject: str = "coordinator-user") -> dict[str, str]:
+    if subject == "coordinator-user":
+        return {"Authorization": f"Bearer {token('coordinator')}"}
+    return {"Authorization": f"Bearer {issue_token(SECRET, 'coordinator', None, None, subject)}"}
+
+
+def post(
+    client: httpx.AsyncClient, query: str, subject: str = "coordinator-user"
+) -> Awaitable[httpx.Response]:
+    return client.post("/graphql", json={"query": query}, headers=bearer(subject))
+
+
+# request size
+
+
+async def test_a_body_declared_over_the_limit_is_refused(serve: Serve) -> None:
+    async with serve(max_body_bytes=1000) as client:
+        response = await client.post(
+            "/graphql", content=b"x" * 1001, headers={"Content-Type": "application/json"}
+        )
+    assert response.status_code == 413
+    assert response.json()["error"] == "request_too_large"
+    assert "1000" in response.json()["message"]
+
+
+async def test_a_streamed_body_over_the_limit_is_refused_before_it_is_all_read(
+    serve: Serve,
+) -> None:
+    pulled = []
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for n in range(10):
+            pulled.append(n)
+            yield b"x" * 600
+
+    async with serve(max_body_bytes=1000) as client:
+        response = await client.post(
+            "/graphql",
+            content=chunks(),
+            headers={**bearer(), "Content-Type": "application/json"},
+        )
+    assert "content-length" not in response.request.headers
+    assert response.status_code == 413
+    assert response.json()["error"] == "request_too_large"
+    assert len(pulled) < 10
+
+
+async def test_a_body_within_the_limit_is_served(serve: Serve) -> None:
+    async with serve(max_body_bytes=1000) as client:
+        response = await post(client, READ)
+    assert response.status_code == 200
+    assert response.json() == {"data": {"issue": None}}
+
+
+# mutation rate limit
+
+
+async def test_mutations_over_the_limit_are_refused_with_retry_after(serve: Serve) -> None:
+    async with serve(mutations_per_minute=3, clock=Clock()) as client:
+        allowed = [await post(client, MUTATION) for _ in range(3)]
+        refused = await post(client, MUTATION)
+    assert [r.status_code for r in allowed] == [200, 200, 200]
+    assert "errors" not in allowed[0].json() and allowed[0].json()["data"]["result"]
+    assert refused.status_code == 429
+    assert refused.headers["Retry-After"] == "60"
+    assert refused.json()["error"] == "rate_limited"
+
+
+async def test_the_mutation_limit_frees_up_as_the_window_slides(serve: Serve) -> None:
+    clock = Clock()
+    async with serve(mutations_per_minute=2, clock=clock) as client:
+        await post(client, MUTATION)
+        clock.now += 20
+        await post(client, MUTATION)
+        clock.now += 30
+        early = await post(client, MUTATION)
+        clock.now += 10
+        later = await post(client, MUTATION)
+    assert early.status_code == 429
+    assert early.headers["Retry-After"] == "10"
+    assert later.status_code == 200
+
+
+async def test_reads_are_not_rate_limited(serve: Serve) -> None:
+    async with serve(mutations_per_minute=1, clock=Clock()) as client:
+        reads = [await post(client, READ) for _ in range(5)]
+        mutation = await post(client, MUTATION)
+    assert {r.status_code for r in reads} == {200}
+    assert mutation.status_code == 200
+
+
+async def test_each_user_has_a_mutation_limit_of_their_own(serve: Serve) -> None:
+    async with serve(mutations_per_minute=1, clock=Clock()) as client:
+        first = await post(client, MUTATION, "liu")
+        again = await post(client, MUTATION, "liu")
+        other = await post(client, MUTATION, "wang")
+    assert (first.status_code, again.status_code, other.status_code) == (200, 429, 200)
+
+
+async def test_a_named_mutation_among_queries_is_counted(serve: Serve) -> None:
+    document = f"query Read {READ} mutation Write {MUTATION.removeprefix('mutation')}"
+    async with serve(mutations_per_minute=1, clock=Clock()) as client:
+        responses = [
+            await client.post(
+                "/graphql",
+                json={"query": document, "operationName": name},
+                headers=bearer(),
+            )
+            for name in ("Write", "Read", "Read", "Write")
+        ]
+    assert [r.status_code for r in responses] == [200, 200, 200, 429]
+
+
+# security headers and CORS
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/"),
+        ("GET", "/dashboard"),
+        ("GET", "/static/style.css"),
+        ("GET", "/healthz"),
+        ("GET", "/no-such-page"),
+        ("POST", "/graphql"),  # 401 without a token
+    ],
+)
+async def test_every_response_carries_the_security_headers(
+    serve: Serve, method: str, path: str
+) -> None:
+    async with serve() as client:
+        response = await client.request(method, path)
+    for name, value in SECURITY_HEADERS.items():
+        assert response.headers[name] == value
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+
+
+async def test_refusals_of_the_hygiene_carry_the_security_headers(serve: Serve) -> None:
+    async with serve(max_body_bytes=10) as client:
+        response = await client.post("/graphql", content=b"x" * 11)
+    assert response.status_code == 413
+    assert response.headers["x-frame-options"] == "DENY"
+
+
+def _script_sources(policy: str) -> list[str]:
+    directive = next(d for d in policy.split(";") if d.strip().startswith("script-src"))
+    return directive.split()[1:]
+
+
+@pytest.mark.parametrize("page", ["/", "/dashboard", "/queue", "/issue"])
+async def test_the_policy_allows_the_inline_scripts_of_our_pages_and_no_others(
+    serve: Serve, page: str
+) -> None:
+    async with serve() as client:
+        response = await client.get(page)
+    sources = _script_sources(response.headers["content-security-policy"])
+    inline = re.findall(r"<script type=\"module\">(.*?)</script>", response.text, re.DOTALL)
+    assert inline
+    for script in inline:
+        digest = b64encode(hashlib.sha256(script.encode()).digest()).decode()
+        assert f"'sha256-{digest}'" in sources
+    assert "'unsafe-inline'" not in sources and "'unsafe-eval'" not in sources
+    assert "'self'" in sources  # /static/rectify.js
+
+
+async def test_cors_is_off_by_default(serve: Serve) -> None:
+    async with serve() as client:
+        preflight = await client.options(
+            "/graphql",
+            headers={"Origin": "https://a.example", "Access-Control-Request-Method": "POST"},
+        )
+        read = await client.get("/healthz", headers={"Origin": "https://a.example"})
+    assert "access-control-allow-origin" not in preflight.headers
+    assert "access-control-allow-origin" not in read.headers
+
+
+async def test_cors_allows_the_configured_origins(serve: Serve) -> None:
+    async with serve(cors_origins=("https://a.example", "https://b.example")) as client:
+        preflight = await client.options(
+            "/graphql",
+            headers={
+                "Origin": "https://b.example",
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "authorization, content-type",
+            },
+        )
+        answer = await post(client, READ)
+        read = await client.get("/healthz", headers={"Origin": "https://a.example"})
+    assert preflight.status_code == 200
+    assert preflight.headers["access-control-allow-origin"] == "https://b.example"
+    assert answer.status_code == 200
+    assert read.headers["access-control-allow-origin"] == "https://a.example"
+
+
+async def test_cors_refuses_other_origins(serve: Serve) -> None:
+    async with serve(cors_origins=("https://a.example",)) as client:
+        preflight = await client.options(
+            "/graphql",
+            headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
+        )
+    assert preflight.status_code == 400
+    assert "access-control-allow-origin" not in preflight.headers

@@ -1,0 +1,359 @@
+"""Audit trails, states as of a time or version, case files and the NDJSON log, on
+PostgreSQL: what each event changed, what the API showed back then, and that the
+reporter's identity never leaves."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import psycopg
+import pytest
+from psycopg import sql
+from typer.testing import CliRunner, Result
+
+from domain.application import RectifyApp
+from domain.deadlines import Deadline
+from domain.errors import InvalidInput, NotFound
+from domain.names import agency_id
+from domain.reporter_identity import PROTECTED, ReporterIdentity
+from rectify.cli import app as cli
+from tests.integration.api_fixtures import (
+    HEALTH,
+    INSURANCE,
+    Api,
+    api,
+    import_known_ledger,
+    issue,
+    projection_thread,
+    wait_until_projected,
+)
+
+FIXTURES = (api, projection_thread)
+PHONE, NAME = "13987654321", "实名举报人孙七"
+Run = Callable[..., Result]
+
+TRAIL = """query($id: ID!) { auditTrail(id: $id) {
+  version at actor type topic changes { field before after } payload } }"""
+AS_OF = """query($id: ID!, $at: DateTime, $version: Int) {
+  itemAsOf(id: $id, at: $at, version: $version) }"""
+ISSUE = """query($id: ID!) { issue(id: $id) {
+  status cycle pendingExtensionDue deadline { dueDate text } } }"""
+
+
+@pytest.fixture
+def run(database_url: str, schema: str, monkeypatch: pytest.MonkeyPatch) -> Run:
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("RECTIFY_DB_SCHEMA", schema)
+    runner = CliRunner()
+    return lambda *args: runner.invoke(cli, list(args), catch_exceptions=False)
+
+
+def work_through(app: RectifyApp, item: UUID) -> None:
+    """Progress, an approved extension, submission and sign-off."""
+    app.report_progress(item, agency_id(HEALTH), "已约谈涉事医院", ["约谈记录.pdf"], "卫健局张三")
+    app.request_extension(item, Deadline.on(date(2099, 6, 30)), "需第三方检测", "卫健局张三")
+    app.approve_extension(item, "同意", "县领导李四")
+    app.submit_for_verification(item, "已整改完毕", "卫健局张三")
+    app.sign_off(item, "核验通过", "协调办王五")
+
+
+def receive_clue(app: RectifyApp) -> UUID:
+    app.register_agency(HEALTH, actor="t")
+    return app.receive_clue(
+        agency_id(HEALTH),
+        "HOTLINE_12320",
+        "无证开展医疗美容",
+        actor="卫健局张三",
+        institution="某美容院",
+        reporter=ReporterIdentity(NAME, PHONE, "440301197707071234"),
+        real_name=True,
+    ).id
+
+
+def changes(entry: Any) -> dict[str, tuple[Any, Any]]:
+    return {c.field: (c.before, c.after) for c in entry.changes}
+
+
+# -- the domain: trail and as-of ---------------------------------------------------------
+
+
+def test_trail_names_who_when_and_the_fields_each_event_changed(app: RectifyApp) -> None:
+    import_known_ledger(app)
+    item = UUID(issue("5"))
+    work_through(app, item)
+
+    trail = app.audit_trail(item)
+
+    assert [e.event_type for e in trail] == [
+        "Registered",
+        "ProgressReported",
+        "ExtensionRequested",
+        "ExtensionApproved",
+        "SubmittedForVerification",
+        "SignedOff",
+    ]
+    assert [e.version for e in trail] == [1, 2, 3, 4, 5, 6]
+    assert [e.actor for e in trail][1:] == [
+        "卫健局张三",
+        "卫健局张三",
+        "县领导李四",
+        "卫健局张三",
+        "协调办王五",
+    ]
+    assert all(a.at <= b.at for a, b in itertools.pairwise(trail))
+    assert changes(trail[0])["status"] == (None, "OPEN")
+    assert changes(trail[1]) == {}
+    assert trail[1].payload["text"] == "已约谈涉事医院"
+    assert changes(trail[2])["pending_extension"][1]["due_date"] == "2099-06-30"
+    approved = changes(trail[3])
+    assert approved["deadline"][0]["due_date"] == "2099-03-31"
+    assert approved["deadline"][1]["due_date"] == "2099-06-30"
+    assert approved["pending_extension"][1] is None
+    assert changes(trail[4])["status"] == ("OPEN", "SUBMITTED")
+    assert changes(trail[5])["status"] == ("SUBMITTED", "CLOSED")
+
+
+def test_state_as_of_a_version_is_the_state_right_after_that_event(app: RectifyApp) -> None:
+    import_known_ledger(app)
+    item = UUID(issue("5"))
+    work_through(app, item)
+
+    third = app.state_as_of(item, version=3)
+
+    assert third["version"] == 3
+    assert third["status"] == "OPEN"
+    assert third["deadline"]["due_date"] == "2099-03-31"
+    assert third["pending_extension"]["due_date"] == "2099-06-30"
+    assert app.state_as_of(item)["status"] == "CLOSED"
+
+
+def test_state_as_of_a_time_between_two_events_is_the_earlier_ones(app: RectifyApp) -> None:
+    import_known_ledger(app)
+    item = UUID(issue("5"))
+    work_through(app, item)
+    trail = app.audit_trail(item)
+
+    between = app.state_as_of(item, at=trail[3].at)
+
+    assert between["version"] == 4
+    assert between["deadline"]["due_date"] == "2099-06-30"
+    assert between["status"] == "OPEN"
+
+
+def test_state_before_the_item_existed_is_not_found(app: RectifyApp) -> None:
+    import_known_ledger(app)
+    with pytest.raises(NotFound):
+        app.state_as_of(UUID(issue("5")), at=datetime(2000, 1, 1, tzinfo=UTC))
+
+
+def test_trail_of_an_unknown_item_is_not_found(app: RectifyApp) -> None:
+    with pytest.raises(NotFound):
+        app.audit_trail(UUID(int=7))
+
+
+def test_state_as_of_a_time_without_offset_is_refused(app: RectifyApp) -> None:
+    import_known_ledger(app)
+    with pytest.raises(InvalidInput) as refused:
+        app.state_as_of(UUID(issue("5")), at=datetime(2099, 1, 1))
+    assert refused.value.field == "at"
+
+
+def test_trail_and_state_show_the_reporter_only_as_protected(app: RectifyApp) -> None:
+    clue = receive_clue(app)
+    sealed = app.get_clue(clue).sealed_identity
+    assert sealed is not None
+
+    trail = app.audit_trail(clue)
+    state = app.state_as_of(clue)
+
+    assert state["sealed_identity"] == PROTECTED
+    assert trail[0].payload["sealed_identity"] == PROTECTED
+    text = json.dumps([state, [e.payload for e in trail]], ensure_ascii=False) + repr(trail)
+    for secret in (PHONE, NAME, sealed["ct"]):
+        assert secret not in text
+
+
+# -- GraphQL -----------------------------------------------------------------------------
+
+
+async def test_item_as_of_a_past_time_equals_what_the_issue_query_showed(
+    api: Api, app: RectifyApp
+) -> None:
+    item = issue("5")
+    app.report_progress(UUID(item), agency_id(HEALTH), "已约谈", [], "卫健局张三")
+    app.request_extension(UUID(item), Deadline.on(date(2099, 6, 30)), "需检测", "卫健局张三")
+    await wait_until_projected(api.client, app)
+    shown = (await api.gql(ISSUE, id=item))["issue"]
+    seen_at = datetime.now(UTC)
+    app.approve_extension(UUID(item), "同意", "县领导李四")
+    app.submit_for_verification(UUID(item), "已整改", "卫健局张三")
+    app.sign_off(UUID(item), "通过", "协调办王五")
+    await wait_until_projected(api.client, app)
+    assert (await api.gql(ISSUE, id=item))["issue"]["status"] == "CLOSED"
+
+    then = (await api.gql(AS_OF, "auditor", id=item, at=seen_at.isoformat()))["itemAsOf"]
+
+    assert then["status"] == shown["status"] == "OPEN"
+    assert then["cycle"] == shown["cycle"]
+    assert then["deadline"]["due_date"] == shown["deadline"]["dueDate"]
+    assert then["deadline"]["text"] == shown["deadline"]["text"]
+    assert then["pending_extension"]["due_date"] == shown["pendingExtensionDue"] == "2099-06-30"
+
+
+async def test_item_as_of_a_version_through_graphql(api: Api) -> None:
+    item = issue("4")  # registered, submitted, signed off
+    first = (await api.gql(AS_OF, "coordinator", id=item, version=1))["itemAsOf"]
+    assert first["status"] == "OPEN"
+    assert first["version"] == 1
+
+
+async def test_auditor_reads_the_trail_with_before_and_after(api: Api) -> None:
+    trail = (await api.gql(TRAIL, "auditor", id=issue("4")))["auditTrail"]
+    assert [e["type"] for e in trail] == ["Registered", "SubmittedForVerification", "SignedOff"]
+    signed = {c["field"]: c for c in trail[2]["changes"]}
+    assert (signed["status"]["before"], signed["status"]["after"]) == ("SUBMITTED", "CLOSED")
+    assert trail[2]["actor"] == "协调办"
+
+
+async def test_liaison_of_the_lead_agency_reads_its_issues_trail(api: Api) -> None:
+    trail = (await api.gql(TRAIL, "liaison", HEALTH, id=issue("1")))["auditTrail"]
+    assert trail[0]["type"] == "Registered"
+
+
+async def test_liaison_of_a_co_responsible_agency_reads_the_trail(api: Api) -> None:
+    trail = (await api.gql(TRAIL, "liaison", INSURANCE, id=issue("1")))["auditTrail"]
+    assert len(trail) == 1
+
+
+async def _refusal(api: Api, query: str, role: str, agency: str | None) -> list[Any]:
+    from tests.integration.api_fixtures import token
+
+    response = await api.client.post(
+        "/graphql",
+        json={"query": query, "variables": {"id": issue("4")}},
+        headers={"Authorization": "Bearer " + token(role, agency)},
+    )
+    errors: list[Any] = response.json().get("errors") or []
+    return errors
+
+
+async def test_another_agencys_liaison_may_not_read_the_trail(api: Api) -> None:
+    errors = await _refusal(api, TRAIL, "liaison", INSURANCE)  # issue 4 is 市场监管局's
+    assert "only auditors" in errors[0]["message"]
+
+
+async def test_another_agencys_staff_may_not_read_an_old_state(api: Api) -> None:
+    errors = await _refusal(api, AS_OF, "investigator", HEALTH)
+    assert "only auditors" in errors[0]["message"]
+
+
+async def test_leadership_may_not_read_the_trail(api: Api) -> None:
+    errors = await _refusal(api, TRAIL, "leadership", None)
+    assert "only auditors" in errors[0]["message"]
+
+
+async def test_trail_of_an_unknown_item_is_null(api: Api) -> None:
+    assert (await api.gql(TRAIL, "auditor", id=str(UUID(int=7))))["auditTrail"] is None
+
+
+# -- the CLI: case files and the NDJSON log ----------------------------------------------
+
+
+def test_export_json_holds_the_state_and_the_whole_history(
+    app: RectifyApp, run: Run, tmp_path: Path
+) -> None:
+    import_known_ledger(app)
+    work_through(app, UUID(issue("5")))
+    out = tmp_path / "case.json"
+
+    result = run("audit", "export", issue("5"), "--out", str(out))
+
+    assert result.exit_code == 0, result.output
+    case = json.loads(out.read_text(encoding="utf-8"))
+    assert case["state"]["status"] == "CLOSED"
+    assert [e["event"] for e in case["trail"]][-2:] == ["SubmittedForVerification", "SignedOff"]
+    assert case["trail"][3]["changes"][0]["field"] == "deadline"
+
+
+def test_export_html_is_a_printable_page_with_the_history(app: RectifyApp, run: Run) -> None:
+    import_known_ledger(app)
+    work_through(app, UUID(issue("5")))
+
+    result = run("audit", "export", issue("5"), "--format", "html")
+
+    assert result.exit_code == 0, result.output
+    page = result.stdout
+    assert page.startswith("<!DOCTYPE html>")
+    assert "<script" not in page and "http" not in page
+    for label in (
+        "案卷",
+        "全部经过",
+        "操作人",
+        "变更前",
+        "变更后",
+        "ExtensionApproved",
+        "协调办王五",
+    ):
+        assert label in page
+
+
+def test_export_of_a_clue_masks_the_reporter(app: RectifyApp, run: Run) -> None:
+    clue = receive_clue(app)
+    for fmt in ("json", "html"):
+        result = run("audit", "export", str(clue), "--format", fmt)
+        assert result.exit_code == 0, result.output
+        assert PHONE not in result.stdout and NAME not in result.stdout
+        assert "受保护" in result.stdout
+
+
+def test_export_of_an_unknown_item_exits_1(app: RectifyApp, run: Run) -> None:
+    result = run("audit", "export", str(UUID(int=7)))
+    assert result.exit_code == 1
+    assert "not found" in result.stderr
+
+
+def test_export_refuses_an_unknown_format(app: RectifyApp, run: Run) -> None:
+    result = run("audit", "export", issue("5"), "--format", "pdf")
+    assert result.exit_code == 2
+
+
+def test_log_has_one_line_per_event_with_its_hash_and_no_reporter(
+    app: RectifyApp, run: Run, tmp_path: Path, database_url: str, schema: str
+) -> None:
+    import_known_ledger(app)
+    clue = receive_clue(app)
+    out = tmp_path / "log.ndjson"
+
+    result = run("audit", "log", "--out", str(out))
+
+    assert result.exit_code == 0, result.output
+    with psycopg.connect(database_url) as conn:
+        query = sql.SQL("SELECT count(*) FROM {}.rectify_events").format(sql.Identifier(schema))
+        row = conn.execute(query).fetchone()
+    assert row is not None
+    text = out.read_text(encoding="utf-8")
+    lines = [json.loads(line) for line in text.splitlines()]
+    assert len(lines) == row[0]
+    assert [line["position"] for line in lines] == sorted(line["position"] for line in lines)
+    assert all(len(line["hash"]) == 64 for line in lines)
+    received = next(line for line in lines if line["stream"] == str(clue))
+    assert received["payload"]["sealed_identity"] == PROTECTED
+    assert received["version"] == 1 and received["topic"] == "rectify:Clue.Received"
+    assert PHONE not in text and NAME not in text
+
+
+def test_log_streams_in_batches_smaller_than_the_log(app: RectifyApp, tmp_path: Path) -> None:
+    import io
+
+    from rectify.case_files import write_log
+
+    import_known_ledger(app)
+    buffer = io.StringIO()
+    count = write_log(app, buffer, batch=2)
+    assert count == len(buffer.getvalue().splitlines()) > 2

@@ -1,0 +1,198 @@
+"""`rectify import-issues` against a real PostgreSQL: formats, refusals, all-or-nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import openpyxl
+import pytest
+from typer.testing import CliRunner
+
+from domain.application import RectifyApp
+from domain.issues import RectificationIssue
+from rectify.cli import app as cli
+
+SAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "ledger_sample.csv"
+HEADER = ["问题编号", "反馈问题", "整改措施", "责任单位", "完成时限"]
+
+
+@pytest.fixture
+def run(database_url: str, schema: str, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("RECTIFY_DB_SCHEMA", schema)
+    runner = CliRunner()
+
+    def invoke(*args: str):  # type: ignore[no-untyped-def]
+        return runner.invoke(cli, list(args), catch_exceptions=False)
+
+    return invoke
+
+
+def _issues(app: RectifyApp) -> list[RectificationIssue]:
+    found = []
+    for notification in app.recorder.select_notifications(start=1, limit=10_000):
+        if notification.topic == "rectify:RectificationIssue.Registered":
+            found.append(app.get_issue(notification.originator_id))
+    return found
+
+
+def test_csv_sample_imports_every_row_with_lead_co_and_deadline(run, app: RectifyApp) -> None:
+    result = run(
+        "import-issues", str(SAMPLE), "--campaign", "医疗乱象专项整治", "--create-agencies"
+    )
+
+    assert result.exit_code == 0, result.output
+    issues = {i.number: i for i in _issues(app)}
+    assert len(issues) == 8
+    fourth = issues["4"]
+    names = [app.get_agency(a).name for a in [fourth.lead_agency_id, *fourth.co_agency_ids]]
+    assert names == ["县医疗保障局", "县卫健局", "县公安局", "各乡镇人民政府"]
+    assert fourth.measures == ["开展医保基金使用专项检查", "建立案件线索移送和协作查处机制。"]
+    assert str(fourth.deadline.due_date) == "2025-12-31"
+    assert issues["2"].deadline.due_date is None
+
+
+def test_reimporting_the_same_file_creates_no_duplicates(run, app: RectifyApp) -> None:
+    run("import-issues", str(SAMPLE), "--campaign", "医疗乱象专项整治", "--create-agencies")
+    position = app.recorder.max_notification_id()
+
+    again = run("import-issues", str(SAMPLE), "--campaign", "医疗乱象专项整治", "--create-agencies")
+
+    assert again.exit_code == 0, again.output
+    assert app.recorder.max_notification_id() == position
+    assert len(_issues(app)) == 8
+
+
+def test_unknown_agencies_are_listed_and_nothing_is_written(run, app: RectifyApp) -> None:
+    result = run("import-issues", str(SAMPLE), "--campaign", "医疗乱象专项整治")
+
+    assert result.exit_code == 1
+    assert "县委网信办" in result.output and "县生态环境局" in result.output
+    assert app.recorder.max_notification_id() in (None, 0)
+
+
+def test_one_bad_row_imports_nothing_and_names_row_and_column(
+    run, app: RectifyApp, tmp_path: Path
+) -> None:
+    path = tmp_path / "ledger.csv"
+    path.write_text(
+        ",".join(HEADER) + "\n"
+        "1,问题一,措施一,县卫健局,2021年6月底\n"
+        "2,问题二,措施二,县卫健局,2021年3月底\n"
+        "3,问题三,措施三,县卫健局,2021年13月底\n"
+        "4,,措施四,县卫健局,2021年6月底\n",
+        encoding="utf-8",
+    )
+
+    result = run("import-issues", str(path), "--campaign", "测试", "--create-agencies")
+
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert "row 4, 完成时限: cannot read '2021年13月底'" in "\n".join(lines)
+    assert any(line.startswith("row 5, 反馈问题: empty") for line in lines)
+    assert app.recorder.max_notification_id() in (None, 0)
+
+
+def test_xlsx_with_title_row_and_merged_cells(run, app: RectifyApp, tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["某县医疗领域专项整治反馈问题整改台账"])
+    sheet.merge_cells("A1:E1")
+    sheet.append(HEADER)
+    sheet.append([1, "问题一", "1.措施甲\n2.措施乙", "县卫健局、县医保局", "2026年3月上旬"])
+    sheet.append([2, "问题二", "一是措施丙；二是措施丁", None, "立行立改，长期坚持"])
+    sheet.merge_cells("D3:D4")  # one agency cell spanning both issues
+    path = tmp_path / "ledger.xlsx"
+    workbook.save(path)
+
+    result = run("import-issues", str(path), "--campaign", "表格导入", "--create-agencies")
+
+    assert result.exit_code == 0, result.output
+    issues = {i.number: i for i in _issues(app)}
+    assert issues["1"].measures == ["措施甲", "措施乙"]
+    assert str(issues["1"].deadline.due_date) == "2026-03-10"
+    assert issues["2"].lead_agency_id == issues["1"].lead_agency_id
+    assert issues["2"].measures == ["措施丙", "措施丁"]
+
+
+def test_json_with_english_keys_and_measure_lists(run, app: RectifyApp, tmp_path: Path) -> None:
+    path = tmp_path / "ledger.json"
+    path.write_text(
+        json.dumps(
+            {"issues": [{"number": "A-1", "problem": "p", "measures": ["m1", "m2"],
+                         "responsible": "县卫健局；县公安局", "deadline": "2026-05-20"}]},
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )  # fmt: skip
+
+    result = run("import-issues", str(path), "--campaign", "JSON", "--create-agencies")
+
+    assert result.exit_code == 0, result.output
+    (issue,) = _issues(app)
+    assert issue.measures == ["m1", "m2"]
+    assert app.get_agency(issue.co_agency_ids[0]).name == "县公安局"
+
+
+def test_gb18030_csv_from_excel_is_read(run, app: RectifyApp, tmp_path: Path) -> None:
+    path = tmp_path / "ledger.csv"
+    path.write_bytes(
+        (",".join(HEADER) + "\n1,问题一,措施一,县卫健局,2026年6月底\n").encode("gb18030")
+    )
+
+    result = run("import-issues", str(path), "--campaign", "GB", "--create-agencies")
+
+    assert result.exit_code == 0, result.output
+    assert _issues(app)[0].problem == "问题一"
+
+
+def test_unsupported_file_type_is_refused(run, tmp_path: Path) -> None:
+    path = tmp_path / "ledger.txt"
+    path.write_text("x")
+
+    result = run("import-issues", str(path), "--campaign", "x")
+
+    assert result.exit_code == 1
+    assert "unsupported type '.txt'" in result.output
+
+
+def test_token_for_a_liaison_names_the_agency(run, database_url: str) -> None:
+    import jwt
+
+    run("agency", "add", "县卫生健康局", "--alias", "县卫健局")
+    result = run("token", "--role", "liaison", "--agency", "县卫健局")
+
+    assert result.exit_code == 0, result.output
+    claims = jwt.decode(result.output.strip(), options={"verify_signature": False})
+    assert claims["role"] == "liaison"
+    assert claims["agency_name"] == "县卫生健康局"
+
+
+def test_token_for_an_unknown_agency_is_refused(run) -> None:
+    result = run("token", "--role", "liaison", "--agency", "不存在的局")
+
+    assert result.exit_code == 2
+    assert "unknown agency" in result.output
+
+
+def test_unknown_agencies_are_reported_with_bad_rows_at_once(
+    run, app: RectifyApp, tmp_path: Path
+) -> None:
+    app.register_agency("县卫健局", actor="t")
+    path = tmp_path / "ledger.csv"
+    path.write_text(
+        ",".join(HEADER) + "\n"
+        "1,问题一,措施一,县卫健局,2026年6月底\n"
+        "2,问题二,措施二,县废物管理中心,2026年3月底\n"
+        "3,问题三,措施三,县卫健局,2026年13月底\n",
+        encoding="utf-8",
+    )
+    before = app.recorder.max_notification_id()
+
+    result = run("import-issues", str(path), "--campaign", "测试")
+
+    assert result.exit_code == 1
+    assert "row 3, 责任单位: unknown agency '县废物管理中心'" in result.output
+    assert "row 4, 完成时限: cannot read '2026年13月底'" in result.output
+    assert app.recorder.max_notification_id() == before

@@ -1,0 +1,86 @@
+"""Settings: production mode refuses what is only fit for a developer's machine."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from rectify.settings import DEV_JWT_SECRET, Settings
+
+STRONG = "x" * 40
+KEYS = "k1:" + base64.b64encode(bytes(range(32))).decode()
+
+
+def _settings(monkeypatch: pytest.MonkeyPatch, **env: str) -> Settings:
+    for name in ("RECTIFY_MODE", "RECTIFY_JWT_SECRET", "RECTIFY_IDENTITY_KEYS"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return Settings()
+
+
+def test_development_mode_accepts_the_development_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = _settings(monkeypatch)
+    assert settings.jwt_secret == DEV_JWT_SECRET
+    assert not settings.production and settings.production_problems() == []
+
+
+def test_production_refuses_the_development_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    problems = _settings(
+        monkeypatch, RECTIFY_MODE="production", RECTIFY_IDENTITY_KEYS=KEYS
+    ).production_problems()
+    assert len(problems) == 1 and problems[0].startswith("RECTIFY_JWT_SECRET")
+
+
+def test_production_refuses_a_short_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = _settings(monkeypatch, RECTIFY_MODE="production", RECTIFY_JWT_SECRET="short")
+    assert settings.production_problems()
+
+
+def test_production_accepts_a_strong_secret_and_identity_keys(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings = _settings(
+        monkeypatch,
+        RECTIFY_MODE="production",
+        RECTIFY_JWT_SECRET=STRONG,
+        RECTIFY_IDENTITY_KEYS=KEYS,
+    )
+    assert settings.production and settings.production_problems() == []
+
+
+def test_production_refuses_to_run_without_identity_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    problems = _settings(
+        monkeypatch, RECTIFY_MODE="production", RECTIFY_JWT_SECRET=STRONG
+    ).production_problems()
+    assert len(problems) == 1 and problems[0].startswith("RECTIFY_IDENTITY_KEYS")
+
+
+def test_production_refuses_malformed_identity_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    problems = _settings(
+        monkeypatch,
+        RECTIFY_MODE="production",
+        RECTIFY_JWT_SECRET=STRONG,
+        RECTIFY_IDENTITY_KEYS="k1:not-base64!",
+    ).production_problems()
+    assert problems == ["RECTIFY_IDENTITY_KEYS: key 'k1' is not base64"]
+
+
+def test_an_unknown_mode_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ValueError, match="RECTIFY_MODE"):
+        _settings(monkeypatch, RECTIFY_MODE="prod")
+
+
+def test_serving_in_production_with_the_development_secret_stops_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from typer.testing import CliRunner
+
+    from rectify.cli import app
+
+    _settings(monkeypatch, RECTIFY_MODE="production")
+    for command in ("serve", "run"):
+        result = CliRunner().invoke(app, [command])
+        assert result.exit_code == 2
+        assert "RECTIFY_JWT_SECRET" in result.stderr
