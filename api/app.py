@@ -25,6 +25,7 @@ from api.hygiene import (
     inline_script_hashes,
     middleware,
 )
+from api.persisted import persisted_only
 from api.schema import production_schema, schema
 from domain.application import RectifyApp
 from projections import queries, status
@@ -123,7 +124,7 @@ def create_app(config: ApiConfig) -> Starlette:
 
     graphql = RectifyGraphQL(production_schema if config.production else schema, graphql_ide=None)
     window = SlidingWindow(config.mutations_per_minute, clock=config.clock)
-    limited = LimitMutations(graphql, window)
+    limited = persisted_only(LimitMutations(graphql, window), config)
     csp = content_security_policy(inline_script_hashes(STATIC.iterdir()))
     return Starlette(
         routes=[

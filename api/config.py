@@ -19,3 +19,4 @@ class ApiConfig:
     mutations_per_minute: int = 300  # per token subject and API process; 0: no limit
     cors_origins: tuple[str, ...] = ()  # none: no CORS headers at all
     clock: Callable[[], float] = time.monotonic  # the rate limit's clock, injected by tests
+    persisted_queries: str | None = None  # production allow-list file; None: the checked-in one

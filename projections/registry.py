@@ -4,10 +4,16 @@ A read model is a class built with the batch's cursor, with `apply(event, positi
 ignores events it does not know, its DDL in a `*.sql` file of this package (applied in
 file-name order, idempotent), and `TABLES`, the tables a rebuild empties (children first).
 To add one: write the class and its SQL file, then list it here.
+
+`rectify rebuild-projections --model NAME` rebuilds one model alone (the name is the class
+name in snake case without "Projection", or its `NAME`). So a model may read another
+model's tables only for facts that never change once written (agency names), as the other
+model is not replayed along with it.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any, Protocol
 
 from eventsourcing.domain import DomainEventProtocol
@@ -38,3 +44,29 @@ READ_MODELS.append(ClueProjection)
 
 def read_tables() -> list[str]:
     return [table for model in READ_MODELS for table in model.TABLES]
+
+
+class UnknownReadModel(ValueError):
+    pass
+
+
+def model_name(model: type[ReadModel]) -> str:
+    explicit = getattr(model, "NAME", None)
+    if isinstance(explicit, str):
+        return explicit
+    stem = model.__name__.removesuffix("Projection")
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", stem).lower()
+
+
+def model_names() -> list[str]:
+    return [model_name(model) for model in READ_MODELS]
+
+
+def read_model(name: str) -> type[ReadModel]:
+    for model in READ_MODELS:
+        if model_name(model) == name:
+            return model
+    known = ", ".join(model_names())
+    raise UnknownReadModel(
+        f"未知的读模型 {name!r}，可选：{known} / unknown read model {name!r}; known: {known}"
+    )

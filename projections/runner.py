@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import closing
 from importlib.resources import files
 from typing import Any
@@ -19,7 +19,7 @@ import psycopg
 from psycopg import sql
 
 from domain.application import RectifyApp
-from projections.registry import READ_MODELS, read_tables
+from projections.registry import READ_MODELS, ReadModel, read_model
 
 log = logging.getLogger(__name__)
 
@@ -62,14 +62,20 @@ def _lock_position(cur: psycopg.Cursor[Any]) -> int:
 
 
 def _apply_batch(
-    cur: psycopg.Cursor[Any], app: RectifyApp, after: int, limit: int
+    cur: psycopg.Cursor[Any],
+    app: RectifyApp,
+    after: int,
+    limit: int,
+    stop: int | None = None,
+    models: Sequence[type[ReadModel]] = READ_MODELS,
 ) -> tuple[int, int]:
-    """Apply up to `limit` events after `after`; return (events applied, last position)."""
-    notifications = app.recorder.select_notifications(start=after + 1, limit=limit)
-    models = [model(cur) for model in READ_MODELS]
+    """Apply up to `limit` events after `after` (up to `stop` when given) to `models`;
+    return (events applied, last position)."""
+    notifications = app.recorder.select_notifications(start=after + 1, limit=limit, stop=stop)
+    built = [model(cur) for model in models]
     for notification in notifications:
         event = app.mapper.to_domain_event(notification)
-        for model in models:
+        for model in built:
             model.apply(event, notification.id)
     last = notifications[-1].id if notifications else after
     return len(notifications), last
@@ -143,39 +149,58 @@ def run_projections(
         app.close()
 
 
+def _events_up_to(cur: psycopg.Cursor[Any], app: RectifyApp, position: int) -> int:
+    """How many events the log holds up to `position` (ids have gaps: not `position`)."""
+    table = sql.Identifier(app.recorder.events_table_name)  # type: ignore[attr-defined]
+    query = sql.SQL("SELECT count(*) FROM {} WHERE notification_id <= %s").format(table)
+    row = cur.execute(query, (position,)).fetchone()
+    return int(row[0]) if row else 0
+
+
 def rebuild_projections(
     es_env: dict[str, str],
     database_url: str,
     schema: str,
     progress: Callable[[int, int], None] | None = None,
     batch_size: int = BATCH_SIZE,
+    model: str | None = None,
 ) -> int:
-    """Empty the read tables and replay the whole log, all in one transaction.
+    """Empty the tables of one read model (`model`, a registry name) or of all, and replay
+    the log into them, in one transaction; returns how many events were replayed.
 
+    The tracking row is locked first, as the runner locks it for each batch, so the runner
+    waits for the whole rebuild and never interleaves with it. One model is replayed up to
+    the position the runner had reached, so it ends exactly as fresh as the models left
+    alone; all models are replayed up to the head and the position moves there.
     DELETE rather than TRUNCATE: TRUNCATE's exclusive lock would block every API read for
     the whole replay, while DELETE lets readers see the old rows until the commit.
-    Progress is reported as (position reached, head position).
+    Progress is reported as (events replayed, events to replay).
     """
+    chosen = list(READ_MODELS) if model is None else [read_model(model)]
     app = RectifyApp(env=es_env)
     try:
         with closing(connect(database_url, schema)) as conn:
             ensure_schema(conn, schema)
-            head = app.recorder.max_notification_id() or 0
-            applied = 0
             with conn.transaction(), conn.cursor() as cur:
-                _lock_position(cur)
-                for table in read_tables():
+                reached = _lock_position(cur)
+                target = reached if model is not None else app.recorder.max_notification_id() or 0
+                total = _events_up_to(cur, app, target)
+                for table in (table for each in chosen for table in each.TABLES):
                     cur.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(table)))
-                position = 0
-                while True:
-                    count, position = _apply_batch(cur, app, position, batch_size)
-                    applied += count
-                    if progress is not None:
-                        head = max(head, position)
-                        progress(position, head)
+                applied, position = 0, 0
+                if progress is not None:
+                    progress(applied, total)
+                while position < target:
+                    count, position = _apply_batch(
+                        cur, app, position, batch_size, stop=target, models=chosen
+                    )
                     if not count:
                         break
-                _save_position(cur, position)
+                    applied += count
+                    if progress is not None:
+                        progress(applied, total)
+                if model is None:
+                    _save_position(cur, target)
             return applied
     finally:
         app.close()

@@ -180,19 +180,54 @@ def token(
 
 
 @app.command("rebuild-projections")
-def rebuild_projections() -> None:
+def rebuild_projections(
+    model: str | None = typer.Option(
+        None, "--model", help="只重建这一个读模型 / rebuild this read model only (default: all)"
+    ),
+) -> None:
     """从事件日志重建读模型 / rebuild the read tables from the event log."""
     from projections import rebuild_projections as rebuild
+    from projections.registry import UnknownReadModel, read_model
 
+    if model is not None:
+        try:  # refused before any database work, listing the names that exist
+            read_model(model)
+        except UnknownReadModel as error:
+            err.print(str(error), markup=False, soft_wrap=True)
+            raise typer.Exit(1) from None
     settings = Settings()
     with database(settings) as db, _progress() as progress:
-        task = progress.add_task("重建 rebuilding", total=None)
+        task = progress.add_task(f"重建 rebuilding {model or 'all'}", total=None)
 
         def advance(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
 
-        count = rebuild(db.es_env, db.url, db.schema, advance)
-    out.print(f"rebuilt from {count} events")
+        count = rebuild(db.es_env, db.url, db.schema, advance, model=model)
+    out.print(f"rebuilt {model or 'all read models'} from {count} events")
+
+
+@app.command("persisted-queries")
+def persisted_queries(
+    add: list[Path] = typer.Option(
+        [], "--add", help="再登记一个 .graphql 文档 / also allow this document (repeatable)"
+    ),
+) -> None:
+    """打印生产模式的查询白名单 / print the production allow-list of GraphQL documents.
+
+    The pages' documents, plus those given with --add. Without --add this is the checked-in
+    api/persisted_queries.json; with --add write it to a file and point
+    RECTIFY_PERSISTED_QUERIES at it."""
+    from graphql import GraphQLError
+
+    from api.persisted import pages_allow_list, render
+
+    extra = [path.read_text(encoding="utf-8") for path in add]
+    try:
+        allowed = pages_allow_list(extra)
+    except GraphQLError as error:
+        err.print(f"不是有效的 GraphQL 文档 / not a valid GraphQL document: {error}", markup=False)
+        raise typer.Exit(1) from None
+    sys.stdout.write(render(allowed))
 
 
 @agency_app.command("add")
@@ -283,6 +318,7 @@ def serve() -> None:
             max_body_bytes=settings.max_body_bytes,
             mutations_per_minute=settings.mutations_per_minute,
             cors_origins=parse_origins(settings.cors_origins),
+            persisted_queries=settings.persisted_queries,
         )
         uvicorn.run(
             create_app(config),
