@@ -26,6 +26,7 @@ from api.query import Query
 from api.referrals import ReferralMutation, ReferralQuery, ReferralTermsMutation
 from api.reporting import ReportingMutation
 from api.results import EXCEPTION_HANDLERS
+from api.statistics import StatisticsQuery
 
 # Each item kind keeps its own query and mutation classes in its own module; list them here.
 QUERIES: tuple[type, ...] = (Query, NotificationQuery)
@@ -44,6 +45,7 @@ MUTATIONS += (ReportingMutation,)
 QUERIES += (ClueQuery,)
 MUTATIONS += (ClueMutation,)
 QUERIES += (AuditTrailQuery,)
+QUERIES += (StatisticsQuery,)
 
 log = logging.getLogger("rectify.api")
 MAX_DEPTH = 10

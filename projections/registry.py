@@ -25,6 +25,7 @@ from projections.clues import ClueProjection
 from projections.ledger import LedgerProjection
 from projections.notifications import NotificationProjection
 from projections.referrals import ReferralProjection
+from projections.statistics import StatisticsProjection
 
 
 class ReadModel(Protocol):
@@ -40,6 +41,7 @@ READ_MODELS.append(ReferralProjection)
 READ_MODELS.append(CaseTransferProjection)
 READ_MODELS.append(ClockProjection)
 READ_MODELS.append(ClueProjection)
+READ_MODELS.append(StatisticsProjection)
 
 
 def read_tables() -> list[str]:

@@ -1,0 +1,138 @@
+"""asyncpg queries of the dashboard figures (ADR 0018), each one aggregate statement.
+
+`campaign` None means every item, including those without a campaign; a campaign counts
+only the items linked to it. `today` is the caller's date in `tz` (injectable for tests).
+Percentiles are nearest-rank: the value at rank ceil(p·n) of the n sorted values, which
+is what PostgreSQL's percentile_disc(p) returns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+Pool = Any  # asyncpg.Pool
+
+_SCOPE = "($1::uuid IS NULL OR i.campaign_id = $1)"
+# Closed with a due day in force, and on time: the act's China-time date not after that day.
+_JUDGED = "i.closed_at IS NOT NULL AND i.done_due IS NOT NULL"
+_ON_TIME = f"{_JUDGED} AND (i.done_at AT TIME ZONE $3)::date <= i.done_due"
+_COUNTS = f"""
+    count(*) FILTER (WHERE i.closed_at IS NULL) AS open,
+    count(*) FILTER (WHERE i.closed_at IS NOT NULL) AS closed,
+    count(*) FILTER (WHERE i.closed_at IS NULL AND i.due_date < $2) AS overdue,
+    count(*) FILTER (WHERE {_JUDGED}) AS judged,
+    count(*) FILTER (WHERE {_ON_TIME}) AS on_time
+"""
+
+
+async def by_kind(pool: Pool, campaign: UUID | None, today: date, tz: str) -> list[asyncpg.Record]:
+    """One row per kind, and a total row whose kind is NULL."""
+    return await pool.fetch(
+        f"SELECT i.kind, {_COUNTS} FROM stat_items i WHERE {_SCOPE}"
+        " GROUP BY GROUPING SETS ((i.kind), ()) ORDER BY i.kind NULLS LAST",
+        campaign,
+        today,
+        tz,
+    )
+
+
+async def by_agency(
+    pool: Pool, campaign: UUID | None, today: date, tz: str
+) -> list[asyncpg.Record]:
+    return await pool.fetch(
+        f"SELECT a.id, a.name, a.kind, {_COUNTS} FROM stat_items i"
+        f" JOIN agencies a ON a.id = i.agency_id WHERE {_SCOPE}"
+        " GROUP BY a.id, a.name, a.kind ORDER BY a.name",
+        campaign,
+        today,
+        tz,
+    )
+
+
+async def referral_times(pool: Pool, campaign: UUID | None) -> list[asyncpg.Record]:
+    """Hours to claim (assignment → claim) and to answer (claim → first answer) per
+    receiving agency, over the rounds that reached that step."""
+    return await pool.fetch(
+        "WITH r AS ("
+        "  SELECT r.agency_id,"
+        "   extract(epoch FROM r.claimed_at - r.assigned_at) / 3600 AS claim_hours,"
+        "   extract(epoch FROM r.answered_at - r.claimed_at) / 3600 AS answer_hours"
+        "  FROM stat_referral_rounds r JOIN stat_items i ON i.item_id = r.referral_id"
+        f"  WHERE {_SCOPE})"
+        " SELECT a.id, a.name, a.kind,"
+        "  count(claim_hours) AS claimed, count(answer_hours) AS answered,"
+        "  percentile_disc(0.5) WITHIN GROUP (ORDER BY claim_hours) AS claim_median,"
+        "  percentile_disc(0.9) WITHIN GROUP (ORDER BY claim_hours) AS claim_p90,"
+        "  percentile_disc(0.5) WITHIN GROUP (ORDER BY answer_hours) AS answer_median,"
+        "  percentile_disc(0.9) WITHIN GROUP (ORDER BY answer_hours) AS answer_p90"
+        " FROM r JOIN agencies a ON a.id = r.agency_id"
+        " GROUP BY a.id, a.name, a.kind ORDER BY a.name",
+        campaign,
+    )
+
+
+async def escalations(pool: Pool, campaign: UUID | None) -> list[asyncpg.Record]:
+    return await pool.fetch(
+        "SELECT e.rung, count(*) AS count FROM stat_escalations e"
+        f" JOIN stat_items i ON i.item_id = e.item_id WHERE {_SCOPE}"
+        " GROUP BY e.rung",
+        campaign,
+    )
+
+
+@dataclass(frozen=True)
+class OverduePage:
+    rows: list[asyncpg.Record]
+    total: int
+
+
+async def overdue(pool: Pool, campaign: UUID | None, today: date, limit: int) -> OverduePage:
+    """Open items past their due day, earliest due first: the order of working days
+    overdue, as more days past due never means fewer working days."""
+    total = await pool.fetchval(
+        f"SELECT count(*) FROM stat_items i WHERE {_SCOPE}"
+        " AND i.closed_at IS NULL AND i.due_date < $2",
+        campaign,
+        today,
+    )
+    rows = await pool.fetch(
+        "SELECT i.item_id, i.kind, i.label, i.due_date,"
+        " a.id AS agency_id, a.name AS agency_name, a.kind AS agency_kind"
+        " FROM stat_items i JOIN agencies a ON a.id = i.agency_id"
+        f" WHERE {_SCOPE} AND i.closed_at IS NULL AND i.due_date < $2"
+        " ORDER BY i.due_date, i.item_id LIMIT $3",
+        campaign,
+        today,
+        limit,
+    )
+    return OverduePage(list(rows), int(total))
+
+
+async def weekly(
+    pool: Pool, campaign: UUID | None, today: date, tz: str, weeks: int
+) -> list[asyncpg.Record]:
+    """Items opened and closed per ISO week (Monday start, dates in `tz`), the `weeks`
+    weeks up to today's, empty weeks included."""
+    week = "date_trunc('week', {} AT TIME ZONE $3)::date"
+    first = "(date_trunc('week', $2::date) - ($4 - 1) * interval '1 week')"
+    return await pool.fetch(
+        "WITH w AS (SELECT generate_series("
+        f"   {first}, date_trunc('week', $2::date), interval '1 week')::date AS monday),"
+        f" o AS (SELECT {week.format('i.opened_at')} AS monday, count(*) AS n"
+        f"   FROM stat_items i WHERE {_SCOPE} AND i.opened_at AT TIME ZONE $3 >= {first}"
+        "   GROUP BY 1),"
+        f" c AS (SELECT {week.format('i.closed_at')} AS monday, count(*) AS n"
+        f"   FROM stat_items i WHERE {_SCOPE} AND i.closed_at AT TIME ZONE $3 >= {first}"
+        "   GROUP BY 1)"
+        " SELECT w.monday, coalesce(o.n, 0) AS opened, coalesce(c.n, 0) AS closed"
+        " FROM w LEFT JOIN o USING (monday) LEFT JOIN c USING (monday) ORDER BY w.monday",
+        campaign,
+        today,
+        tz,
+        weeks,
+    )
