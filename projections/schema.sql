@@ -5,18 +5,40 @@ CREATE TABLE IF NOT EXISTS agencies (
     name text NOT NULL,
     kind text NOT NULL,
     level text NOT NULL DEFAULT '',
-    aliases text[] NOT NULL DEFAULT '{}'
+    aliases text[] NOT NULL DEFAULT '{}',
+    region text
 );
+-- Columns added later reach existing tables on the next start. Guarded rather than
+-- `ADD COLUMN IF NOT EXISTS`, which takes an exclusive lock even when the column exists
+-- and so deadlocks with a projection batch writing these tables meanwhile.
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema()
+                   AND table_name = 'agencies' AND column_name = 'region') THEN
+        ALTER TABLE agencies ADD COLUMN region text;
+    END IF;
+END $$;
 
 CREATE TABLE IF NOT EXISTS campaigns (
     id uuid PRIMARY KEY,
     title text NOT NULL,
     lead_agency_id uuid,
-    registered_at timestamptz NOT NULL
+    registered_at timestamptz NOT NULL,
+    member_ids uuid[] NOT NULL DEFAULT '{}',
+    -- [{"name": …, "starts": "YYYY-MM-DD", "ends": "YYYY-MM-DD"}] in date order
+    phases jsonb NOT NULL DEFAULT '[]'
 );
-ALTER TABLE campaigns ADD COLUMN IF NOT EXISTS member_ids uuid[] NOT NULL DEFAULT '{}';
--- [{"name": …, "starts": "YYYY-MM-DD", "ends": "YYYY-MM-DD"}] in date order
-ALTER TABLE campaigns ADD COLUMN IF NOT EXISTS phases jsonb NOT NULL DEFAULT '[]';
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema()
+                   AND table_name = 'campaigns' AND column_name = 'member_ids') THEN
+        ALTER TABLE campaigns ADD COLUMN member_ids uuid[] NOT NULL DEFAULT '{}';
+    END IF;
+END $$;
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema()
+                   AND table_name = 'campaigns' AND column_name = 'phases') THEN
+        ALTER TABLE campaigns ADD COLUMN phases jsonb NOT NULL DEFAULT '[]';
+    END IF;
+END $$;
 
 CREATE TABLE IF NOT EXISTS issues (
     id uuid PRIMARY KEY,
