@@ -76,6 +76,14 @@ class AgencyFigures:
     counts: Counts
 
 
+@strawberry.type
+class RegionFigures:
+    region: str | None = strawberry.field(
+        description="地区；空为未指定地区的单位 / region; null: agencies with none assigned"
+    )
+    counts: Counts
+
+
 @strawberry.type(description="小时 / hours; nearest-rank percentiles")
 class ReferralTimes:
     agency: Agency = strawberry.field(description="接收单位 / the receiving agency")
@@ -161,6 +169,16 @@ class Statistics:
             info.context.pool, self.campaign_id, self.as_of, info.context.config.timezone
         )
         return [AgencyFigures(agency=Agency.of(r), counts=Counts.of(r)) for r in rows]
+
+    @strawberry.field(
+        description="按地区 / by the region of the responsible agency "
+        "(`rectify agency add NAME --region R`)"
+    )
+    async def by_region(self, info: Info) -> list[RegionFigures]:
+        rows = await figures.by_region(
+            info.context.pool, self.campaign_id, self.as_of, info.context.config.timezone
+        )
+        return [RegionFigures(region=r["region"], counts=Counts.of(r)) for r in rows]
 
     @strawberry.field(description="移送签收、反馈用时 / referral times per receiving agency")
     async def referral_times(self, info: Info) -> list[ReferralTimes]:

@@ -54,6 +54,11 @@ class Agency(Aggregate):
         member_id: UUID
         actor: str
 
+    class RegionAssigned(Aggregate.Event):
+        TOPIC = "rectify:Agency.RegionAssigned"
+        region: str
+        actor: str
+
     @staticmethod
     def create_id(name: str, *_: Any, **__: Any) -> UUID:
         return agency_id(name)
@@ -68,6 +73,9 @@ class Agency(Aggregate):
         self.parent_id = parent_id
         self.aliases: list[str] = []
         self.member_ids: list[UUID] = []
+        # The area (e.g. a county) whose figures the agency counts in; agencies registered
+        # before regions existed have none until one is assigned.
+        self.region: str | None = None
 
     def add_alias(self, alias: str, actor: str) -> None:
         if normalise_name(alias) in {normalise_name(a) for a in [self.name, *self.aliases]}:
@@ -89,6 +97,19 @@ class Agency(Aggregate):
     @event(MemberAdded)
     def _add_member(self, member_id: UUID, actor: str) -> None:
         self.member_ids.append(member_id)
+
+    def assign_region(self, region: str, actor: str) -> None:
+        clean = normalise_name(region)
+        if not clean:
+            from domain.errors import InvalidInput
+
+            raise InvalidInput("region", "empty")
+        if clean != self.region:
+            self._assign_region(clean, actor)
+
+    @event(RegionAssigned)
+    def _assign_region(self, region: str, actor: str) -> None:
+        self.region = region
 
 
 class AgencyAlias(Aggregate):

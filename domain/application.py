@@ -125,6 +125,7 @@ class RectifyApp(
         level: str = "",
         parent: str | None = None,
         aliases: tuple[str, ...] = (),
+        region: str | None = None,
     ) -> CommandResult:
         clean = normalise_name(name)
         if not clean:
@@ -152,6 +153,8 @@ class RectifyApp(
                 agency.add_alias(alias, actor)
                 if len(agency.aliases) > known:  # not a repeat of the name or an alias
                     to_save.append(AgencyAlias(alias, agency.id))
+        if region is not None:
+            agency.assign_region(region, actor)
         if not agency.pending_events:
             return CommandResult(agency.id, None, changed=False)
         return CommandResult(agency.id, self._save(*to_save))

@@ -46,6 +46,11 @@ class LedgerProjection:
                     "UPDATE agencies SET aliases = array_append(aliases, %s) WHERE id = %s",
                     (event.alias, event.originator_id),
                 )
+            case Agency.RegionAssigned():
+                self.cur.execute(
+                    "UPDATE agencies SET region = %s WHERE id = %s",
+                    (event.region, event.originator_id),
+                )
             case Campaign.Launched():
                 self.cur.execute(
                     "INSERT INTO campaigns (id, title, lead_agency_id, registered_at)"

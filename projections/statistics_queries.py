@@ -54,6 +54,21 @@ async def by_agency(
     )
 
 
+async def by_region(
+    pool: Pool, campaign: UUID | None, today: date, tz: str
+) -> list[asyncpg.Record]:
+    """The by-agency figures summed per region of the responsible agency; agencies
+    with no region assigned form one row whose region is NULL, listed last."""
+    return await pool.fetch(
+        f"SELECT a.region, {_COUNTS} FROM stat_items i"
+        f" JOIN agencies a ON a.id = i.agency_id WHERE {_SCOPE}"
+        " GROUP BY a.region ORDER BY a.region NULLS LAST",
+        campaign,
+        today,
+        tz,
+    )
+
+
 async def referral_times(pool: Pool, campaign: UUID | None) -> list[asyncpg.Record]:
     """Hours to claim (assignment → claim) and to answer (claim → first answer) per
     receiving agency, over the rounds that reached that step."""

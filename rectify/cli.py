@@ -237,8 +237,11 @@ def agency_add(
     level: str = typer.Option("", "--level", help="national/province/city/county"),
     parent: str | None = typer.Option(None, "--parent"),
     group: bool = typer.Option(False, "--group", help="机构组 a group standing for agencies"),
+    region: str | None = typer.Option(
+        None, "--region", help="所属地区 region its figures count in, e.g. 某某县"
+    ),
 ) -> None:
-    """登记机构 / register an agency (or add aliases to an existing one)."""
+    """登记机构 / register an agency (or add aliases or a region to an existing one)."""
     from domain.agencies import AgencyKind
     from domain.application import RectifyApp
     from domain.errors import DomainError
@@ -253,6 +256,7 @@ def agency_add(
                 level=level,
                 parent=parent,
                 aliases=tuple(alias),
+                region=region,
             )
         except DomainError as error:
             err.print(str(error), markup=False)

@@ -17,6 +17,7 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from domain.agencies import Agency
 from domain.application import RectifyApp
 from domain.calendar import WorkingCalendar
 from domain.case_transfers import CLOSED as TRANSFER_CLOSED
@@ -54,6 +55,7 @@ class Log:
     items: dict[UUID, Item] = field(default_factory=dict)
     rounds: dict[UUID, list[Round]] = field(default_factory=dict)
     rungs: list[tuple[UUID, str]] = field(default_factory=list)
+    regions: dict[UUID, str] = field(default_factory=dict)  # the last one assigned
 
 
 def events(app: RectifyApp) -> list[Any]:
@@ -71,7 +73,11 @@ def read_log(app: RectifyApp) -> Log:
     for e in events(app):
         item, t = e.originator_id, e.timestamp
         last[(item, type(e).__name__)] = t
-        if isinstance(e, (Issue.ReminderRecorded, Issue.OverdueRecorded, Issue.EscalationRecorded)):
+        if isinstance(e, Agency.RegionAssigned):
+            log.regions[item] = e.region
+        elif isinstance(
+            e, (Issue.ReminderRecorded, Issue.OverdueRecorded, Issue.EscalationRecorded)
+        ):
             default = "reminder" if isinstance(e, Issue.ReminderRecorded) else "overdue"
             log.rungs.append((item, e.rung or default))
         elif isinstance(
@@ -188,6 +194,13 @@ def by_agency(log: Log, campaign: UUID | None, today: date) -> dict[UUID, dict[s
     for item in in_scope(log, campaign).values():
         grouped[item.agency].append(item)
     return {agency: counts(items, today) for agency, items in grouped.items()}
+
+
+def by_region(log: Log, campaign: UUID | None, today: date) -> dict[str | None, dict[str, Any]]:
+    grouped: dict[str | None, list[Item]] = defaultdict(list)
+    for item in in_scope(log, campaign).values():
+        grouped[log.regions.get(item.agency)].append(item)
+    return {region: counts(items, today) for region, items in grouped.items()}
 
 
 def nearest_rank(values: list[float], p: Fraction) -> float | None:

@@ -196,3 +196,10 @@ def test_unknown_agencies_are_reported_with_bad_rows_at_once(
     assert "row 3, 责任单位: unknown agency '县废物管理中心'" in result.output
     assert "row 4, 完成时限: cannot read '2026年13月底'" in result.output
     assert app.recorder.max_notification_id() == before
+
+
+def test_agency_add_records_a_region(run, app: RectifyApp) -> None:
+    result = run("agency", "add", "县卫生健康局", "--region", "某某县")
+
+    assert result.exit_code == 0, result.output
+    assert app.get_agency(app.find_agency("县卫生健康局")).region == "某某县"  # type: ignore[arg-type]

@@ -85,7 +85,9 @@ def build_dataset(app: RectifyApp, clock: Clock) -> None:
     returned and reassigned, one never claimed, one without a campaign), clues, rungs."""
     campaign = campaign_id(CAMPAIGN)
     health, insurance, market = agency_id(HEALTH), agency_id(INSURANCE), agency_id(MARKET)
-    police = app.register_agency(POLICE, actor="管理员").id
+    police = app.register_agency(POLICE, actor="管理员", region="某县").id
+    app.register_agency(HEALTH, actor="管理员", region="某市")
+    app.register_agency(INSURANCE, actor="管理员", region="某县")  # market: no region
     issues: dict[str, UUID] = {}
     transfers: dict[str, UUID] = {}
     referrals: dict[str, UUID] = {}
@@ -221,6 +223,7 @@ QUERY = """query($campaign: ID, $asOf: Date, $weeks: Int!) {
     total { ...counts }
     byKind { kind counts { ...counts } }
     byAgency { agency { id name } counts { ...counts } }
+    byRegion { region counts { ...counts } }
     referralTimes { agency { id } claimed answered claimMedianHours claimP90Hours
                     answerMedianHours answerP90Hours }
     escalations { rung count }
@@ -272,6 +275,18 @@ async def test_counts_and_on_time_rate_by_agency_equal_the_log(
     assert {UUID(a["agency"]["id"]): a["counts"] for a in got["byAgency"]} == expected
     rates = [c["onTimeRate"] for c in expected.values() if c["onTimeRate"] is not None]
     assert len(set(rates)) > 1  # agencies differ: the figure is not the same everywhere
+
+
+@SCOPES
+async def test_counts_and_on_time_rate_by_region_equal_the_log(
+    data: Api, app: RectifyApp, scope: str | None
+) -> None:
+    got = await figures(data, app, scope)
+
+    expected = cross_check.by_region(cross_check.read_log(app), scope_id(scope), TODAY)
+    assert {r["region"]: r["counts"] for r in got["byRegion"]} == expected
+    assert set(expected) == {"某市", "某县", None}  # the market bureau has no region
+    assert [r["region"] for r in got["byRegion"]][-1] is None
 
 
 @SCOPES

@@ -227,3 +227,38 @@ def test_the_runner_follows_new_events_until_stopped(
         stop.set()
         runner.join(timeout=5)
     assert not runner.is_alive()
+
+
+def test_an_agency_region_is_projected(
+    app: RectifyApp,
+    db: psycopg.Connection[Any],
+    es_env: dict[str, str],
+    database_url: str,
+    schema: str,
+) -> None:
+    import_known_ledger(app)
+    app.register_agency(HEALTH, actor="管理员", region="某某县")
+    catch_up(es_env, database_url, schema)
+
+    assert db.execute(
+        "SELECT region FROM agencies WHERE id = %s", (agency_id(HEALTH),)
+    ).fetchall() == [("某某县",)]
+
+
+def test_a_read_table_from_before_a_new_column_gets_it_on_the_next_start(
+    db: psycopg.Connection[Any], schema: str
+) -> None:
+    from projections.runner import ensure_schema
+
+    ensure_schema(db, schema)
+    db.execute("ALTER TABLE agencies DROP COLUMN region")
+    db.execute("ALTER TABLE campaigns DROP COLUMN phases")
+
+    ensure_schema(db, schema)
+
+    columns = db.execute(
+        "SELECT table_name, column_name FROM information_schema.columns"
+        " WHERE table_schema = %s AND column_name IN ('region', 'phases')",
+        (schema,),
+    ).fetchall()
+    assert sorted(columns) == [("agencies", "region"), ("campaigns", "phases")]

@@ -341,3 +341,35 @@ def test_campaign_members_and_phases_are_managed_through_the_app(app: RectifyApp
     assert stored.phases == [Phase("集中整治", date(2026, 4, 1), date(2026, 9, 30))]
     with pytest.raises(NotFound):
         app.add_campaign_member(campaign, uuid4(), "admin")
+
+
+# -- regions ----------------------------------------------------------------------------
+
+
+def test_an_agency_is_given_a_region_once(app: RectifyApp) -> None:
+    registered = app.register_agency("县卫健局", actor="管理员", region="某某县 ")
+    version = app.get_agency(registered.id).version
+
+    again = app.register_agency("县卫健局", actor="管理员", region="某某县")
+
+    agency = app.get_agency(registered.id)
+    assert agency.region == "某某县"
+    assert again.changed is False
+    assert agency.version == version  # no second RegionAssigned event
+
+
+def test_an_agency_may_move_to_another_region(app: RectifyApp) -> None:
+    registered = app.register_agency("县卫健局", actor="管理员", region="甲县")
+
+    moved = app.register_agency("县卫健局", actor="管理员", region="乙县")
+
+    assert moved.changed is True
+    assert app.get_agency(registered.id).region == "乙县"
+
+
+def test_an_empty_region_is_refused_naming_the_field(app: RectifyApp) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        app.register_agency("县卫健局", actor="管理员", region=" 。")
+
+    assert "region" in str(refused.value)
+    assert app.find_agency("县卫健局") is None  # nothing half-written
