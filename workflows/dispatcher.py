@@ -31,6 +31,7 @@ from domain.policies import EscalationPolicy
 from workflows.calendars import StoredCalendar
 from workflows.following import follow
 from workflows.inputs import ClockInput, clock_workflow_id
+from workflows.positions import TRACKING, Positions
 from workflows.workflow import ClockWorkflow
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,8 @@ log = logging.getLogger(__name__)
 BATCH_SIZE = 100
 CONCURRENT_SIGNALS = 16
 DEFAULT_NAME = "issue-clocks"
+CLOCKS = "dispatcher_clocks"  # every clocked item and whether its clock is open
+CLOCKS_TRACKING = "dispatcher_clocks_tracking"
 
 CALENDAR_TOPICS = frozenset({OfficialCalendar.ArrangementLoaded.TOPIC})
 POLICY_TOPICS = frozenset({EscalationPolicy.LadderSet.TOPIC})
@@ -81,7 +84,17 @@ class Dispatcher:
         self.name = name
         self.batch_size = batch_size
         self.topics = clock_topics()  # once every clocked kind has registered
-        self._conn: psycopg.Connection | None = None
+        self._positions = Positions(
+            database_url,
+            schema,
+            tracking=(TRACKING, CLOCKS_TRACKING),
+            ddl=[
+                sql.SQL(
+                    "CREATE TABLE IF NOT EXISTS {} (kind text NOT NULL, item_id uuid NOT NULL, "
+                    "campaign_id uuid, open boolean NOT NULL, PRIMARY KEY (kind, item_id))"
+                ).format(sql.Identifier(schema, CLOCKS))
+            ],
+        )
 
     async def dispatch_pending(self, stop: asyncio.Event | None = None) -> int:
         """Catch up with the log; returns how many notifications were read past.
@@ -222,7 +235,7 @@ class Dispatcher:
     # -- the open clocks -----------------------------------------------------------------
 
     def _clocks_table(self) -> sql.Composed:
-        return sql.SQL("{}.dispatcher_clocks").format(sql.Identifier(self.schema))
+        return self._positions.table(CLOCKS)
 
     def _track_clocks(self, items: list[_Item]) -> None:
         query = sql.SQL(
@@ -252,20 +265,11 @@ class Dispatcher:
         if done < position:
             self._write_clocks_position(position)
 
-    def _clocks_tracking(self) -> sql.Composed:
-        return sql.SQL("{}.dispatcher_clocks_tracking").format(sql.Identifier(self.schema))
-
     def _read_clocks_position(self) -> int:
-        query = sql.SQL("SELECT position FROM {} WHERE name = %s").format(self._clocks_tracking())
-        row = self._execute(query, (self.name,)).fetchone()
-        return int(row[0]) if row else 0
+        return self._positions.read(self.name, CLOCKS_TRACKING)
 
     def _write_clocks_position(self, position: int) -> None:
-        query = sql.SQL(
-            "INSERT INTO {} (name, position) VALUES (%s, %s) "
-            "ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position"
-        ).format(self._clocks_tracking())
-        self._execute(query, (self.name, position))
+        self._positions.write(self.name, position, CLOCKS_TRACKING)
 
     def _open_clocks(self) -> list[tuple[str, UUID, UUID | None]]:
         query = sql.SQL("SELECT kind, item_id, campaign_id FROM {} WHERE open").format(
@@ -275,49 +279,17 @@ class Dispatcher:
 
     # -- our position ---------------------------------------------------------------------
 
-    def _table(self) -> sql.Composed:
-        return sql.SQL("{}.dispatcher_tracking").format(sql.Identifier(self.schema))
-
-    def _execute(self, query: sql.Composed, params: tuple[Any, ...] = ()) -> psycopg.Cursor:
-        """On one kept connection (polled every 0.2 s); a broken one is replaced next time."""
-        if self._conn is None or self._conn.closed or self._conn.broken:
-            self._conn = psycopg.connect(self.database_url, autocommit=True)
-            self._conn.execute(
-                sql.SQL(
-                    "CREATE TABLE IF NOT EXISTS {} "
-                    "(name text PRIMARY KEY, position bigint NOT NULL)"
-                ).format(self._table())
-            )
-            self._conn.execute(
-                sql.SQL(
-                    "CREATE TABLE IF NOT EXISTS {} (kind text NOT NULL, item_id uuid NOT NULL, "
-                    "campaign_id uuid, open boolean NOT NULL, PRIMARY KEY (kind, item_id))"
-                ).format(self._clocks_table())
-            )
-            self._conn.execute(
-                sql.SQL(
-                    "CREATE TABLE IF NOT EXISTS {} "
-                    "(name text PRIMARY KEY, position bigint NOT NULL)"
-                ).format(self._clocks_tracking())
-            )
-        return self._conn.execute(query, params)
+    def _execute(self, query: sql.Composable, params: tuple[Any, ...] = ()) -> psycopg.Cursor:
+        return self._positions.execute(query, params)
 
     def _read_position(self) -> int:
-        query = sql.SQL("SELECT position FROM {} WHERE name = %s").format(self._table())
-        row = self._execute(query, (self.name,)).fetchone()
-        return int(row[0]) if row else 0
+        return self._positions.read(self.name)
 
     def _write_position(self, position: int) -> None:
-        query = sql.SQL(
-            "INSERT INTO {} (name, position) VALUES (%s, %s) "
-            "ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position"
-        ).format(self._table())
-        self._execute(query, (self.name, position))
+        self._positions.write(self.name, position)
 
     def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        self._positions.close()
 
 
 def _plan(milestones: Sequence[Any]) -> list[tuple[str, Any, bool]]:

@@ -23,11 +23,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from typing import Any
 
-import psycopg
 from eventsourcing.persistence import Notification
-from psycopg import sql
 from temporalio.client import Client
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
@@ -40,6 +37,7 @@ from workflows.delivery import Message
 from workflows.delivery_inputs import DeliveryInput, delivery_workflow_id
 from workflows.delivery_workflow import DeliveryWorkflow
 from workflows.following import follow
+from workflows.positions import Positions
 from workflows.reporting_activities import sync_schedule
 
 log = logging.getLogger(__name__)
@@ -70,7 +68,7 @@ class Notifier:
         self.task_queue = task_queue
         self.name = name
         self.batch_size = batch_size
-        self._conn: psycopg.Connection[Any] | None = None
+        self._positions = Positions(database_url, schema)
 
     async def notify_pending(self, stop: asyncio.Event | None = None) -> int:
         """Catch up with the log; returns how many notifications were read past. `stop` is
@@ -155,36 +153,14 @@ class Notifier:
 
     # -- our position ---------------------------------------------------------------------
 
-    def _table(self) -> sql.Composed:
-        return sql.SQL("{}.dispatcher_tracking").format(sql.Identifier(self.schema))
-
-    def _execute(self, query: sql.Composed, params: tuple[Any, ...] = ()) -> psycopg.Cursor[Any]:
-        if self._conn is None or self._conn.closed or self._conn.broken:
-            self._conn = psycopg.connect(self.database_url, autocommit=True)
-            self._conn.execute(
-                sql.SQL(
-                    "CREATE TABLE IF NOT EXISTS {} "
-                    "(name text PRIMARY KEY, position bigint NOT NULL)"
-                ).format(self._table())
-            )
-        return self._conn.execute(query, params)
-
     def _read_position(self) -> int:
-        query = sql.SQL("SELECT position FROM {} WHERE name = %s").format(self._table())
-        row = self._execute(query, (self.name,)).fetchone()
-        return int(row[0]) if row else 0
+        return self._positions.read(self.name)
 
     def _write_position(self, position: int) -> None:
-        query = sql.SQL(
-            "INSERT INTO {} (name, position) VALUES (%s, %s) "
-            "ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position"
-        ).format(self._table())
-        self._execute(query, (self.name, position))
+        self._positions.write(self.name, position)
 
     def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        self._positions.close()
 
 
 def issue_notices_in(app: RectifyApp, batch: Sequence[Notification]) -> int:
