@@ -21,8 +21,9 @@ from eventsourcing.domain import Aggregate
 from domain.errors import InvalidInput, NotFound
 from domain.reporter_identity import PROTECTED
 
-# Attribute and event-field names that hold a reporter's identity, sealed or not.
-PROTECTED_FIELDS = frozenset({"sealed_identity", "reporter", "identity"})
+# Attribute and event-field names that hold a reporter's identity, sealed or not, or a
+# webhook endpoint's signing secret (an export must not let its reader forge deliveries).
+PROTECTED_FIELDS = frozenset({"sealed_identity", "reporter", "identity", "secret"})
 # Event fields that are the envelope, not the payload.
 ENVELOPE = frozenset({"originator_id", "originator_version", "timestamp"})
 

@@ -357,3 +357,22 @@ def test_log_streams_in_batches_smaller_than_the_log(app: RectifyApp, tmp_path: 
     buffer = io.StringIO()
     count = write_log(app, buffer, batch=2)
     assert count == len(buffer.getvalue().splitlines()) > 2
+
+
+def test_log_masks_webhook_signing_secrets(app: RectifyApp, run: Run, tmp_path: Path) -> None:
+    from domain.delivery import ChannelKind
+
+    import_known_ledger(app)
+    secret = "s3cret-webhook-signing-key"
+    app.add_endpoint(
+        agency_id(HEALTH), ChannelKind.WEBHOOK, "https://hooks.example/rectify",
+        secret=secret, actor="管理员",
+    )  # fmt: skip
+    out = tmp_path / "log.ndjson"
+
+    result = run("audit", "log", "--out", str(out))
+
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    assert "hooks.example" in text  # the endpoint's event is there
+    assert secret not in text
