@@ -135,7 +135,7 @@ def create_app(config: ApiConfig) -> Starlette:
             Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
-            Route("/graphql", RequireBearer(limited, config.jwt_secret)),
+            Route("/graphql", RequireBearer(limited, config.verifier or config.jwt_secret)),
         ],
         middleware=middleware(
             config.max_body_bytes, config.cors_origins, csp, [MIN_POSITION_HEADER]

@@ -5,10 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import jwt
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+if TYPE_CHECKING:
+    from api.tokens import TokenVerifier
 
 ALGORITHM = "HS256"
 
@@ -71,12 +75,22 @@ def user_from_header(secret: str, header: str | None) -> User:
     return verify_token(secret, token.strip())
 
 
+async def user_from_header_with(verifier: TokenVerifier, header: str | None) -> User:
+    scheme, _, token = (header or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise InvalidToken("missing bearer token")
+    return await verifier.verify(token.strip())
+
+
 class RequireBearer:
     """Wraps the GraphQL app: no valid `Authorization: Bearer <JWT>`, no GraphQL at all."""
 
-    def __init__(self, app: ASGIApp, secret: str) -> None:
+    def __init__(self, app: ASGIApp, verifier: str | TokenVerifier) -> None:
+        from api.tokens import SecretVerifier
+
         self.app = app
-        self.secret = secret
+        # a bare string is the HS256 secret (development and older callers)
+        self.verifier = SecretVerifier(verifier) if isinstance(verifier, str) else verifier
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -84,7 +98,7 @@ class RequireBearer:
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         try:
-            user = user_from_header(self.secret, headers.get("authorization"))
+            user = await user_from_header_with(self.verifier, headers.get("authorization"))
         except InvalidToken as error:
             if scope["type"] == "websocket":
                 await send({"type": "websocket.close", "code": 4401})

@@ -5,6 +5,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from api.tokens import TokenVerifier
 
 
 @dataclass
@@ -20,3 +24,4 @@ class ApiConfig:
     cors_origins: tuple[str, ...] = ()  # none: no CORS headers at all
     clock: Callable[[], float] = time.monotonic  # the rate limit's clock, injected by tests
     persisted_queries: str | None = None  # production allow-list file; None: the checked-in one
+    verifier: TokenVerifier | None = None  # OIDC/JWKS when set; None: HS256 with jwt_secret

@@ -307,6 +307,7 @@ def serve() -> None:
 
     from api.app import ApiConfig, create_app
     from api.hygiene import parse_origins
+    from api.tokens import verifier_from_settings
     from rectify.logs import configure
 
     configure("api")
@@ -323,6 +324,7 @@ def serve() -> None:
             mutations_per_minute=settings.mutations_per_minute,
             cors_origins=parse_origins(settings.cors_origins),
             persisted_queries=settings.persisted_queries,
+            verifier=verifier_from_settings(settings),
         )
         uvicorn.run(
             create_app(config),

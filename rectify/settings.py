@@ -25,6 +25,16 @@ class Settings(BaseSettings):
     http_host: str = Field(default="127.0.0.1", alias="RECTIFY_HTTP_HOST")
     http_port: int = Field(default=8000, alias="RECTIFY_HTTP_PORT")
     jwt_secret: str = Field(default=DEV_JWT_SECRET, alias="RECTIFY_JWT_SECRET")
+    # OIDC: all three set switches tokens to RS256/ES256 from the provider's JWKS (HS256 refused)
+    oidc_issuer: str | None = Field(default=None, alias="RECTIFY_OIDC_ISSUER")
+    oidc_audience: str | None = Field(default=None, alias="RECTIFY_OIDC_AUDIENCE")
+    oidc_jwks_url: str | None = Field(default=None, alias="RECTIFY_OIDC_JWKS_URL")
+    oidc_leeway_seconds: float = Field(default=60, alias="RECTIFY_OIDC_LEEWAY_SECONDS")
+    oidc_role_claim: str = Field(default="role", alias="RECTIFY_OIDC_ROLE_CLAIM")
+    oidc_agency_id_claim: str = Field(default="agency_id", alias="RECTIFY_OIDC_AGENCY_ID_CLAIM")
+    oidc_agency_name_claim: str = Field(
+        default="agency_name", alias="RECTIFY_OIDC_AGENCY_NAME_CLAIM"
+    )
     reminder_working_days: int = Field(default=3, alias="RECTIFY_REMINDER_WORKING_DAYS")
     timezone: str = Field(default="Asia/Shanghai", alias="RECTIFY_TIMEZONE")
     mode: Literal["development", "production"] = Field(default="development", alias="RECTIFY_MODE")
@@ -43,7 +53,14 @@ class Settings(BaseSettings):
         if not self.production:
             return []
         problems = []
-        if self.jwt_secret == DEV_JWT_SECRET or len(self.jwt_secret) < 32:
+        oidc = [self.oidc_issuer, self.oidc_audience, self.oidc_jwks_url]
+        if any(oidc) and not all(oidc):
+            problems.append(
+                "RECTIFY_OIDC_*: 需同时设置 ISSUER、AUDIENCE、JWKS_URL / set all three of "
+                "RECTIFY_OIDC_ISSUER, RECTIFY_OIDC_AUDIENCE and RECTIFY_OIDC_JWKS_URL"
+            )
+        # with OIDC the secret is never used to verify, so it cannot be a weakness
+        if not all(oidc) and (self.jwt_secret == DEV_JWT_SECRET or len(self.jwt_secret) < 32):
             problems.append(
                 "RECTIFY_JWT_SECRET: 生产模式不得使用开发密钥，且至少 32 个字符 / production "
                 "refuses the development secret and secrets shorter than 32 characters"

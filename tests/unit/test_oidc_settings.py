@@ -1,0 +1,52 @@
+"""OIDC settings: which verifier production builds, and half a configuration refused."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from api.tokens import JwksVerifier, SecretVerifier, verifier_from_settings
+from rectify.settings import Settings
+
+KEYS = "k1:" + base64.b64encode(bytes(range(32))).decode()
+OIDC = {
+    "RECTIFY_OIDC_ISSUER": "https://idp.example.test",
+    "RECTIFY_OIDC_AUDIENCE": "rectify-api",
+    "RECTIFY_OIDC_JWKS_URL": "http://127.0.0.1:9/jwks.json",
+}
+NAMES = ("RECTIFY_MODE", "RECTIFY_JWT_SECRET", "RECTIFY_IDENTITY_KEYS", *OIDC)
+
+
+def _settings(monkeypatch: pytest.MonkeyPatch, **env: str) -> Settings:
+    for name in NAMES:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return Settings()
+
+
+def test_production_with_oidc_needs_no_strong_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = _settings(monkeypatch, RECTIFY_MODE="production", RECTIFY_IDENTITY_KEYS=KEYS, **OIDC)
+    assert settings.production_problems() == []
+
+
+def test_production_refuses_half_an_oidc_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = _settings(
+        monkeypatch,
+        RECTIFY_MODE="production",
+        RECTIFY_IDENTITY_KEYS=KEYS,
+        RECTIFY_JWT_SECRET="x" * 40,
+        RECTIFY_OIDC_ISSUER="https://idp.example.test",
+    )
+    problems = settings.production_problems()
+    assert len(problems) == 1 and problems[0].startswith("RECTIFY_OIDC_")
+
+
+def test_oidc_settings_build_the_jwks_verifier(monkeypatch: pytest.MonkeyPatch) -> None:
+    verifier = verifier_from_settings(_settings(monkeypatch, **OIDC))
+    assert isinstance(verifier, JwksVerifier) and verifier.audience == "rectify-api"
+
+
+def test_without_oidc_the_shared_secret_verifies(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert isinstance(verifier_from_settings(_settings(monkeypatch)), SecretVerifier)
