@@ -26,6 +26,9 @@ class Action(StrEnum):
     DENY_EXTENSION = "deny an extension"
     REOPEN = "reopen"
     MANAGE_CAMPAIGN = "manage a campaign"
+    SET_COVERAGE_TARGET = "set a coverage target"
+    RECORD_INSPECTION = "record an inspection"
+    FILE_ENFORCEMENT_CASE = "file a law-enforcement case"
 
 
 LABELS = {
@@ -40,6 +43,9 @@ LABELS = {
     Action.DENY_EXTENSION: "驳回延期",
     Action.REOPEN: "重新打开",
     Action.MANAGE_CAMPAIGN: "管理专项行动",
+    Action.SET_COVERAGE_TARGET: "设定检查覆盖目标",
+    Action.RECORD_INSPECTION: "登记检查",
+    Action.FILE_ENFORCEMENT_CASE: "登记行政处罚立案",
 }
 
 
@@ -47,6 +53,7 @@ class Scope(StrEnum):
     ANY = "any"
     RESPONSIBLE = "responsible agency"
     LEAD = "lead agency"
+    OWN = "own agency"  # acts only for the agency of the caller's token
 
 
 _ALL = {role: Scope.ANY for role in Role}
@@ -64,6 +71,9 @@ RULES: dict[Action, dict[Role, Scope]] = {
     Action.DENY_EXTENSION: {Role.LEADERSHIP: Scope.ANY, **_COORDINATION},
     Action.REOPEN: _COORDINATION,
     Action.MANAGE_CAMPAIGN: _COORDINATION,
+    Action.SET_COVERAGE_TARGET: _COORDINATION,
+    Action.RECORD_INSPECTION: {Role.LIAISON: Scope.OWN, Role.INVESTIGATOR: Scope.OWN},
+    Action.FILE_ENFORCEMENT_CASE: {Role.LIAISON: Scope.OWN, Role.INVESTIGATOR: Scope.OWN},
 }
 
 
@@ -104,5 +114,7 @@ def authorize(
         raise NotAllowedError(
             f"仅责任单位可以{label} / only a responsible agency may {action.value}"
         )
+    if scope is Scope.OWN and (own is None or acting_for != own):
+        raise NotAllowedError(f"只能代表本单位{label} / may {action.value} for its own agency only")
     if user.role is Role.LIAISON and acting_for is not None and acting_for != own:
         raise NotAllowedError("联络员只能代表本单位 / a liaison acts for its own agency only")

@@ -22,6 +22,7 @@ from api.clock_controls import ClockControlMutation, ClockQuery
 from api.clues import ClueMutation, ClueQuery
 from api.mutations import Mutation
 from api.notifications import NotificationMutation, NotificationQuery
+from api.progress import ProgressMutation, ProgressQuery
 from api.query import Query
 from api.referrals import ReferralMutation, ReferralQuery, ReferralTermsMutation
 from api.reporting import ReportingMutation
@@ -46,6 +47,8 @@ QUERIES += (ClueQuery,)
 MUTATIONS += (ClueMutation,)
 QUERIES += (AuditTrailQuery,)
 QUERIES += (StatisticsQuery,)
+QUERIES += (ProgressQuery,)
+MUTATIONS += (ProgressMutation,)
 
 log = logging.getLogger("rectify.api")
 MAX_DEPTH = 10

@@ -25,6 +25,7 @@ from domain.clock_commands import ClockCommands
 from domain.clue_commands import ClueCommands
 from domain.deadlines import Deadline
 from domain.errors import Conflict, InvalidInput, NotFound, UnknownAgencies
+from domain.inspection_commands import InspectionCommands
 from domain.issues import RectificationIssue
 from domain.ledger_rows import LedgerRejected, LedgerRow, RowProblem
 from domain.names import agency_id, alias_id, campaign_id, issue_id, normalise_name
@@ -63,6 +64,7 @@ class RectifyApp(
     CaseTransferCommands,
     ClueCommands,
     AuditCommands,
+    InspectionCommands,
     Application[UUID],
 ):
     name = "Rectify"

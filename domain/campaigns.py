@@ -12,6 +12,18 @@ from eventsourcing.domain import Aggregate, event
 from domain.errors import InvalidInput
 from domain.names import campaign_id
 
+DEFAULT_CASE_THRESHOLD = 10
+
+
+@dataclass(frozen=True)
+class CoverageTarget:
+    """Inspect `required_percent` % of the `population` institutions of a category (in scope)."""
+
+    category: str
+    population: int
+    required_percent: int
+    region: str | None = None
+
 
 @dataclass(frozen=True)
 class Phase:
@@ -47,6 +59,19 @@ class Campaign(Aggregate):
         phase: Phase
         actor: str
 
+    class CoverageTargetSet(Aggregate.Event):
+        TOPIC = "rectify:Campaign.CoverageTargetSet"
+        category: str
+        population: int
+        required_percent: int
+        region: str | None
+        actor: str
+
+    class CaseThresholdSet(Aggregate.Event):
+        TOPIC = "rectify:Campaign.CaseThresholdSet"
+        threshold: int
+        actor: str
+
     @staticmethod
     def create_id(title: str, *_: Any, **__: Any) -> UUID:
         return campaign_id(title)
@@ -57,6 +82,8 @@ class Campaign(Aggregate):
         self.lead_agency_id = lead_agency_id
         self.member_agency_ids: list[UUID] = []
         self.phases: list[Phase] = []
+        self.coverage_targets: list[CoverageTarget] = []
+        self.case_threshold = DEFAULT_CASE_THRESHOLD
 
     def assign_lead(self, agency_id: UUID, actor: str) -> None:
         """The lead agency (牵头单位) is also a member; assigning the same lead is a no-op."""
@@ -106,3 +133,44 @@ class Campaign(Aggregate):
     def _schedule_phase(self, phase: Phase, actor: str) -> None:
         self.phases = [p for p in self.phases if p.name != phase.name] + [phase]
         self.phases.sort(key=lambda p: p.starts)
+
+    # Events recorded before coverage targets existed leave these attributes unset.
+    def targets(self) -> list[CoverageTarget]:
+        return list(getattr(self, "coverage_targets", []))
+
+    def set_coverage_target(self, target: CoverageTarget, actor: str) -> None:
+        """One target per category: setting a category again replaces it; the same is a no-op."""
+        category = target.category.strip()
+        if not category:
+            raise InvalidInput("category", "机构类别为空 / the category is empty")
+        if target.population < 1:
+            raise InvalidInput("population", "机构数至少为 1 / population must be at least 1")
+        if not 1 <= target.required_percent <= 100:
+            raise InvalidInput(
+                "requiredPercent", "覆盖比例须在 1–100 之间 / the share must be 1–100 %"
+            )
+        region = target.region.strip() if target.region and target.region.strip() else None
+        clean = CoverageTarget(category, target.population, target.required_percent, region)
+        if clean in self.targets():
+            return
+        self._set_coverage_target(
+            clean.category, clean.population, clean.required_percent, clean.region, actor
+        )
+
+    @event(CoverageTargetSet)
+    def _set_coverage_target(
+        self, category: str, population: int, required_percent: int, region: str | None, actor: str
+    ) -> None:
+        target = CoverageTarget(category, population, required_percent, region)
+        self.coverage_targets = [t for t in self.targets() if t.category != category] + [target]
+
+    def set_case_threshold(self, threshold: int, actor: str) -> None:
+        """Counties with fewer than `threshold` cases a year are named; the same is a no-op."""
+        if threshold < 1:
+            raise InvalidInput("threshold", "阈值至少为 1 / the threshold must be at least 1")
+        if threshold != getattr(self, "case_threshold", DEFAULT_CASE_THRESHOLD):
+            self._set_case_threshold(threshold, actor)
+
+    @event(CaseThresholdSet)
+    def _set_case_threshold(self, threshold: int, actor: str) -> None:
+        self.case_threshold = threshold

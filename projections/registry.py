@@ -24,6 +24,7 @@ from projections.clocks import ClockProjection
 from projections.clues import ClueProjection
 from projections.ledger import LedgerProjection
 from projections.notifications import NotificationProjection
+from projections.progress import ProgressProjection
 from projections.referrals import ReferralProjection
 from projections.statistics import StatisticsProjection
 
@@ -42,6 +43,7 @@ READ_MODELS.append(CaseTransferProjection)
 READ_MODELS.append(ClockProjection)
 READ_MODELS.append(ClueProjection)
 READ_MODELS.append(StatisticsProjection)
+READ_MODELS.append(ProgressProjection)
 
 
 def read_tables() -> list[str]:

@@ -121,3 +121,27 @@ def show(title: str) -> None:
     for item in campaign.phases:
         table.add_row(item.name, item.starts.isoformat(), item.ends.isoformat())
     out.print(table)
+
+
+@campaign_app.command("target")
+def target(
+    title: str,
+    category: str,
+    population: int = typer.Argument(..., help="范围内机构数 institutions in scope"),
+    percent: int = typer.Argument(..., help="要求覆盖比例 required share, 1–100"),
+    region: str | None = typer.Option(None, "--region", help="限定地区 only this region"),
+) -> None:
+    """设定检查覆盖目标 / set an inspection coverage target (the same category replaces it)."""
+    _run(
+        lambda ledger: ledger.set_coverage_target(
+            _campaign(ledger, title), category, population, percent, ACTOR, region
+        )
+    )
+
+
+@campaign_app.command("threshold")
+def threshold(
+    title: str, cases: int = typer.Argument(..., help="每年立案数阈值 cases a year")
+) -> None:
+    """设定立案数阈值 / name regions with fewer law-enforcement cases a year than this."""
+    _run(lambda ledger: ledger.set_case_threshold(_campaign(ledger, title), cases, ACTOR))

@@ -279,3 +279,116 @@ def weekly(log: Log, campaign: UUID | None, today: date, weeks: int) -> list[tup
     opened = Counter(monday(i.opened) for i in items)
     closed = Counter(monday(i.closed) for i in items if i.closed is not None)
     return [(m, opened[m], closed[m]) for m in mondays]
+
+
+# -- campaign progress (ADR 0020) -------------------------------------------------------
+
+
+@dataclass
+class Progress:
+    """What the raw events say about coverage, reports and law-enforcement cases."""
+
+    targets: dict[UUID, dict[str, tuple[str, int, int, str | None]]] = field(
+        default_factory=lambda: defaultdict(dict)
+    )
+    # (campaign, category, institution) -> (region, the day of its first visit)
+    institutions: dict[tuple[UUID, str, str], tuple[str | None, date]] = field(default_factory=dict)
+    cases: dict[tuple[UUID, str], tuple[date, UUID | None]] = field(default_factory=dict)
+    regions: dict[UUID, str] = field(default_factory=dict)
+    thresholds: dict[UUID, int] = field(default_factory=dict)
+    # (item, agency) -> (campaign, opened day, due date, submitted day)
+    reports: dict[tuple[UUID, UUID], list[Any]] = field(default_factory=dict)
+
+
+def _key(text: str) -> str:
+    return "".join(text.split()).strip("。.;；,，、")
+
+
+def read_progress(app: RectifyApp) -> Progress:
+    from domain.campaigns import Campaign
+    from domain.inspections import EnforcementCase, Inspection
+    from domain.reporting import ReportDue
+
+    found = Progress()
+    streams: dict[UUID, tuple[UUID, str, str]] = {}
+    for event in events(app):
+        if isinstance(event, Campaign.CoverageTargetSet):
+            found.targets[event.originator_id][_key(event.category)] = (
+                event.category, event.population, event.required_percent, event.region,
+            )  # fmt: skip
+        elif isinstance(event, Campaign.CaseThresholdSet):
+            found.thresholds[event.originator_id] = event.threshold
+        elif isinstance(event, Inspection.Recorded):
+            key = (event.campaign_id, _key(event.category), _key(event.institution))
+            streams[event.originator_id] = key
+            region, first = found.institutions.get(key, (event.region, event.on))
+            found.institutions[key] = (region, min(first, event.on))
+        elif isinstance(event, Inspection.Repeated):
+            key = streams[event.originator_id]
+            region, first = found.institutions[key]
+            found.institutions[key] = (region, min(first, event.on))
+        elif isinstance(event, EnforcementCase.Filed):
+            found.cases.setdefault(
+                (event.agency_id, _key(event.number)), (event.filed_on, event.campaign_id)
+            )
+        elif isinstance(event, Agency.RegionAssigned):
+            found.regions[event.originator_id] = event.region
+        elif isinstance(event, ReportDue.Opened):
+            opened = event.timestamp.astimezone(CHINA).date()
+            for agency in event.agency_ids:
+                found.reports[(event.originator_id, agency)] = [
+                    event.campaign_id, opened, event.due_date, None,
+                ]  # fmt: skip
+        elif isinstance(event, ReportDue.Submitted):
+            row = found.reports[(event.originator_id, event.agency_id)]
+            if row[3] is None:
+                row[3] = event.timestamp.astimezone(CHINA).date()
+    return found
+
+
+def coverage(found: Progress, campaign: UUID, as_of: date) -> list[dict[str, Any]]:
+    rows = []
+    for key, (category, population, required, region) in found.targets[campaign].items():
+        inspected = sum(
+            1
+            for (c, cat, _), (where, first) in found.institutions.items()
+            if c == campaign and cat == key and first <= as_of
+            and (region is None or where == region)
+        )  # fmt: skip
+        share = Fraction(inspected * 100, population)
+        rows.append(
+            {
+                "category": category,
+                "region": region,
+                "population": population,
+                "requiredPercent": required,
+                "inspected": inspected,
+                "percent": f"{math.floor(share * 10 + Fraction(1, 2)) / 10:.1f}",
+                "met": share >= required,
+            }
+        )
+    return sorted(rows, key=lambda r: r["category"])
+
+
+def report_counts(found: Progress, campaign: UUID, as_of: date) -> dict[str, int]:
+    owed = [r for r in found.reports.values() if r[0] == campaign and r[1] <= as_of]
+    late = [r for r in owed if r[3] is None or r[3] > as_of]
+    return {
+        "due": len(owed),
+        "received": len(owed) - len(late),
+        "outstanding": len(late),
+        "overdue": sum(1 for r in late if r[2] < as_of),
+    }
+
+
+def case_counts(found: Progress, campaign: UUID | None, year: int) -> list[dict[str, Any]]:
+    threshold = found.thresholds.get(campaign, 10) if campaign else 10
+    counts: Counter[str] = Counter({region: 0 for region in found.regions.values() if region})
+    for (agency, _), (filed_on, linked) in found.cases.items():
+        region = found.regions.get(agency)
+        if region and filed_on.year == year and (campaign is None or linked == campaign):
+            counts[region] += 1
+    return [
+        {"region": r, "count": n, "threshold": threshold, "belowThreshold": n < threshold}
+        for r, n in sorted(counts.items())
+    ]

@@ -586,6 +586,43 @@ REPORT_CASES = [
     ),
 ]
 
+# Issue 5: coordination sets coverage targets; staff record inspections and file cases for
+# the agency of their token only (so "other" staff act for their own agency, and succeed).
+PROGRESS_CASES = [
+    Case(
+        "setCoverageTarget",
+        'mutation($campaign: ID!) { setCoverageTarget(campaign: $campaign, category: "诊所",'
+        " population: 10, requiredPercent: 50) { __typename } }",
+        _fresh_campaign,
+        only("coordinator", "admin"),
+        "ProgressChanged",
+    ),
+    Case(
+        "setCaseThreshold",
+        "mutation($campaign: ID!) { setCaseThreshold(campaign: $campaign, threshold: 5)"
+        " { __typename } }",
+        _fresh_campaign,
+        only("coordinator", "admin"),
+        "ProgressChanged",
+    ),
+    Case(
+        "recordInspection",
+        "mutation($campaign: ID!, $name: String!) { recordInspection(campaign: $campaign,"
+        ' institution: $name, category: "诊所", on: "2026-05-01") { __typename } }',
+        lambda world, tag: {"campaign": str(world.campaign), "name": f"诊所{tag}"},
+        only("liaison", "investigator"),
+        "ProgressChanged",
+    ),
+    Case(
+        "fileEnforcementCase",
+        'mutation($number: String!) { fileEnforcementCase(number: $number, filedOn: "2026-05-01")'
+        " { __typename } }",
+        lambda world, tag: {"number": f"罚{tag}号"},
+        only("liaison", "investigator"),
+        "ProgressChanged",
+    ),
+]
+
 READ_CASES = [
     Case(
         "referral",
@@ -652,6 +689,7 @@ CASES = [
     *REFERRAL_CASES,
     *CLUE_CASES,
     *TRANSFER_CASES,
+    *PROGRESS_CASES,
     *READ_CASES,
     *LIST_CASES,
 ]

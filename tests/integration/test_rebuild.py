@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import closing
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -15,17 +16,25 @@ from typer.testing import CliRunner
 from domain.application import RectifyApp
 from domain.delivery import ChannelKind
 from domain.discipline_transfers import DisciplineOutcome, PersonCategory
-from domain.names import agency_id
+from domain.names import agency_id, campaign_id
 from domain.notices import Notice
 from domain.referrals import ReturnReason
 from domain.reporter_identity import ReporterIdentity
+from domain.reporting import Cadence, CadenceKind
 from projections import catch_up, projection_position, rebuild_projections
 from projections.registry import UnknownReadModel, model_names, read_tables
 from projections.runner import connect, process_batch
 from rectify.calendar_data import build_calendar
 from rectify.cli import app as cli
 from tests.integration import test_projection
-from tests.integration.api_fixtures import HEALTH, INSURANCE, MARKET, import_known_ledger, issue
+from tests.integration.api_fixtures import (
+    CAMPAIGN,
+    HEALTH,
+    INSURANCE,
+    MARKET,
+    import_known_ledger,
+    issue,
+)
 from workflows.notifier import issue_notices_in
 
 POLICE, PROCURATORATE, COMMISSION = "县公安局", "县人民检察院", "县纪委监委"
@@ -113,6 +122,23 @@ def _transfers(app: RectifyApp) -> None:
     app.decide_discipline_transfer(discipline, commission, DisciplineOutcome.OPENED, "", WHO)
 
 
+def _progress(app: RectifyApp) -> None:
+    """Issue 5: a coverage target and threshold, an inspection visited twice, a case, and a
+    report owed by two agencies of which one has submitted."""
+    campaign, health = campaign_id(CAMPAIGN), agency_id(HEALTH)
+    app.set_coverage_target(campaign, "诊所", 20, 50, WHO, region="某县")
+    app.set_case_threshold(campaign, 8, WHO)
+    first, again = date(2026, 5, 6), date(2026, 6, 6)
+    app.record_inspection(campaign, "某诊所", "诊所", health, first, "处方不规范", WHO, "某县")
+    app.record_inspection(campaign, "某诊所", "诊所", health, again, "已整改", WHO, "某县")
+    app.file_enforcement_case(health, "卫罚〔2026〕9号", first, WHO, campaign)
+    duty = app.set_reporting_duty(
+        campaign, "月报", Cadence(CadenceKind.MONTHLY, 10), [health, agency_id(MARKET)], WHO
+    ).id
+    report = app.open_report_due(duty, datetime(2026, 5, 1, tzinfo=UTC)).id
+    app.submit_report(report, health, "本月无新增", WHO)
+
+
 def _notices(app: RectifyApp) -> None:
     """The notices of the milestones so far, as the notifier issues them, and deliveries."""
     log = app.recorder.select_notifications(start=1, limit=100_000)
@@ -140,7 +166,14 @@ def drive_history(app: RectifyApp, es_env: dict[str, str], database_url: str, sc
     """A varied history, projected incrementally in small batches as it is written."""
     for name in (POLICE, PROCURATORATE, COMMISSION):
         app.register_agency(name, actor=WHO)
-    for step, batch in ((_issues, 3), (_referrals, 2), (_clues, 5), (_transfers, 1), (_notices, 4)):
+    for step, batch in (
+        (_issues, 3),
+        (_referrals, 2),
+        (_clues, 5),
+        (_transfers, 1),
+        (_notices, 4),
+        (_progress, 2),
+    ):
         step(app)
         catch_up(es_env, database_url, schema, batch_size=batch)
 
