@@ -60,11 +60,15 @@ def start_temporal_dev_server(home: Path, port: int) -> subprocess.Popen[bytes]:
     command = [
         find_binary("temporal"), "server", "start-dev", "--headless",
         "--ip", "127.0.0.1", "--port", str(port),
-        "--http-port", str(port + 1), "--metrics-port", str(port + 2),
         "--db-filename", str(home / "temporal.db"), "--log-level", "warn",
     ]  # fmt: skip
+    # Its HTTP API and metrics ports are left to the server, which picks free ones: fixed
+    # ones next to the gRPC port were sometimes taken by another program, failing the start.
     process = subprocess.Popen(command, stdout=logfile, stderr=subprocess.STDOUT)
-    wait_for_port("127.0.0.1", port, 60, process)
+    try:
+        wait_for_port("127.0.0.1", port, 60, process)
+    except RuntimeError as error:
+        raise RuntimeError(f"Temporal dev server: {error}; see {home / 'temporal.log'}") from None
     return process
 
 

@@ -258,7 +258,8 @@ def test_a_read_table_from_before_a_new_column_gets_it_on_the_next_start(
 
     columns = db.execute(
         "SELECT table_name, column_name FROM information_schema.columns"
-        " WHERE table_schema = %s AND column_name IN ('region', 'phases')",
+        " WHERE table_schema = %s AND column_name IN ('region', 'phases')"
+        " AND table_name IN ('agencies', 'campaigns')",
         (schema,),
     ).fetchall()
     assert sorted(columns) == [("agencies", "region"), ("campaigns", "phases")]
