@@ -33,6 +33,9 @@ class User:
     role: Role
     agency_id: str | None = None
     agency_name: str | None = None
+    # Leadership of one area (a county's leading group) decides only on its area's items;
+    # None: no area limit (the city-level leading group).
+    region: str | None = None
 
 
 class InvalidToken(Exception):
@@ -46,6 +49,7 @@ def issue_token(
     agency_name: str | None,
     subject: str,
     ttl_hours: int = 12,
+    region: str | None = None,
 ) -> str:
     claims = {
         "sub": subject,
@@ -54,6 +58,8 @@ def issue_token(
         "agency_name": agency_name,
         "exp": datetime.now(UTC) + timedelta(hours=ttl_hours),
     }
+    if region is not None:
+        claims["region"] = region
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
@@ -65,7 +71,13 @@ def verify_token(secret: str, token: str) -> User:
         role = Role(claims["role"])
     except (jwt.PyJWTError, ValueError) as error:
         raise InvalidToken(str(error)) from None
-    return User(str(claims["sub"]), role, claims.get("agency_id"), claims.get("agency_name"))
+    return User(
+        str(claims["sub"]),
+        role,
+        claims.get("agency_id"),
+        claims.get("agency_name"),
+        claims.get("region"),
+    )
 
 
 def user_from_header(secret: str, header: str | None) -> User:

@@ -54,6 +54,7 @@ class Scope(StrEnum):
     RESPONSIBLE = "responsible agency"
     LEAD = "lead agency"
     OWN = "own agency"  # acts only for the agency of the caller's token
+    REGION = "region"  # the lead agency is in the caller's region, if the token names one
 
 
 _ALL = {role: Scope.ANY for role in Role}
@@ -67,8 +68,8 @@ RULES: dict[Action, dict[Role, Scope]] = {
     Action.SIGN_OFF: _COORDINATION,
     Action.REJECT: _COORDINATION,
     Action.REQUEST_EXTENSION: {Role.LIAISON: Scope.LEAD, Role.COORDINATOR: Scope.ANY},
-    Action.APPROVE_EXTENSION: {Role.LEADERSHIP: Scope.ANY, **_COORDINATION},
-    Action.DENY_EXTENSION: {Role.LEADERSHIP: Scope.ANY, **_COORDINATION},
+    Action.APPROVE_EXTENSION: {Role.LEADERSHIP: Scope.REGION, **_COORDINATION},
+    Action.DENY_EXTENSION: {Role.LEADERSHIP: Scope.REGION, **_COORDINATION},
     Action.REOPEN: _COORDINATION,
     Action.MANAGE_CAMPAIGN: _COORDINATION,
     Action.SET_COVERAGE_TARGET: _COORDINATION,
@@ -96,10 +97,13 @@ def authorize(
     lead: UUID | None = None,
     responsible: Iterable[UUID] = (),
     acting_for: UUID | None = None,
+    lead_region: str | None = None,
 ) -> None:
     """Raise NotAllowedError unless `user` may do `action` (on an issue with these agencies).
 
     A liaison speaks only for its own agency: `acting_for` another one is refused.
+    Leadership whose token names a region decides only where the lead agency is in it
+    (`lead_region`: that agency's region); a token without one is not limited.
     """
     scope = RULES[action].get(user.role)
     label = LABELS[action]
@@ -113,6 +117,11 @@ def authorize(
     if scope is Scope.RESPONSIBLE and (own is None or own not in set(responsible)):
         raise NotAllowedError(
             f"仅责任单位可以{label} / only a responsible agency may {action.value}"
+        )
+    if scope is Scope.REGION and user.region is not None and lead_region != user.region:
+        raise NotAllowedError(
+            f"仅可对本地区（{user.region}）牵头的问题{label} / may {action.value} only for "
+            f"items led by an agency of {user.region}"
         )
     if scope is Scope.OWN and (own is None or acting_for != own):
         raise NotAllowedError(f"只能代表本单位{label} / may {action.value} for its own agency only")

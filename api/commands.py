@@ -70,7 +70,17 @@ async def on_issue(
     def work() -> CommandResult:
         issue = context.app.get_issue(item)
         agency = acting_for(context.app) if acting_for else None
-        authorize(context.user, action, issue.lead_agency_id, issue.responsible_agency_ids, agency)
+        region = None
+        if context.user.region is not None:  # only region-limited leadership needs it
+            region = context.app.get_agency(issue.lead_agency_id).region
+        authorize(
+            context.user,
+            action,
+            issue.lead_agency_id,
+            issue.responsible_agency_ids,
+            agency,
+            lead_region=region,
+        )
         return command(context.app, issue)
 
     return await changed(context, await run_in_threadpool(work))

@@ -41,6 +41,7 @@ class ClaimNames:
     role: str = "role"
     agency_id: str = "agency_id"
     agency_name: str = "agency_name"
+    region: str = "region"
 
 
 class JwksVerifier:
@@ -98,6 +99,7 @@ class JwksVerifier:
             role,
             decoded.get(self.claims.agency_id),
             decoded.get(self.claims.agency_name),
+            decoded.get(self.claims.region),
         )
 
 
@@ -126,5 +128,6 @@ def verifier_from_settings(settings: Settings) -> TokenVerifier:
             settings.oidc_role_claim,
             settings.oidc_agency_id_claim,
             settings.oidc_agency_name_claim,
+            settings.oidc_region_claim,
         ),
     )

@@ -151,6 +151,9 @@ def token(
     agency: str | None = typer.Option(None, "--agency", help="机构名称 agency name or alias"),
     subject: str | None = typer.Option(None, "--subject", help="user name (default: role@agency)"),
     hours: int = typer.Option(12, "--hours", min=1, max=24 * 30),
+    region: str | None = typer.Option(
+        None, "--region", help="领导所辖地区 leadership of this region only (e.g. 某某县)"
+    ),
 ) -> None:
     """签发本地开发令牌 / print a JWT signed with the local development secret."""
     from api.auth import issue_token
@@ -161,6 +164,9 @@ def token(
         raise typer.Exit(2)
     if role == "liaison" and not agency:
         err.print("--agency: a liaison acts for an agency; name it")
+        raise typer.Exit(2)
+    if region is not None and role != "leadership":
+        err.print("--region: only leadership is limited to a region")
         raise typer.Exit(2)
     settings = Settings()
     agency_id = agency_name = None
@@ -176,7 +182,11 @@ def token(
             finally:
                 ledger.close()
     name = subject or (f"{role}@{agency_name}" if agency_name else role)
-    print(issue_token(settings.jwt_secret, role, agency_id, agency_name, name, ttl_hours=hours))
+    print(
+        issue_token(
+            settings.jwt_secret, role, agency_id, agency_name, name, ttl_hours=hours, region=region
+        )
+    )
 
 
 @app.command("rebuild-projections")

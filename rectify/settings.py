@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     oidc_agency_name_claim: str = Field(
         default="agency_name", alias="RECTIFY_OIDC_AGENCY_NAME_CLAIM"
     )
+    oidc_region_claim: str = Field(default="region", alias="RECTIFY_OIDC_REGION_CLAIM")
     reminder_working_days: int = Field(default=3, alias="RECTIFY_REMINDER_WORKING_DAYS")
     timezone: str = Field(default="Asia/Shanghai", alias="RECTIFY_TIMEZONE")
     mode: Literal["development", "production"] = Field(default="development", alias="RECTIFY_MODE")

@@ -203,3 +203,20 @@ def test_agency_add_records_a_region(run, app: RectifyApp) -> None:
 
     assert result.exit_code == 0, result.output
     assert app.get_agency(app.find_agency("县卫生健康局")).region == "某某县"  # type: ignore[arg-type]
+
+
+def test_token_for_leadership_of_a_region_carries_it(run) -> None:
+    import jwt
+
+    result = run("token", "--role", "leadership", "--region", "甲县")
+
+    assert result.exit_code == 0, result.output
+    claims = jwt.decode(result.output.strip(), options={"verify_signature": False})
+    assert claims["region"] == "甲县"
+
+
+def test_a_region_on_a_token_other_than_leadership_is_refused(run) -> None:
+    result = run("token", "--role", "coordinator", "--region", "甲县")
+
+    assert result.exit_code == 2
+    assert "--region" in result.output

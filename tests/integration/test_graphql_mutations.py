@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.application import RectifyApp
 from tests.integration.api_fixtures import (
     CAMPAIGN,
     HEALTH,
     INSURANCE,
     MARKET,
+    SECRET,
     Api,
     api,
     issue,
@@ -184,3 +186,42 @@ async def test_bad_values_and_unknown_items_are_typed_refusals(api: Api) -> None
     assert unknown["__typename"] == "NotFound"
     assert (not_an_id["__typename"], not_an_id["field"]) == ("InvalidInput", "issueId")
     assert (unknown_agency["__typename"], unknown_agency["field"]) == ("InvalidInput", "agencies")
+
+
+async def _as_regional_leadership(api: Api, query: str, region: str, **variables: Any) -> Any:
+    from api.auth import issue_token
+
+    bearer = issue_token(SECRET, "leadership", None, None, "县领导", region=region)
+    response = await api.client.post(
+        "/graphql",
+        json={"query": query, "variables": variables},
+        headers={"Authorization": f"Bearer {bearer}"},
+    )
+    assert response.status_code == 200, response.text
+    return response.json()["data"]["result"]
+
+
+async def test_leadership_of_a_region_decides_extensions_only_for_its_region(
+    api: Api, app: RectifyApp
+) -> None:
+    five = issue("5")  # lead 县卫健局
+    app.register_agency(HEALTH, actor="管理员", region="甲县")
+    await run(api, EXTEND, "liaison", HEALTH, id=five, reason="需招标", due="2099-06-30")
+
+    refused = await _as_regional_leadership(api, APPROVE, "乙县", id=five)
+    approved = await _as_regional_leadership(api, APPROVE, "甲县", id=five)
+
+    assert refused["__typename"] == "NotAllowed", refused
+    assert "乙县" in refused["message"]
+    assert changed(approved)["deadline"]["dueDate"] == "2099-06-30"
+
+
+async def test_leadership_of_a_region_may_not_decide_for_an_agency_without_one(
+    api: Api,
+) -> None:
+    five = issue("5")  # 县卫健局 has no region assigned
+    await run(api, EXTEND, "liaison", HEALTH, id=five, reason="需招标", due="2099-06-30")
+
+    refused = await _as_regional_leadership(api, DENY, "甲县", id=five, reason="不予延期")
+
+    assert refused["__typename"] == "NotAllowed", refused

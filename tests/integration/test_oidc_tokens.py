@@ -146,6 +146,14 @@ async def test_provider_claims_map_to_the_user(jwks_url: str) -> None:
     assert user == User("zhang.san", Role.LIAISON, "agency-health", "县卫健局")
 
 
+async def test_a_region_claim_limits_leadership(jwks_url: str) -> None:
+    token = rs256(role="leadership", region="甲县")
+
+    user = await JwksVerifier(jwks_url, ISSUER, AUDIENCE).verify(token)
+
+    assert (user.role, user.region) == (Role.LEADERSHIP, "甲县")
+
+
 async def test_expiry_within_the_leeway_is_accepted(status) -> None:  # type: ignore[no-untyped-def]
     code, body = await status(rs256(exp=int(time.time()) - 30))
     assert code == 200, body
