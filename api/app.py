@@ -11,11 +11,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from strawberry.asgi import GraphQL
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
-from api.auth import RequireBearer
+from api.auth import RequireBearer, Role, User
 from api.config import ApiConfig
 from api.context import Context
 from api.hygiene import (
@@ -25,8 +26,10 @@ from api.hygiene import (
     inline_script_hashes,
     middleware,
 )
+from api.live import ChangeFeed, authenticate
 from api.persisted import persisted_only
 from api.schema import production_schema, schema
+from api.tokens import SecretVerifier
 from domain.application import RectifyApp
 from projections import queries, status
 from projections.runner import connect, ensure_schema
@@ -39,10 +42,27 @@ STATIC = files("api").joinpath("static")
 class RectifyGraphQL(GraphQL[Context, None]):
     async def get_context(self, request: Request, response: Response | None = None) -> Context:  # type: ignore[override]
         state = request.app.state
+        if request.scope["type"] == "websocket":
+            # No user until connection_init is verified (on_ws_connect); the protocol
+            # refuses every operation before that.
+            return Context(
+                request,
+                UNVERIFIED,
+                state.pool,
+                state.rectify,
+                state.config,
+                websocket=True,
+                authenticated=False,
+            )
         await _read_after(request, response, state.pool)
         return Context(request, request.user, state.pool, state.rectify, state.config)
 
+    async def on_ws_connect(self, context: Context) -> None:  # type: ignore[override]
+        await authenticate(context, context.request.app.state.verifier)
 
+
+# A websocket's user until connection_init is verified; subscriptions refuse it (api/live.py).
+UNVERIFIED = User("unverified", Role.LIAISON)
 MIN_POSITION_HEADER = "X-Rectify-Min-Position"
 READ_WAIT_SECONDS = 5.0
 
@@ -83,11 +103,15 @@ def create_app(config: ApiConfig) -> Starlette:
         await run_in_threadpool(_create_tables, config)
         anyio.to_thread.current_default_thread_limiter().total_tokens = _thread_limit(config.es_env)
         app.state.config = config
+        app.state.verifier = verifier
         app.state.rectify = await run_in_threadpool(RectifyApp, env=config.es_env)
         app.state.pool = await queries.create_pool(config.database_url, config.schema)
+        app.state.feed = ChangeFeed(config.database_url, config.schema)
+        await app.state.feed.start()
         try:
             yield
         finally:
+            await app.state.feed.stop()
             await app.state.pool.close()
             await run_in_threadpool(app.state.rectify.close)
 
@@ -122,7 +146,13 @@ def create_app(config: ApiConfig) -> Starlette:
 
         return serve
 
-    graphql = RectifyGraphQL(production_schema if config.production else schema, graphql_ide=None)
+    graphql = RectifyGraphQL(
+        production_schema if config.production else schema,
+        graphql_ide=None,
+        # not the legacy graphql-ws protocol: it lets a client start before connection_init
+        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+    )
+    verifier = config.verifier or SecretVerifier(config.jwt_secret)
     window = SlidingWindow(config.mutations_per_minute, clock=config.clock)
     limited = persisted_only(LimitMutations(graphql, window), config)
     csp = content_security_policy(inline_script_hashes(STATIC.iterdir()))
@@ -135,7 +165,8 @@ def create_app(config: ApiConfig) -> Starlette:
             Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
-            Route("/graphql", RequireBearer(limited, config.verifier or config.jwt_secret)),
+            Route("/graphql", RequireBearer(limited, verifier)),
+            WebSocketRoute("/graphql", graphql),
         ],
         middleware=middleware(
             config.max_body_bytes, config.cors_origins, csp, [MIN_POSITION_HEADER]

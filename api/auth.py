@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -36,6 +36,13 @@ class User:
     # Leadership of one area (a county's leading group) decides only on its area's items;
     # None: no area limit (the city-level leading group).
     region: str | None = None
+    # When the token stops being valid: a long-lived subscription ends then.
+    expires_at: datetime | None = field(default=None, compare=False)
+
+
+def expiry(claims: dict[str, object]) -> datetime | None:
+    exp = claims.get("exp")
+    return datetime.fromtimestamp(exp, UTC) if isinstance(exp, (int, float)) else None
 
 
 class InvalidToken(Exception):
@@ -77,6 +84,7 @@ def verify_token(secret: str, token: str) -> User:
         claims.get("agency_id"),
         claims.get("agency_name"),
         claims.get("region"),
+        expiry(claims),
     )
 
 
@@ -105,16 +113,15 @@ class RequireBearer:
         self.verifier = SecretVerifier(verifier) if isinstance(verifier, str) else verifier
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket"):
+        if scope["type"] != "http":
+            # websockets: browsers cannot set headers on them, so the token comes in
+            # graphql-transport-ws's connection_init, verified there (api/live.py)
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         try:
             user = await user_from_header_with(self.verifier, headers.get("authorization"))
         except InvalidToken as error:
-            if scope["type"] == "websocket":
-                await send({"type": "websocket.close", "code": 4401})
-                return
             response = JSONResponse(
                 {"error": "unauthorized", "message": f"需要有效的登录令牌 / {error}"},
                 status_code=401,

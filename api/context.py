@@ -22,6 +22,10 @@ class Context:
     pool: Any  # asyncpg.Pool
     app: RectifyApp
     config: ApiConfig
+    websocket: bool = False  # a graphql-transport-ws connection (subscriptions only)
+    # HTTP requests were verified before GraphQL ran; a websocket once connection_init was
+    authenticated: bool = True
+    connection_params: dict[str, Any] | None = None  # its connection_init payload
     today: date = field(init=False)
     histories: DataLoader[UUID, list[Any]] = field(init=False)
     campaigns: DataLoader[UUID, Any] = field(init=False)

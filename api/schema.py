@@ -20,6 +20,7 @@ from api.campaigns import CampaignMutation
 from api.case_transfers import CaseTransferMutation, CaseTransferQuery
 from api.clock_controls import ClockControlMutation, ClockQuery
 from api.clues import ClueMutation, ClueQuery
+from api.live import Subscription, SubscriptionsOnlyOverWebsockets
 from api.mutations import Mutation
 from api.notifications import NotificationMutation, NotificationQuery
 from api.progress import ProgressMutation, ProgressQuery
@@ -88,8 +89,10 @@ def build_schema(production: bool = False) -> Schema:
     return RectifySchema(
         query=merge_types("Query", QUERIES),
         mutation=merge_types("Mutation", MUTATIONS),
+        subscription=Subscription,
         exception_handlers=EXCEPTION_HANDLERS,
         extensions=[
+            SubscriptionsOnlyOverWebsockets,
             lambda: AddValidationRules(rules),
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),

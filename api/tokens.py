@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import jwt
 
-from api.auth import InvalidToken, Role, User, verify_token
+from api.auth import InvalidToken, Role, User, expiry, verify_token
 
 if TYPE_CHECKING:
     from rectify.settings import Settings
@@ -100,6 +100,7 @@ class JwksVerifier:
             decoded.get(self.claims.agency_id),
             decoded.get(self.claims.agency_name),
             decoded.get(self.claims.region),
+            expiry(decoded),
         )
 
 

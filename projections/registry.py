@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from eventsourcing.domain import DomainEventProtocol
 from psycopg import Cursor
 
+from projections.audiences import AudienceProjection
 from projections.case_transfers import CaseTransferProjection
 from projections.clocks import ClockProjection
 from projections.clues import ClueProjection
@@ -44,6 +45,7 @@ READ_MODELS.append(ClockProjection)
 READ_MODELS.append(ClueProjection)
 READ_MODELS.append(StatisticsProjection)
 READ_MODELS.append(ProgressProjection)
+READ_MODELS.append(AudienceProjection)
 
 
 def read_tables() -> list[str]:

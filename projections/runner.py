@@ -19,6 +19,8 @@ import psycopg
 from psycopg import sql
 
 from domain.application import RectifyApp
+from projections import changes
+from projections.audiences import audience_of
 from projections.registry import READ_MODELS, ReadModel, read_model
 
 log = logging.getLogger(__name__)
@@ -68,15 +70,18 @@ def _apply_batch(
     limit: int,
     stop: int | None = None,
     models: Sequence[type[ReadModel]] = READ_MODELS,
+    seen: list[Any] | None = None,
 ) -> tuple[int, int]:
     """Apply up to `limit` events after `after` (up to `stop` when given) to `models`;
-    return (events applied, last position)."""
+    return (events applied, last position). The events are appended to `seen` if given."""
     notifications = app.recorder.select_notifications(start=after + 1, limit=limit, stop=stop)
     built = [model(cur) for model in models]
     for notification in notifications:
         event = app.mapper.to_domain_event(notification)
         for model in built:
             model.apply(event, notification.id)
+        if seen is not None:
+            seen.append(event)
     last = notifications[-1].id if notifications else after
     return len(notifications), last
 
@@ -87,11 +92,27 @@ def _save_position(cur: psycopg.Cursor[Any], position: int) -> None:
 
 def process_batch(conn: psycopg.Connection[Any], app: RectifyApp, limit: int = BATCH_SIZE) -> int:
     """One transaction: the rows of up to `limit` events and the new position, together."""
+    events: list[Any] = []
     with conn.transaction(), conn.cursor() as cur:
-        count, last = _apply_batch(cur, app, _lock_position(cur), limit)
+        count, last = _apply_batch(cur, app, _lock_position(cur), limit, seen=events)
         if count:
             _save_position(cur, last)
+            _announce(cur, last, events)
     return count
+
+
+def _announce(cur: psycopg.Cursor[Any], position: int, events: list[Any]) -> None:
+    """NOTIFY live clients of the batch; delivered at commit, so they refetch rows that
+    are already there, and never for a batch rolled back."""
+    kinds = {changes.kind_of(event) for event in events}
+    agencies = audience_of(cur, (event.originator_id for event in events))
+    payload = changes.notice(position, kinds, agencies)
+    cur.execute("SELECT pg_notify(%s, %s)", (changes.channel(_schema(cur)), payload))
+
+
+def _schema(cur: psycopg.Cursor[Any]) -> str:
+    row = cur.execute("SELECT current_schema()").fetchone()
+    return str(row[0]) if row else ""
 
 
 def _catch_up(conn: psycopg.Connection[Any], app: RectifyApp, limit: int) -> int:
@@ -201,6 +222,9 @@ def rebuild_projections(
                         progress(applied, total)
                 if model is None:
                     _save_position(cur, target)
+                # any row may have changed: every live client refetches (at commit)
+                payload = changes.notice(reached if model is not None else target, [], None)
+                cur.execute("SELECT pg_notify(%s, %s)", (changes.channel(schema), payload))
             return applied
     finally:
         app.close()

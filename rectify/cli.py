@@ -342,6 +342,7 @@ def serve() -> None:
             port=settings.http_port,
             log_level="warning",
             access_log=False,
+            ws="websockets-sansio",  # subscriptions; fails loudly if the library is missing
         )
 
 

@@ -65,3 +65,41 @@ export async function allIssues(filter) {
 }
 
 export const STATUS = { OPEN: "整改中", SUBMITTED: "待核验", CLOSED: "已销号" };
+
+// Live updates: a graphql-transport-ws subscription whose notices only say "refetch".
+// Reconnects with backoff; a refused token stops it until the user pastes a new one.
+export function live(field, onChange) {
+  let socket = null;
+  let retry = 0;
+  let timer = null;
+  const refetch = () => { clearTimeout(timer); timer = setTimeout(onChange, 300); };
+  function open() {
+    if (!token()) return;
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    socket = new WebSocket(`${scheme}://${location.host}/graphql`, "graphql-transport-ws");
+    socket.onopen = () => socket.send(JSON.stringify(
+      { type: "connection_init", payload: { Authorization: `Bearer ${token()}` } }));
+    socket.onmessage = (event) => {
+      const message = JSON.parse(event.data);
+      if (message.type === "connection_ack") {
+        if (retry) refetch(); // notices may have been missed while disconnected
+        retry = 0;
+        socket.send(JSON.stringify({ id: "live", type: "subscribe",
+          payload: { query: `subscription { ${field} { position kinds } }` } }));
+      } else if (message.type === "ping") {
+        socket.send(JSON.stringify({ type: "pong" }));
+      } else if (message.type === "next") {
+        refetch();
+      } else if (message.type === "error" || message.type === "complete") {
+        socket.close(); // e.g. the token expired: reconnect below with the current token
+      }
+    };
+    socket.onclose = (event) => {
+      if (event.code === 4403) return; // token refused: wait for a new one (tokenForm)
+      retry += 1;
+      setTimeout(open, Math.min(30000, 500 * 2 ** Math.min(retry, 6)));
+    };
+  }
+  open();
+  return { restart() { retry = 0; if (socket) { socket.onclose = null; socket.close(); } open(); } };
+}

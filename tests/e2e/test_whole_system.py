@@ -172,6 +172,37 @@ def test_imported_ledger_is_served_through_graphql_and_clocks_run(system: dict[s
     assert types.count("OverdueRecorded") == 1, json.dumps(history, ensure_ascii=False)
 
 
+def test_a_subscribed_liaison_sees_a_change_made_through_a_mutation(
+    system: dict[str, str],
+) -> None:
+    """Over the real server's websocket: the liaison of the lead agency subscribes, then
+    reports progress through GraphQL, and hears of it."""
+    from websockets.sync.client import connect
+
+    env = system
+    liaison = _rectify(env, "token", "--role", "liaison", "--agency", "县卫健局").stdout.strip()
+    issues = _graphql(env, liaison, ISSUES, campaign="端到端专项行动")["issues"]["edges"]
+    ours = next(e["node"] for e in issues if e["node"]["leadAgency"]["name"] == "县卫健局")
+    url = env["BASE_URL"].replace("http://", "ws://") + "/graphql"
+    with connect(url, subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
+        ws.send(json.dumps({"type": "connection_init", "payload": {"token": liaison}}))
+        assert json.loads(ws.recv(timeout=30))["type"] == "connection_ack"
+        subscription = "subscription { queueChanged { position kinds } }"
+        ws.send(json.dumps({"id": "q", "type": "subscribe", "payload": {"query": subscription}}))
+        done = _graphql(
+            env, liaison,
+            'mutation($id: ID!) { r: reportProgress(issueId: $id, text: "端到端进展") {'
+            " __typename ... on IssueChanged { position } } }",
+            id=ours["id"],
+        )["r"]  # fmt: skip
+        message = json.loads(ws.recv(timeout=30))
+
+    assert done["__typename"] == "IssueChanged"
+    assert message["type"] == "next", message
+    notice = message["payload"]["data"]["queueChanged"]
+    assert notice["position"] >= done["position"] and "issue" in notice["kinds"]
+
+
 def test_sigterm_stops_every_process(system: dict[str, str]) -> None:
     pid = int(system["RUN_PID"])
     children = subprocess.run(

@@ -1,0 +1,63 @@
+"""Who each item concerns, for filtering live notices by agency (ADR 0021).
+
+An item concerns every agency its stream has ever named: a referral its sender and each
+receiver it had, an issue its lead and co-responsible agencies, a case transfer the
+reporting agency, the police and the procuratorate. Later events of the stream (an
+acceptance by the sender, a clock milestone) often name no agency; the table remembers the
+agencies of the earlier ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import DomainEventProtocol
+from psycopg import Cursor
+
+# Fields naming an agency although their names do not say "agency".
+AGENCY_FIELDS = frozenset({"procuratorate_id", "commission_id"})
+
+
+def agencies_named(event: DomainEventProtocol[Any]) -> set[UUID]:
+    found: set[UUID] = set()
+    for name, value in vars(event).items():
+        if isinstance(value, UUID) and (name.endswith("agency_id") or name in AGENCY_FIELDS):
+            found.add(value)
+        elif name.endswith("agency_ids") and isinstance(value, (list, tuple)):
+            found.update(v for v in value if isinstance(v, UUID))
+    return found
+
+
+class AudienceProjection:
+    NAME = "audience"
+    TABLES = ("item_audiences",)
+
+    def __init__(self, cursor: Cursor[Any]) -> None:
+        self.cur = cursor
+
+    def apply(self, event: DomainEventProtocol[Any], position: int) -> None:
+        named = agencies_named(event)
+        if not named:
+            return
+        self.cur.executemany(
+            "INSERT INTO item_audiences (item_id, agency_id) VALUES (%s, %s)"
+            " ON CONFLICT DO NOTHING",
+            [(event.originator_id, agency) for agency in sorted(named)],
+        )
+
+
+def audience_of(cur: Cursor[Any], items: Iterable[UUID]) -> set[UUID] | None:
+    """The agencies the `items` concern; None when one of them names no agency at all
+    (an agency, a campaign's calendar, a notice to the leading group office): such a
+    change concerns everyone, and a spare notice is better than a missed one."""
+    wanted = sorted(set(items))
+    if not wanted:
+        return set()
+    rows = cur.execute(
+        "SELECT item_id, agency_id FROM item_audiences WHERE item_id = ANY(%s)", (wanted,)
+    ).fetchall()
+    if len({row[0] for row in rows}) < len(wanted):
+        return None
+    return {row[1] for row in rows}
