@@ -4,9 +4,9 @@ returning the CaseTransferResult union. Who may take which step: api/case_transf
 checked on the worker thread against the aggregate (never a stale read model).
 """
 
-import base64
 from collections.abc import Callable
 from datetime import UTC, datetime
+from enum import Enum
 from typing import Annotated
 from uuid import UUID
 
@@ -14,7 +14,7 @@ import strawberry
 from graphql import GraphQLError
 from starlette.concurrency import run_in_threadpool
 
-from api import commands
+from api import commands, cursors
 from api.case_transfer_authz import READ_ALL, Step, authorize_step, may_read, own_agency
 from api.case_transfer_types import (
     CaseTransfer,
@@ -48,18 +48,15 @@ Info = strawberry.Info[Context, None]
 MAX_PAGE = 200
 
 
-def _encode(position: int) -> str:
-    return base64.urlsafe_b64encode(f"case-transfer:{position}".encode()).decode()
-
-
-def _decode(cursor: str) -> int:
-    try:
-        kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        if kind != "case-transfer":
-            raise ValueError(kind)
-        return int(value)
-    except ValueError:
-        raise GraphQLError(f"invalid cursor: {cursor}") from None
+@strawberry.enum(description="移送列表排序 / orders of the transfer list")
+class CaseTransferOrder(Enum):
+    REPORTED = strawberry.enum_value("REPORTED", description="报告先后 / in the order reported")
+    DUE = strawberry.enum_value(
+        "DUE", description="法定时限最近在前 / the running statutory clock's due soonest first"
+    )
+    UPDATED = strawberry.enum_value(
+        "UPDATED", description="最近变动在前 / most recently changed first"
+    )
 
 
 _EMPTY = CaseTransferConnection(
@@ -87,6 +84,7 @@ class CaseTransferQuery:
         filter: CaseTransferFilter | None = None,
         first: int = 50,
         after: str | None = None,
+        order_by: CaseTransferOrder = CaseTransferOrder.REPORTED,
     ) -> CaseTransferConnection:
         context, given = info.context, filter or CaseTransferFilter()
         if not 0 < first <= MAX_PAGE:
@@ -110,11 +108,19 @@ class CaseTransferQuery:
             given.overdue,
             given.breached,
         )
+        order, keyset = order_by.value, transfer_queries.TRANSFER_ORDERS[order_by.value]
         page = await transfer_queries.transfer_page(
-            context.pool, found, datetime.now(UTC), first, _decode(after) if after else None
+            context.pool,
+            found,
+            datetime.now(UTC),
+            first,
+            cursors.decode(after, "case_transfer", order, keyset) if after else None,
+            order,
         )
         edges = [
-            CaseTransferEdge(cursor=_encode(r["reported_position"]), node=CaseTransfer.of(r))
+            CaseTransferEdge(
+                cursor=cursors.encode("case_transfer", order, keyset, r), node=CaseTransfer.of(r)
+            )
             for r in page.rows
         ]
         return CaseTransferConnection(

@@ -14,7 +14,6 @@ Nobody reads the identity through a query: the read tables do not have it, and t
 `reporter` field says only 匿名 / anonymous or 受保护 / protected.
 """
 
-import base64
 from collections.abc import Callable
 from datetime import datetime
 from enum import Enum
@@ -25,7 +24,7 @@ import strawberry
 from graphql import GraphQLError
 from starlette.concurrency import run_in_threadpool
 
-from api import commands
+from api import commands, cursors
 from api.auth import Role, User
 from api.authz import NotAllowedError
 from api.context import Context
@@ -62,6 +61,18 @@ class ClueChannel(Enum):
     WEB_FORM = "WEB_FORM"  # 网上举报
     IN_PERSON = "IN_PERSON"  # 来访
     OTHER_AGENCY = "OTHER_AGENCY"  # 其他单位转来
+
+
+@strawberry.enum(description="线索列表排序 / orders of the clue list")
+class ClueOrder(Enum):
+    RECEIVED = strawberry.enum_value("RECEIVED", description="受理先后 / in the order received")
+    REPLY_DUE = strawberry.enum_value(
+        "REPLY_DUE",
+        description="答复实名举报人时限最近在前 / reply to the reporter due soonest first",
+    )
+    UPDATED = strawberry.enum_value(
+        "UPDATED", description="最近变动在前 / most recently changed first"
+    )
 
 
 @strawberry.enum
@@ -183,20 +194,6 @@ class ReporterReveal:
     at: datetime
 
 
-def _encode(position: int) -> str:
-    return base64.urlsafe_b64encode(f"clue:{position}".encode()).decode()
-
-
-def _decode(cursor: str) -> int:
-    try:
-        kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        if kind != "clue":
-            raise ValueError(kind)
-        return int(value)
-    except ValueError:
-        raise GraphQLError(f"invalid cursor: {cursor}") from None
-
-
 def _own_agency(user: User) -> UUID | None:
     try:
         return UUID(user.agency_id) if user.agency_id else None
@@ -236,6 +233,7 @@ class ClueQuery:
         filter: ClueFilter | None = None,
         first: int = 50,
         after: str | None = None,
+        order_by: ClueOrder = ClueOrder.RECEIVED,
     ) -> ClueConnection:
         given, user = filter or ClueFilter(), info.context.user
         if not 0 < first <= MAX_PAGE:
@@ -245,6 +243,7 @@ class ClueQuery:
             agency = _own_agency(user)
             if agency is None:
                 return _EMPTY
+        order, keyset = order_by.value, clue_queries.CLUE_ORDERS[order_by.value]
         page = await clue_queries.clue_page(
             info.context.pool,
             clue_queries.ClueFilter(
@@ -254,10 +253,12 @@ class ClueQuery:
                 given.real_name,
             ),
             first,
-            _decode(after) if after else None,
+            cursors.decode(after, "clue", order, keyset) if after else None,
+            order,
         )
         edges = [
-            ClueEdge(cursor=_encode(r["received_position"]), node=Clue.of(r)) for r in page.rows
+            ClueEdge(cursor=cursors.encode("clue", order, keyset, r), node=Clue.of(r))
+            for r in page.rows
         ]
         return ClueConnection(
             total_count=page.total,

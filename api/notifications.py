@@ -7,7 +7,6 @@ Who sees what is decided in one place, the query's visibility rule
 
 from __future__ import annotations
 
-import base64
 from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
@@ -15,15 +14,18 @@ from uuid import UUID
 import strawberry
 from graphql import GraphQLError
 
+from api import cursors
 from api.context import Context
 from api.results import InvalidInputResult, NotFoundResult
 from api.types import PageInfo
 from domain.errors import InvalidInput, NotFound
 from projections import notification_queries as inbox
+from projections.keyset import Key, Keyset
 
 Info = strawberry.Info[Context, None]
 MAX_PAGE = 100
 CURSOR_KIND = "notification"
+INBOX = Keyset((Key("n.position", "bigint"),), descending=True)  # newest first
 
 
 def _viewer(info: Info) -> inbox.Viewer:
@@ -33,20 +35,6 @@ def _viewer(info: Info) -> inbox.Viewer:
     except ValueError:
         agency = None
     return inbox.Viewer(user.subject, agency, user.role.value)
-
-
-def _encode(position: int) -> str:
-    return base64.urlsafe_b64encode(f"{CURSOR_KIND}:{position}".encode()).decode()
-
-
-def _decode(cursor: str) -> int:
-    try:
-        kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        if kind != CURSOR_KIND:
-            raise ValueError(kind)
-        return int(value)
-    except ValueError:
-        raise GraphQLError(f"invalid cursor: {cursor}") from None
 
 
 @strawberry.type
@@ -141,10 +129,13 @@ class NotificationQuery:
     ) -> NotificationConnection:
         if not 0 < first <= MAX_PAGE:
             raise GraphQLError(f"first: between 1 and {MAX_PAGE}")
-        before = _decode(after) if after else None
+        before = cursors.decode(after, CURSOR_KIND, "NEWEST", INBOX)[0] if after else None
         page = await inbox.inbox_page(info.context.pool, _viewer(info), unread_only, first, before)
         edges = [
-            NotificationEdge(cursor=_encode(r["position"]), node=Notification.of(r))
+            NotificationEdge(
+                cursor=cursors.encode_values(CURSOR_KIND, "NEWEST", [str(r["position"])]),
+                node=Notification.of(r),
+            )
             for r in page.rows
         ]
         return NotificationConnection(

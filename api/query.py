@@ -1,8 +1,11 @@
 """Read resolvers: thin, each one asyncpg query (or two) through projections.queries."""
 
+from enum import Enum
+
 import strawberry
 from graphql import GraphQLError
 
+from api import cursors
 from api.commands import parse_id
 from api.context import Context
 from api.types import (
@@ -19,8 +22,6 @@ from api.types import (
     PageInfo,
     RoleType,
     SystemStatus,
-    decode_cursor,
-    encode_cursor,
 )
 from domain.errors import InvalidInput
 from projections import queries, status
@@ -37,6 +38,17 @@ class IssueFilter:
         default=None, description="id, name or alias; issues it leads or co-owns"
     )
     overdue: bool | None = None
+
+
+@strawberry.enum(description="问题列表排序 / orders of the issue list")
+class IssueOrder(Enum):
+    LEDGER = strawberry.enum_value("LEDGER", description="台账顺序 / as registered in the ledger")
+    DUE = strawberry.enum_value(
+        "DUE", description="时限最近在前，无时限在后 / soonest due first, ongoing last"
+    )
+    UPDATED = strawberry.enum_value(
+        "UPDATED", description="最近变动在前 / most recently changed first"
+    )
 
 
 _NOTHING = IssueConnection(
@@ -62,6 +74,7 @@ class Query:
         filter: IssueFilter | None = None,
         first: int = 50,
         after: str | None = None,
+        order_by: IssueOrder = IssueOrder.LEDGER,
     ) -> IssueConnection:
         pool, given = info.context.pool, filter or IssueFilter()
         if not 0 < first <= MAX_PAGE:
@@ -78,11 +91,17 @@ class Query:
         criteria = queries.IssueFilter(
             campaign, given.status.value if given.status else None, agency, given.overdue
         )
+        order, keyset = order_by.value, queries.ISSUE_ORDERS[order_by.value]
         page = await queries.issue_page(
-            pool, criteria, info.context.today, first, decode_cursor(after) if after else None
+            pool,
+            criteria,
+            info.context.today,
+            first,
+            cursors.decode(after, "issue", order, keyset) if after else None,
+            order,
         )
         edges = [
-            IssueEdge(cursor=encode_cursor(r["registered_position"]), node=Issue.of(r))
+            IssueEdge(cursor=cursors.encode("issue", order, keyset, r), node=Issue.of(r))
             for r in page.rows
         ]
         end = edges[-1].cursor if edges else None

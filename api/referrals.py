@@ -8,7 +8,6 @@ Who may do what (checked on the aggregate, on the worker thread, before the comm
 - reassign: a coordinator (the leading group office) or an admin.
 """
 
-import base64
 from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import Enum
@@ -19,7 +18,7 @@ import strawberry
 from graphql import GraphQLError
 from starlette.concurrency import run_in_threadpool
 
-from api import commands
+from api import commands, cursors
 from api.auth import Role, User
 from api.authz import NotAllowedError
 from api.context import Context
@@ -169,20 +168,6 @@ class ReferralQueueFilter:
     )
 
 
-def _encode(position: int) -> str:
-    return base64.urlsafe_b64encode(f"referral:{position}".encode()).decode()
-
-
-def _decode(cursor: str) -> int:
-    try:
-        kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        if kind != "referral":
-            raise ValueError(kind)
-        return int(value)
-    except ValueError:
-        raise GraphQLError(f"invalid cursor: {cursor}") from None
-
-
 def _acting(info: Info) -> UUID:
     """The agency the caller speaks for, so the domain checks it too (not only the API)."""
     agency = _own_agency(info.context.user)
@@ -207,6 +192,17 @@ def _may_read(user: User, row: Any) -> bool:
     return own is not None and (own == row["sender_agency_id"] or own in row["assigned_ids"])
 
 
+@strawberry.enum(description="队列排序 / orders of the referral queue")
+class ReferralOrder(Enum):
+    SENT = strawberry.enum_value("SENT", description="移送先后 / in the order sent")
+    DUE = strawberry.enum_value(
+        "DUE", description="签收或反馈时限最近在前 / the running clock's due soonest first"
+    )
+    UPDATED = strawberry.enum_value(
+        "UPDATED", description="最近变动在前 / most recently changed first"
+    )
+
+
 _EMPTY = ReferralConnection(
     total_count=0, edges=[], page_info=PageInfo(has_next_page=False, end_cursor=None)
 )
@@ -221,6 +217,7 @@ class ReferralQuery:
         filter: ReferralQueueFilter | None = None,
         first: int = 50,
         after: str | None = None,
+        order_by: ReferralOrder = ReferralOrder.SENT,
     ) -> ReferralConnection:
         context, given = info.context, filter or ReferralQueueFilter()
         if not 0 < first <= MAX_PAGE:
@@ -245,11 +242,18 @@ class ReferralQuery:
             given.due_soon,
             given.overdue,
         )
+        order, keyset = order_by.value, referral_queries.REFERRAL_ORDERS[order_by.value]
         page = await referral_queries.referral_page(
-            context.pool, queue, datetime.now(UTC), first, _decode(after) if after else None
+            context.pool,
+            queue,
+            datetime.now(UTC),
+            first,
+            cursors.decode(after, "referral", order, keyset) if after else None,
+            order,
         )
         edges = [
-            ReferralEdge(cursor=_encode(r["sent_position"]), node=Referral.of(r)) for r in page.rows
+            ReferralEdge(cursor=cursors.encode("referral", order, keyset, r), node=Referral.of(r))
+            for r in page.rows
         ]
         return ReferralConnection(
             total_count=page.total,

@@ -1,13 +1,11 @@
 """GraphQL output types of the ledger, built from read-table records."""
 
-import base64
 from datetime import date, datetime
 from enum import Enum
 from typing import Any
 from uuid import UUID
 
 import strawberry
-from graphql import GraphQLError
 
 from api.context import Context
 
@@ -163,20 +161,6 @@ class Issue:
             cycle=row["cycle"],
             pending_extension_due=row["pending_extension_due"],
         )
-
-
-def encode_cursor(position: int) -> str:
-    return base64.urlsafe_b64encode(f"issue:{position}".encode()).decode()
-
-
-def decode_cursor(cursor: str) -> int:
-    try:
-        kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        if kind != "issue":
-            raise ValueError(kind)
-        return int(value)
-    except ValueError:
-        raise GraphQLError(f"invalid cursor: {cursor}") from None
 
 
 @strawberry.type

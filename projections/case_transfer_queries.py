@@ -6,12 +6,15 @@ the transfers one agency is party to (sender, any police it went to, the procura
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import asyncpg
+
+from projections.keyset import FAR_TIME, Key, Keyset
 
 Pool = Any  # asyncpg.Pool
 
@@ -55,20 +58,39 @@ def _where(given: TransferFilter, params: list[Any]) -> str:
     return " AND ".join(conditions)
 
 
+# The orders of the transfer list; the last key of each is unique (a log position).
+TRANSFER_ORDERS = {
+    "REPORTED": Keyset((Key("t.reported_position", "bigint"),)),
+    "DUE": Keyset(
+        (
+            Key(f"coalesce(t.due_at, {FAR_TIME})", "timestamptz"),
+            Key("t.reported_position", "bigint"),
+        )
+    ),
+    "UPDATED": Keyset((Key("t.last_position", "bigint"),), descending=True),
+}
+
+
 async def transfer_page(
-    pool: Pool, given: TransferFilter, now: datetime, first: int, after: int | None
+    pool: Pool,
+    given: TransferFilter,
+    now: datetime,
+    first: int,
+    after: Sequence[Any] | None,
+    order: str = "REPORTED",
 ) -> TransferPage:
-    """Transfers in the order they were reported, `first` of them after keyset `after`."""
+    """`first` transfers in `order` (as reported; the running statutory clock's due
+    soonest first, those without one last; most recently changed first) after `after`."""
+    keyset = TRANSFER_ORDERS[order]
     params: list[Any] = [now]
     where = _where(given, params)
     total = await pool.fetchval(f"SELECT count(*) FROM case_transfers t WHERE {where}", *params)
-    n = len(params)
+    beyond = keyset.after(params, after)
+    params.append(first + 1)
     rows = await pool.fetch(
-        f"SELECT {_COLUMNS} FROM case_transfers t WHERE {where}"
-        f" AND t.reported_position > ${n + 1} ORDER BY t.reported_position LIMIT ${n + 2}",
+        f"SELECT {_COLUMNS}, {keyset.select()} FROM case_transfers t WHERE {where}"
+        f" AND {beyond} ORDER BY {keyset.order_by()} LIMIT ${len(params)}",
         *params,
-        after or 0,
-        first + 1,
     )
     return TransferPage(rows[:first], int(total), len(rows) > first)
 

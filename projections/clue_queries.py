@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 import asyncpg
+
+from projections.keyset import FAR_TIME, Key, Keyset
 
 Pool = Any  # asyncpg.Pool
 
@@ -26,12 +29,13 @@ class CluePage:
     has_next: bool
 
 
-_SELECT = """
-    SELECT c.*, a.name AS agency_name, h.name AS handling_agency_name
+_COLUMNS = "c.*, a.name AS agency_name, h.name AS handling_agency_name"
+_FROM = """
     FROM clues c
     LEFT JOIN agencies a ON a.id = c.agency_id
     LEFT JOIN agencies h ON h.id = c.handling_agency_id
 """
+_SELECT = f"SELECT {_COLUMNS} {_FROM}"
 
 
 def _where(given: ClueFilter, params: list[Any]) -> str:
@@ -50,17 +54,38 @@ def _where(given: ClueFilter, params: list[Any]) -> str:
     return " AND ".join(conditions)
 
 
-async def clue_page(pool: Pool, given: ClueFilter, first: int, after: int | None) -> CluePage:
+# The orders of the clue list; the last key of each is unique (a log position).
+CLUE_ORDERS = {
+    "RECEIVED": Keyset((Key("c.received_position", "bigint"),)),
+    "REPLY_DUE": Keyset(
+        (
+            Key(f"coalesce(c.reply_due, {FAR_TIME})", "timestamptz"),
+            Key("c.received_position", "bigint"),
+        )
+    ),
+    "UPDATED": Keyset((Key("c.last_position", "bigint"),), descending=True),
+}
+
+
+async def clue_page(
+    pool: Pool,
+    given: ClueFilter,
+    first: int,
+    after: Sequence[Any] | None,
+    order: str = "RECEIVED",
+) -> CluePage:
+    """`first` clues in `order` (as received; the reply owed to a real-name reporter
+    soonest first; most recently changed first) after keyset `after`."""
+    keyset = CLUE_ORDERS[order]
     params: list[Any] = []
     where = _where(given, params)
     total = await pool.fetchval(f"SELECT count(*) FROM clues c WHERE {where}", *params)
-    n = len(params)
+    beyond = keyset.after(params, after)
+    params.append(first + 1)
     rows = await pool.fetch(
-        f"{_SELECT} WHERE {where} AND c.received_position > ${n + 1}"
-        f" ORDER BY c.received_position LIMIT ${n + 2}",
+        f"SELECT {_COLUMNS}, {keyset.select()} {_FROM} WHERE {where} AND {beyond}"
+        f" ORDER BY {keyset.order_by()} LIMIT ${len(params)}",
         *params,
-        after or 0,
-        first + 1,
     )
     return CluePage(rows[:first], int(total), len(rows) > first)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -17,6 +18,7 @@ from uuid import UUID
 import asyncpg
 
 from domain.names import agency_id, campaign_id, normalise_name
+from projections.keyset import FAR_DATE, Key, Keyset
 from projections.runner import NAME as TRACKING_NAME
 
 Pool = Any  # asyncpg.Pool; loosely typed, asyncpg ships no precise generics
@@ -154,22 +156,38 @@ class IssuePage:
     has_next: bool
 
 
+# The orders of the issue list; the last key of each is unique (a log position).
+ISSUE_ORDERS = {
+    "LEDGER": Keyset((Key("i.registered_position", "bigint"),)),
+    "DUE": Keyset(
+        (Key(f"coalesce(i.due_date, {FAR_DATE})", "date"), Key("i.registered_position", "bigint"))
+    ),
+    "UPDATED": Keyset((Key("i.last_position", "bigint"),), descending=True),
+}
+
+
 async def issue_page(
-    pool: Pool, issue_filter: IssueFilter, today: date, first: int, after: int | None
+    pool: Pool,
+    issue_filter: IssueFilter,
+    today: date,
+    first: int,
+    after: Sequence[Any] | None,
+    order: str = "LEDGER",
 ) -> IssuePage:
-    """Issues in ledger order, `first` of them after the keyset position `after`."""
+    """`first` issues in `order` (ledger order; soonest due first, undated last; most
+    recently changed first) after the keyset values `after` of the previous page."""
+    keyset = ISSUE_ORDERS[order]
     params: list[Any] = []
     where = _where(issue_filter, params, today)
     total = await pool.fetchval(f"SELECT count(*) {_ISSUE_FROM} WHERE {where}", *params)
-    n = len(params)
+    params.append(today)
+    columns = _columns(len(params))
+    beyond = keyset.after(params, after)
+    params.append(first + 1)
     rows = await pool.fetch(
-        f"SELECT {_columns(n + 1)} {_ISSUE_FROM} WHERE {where}"
-        f" AND i.registered_position > ${n + 2}"
-        f" ORDER BY i.registered_position LIMIT ${n + 3}",
+        f"SELECT {columns}, {keyset.select()} {_ISSUE_FROM} WHERE {where} AND {beyond}"
+        f" ORDER BY {keyset.order_by()} LIMIT ${len(params)}",
         *params,
-        today,
-        after or 0,
-        first + 1,
     )
     return IssuePage(rows[:first], int(total), len(rows) > first)
 

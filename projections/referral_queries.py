@@ -6,6 +6,7 @@ Overdue: the running clock's due instant has passed. Due soon: it falls within t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -13,6 +14,8 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
+
+from projections.keyset import FAR_TIME, Key, Keyset
 
 Pool = Any  # asyncpg.Pool
 DUE_SOON = timedelta(days=2)
@@ -74,20 +77,36 @@ def _where(queue: QueueFilter, params: list[Any]) -> str:
     return " AND ".join(conditions)
 
 
+# The orders of the queue; the last key of each is unique (a log position).
+REFERRAL_ORDERS = {
+    "SENT": Keyset((Key("r.sent_position", "bigint"),)),
+    "DUE": Keyset(
+        (Key(f"coalesce(r.due_at, {FAR_TIME})", "timestamptz"), Key("r.sent_position", "bigint"))
+    ),
+    "UPDATED": Keyset((Key("r.last_position", "bigint"),), descending=True),
+}
+
+
 async def referral_page(
-    pool: Pool, queue: QueueFilter, now: datetime, first: int, after: int | None
+    pool: Pool,
+    queue: QueueFilter,
+    now: datetime,
+    first: int,
+    after: Sequence[Any] | None,
+    order: str = "SENT",
 ) -> ReferralPage:
-    """Referrals in the order they were sent, `first` of them after keyset `after`."""
+    """`first` referrals in `order` (as sent; the running clock's due soonest first, those
+    without a running clock last; most recently changed first) after keyset `after`."""
+    keyset = REFERRAL_ORDERS[order]
     params: list[Any] = [now]
     where = _where(queue, params)
     total = await pool.fetchval(f"SELECT count(*) {_FROM} WHERE {where}", *params)
-    n = len(params)
+    beyond = keyset.after(params, after)
+    params.append(first + 1)
     rows = await pool.fetch(
-        f"SELECT {_COLUMNS} {_FROM} WHERE {where} AND r.sent_position > ${n + 1}"
-        f" ORDER BY r.sent_position LIMIT ${n + 2}",
+        f"SELECT {_COLUMNS}, {keyset.select()} {_FROM} WHERE {where} AND {beyond}"
+        f" ORDER BY {keyset.order_by()} LIMIT ${len(params)}",
         *params,
-        after or 0,
-        first + 1,
     )
     return ReferralPage(rows[:first], int(total), len(rows) > first)
 

@@ -133,7 +133,7 @@ async def test_a_forged_cursor_is_a_graphql_error(api: Api) -> None:
         headers={"Authorization": f"Bearer {token('auditor')}"},
     )
 
-    assert response.json()["errors"][0]["message"].startswith("invalid cursor")
+    assert "invalid cursor" in response.json()["errors"][0]["message"]
 
 
 async def test_filters_by_campaign_status_agency_and_overdue(api: Api) -> None:

@@ -1,0 +1,36 @@
+"""Opaque page cursors: the list they belong to, its order and the keyset values of the
+last row (projections/keyset.py). A cursor of another list or order is refused."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any
+
+from graphql import GraphQLError
+
+from projections.keyset import Keyset
+
+
+def encode(kind: str, order: str, keyset: Keyset, row: Any) -> str:
+    """The cursor of `row`, a row selected with `keyset.select()`."""
+    return encode_values(kind, order, keyset.values_of(row))
+
+
+def decode(cursor: str, kind: str, order: str, keyset: Keyset) -> tuple[Any, ...]:
+    try:
+        found = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if not isinstance(found, list) or found[:2] != [kind, order]:
+            raise ValueError("cursor of another list or order")
+        return keyset.parse(found[2:])
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise GraphQLError(
+            f"after: 游标无效或不属于此列表及排序 / invalid cursor for this list and order:"
+            f" {cursor}"
+        ) from None
+
+
+def encode_values(kind: str, order: str, values: list[str]) -> str:
+    body = json.dumps([kind, order, *values], separators=(",", ":"))
+    return base64.urlsafe_b64encode(body.encode()).decode()
