@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any, TypeVar
 from uuid import UUID
 
+import eventsourcing.domain
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
@@ -22,6 +23,7 @@ from domain.audit_trail import AuditCommands
 from domain.campaigns import Campaign, Phase
 from domain.case_transfer_commands import CaseTransferCommands
 from domain.clock_commands import ClockCommands
+from domain.clocks import TIMEZONE
 from domain.clue_commands import ClueCommands
 from domain.deadlines import Deadline
 from domain.errors import Conflict, InvalidInput, NotFound, UnknownAgencies
@@ -353,7 +355,9 @@ class RectifyApp(
     def reopen(
         self, item: UUID, reason: str, deadline: Deadline | None, actor: str
     ) -> CommandResult:
-        return self._retrying(item, "issue", lambda i: i.reopen(reason, deadline, actor))
+        # the day the look-back reopens it, China time, by the clock that stamps the event
+        today = eventsourcing.domain.datetime_now_with_tzinfo().astimezone(TIMEZONE).date()
+        return self._retrying(item, "issue", lambda i: i.reopen(reason, deadline, actor, today))
 
     def record_reminder(self, item: UUID, key: str, actor: str) -> CommandResult:
         return self._retrying(item, "issue", lambda i: i.record_reminder(key, actor))

@@ -11,7 +11,7 @@ paused and resumed; its due date then moves by the paused working days.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
@@ -347,11 +347,30 @@ class RectificationIssue(Aggregate):
     def _extension_denied(self, reason: str, actor: str) -> None:
         self.pending_extension = None
 
-    def reopen(self, reason: str, deadline: Deadline | None, actor: str) -> None:
-        """A look-back (回头看) found the problem back: a new cycle with a fresh clock."""
+    def reopen(
+        self, reason: str, deadline: Deadline | None, actor: str, today: date | None = None
+    ) -> None:
+        """A look-back (回头看) found the problem back: a new cycle with a fresh clock.
+
+        Without a new deadline the old one stays; but as of `today` a deadline already
+        past would be no fresh clock at all (the whole ladder would ring at once), so a
+        reopened issue needs a deadline not before today."""
         self._require("reopen", IssueStatus.CLOSED)
         self._require_text("reason", reason)
-        self._reopened(reason.strip(), deadline or self.deadline, actor)
+        kept = deadline or self.deadline
+        if today is not None and kept.due_date is not None and kept.due_date < today:
+            if deadline is None:
+                raise InvalidInput(
+                    "deadline",
+                    f"原完成时限{kept.due_date.isoformat()}已过，重新打开须给出新的完成时限"
+                    f" / the deadline {kept.due_date.isoformat()} has passed: give a new one",
+                )
+            raise InvalidInput(
+                "deadline",
+                f"新的完成时限{kept.due_date.isoformat()}早于今天 / the new deadline"
+                f" {kept.due_date.isoformat()} is before today",
+            )
+        self._reopened(reason.strip(), kept, actor)
 
     @event(Reopened)
     def _reopened(self, reason: str, deadline: Deadline, actor: str) -> None:

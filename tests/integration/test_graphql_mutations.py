@@ -135,6 +135,14 @@ async def test_a_closed_issue_is_reopened_after_a_look_back(api: Api) -> None:
     assert node["history"][-1]["summary"] == "回头看重新打开：问题反弹"
 
 
+async def test_reopening_an_issue_whose_deadline_passed_asks_for_a_new_one(api: Api) -> None:
+    """Issue 4 was due 2020-06-30: reopened on that deadline, every rung would ring at once."""
+    result = await run(api, REOPEN, "coordinator", id=issue("4"), reason="问题反弹")
+
+    assert result["__typename"] == "InvalidInput", result
+    assert result["field"] == "deadline"
+
+
 async def test_a_step_the_current_state_does_not_allow_names_the_state(api: Api) -> None:
     result = await run(api, SIGN_OFF, "coordinator", id=issue("1"))
 

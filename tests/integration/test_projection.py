@@ -66,7 +66,7 @@ def run_lifecycle(app: RectifyApp) -> None:
     app.reject(item, "材料不全", "协调办")
     app.submit_for_verification(item, "", "联络员")
     app.sign_off(item, "", "协调办")
-    app.reopen(item, "问题反弹", None, "协调办")
+    app.reopen(item, "问题反弹", Deadline.on(date(2099, 6, 30)), "协调办")
 
 
 def test_import_projects_agencies_campaign_issues_and_responsibilities(
@@ -144,7 +144,7 @@ def test_every_issue_event_gets_a_chinese_history_line(
         " WHERE id = %s",
         (issue("1"),),
     ).fetchone()
-    assert row == ("OPEN", date(2026, 7, 31), 2, None, None)
+    assert row == ("OPEN", date(2099, 6, 30), 2, None, None)
 
 
 def test_catching_up_twice_applies_nothing_the_second_time(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from uuid import UUID, uuid4
 
 import pytest
@@ -612,7 +612,7 @@ def test_app_whole_lifecycle_is_stored_and_read_back(app: RectifyApp) -> None:
     app.reject(item, "材料不全", "coordinator")
     app.submit_for_verification(item, "已补充", "liaison")
     app.sign_off(item, "同意销号", "coordinator")
-    app.reopen(item, "回头看反弹", None, "coordinator")
+    app.reopen(item, "回头看反弹", Deadline.on(date(2099, 6, 30)), "coordinator")
     assert _history(app, item) == [
         "Registered",
         "ProgressReported",
@@ -627,7 +627,7 @@ def test_app_whole_lifecycle_is_stored_and_read_back(app: RectifyApp) -> None:
     issue = app.get_issue(item)
     assert issue.status is IssueStatus.OPEN
     assert issue.cycle == 2
-    assert issue.deadline == Deadline.on(date(2026, 6, 30), "2026年6月底")
+    assert issue.deadline == Deadline.on(date(2099, 6, 30))
 
 
 def test_app_refusal_saves_nothing(app: RectifyApp) -> None:
@@ -679,3 +679,42 @@ def test_app_register_issue_for_unknown_agency_is_refused(app: RectifyApp) -> No
 def test_app_command_on_unknown_issue_is_not_found(app: RectifyApp) -> None:
     with pytest.raises(NotFound, match="issue not found"):
         app.sign_off(uuid4(), "同意", "coordinator")
+
+
+def test_reopen_after_the_deadline_passed_needs_a_new_deadline() -> None:
+    """The old deadline would be no fresh clock: every rung would ring at once."""
+    issue = _closed()
+    assert DUE.due_date is not None
+    with pytest.raises(InvalidInput) as refused:
+        issue.reopen("问题反弹", None, "coordinator", today=DUE.due_date + timedelta(days=1))
+    assert refused.value.field == "deadline"
+    assert "has passed" in str(refused.value)
+    _refused(issue, refused)
+
+
+def test_reopen_with_a_deadline_before_today_is_refused() -> None:
+    issue = _closed()
+    assert DUE.due_date is not None
+    today = DUE.due_date + timedelta(days=30)
+    with pytest.raises(InvalidInput) as refused:
+        issue.reopen("问题反弹", Deadline.on(today - timedelta(days=1)), "coordinator", today)
+    assert refused.value.field == "deadline"
+    _refused(issue, refused)
+
+
+def test_reopen_before_the_old_deadline_keeps_it() -> None:
+    issue = _closed()
+    assert DUE.due_date is not None
+    issue.reopen("问题反弹", None, "coordinator", today=DUE.due_date)
+    assert issue.deadline == DUE and issue.cycle == 2
+
+
+def test_app_reopen_of_a_long_overdue_issue_without_a_deadline_saves_nothing(
+    app: RectifyApp,
+) -> None:
+    item, _, _ = _registered(app)
+    app.submit_for_verification(item, "完成", "liaison")
+    app.sign_off(item, "同意销号", "coordinator")
+    with pytest.raises(InvalidInput, match="deadline"):
+        app.reopen(item, "回头看反弹", None, "coordinator")
+    assert _history(app, item)[-1] == "SignedOff"
