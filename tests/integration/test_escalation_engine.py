@@ -1,5 +1,6 @@
-"""The escalation engine on the time-skipping server: a whole ladder with a pause and an
-extension, a calendar loaded mid-clock, and a worker that dies after an activity's effect.
+"""The escalation engine on the time-skipping server: an item closed mid-ladder, a calendar
+loaded mid-clock, and a worker that dies after an activity's effect. (The whole ladder
+across Spring Festival with a pause and an extension: test_spring_festival_clock.py.)
 
 Expected times are computed here from the calendar's primitives (add_working_days), not by
 the engine's own ladder code, and every milestone is checked absent a minute before its
@@ -18,7 +19,6 @@ import pytest
 from psycopg import sql
 from temporalio import activity
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Replayer
 
 from domain.application import RectifyApp
 from domain.calendar import YearArrangement
@@ -40,7 +40,6 @@ from workflows.activities import ClockActivities
 from workflows.dispatcher import Dispatcher
 from workflows.inputs import MilestoneInput
 from workflows.worker import build_worker
-from workflows.workflow import ClockWorkflow
 
 MINUTE = timedelta(minutes=1)
 NINE = time(9, 0)
@@ -81,74 +80,6 @@ async def ring_each(clocks: Clocks, issue_id: UUID, expected: list[Any]) -> None
         assert rungs(clocks.app, issue_id) == expected[:index]
         await clocks.sleep_until(milestone[2] + MINUTE)
         assert rungs(clocks.app, issue_id) == expected[: index + 1]
-
-
-async def test_a_sixty_working_day_clock_across_spring_festival_with_pause_and_extension(
-    clocks: Clocks,
-) -> None:
-    app = clocks.app
-    today = await clocks.today()
-    first = CAL.add_working_days(today, 60)  # from late 2026: across Spring Festival 2027
-    issue_id = register_issue(app, Deadline.on(first))
-    await clocks.dispatcher.dispatch_pending()
-
-    # Paused from 10:00 of one working day to 10:00 of another: whole working days.
-    paused = CAL.next_working_day(today + timedelta(days=7))
-    resumed = CAL.next_working_day(today + timedelta(days=14))
-    pause_days = CAL.working_days_between(paused - timedelta(days=1), resumed - timedelta(days=1))
-    await clocks.sleep_until(datetime.combine(paused, time(10), tzinfo=TIMEZONE))
-    app.pause_clock(issue_id, "等待第三方检测报告", "coordinator", at=await now(clocks))
-    await clocks.dispatcher.dispatch_pending()
-    await clocks.sleep_until(datetime.combine(resumed, time(10), tzinfo=TIMEZONE))
-    app.resume_clock(issue_id, "检测报告已出具", "coordinator", at=await now(clocks))
-    await clocks.dispatcher.dispatch_pending()
-    await clocks.env.sleep(timedelta(hours=1))
-    assert app.get_issue(issue_id).due(CAL) == end_of(CAL.add_working_days(first, pause_days))
-
-    # An extension approved before any reminder: the old date's ladder never rings.
-    second = first + timedelta(days=20)
-    app.request_extension(issue_id, Deadline.on(second), "需要招标采购", actor="liaison")
-    app.approve_extension(issue_id, "同意延期", actor="leadership")
-    await clocks.dispatcher.dispatch_pending()
-    await clocks.env.sleep(timedelta(hours=1))
-    due_day = CAL.add_working_days(second, pause_days)
-
-    await ring_each(clocks, issue_id, ladder(due_day))
-
-    assert types(app, issue_id) == [
-        "Registered",
-        "ClockScheduled",
-        "ClockPaused",
-        "ClockResumed",
-        "DueDateRecomputed",
-        "ExtensionRequested",
-        "ExtensionApproved",
-        "DueDateRecomputed",
-        "ReminderRecorded",
-        "ReminderRecorded",
-        "OverdueRecorded",
-        "EscalationRecorded",
-        "EscalationRecorded",
-        "EscalationRecorded",
-        "EscalationRecorded",
-    ]
-    moves = [
-        (e.previous, e.due)
-        for e in app.events.get(issue_id)
-        if isinstance(e, RectificationIssue.DueDateRecomputed)
-    ]
-    after_pause = end_of(CAL.add_working_days(first, pause_days))
-    assert moves == [(end_of(first), after_pause), (after_pause, end_of(due_day))]
-    labels = [e.label for e in app.events.get(issue_id) if hasattr(e, "label")]
-    assert labels == ["督办", "挂牌督办", "约谈", "问责"]
-
-    sign_off(app, issue_id)
-    await clocks.dispatcher.dispatch_pending()
-    handle = clocks.handle(issue_id)
-    assert await handle.result() == "closed"
-    await clocks.env.sleep(timedelta(days=60))
-    assert len(rungs(app, issue_id)) == 7
-    await Replayer(workflows=[ClockWorkflow]).replay_workflow(await handle.fetch_history())
 
 
 async def test_an_item_closed_before_its_next_rung_gets_nothing_more(clocks: Clocks) -> None:
