@@ -26,6 +26,9 @@ from rectify.runtime import ensure_schema
 from rectify.settings import Settings
 
 CHILDREN = ("projections", "worker", "dispatcher", "notifier", "serve")
+STARTUP_SECONDS = 3.0  # every role must still be up this long after the API answers
+HEALTHY_SECONDS = 60.0  # a process up this long before exiting was not crash-looping
+CRASH_LOOP = 3  # exits in a row reported as errors, not warnings
 STOP_GRACE_SECONDS = 10.0
 log = structlog.get_logger()
 
@@ -84,6 +87,18 @@ def stop_process(process: subprocess.Popen[bytes], name: str) -> None:
         process.wait()
 
 
+def _failed_at_start(
+    children: dict[str, subprocess.Popen[bytes]], stopping: threading.Event
+) -> list[str]:
+    """The roles that exited within STARTUP_SECONDS, as "name (exit code N)"."""
+    stopping.wait(STARTUP_SECONDS)
+    return [
+        f"{name} (exit code {process.returncode})"
+        for name, process in children.items()
+        if process.poll() is not None
+    ]
+
+
 def supervise(settings: Settings) -> int:
     configure("run")
     stopping = threading.Event()
@@ -122,22 +137,38 @@ def supervise(settings: Settings) -> int:
         for name in CHILDREN:
             children[name] = start(name)
         wait_for_port(settings.http_host, settings.http_port, 60, children["serve"])
+        failed = _failed_at_start(children, stopping)
+        if failed:
+            # A role that cannot even start (a missing module, a wrong setting) would only
+            # crash-loop behind a "running" banner, with no clock ever ringing.
+            log.error(
+                "启动失败，已停止 / failed to start: "
+                + ", ".join(failed)
+                + "; see the output above (code, traceback)"
+            )
+            return 1
         url = f"http://{settings.http_host}:{settings.http_port}"
         log.info(f"Rectify is running at {url} (GraphQL at {url}/graphql); Ctrl-C stops it")
 
-        restarts: dict[str, float] = {}
+        started = {name: time.monotonic() for name in children}
+        crashes: dict[str, int] = {}
         while not stopping.wait(0.5):
             for name, process in children.items():
                 if process.poll() is None or stopping.is_set():
                     continue
-                # Back off so that a process failing at start does not spin.
-                delay = min(30.0, restarts.get(name, 0.5) * 2)
-                restarts[name] = delay
-                log.warning("process exited; restarting", child=name, code=process.returncode,
-                            after_seconds=delay)  # fmt: skip
+                # A process that ran a while before exiting starts again at once; one that
+                # keeps exiting backs off (up to 30 s) and is reported as crash-looping.
+                if time.monotonic() - started[name] > HEALTHY_SECONDS:
+                    crashes[name] = 0
+                crashes[name] = crashes.get(name, 0) + 1
+                delay = min(30.0, 0.5 * 2 ** (crashes[name] - 1))
+                report = log.error if crashes[name] >= CRASH_LOOP else log.warning
+                report("process exited; restarting", child=name, code=process.returncode,
+                       after_seconds=delay, exits_in_a_row=crashes[name])  # fmt: skip
                 if stopping.wait(delay):
                     break
                 children[name] = start(name)
+                started[name] = time.monotonic()
             if temporal is not None and temporal.poll() is not None:
                 log.error("Temporal dev server exited; stopping", code=temporal.returncode)
                 return 1
