@@ -6,11 +6,15 @@
 Progress reports and extension requests happen while the issue is being worked on.
 Reminders, overdue and escalation records are written by the clock (a Temporal activity)
 with an idempotency key, so a retried activity records nothing twice. The clock can be
-paused and resumed; its due date then moves by the paused working days.
+paused and resumed; its due date then moves by the paused working days. An ongoing issue
+(立行立改，长期坚持) has no due date but owes a review — a progress report — every
+REVIEW_MONTHS; its clock times that review, with the same ladder.
 """
 
 from __future__ import annotations
 
+from calendar import monthrange
+from dataclasses import replace
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
@@ -35,6 +39,8 @@ from domain.clocks import (
 from domain.deadlines import Deadline, DeadlineKind
 from domain.errors import InvalidInput, InvalidTransition
 from domain.names import issue_id
+
+REVIEW_MONTHS = 3  # an ongoing issue reports at least once a quarter (ADR 0026)
 
 
 class IssueStatus(StrEnum):
@@ -68,6 +74,9 @@ class RectificationIssue(Aggregate):
         attachments: list[str]
         actor: str
 
+        def apply(self, aggregate: Any) -> None:
+            aggregate.reviewed_at = self.timestamp  # a progress report is a review
+
     class SubmittedForVerification(Aggregate.Event):
         TOPIC = "rectify:RectificationIssue.SubmittedForVerification"
         summary: str
@@ -82,6 +91,9 @@ class RectificationIssue(Aggregate):
         TOPIC = "rectify:RectificationIssue.Rejected"
         reason: str
         actor: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.reviewed_at = self.timestamp  # back at work: the review period restarts
 
     class ExtensionRequested(Aggregate.Event):
         TOPIC = "rectify:RectificationIssue.ExtensionRequested"
@@ -106,6 +118,9 @@ class RectificationIssue(Aggregate):
         reason: str
         deadline: Deadline
         actor: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.reviewed_at = self.timestamp
 
     class ReminderRecorded(Aggregate.Event):
         TOPIC = "rectify:RectificationIssue.ReminderRecorded"
@@ -204,6 +219,7 @@ class RectificationIssue(Aggregate):
         self.cycle = 1
         self.pending_extension: Deadline | None = None
         self.clock_keys: list[str] = []
+        self.reviewed_at: datetime | None = None  # last review of an ongoing issue
         self._reset_clock()
 
     def _reset_clock(self) -> None:
@@ -428,8 +444,24 @@ class RectificationIssue(Aggregate):
     def is_paused(self) -> bool:
         return self.paused_at is not None
 
+    @property
+    def is_ongoing(self) -> bool:
+        return self.deadline.kind is DeadlineKind.ONGOING
+
+    def review_due(self) -> datetime | None:
+        """An ongoing issue (立行立改，长期坚持) owes a review — a progress report — at least
+        every REVIEW_MONTHS: by the end of the month that many months after the last one
+        (or after registration, reopening or a rejection), China time."""
+        if not self.is_ongoing or self.status is not IssueStatus.OPEN:
+            return None
+        anchor = (self.reviewed_at or self.created_on).astimezone(TIMEZONE).date()
+        months = anchor.year * 12 + anchor.month - 1 + REVIEW_MONTHS
+        year, month = divmod(months, 12)
+        last = monthrange(year, month + 1)[1]
+        return end_of_day(date(year, month + 1, last))
+
     def clock_open(self) -> bool:
-        return not self.is_closed and self.deadline.due_date is not None
+        return not self.is_closed and (self.deadline.due_date is not None or self.is_ongoing)
 
     def clock_running(self) -> bool:
         return self.clock_open() and not self.is_paused
@@ -446,9 +478,10 @@ class RectificationIssue(Aggregate):
         return total
 
     def due(self, calendar: WorkingCalendar) -> datetime | None:
-        """The end of the deadline's day, moved on by the paused working days."""
+        """The end of the deadline's day, moved on by the paused working days; for an
+        ongoing issue, its next review."""
         if self.deadline.due_date is None:
-            return None
+            return self.review_due()
         shift = self.paused_working_days(calendar)
         if not shift:
             return end_of_day(self.deadline.due_date)
@@ -463,6 +496,12 @@ class RectificationIssue(Aggregate):
         if due is None or self.is_closed:
             return []
         provisional = self.due_is_provisional(calendar, due)
+        if self.is_ongoing:
+            # keys of their own (the due day in them already differs per review period)
+            found = ladder_milestones(
+                f"{self.clock_prefix}:review", due, ladder, calendar, provisional=provisional
+            )
+            return [replace(m, label=f"定期复查{m.label}") for m in found]
         return ladder_milestones(self.clock_prefix, due, ladder, calendar, provisional=provisional)
 
     def has_milestone(self, key: str) -> bool:
@@ -609,9 +648,8 @@ def _require_aware(field: str, value: datetime) -> None:
 
 
 def _moves_clock(event: Any) -> bool:
-    # An ongoing issue (立行立改) has no due date, hence no clock.
-    if isinstance(event, RectificationIssue.Registered):
-        return bool(event.deadline.kind is DeadlineKind.DATE)
+    # Every issue has a clock: a dated one towards its due date, an ongoing one (立行立改)
+    # towards its next review, which a progress report or a rejection moves.
     return True
 
 
@@ -625,6 +663,8 @@ register_clocked(
         RectificationIssue.SignedOff.TOPIC,
         RectificationIssue.ClockPaused.TOPIC,
         RectificationIssue.ClockResumed.TOPIC,
+        RectificationIssue.ProgressReported.TOPIC,
+        RectificationIssue.Rejected.TOPIC,
     ),
     DEFAULT_LADDER,
     moves_clock=_moves_clock,

@@ -87,11 +87,12 @@ def test_first_load_pins_the_due_instant_and_the_policy_once(app: RectifyApp) ->
     ]
 
 
-def test_a_signed_off_or_ongoing_issue_has_nothing_to_time(app: RectifyApp) -> None:
+def test_a_signed_off_issue_has_nothing_to_time(app: RectifyApp) -> None:
     activities = ClockActivities(app)
     signed_off = register_issue(app, Deadline.on(DUE), number="1")
     sign_off(app, signed_off)
     ongoing = register_issue(app, Deadline.ongoing(), number="2")
+    sign_off(app, ongoing)
 
     assert _load(activities, signed_off).closed
     assert _load(activities, ongoing).closed

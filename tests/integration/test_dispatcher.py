@@ -5,10 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import psycopg
-import pytest
 from psycopg import sql
 from temporalio.client import WorkflowExecutionStatus
-from temporalio.service import RPCError
 
 from domain.deadlines import Deadline
 from tests.integration.temporal_fixtures import (
@@ -65,15 +63,6 @@ async def test_position_is_saved_so_a_second_pass_has_nothing_to_do(clocks: Cloc
             )
         ).fetchone()
     assert row == ("issue-clocks", first)
-
-
-async def test_an_ongoing_issue_gets_no_clock(clocks: Clocks) -> None:
-    issue_id = register_issue(clocks.app, Deadline.ongoing())
-
-    await clocks.dispatcher.dispatch_pending()
-
-    with pytest.raises(RPCError):
-        await clocks.handle(issue_id).describe()
 
 
 async def test_small_batches_dispatch_every_issue(clocks: Clocks) -> None:

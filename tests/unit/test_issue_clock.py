@@ -227,3 +227,84 @@ def test_a_sixty_working_day_clock_from_before_spring_festival_2026_on_official_
         ("admonition", at(2026, 5, 22, 9)),
         ("accountability", at(2026, 6, 5, 9)),
     ]
+
+
+# -- ongoing issues: a review at least every three months --------------------------------
+
+
+@pytest.fixture
+def stamped(monkeypatch: pytest.MonkeyPatch) -> list[datetime]:
+    """Events get the last time appended here as their timestamp."""
+    import eventsourcing.domain
+
+    now: list[datetime] = []
+    monkeypatch.setattr(eventsourcing.domain, "datetime_now_with_tzinfo", lambda: now[-1])
+    return now
+
+
+def test_an_ongoing_issue_owes_a_review_by_the_end_of_the_third_month(
+    stamped: list[datetime],
+) -> None:
+    stamped.append(at(2026, 12, 2, 10))
+    item = issue(Deadline.ongoing())
+    assert item.clock_open() and item.clock_running()
+    assert item.due(CAL) == at(2027, 4, 1)  # end of 31 March 2027
+
+
+def test_china_time_decides_the_month_of_the_last_review(stamped: list[datetime]) -> None:
+    stamped.append(at(2026, 3, 1, 0, 30))  # still 28 February in UTC
+    assert issue(Deadline.ongoing()).due(CAL) == at(2026, 7, 1)
+
+
+def test_a_progress_report_is_a_review_and_starts_the_next_period(
+    stamped: list[datetime],
+) -> None:
+    stamped.append(at(2026, 12, 2, 10))
+    item = issue(Deadline.ongoing())
+    stamped.append(at(2027, 2, 10, 15))
+    item.report_progress(item.lead_agency_id, "本季度整治情况", [], "联络员")
+    assert item.due(CAL) == at(2027, 6, 1)
+
+
+def test_the_review_clock_stands_still_while_submitted_and_restarts_on_rejection(
+    stamped: list[datetime],
+) -> None:
+    stamped.append(at(2026, 12, 2, 10))
+    item = issue(Deadline.ongoing())
+    item.submit_for_verification("长效机制已建立", "联络员")
+    assert item.milestones(CAL, DEFAULT_LADDER) == []
+    stamped.append(at(2027, 5, 20, 9))
+    item.reject("机制未落实", "协调办")
+    assert item.due(CAL) == at(2027, 9, 1)
+
+
+def test_review_milestones_have_keys_and_labels_of_their_own(stamped: list[datetime]) -> None:
+    stamped.append(at(2026, 12, 2, 10))
+    item = issue(Deadline.ongoing())
+    found = item.milestones(CAL, DEFAULT_LADDER)
+    assert [m.rung for m in found][:3] == ["remind-3wd", "remind-1wd", "overdue"]
+    assert all(":review:" in m.key for m in found)
+    assert all(m.label.startswith("定期复查") for m in found)
+    overdue = next(m for m in found if m.kind is MilestoneKind.OVERDUE)
+    assert overdue.at == at(2027, 4, 1)
+
+
+def test_a_signed_off_ongoing_issue_owes_no_more_reviews(stamped: list[datetime]) -> None:
+    stamped.append(at(2026, 12, 2, 10))
+    item = issue(Deadline.ongoing())
+    item.submit_for_verification("长效机制已建立", "联络员")
+    item.sign_off("同意销号", "协调办")
+    assert not item.clock_open() and item.milestones(CAL, DEFAULT_LADDER) == []
+
+
+def test_history_names_a_review_milestone_as_a_review(stamped: list[datetime]) -> None:
+    from projections.summaries import summarise
+
+    stamped.append(at(2026, 12, 2, 10))
+    item = issue(Deadline.ongoing())
+    milestone = next(m for m in item.milestones(CAL, DEFAULT_LADDER) if m.rung == "overdue")
+    stamped.append(at(2027, 4, 1, 0, 1))
+    assert item.record_milestone(milestone, "clock")
+    recorded = item.collect_events()[-1]
+
+    assert summarise(recorded, lambda _: "") == "定期复查逾期（复查期限 2027-03-31）"
