@@ -41,8 +41,13 @@ def statutory_holidays(year: int, lunar_to_solar: LunarToSolar) -> dict[date, st
     days.update({date(year, 5, 1): "劳动节", date(year, 5, 2): "劳动节"})
     days[dragon_boat] = "端午节"
     days[mid_autumn] = "中秋节"
-    for day in (1, 2, 3):  # 中秋 on 1–3 October (2020, 2031) is one day off, not two
+    for day in (1, 2, 3):
         days.setdefault(date(year, 10, day), "国庆节")
+    if date(year, 10, 1) <= mid_autumn <= date(year, 10, 3):
+        # Both festivals on one day still give both their days off: in 2020 (中秋 on
+        # 1 October) the State Council gave 1–8 October, four statutory days. So the day
+        # after 国庆 is off as well (made up on a weekday below if it is a weekend).
+        days[date(year, 10, 4)] = "中秋节（与国庆节同日，顺延）"
     return days
 
 

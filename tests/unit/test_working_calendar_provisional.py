@@ -71,10 +71,18 @@ def test_statutory_holidays_are_named_after_the_regulation() -> None:
     assert len(days) == 13  # 1 + 4 + 1 + 2 + 1 + 1 + 3 days (2025 revision)
 
 
-def test_mid_autumn_on_national_day_is_one_day_off_not_two() -> None:
+def test_mid_autumn_on_national_day_still_gives_both_their_days_off() -> None:
+    """As in 2020 (中秋 on 1 October: 1–8 October off, four statutory days)."""
     days = statutory_holidays(2031, lunar_to_solar)  # 中秋 2031 is 1 October
     assert lunar_to_solar(2031, 8, 15) == D("2031-10-01")
-    assert len(days) == 12
+    assert len(days) == 13
+    assert days[D("2031-10-04")].startswith("中秋节")
+    assert [D(f"2031-10-0{n}") in days for n in range(1, 6)] == [True] * 4 + [False]
+
+
+def test_mid_autumn_apart_from_national_day_adds_no_day_after_it() -> None:
+    days = statutory_holidays(2027, lunar_to_solar)  # 中秋 2027 is 15 September
+    assert D("2027-10-04") not in days
 
 
 def test_qingming_matches_the_solar_term_tables_for_two_centuries() -> None:
