@@ -14,7 +14,7 @@ from uuid import UUID
 
 import asyncpg
 
-from projections.keyset import FAR_TIME, Key, Keyset
+from projections.keyset import FAR_TIME, Key, Keyset, fetch_page
 
 Pool = Any  # asyncpg.Pool
 
@@ -81,18 +81,12 @@ async def transfer_page(
 ) -> TransferPage:
     """`first` transfers in `order` (as reported; the running statutory clock's due
     soonest first, those without one last; most recently changed first) after `after`."""
-    keyset = TRANSFER_ORDERS[order]
     params: list[Any] = [now]
     where = _where(given, params)
-    total = await pool.fetchval(f"SELECT count(*) FROM case_transfers t WHERE {where}", *params)
-    beyond = keyset.after(params, after)
-    params.append(first + 1)
-    rows = await pool.fetch(
-        f"SELECT {_COLUMNS}, {keyset.select()} FROM case_transfers t WHERE {where}"
-        f" AND {beyond} ORDER BY {keyset.order_by()} LIMIT ${len(params)}",
-        *params,
+    page = await fetch_page(
+        pool, _COLUMNS, "FROM case_transfers t", where, params, TRANSFER_ORDERS[order], after, first
     )
-    return TransferPage(rows[:first], int(total), len(rows) > first)
+    return TransferPage(page.rows, page.total, page.has_next)
 
 
 async def transfer_by_id(pool: Pool, item: UUID, now: datetime) -> asyncpg.Record | None:

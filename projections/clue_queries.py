@@ -9,7 +9,7 @@ from uuid import UUID
 
 import asyncpg
 
-from projections.keyset import FAR_TIME, Key, Keyset
+from projections.keyset import FAR_TIME, Key, Keyset, fetch_page
 
 Pool = Any  # asyncpg.Pool
 
@@ -76,18 +76,10 @@ async def clue_page(
 ) -> CluePage:
     """`first` clues in `order` (as received; the reply owed to a real-name reporter
     soonest first; most recently changed first) after keyset `after`."""
-    keyset = CLUE_ORDERS[order]
     params: list[Any] = []
     where = _where(given, params)
-    total = await pool.fetchval(f"SELECT count(*) FROM clues c WHERE {where}", *params)
-    beyond = keyset.after(params, after)
-    params.append(first + 1)
-    rows = await pool.fetch(
-        f"SELECT {_COLUMNS}, {keyset.select()} {_FROM} WHERE {where} AND {beyond}"
-        f" ORDER BY {keyset.order_by()} LIMIT ${len(params)}",
-        *params,
-    )
-    return CluePage(rows[:first], int(total), len(rows) > first)
+    page = await fetch_page(pool, _COLUMNS, _FROM, where, params, CLUE_ORDERS[order], after, first)
+    return CluePage(page.rows, page.total, page.has_next)
 
 
 async def clue_by_id(pool: Pool, clue_id: UUID) -> asyncpg.Record | None:

@@ -60,3 +60,34 @@ class Keyset:
         if len(texts) != len(self.keys) or not all(isinstance(t, str) for t in texts):
             raise ValueError("cursor of another order")
         return tuple(PARSERS[key.type](text) for key, text in zip(self.keys, texts, strict=True))
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[Any]
+    total: int
+    has_next: bool
+
+
+async def fetch_page(
+    pool: Any,
+    columns: str,
+    source: str,
+    where: str,
+    params: list[Any],
+    keyset: Keyset,
+    after: Sequence[Any] | None,
+    first: int,
+) -> Page:
+    """`first` rows of `SELECT columns FROM source WHERE where` in `keyset`'s order after
+    the keyset values `after`, the total count of the filter, and whether more follow."""
+    total = await pool.fetchval(f"SELECT count(*) {source} WHERE {where}", *params)
+    params = list(params)
+    beyond = keyset.after(params, after)
+    params.append(first + 1)
+    rows = await pool.fetch(
+        f"SELECT {columns}, {keyset.select()} {source} WHERE {where} AND {beyond}"
+        f" ORDER BY {keyset.order_by()} LIMIT ${len(params)}",
+        *params,
+    )
+    return Page(list(rows[:first]), int(total), len(rows) > first)

@@ -18,7 +18,7 @@ from uuid import UUID
 import asyncpg
 
 from domain.names import agency_id, campaign_id, normalise_name
-from projections.keyset import FAR_DATE, Key, Keyset
+from projections.keyset import FAR_DATE, Key, Keyset, fetch_page
 from projections.runner import NAME as TRACKING_NAME
 
 Pool = Any  # asyncpg.Pool; loosely typed, asyncpg ships no precise generics
@@ -176,20 +176,16 @@ async def issue_page(
 ) -> IssuePage:
     """`first` issues in `order` (ledger order; soonest due first, undated last; most
     recently changed first) after the keyset values `after` of the previous page."""
-    keyset = ISSUE_ORDERS[order]
     params: list[Any] = []
     where = _where(issue_filter, params, today)
-    total = await pool.fetchval(f"SELECT count(*) {_ISSUE_FROM} WHERE {where}", *params)
-    params.append(today)
-    columns = _columns(len(params))
-    beyond = keyset.after(params, after)
-    params.append(first + 1)
-    rows = await pool.fetch(
-        f"SELECT {columns}, {keyset.select()} {_ISSUE_FROM} WHERE {where} AND {beyond}"
-        f" ORDER BY {keyset.order_by()} LIMIT ${len(params)}",
-        *params,
+    # the overdue column compares with today: its parameter comes after the filter's
+    params_with_today = [*params, today]
+    columns = _columns(len(params_with_today))
+    where += f" AND ${len(params_with_today)}::date IS NOT NULL"  # the count names it too
+    page = await fetch_page(
+        pool, columns, _ISSUE_FROM, where, params_with_today, ISSUE_ORDERS[order], after, first
     )
-    return IssuePage(rows[:first], int(total), len(rows) > first)
+    return IssuePage(page.rows, page.total, page.has_next)
 
 
 async def issue_by_id(pool: Pool, issue_id: UUID, today: date) -> asyncpg.Record | None:

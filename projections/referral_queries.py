@@ -15,7 +15,7 @@ from uuid import UUID
 
 import asyncpg
 
-from projections.keyset import FAR_TIME, Key, Keyset
+from projections.keyset import FAR_TIME, Key, Keyset, fetch_page
 
 Pool = Any  # asyncpg.Pool
 DUE_SOON = timedelta(days=2)
@@ -97,18 +97,12 @@ async def referral_page(
 ) -> ReferralPage:
     """`first` referrals in `order` (as sent; the running clock's due soonest first, those
     without a running clock last; most recently changed first) after keyset `after`."""
-    keyset = REFERRAL_ORDERS[order]
     params: list[Any] = [now]
     where = _where(queue, params)
-    total = await pool.fetchval(f"SELECT count(*) {_FROM} WHERE {where}", *params)
-    beyond = keyset.after(params, after)
-    params.append(first + 1)
-    rows = await pool.fetch(
-        f"SELECT {_COLUMNS}, {keyset.select()} {_FROM} WHERE {where} AND {beyond}"
-        f" ORDER BY {keyset.order_by()} LIMIT ${len(params)}",
-        *params,
+    page = await fetch_page(
+        pool, _COLUMNS, _FROM, where, params, REFERRAL_ORDERS[order], after, first
     )
-    return ReferralPage(rows[:first], int(total), len(rows) > first)
+    return ReferralPage(page.rows, page.total, page.has_next)
 
 
 async def referral_by_id(pool: Pool, referral_id: UUID, now: datetime) -> asyncpg.Record | None:
