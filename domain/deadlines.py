@@ -3,7 +3,9 @@
 Forms seen in real ledgers: an exact date (2025年12月31日, 2026-02-28, 2026/2/28);
 end of a month (2026年3月底, 6月末); a third of a month (上旬 → 10th, 中旬 → 20th,
 下旬 → last day); end of a year, half-year or quarter (2026年底, 上半年, 一季度); and
-"rectify at once and keep it up" (立行立改，长期坚持), which has no due date.
+"rectify at once and keep it up" (立行立改，长期坚持, 立即整改, 常态化, or a cadence such as
+每季度), which has no due date. A date written without its year (6月30日前, 一季度末) needs
+one from the caller (docs/decisions/0024).
 When a text names several dates ("3月底前完成排查，6月底前全面整改") the last one is
 the deadline of the whole item.
 """
@@ -48,12 +50,23 @@ class DeadlineParseError(ValueError):
         super().__init__(message)
 
 
-_ONGOING_WORDS = ("立行立改", "长期坚持", "长期", "持续", "常态", "长效")
+_ONGOING_WORDS = (
+    "立行立改", "长期坚持", "长期", "持续", "常态", "长效", "立即", "即知即改", "即查即改",
+    "边查边改", "马上",
+)  # fmt: skip
+# A cadence, not a deadline: "每季度", "每月30日前" as the whole deadline are ongoing work;
+# the dates inside a cadence ("每年12月底前") need no year.
+_PERIODIC = re.compile(r"(?:每(?:个)?(?:月|季|半年|年|周|旬)|定期|按月|按季)[^,;。，；]*")
+# A year written in the text: 2026, 2026年, 26年 (not "1.5年", "10年内" would be odd).
+_WRITTEN_YEAR = re.compile(r"(?<!\d)\d{4}(?!\d)|(?<![\d.])\d{2}\s*年")
+# Parts of a date that need a year: 6月30日, 一季度, 上半年, 年底, 本年度.
+_NEEDS_YEAR = re.compile(r"\d{1,2}\s*月|[一二三四1-4]\s*季度|[上下]半年|年[底末内]|年度")
 _CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 
 _YEAR = r"(?P<year>\d{4}|\d{2})\s*年"
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("iso", re.compile(r"(?P<year>\d{4})[-/.](?P<month>\d{1,2})[-/.](?P<day>\d{1,2})")),
+    ("month_end", re.compile(r"(?P<year>\d{4})[-/.](?P<month>\d{1,2})(?![-/.\d])")),
     ("day", re.compile(_YEAR + r"\s*(?P<month>\d{1,2})\s*月\s*(?P<day>\d{1,2})\s*[日号]")),
     ("third", re.compile(_YEAR + r"\s*(?P<month>\d{1,2})\s*月\s*(?P<third>上旬|中旬|下旬)")),
     (
@@ -63,6 +76,8 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("quarter", re.compile(_YEAR + r"\s*(?:第)?(?P<quarter>[一二三四1-4])\s*季度")),
     ("half", re.compile(_YEAR + r"\s*(?P<half>上半年|下半年)")),
     ("year_end", re.compile(_YEAR + r"\s*(?:年)?(?:底|末|内|前)")),
+    # A year alone (2026年, 2026年度) is its end; "2026年起" is when something starts.
+    ("year_end", re.compile(r"(?P<year>\d{4})\s*年(?:度)?(?!\s*(?:起|开始|以来))")),
 ]
 
 
@@ -122,12 +137,29 @@ def _fill_years(text: str) -> str:
     return "".join(out)
 
 
-def parse_deadline(text: str) -> Deadline:
-    """Read a deadline as written; raise DeadlineParseError naming the text otherwise."""
+def names_a_year(text: str) -> bool:
+    """Whether the text writes its year (2026年6月底, 2026.6.30), so needs none assumed."""
+    return _WRITTEN_YEAR.search(unicodedata.normalize("NFKC", text)) is not None
+
+
+def needs_a_year(text: str) -> bool:
+    """A date without its year (6月30日前, 一季度末, 年底前) that `year` would complete."""
+    normalised = unicodedata.normalize("NFKC", text)
+    return not names_a_year(normalised) and bool(_NEEDS_YEAR.search(_PERIODIC.sub("", normalised)))
+
+
+def parse_deadline(text: str, year: int | None = None) -> Deadline:
+    """Read a deadline as written; raise DeadlineParseError naming the text otherwise.
+
+    `year` completes a date written without one ("6月30日前", "一季度末"); without it such
+    a date is refused as "no year". The text is kept as written either way.
+    """
     original = text.strip()
     if not original:
         raise DeadlineParseError(text, "empty")
     normalised = unicodedata.normalize("NFKC", original)
+    if year is not None and needs_a_year(normalised):
+        normalised = f"{year}年{normalised}"
     normalised = _fill_years(normalised.replace("—", "-").replace("–", "-"))
     found: list[date] = []
     consumed = normalised
@@ -141,9 +173,8 @@ def parse_deadline(text: str) -> Deadline:
         consumed = pattern.sub(lambda m: " " * len(m.group(0)), consumed)
     if found:
         return Deadline(DeadlineKind.DATE, max(found), original)
-    if any(word in normalised for word in _ONGOING_WORDS):
+    if needs_a_year(normalised):  # "立行立改，6月底前" names a date: which year?
+        raise DeadlineParseError(original, "no year")
+    if any(word in normalised for word in _ONGOING_WORDS) or _PERIODIC.search(normalised):
         return Deadline(DeadlineKind.ONGOING, None, original)
-    if re.search(r"\d", normalised):
-        reason = "no year" if re.search(r"\d+\s*月", normalised) else ""
-        raise DeadlineParseError(original, reason)
     raise DeadlineParseError(original)

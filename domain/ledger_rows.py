@@ -13,19 +13,45 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from domain.deadlines import Deadline, DeadlineKind, DeadlineParseError, parse_deadline
-from domain.names import normalise_name
+from domain.deadlines import (
+    Deadline,
+    DeadlineKind,
+    DeadlineParseError,
+    needs_a_year,
+    parse_deadline,
+)
+from domain.names import display_name, normalise_name
 
-# Canonical field → headers accepted for it (Chinese as officials write them, and English).
+# Canonical field → headers accepted for it (Chinese as officials write them, and English;
+# the last two of each required field are its names in messages).
 HEADERS: dict[str, tuple[str, ...]] = {
-    "number": ("问题编号", "编号", "序号", "number", "no", "no.", "id"),
-    "problem": ("反馈问题", "问题", "存在问题", "问题描述", "问题清单", "problem", "issue"),
-    "measures": ("整改措施", "措施", "measures", "measure"),
-    "responsible": ("责任部门", "责任单位", "responsible", "agencies"),
+    "number": ("问题编号", "编号", "问题序号", "序号", "number", "no", "no.", "id"),
+    "problem": (
+        "反馈问题", "问题", "存在问题", "存在的问题", "问题描述", "问题清单", "问题表现",
+        "主要问题", "具体问题", "问题内容", "发现问题", "整改问题", "problem", "issue",
+    ),
+    "measures": (
+        "整改措施", "措施", "整改举措", "整改任务", "具体措施", "具体整改措施", "measures",
+        "measure",
+    ),
+    "responsible": (
+        "责任部门", "责任单位", "责任主体", "整改责任单位", "整改责任部门", "责任处室",
+        "责任科室", "responsible", "agencies",
+    ),
     "lead": ("牵头单位", "牵头部门", "lead"),
-    "co": ("配合单位", "配合部门", "协办单位", "co-responsible", "coresponsible"),
-    "deadline": ("完成时限", "整改时限", "时限", "完成时间", "deadline", "due"),
-}
+    "co": (
+        "配合单位", "配合部门", "协办单位", "参与单位", "协同单位", "co-responsible",
+        "coresponsible",
+    ),
+    "deadline": (
+        "完成时限", "整改时限", "时限", "完成时间", "整改期限", "完成期限", "整改时间",
+        "时限要求", "办结时限", "计划完成时间", "deadline", "due",
+    ),
+}  # fmt: skip
+# Gives way to another column of its field: with 序号 (a row counter) and 问题编号 (the
+# issue's number) in one sheet, 问题编号 is the number. Any other two columns of one field
+# are ambiguous. People (责任领导, 责任人) are not agencies: such columns are not read.
+WEAK_HEADERS = ("序号",)
 REQUIRED = ("problem", "measures", "deadline")
 
 
@@ -59,6 +85,8 @@ class LedgerRow:
     co: list[str]
     deadline: Deadline
     headers: dict[str, str] = field(default_factory=dict)
+    # What the reader assumed, to be shown (not refused): "6月底前" read in a given year.
+    notes: list[str] = field(default_factory=list)
 
 
 class LedgerRejected(Exception):
@@ -73,44 +101,109 @@ def _header_key(header: str) -> str:
     return re.sub(r"[\s*:：()（）]", "", normalise_name(header)).lower()
 
 
+_NOTE = re.compile(r"[(\[【][^)\]】]*[)\]】]")  # after NFKC: （…） is (…)
+
+
+def _header_field(header: str, wanted: dict[str, str]) -> str | None:
+    """The field a header names: without its bracketed note (责任单位（部门）, 整改时限(完成
+    时间)), else as written, else its first part (完成时限/时间节点)."""
+    text = normalise_name(header)
+    for candidate in (_NOTE.sub("", text), text, re.split(r"[/、]", text)[0]):
+        field = wanted.get(_header_key(candidate))
+        if field is not None:
+            return field
+    return None
+
+
 def map_headers(headers: list[str]) -> tuple[dict[str, str], list[RowProblem]]:
-    """Canonical field → the header as written in the file."""
-    found: dict[str, str] = {}
-    rank: dict[str, int] = {}
-    # Aliases are listed in order of preference: with both 序号 (a row counter) and
-    # 问题编号 (the issue's number) in the sheet, 问题编号 is the number.
-    wanted = {
-        _header_key(alias): (name, preference)
-        for name, aliases in HEADERS.items()
-        for preference, alias in enumerate(aliases)
-    }
+    """Canonical field → the header as written in the file; two columns for one field are
+    a problem naming both."""
+    wanted = {_header_key(alias): name for name, aliases in HEADERS.items() for alias in aliases}
+    weak = {_header_key(alias) for alias in WEAK_HEADERS}
+    columns: dict[str, list[str]] = {}
     for header in headers:
-        match = wanted.get(_header_key(str(header)))
-        if match is None:
-            continue
-        name, preference = match
-        if name not in found or preference < rank[name]:
-            found[name], rank[name] = str(header), preference
-    problems = [
+        name = _header_field(str(header), wanted)
+        if name is not None:
+            columns.setdefault(name, []).append(str(header))
+    found: dict[str, str] = {}
+    problems: list[RowProblem] = []
+    for name, written in columns.items():
+        strong = [h for h in written if _header_field(h, {k: "" for k in weak}) is None]
+        chosen = strong or written
+        if len(chosen) > 1:
+            quoted = " and ".join(f"'{h}'" for h in chosen)
+            problems.append(
+                RowProblem(
+                    0,
+                    " / ".join(chosen),
+                    f"two columns for one field ({name}): {quoted}; 请只保留一列 / keep one",
+                )
+            )
+        else:
+            found[name] = chosen[0]
+    problems += [
         RowProblem(0, HEADERS[name][0] + " / " + HEADERS[name][-2], "column is missing")
         for name in REQUIRED
-        if name not in found
+        if name not in columns
     ]
-    if "responsible" not in found and "lead" not in found:
+    if "responsible" not in columns and "lead" not in columns:
         problems.append(RowProblem(0, "责任部门 / responsible", "column is missing"))
     return found, problems
 
 
-_NUMBERED = re.compile(
-    r"[①②③④⑤⑥⑦⑧⑨⑩]"  # circled numbers mean an item wherever they stand
-    r"|(?:^|(?<=[\s;；。,，]))[一二三四五六七八九十]{1,3}\s*是"  # 一是…，二是…
-    r"|(?:^|(?<=[\s;；。:：]))"
-    r"(?:\d{1,2}\s*[.、．)）](?!\d)|[(（]\s*[一二三四五六七八九十\d]{1,3}\s*[)）]|"
-    r"[一二三四五六七八九十]{1,3}\s*、)"
+# A numbered item's marker, and its style and number.
+_CN_NUMERALS = "一二三四五六七八九十"
+_MARKER = re.compile(
+    r"(?P<circled>[①②③④⑤⑥⑦⑧⑨⑩])"
+    rf"|(?<!第)[(（]\s*(?P<paren>[{_CN_NUMERALS}]{{1,3}}|\d{{1,2}})\s*[)）]"
+    rf"|(?P<shi>[{_CN_NUMERALS}]{{1,3}})\s*是"
+    rf"|(?<!第)(?P<dun>[{_CN_NUMERALS}]{{1,3}})\s*、(?![{_CN_NUMERALS}\d])"  # not 二、三级
+    # not a date (2026.3), a decimal (1.5万元) or a clause (第1.2条)
+    r"|(?<![\d.．第])(?P<digit>\d{1,2})\s*(?P<punct>[.、．)）])(?!\d)"
 )
+# Before an item's marker, unless it continues a sequence: 一是 after a comma too.
+_BEFORE_ITEM = ";；。:："
+_BEFORE_SHI = ";；。,，"
 
 
-_NUMBERED_AFTER_FIRST = re.compile(_NUMBERED.pattern + r"|[二三四五六七八九十]\s*是")
+def _numeral(text: str) -> int:
+    if text.isdigit():
+        return int(text)
+    if "十" not in text:
+        return _CN_NUMERALS.index(text[0]) + 1
+    tens, _, ones = text.partition("十")
+    return (_numeral(tens) if tens else 1) * 10 + (_numeral(ones) if ones else 0)
+
+
+def _marker(match: re.Match[str]) -> tuple[str, int]:
+    """(style, number): a marker continues a list only in the style it began with."""
+    if match["circled"]:
+        return "circled", "①②③④⑤⑥⑦⑧⑨⑩".index(match["circled"]) + 1
+    if match["paren"]:
+        kind = "paren-digit" if match["paren"].isdigit() else "paren"
+        return kind, _numeral(match["paren"])
+    if match["shi"]:
+        return "shi", _numeral(match["shi"])
+    if match["dun"]:
+        return "dun", _numeral(match["dun"])
+    return "digit" + match["punct"].replace("．", "."), int(match["digit"])
+
+
+def _item_starts(line: str) -> list[re.Match[str]]:
+    """Markers that start an item: a circled number anywhere; any marker at the start of
+    the line or after a separator; else only the next number of the list so far
+    ("（一）开展检查（二）建立机制", "1.规范流程2.建立台账")."""
+    starts: list[re.Match[str]] = []
+    last: tuple[str, int] | None = None
+    for match in _MARKER.finditer(line):
+        style, number = _marker(match)
+        before = line[: match.start()]
+        separators = _BEFORE_SHI if style == "shi" else _BEFORE_ITEM
+        opens = not before.strip() or before[-1] in separators or before[-1].isspace()
+        if style == "circled" or opens or last == (style, number - 1):
+            starts.append(match)
+            last = (style, number)
+    return starts
 
 
 def split_measures(value: object) -> list[str]:
@@ -128,15 +221,11 @@ def split_measures(value: object) -> list[str]:
                 return split_measures(loaded)
         items = []
         for line in re.split(r"[\r\n]+", text):
-            # Once a line says 一是, its 二是 三是 … start items even without punctuation.
-            numbered = _NUMBERED_AFTER_FIRST if "一是" in line else _NUMBERED
-            starts = [m.start() for m in numbered.finditer(line)]
-            if not starts:
-                items.append(line)
-                continue
-            bounds = [0, *starts, len(line)] if starts[0] > 0 else [*starts, len(line)]
-            for begin, end in itertools.pairwise(bounds):
-                items.append(numbered.sub("", line[begin:end], count=1))
+            starts = _item_starts(line)
+            if not starts or starts[0].start() > 0:
+                items.append(line[: starts[0].start()] if starts else line)
+            for match, following in itertools.zip_longest(starts, starts[1:]):
+                items.append(line[match.end() : following.start() if following else len(line)])
     # The separators between items go; a full stop that ends a sentence is the writer's.
     cleaned = [item.strip().strip(";；,，").strip() for item in items]
     return [item for item in cleaned if item]
@@ -167,7 +256,8 @@ def split_responsible(value: object) -> list[str]:
     leads: list[str] = []
     seen: set[str] = set()
     for name in names:
-        clean, marked_lead = _without_role_words(re.sub(r"\s+", "", name).strip("。.").strip())
+        # As written (inner spaces kept once: "County Health Bureau"); compared normalised.
+        clean, marked_lead = _without_role_words(display_name(name).strip("。.").strip())
         key = normalise_name(clean)
         if clean and key not in seen:
             seen.add(key)
@@ -216,6 +306,7 @@ def _merge_into(
     cell: Callable[[RawRow, str], object],
     problems: list[RowProblem],
     headers: dict[str, str],
+    year: int | None = None,
 ) -> None:
     """Add a continuation row's measures, agencies and deadline to the issue it continues.
 
@@ -233,10 +324,11 @@ def _merge_into(
     if not text or text == row.deadline.text:
         return
     try:
-        more = parse_deadline(text)
+        more = parse_deadline(text, year)
     except DeadlineParseError as error:
         problems.append(RowProblem(raw.row, headers["deadline"], str(error)))
         return
+    row.notes += _assumed_year(raw.row, headers["deadline"], text, more, year)
     joined = f"{row.deadline.text}；{text}"
     dates = [d.due_date for d in (row.deadline, more) if d.due_date is not None]
     row.deadline = (
@@ -244,19 +336,62 @@ def _merge_into(
     )
 
 
-def read_rows(headers: dict[str, str], raw_rows: list[RawRow]) -> list[LedgerRow]:
+def _assumed_year(
+    row: int, column: str, text: str, deadline: Deadline, year: int | None
+) -> list[str]:
+    if year is None or deadline.due_date is None or not needs_a_year(text):
+        return []
+    return [
+        f"row {row}, {column}: '{text}' names no year; read as {deadline.due_date.isoformat()}"
+        f" (未写年份，按{year}年)"
+    ]
+
+
+def ledger_year(headers: dict[str, str], raw_rows: list[RawRow]) -> int | None:
+    """The earliest year the deadlines of the ledger write (a ledger is drawn up in the year
+    of its first deadlines), for the deadlines that write none; None if no deadline does."""
+    header = headers.get("deadline", "")
+    years = [
+        int(found)
+        for raw in raw_rows
+        for found in re.findall(r"(?<!\d)(\d{4})(?!\d)", _text(raw.cells.get(header)))
+        if 2000 <= int(found) <= 2099
+    ]
+    return min(years, default=None)
+
+
+def responsible_names(
+    headers: dict[str, str], raw_rows: list[RawRow]
+) -> list[tuple[int, str, str]]:
+    """(row, column, agency name) for every name of every row, valid or not, so that
+    unknown agencies can be listed with the other problems of the same run."""
+    columns = [headers[c] for c in ("lead", "responsible", "co") if c in headers]
+    return [
+        (raw.row, column, name)
+        for raw in raw_rows
+        for column in columns
+        for name in split_responsible(raw.cells.get(column))
+    ]
+
+
+def read_rows(
+    headers: dict[str, str], raw_rows: list[RawRow], year: int | None = None
+) -> list[LedgerRow]:
     """Validate every row; raise LedgerRejected with every problem found, or return all."""
-    rows, problems = check_rows(headers, raw_rows)
+    rows, problems = check_rows(headers, raw_rows, year)
     if problems:
         raise LedgerRejected(problems)
     return rows
 
 
 def check_rows(
-    headers: dict[str, str], raw_rows: list[RawRow]
+    headers: dict[str, str], raw_rows: list[RawRow], year: int | None = None
 ) -> tuple[list[LedgerRow], list[RowProblem]]:
     """The rows that are valid, and the problems of the others (so that other checks, such
-    as unknown agencies, can run on the valid rows and be reported together)."""
+    as unknown agencies, can run on the valid rows and be reported together).
+
+    `year` completes the deadlines written without one ("6月30日前"); each such row says
+    so in its `notes`. Without it they are refused as "no year"."""
     problems: list[RowProblem] = []
     rows: list[LedgerRow] = []
     numbers: dict[str, int] = {}
@@ -274,7 +409,7 @@ def check_rows(
         adjacent, last_seen = raw.row == last_seen + 1, raw.row
         if adjacent and rows and _continues(rows[-1], number, _text(cell(raw, "problem"))):
             # 序号 and 反馈问题 merged over several rows, one measure per row: one issue.
-            _merge_into(rows[-1], raw, cell, problems, headers)
+            _merge_into(rows[-1], raw, cell, problems, headers, year)
             continue
         if not number:
             problems.append(RowProblem(raw.row, headers["number"], "empty"))
@@ -305,7 +440,7 @@ def check_rows(
         deadline_text = _text(cell(raw, "deadline"))
         deadline: Deadline | None = None
         try:
-            deadline = parse_deadline(deadline_text)
+            deadline = parse_deadline(deadline_text, year)
         except DeadlineParseError as error:
             problems.append(RowProblem(raw.row, headers["deadline"], str(error)))
         if len(problems) == before and deadline is not None:
@@ -319,6 +454,9 @@ def check_rows(
                     co=names[1:],
                     deadline=deadline,
                     headers=dict(headers),
+                    notes=_assumed_year(
+                        raw.row, headers["deadline"], deadline_text, deadline, year
+                    ),
                 )
             )
     if not rows and not problems:

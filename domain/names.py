@@ -18,6 +18,19 @@ def normalise_name(name: str) -> str:
     return text.strip(_TRAILING)
 
 
+# Chinese characters, their punctuation and full-width forms: a space between two of them
+# is a stray one ("县 卫健局"), a space between Latin words is part of the name.
+_WIDE = "\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
+_STRAY_SPACE = re.compile(f"(?<=[{_WIDE}]) (?=[{_WIDE}])")
+
+
+def display_name(name: str) -> str:
+    """A name as written, for showing: trimmed, each run of whitespace one space (none
+    between two Chinese characters), width and brackets kept. Compare with normalise_name."""
+    text = re.sub(r"\s+", " ", name).strip().strip(_TRAILING)
+    return _STRAY_SPACE.sub("", text)
+
+
 def agency_id(name: str) -> UUID:
     return uuid5(NAMESPACE, "agency:" + normalise_name(name))
 

@@ -1,0 +1,84 @@
+"""Agency groups in GraphQL: which agencies a group (各乡镇人民政府, …各成员单位) stands for.
+
+Coordinators and admins only. A referral to a group goes to each member, so the members
+are agencies, never other groups; each refusal is a member of the AgencyResult union.
+"""
+
+from typing import Annotated
+from uuid import UUID
+
+import strawberry
+from starlette.concurrency import run_in_threadpool
+
+from api import commands
+from api.authz import Action, authorize
+from api.context import Context
+from api.results import ConflictResult, InvalidInputResult, NotAllowedResult, NotFoundResult
+from api.types import Agency, AgencyKind
+from domain.agencies import Agency as DomainAgency
+from domain.application import RectifyApp
+from domain.errors import NotFound
+from projections import queries
+
+Info = strawberry.Info[Context, None]
+
+
+@strawberry.type
+class AgencyChanged:
+    agency: Agency = strawberry.field(description="the group")
+    members: list[Agency] = strawberry.field(description="its member agencies, in order added")
+    position: int | None = strawberry.field(
+        description="log position of the change; null when nothing had to change"
+    )
+
+
+AgencyResult = Annotated[
+    AgencyChanged | NotAllowedResult | InvalidInputResult | NotFoundResult | ConflictResult,
+    strawberry.union("AgencyResult"),
+]
+
+
+def _find(app: RectifyApp, key: str) -> UUID:
+    """By id, name or alias; an unknown one is NotFound (not a bad value)."""
+    try:
+        return app.get_agency(UUID(str(key).strip())).id
+    except ValueError:
+        pass
+    found = app.find_agency(str(key))
+    if found is None:
+        raise NotFound("agency", str(key))
+    return found
+
+
+def _shown(agency: DomainAgency) -> Agency:
+    return Agency(
+        id=strawberry.ID(str(agency.id)), name=agency.name, kind=AgencyKind(agency.kind.value)
+    )
+
+
+@strawberry.type
+class AgencyMutation:
+    @strawberry.mutation(
+        description="单位组增加成员 / add a member agency to an agency group (a referral to the "
+        "group then goes to it too)"
+    )
+    async def add_group_member(
+        self, info: Info, group: strawberry.ID, agency: strawberry.ID
+    ) -> AgencyResult:
+        context = info.context
+        authorize(context.user, Action.MANAGE_AGENCY_GROUP)
+        who = commands.actor(context)
+
+        def add(app: RectifyApp) -> tuple[int | None, Agency, list[Agency]]:
+            group_id = _find(app, group)
+            result = app.add_group_member(group_id, _find(app, agency), who)
+            found = app.get_agency(group_id)
+            members = [_shown(app.get_agency(m)) for m in found.member_ids]
+            return result.position, _shown(found), members
+
+        position, shown, members = await run_in_threadpool(add, context.app)
+        if position is not None:  # later reads (a referral's fan-out) see the member
+            await queries.wait_for_position(
+                context.pool, position, commands.READ_YOUR_WRITES_SECONDS
+            )
+        return AgencyChanged(agency=shown, members=members, position=position)
