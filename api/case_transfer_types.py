@@ -9,6 +9,7 @@ from uuid import UUID
 
 import strawberry
 
+from api import provisional
 from api.context import Context
 from api.types import Agency, HistoryEntry, PageInfo
 from domain import case_transfers as criminal
@@ -131,6 +132,10 @@ class CaseTransfer:
     overdue: bool
     breaches: list[StatutoryBreach]
     reported_at: datetime
+
+    @strawberry.field(description=provisional.DESCRIPTION)
+    async def provisional(self, info: Info) -> bool:
+        return await provisional.is_provisional(info, self.due_at)
 
     @strawberry.field
     async def history(self, info: Info) -> list[HistoryEntry]:

@@ -16,7 +16,9 @@ within 24 hours of receipt and decide within 3 days of receipt; the agency may a
 reconsideration within 3 days of a refusal and the police answer within 3 days. Days are
 calendar days whose last day, if not worked, moves to the next working day; hours are
 plain hours. Each due instant is computed by the command and kept in the events, so the
-history shows what the law asked and the read side needs no calendar.
+history shows what the law asked and the read side needs no calendar; a calendar loaded
+later that rolls a period in days to another day is recorded as `DueDateRecomputed`
+(ADR 0023), and every step is judged on the due in force.
 
 A breach of a statutory clock is a `StatutoryBreachRecorded` event of this stream, keyed
 `case-transfer:<id>:<step>:breach:<due>`: the clock engine records it when the due instant
@@ -38,7 +40,9 @@ from domain.clocks import (
     Ladder,
     Milestone,
     MilestoneKind,
+    MovedDue,
     Period,
+    PeriodClock,
     Rung,
     due_stamp,
     ladder_milestones,
@@ -320,6 +324,18 @@ class CaseTransfer(Aggregate):
         due: datetime
         actor: str
 
+    class DueDateRecomputed(Aggregate.Event):
+        """A statutory due in days moved: the calendar in force now rolls the same period's
+        last day to another working day (an arrangement loaded). Periods in hours never do."""
+
+        TOPIC = "rectify:CaseTransfer.DueDateRecomputed"
+        step: str  # the step key in `deadlines`: approval, decision1, reconsideration, …
+        previous: datetime
+        due: datetime
+        provisional: bool
+        calendar: list[str]  # the calendar data per year it rests on ("2027: 国办发明电… v2")
+        actor: str
+
     @event(Reported)
     def __init__(
         self,
@@ -356,6 +372,8 @@ class CaseTransfer(Aggregate):
         self.criminal_case_number = ""
         # Every statutory due instant, by step key (approval, sending, decision1, …).
         self.deadlines: dict[str, datetime] = {"approval": approval_due}
+        # When each period started, by the same keys: a calendar change recomputes from it.
+        self.starts: dict[str, datetime] = {"approval": at}
         self.clock_keys: list[str] = []
 
     # -- checks ---------------------------------------------------------------------------
@@ -384,6 +402,7 @@ class CaseTransfer(Aggregate):
     def _approved(self, comment: str, at: datetime, sending_due: datetime, actor: str) -> None:
         self.status = TransferStatus.APPROVED
         self.deadlines["sending"] = sending_due
+        self.starts["sending"] = at
 
     def decline(self, reason: str, at: datetime, actor: str) -> None:
         """The head refuses; the reasons are kept on record (不批准的理由记录在案)."""
@@ -426,6 +445,7 @@ class CaseTransfer(Aggregate):
     ) -> None:
         self.status = TransferStatus.RECONSIDERING
         self.deadlines["reconsideration"] = reconsideration_due
+        self.starts["reconsideration"] = at
 
     def request_supervision(
         self,
@@ -483,6 +503,8 @@ class CaseTransfer(Aggregate):
         self.receipts += 1
         self.deadlines[f"forwarding{self.receipts}"] = forwarding_due
         self.deadlines[f"decision{self.receipts}"] = decision_due
+        self.starts[f"forwarding{self.receipts}"] = at
+        self.starts[f"decision{self.receipts}"] = at
 
     def forward(
         self,
@@ -558,6 +580,7 @@ class CaseTransfer(Aggregate):
     ) -> None:
         self.status = TransferStatus.REFUSED
         self.deadlines["reconsideration_request"] = reconsideration_request_due
+        self.starts["reconsideration_request"] = at
 
     def answer_reconsideration(
         self,
@@ -690,6 +713,40 @@ class CaseTransfer(Aggregate):
 
     def has_milestone(self, key: str) -> bool:
         return key in self.clock_keys
+
+    def period_clocks(self) -> list[PeriodClock]:
+        """The dues in force as starts and periods (domain.clocks.Reschedulable): the
+        running statutory clock, and while REFUSED the agency's window to ask for 复议
+        (not a clock, but a late request is refused by it)."""
+        found: list[tuple[str, Period]] = []
+        clock = self.running_clock()
+        if clock is not None:
+            found.append((clock.key, clock.step.period))
+        if self.status is TransferStatus.REFUSED:
+            found.append(("reconsideration_request", RECONSIDERATION_REQUEST))
+        return [
+            PeriodClock(key, self.starts[key], period, self.deadlines[key]) for key, period in found
+        ]
+
+    def record_moved_due(self, moved: MovedDue, calendar: list[str], actor: str) -> bool:
+        if moved.clock not in self.period_clocks() or moved.due == moved.clock.due:
+            return False  # the step was taken (or restarted) since it was read
+        self._due_recomputed(
+            moved.clock.name, moved.clock.due, moved.due, moved.provisional, list(calendar), actor
+        )
+        return True
+
+    @event(DueDateRecomputed)
+    def _due_recomputed(
+        self,
+        step: str,
+        previous: datetime,
+        due: datetime,
+        provisional: bool,
+        calendar: list[str],
+        actor: str,
+    ) -> None:
+        self.deadlines[step] = due
 
     def record_milestone(self, milestone: Milestone, actor: str) -> bool:
         clock = self.running_clock()

@@ -4,6 +4,12 @@ The engine side (called by the clock activities) works on any registered clocked
 schedule a clock (pin its due instant and policy version) and record a milestone by key.
 The calendar is passed in: the domain does not know where calendar data comes from.
 Pause/resume are the issue's clock controls; policies are set per campaign and kind.
+
+Dues kept from a start and a period (referrals, case transfers, clues: `Reschedulable`)
+are recomputed on that calendar whenever the engine reads or records: a due the calendar
+now puts elsewhere is recorded as the item's `DueDateRecomputed` first, so the milestones
+follow the new due and a stale key (the old overdue inside a newly loaded holiday) is
+never recorded (ADR 0023).
 """
 
 from __future__ import annotations
@@ -19,8 +25,17 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
 from domain.calendar import WorkingCalendar
+from domain.calendar.service import get_official_calendar
 from domain.campaigns import Campaign
-from domain.clocks import Clocked, Ladder, Milestone, Rung, clocked_kind
+from domain.clocks import (
+    Clocked,
+    Ladder,
+    Milestone,
+    Reschedulable,
+    Rung,
+    clocked_kind,
+    moved_dues,
+)
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.issues import RectificationIssue
 from domain.policies import EscalationPolicy, applicable_ladder, policy_id
@@ -58,6 +73,10 @@ class ClockView:
     ladder: Ladder
     milestones: list[Milestone]  # every milestone of the current clock, sorted
     recorded: frozenset[str]  # keys of those already recorded
+    # Dues kept from a start and a period, as this calendar computes them (by clock name):
+    # two calendars that differ here move the item's due although its milestones, read
+    # from the due it keeps, do not differ yet.
+    derived_dues: tuple[tuple[str, datetime], ...] = ()
 
 
 class ClockCommands:
@@ -93,13 +112,15 @@ class ClockCommands:
         """
         for _ in range(MAX_ATTEMPTS):
             item: Any = ClockCommands.get_clocked(self, kind, item_id)
+            moved = ClockCommands.recompute_dues(self, item, calendar, actor)
             view = _view(self, kind, item, calendar)
-            if view.due is None or not view.open or not hasattr(item, "schedule_clock"):
-                return view, False
-            rings = [f"{m.rung}@{m.at.isoformat()}" for m in view.milestones]
-            if not item.schedule_clock(
-                view.due, view.provisional, view.ladder.version, rings, actor
-            ):
+            scheduled = False
+            if view.due is not None and view.open and hasattr(item, "schedule_clock"):
+                rings = [f"{m.rung}@{m.at.isoformat()}" for m in view.milestones]
+                scheduled = item.schedule_clock(
+                    view.due, view.provisional, view.ladder.version, rings, actor
+                )
+            if not (moved or scheduled):
                 return view, False
             try:
                 self._save(item)
@@ -123,16 +144,36 @@ class ClockCommands:
         """
         for _ in range(MAX_ATTEMPTS):
             item: Any = ClockCommands.get_clocked(self, kind, item_id)
+            # A calendar loaded since the workflow read the key may have moved the due: the
+            # move is recorded and the old key is then not among the milestones any more.
+            moved = ClockCommands.recompute_dues(self, item, calendar, actor)
             view = _view(self, kind, item, calendar)
             found = next((m for m in view.milestones if m.key == key), None)
-            if found is None or not item.record_milestone(found, actor):
+            recorded = found is not None and item.record_milestone(found, actor)
+            if not (recorded or moved):
                 return False
             try:
                 self._save(item)
             except IntegrityError:
                 continue
-            return True
+            return recorded
         raise Conflict(f"{kind} {item_id} kept changing; try again")
+
+    def recompute_dues(
+        self: _App, item: Any, calendar: WorkingCalendar, actor: str = CLOCK_ACTOR
+    ) -> bool:
+        """Record, unsaved, each kept due this calendar moves; True if any moved.
+
+        Idempotent: on the same calendar the second call finds every due in place. Items
+        whose dues are fixed dates (issues, report dues) have none to recompute.
+        """
+        if not isinstance(item, Reschedulable):
+            return False
+        changed = False
+        for moved in moved_dues(item.period_clocks(), calendar):
+            notes = _calendar_notes(self, calendar, moved.years)
+            changed = item.record_moved_due(moved, notes, actor) or changed
+        return changed
 
     # -- issue clock controls ------------------------------------------------------------
 
@@ -183,6 +224,22 @@ def _issue(item: Any) -> RectificationIssue:
     return item
 
 
+def _calendar_notes(app: _App, calendar: WorkingCalendar, years: range) -> list[str]:
+    """What a recomputed due rests on, per year: the arrangement's source, and for a year
+    an administrator loaded, the version of its stream (the load that changed it)."""
+    notes = []
+    for year in years:
+        arrangement = calendar.arrangement(year)
+        kind = "official" if arrangement.official else "provisional"
+        note = f"{year}: {arrangement.source or kind}"
+        loaded = get_official_calendar(app, year)  # type: ignore[arg-type]
+        in_force = loaded.arrangement() if loaded is not None else None
+        if loaded is not None and in_force is not None and in_force.same_days(arrangement):
+            note += f" (v{loaded.version})"
+        notes.append(note)
+    return notes
+
+
 def _view(app: _App, kind: str, item: Any, calendar: WorkingCalendar) -> ClockView:
     policy = ClockCommands.policy_of(app, item.clock_campaign_id, kind)
     ladder = applicable_ladder(policy, kind, getattr(item, "policy_version", None))
@@ -196,4 +253,8 @@ def _view(app: _App, kind: str, item: Any, calendar: WorkingCalendar) -> ClockVi
         ladder=ladder,
         milestones=milestones,
         recorded=frozenset(m.key for m in milestones if item.has_milestone(m.key)),
+        derived_dues=tuple(
+            (c.name, c.due_on(calendar))
+            for c in (item.period_clocks() if isinstance(item, Reschedulable) else [])
+        ),
     )

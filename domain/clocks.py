@@ -138,6 +138,54 @@ def is_provisional(calendar: WorkingCalendar, start: datetime, due: datetime) ->
     )
 
 
+# -- dues derived from a start and a period (recomputed when the calendar changes) --------
+
+
+@dataclass(frozen=True)
+class PeriodClock:
+    """A due an item keeps that was derived from a start instant and a period.
+
+    Referrals, case transfers and clues record such dues in their events (the history says
+    what was asked); a later calendar (an arrangement loaded for the year) may give another
+    due for the same start and period, and the item then records the new one.
+    name: which of the item's clocks (claim, answer, approval, decision1, reply, …).
+    """
+
+    name: str
+    start: datetime
+    period: Period
+    due: datetime  # as the item has it now
+
+    def due_on(self, calendar: WorkingCalendar) -> datetime:
+        return due_at(calendar, self.start, self.period)
+
+
+@dataclass(frozen=True)
+class MovedDue:
+    """A kept due the calendar now puts elsewhere: what the item should record."""
+
+    clock: PeriodClock
+    due: datetime
+    provisional: bool
+
+    @property
+    def years(self) -> range:
+        """The calendar years the decision rests on: from the start to the later due."""
+        first = _aware(self.clock.start, "start").astimezone(TIMEZONE).year
+        return range(first, max(due_day(self.clock.due), due_day(self.due)).year + 1)
+
+
+def moved_dues(clocks: Iterable[PeriodClock], calendar: WorkingCalendar) -> list[MovedDue]:
+    """The clocks whose due this calendar moves; a due that stays where it is is left out,
+    so recomputing twice on the same calendar decides nothing the second time."""
+    moved = []
+    for clock in clocks:
+        due = clock.due_on(calendar)
+        if due != clock.due:
+            moved.append(MovedDue(clock, due, is_provisional(calendar, clock.start, due)))
+    return moved
+
+
 # -- working time (pauses) ----------------------------------------------------------------
 
 
@@ -372,6 +420,21 @@ class Clocked(Protocol):
 
     def record_milestone(self, milestone: Milestone, actor: str) -> bool:
         """Append the milestone's event once; False if recorded already or not running."""
+        ...
+
+
+@runtime_checkable
+class Reschedulable(Protocol):
+    """A clocked item whose kept dues come from a start and a period (not a fixed date):
+    the engine recomputes them on the calendar in force and the item records a move."""
+
+    def period_clocks(self) -> list[PeriodClock]:
+        """The dues in force now that derive from a start and a period (none once closed)."""
+        ...
+
+    def record_moved_due(self, moved: MovedDue, calendar: list[str], actor: str) -> bool:
+        """Append the item's DueDateRecomputed (previous, new due, the calendar data it rests
+        on); False if the clock is no longer in force or the due is already there."""
         ...
 
 

@@ -27,12 +27,20 @@ from domain.discipline_transfers import (
     DisciplineStatus,
     DisciplineTransfer,
 )
+from projections.summaries import due_recomputed
 
 CRIMINAL, DISCIPLINE = "CRIMINAL", "DISCIPLINE"
 DISCIPLINE_OUTCOMES = {
     DisciplineOutcome.OPENED.value: "立案审查调查",
     DisciplineOutcome.PRELIMINARY_CHECK.value: "初步核实",
     DisciplineOutcome.NOT_OPENED.value: "不予立案",
+}
+# What each statutory period is for, in the history of a recomputed due.
+STEP_LABELS = {
+    "approval": "负责人决定",
+    "decision": "立案决定",
+    "reconsideration": "复议决定",
+    "reconsideration_request": "提请复议",
 }
 
 
@@ -129,6 +137,10 @@ class CaseTransferProjection:
                 assignments += ", breaches = breaches || %s"
             elif column == "receiver_ids":
                 assignments += ", receiver_ids = array_append(receiver_ids, %s)"
+            elif column == "due_at_of_step":  # (step, due): only if that step's clock runs
+                assignments += ", due_at = CASE WHEN due_step = %s THEN %s ELSE due_at END"
+                params.extend(value)
+                continue
             else:
                 assignments += f", {column} = %s"
             params.append(value)
@@ -215,6 +227,9 @@ def changes(event: Any) -> dict[str, Any]:
             ordered = event.outcome == SupervisionOutcome.FILING_ORDERED.value
             status = TransferStatus.FILING_ORDERED if ordered else TransferStatus.SUPERVISION_CLOSED
             return {"status": status.value, "outcome": event.opinion}
+        case CaseTransfer.DueDateRecomputed():
+            step = _read_step(event.step)
+            return {"deadlines": _deadline(step, event.due), "due_at_of_step": (step, event.due)}
         case CaseTransfer.StatutoryBreachRecorded():
             breach = {
                 "key": event.key,
@@ -232,6 +247,11 @@ def changes(event: Any) -> dict[str, Any]:
             detail = f"：{event.detail}" if event.detail else ""
             return {"status": DisciplineStatus.DECIDED.value, "outcome": label + detail}
     return {}
+
+
+def _read_step(step: str) -> str:
+    """The read side's step key: decision1, decision2 … are all "decision" (the latest)."""
+    return step.rstrip("0123456789")
 
 
 def _receipt_deadlines(event: CaseTransfer.Received) -> Jsonb:
@@ -297,6 +317,8 @@ def summary(event: Any) -> str:
             return f"超过法定时限：{event.label}（{event.addressee}，时限{_when(event.due)}）"
         case CaseTransfer.MilestoneRecorded():
             return f"{event.label or event.rung}（时限{_when(event.due)}）"
+        case CaseTransfer.DueDateRecomputed():
+            return due_recomputed(STEP_LABELS.get(_read_step(event.step), event.step), event)
         case DisciplineTransfer.Sent():
             return f"{event.agency_name}移送{event.commission_name}：{event.person}，{event.facts}"
         case DisciplineTransfer.Received():

@@ -17,6 +17,7 @@ from psycopg.types.json import Jsonb
 
 from domain.clocks import due_day
 from domain.referrals import STATUS_LABELS, Referral, ReferralStatus, ReturnReason
+from projections.summaries import due_recomputed
 
 RETURN_LABELS = {
     ReturnReason.NOT_OUR_REMIT.value: "不属于本单位职责",
@@ -150,6 +151,10 @@ class ReferralProjection:
                 }
             case Referral.ChildUpdated():
                 return {"status": event.rolled_up}
+            case Referral.DueDateRecomputed():
+                # Only the running clock is ever recomputed, so it is the queue's due too.
+                column = "claim_due" if event.clock == "claim" else "answer_due"
+                return {column: event.due, "due_at": event.due}
         return {}
 
     def summary(self, event: Any) -> str:
@@ -196,6 +201,9 @@ class ReferralProjection:
                 )
             case Referral.MilestoneRecorded():
                 return f"{event.label or event.rung}（期限{_day(event.due)}）"
+            case Referral.DueDateRecomputed():
+                what = "签收" if event.clock == "claim" else "反馈"
+                return due_recomputed(what, event)
         return type(event).__name__
 
 

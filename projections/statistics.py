@@ -167,6 +167,9 @@ class StatisticsProjection:
                     _day(event.claim_due),
                 )
                 self._round(event, event.receiver_agency_id, at)
+            case Referral.DueDateRecomputed():
+                # The running clock's due, moved by the calendar: the due in force now.
+                self._set(event, "due_date = %s", _day(event.due))
 
     def _transfer(self, event: Any) -> None:
         """A transfer closes when declined, filed (at once or after reconsideration) or when
@@ -193,6 +196,10 @@ class StatisticsProjection:
             self._set(
                 event, "closed_at = %s, done_at = %s, done_due = due_date, due_date = NULL", at, at
             )
+        elif isinstance(event, Transfer.DueDateRecomputed):
+            # The 复议 window is not the running clock: only a running step's due is judged.
+            if event.step != "reconsideration_request":
+                self._set(event, "due_date = %s", _day(event.due))
         elif type(event) in _TRANSFER_DUES:
             self._set(event, "due_date = %s", _day(getattr(event, _TRANSFER_DUES[type(event)])))
         else:  # milestones are handled above: any other step stops the period

@@ -53,12 +53,12 @@ def _loaded_calendars(offline: bool) -> Iterator[Loader | None]:
             _note(f"note: database unreachable, loaded calendars not consulted ({error})")
             yield None
             return
-    from domain.application import RectifyApp
     from domain.calendar.service import loaded_years
+    from rectify.composition import rectify_app
     from rectify.runtime import database
 
     with database(settings) as db:
-        ledger = RectifyApp(env=db.es_env)
+        ledger = rectify_app(db.es_env)
         try:
             yield lambda years: list(loaded_years(ledger, years).values())
         finally:
@@ -145,9 +145,9 @@ def load(
     actor: str = typer.Option("cli:calendar", "--actor", help="recorded as who loaded it"),
 ) -> None:
     """加载年度放假安排 / record a year's holidays and make-up working days as events."""
-    from domain.application import RectifyApp
     from domain.calendar.service import load_arrangement
     from domain.errors import DomainError
+    from rectify.composition import rectify_app
     from rectify.runtime import database
 
     try:
@@ -158,7 +158,7 @@ def load(
         _note(f"nothing loaded: {len(rejected.problems)} problem(s)")
         raise typer.Exit(1) from None
     with database(Settings()) as db:
-        ledger = RectifyApp(env=db.es_env)
+        ledger = rectify_app(db.es_env)
         try:
             changed = load_arrangement(
                 ledger,

@@ -14,6 +14,7 @@ from rich.table import Table
 from domain.application import CommandResult, RectifyApp
 from domain.errors import DomainError, NotFound, UnknownAgencies
 from domain.names import campaign_id
+from rectify.composition import rectify_app
 from rectify.runtime import database
 from rectify.settings import Settings
 
@@ -26,7 +27,7 @@ ACTOR = "cli:campaign"
 @contextmanager
 def _ledger() -> Iterator[RectifyApp]:
     with database(Settings()) as db:
-        ledger = RectifyApp(env=db.es_env)
+        ledger = rectify_app(db.es_env)
         try:
             yield ledger
         except DomainError as error:

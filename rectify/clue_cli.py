@@ -5,9 +5,9 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
-from domain.application import RectifyApp
 from domain.errors import DomainError
 from domain.reporter_identity import KEYS_VARIABLE, new_key
+from rectify.composition import rectify_app
 from rectify.runtime import database
 from rectify.settings import Settings
 
@@ -28,7 +28,7 @@ def generate_key(key_id: str = typer.Argument(..., help="the new key's id, e.g. 
 def reseal() -> None:
     """重新加密 / seal every reporter identity again under the current key."""
     with database(Settings()) as db:
-        ledger = RectifyApp(env=db.es_env)
+        ledger = rectify_app(db.es_env)
         try:
             keys = ledger.identity_keys()
             changed = ledger.reseal_all_clues(ACTOR)

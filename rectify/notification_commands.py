@@ -15,6 +15,7 @@ from rich.table import Table
 from domain.application import RectifyApp
 from domain.delivery import ChannelKind
 from domain.errors import DomainError, InvalidInput, UnknownAgencies
+from rectify.composition import rectify_app
 from rectify.runtime import database
 from rectify.settings import Settings
 
@@ -29,7 +30,7 @@ ACTOR = "cli:notifications"
 @contextmanager
 def _ledger() -> Iterator[RectifyApp]:
     with database(Settings()) as db:
-        ledger = RectifyApp(env=db.es_env)
+        ledger = rectify_app(db.es_env)
         try:
             yield ledger
         except DomainError as error:
@@ -123,6 +124,8 @@ def notifier() -> None:
             _temporal_address(settings), namespace=settings.temporal_namespace
         )
         with database(settings) as db:
-            await run_notifier(db.es_env, db.url, db.schema, client, settings.task_queue, stop)
+            await run_notifier(
+                db.es_env, db.url, db.schema, client, settings.task_queue, stop, rectify_app
+            )
 
     asyncio.run(main())

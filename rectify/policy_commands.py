@@ -29,6 +29,7 @@ from domain.clocks import clocked_kind
 from domain.errors import DomainError, InvalidInput, NotFound
 from domain.names import campaign_id
 from domain.policies import ladder_from_dicts, rung_as_dict
+from rectify.composition import rectify_app
 from rectify.runtime import database
 from rectify.settings import Settings
 
@@ -44,7 +45,7 @@ KIND = typer.Option("issue", "--kind", help="item kind: issue, referral, …")
 @contextmanager
 def _ledger() -> Iterator[RectifyApp]:
     with database(Settings()) as db:
-        ledger = RectifyApp(env=db.es_env)
+        ledger = rectify_app(db.es_env)
         try:
             yield ledger
         except DomainError as error:

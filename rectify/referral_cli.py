@@ -1,8 +1,7 @@
 """`rectify referral …`: a campaign's referral periods (claim and answer, in working days).
 
-Importing this module (the `rectify` command does) also makes every RectifyApp of the
-process compute referral due dates on the clocks' calendar: loaded years, then package
-data, then the provisional rule — the same calendar the clock engine rings on.
+The application comes from rectify.composition, wired with the clocks' calendar; importing
+this module no longer changes any other RectifyApp (ADR 0023).
 """
 
 from __future__ import annotations
@@ -10,14 +9,11 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
-from domain.application import RectifyApp
 from domain.errors import DomainError, NotFound
 from domain.names import campaign_id
+from rectify.composition import rectify_app
 from rectify.runtime import database
 from rectify.settings import Settings
-from workflows.calendars import StoredCalendar
-
-RectifyApp.calendar_source = StoredCalendar
 
 referral_app = typer.Typer(help="移送/转办 / cross-agency referrals.", no_args_is_help=True)
 out = Console()
@@ -33,7 +29,7 @@ def terms(
 ) -> None:
     """移送时限 / show or set the claim and answer periods of a campaign's referrals."""
     with database(Settings()) as db:
-        ledger = RectifyApp(env=db.es_env)
+        ledger = rectify_app(db.es_env)
         try:
             item = campaign_id(campaign)
             if item not in ledger.repository:

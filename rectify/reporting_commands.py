@@ -13,6 +13,7 @@ from domain.application import RectifyApp
 from domain.errors import DomainError, InvalidInput, NotFound, UnknownAgencies
 from domain.names import campaign_id
 from domain.reporting import Cadence, CadenceKind, duty_id
+from rectify.composition import rectify_app
 from rectify.runtime import database
 from rectify.settings import Settings
 
@@ -27,7 +28,7 @@ ACTOR = "cli:report-duty"
 @contextmanager
 def _ledger() -> Iterator[RectifyApp]:
     with database(Settings()) as db:
-        ledger = RectifyApp(env=db.es_env)
+        ledger = rectify_app(db.es_env)
         try:
             yield ledger
         except DomainError as error:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 from uuid import UUID
 
@@ -205,7 +205,10 @@ class Dispatcher:
         ]
 
     def _affected_by_calendar(self, event: OfficialCalendar.ArrangementLoaded) -> list[Target]:
-        """The open clocks whose milestones differ with the year's days before and after."""
+        """The open clocks whose milestones differ with the year's days before and after,
+        or whose due kept from a start and a period (a referral's claim, a clue's reply, a
+        statutory step in days) the new days move: their clock records the move on its
+        next read (ADR 0023)."""
         before: YearArrangement | None = None
         if event.originator_version > 1:
             previous: OfficialCalendar = self.app.repository.get(
@@ -228,7 +231,10 @@ class Dispatcher:
                 log.exception("cannot compare the clock of %s %s; signalling it", kind, item_id)
                 affected.append((kind, item_id))
                 continue
-            if _plan(old.milestones) != _plan(new.milestones):
+            if (
+                _plan(old.milestones) != _plan(new.milestones)
+                or old.derived_dues != new.derived_dues
+            ):
                 affected.append((kind, item_id))
         return affected
 
@@ -303,9 +309,12 @@ async def run_dispatcher(
     client: Client,
     task_queue: str,
     stop: asyncio.Event,
+    make_app: Callable[[dict[str, str]], RectifyApp] = RectifyApp,
 ) -> None:
-    """Follow the log until `stop` is set; errors are logged and retried with backoff."""
-    app = RectifyApp(env=es_env)
+    """Follow the log until `stop` is set; errors are logged and retried with backoff.
+
+    `make_app` builds the application (the composition root wires its calendar)."""
+    app = make_app(es_env)
     dispatcher = Dispatcher(app, database_url, schema, client, task_queue)
     try:
         await follow(dispatcher.dispatch_pending, stop, "clock dispatch")

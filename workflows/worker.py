@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -83,11 +84,14 @@ async def run_worker(
     task_queue: str,
     reminder_working_days: int,
     stop: asyncio.Event,
+    make_app: Callable[[dict[str, str]], RectifyApp] = RectifyApp,
 ) -> None:
-    """Run the clocks until `stop` is set, then let running activities finish."""
+    """Run the clocks until `stop` is set, then let running activities finish.
+
+    `make_app` builds the application (the composition root wires its calendar)."""
     use_reminder_working_days(reminder_working_days)
     client = await Client.connect(temporal_address, namespace=namespace)
-    app = RectifyApp(env=es_env)
+    app = make_app(es_env)
     try:
         worker = build_worker(client, app, task_queue)
         async with worker:

@@ -1,0 +1,49 @@
+"""How every process builds its application: the one place that wires the stored calendar.
+
+The commands compute due dates (a referral's claim, a clue's reply, a statutory step) with
+`RectifyApp.calendar_source`. A bare RectifyApp falls back to the years loaded in the event
+store and Monday–Friday elsewhere, which misses every holiday and 调休 working weekend of
+the package's years. So the API, the worker, the dispatcher, the notifier and each CLI
+command build theirs here, explicitly, instead of relying on an import's side effect
+(ADR 0023).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from domain.application import RectifyApp
+from workflows.calendars import StoredCalendar
+
+if TYPE_CHECKING:
+    from api.config import ApiConfig
+    from rectify.runtime import Database
+    from rectify.settings import Settings
+
+
+def rectify_app(es_env: Mapping[str, str]) -> RectifyApp:
+    """The application on the clocks' calendar: loaded years, package data, the rule."""
+    return RectifyApp(env=es_env, calendar_source=StoredCalendar)
+
+
+def api_config(settings: Settings, db: Database) -> ApiConfig:
+    """The HTTP server's configuration, as `rectify serve` runs it."""
+    from api.config import ApiConfig
+    from api.hygiene import parse_origins
+    from api.tokens import verifier_from_settings
+
+    return ApiConfig(
+        db.url,
+        db.schema,
+        db.es_env,
+        settings.jwt_secret,
+        settings.timezone,
+        production=settings.production,
+        max_body_bytes=settings.max_body_bytes,
+        mutations_per_minute=settings.mutations_per_minute,
+        cors_origins=parse_origins(settings.cors_origins),
+        persisted_queries=settings.persisted_queries,
+        verifier=verifier_from_settings(settings),
+        make_app=rectify_app,
+    )
