@@ -1,10 +1,11 @@
 """The audit trail of any item and its state as of a past time or version, in GraphQL.
 
-Who may read them: auditors, admins and coordinators, any item; liaisons, investigators
-and agency heads, an item that names their agency (an issue it leads or co-owns, a clue
-it received or handles, a referral or case transfer it sends or receives), judged on the
-item's current state. Leadership reads the issue views, not the raw history. The reporter's
-identity is 受保护 / protected here as everywhere (domain.audit_trail).
+Who may read them (api/authz.py, READ_HISTORY): auditors, admins and coordinators, any
+item; liaisons, investigators and agency heads, an item that names their agency (an issue
+it leads or co-owns, a clue it received or handles, a referral or case transfer it sends
+or receives), judged on the item's current state. Leadership reads the issue views, not
+the raw history. The reporter's identity is 受保护 / protected here as everywhere
+(domain.audit_trail).
 """
 
 from datetime import datetime
@@ -17,16 +18,14 @@ from starlette.concurrency import run_in_threadpool
 from strawberry.scalars import JSON
 
 from api import commands
-from api.auth import Role, User
+from api.auth import User
+from api.authz import Action, NotAllowedError, authorize, authorize_role
 from api.context import Context
 from domain.application import RectifyApp
 from domain.audit_trail import TrailEntry
 from domain.errors import InvalidInput, NotFound
 
 Info = strawberry.Info[Context, None]
-
-_ANY_ITEM = frozenset({Role.AUDITOR, Role.ADMIN, Role.COORDINATOR})
-_OWN_AGENCY = frozenset({Role.LIAISON, Role.INVESTIGATOR, Role.AGENCY_HEAD})
 
 
 @strawberry.type
@@ -63,7 +62,7 @@ class AuditEntry:
         )
 
 
-def _agencies(state: dict[str, Any]) -> set[str]:
+def _agencies(state: dict[str, Any]) -> set[UUID]:
     """Every agency the item names, from its fields ending in agency_id(s)."""
     found = {str(state.get("id"))} if state.get("type") == "Agency" else set()
     for name, value in state.items():
@@ -71,15 +70,21 @@ def _agencies(state: dict[str, Any]) -> set[str]:
             found.add(value)
         elif name.endswith("agency_ids") and isinstance(value, list):
             found.update(str(v) for v in value)
-    return found
+    agencies = set()
+    for value in found:
+        try:
+            agencies.add(UUID(value))
+        except ValueError:
+            continue
+    return agencies
 
 
 def _may_read(user: User, state: dict[str, Any]) -> bool:
-    if user.role in _ANY_ITEM:
-        return True
-    if user.role in _OWN_AGENCY and user.agency_id:
-        return user.agency_id in _agencies(state)
-    return False
+    try:
+        authorize(user, Action.READ_HISTORY, responsible=_agencies(state))
+    except NotAllowedError:
+        return False
+    return True
 
 
 _REFUSED = (
@@ -91,8 +96,10 @@ _REFUSED = (
 def _read(info: Info, id: strawberry.ID, read: Any) -> Any:
     """Parse, load, check who may read; None for an unknown or malformed id."""
     user, app = info.context.user, info.context.app
-    if user.role not in _ANY_ITEM | _OWN_AGENCY:
-        raise GraphQLError(_REFUSED)
+    try:
+        authorize_role(user, Action.READ_HISTORY)
+    except NotAllowedError:
+        raise GraphQLError(_REFUSED) from None
     try:
         item = commands.parse_id(id, "id")
     except InvalidInput:

@@ -17,7 +17,17 @@ from collections.abc import Callable, Iterable
 from importlib.abc import Traversable
 from typing import Any
 
-from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    parse,
+)
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import JSONResponse
@@ -116,30 +126,53 @@ class SlidingWindow:
 
 
 def count_mutations(body: bytes) -> int:
-    """Mutation operations in a GraphQL POST body (a batch counts each). Anything that does
-    not parse counts 0: GraphQL refuses it without running anything."""
+    """Top-level mutation fields in a GraphQL POST body: each field of the operation that
+    runs (aliases each count: `a: signOff … b: signOff` is two), reached directly or
+    through fragments on the Mutation type, and each operation of a batch. Anything that
+    does not parse counts 0: GraphQL refuses it without running anything."""
     try:
         data = json.loads(body)
     except ValueError:
         return 0
     items = data if isinstance(data, list) else [data]
-    return sum(1 for item in items if isinstance(item, dict) and _is_mutation(item))
+    return sum(_mutation_fields(item) for item in items if isinstance(item, dict))
 
 
-def _is_mutation(item: dict[str, Any]) -> bool:
+def _mutation_fields(item: dict[str, Any]) -> int:
     query, name = item.get("query"), item.get("operationName")
     if not isinstance(query, str):
-        return False
+        return 0
     try:
         document = parse(query)
     except GraphQLError:
-        return False
+        return 0
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     if name:
         operations = [op for op in operations if op.name and op.name.value == name]
-    if len(operations) != 1:
-        return False
-    return operations[0].operation == OperationType.MUTATION
+    if len(operations) != 1 or operations[0].operation != OperationType.MUTATION:
+        return 0
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    return _fields(operations[0].selection_set, fragments, set())
+
+
+def _fields(
+    selections: SelectionSetNode, fragments: dict[str, FragmentDefinitionNode], seen: set[str]
+) -> int:
+    """Fields of one selection set, fragments expanded (each fragment once per path: a
+    cycle is a validation error GraphQL refuses anyway, it must not hang the count)."""
+    count = 0
+    for selection in selections.selections:
+        if isinstance(selection, FieldNode):
+            count += not selection.name.value.startswith("__")  # __typename runs nothing
+        elif isinstance(selection, InlineFragmentNode):
+            count += _fields(selection.selection_set, fragments, seen)
+        elif isinstance(selection, FragmentSpreadNode):
+            spread = selection.name.value
+            if spread in fragments and spread not in seen:
+                count += _fields(fragments[spread].selection_set, fragments, seen | {spread})
+    return count
 
 
 class LimitMutations:
@@ -231,10 +264,15 @@ def content_security_policy(script_hashes: Iterable[str]) -> str:
     )
 
 
-class SecurityHeaders:
-    """Adds the security headers to every HTTP response (errors and refusals included)."""
+HSTS = b"max-age=31536000; includeSubDomains"
 
-    def __init__(self, app: ASGIApp, csp: str) -> None:
+
+class SecurityHeaders:
+    """Adds the security headers to every HTTP response (errors and refusals included).
+    Strict-Transport-Security only in production, which is served over TLS (behind a
+    proxy); on a developer's http://127.0.0.1 it would only be ignored or get in the way."""
+
+    def __init__(self, app: ASGIApp, csp: str, hsts: bool = False) -> None:
         self.app = app
         self.headers = [
             (b"x-content-type-options", b"nosniff"),
@@ -242,6 +280,8 @@ class SecurityHeaders:
             (b"x-frame-options", b"DENY"),
             (b"content-security-policy", csp.encode("latin-1")),
         ]
+        if hsts:
+            self.headers.append((b"strict-transport-security", HSTS))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -263,11 +303,15 @@ def parse_origins(value: str) -> tuple[str, ...]:
 
 
 def middleware(
-    max_body_bytes: int, cors_origins: Iterable[str], csp: str, expose: Iterable[str] = ()
+    max_body_bytes: int,
+    cors_origins: Iterable[str],
+    csp: str,
+    expose: Iterable[str] = (),
+    hsts: bool = False,
 ) -> list[Middleware]:
     """Outermost first: headers wrap everything (413s and CORS answers too); CORS is only
     installed when origins are configured, so by default no cross-origin reads at all."""
-    stack = [Middleware(SecurityHeaders, csp=csp)]
+    stack = [Middleware(SecurityHeaders, csp=csp, hsts=hsts)]
     origins = list(cors_origins)
     if origins:
         stack.append(

@@ -1,11 +1,20 @@
-"""Read resolvers: thin, each one asyncpg query (or two) through projections.queries."""
+"""Read resolvers: thin, each one asyncpg query (or two) through projections.queries.
+
+Issues are read as api/authz.py's READ_ISSUE says: agency staff see the issues their
+agency leads or co-owns (another's is null, as if it did not exist, and lists leave it
+out); campaigns, agencies, `me`, `systemStatus` and the dashboard's counts are open.
+"""
 
 from enum import Enum
+from typing import Any
+from uuid import UUID
 
 import strawberry
 from graphql import GraphQLError
 
 from api import cursors
+from api.auth import User
+from api.authz import Action, issue_scope, may
 from api.commands import parse_id
 from api.context import Context
 from api.types import (
@@ -56,6 +65,12 @@ _NOTHING = IssueConnection(
 )
 
 
+def may_read_issue(user: User, row: Any) -> bool:
+    """`row` as projections.queries gives an issue: its lead and co-agencies."""
+    co = [UUID(str(a["id"])) for a in row["co_agencies"]]
+    return may(user, Action.READ_ISSUE, row["lead_agency_id"], [row["lead_agency_id"], *co])
+
+
 @strawberry.type
 class Query:
     @strawberry.field
@@ -89,7 +104,11 @@ class Query:
             if agency is None:
                 return _NOTHING
         criteria = queries.IssueFilter(
-            campaign, given.status.value if given.status else None, agency, given.overdue
+            campaign,
+            given.status.value if given.status else None,
+            agency,
+            given.overdue,
+            viewer_agency_id=issue_scope(info.context.user),
         )
         order, keyset = order_by.value, queries.ISSUE_ORDERS[order_by.value]
         page = await queries.issue_page(
@@ -118,7 +137,9 @@ class Query:
         except InvalidInput:
             return None
         row = await queries.issue_by_id(info.context.pool, item, info.context.today)
-        return Issue.of(row) if row else None
+        if row is None or not may_read_issue(info.context.user, row):
+            return None
+        return Issue.of(row)
 
     @strawberry.field
     async def dashboard(self, info: Info, campaign: strawberry.ID) -> Dashboard | None:

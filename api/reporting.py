@@ -1,6 +1,6 @@
 """Submitting a periodic report (报送) through GraphQL: the item's id comes with its
-reminder in the inbox. A liaison reports for its own agency; a coordinator or admin may
-record a report for any agency that owes it."""
+reminder in the inbox. Who may: api/authz.py's SUBMIT_REPORT (a liaison for its own
+agency; a coordinator or admin records a report for any agency that owes it)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ from uuid import UUID
 import strawberry
 from starlette.concurrency import run_in_threadpool
 
-from api.auth import Role
-from api.authz import NotAllowedError
+from api.authz import Action, authorize, authorize_role
 from api.commands import actor, find_agency, parse_id
 from api.context import Context
 from api.results import (
@@ -24,7 +23,6 @@ from api.results import (
 from domain.errors import InvalidInput
 
 Info = strawberry.Info[Context, None]
-RECORDERS = (Role.LIAISON, Role.COORDINATOR, Role.ADMIN)
 
 
 @strawberry.type
@@ -57,10 +55,7 @@ class ReportingMutation:
     ) -> SubmitReportResult:
         context = info.context
         user, who = context.user, actor(context)
-        if user.role not in RECORDERS:
-            raise NotAllowedError(
-                f"{user.role.value} 无权报送 / role {user.role.value} may not submit reports"
-            )
+        authorize_role(user, Action.SUBMIT_REPORT)
         item = parse_id(report_id, "reportId")
         key = agency_id or user.agency_id
         if not key:
@@ -68,10 +63,7 @@ class ReportingMutation:
 
         def submit() -> ReportSubmitted:
             agency: UUID = find_agency(context.app, key, "agencyId")
-            if user.role is Role.LIAISON and str(agency) != user.agency_id:
-                raise NotAllowedError(
-                    "联络员只能代表本单位 / a liaison acts for its own agency only"
-                )
+            authorize(user, Action.SUBMIT_REPORT, acting_for=agency)
             result = context.app.submit_report(item, agency, text, who)
             outstanding = len(context.app.get_report_due(item).outstanding)
             return ReportSubmitted(

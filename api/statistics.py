@@ -14,6 +14,7 @@ import strawberry
 from graphql import GraphQLError
 from starlette.concurrency import run_in_threadpool
 
+from api.authz import issue_scope
 from api.context import Context
 from api.types import Agency, Campaign
 from domain.calendar import WorkingCalendar
@@ -207,7 +208,15 @@ class Statistics:
     async def overdue(self, info: Info, first: int = 50) -> OverdueList:
         if not 0 < first <= MAX_OVERDUE:
             raise GraphQLError(f"first: between 1 and {MAX_OVERDUE}")
-        page = await figures.overdue(info.context.pool, self.campaign_id, self.as_of, first)
+        # the list names items (an issue's problem, a referral's reason): agency staff see
+        # their own agency's, like the items themselves; the counts stay everyone's
+        page = await figures.overdue(
+            info.context.pool,
+            self.campaign_id,
+            self.as_of,
+            first,
+            issue_scope(info.context.user),
+        )
         calendar = StoredCalendar(info.context.app)
         days = await run_in_threadpool(_working_days, calendar, page.rows, self.as_of)
         return OverdueList(

@@ -154,15 +154,18 @@ class AuditCommands:
         self: _App, item_id: UUID, at: datetime | None = None, version: int | None = None
     ) -> dict[str, Any]:
         """The item's public state after its last event at or before `at` (and at or below
-        `version`); with neither, its current state."""
+        `version`); with neither, its current state. A version the item has not reached is
+        NotFound: showing the current state as "version N" would claim a future."""
         if at is not None and at.tzinfo is None:
             raise InvalidInput("at", "needs an aware date-time (with a UTC offset)")
         if version is not None and version < 1:
             raise InvalidInput("version", "版本从1开始 / versions start at 1")
         state: dict[str, Any] | None = None
         seen = False
+        last = 0
         for domain_event, aggregate in replay(self, item_id):
             seen = True
+            last = int(domain_event.originator_version)
             if version is not None and domain_event.originator_version > version:
                 break
             if at is not None and domain_event.timestamp > at:
@@ -170,6 +173,8 @@ class AuditCommands:
             state = public_state(aggregate)
         if not seen:
             raise NotFound("item", str(item_id))
+        if version is not None and version > last:
+            raise NotFound("item version", f"{item_id} 只到版本 {last} / has {last} versions")
         if state is None:
             raise NotFound("item state", f"{item_id} 在该时间之前不存在 / did not exist yet")
         return state

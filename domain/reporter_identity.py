@@ -116,9 +116,18 @@ class IdentityKeys:
     def from_env(cls, env: Mapping[str, str] | None = None) -> IdentityKeys:
         source = os.environ if env is None else env
         text = (source.get(KEYS_VARIABLE) or "").strip()
+        production = (source.get("RECTIFY_MODE") or "").strip() == "production"
         if text:
-            return cls.parse(text)
-        if (source.get("RECTIFY_MODE") or "").strip() == "production":
+            keys = cls.parse(text)
+            # the development key is published: under any kid it opens nothing in secret
+            published = [kid for kid, key in keys.keys.items() if key == _DEV_KEY]
+            if production and published:
+                raise KeyConfigurationError(
+                    f"{KEYS_VARIABLE}: 生产模式不得使用公开的开发密钥 / production refuses the "
+                    f"published development key (kid '{published[0]}')"
+                )
+            return keys
+        if production:
             raise KeyConfigurationError(
                 f"{KEYS_VARIABLE}: 生产模式须配置举报人身份密钥 / production needs identity keys"
             )

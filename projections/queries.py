@@ -100,6 +100,8 @@ class IssueFilter:
     status: str | None = None
     agency_id: UUID | None = None
     overdue: bool | None = None
+    # the agency whose issues the caller may read (it leads or co-owns them); None: all
+    viewer_agency_id: UUID | None = None
 
 
 _ISSUE_COLUMNS = """
@@ -138,6 +140,12 @@ def _where(issue_filter: IssueFilter, params: list[Any], today: date) -> str:
         conditions.append(f"i.status = ${len(params)}")
     if issue_filter.agency_id is not None:
         params.append(issue_filter.agency_id)
+        conditions.append(
+            "EXISTS (SELECT 1 FROM issue_responsibilities r"
+            f" WHERE r.issue_id = i.id AND r.agency_id = ${len(params)})"
+        )
+    if issue_filter.viewer_agency_id is not None:
+        params.append(issue_filter.viewer_agency_id)
         conditions.append(
             "EXISTS (SELECT 1 FROM issue_responsibilities r"
             f" WHERE r.issue_id = i.id AND r.agency_id = ${len(params)})"

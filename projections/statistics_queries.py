@@ -106,23 +106,29 @@ class OverduePage:
     total: int
 
 
-async def overdue(pool: Pool, campaign: UUID | None, today: date, limit: int) -> OverduePage:
+async def overdue(
+    pool: Pool, campaign: UUID | None, today: date, limit: int, agency: UUID | None = None
+) -> OverduePage:
     """Open items past their due day, earliest due first: the order of working days
-    overdue, as more days past due never means fewer working days."""
+    overdue, as more days past due never means fewer working days. With `agency`, only the
+    items of that agency (the list names items; the counts stay everyone's)."""
+    own = "($3::uuid IS NULL OR i.agency_id = $3)"
     total = await pool.fetchval(
-        f"SELECT count(*) FROM stat_items i WHERE {_SCOPE}"
+        f"SELECT count(*) FROM stat_items i WHERE {_SCOPE} AND {own}"
         " AND i.closed_at IS NULL AND i.due_date < $2",
         campaign,
         today,
+        agency,
     )
     rows = await pool.fetch(
         "SELECT i.item_id, i.kind, i.label, i.due_date,"
         " a.id AS agency_id, a.name AS agency_name, a.kind AS agency_kind"
         " FROM stat_items i JOIN agencies a ON a.id = i.agency_id"
-        f" WHERE {_SCOPE} AND i.closed_at IS NULL AND i.due_date < $2"
-        " ORDER BY i.due_date, i.item_id LIMIT $3",
+        f" WHERE {_SCOPE} AND {own} AND i.closed_at IS NULL AND i.due_date < $2"
+        " ORDER BY i.due_date, i.item_id LIMIT $4",
         campaign,
         today,
+        agency,
         limit,
     )
     return OverduePage(list(rows), int(total))

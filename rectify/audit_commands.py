@@ -1,7 +1,8 @@
 """`rectify audit verify|checkpoint|seal`: prove the event log has not been tampered with.
 
-Exit codes of `verify`: 0 intact, 1 tampering found (the first break named first, in log
-order), 2 a malformed --checkpoint digest. See docs/decisions/0009-tamper-evidence.md.
+Exit codes of `verify`: 0 intact, 1 tampering found or something that cannot be proven
+(the first break named first: a stream and version when there is one), 2 a malformed
+--checkpoint digest. See docs/decisions/0009-tamper-evidence.md and 0025.
 """
 
 from __future__ import annotations
@@ -21,7 +22,10 @@ import typer
 from rectify.audit import (
     AlreadySealed,
     Checkpoint,
+    CheckpointRefused,
+    Custody,
     checkpoint_periodically,
+    custody_of,
     latest_checkpoint,
     seal,
     take_checkpoint,
@@ -40,17 +44,21 @@ SHOWN_BREAKS = 20
 
 
 @contextmanager
-def _recorder() -> Iterator[ChunkedApplicationRecorder]:
-    from domain.application import RectifyApp
+def _recorder() -> Iterator[tuple[ChunkedApplicationRecorder, Custody]]:
+    from rectify.composition import rectify_app
 
-    with database(Settings()) as db:
-        ledger = RectifyApp(env=db.es_env)
+    settings = Settings()
+    with database(settings) as db:
+        ledger = rectify_app(db.es_env)
         try:
             recorder = ledger.recorder
             if not isinstance(recorder, ChunkedApplicationRecorder):
                 typer.echo("APPLICATION_RECORDER_TOPIC: not the hash-chaining recorder", err=True)
                 raise typer.Exit(2)
-            yield recorder
+            yield (
+                recorder,
+                custody_of(ledger, settings.audit_key, settings.audit_checkpoint_minutes),
+            )
         finally:
             ledger.close()
 
@@ -91,14 +99,14 @@ def verify_command(
                 "--checkpoint: 应为 64 位十六进制摘要 / expected a 64-digit hex digest", err=True
             )
             raise typer.Exit(2)
-    with _recorder() as recorder:
-        result = verify(recorder, kept)
+    with _recorder() as (recorder, custody):
+        result = verify(recorder, custody, kept)
     summary = (
         f"{result.events} 个事件 events, {result.streams} 个流 streams, "
         f"{result.checkpoints} 个检查点 checkpoints"
     )
-    first = result.first()
-    if first is None:
+    ordered = result.ordered()
+    if not ordered:
         typer.echo(f"日志完整 / log intact: {summary}")
         if result.proven is not None:
             typer.echo(
@@ -106,9 +114,12 @@ def verify_command(
                 f"{result.proven.position} is unchanged since checkpoint #{result.proven.seq} "
                 f"({result.proven.taken_at.astimezone(UTC).isoformat()})"
             )
+        for note in result.notes:
+            typer.echo(f"注意 note: {note}")
         return
-    typer.echo(f"发现篡改 / TAMPERING FOUND: {first.describe()}")
-    others = [b for b in result.breaks if b is not first]
+    first, others = ordered[0], ordered[1:]
+    headline = "发现篡改 / TAMPERING FOUND" if result.tampered else "无法证明 / CANNOT BE PROVEN"
+    typer.echo(f"{headline}: {first.describe()}")
     for other in others[: SHOWN_BREAKS - 1]:
         typer.echo(f"  另有 also: {other.describe()}")
     if len(others) > SHOWN_BREAKS - 1:
@@ -123,13 +134,23 @@ def checkpoint_command(
         False, "--print-only", help="只显示最新检查点，不新建 only print the latest checkpoint"
     ),
     as_json: bool = typer.Option(False, "--json", help="JSON 输出 print as JSON"),
+    acknowledge_gap: bool = typer.Option(
+        False,
+        "--acknowledge-gap",
+        help="确认空缺后接续检查点链 continue the chain over events that waited longer than "
+        "the checkpoint interval (recorded in the checkpoint; verify shows it)",
+    ),
 ) -> None:
     """记录并显示最新检查点 / take a checkpoint of the whole log (if it grew) and print it."""
-    with _recorder() as recorder:
+    with _recorder() as (recorder, custody):
         if print_only:
             latest, new = latest_checkpoint(recorder), False
         else:
-            latest, new = take_checkpoint(recorder)
+            try:
+                latest, new = take_checkpoint(recorder, custody, acknowledge=acknowledge_gap)
+            except CheckpointRefused as refused:
+                typer.echo(refused.message, err=True)
+                raise typer.Exit(1) from None
     if latest is None:
         typer.echo("尚无检查点（日志为空？）/ no checkpoint yet (is the log empty?)", err=True)
         return
@@ -146,10 +167,11 @@ def checkpoint_command(
 @audit_app.command("seal")
 def seal_command() -> None:
     """为升级前写入的日志补算哈希（仅一次）/ hash a log written before tamper evidence, once."""
-    with _recorder() as recorder:
+    with _recorder() as (recorder, custody):
         try:
             count = seal(recorder)
-            latest, _ = take_checkpoint(recorder)
+            # sealing is the operator's explicit act over an old log: the gap is acknowledged
+            latest, _ = take_checkpoint(recorder, custody, acknowledge=True)
         except AlreadySealed as refused:
             typer.echo(str(refused), err=True)
             raise typer.Exit(1) from None
@@ -159,8 +181,9 @@ def seal_command() -> None:
 
 
 @contextmanager
-def checkpointing(es_env: dict[str, str], minutes: float) -> Iterator[None]:
-    """Take audit checkpoints every `minutes` in a thread while the body runs (0: never).
+def checkpointing(es_env: dict[str, str], minutes: float, key: str) -> Iterator[None]:
+    """Take audit checkpoints every `minutes` in a thread while the body runs (0: never),
+    authenticated with `key` (RECTIFY_AUDIT_KEY), and one more as it ends.
 
     Hosted by `rectify projections`, the one long-running process that is synchronous and
     already follows the whole log; see docs/decisions/0009-tamper-evidence.md.
@@ -168,14 +191,15 @@ def checkpointing(es_env: dict[str, str], minutes: float) -> Iterator[None]:
     if minutes <= 0:
         yield
         return
-    from domain.application import RectifyApp
+    from rectify.composition import rectify_app
 
-    ledger = RectifyApp(env=es_env)
+    ledger = rectify_app(es_env)
     stop = threading.Event()
     recorder = ledger.recorder
     assert isinstance(recorder, ChunkedApplicationRecorder)
+    custody = custody_of(ledger, key, minutes)
     taker = threading.Thread(
-        target=checkpoint_periodically, args=(recorder, stop, minutes), name="audit-checkpoints"
+        target=checkpoint_periodically, args=(recorder, stop, custody), name="audit-checkpoints"
     )
     taker.start()
     try:
@@ -191,10 +215,10 @@ def checkpointing(es_env: dict[str, str], minutes: float) -> Iterator[None]:
 
 @contextmanager
 def _ledger() -> Iterator[RectifyApp]:
-    from domain.application import RectifyApp
+    from rectify.composition import rectify_app
 
     with database(Settings()) as db:
-        ledger = RectifyApp(env=db.es_env)
+        ledger = rectify_app(db.es_env)
         try:
             yield ledger
         finally:

@@ -1,8 +1,11 @@
 """Case files (案卷) of one item and the whole log as NDJSON, for external auditors.
 
-Personal data is masked as in domain.audit_trail: the reporter's sealed identity never
-leaves as ciphertext or plaintext, only as 受保护 / protected. The log is read through a
-server-side cursor in batches, so memory does not grow with the log.
+Personal data is masked (domain.personal_data): the reporter's sealed identity never
+leaves as ciphertext or plaintext, only as 受保护 / protected, and the names, phone and ID
+numbers and addresses of persons (the person a clue reports on, a suspect, the person a
+discipline transfer names) are 已屏蔽 / masked, in free text too; institutions and the
+staff who acted are kept. The log is read through a server-side cursor in batches, so
+memory does not grow with the log (only the masked names seen, per item).
 """
 
 from __future__ import annotations
@@ -19,12 +22,14 @@ from psycopg.sql import SQL, Identifier
 
 from domain.application import RectifyApp
 from domain.audit_trail import TrailEntry, event_payload, plain
+from domain.personal_data import Masker
 from rectify.event_store import ChunkedApplicationRecorder
 
 BATCH = 1000
 
 
-def _entry(entry: TrailEntry) -> dict[str, Any]:
+def _entry(entry: TrailEntry, masker: Masker, item: str, aggregate: str) -> dict[str, Any]:
+    payload = masker.payload(item, entry.topic, entry.payload)  # remembers names first
     return {
         "version": entry.version,
         "at": entry.at.isoformat(),
@@ -32,22 +37,30 @@ def _entry(entry: TrailEntry) -> dict[str, Any]:
         "event": entry.event_type,
         "topic": entry.topic,
         "changes": [
-            {"field": c.field, "before": c.before, "after": c.after} for c in entry.changes
+            {
+                "field": c.field,
+                "before": masker.value(item, aggregate, c.field, c.before),
+                "after": masker.value(item, aggregate, c.field, c.after),
+            }
+            for c in entry.changes
         ],
-        "payload": entry.payload,
+        "payload": payload,
     }
 
 
 def case_file(app: RectifyApp, item_id: UUID) -> dict[str, Any]:
-    """The item's current state and its full trail; NotFound for an unknown id."""
+    """The item's current state and its full trail, personal data masked; NotFound for an
+    unknown id."""
     trail = app.audit_trail(item_id)
     state = app.state_as_of(item_id)
+    masker, item, aggregate = Masker(), str(item_id), str(state["type"])
+    entries = [_entry(e, masker, item, aggregate) for e in trail]
     return {
-        "item_id": str(item_id),
+        "item_id": item,
         "type": state["type"],
         "exported_at": datetime.now(UTC).isoformat(),
-        "state": state,
-        "trail": [_entry(e) for e in trail],
+        "state": masker.state(item, aggregate, state),
+        "trail": entries,
     }
 
 
@@ -118,7 +131,7 @@ def write_log(app: RectifyApp, out: TextIO, batch: int = BATCH) -> int:
     """Every event of the ledger's log as one JSON line, in log order; returns the count.
 
     Each line: position, stream, version, topic, timestamp, the stored hash (hex, or null
-    for an event without one) and the decoded payload with identity fields masked.
+    for an event without one) and the decoded payload with personal data masked.
     """
     recorder = app.recorder
     if not isinstance(recorder, ChunkedApplicationRecorder):
@@ -133,6 +146,7 @@ def write_log(app: RectifyApp, out: TextIO, batch: int = BATCH) -> int:
         hashes=Identifier(recorder.hashes_table_name),
     )
     count = 0
+    masker = Masker()
     # A named (server-side) cursor needs a transaction; REPEATABLE READ gives one snapshot.
     with recorder.datastore.get_connection() as conn, conn.transaction():
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
@@ -140,12 +154,12 @@ def write_log(app: RectifyApp, out: TextIO, batch: int = BATCH) -> int:
             curs.itersize = batch
             curs.execute(query)
             for row in curs:
-                out.write(json.dumps(_line(app, row), ensure_ascii=False) + "\n")
+                out.write(json.dumps(_line(app, row, masker), ensure_ascii=False) + "\n")
                 count += 1
     return count
 
 
-def _line(app: RectifyApp, row: DictRow) -> dict[str, Any]:
+def _line(app: RectifyApp, row: DictRow, masker: Masker) -> dict[str, Any]:
     stored = StoredEvent(
         originator_id=row["originator_id"],
         originator_version=row["originator_version"],
@@ -153,12 +167,13 @@ def _line(app: RectifyApp, row: DictRow) -> dict[str, Any]:
         state=bytes(row["state"]),
     )
     domain_event: Any = app.mapper.to_domain_event(stored)
+    stream = str(row["originator_id"])
     return {
         "position": row["notification_id"],
-        "stream": str(row["originator_id"]),
+        "stream": stream,
         "version": row["originator_version"],
         "topic": row["topic"],
         "timestamp": plain(domain_event.timestamp),
         "hash": bytes(row["hash"]).hex() if row["hash"] is not None else None,
-        "payload": event_payload(domain_event),
+        "payload": masker.payload(stream, row["topic"], event_payload(domain_event)),
     }

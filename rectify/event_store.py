@@ -36,6 +36,7 @@ from rectify.event_hashes import GENESIS, event_hash
 CHUNK = 500
 TOPIC = "rectify.event_store:ChunkedApplicationRecorder"
 CHECKPOINTS_TABLE = "audit_checkpoints"
+HEADS_TABLE = "audit_checkpoint_heads"
 
 
 class ChunkedApplicationRecorder(PostgresApplicationRecorder):
@@ -46,12 +47,14 @@ class ChunkedApplicationRecorder(PostgresApplicationRecorder):
         self.hashes_table_name = f"{events_table_name}_hashes"
         self.check_identifier_length(self.hashes_table_name)
         self.checkpoints_table_name = CHECKPOINTS_TABLE
+        self.heads_table_name = HEADS_TABLE
         names = {
             "schema": Identifier(datastore.schema),
             "events": Identifier(events_table_name),
             "hashes": Identifier(self.hashes_table_name),
             "hashes_position": Identifier(f"{self.hashes_table_name}_notification_id_idx"),
             "checkpoints": Identifier(CHECKPOINTS_TABLE),
+            "heads": Identifier(HEADS_TABLE),
             "id_type": Identifier(datastore.originator_id_type),
         }
         self.sql_create_statements += [
@@ -78,6 +81,24 @@ class ChunkedApplicationRecorder(PostgresApplicationRecorder):
                 "log_digest bytea NOT NULL, "
                 "digest bytea NOT NULL, "
                 "PRIMARY KEY (log, seq))"
+            ).format(**names),
+            # docs/decisions/0025: a MAC keyed outside the database, and whether the
+            # checkpoint was taken over a gap an operator acknowledged
+            SQL(
+                "ALTER TABLE {schema}.{checkpoints} ADD COLUMN IF NOT EXISTS mac bytea, "
+                "ADD COLUMN IF NOT EXISTS acknowledged boolean NOT NULL DEFAULT false"
+            ).format(**names),
+            # the newest version of each stream written since the checkpoint before: what
+            # locates a stream whose tail was cut off or which was rewritten under a checkpoint
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {schema}.{heads} ("
+                "log text NOT NULL, "
+                "seq bigint NOT NULL, "
+                "originator_id {id_type} NOT NULL, "
+                "originator_version bigint NOT NULL, "
+                "notification_id bigint NOT NULL, "
+                "hash bytea NOT NULL, "
+                "PRIMARY KEY (log, seq, originator_id))"
             ).format(**names),
         ]
         self.select_latest_hashes_statement = SQL(

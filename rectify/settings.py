@@ -10,6 +10,8 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_JWT_SECRET = "rectify-local-development-secret-not-for-production"
+# Published like the JWT secret: anyone can forge checkpoints with it (docs/decisions/0025).
+DEV_AUDIT_KEY = "rectify-local-development-audit-key-not-for-production"
 
 
 class Settings(BaseSettings):
@@ -40,6 +42,9 @@ class Settings(BaseSettings):
     timezone: str = Field(default="Asia/Shanghai", alias="RECTIFY_TIMEZONE")
     mode: Literal["development", "production"] = Field(default="development", alias="RECTIFY_MODE")
     audit_checkpoint_minutes: float = Field(default=10, alias="RECTIFY_AUDIT_CHECKPOINT_MINUTES")
+    # keys the checkpoints' MAC; kept outside the database, needed only by the checkpoint
+    # taker (`rectify projections`) and `rectify audit`, never by the API
+    audit_key: str = Field(default=DEV_AUDIT_KEY, alias="RECTIFY_AUDIT_KEY")
     max_body_bytes: int = Field(default=1024 * 1024, alias="RECTIFY_MAX_BODY_BYTES")
     mutations_per_minute: int = Field(default=300, alias="RECTIFY_MUTATIONS_PER_MINUTE")
     cors_origins: str = Field(default="", alias="RECTIFY_CORS_ORIGINS")  # comma-separated
@@ -65,6 +70,11 @@ class Settings(BaseSettings):
             problems.append(
                 "RECTIFY_JWT_SECRET: 生产模式不得使用开发密钥，且至少 32 个字符 / production "
                 "refuses the development secret and secrets shorter than 32 characters"
+            )
+        if self.audit_key == DEV_AUDIT_KEY or len(self.audit_key) < 32:
+            problems.append(
+                "RECTIFY_AUDIT_KEY: 生产模式不得使用开发审计密钥，且至少 32 个字符 / production "
+                "refuses the development audit key and keys shorter than 32 characters"
             )
         from domain.reporter_identity import IdentityKeys, KeyConfigurationError
 

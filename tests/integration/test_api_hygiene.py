@@ -155,6 +155,16 @@ async def test_each_user_has_a_mutation_limit_of_their_own(serve: Serve) -> None
     assert (first.status_code, again.status_code, other.status_code) == (200, 429, 200)
 
 
+async def test_aliased_mutations_in_one_request_count_each(serve: Serve) -> None:
+    """30 aliased signOffs are 30 mutations: 15 such requests do not make 450 pass."""
+    aliased = " ".join(f'm{n}: signOff(issueId: "no-such-{n}") {{ __typename }}' for n in range(30))
+    async with serve(mutations_per_minute=45, clock=Clock()) as client:
+        first = await post(client, f"mutation {{ {aliased} }}")
+        second = await post(client, f"mutation {{ {aliased} }}")
+    assert first.status_code == 200, first.text
+    assert second.status_code == 429
+
+
 async def test_a_named_mutation_among_queries_is_counted(serve: Serve) -> None:
     document = f"query Read {READ} mutation Write {MUTATION.removeprefix('mutation')}"
     async with serve(mutations_per_minute=1, clock=Clock()) as client:
@@ -191,6 +201,18 @@ async def test_every_response_carries_the_security_headers(
     for name, value in SECURITY_HEADERS.items():
         assert response.headers[name] == value
     assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+
+
+async def test_production_answers_with_strict_transport_security(serve: Serve) -> None:
+    async with serve(production=True) as client:
+        response = await client.get("/healthz")
+    assert response.headers["strict-transport-security"] == "max-age=31536000; includeSubDomains"
+
+
+async def test_development_sends_no_strict_transport_security(serve: Serve) -> None:
+    async with serve() as client:
+        response = await client.get("/healthz")
+    assert "strict-transport-security" not in response.headers
 
 
 async def test_refusals_of_the_hygiene_carry_the_security_headers(serve: Serve) -> None:

@@ -10,6 +10,8 @@ from domain.clocks import TIMEZONE
 from rectify.calendar_data import build_calendar
 from tests.integration.api_fixtures import (
     HEALTH,
+    INSURANCE,
+    MARKET,
     Api,
     api,
     issue,
@@ -102,3 +104,17 @@ async def test_the_clock_shows_its_last_milestone_and_its_end(api: Api, app: Rec
 
 
 LAST = "query($id: ID!) { issueClock(issueId: $id) { lastMilestone lastMilestoneAt closed } }"
+
+
+async def test_another_agencys_staff_get_no_clock_of_an_issue_not_theirs(
+    api: Api, app: RectifyApp
+) -> None:
+    five = issue("5")  # HEALTH leads, MARKET co-owns; INSURANCE has no part in it
+    app.schedule_clock("issue", UUID(five), build_calendar())
+    await wait_until_projected(api.client, app)
+
+    theirs = (await api.gql(CLOCK, "liaison", MARKET, id=five))["issueClock"]
+    other = (await api.gql(CLOCK, "liaison", INSURANCE, id=five))["issueClock"]
+
+    assert theirs is not None and theirs["dueAt"]
+    assert other is None

@@ -217,3 +217,42 @@ async def test_too_many_aliases_are_refused(api: Api) -> None:
 
     assert "errors" not in accepted.json()
     assert "aliases" in refused.json()["errors"][0]["message"]
+
+
+# -- issue 6: agency staff read their own agency's issues only ----------------------------
+
+ONE = "query($id: ID!) { issue(id: $id) { number history { type } } }"
+
+
+async def staff_numbers(api: Api, role: str, of: str | None, **issue_filter: Any) -> list[str]:
+    data = await api.gql(ISSUES, role, of, filter=issue_filter, first=50)
+    return [e["node"]["number"] for e in data["issues"]["edges"]]
+
+
+async def test_a_liaison_lists_only_the_issues_its_agency_leads_or_co_owns(api: Api) -> None:
+    # HEALTH leads 1, 3, 5 and co-owns 2; MARKET leads 4 and co-owns 2 and 5
+    assert await staff_numbers(api, "liaison", HEALTH) == ["1", "2", "3", "5"]
+    assert await staff_numbers(api, "investigator", MARKET) == ["2", "4", "5"]
+
+
+async def test_a_liaison_filtering_by_another_agency_sees_only_the_issues_they_share(
+    api: Api,
+) -> None:
+    assert await staff_numbers(api, "agency_head", HEALTH, agency=MARKET) == ["2", "5"]
+
+
+async def test_staff_whose_token_names_no_agency_list_no_issue(api: Api) -> None:
+    assert await staff_numbers(api, "investigator", None) == []
+
+
+@pytest.mark.parametrize("role", ["coordinator", "leadership", "auditor", "admin"])
+async def test_oversight_roles_list_every_issue(api: Api, role: str) -> None:
+    assert await staff_numbers(api, role, MARKET) == ["1", "2", "3", "4", "5"]
+
+
+async def test_another_agencys_issue_and_its_history_are_null_to_its_staff(api: Api) -> None:
+    refused = await api.gql(ONE, "liaison", INSURANCE, id=issue("3"))  # HEALTH's alone
+    shown = await api.gql(ONE, "liaison", INSURANCE, id=issue("1"))  # co-owned
+
+    assert refused["issue"] is None
+    assert shown["issue"]["number"] == "1" and shown["issue"]["history"]

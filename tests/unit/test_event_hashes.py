@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 from datetime import UTC, datetime, timedelta, timezone
 from uuid import UUID
 
@@ -12,9 +13,11 @@ from rectify.event_hashes import (
     GENESIS,
     canonical_time,
     checkpoint_digest,
+    checkpoint_mac,
     encode,
     event_hash,
     fold_log,
+    heads_digest,
 )
 
 STREAM = UUID("3186be9d-330c-599b-b1c8-64bade835c2a")
@@ -95,3 +98,50 @@ def test_a_checkpoint_digest_chains_to_the_previous_one_and_binds_its_time() -> 
     assert digest != checkpoint_digest(bytes(31) + b"\x01", 1, 1, 1, AT, log)
     assert digest != checkpoint_digest(GENESIS, 1, 1, 1, AT + timedelta(microseconds=1), log)
     assert digest != checkpoint_digest(GENESIS, 1, 1, 2, AT, log)
+
+
+# --- keyed checkpoints (docs/decisions/0025) --------------------------------------------
+
+HEAD = (STREAM, 3, 17, bytes(range(32)))
+
+
+def test_the_checkpoint_mac_is_hmac_sha256_of_the_tagged_encoding() -> None:
+    heads = heads_digest([HEAD])
+    expected = hmac.new(
+        b"key", encode(b"rectify-checkpoint-mac-v1", GENESIS, heads, b"\x00"), hashlib.sha256
+    ).digest()
+
+    assert checkpoint_mac(b"key", GENESIS, heads, acknowledged=False) == expected
+
+
+def test_the_checkpoint_mac_depends_on_the_key_the_digest_the_heads_and_the_acknowledgement() -> (
+    None
+):
+    heads = heads_digest([HEAD])
+    base = checkpoint_mac(b"key", GENESIS, heads, False)
+
+    assert checkpoint_mac(b"other key", GENESIS, heads, False) != base
+    assert checkpoint_mac(b"key", bytes([1]) + GENESIS[1:], heads, False) != base
+    assert checkpoint_mac(b"key", GENESIS, heads_digest([]), False) != base
+    assert checkpoint_mac(b"key", GENESIS, heads, True) != base
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        (UUID(int=STREAM.int ^ 1), 3, 17, HEAD[3]),
+        (STREAM, 4, 17, HEAD[3]),
+        (STREAM, 3, 18, HEAD[3]),
+        (STREAM, 3, 17, GENESIS),
+    ],
+    ids=["stream", "version", "position", "hash"],
+)
+def test_every_field_of_a_recorded_head_changes_the_heads_digest(
+    changed: tuple[UUID, int, int, bytes],
+) -> None:
+    assert heads_digest([changed]) != heads_digest([HEAD])
+
+
+def test_a_head_left_out_changes_the_heads_digest() -> None:
+    other = (UUID(int=STREAM.int ^ 1), 1, 5, GENESIS)
+    assert heads_digest([HEAD]) != heads_digest([HEAD, other])

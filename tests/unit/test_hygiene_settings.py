@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from api.hygiene import SlidingWindow, count_mutations, parse_origins
@@ -35,6 +37,42 @@ def test_a_batch_counts_each_of_its_mutations() -> None:
     assert count_mutations(body) == 2
 
 
+def _count(query: str, **extra: str) -> int:
+    return count_mutations(json.dumps({"query": query, **extra}).encode())
+
+
+def test_each_aliased_mutation_field_counts() -> None:
+    aliased = " ".join(f'm{n}: signOff(issueId: "{n}") {{ __typename }}' for n in range(30))
+    assert _count(f"mutation {{ {aliased} }}") == 30
+
+
+def test_mutation_fields_in_fragments_on_the_mutation_type_count() -> None:
+    document = (
+        "mutation { ...Two ... on Mutation { c: signOff(issueId: 3) { __typename } } }"
+        " fragment Two on Mutation { a: signOff(issueId: 1) { __typename } ...One }"
+        " fragment One on Mutation { b: signOff(issueId: 2) { __typename } }"
+    )
+    assert _count(document) == 3
+
+
+def test_fields_inside_a_mutation_result_and_typename_do_not_count() -> None:
+    document = "mutation { __typename signOff(issueId: 1) { __typename ... on X { a b } } }"
+    assert _count(document) == 1
+
+
+def test_a_fragment_cycle_is_counted_once_not_forever() -> None:
+    document = (
+        "mutation { ...A } fragment A on Mutation { a: signOff(issueId: 1) { x } ...B }"
+        " fragment B on Mutation { b: signOff(issueId: 2) { x } ...A }"
+    )
+    assert _count(document) == 2
+
+
+def test_only_the_named_operations_fields_count() -> None:
+    document = "query R { a } mutation W { b c }"
+    assert (_count(document, operationName="W"), _count(document, operationName="R")) == (2, 0)
+
+
 def test_a_body_that_does_not_parse_counts_no_mutation() -> None:
     assert count_mutations(b"mutation { a }") == 0
     assert count_mutations(b'{"query": "mutation {"}') == 0
@@ -44,3 +82,19 @@ def test_a_batch_larger_than_the_limit_is_refused_whole() -> None:
     window = SlidingWindow(2, clock=lambda: 0.0)
     assert window.take("u", 3) == 60.0
     assert window.take("u", 2) == 0.0
+
+
+def test_websocket_frames_are_bounded_like_request_bodies(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rectify.cli import server_options
+
+    monkeypatch.setenv("RECTIFY_MAX_BODY_BYTES", "2048")
+    assert server_options(Settings())["ws_max_size"] == 2048
+
+
+def test_websocket_frames_keep_a_bound_when_the_body_limit_is_off(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from rectify.cli import server_options
+
+    monkeypatch.setenv("RECTIFY_MAX_BODY_BYTES", "0")
+    assert server_options(Settings())["ws_max_size"] == 16 * 2**20

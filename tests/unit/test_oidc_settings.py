@@ -21,6 +21,7 @@ NAMES = ("RECTIFY_MODE", "RECTIFY_JWT_SECRET", "RECTIFY_IDENTITY_KEYS", *OIDC)
 def _settings(monkeypatch: pytest.MonkeyPatch, **env: str) -> Settings:
     for name in NAMES:
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("RECTIFY_AUDIT_KEY", "a" * 40)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     return Settings()

@@ -3,6 +3,7 @@ of the development key in production."""
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from datetime import datetime
 from uuid import uuid4
@@ -93,6 +94,22 @@ def test_unset_keys_give_the_marked_development_key() -> None:
 def test_unset_keys_are_refused_in_production() -> None:
     with pytest.raises(KeyConfigurationError, match="production"):
         IdentityKeys.from_env({"RECTIFY_MODE": "production"})
+
+
+def test_the_published_development_key_is_refused_in_production_under_any_kid() -> None:
+    published = base64.b64encode(IdentityKeys.development().keys["dev-insecure"]).decode()
+    env = {"RECTIFY_MODE": "production", "RECTIFY_IDENTITY_KEYS": f"prod-2026:{published}"}
+
+    with pytest.raises(KeyConfigurationError, match="published development key"):
+        IdentityKeys.from_env(env)
+
+
+def test_the_published_development_key_may_be_listed_in_development() -> None:
+    published = base64.b64encode(IdentityKeys.development().keys["dev-insecure"]).decode()
+
+    keys = IdentityKeys.from_env({"RECTIFY_IDENTITY_KEYS": f"k1:{published}"})
+
+    assert keys.current == "k1"
 
 
 def test_identity_repr_never_shows_personal_data() -> None:

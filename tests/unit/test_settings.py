@@ -6,15 +6,17 @@ import base64
 
 import pytest
 
-from rectify.settings import DEV_JWT_SECRET, Settings
+from rectify.settings import DEV_AUDIT_KEY, DEV_JWT_SECRET, Settings
 
 STRONG = "x" * 40
+AUDIT_KEY = "a" * 40
 KEYS = "k1:" + base64.b64encode(bytes(range(32))).decode()
 
 
 def _settings(monkeypatch: pytest.MonkeyPatch, **env: str) -> Settings:
     for name in ("RECTIFY_MODE", "RECTIFY_JWT_SECRET", "RECTIFY_IDENTITY_KEYS"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("RECTIFY_AUDIT_KEY", AUDIT_KEY)  # set unless a test says otherwise
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     return Settings()
@@ -84,3 +86,53 @@ def test_serving_in_production_with_the_development_secret_stops_at_once(
         result = CliRunner().invoke(app, [command])
         assert result.exit_code == 2
         assert "RECTIFY_JWT_SECRET" in result.stderr
+
+
+def test_production_refuses_the_development_audit_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    problems = _settings(
+        monkeypatch,
+        RECTIFY_MODE="production",
+        RECTIFY_JWT_SECRET=STRONG,
+        RECTIFY_IDENTITY_KEYS=KEYS,
+        RECTIFY_AUDIT_KEY=DEV_AUDIT_KEY,
+    ).production_problems()
+    assert len(problems) == 1 and problems[0].startswith("RECTIFY_AUDIT_KEY")
+
+
+def test_production_refuses_a_short_audit_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    problems = _settings(
+        monkeypatch,
+        RECTIFY_MODE="production",
+        RECTIFY_JWT_SECRET=STRONG,
+        RECTIFY_IDENTITY_KEYS=KEYS,
+        RECTIFY_AUDIT_KEY="short",
+    ).production_problems()
+    assert len(problems) == 1 and problems[0].startswith("RECTIFY_AUDIT_KEY")
+
+
+def test_development_uses_the_marked_development_audit_key(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("RECTIFY_AUDIT_KEY", raising=False)
+    assert Settings().audit_key == DEV_AUDIT_KEY and Settings().production_problems() == []
+
+
+def test_token_refuses_to_mint_in_production(monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from rectify.cli import app
+
+    _settings(monkeypatch, RECTIFY_MODE="production", RECTIFY_JWT_SECRET=STRONG)
+    result = CliRunner().invoke(app, ["token", "--role", "coordinator"])
+    assert result.exit_code == 2
+    assert "refuses to mint tokens in production" in result.stderr and not result.stdout
+
+
+def test_token_mints_in_development(monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from rectify.cli import app
+
+    _settings(monkeypatch)
+    result = CliRunner().invoke(app, ["token", "--role", "coordinator"])
+    assert result.exit_code == 0 and result.stdout.count(".") == 2

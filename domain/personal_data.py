@@ -1,0 +1,325 @@
+"""Personal data in exports: which field of which event is a person's data, and masking it.
+
+A case file (`rectify audit export`) and the whole log (`rectify audit log`) leave the
+system for external auditors, so they carry no one's name, phone, ID number or address
+(个人信息): the person a clue reports on, a suspect, the person a discipline transfer
+names. Institutions (被举报单位), agencies and the staff who acted (`actor`: who did what
+is what an audit is for) are kept. The reporter's sealed identity and webhook secrets are
+受保护 / protected everywhere, as before (domain.audit_trail).
+
+Every field of every event type is classified in `FIELDS`; tests/unit/test_personal_data.py
+fails for an event type or field missing from it, so a new field cannot leak silently:
+
+- MASK: the value is a person's data, replaced whole by 已屏蔽 / masked;
+- SCRUB: free text written by staff (facts, reasons, outcomes, labels): phone numbers, ID
+  numbers and e-mail addresses in it are replaced, and so is every masked value known for
+  the item (a suspect's name quoted in the facts, a person's name in a milestone label);
+- PROTECT: a sealed identity or a secret: 受保护 / protected;
+- KEEP: ids, dates, statuses, institutions, agencies, amounts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Any
+
+from domain.reporter_identity import PROTECTED
+
+MASKED = "已屏蔽 / masked"
+SCRUBBED = "[已屏蔽]"
+
+
+class Treatment(StrEnum):
+    KEEP = "keep"
+    MASK = "mask"
+    SCRUB = "scrub"
+    PROTECT = "protect"
+
+
+# Fields of every event: the library's topic of a created aggregate, and who acted.
+COMMON = {"originator_topic": Treatment.KEEP, "actor": Treatment.KEEP}
+
+
+def _spec(
+    keep: str = "", mask: str = "", scrub: str = "", protect: str = ""
+) -> dict[str, Treatment]:
+    table: dict[str, Treatment] = {}
+    for names, treatment in (
+        (keep, Treatment.KEEP),
+        (mask, Treatment.MASK),
+        (scrub, Treatment.SCRUB),
+        (protect, Treatment.PROTECT),
+    ):
+        for name in names.split():
+            if name in table:
+                raise ValueError(f"{name} classified twice")
+            table[name] = treatment
+    return table
+
+
+_MILESTONE = _spec(keep="key kind rung addressee at due", scrub="label")
+_RECOMPUTED = _spec(keep="clock previous due provisional calendar")
+
+FIELDS: dict[str, dict[str, Treatment]] = {
+    "rectify:Agency.AliasAdded": _spec(keep="alias"),
+    "rectify:Agency.MemberAdded": _spec(keep="member_id"),
+    "rectify:Agency.RegionAssigned": _spec(keep="region"),
+    "rectify:Agency.Registered": _spec(keep="name kind level parent_id"),
+    "rectify:AgencyAlias.Created": _spec(keep="alias agency_id"),
+    "rectify:Campaign.CaseThresholdSet": _spec(keep="threshold"),
+    "rectify:Campaign.CoverageTargetSet": _spec(keep="category population required_percent region"),
+    "rectify:Campaign.Launched": _spec(keep="title lead_agency_id"),
+    "rectify:Campaign.LeadAgencyAssigned": _spec(keep="agency_id"),
+    "rectify:Campaign.MemberAdded": _spec(keep="agency_id"),
+    "rectify:Campaign.PhaseScheduled": _spec(keep="phase"),
+    "rectify:CaseTransfer.Approved": _spec(keep="at sending_due", scrub="comment"),
+    "rectify:CaseTransfer.Declined": _spec(keep="at", scrub="reason"),
+    "rectify:CaseTransfer.DueDateRecomputed": _spec(keep="step previous due provisional calendar"),
+    "rectify:CaseTransfer.Filed": _spec(keep="agency_id criminal_case_number at"),
+    "rectify:CaseTransfer.Forwarded": _spec(
+        keep="from_agency_id police_agency_id police_name at", scrub="reason"
+    ),
+    "rectify:CaseTransfer.MilestoneRecorded": _MILESTONE,
+    "rectify:CaseTransfer.Received": _spec(keep="agency_id at forwarding_due decision_due"),
+    "rectify:CaseTransfer.ReconsiderationAnswered": _spec(
+        keep="agency_id outcome criminal_case_number at", scrub="reasons"
+    ),
+    "rectify:CaseTransfer.ReconsiderationRequested": _spec(
+        keep="at reconsideration_due", scrub="reason"
+    ),
+    "rectify:CaseTransfer.Refused": _spec(
+        keep="agency_id at reconsideration_request_due", scrub="reasons"
+    ),
+    "rectify:CaseTransfer.Reported": _spec(
+        keep="agency_id agency_name police_agency_id police_name case_number suspected_offence "
+        "campaign_id at approval_due",
+        mask="suspect",
+        scrub="facts attachments",
+    ),
+    "rectify:CaseTransfer.Sent": _spec(keep="at"),
+    "rectify:CaseTransfer.StatutoryBreachRecorded": _spec(
+        keep="key step addressee due at", scrub="label"
+    ),
+    "rectify:CaseTransfer.SupervisionConcluded": _spec(
+        keep="procuratorate_id outcome at", scrub="opinion"
+    ),
+    "rectify:CaseTransfer.SupervisionRequested": _spec(
+        keep="procuratorate_id procuratorate_name at", scrub="reason"
+    ),
+    "rectify:Clue.Concluded": _spec(scrub="outcome"),
+    "rectify:Clue.Dismissed": _spec(scrub="reason"),
+    "rectify:Clue.DueDateRecomputed": _RECOMPUTED,
+    "rectify:Clue.HandlerChanged": _spec(
+        keep="previous_agency_id handling_agency_id handling_name referral_id at", scrub="reason"
+    ),
+    "rectify:Clue.IdentityResealed": _spec(keep="previous_key_id", protect="sealed_identity"),
+    "rectify:Clue.MergedAsDuplicate": _spec(keep="into_clue_id", scrub="note"),
+    "rectify:Clue.MilestoneRecorded": _MILESTONE,
+    "rectify:Clue.Received": _spec(
+        keep="agency_id channel institution anonymous real_name campaign_id reply_days at "
+        "reply_due",
+        mask="person",
+        scrub="content attachments",
+        protect="sealed_identity",
+    ),
+    "rectify:Clue.Referred": _spec(
+        keep="receiver_agency_id receiver_name referral_id", scrub="reason"
+    ),
+    "rectify:Clue.ReplyRecorded": _spec(keep="channel at", scrub="text"),
+    "rectify:Clue.ReporterRevealed": _spec(keep="agency_id at", scrub="reason"),
+    "rectify:Clue.TakenForHandling": _spec(scrub="note"),
+    "rectify:ClueTerms.Created": _spec(keep="campaign_id"),
+    "rectify:ClueTerms.Set": _spec(keep="reply_days"),
+    "rectify:Delivery.Abandoned": _spec(scrub="reason"),
+    "rectify:Delivery.AttemptFailed": _spec(keep="attempt permanent", scrub="error"),
+    "rectify:Delivery.Delivered": _spec(keep="attempt", scrub="detail"),
+    # an agency's webhook is kept; an e-mail address in it is scrubbed (it may be a person's)
+    "rectify:Delivery.Requested": _spec(
+        keep="notice_id endpoint_id agency_id channel", scrub="address subject"
+    ),
+    "rectify:DisciplineTransfer.Decided": _spec(keep="agency_id outcome at", scrub="detail"),
+    "rectify:DisciplineTransfer.Received": _spec(keep="agency_id at"),
+    "rectify:DisciplineTransfer.Sent": _spec(
+        keep="agency_id agency_name commission_id commission_name category case_transfer_id "
+        "campaign_id at",
+        mask="person",
+        scrub="facts attachments",
+    ),
+    "rectify:Endpoints.Created": _spec(keep="agency_id"),
+    "rectify:Endpoints.EndpointAdded": _spec(
+        keep="endpoint_id channel kinds", scrub="address", protect="secret"
+    ),
+    "rectify:Endpoints.EndpointRemoved": _spec(keep="endpoint_id"),
+    "rectify:EnforcementCase.Filed": _spec(keep="agency_id number filed_on campaign_id"),
+    "rectify:EscalationPolicy.LadderSet": _spec(
+        keep="version rungs apply_to_running", scrub="reason"
+    ),
+    "rectify:EscalationPolicy.Opened": _spec(keep="campaign_id kind"),
+    "rectify:Inspection.Recorded": _spec(
+        keep="campaign_id institution category region agency_id on", scrub="findings"
+    ),
+    "rectify:Inspection.Repeated": _spec(keep="agency_id on", scrub="findings"),
+    "rectify:Notice.Issued": _spec(
+        keep="item_kind item_id item_version milestone_key kind rung agency_id audience at",
+        scrub="title body",
+    ),
+    "rectify:OfficialCalendar.ArrangementLoaded": _spec(keep="year holidays working_days source"),
+    "rectify:OfficialCalendar.Opened": _spec(keep="year"),
+    "rectify:RectificationIssue.ClockPaused": _spec(keep="at", scrub="reason"),
+    "rectify:RectificationIssue.ClockResumed": _spec(keep="at paused_at", scrub="reason"),
+    "rectify:RectificationIssue.ClockScheduled": _spec(keep="due provisional policy_version rings"),
+    "rectify:RectificationIssue.DueDateRecomputed": _spec(
+        keep="previous due provisional policy_version rings"
+    ),
+    "rectify:RectificationIssue.EscalationRecorded": _spec(
+        keep="key rung addressee at due deadline", scrub="label"
+    ),
+    "rectify:RectificationIssue.ExtensionApproved": _spec(
+        keep="previous deadline", scrub="comment"
+    ),
+    "rectify:RectificationIssue.ExtensionDenied": _spec(scrub="reason"),
+    "rectify:RectificationIssue.ExtensionRequested": _spec(keep="requested", scrub="reason"),
+    "rectify:RectificationIssue.OverdueRecorded": _spec(keep="key deadline rung at due"),
+    "rectify:RectificationIssue.ProgressReported": _spec(
+        keep="agency_id", scrub="text attachments"
+    ),
+    "rectify:RectificationIssue.Registered": _spec(
+        keep="campaign_id number lead_agency_id co_agency_ids deadline source",
+        scrub="problem measures",
+    ),
+    "rectify:RectificationIssue.Rejected": _spec(scrub="reason"),
+    "rectify:RectificationIssue.ReminderRecorded": _spec(keep="key deadline rung at due"),
+    "rectify:RectificationIssue.Reopened": _spec(keep="deadline", scrub="reason"),
+    "rectify:RectificationIssue.SignedOff": _spec(scrub="comment"),
+    "rectify:RectificationIssue.SubmittedForVerification": _spec(scrub="summary"),
+    "rectify:Referral.Accepted": _spec(scrub="comment"),
+    "rectify:Referral.Answered": _spec(
+        keep="agency_id case_number", scrub="outcome measures penalties attachments"
+    ),
+    "rectify:Referral.ChildUpdated": _spec(keep="child_id status rolled_up"),
+    "rectify:Referral.Claimed": _spec(keep="agency_id at answer_due"),
+    "rectify:Referral.DueDateRecomputed": _RECOMPUTED,
+    "rectify:Referral.MilestoneRecorded": _MILESTONE,
+    "rectify:Referral.Reassigned": _spec(
+        keep="previous_agency_id receiver_agency_id receiver_name at claim_due", scrub="reason"
+    ),
+    "rectify:Referral.Returned": _spec(keep="agency_id", scrub="reason detail"),
+    "rectify:Referral.Sent": _spec(
+        keep="sender_agency_id receiver_agency_id receiver_name subject_kind subject_id "
+        "campaign_id parent_id children claim_days answer_days at claim_due",
+        scrub="reason attachments",
+    ),
+    "rectify:Referral.SentBack": _spec(keep="at answer_due", scrub="reason"),
+    "rectify:ReferralTerms.Created": _spec(keep="campaign_id"),
+    "rectify:ReferralTerms.Set": _spec(keep="claim_days answer_days"),
+    "rectify:ReportDue.MilestoneRecorded": _MILESTONE,
+    "rectify:ReportDue.Opened": _spec(keep="duty_id campaign_id name period due_date agency_ids"),
+    "rectify:ReportDue.Submitted": _spec(keep="agency_id", scrub="text"),
+    "rectify:ReportingDuty.Changed": _spec(keep="cadence day agency_ids"),
+    "rectify:ReportingDuty.Ended": _spec(),
+    "rectify:ReportingDuty.Set": _spec(keep="campaign_id name cadence day agency_ids"),
+}
+
+
+def aggregate_of(topic: str) -> str:
+    """'rectify:CaseTransfer.Reported' -> 'CaseTransfer' (the aggregate class's name)."""
+    return topic.partition(":")[2].partition(".")[0]
+
+
+def _state_table() -> dict[str, dict[str, Treatment]]:
+    """An aggregate keeps its events' fields under the same names: an attribute is treated
+    as the strictest treatment any of its events gives that name."""
+    order = [Treatment.KEEP, Treatment.SCRUB, Treatment.MASK, Treatment.PROTECT]
+    table: dict[str, dict[str, Treatment]] = {}
+    for topic, fields in FIELDS.items():
+        attributes = table.setdefault(aggregate_of(topic), {})
+        for name, treatment in fields.items():
+            known = attributes.get(name, Treatment.KEEP)
+            attributes[name] = max(known, treatment, key=order.index)
+    return table
+
+
+STATE_FIELDS = _state_table()
+
+# Mainland mobile numbers, landlines with an area code, resident ID numbers (18 digits, the
+# last may be X; the old 15-digit form too), not inside a longer run of digits; and e-mail
+# addresses.
+_PATTERNS = re.compile(
+    r"(?<![0-9A-Za-z])(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])"
+    r"|[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
+)
+MIN_NAME = 2  # one character would mask every occurrence of a common surname
+
+
+class Masker:
+    """Masks events and states for an export. It remembers the masked values (names) it
+    has seen per item, so that free text of the same item — or of a notice or referral
+    naming the item's id — loses them too. The whole log is in log order, so an item's
+    creation, where its names are, comes before the events that might quote them."""
+
+    def __init__(self) -> None:
+        self.known: dict[str, set[str]] = {}
+
+    def remember(
+        self, item: str, fields: Mapping[str, Any], table: Mapping[str, Treatment]
+    ) -> None:
+        for name, value in fields.items():
+            masked = table.get(name) is Treatment.MASK and isinstance(value, str)
+            if masked and len(value.strip()) >= MIN_NAME:
+                self.known.setdefault(item, set()).add(value.strip())
+
+    def _names(self, item: str, fields: Mapping[str, Any]) -> list[str]:
+        related = {item} | {v for v in fields.values() if isinstance(v, str) and v in self.known}
+        names = set().union(*(self.known.get(r, set()) for r in related))
+        return sorted(names, key=len, reverse=True)  # longer first: 张三丰 before 张三
+
+    def _scrub(self, value: Any, names: list[str]) -> Any:
+        if isinstance(value, str):
+            text = _PATTERNS.sub(SCRUBBED, value)
+            for name in names:
+                text = text.replace(name, SCRUBBED)
+            return text
+        if isinstance(value, list):
+            return [self._scrub(v, names) for v in value]
+        if isinstance(value, dict):
+            return {k: self._scrub(v, names) for k, v in value.items()}
+        return value
+
+    def _apply(
+        self, item: str, fields: Mapping[str, Any], table: Mapping[str, Treatment]
+    ) -> dict[str, Any]:
+        self.remember(item, fields, table)
+        names = self._names(item, fields)
+        out: dict[str, Any] = {}
+        for name, value in fields.items():
+            treatment = table.get(name, COMMON.get(name, Treatment.SCRUB))
+            if value is None or value == "" or treatment is Treatment.KEEP:
+                out[name] = value
+            elif treatment is Treatment.MASK:
+                out[name] = MASKED
+            elif treatment is Treatment.PROTECT:
+                out[name] = PROTECTED
+            else:
+                out[name] = self._scrub(value, names)
+        return out
+
+    def payload(self, item: str, topic: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+        """An event's payload (already JSON-ready). A topic missing from the table (an
+        event type added without classifying it) is scrubbed field by field rather than
+        let through."""
+        return self._apply(item, payload, FIELDS.get(topic, {}))
+
+    def state(self, item: str, aggregate: str, state: Mapping[str, Any]) -> dict[str, Any]:
+        """An item's state (domain.audit_trail.public_state) of aggregate class `aggregate`;
+        the envelope (id, type, version, times) is kept."""
+        table = {
+            **{k: Treatment.KEEP for k in ("id", "type", "version", "created_on", "modified_on")},
+            **STATE_FIELDS.get(aggregate, {}),
+        }
+        return self._apply(item, state, table)
+
+    def value(self, item: str, aggregate: str, field: str, value: Any) -> Any:
+        """One attribute of an item's state, as `state` would show it."""
+        return self.state(item, aggregate, {field: value})[field]
