@@ -4,7 +4,8 @@ with its history, a paged list, and the reporter's protected identity.
 Who may do what (checked against the aggregate, on the worker thread):
 - receive: a liaison or investigator, for their own agency;
 - triage (handle, refer, merge, dismiss) and conclude: a liaison or investigator of the
-  handling agency; reply: of the receiving or the handling agency;
+  handling agency; reply: of the receiving or the handling agency; merge only into a clue
+  the same agency handles (nobody, coordinators included, merges across agencies);
 - revealReporter: an investigator or agency head of the handling agency, with a reason,
   recorded as a ReporterRevealed event before the identity is returned;
 - clueReveals: auditors and admins;
@@ -24,7 +25,7 @@ import strawberry
 from graphql import GraphQLError
 from starlette.concurrency import run_in_threadpool
 
-from api import commands, cursors
+from api import commands, cursors, provisional
 from api.auth import Role, User
 from api.authz import NotAllowedError
 from api.context import Context
@@ -115,6 +116,13 @@ class Clue:
     reply_channel: str
     reveal_count: int
     received_at: datetime
+
+    @strawberry.field(description=provisional.DESCRIPTION)
+    async def provisional(self, info: Info) -> bool:
+        # The reply clock runs until the reply is recorded.
+        return await provisional.is_provisional(
+            info, None if self.replied_at is not None else self.reply_due
+        )
 
     @strawberry.field
     async def history(self, info: Info) -> list[HistoryEntry]:
@@ -475,8 +483,14 @@ class ClueMutation:
     ) -> ClueResult:
         who = commands.actor(info.context)
         into = commands.parse_id(into_clue_id, "intoClueId")
+        own = _own_agency(info.context.user)
+        # Both clues must be handled by the caller's agency: the domain refuses the other.
         return await _on_clue(
-            info, clue_id, _handling, "并案", lambda app, c: app.merge_clue(c.id, into, note, who)
+            info,
+            clue_id,
+            _handling,
+            "并案",
+            lambda app, c: app.merge_clue(c.id, into, note, who, agency=own),
         )
 
     @strawberry.mutation(description="不予受理 / dismiss with a reason")

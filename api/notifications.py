@@ -49,7 +49,10 @@ class NotificationDelivery:
 @strawberry.type
 class Notification:
     id: strawberry.ID
-    kind: str = strawberry.field(description="reminder, overdue, escalation or statutory_breach")
+    kind: str = strawberry.field(
+        description="reminder, overdue, escalation, statutory_breach, or returned (a returned "
+        "referral for the leading group office to reassign)"
+    )
     rung: str = strawberry.field(description="the rung of the policy, e.g. listed-supervision")
     title: str
     body: str

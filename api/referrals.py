@@ -2,7 +2,9 @@
 history, and one mutation per step, each returning the ReferralResult union.
 
 Who may do what (checked on the aggregate, on the worker thread, before the command):
-- send: a liaison for its own agency; a coordinator or admin for any agency;
+- send: a liaison for its own agency; a coordinator or admin for any agency; a linked
+  subject (subjectKind/subjectId) must exist and, for a liaison, be its agency's: a clue it
+  handles, an issue it leads or co-owns, a case it is party to;
 - claim, return, answer: only a liaison of the receiving agency;
 - accept, send back: a liaison of the sending agency, or a coordinator;
 - reassign: a coordinator (the leading group office) or an admin.
@@ -18,7 +20,7 @@ import strawberry
 from graphql import GraphQLError
 from starlette.concurrency import run_in_threadpool
 
-from api import commands, cursors
+from api import commands, cursors, provisional
 from api.auth import Role, User
 from api.authz import NotAllowedError
 from api.context import Context
@@ -96,6 +98,10 @@ class Referral:
             HistoryEntry(at=r["at"], type=r["type"], actor=r["actor"], summary=r["summary"])
             for r in rows
         ]
+
+    @strawberry.field(description=provisional.DESCRIPTION)
+    async def provisional(self, info: Info) -> bool:
+        return await provisional.is_provisional(info, self.due_at)
 
     @strawberry.field(description="one child per member agency of a group referral")
     async def children(self, info: Info) -> list["Referral"]:
@@ -430,9 +436,12 @@ class ReferralMutation:
                 raise _refuse("联络员只能代表本单位 / a liaison acts for its own agency only")
             receiver = commands.find_agency(app, input.receiver, "receiver")
             campaign = _campaign(input.campaign) if input.campaign else None
+            # The domain checks the linked subject: real, and the sender's unless the office
+            # (a coordinator) links it.
             return app.send_referral(
                 sender, receiver, input.reason, actor=who, subject_kind=input.subject_kind,
                 subject_id=subject, attachments=input.attachments, campaign=campaign,
+                office=user.role in _COORDINATION,
             )  # fmt: skip
 
         return await _run(info, send)

@@ -68,6 +68,11 @@ class _NotAllowed(strawberry.ExceptionHandler[NotAllowedError, NotAllowedResult]
         return NotAllowedResult(message=exception.message)
 
 
+class _DomainNotAllowed(strawberry.ExceptionHandler[errors.NotAllowed, NotAllowedResult]):
+    def handle(self, exception: errors.NotAllowed, **_: Any) -> NotAllowedResult:
+        return NotAllowedResult(message=exception.message)
+
+
 class _InvalidTransition(
     strawberry.ExceptionHandler[errors.InvalidTransition, InvalidTransitionResult]
 ):
@@ -104,6 +109,7 @@ class _Conflict(strawberry.ExceptionHandler[errors.Conflict, ConflictResult]):
 
 EXCEPTION_HANDLERS = (
     _NotAllowed(),
+    _DomainNotAllowed(),
     _InvalidTransition(),
     _InvalidInput(),
     _BadDeadline(),

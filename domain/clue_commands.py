@@ -27,7 +27,7 @@ from domain.clues import (
     clue_id,
     clue_terms_id,
 )
-from domain.errors import Conflict, InvalidInput
+from domain.errors import Conflict, InvalidInput, NotAllowed
 from domain.referrals import referral_id
 from domain.reporter_identity import IdentityKeys, ReporterIdentity, seal, unseal
 
@@ -217,8 +217,19 @@ class ClueCommands:
 
         return self._changing_clue(item_id, refer)
 
-    def merge_clue(self: _App, item_id: UUID, into: UUID, note: str, actor: str) -> CommandResult:
+    def merge_clue(
+        self: _App,
+        item_id: UUID,
+        into: UUID,
+        note: str,
+        actor: str,
+        agency: UUID | None = None,
+    ) -> CommandResult:
+        """并案 within one handling agency; `agency`, the acting agency, must handle both."""
+
         def merge(clue: Clue) -> list[Aggregate]:
+            if agency is not None and clue.handling_agency_id != agency:
+                raise NotAllowed("仅办理单位可以并案 / only the handling agency may merge")
             clue.merge_into(self.get_clue(into), note, actor)
             return []
 

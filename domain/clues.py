@@ -12,7 +12,10 @@ starts at receipt and stops when the reply is recorded.
 The reporter's identity exists here only sealed (domain.reporter_identity): events carry
 the ciphertext and the key id, never the plaintext. The handling agency — the receiving
 agency, or the target of a referral — is the one whose staff may reveal it; each reveal
-is an event naming who, when and why.
+is an event naming who, when and why. The handling agency follows the clue's referral
+(ADR 0022): when the receiver returns it (退回) the clue goes back to the receiving agency
+until the leading group office reassigns it, and a reassignment hands it to the new
+receiver — each move a `HandlerChanged` event saved with the referral's own.
 """
 
 from __future__ import annotations
@@ -29,12 +32,14 @@ from domain.clocks import (
     Ladder,
     Milestone,
     MilestoneKind,
+    MovedDue,
     Period,
+    PeriodClock,
     Rung,
     ladder_milestones,
     register_clocked,
 )
-from domain.errors import InvalidInput, InvalidTransition
+from domain.errors import InvalidInput, InvalidTransition, NotAllowed
 from domain.names import NAMESPACE
 from domain.reporter_identity import key_id
 
@@ -78,6 +83,7 @@ ACTION_LABELS = {
     "reply": "答复举报人",
     "reveal": "查看举报人身份",
     "reseal": "更换密钥",
+    "change handler": "变更办理单位",
 }
 
 
@@ -156,6 +162,19 @@ class Clue(Aggregate):
         referral_id: UUID
         actor: str
 
+    class HandlerChanged(Aggregate.Event):
+        """The clue's referral moved (returned, or reassigned by the leading group office):
+        `handling_agency_id` now handles the clue and alone may see who reported it."""
+
+        TOPIC = "rectify:Clue.HandlerChanged"
+        previous_agency_id: UUID
+        handling_agency_id: UUID
+        handling_name: str
+        referral_id: UUID
+        reason: str
+        at: datetime
+        actor: str
+
     class MergedAsDuplicate(Aggregate.Event):
         TOPIC = "rectify:Clue.MergedAsDuplicate"
         into_clue_id: UUID
@@ -203,6 +222,18 @@ class Clue(Aggregate):
         label: str
         at: datetime
         due: datetime
+        actor: str
+
+    class DueDateRecomputed(Aggregate.Event):
+        """The reply owed to the reporter is due on another day: the calendar in force now
+        counts the same working days from receipt to another day (an arrangement loaded)."""
+
+        TOPIC = "rectify:Clue.DueDateRecomputed"
+        clock: str  # reply
+        previous: datetime
+        due: datetime
+        provisional: bool
+        calendar: list[str]  # the calendar data per year it rests on ("2027: 国办发明电… v2")
         actor: str
 
     @event(Received)
@@ -317,10 +348,52 @@ class Clue(Aggregate):
         self.handling_agency_id = receiver_agency_id
         self.referral_id = referral_id
 
+    def change_handler(
+        self,
+        agency_id: UUID,
+        agency_name: str,
+        referral_id: UUID,
+        reason: str,
+        at: datetime,
+        actor: str,
+    ) -> None:
+        """Follow the clue's own referral to the agency now answerable for it; no-op if the
+        clue is already there. Another referral that merely names the clue moves nothing."""
+        if self.status is not ClueStatus.REFERRED or referral_id != self.referral_id:
+            raise ClueRefused(
+                "change handler", self.status, "仅随本线索的移送变更 / only with its referral"
+            )
+        if agency_id == self.handling_agency_id:
+            return
+        self._handler_changed(
+            self.handling_agency_id, agency_id, agency_name, referral_id,
+            _text("reason", reason), at, actor,
+        )  # fmt: skip
+
+    @event(HandlerChanged)
+    def _handler_changed(
+        self,
+        previous_agency_id: UUID,
+        handling_agency_id: UUID,
+        handling_name: str,
+        referral_id: UUID,
+        reason: str,
+        at: datetime,
+        actor: str,
+    ) -> None:
+        self.handling_agency_id = handling_agency_id
+
     def merge_into(self, other: Clue, note: str, actor: str) -> None:
+        """Only into a clue of the same handling agency (ADR 0022): a duplicate held by
+        another agency is referred there first, so the reporter's identity and the reply
+        owed move with it, on record, and that agency merges it."""
         self._require("merge", ClueStatus.RECEIVED)
         if other.id == self.id:
             raise InvalidInput("intoClueId", "不能与自身并案 / cannot merge into itself")
+        if other.handling_agency_id != self.handling_agency_id:
+            raise NotAllowed(
+                "只能并入本单位办理的线索 / may merge only into a clue the same agency handles"
+            )
         if other.status is ClueStatus.MERGED:
             raise InvalidInput(
                 "intoClueId", f"该线索已并入{other.merged_into} / already merged elsewhere"
@@ -404,6 +477,33 @@ class Clue(Aggregate):
 
     def has_milestone(self, key: str) -> bool:
         return key in self.clock_keys
+
+    def period_clocks(self) -> list[PeriodClock]:
+        """The reply clock as a start and a period (domain.clocks.Reschedulable)."""
+        if self.reply_due is None or self.replied:
+            return []
+        period = Period.working_days(self.reply_days)
+        return [PeriodClock("reply", self.received_at, period, self.reply_due)]
+
+    def record_moved_due(self, moved: MovedDue, calendar: list[str], actor: str) -> bool:
+        if moved.clock not in self.period_clocks() or moved.due == moved.clock.due:
+            return False  # replied since it was read
+        self._due_recomputed(
+            moved.clock.name, moved.clock.due, moved.due, moved.provisional, list(calendar), actor
+        )
+        return True
+
+    @event(DueDateRecomputed)
+    def _due_recomputed(
+        self,
+        clock: str,
+        previous: datetime,
+        due: datetime,
+        provisional: bool,
+        calendar: list[str],
+        actor: str,
+    ) -> None:
+        self.reply_due = due
 
     def record_milestone(self, milestone: Milestone, actor: str) -> bool:
         if (

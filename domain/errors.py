@@ -35,6 +35,16 @@ class InvalidInput(DomainError):
         super().__init__(f"{field}: {message}")
 
 
+class NotAllowed(DomainError):
+    """The acting agency may not do this to that item (e.g. another agency's clue)."""
+
+    code = "NOT_ALLOWED"
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)
+
+
 class NotFound(DomainError):
     code = "NOT_FOUND"
 

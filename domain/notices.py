@@ -22,6 +22,10 @@ Who is told (the `addressee` of the rung, as written in the policy):
 - anything else: an agency of that name, if there is one, else the office.
 A notice for the office of a campaign without a lead agency has no agency: coordinators
 who speak for no agency see it.
+
+One step is told as well, though no clock rings for it: a referral returned (退回) by its
+receiver waits for the leading group office to reassign it, and its clock is silent
+meanwhile, so the office gets a notice (kind `returned`) at once (ADR 0022).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 from uuid import UUID, uuid5
 
@@ -36,6 +41,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.clocks import MilestoneKind, clocked_kinds
 from domain.names import NAMESPACE
+from domain.referrals import RETURN_LABELS, Referral, ReturnReason
 
 COORDINATOR = "coordinator"  # the role that speaks for the leading group office
 RESPONSIBLE = "责任单位"
@@ -51,12 +57,22 @@ _KINDS_BY_CLASS = (
     ("Breach", MilestoneKind.STATUTORY_BREACH),
 )
 
-KIND_LABELS = {
+
+class StepKind(StrEnum):
+    """Notices of a step that needs someone, not of a clock."""
+
+    RETURNED = "returned"  # 移送被退回，待领导小组办公室重新指派
+
+
+KIND_LABELS: dict[str, tuple[str, str]] = {
     MilestoneKind.REMINDER: ("到期提醒", "Reminder"),
     MilestoneKind.OVERDUE: ("已逾期", "Overdue"),
     MilestoneKind.ESCALATION: ("督办升级", "Escalation"),
     MilestoneKind.STATUTORY_BREACH: ("超过法定时限", "Statutory time limit exceeded"),
+    StepKind.RETURNED: ("移送被退回", "Referral returned: to be reassigned"),
 }
+# Topics of the steps above, for the notifier's cheap filter before decoding.
+STEP_TOPICS = frozenset({Referral.Returned.TOPIC})
 RUNG_ENGLISH = {
     "督办": "supervision notice",
     "挂牌督办": "listed supervision",
@@ -73,7 +89,7 @@ class MilestoneRecord:
     item_id: UUID
     version: int
     key: str
-    kind: MilestoneKind
+    kind: MilestoneKind | StepKind
     rung: str
     addressee: str
     label: str
@@ -119,6 +135,30 @@ def milestone_of(event: object) -> MilestoneRecord | None:
         at=getattr(event, "at", None) or timestamp,
         due=getattr(event, "due", None),
     )
+
+
+def returned_referral_of(event: object) -> MilestoneRecord | None:
+    """A referral's return (退回) as a notice for the leading group office, or None."""
+    if not isinstance(event, Referral.Returned):
+        return None
+    version = int(event.originator_version)
+    return MilestoneRecord(
+        item_kind="referral",
+        item_id=event.originator_id,
+        version=version,
+        key=f"referral:{event.originator_id}:returned:v{version}",
+        kind=StepKind.RETURNED,
+        rung=StepKind.RETURNED.value,
+        addressee=OFFICE,
+        label=f"移送被退回（{RETURN_LABELS[ReturnReason(event.reason)]}），请重新指派",
+        at=event.timestamp,
+        due=None,
+    )
+
+
+def notice_of(event: object) -> MilestoneRecord | None:
+    """What an event tells someone: a clock milestone, or a step that needs the office."""
+    return milestone_of(event) or returned_referral_of(event)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,11 @@ the composition root sets `calendar_source` (the clocks' StoredCalendar: loaded 
 package data, the provisional rule). Unset (unit tests, a bare application), the years
 loaded into the event store count, and any other year counts Monday to Friday, marked
 provisional.
+
+A referral made at a clue's triage carries the clue along (ADR 0022): returning it gives
+the clue back to the agency that received it, reassigning it hands the clue to the new
+receiver. The clue's `HandlerChanged` is saved with the referral's event, both or neither,
+so no moment exists where the referral has moved and the reporter's identity has not.
 """
 
 from __future__ import annotations
@@ -25,11 +30,17 @@ from eventsourcing.persistence import IntegrityError
 from domain.agencies import Agency, AgencyKind
 from domain.calendar import WorkingCalendar, YearArrangement
 from domain.calendar.service import loaded_years
+from domain.case_transfers import CaseTransfer
 from domain.clocks import Period, due_at
-from domain.errors import Conflict, InvalidInput
+from domain.clues import Clue, ClueStatus
+from domain.discipline_transfers import DisciplineTransfer
+from domain.errors import Conflict, InvalidInput, NotAllowed
+from domain.inspections import EnforcementCase
+from domain.issues import RectificationIssue
 from domain.referrals import (
     DEFAULT_ANSWER_DAYS,
     DEFAULT_CLAIM_DAYS,
+    RETURN_LABELS,
     SUBJECT_KINDS,
     Referral,
     ReferralStatus,
@@ -56,13 +67,22 @@ class _App(Protocol):
     def _get(self, cls: type[A], item_id: UUID, kind: str) -> A: ...
     def _exists(self, item_id: UUID) -> bool: ...
     def _save(self, *aggregates: Aggregate) -> int | None: ...
+    @property
+    def repository(self) -> Any: ...
     def get_agency(self, item_id: UUID) -> Agency: ...
     def referral_calendar(self, years: range) -> WorkingCalendar: ...
     def referral_terms(self, campaign: UUID | None) -> tuple[int, int]: ...
     def get_referral(self, item_id: UUID) -> Referral: ...
     def _changing_referral(
-        self, item_id: UUID, change: Callable[[Referral], None], actor: str
+        self,
+        item_id: UUID,
+        change: Callable[[Referral], None],
+        actor: str,
+        also: Callable[[Referral], list[Aggregate]] | None = None,
     ) -> CommandResult: ...
+    def _clue_following(
+        self, referral: Referral, reason: str, at: datetime, actor: str
+    ) -> list[Aggregate]: ...
     def _referral_due(self, at: datetime, days: int) -> datetime: ...
     def build_referral(
         self,
@@ -226,9 +246,12 @@ class ReferralCommands:
         campaign: UUID | None = None,
         key: str | None = None,
         at: datetime | None = None,
+        office: bool = False,
     ) -> CommandResult:
         """Send to an agency, or to a group (one child per member). With a `key`, a
-        repeated send finds the referral already sent and changes nothing."""
+        repeated send finds the referral already sent and changes nothing. A linked subject
+        must exist and be the sender's (see `_check_subject`); `office`: sent by the leading
+        group office, which may link any."""
         from domain.application import CommandResult
 
         if key and self._exists(referral_id(key)):
@@ -237,6 +260,7 @@ class ReferralCommands:
             sender, receiver, reason, actor=actor, subject_kind=subject_kind,
             subject_id=subject_id, attachments=attachments, campaign=campaign, key=key, at=at,
         )  # fmt: skip
+        _check_subject(self, sender, subject_kind, subject_id, office)
         try:
             return CommandResult(aggregates[0].id, self._save(*aggregates))
         except IntegrityError:
@@ -250,9 +274,14 @@ class ReferralCommands:
     # -- steps ----------------------------------------------------------------------------
 
     def _changing_referral(
-        self: _App, item_id: UUID, change: Callable[[Referral], None], actor: str
+        self: _App,
+        item_id: UUID,
+        change: Callable[[Referral], None],
+        actor: str,
+        also: Callable[[Referral], list[Aggregate]] | None = None,
     ) -> CommandResult:
-        """Reload, decide, save with the parent's roll-up; on a conflict decide again."""
+        """Reload, decide, save with the parent's roll-up (and what `also` changed with
+        it, e.g. the clue it carries), all in one save; on a conflict decide again."""
         from domain.application import CommandResult
 
         for _ in range(MAX_ATTEMPTS):
@@ -260,7 +289,7 @@ class ReferralCommands:
             change(referral)
             if not referral.pending_events:
                 return CommandResult(item_id, None, changed=False)
-            to_save: list[Aggregate] = [referral]
+            to_save: list[Aggregate] = [referral, *(also(referral) if also else [])]
             if referral.parent_id is not None:
                 parent = self.get_referral(referral.parent_id)
                 parent.child_updated(referral.id, referral.status, actor)
@@ -280,11 +309,42 @@ class ReferralCommands:
 
         return self._changing_referral(item_id, claim, actor)
 
+    def _clue_following(
+        self: _App, referral: Referral, reason: str, at: datetime, actor: str
+    ) -> list[Aggregate]:
+        """The clue this referral was made for, its handler moved after the referral: back
+        to the clue's receiving agency while returned, else to the current receiver. A
+        referral that only names a clue (sendReferral) moves nothing."""
+        if referral.subject_kind != "clue" or referral.subject_id is None:
+            return []
+        if not self._exists(referral.subject_id):
+            return []
+        clue = self._get(Clue, referral.subject_id, "clue")
+        if clue.referral_id != referral.id or clue.status is not ClueStatus.REFERRED:
+            return []
+        if referral.status is ReferralStatus.RETURNED:
+            handler = self.get_agency(clue.agency_id)
+        else:
+            handler = self.get_agency(referral.receiver_agency_id)
+        clue.change_handler(handler.id, handler.name, referral.id, reason, at, actor)
+        return [clue] if clue.pending_events else []
+
     def return_referral(
         self: _App, item_id: UUID, agency: UUID, reason: ReturnReason, detail: str, actor: str
     ) -> CommandResult:
+        when = datetime.now(UTC)
+        why = RETURN_LABELS[reason] + (f"：{detail.strip()}" if detail.strip() else "")
+
+        def clue_back(r: Referral) -> list[Aggregate]:
+            return self._clue_following(
+                r, f"移送被{r.receiver_name}退回（{why}），待重新指派 / returned", when, actor
+            )
+
         return self._changing_referral(
-            item_id, lambda r: r.return_to_sender(agency, reason, detail, actor), actor
+            item_id,
+            lambda r: r.return_to_sender(agency, reason, detail, actor),
+            actor,
+            also=clue_back,
         )
 
     def answer_referral(
@@ -331,16 +391,58 @@ class ReferralCommands:
         if target.kind is AgencyKind.GROUP:
             raise InvalidInput("agency", f"{target.name} 是单位组 / is a group; name one agency")
 
+        when = _now(at)
+
         def reassign(r: Referral) -> None:
-            when = _now(at)
             r.reassign(
                 agency, target.name, reason, when, self._referral_due(when, r.claim_days), actor
             )
 
-        return self._changing_referral(item_id, reassign, actor)
+        def clue_along(r: Referral) -> list[Aggregate]:
+            return self._clue_following(r, f"重新指派：{reason.strip()}", when, actor)
+
+        return self._changing_referral(item_id, reassign, actor, also=clue_along)
 
     def referral_status(self: _App, item_id: UUID) -> ReferralStatus:
         return self.get_referral(item_id).status
+
+
+SUBJECT_TYPES: dict[str, tuple[type[Aggregate], ...]] = {
+    "clue": (Clue,),
+    "issue": (RectificationIssue,),
+    "case": (CaseTransfer, DisciplineTransfer, EnforcementCase),
+}
+SUBJECT_LABELS = {"clue": "线索", "issue": "问题", "case": "案件"}
+# The agencies a case names: reporting or filing agency, police, procuratorate, commission.
+CASE_PARTIES = ("agency_id", "police_agency_id", "procuratorate_id", "commission_id")
+
+
+def _check_subject(app: _App, sender: UUID, kind: str, subject: UUID | None, office: bool) -> None:
+    """A referral links only an item that exists and that the sender has a part in: a clue
+    it handles, an issue it leads or co-owns, a case it is party to. Otherwise it could hand
+    the receiver another agency's item without that agency (ADR 0022). The leading group
+    office coordinates every agency's work and may link any item."""
+    if not kind:
+        if subject is not None:
+            raise InvalidInput("subjectKind", "须注明关联事项类型 / name the kind of subjectId")
+        return
+    assert subject is not None  # build_referral refuses a kind without an id
+    label = SUBJECT_LABELS[kind]
+    item = app.repository.get(subject) if app._exists(subject) else None
+    if not isinstance(item, SUBJECT_TYPES[kind]):
+        raise InvalidInput("subjectId", f"没有这件{label} / no such {kind}: {subject}")
+    if office:
+        return
+    if isinstance(item, Clue):
+        ours = item.handling_agency_id == sender
+    elif isinstance(item, RectificationIssue):
+        ours = sender in item.responsible_agency_ids
+    else:
+        ours = sender in {getattr(item, name, None) for name in CASE_PARTIES}
+    if not ours:
+        raise NotAllowed(
+            f"subjectId: 只能关联本单位的{label} / may link only a {kind} of the sending agency"
+        )
 
 
 def _members(app: _App, group: Agency) -> list[Agency]:

@@ -18,7 +18,9 @@ Clocks: claim within `claim_days` working days of sending (or of reassignment); 
 within `answer_days` working days of claiming (or of a send-back), so a slow claim does
 not eat the receiver's handling time — the claim clock already times that. Due instants
 are computed by the command with the working calendar and recorded in the events, so the
-history shows what was asked and the read side needs no calendar.
+history shows what was asked and the read side needs no calendar. A calendar loaded later
+(a year's official arrangement) may move the running clock's due: the clock engine then
+records `DueDateRecomputed` from the same start and period (ADR 0023).
 """
 
 from __future__ import annotations
@@ -35,7 +37,9 @@ from domain.clocks import (
     Ladder,
     Milestone,
     MilestoneKind,
+    MovedDue,
     Period,
+    PeriodClock,
     Rung,
     ladder_milestones,
     register_clocked,
@@ -71,6 +75,13 @@ class ReturnReason(StrEnum):
     NOT_OUR_REMIT = "NOT_OUR_REMIT"  # 不属于本单位职责
     INSUFFICIENT_MATERIAL = "INSUFFICIENT_MATERIAL"  # 材料不全
     OTHER = "OTHER"
+
+
+RETURN_LABELS = {
+    ReturnReason.NOT_OUR_REMIT: "不属于本单位职责",
+    ReturnReason.INSUFFICIENT_MATERIAL: "材料不全",
+    ReturnReason.OTHER: "其他",
+}
 
 
 ACTION_LABELS = {
@@ -234,6 +245,18 @@ class Referral(Aggregate):
         label: str
         at: datetime
         due: datetime
+        actor: str
+
+    class DueDateRecomputed(Aggregate.Event):
+        """The running claim or answer clock's due moved: the calendar in force now counts
+        the same working days from the same start to another day (an arrangement loaded)."""
+
+        TOPIC = "rectify:Referral.DueDateRecomputed"
+        clock: str  # claim | answer
+        previous: datetime
+        due: datetime
+        provisional: bool
+        calendar: list[str]  # the calendar data per year it rests on ("2027: 国办发明电… v2")
         actor: str
 
     @event(Sent)
@@ -501,6 +524,38 @@ class Referral(Aggregate):
 
     def has_milestone(self, key: str) -> bool:
         return key in self.clock_keys
+
+    def period_clocks(self) -> list[PeriodClock]:
+        """The running clock as a start and a period (domain.clocks.Reschedulable)."""
+        due, start = self.current_due, self.clock_started
+        if self.is_group or due is None or start is None:
+            return []
+        if self.status is ReferralStatus.SENT:
+            return [PeriodClock("claim", start, Period.working_days(self.claim_days), due)]
+        return [PeriodClock("answer", start, Period.working_days(self.answer_days), due)]
+
+    def record_moved_due(self, moved: MovedDue, calendar: list[str], actor: str) -> bool:
+        if moved.clock not in self.period_clocks() or moved.due == moved.clock.due:
+            return False  # the clock stopped or restarted since it was read
+        self._due_recomputed(
+            moved.clock.name, moved.clock.due, moved.due, moved.provisional, list(calendar), actor
+        )
+        return True
+
+    @event(DueDateRecomputed)
+    def _due_recomputed(
+        self,
+        clock: str,
+        previous: datetime,
+        due: datetime,
+        provisional: bool,
+        calendar: list[str],
+        actor: str,
+    ) -> None:
+        if clock == "claim":
+            self.claim_due = due
+        else:
+            self.answer_due = due
 
     def record_milestone(self, milestone: Milestone, actor: str) -> bool:
         if (

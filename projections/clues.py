@@ -14,6 +14,7 @@ from psycopg.types.json import Jsonb
 
 from domain.clocks import due_day
 from domain.clues import Clue, ClueStatus
+from projections.summaries import due_recomputed
 
 CHANNEL_LABELS = {
     "HOTLINE_12320": "12320热线",
@@ -123,6 +124,9 @@ def _changes(event: Any) -> dict[str, Any]:
                 "referral_id": event.referral_id,
                 "handling_agency_id": event.receiver_agency_id,
             }
+        case Clue.HandlerChanged():
+            # The referral moved: the new handler's staff read it (ADR 0022).
+            return {"handling_agency_id": event.handling_agency_id}
         case Clue.MergedAsDuplicate():
             return {
                 "status": ClueStatus.MERGED.value,
@@ -137,6 +141,8 @@ def _changes(event: Any) -> dict[str, Any]:
             return {"replied_at": event.at, "reply_channel": event.channel}
         case Clue.ReporterRevealed():
             return {"reveal_count": _INCREMENT}
+        case Clue.DueDateRecomputed():
+            return {"reply_due": event.due}
     return {}
 
 
@@ -152,6 +158,8 @@ def summary(event: Any) -> str:
             return "本单位办理" + (f"：{event.note}" if event.note else "")
         case Clue.Referred():
             return f"移送{event.receiver_name}：{event.reason}"
+        case Clue.HandlerChanged():
+            return f"办理单位改为{event.handling_name}：{event.reason}"
         case Clue.MergedAsDuplicate():
             return f"并入线索{event.into_clue_id}" + (f"：{event.note}" if event.note else "")
         case Clue.Dismissed():
@@ -166,4 +174,6 @@ def summary(event: Any) -> str:
             return f"举报人身份改用新密钥加密（原密钥{event.previous_key_id}）"
         case Clue.MilestoneRecorded():
             return f"{event.label or event.rung}（期限{due_day(event.due)}）"
+        case Clue.DueDateRecomputed():
+            return due_recomputed("答复举报人", event)
     return type(event).__name__

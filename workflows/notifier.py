@@ -5,8 +5,9 @@ It reads the notification log like the clock dispatcher (batches, its position i
 crash redoes at most one batch). Two steps, each safe to repeat:
 
 1. a milestone event (reminder, overdue, escalation rung, statutory breach — of any
-   clocked item kind) becomes `Notice` events, one per recipient, ids derived from the
-   milestone, so a repeat issues nothing new;
+   clocked item kind), or a referral's return (退回, for the leading group office, which
+   must reassign it), becomes `Notice` events, one per recipient, ids derived from the
+   event, so a repeat issues nothing new;
 2. a `Notice.Issued` event (further down the log) starts one `DeliveryWorkflow` per
    endpoint of the recipient agency that wants this kind, with the workflow id derived
    from (notice, endpoint) and duplicates rejected: a re-dispatched notice starts nothing.
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from eventsourcing.persistence import Notification
 from temporalio.client import Client
@@ -31,7 +32,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from domain.application import RectifyApp
 from domain.delivery import delivery_id
-from domain.notices import Notice, milestone_of
+from domain.notices import STEP_TOPICS, Notice, notice_of
 from domain.reporting import ReportingDuty
 from workflows.delivery import Message
 from workflows.delivery_inputs import DeliveryInput, delivery_workflow_id
@@ -164,12 +165,14 @@ class Notifier:
 
 
 def issue_notices_in(app: RectifyApp, batch: Sequence[Notification]) -> int:
-    """Step 1 for a batch of the log: the notices of its milestone events; how many new."""
+    """Step 1 for a batch of the log: the notices of its milestone events (and returned
+    referrals); how many new."""
     issued = 0
     for notification in batch:
-        if not notification.topic.endswith("Recorded"):  # cheap filter before decoding
+        topic = notification.topic
+        if not topic.endswith("Recorded") and topic not in STEP_TOPICS:  # before decoding
             continue
-        milestone = milestone_of(app.mapper.to_domain_event(notification))
+        milestone = notice_of(app.mapper.to_domain_event(notification))
         if milestone is not None and app.issue_notices(milestone).changed:
             issued += 1
     return issued
@@ -182,9 +185,12 @@ async def run_notifier(
     client: Client,
     task_queue: str,
     stop: asyncio.Event,
+    make_app: Callable[[dict[str, str]], RectifyApp] = RectifyApp,
 ) -> None:
-    """Follow the log until `stop` is set; errors are logged and retried with backoff."""
-    app = RectifyApp(env=es_env)
+    """Follow the log until `stop` is set; errors are logged and retried with backoff.
+
+    `make_app` builds the application (the composition root wires its calendar)."""
+    app = make_app(es_env)
     notifier = Notifier(app, database_url, schema, client, task_queue)
     try:
         await follow(notifier.notify_pending, stop, "notification dispatch")

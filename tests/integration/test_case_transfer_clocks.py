@@ -103,3 +103,34 @@ async def test_a_transfer_declined_in_time_records_no_breach(clocks: Clocks) -> 
     await clocks.dispatcher.dispatch_pending()
     await clocks.sleep_until(three_days(reported_at) + MINUTE)
     assert breaches(app, item) == []
+
+
+async def test_a_reconsideration_the_police_do_not_answer_in_3_days_records_its_breach_once(
+    clocks: Clocks,
+) -> None:
+    app = clocks.app
+    health, police = _agencies(app)
+    now = await clocks.env.get_current_time()
+    item = app.report_case_transfer(health, police, "骗保", actor="执法员", at=now).id
+    app.approve_case_transfer(item, "同意", "局长", at=now)
+    app.send_case_transfer(item, "执法员", at=now)
+    app.receive_case_transfer(item, police, "民警", at=now)
+    app.refuse_case_transfer(item, police, "证据不足", "民警", at=now)
+    asked_at = await clocks.env.get_current_time()
+    app.request_transfer_reconsideration(item, "骗保金额已达立案标准", "卫健局", at=asked_at)
+    await clocks.dispatcher.dispatch_pending()
+    answer_due = three_days(asked_at)
+
+    await clocks.sleep_until(answer_due - MINUTE)
+    assert breaches(app, item) == []
+    await clocks.sleep_until(answer_due + MINUTE)
+    assert breaches(app, item) == [("reconsideration", answer_due)]
+    await clocks.sleep_until(answer_due + timedelta(days=2))
+    assert breaches(app, item) == [("reconsideration", answer_due)]
+
+    # Answered late: the engine's record stands and the answer adds no second one.
+    app.answer_transfer_reconsideration(
+        item, police, ReconsiderationOutcome.UPHOLD, "维持不予立案", "民警",
+        at=await clocks.env.get_current_time(),
+    )  # fmt: skip
+    assert breaches(app, item) == [("reconsideration", answer_due)]

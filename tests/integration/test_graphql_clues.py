@@ -247,6 +247,97 @@ async def test_logs_never_carry_the_identity(api: Api, caplog: pytest.LogCapture
     )  # fmt: skip
     assert refused["__typename"] == "InvalidInput"
     assert_no_identity(refused)
+    # A phone sent as a number, inline and as a variable: GraphQL's coercion message quotes
+    # it; the client is told the field, the log gets neither the value nor the message.
+    inline = (
+        'mutation { receiveClue(input: {channel: LETTER, content: "x", realName: true,'
+        f' reporter: {{name: "{NAME}", phone: {PHONE}}}}}) {{ __typename }} }}'
+    )
+    variables = {
+        "input": {"channel": "LETTER", "content": "x", "institution": "某院", "realName": True,
+                  "reporter": {"name": NAME, "phone": int(PHONE), "idNumber": ID_NUMBER}}
+    }  # fmt: skip
+    for query, given, field in (
+        (inline, {}, "input.reporter.phone"),
+        (RECEIVE, variables, ".reporter.phone"),
+    ):
+        response = await api.client.post(
+            "/graphql",
+            json={"query": query, "variables": given},
+            headers={"Authorization": "Bearer " + _token("liaison", HEALTH)},
+        )
+        (error,) = response.json()["errors"]
+        assert field in error["message"] and "String cannot represent" in error["message"]
+    assert "graphql request refused: invalid document in input.reporter.phone" in caplog.text
+    assert "graphql request refused: invalid variable in $input.reporter.phone" in caplog.text
     assert caplog.records  # the API did log something to look through
     for secret in (PHONE, ID_NUMBER, NAME):
         assert secret not in caplog.text
+    assert "cannot represent" not in caplog.text
+
+
+REFERRAL_RESULT = """__typename ... on ReferralChanged { referral { id status receiver { name } } }
+  ... on NotAllowed { message } ... on InvalidTransition { message currentState }"""
+RETURN = f"""mutation($id: ID!) {{ result: returnReferral(referralId: $id, reason: NOT_OUR_REMIT)
+  {{ {REFERRAL_RESULT} }} }}"""
+REASSIGN = f"""mutation($id: ID!, $to: ID!) {{
+  result: reassignReferral(referralId: $id, agency: $to, reason: "涉及医保基金")
+  {{ {REFERRAL_RESULT} }} }}"""
+CLAIM = f"mutation($id: ID!) {{ result: claimReferral(referralId: $id) {{ {REFERRAL_RESULT} }} }}"
+
+
+async def test_a_reassigned_clue_referral_moves_the_reporter_to_the_new_agency(api: Api) -> None:
+    clue = await receive(api)
+    referred = await run(api, REFER, id=clue["id"], to=MARKET)  # 县卫健局 → 县市场监管局
+    referral = referred["clue"]["referralId"]
+    returned = await run(api, RETURN, "liaison", MARKET, id=referral)
+    assert returned["referral"]["status"] == "RETURNED"
+
+    # Returned: the returning agency loses the reporter at once; the clue is back with the
+    # agency that received it until the leading group office reassigns it.
+    assert (await run(api, REVEAL, "investigator", MARKET, id=clue["id"], reason="核实"))[
+        "__typename"
+    ] == "NotAllowed"
+    back = await api.gql(ONE, "liaison", HEALTH, id=clue["id"])
+    assert back["clue"]["handlingAgency"]["name"] == HEALTH
+
+    reassigned = await run(api, REASSIGN, "coordinator", None, id=referral, to=INSURANCE)
+    assert reassigned["referral"]["receiver"]["name"] == INSURANCE
+    claimed = await run(api, CLAIM, "liaison", INSURANCE, id=referral)
+    assert claimed["referral"]["status"] == "CLAIMED"
+
+    revealed = await run(api, REVEAL, "investigator", INSURANCE, id=clue["id"], reason="查处骗保")
+    assert revealed["__typename"] == "RevealedReporter" and revealed["phone"] == PHONE
+    for agency in (MARKET, HEALTH):
+        refused = await run(api, REVEAL, "investigator", agency, id=clue["id"], reason="核实")
+        assert refused["__typename"] == "NotAllowed"
+        assert_no_identity(refused)
+
+    seen = (await api.gql(ONE, "liaison", INSURANCE, id=clue["id"]))["clue"]
+    assert seen["handlingAgency"]["name"] == INSURANCE
+    moves = [h for h in seen["history"] if h["type"] == "HandlerChanged"]
+    assert [m["summary"] for m in moves] == [
+        f"办理单位改为{HEALTH}：移送被{MARKET}退回（不属于本单位职责），待重新指派 / returned",
+        f"办理单位改为{INSURANCE}：重新指派：涉及医保基金",
+    ]
+    assert_no_identity(seen)
+    listed = await api.gql(LIST, "liaison", INSURANCE, first=10)
+    assert [e["node"]["id"] for e in listed["clues"]["edges"]] == [clue["id"]]
+    assert (await api.gql(ONE, "liaison", MARKET, id=clue["id"]))["clue"] is None
+    assert (await api.gql(LIST, "liaison", MARKET, first=10))["clues"]["totalCount"] == 0
+
+
+MERGE = f"""mutation($id: ID!, $into: ID!) {{
+  result: mergeClue(clueId: $id, intoClueId: $into, note: "重复举报") {{ {RESULT} }} }}"""
+
+
+async def test_merging_into_another_agencys_clue_is_not_allowed(api: Api) -> None:
+    ours = await receive(api, real_name=False)
+    theirs = await receive(api, real_name=False)
+    await run(api, REFER, id=theirs["id"], to=INSURANCE)  # now 县医保局 handles it
+    refused = await run(api, MERGE, id=ours["id"], into=theirs["id"])
+    assert refused["__typename"] == "NotAllowed"
+    assert (await api.gql(ONE, "liaison", HEALTH, id=ours["id"]))["clue"]["status"] == "RECEIVED"
+    other = await receive(api, real_name=False)
+    merged = await run(api, MERGE, id=other["id"], into=ours["id"])
+    assert merged["__typename"] == "ClueChanged" and merged["clue"]["status"] == "MERGED"

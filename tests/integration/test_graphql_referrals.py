@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from domain.application import RectifyApp
 from domain.clocks import Period, due_at
@@ -17,6 +17,7 @@ from tests.integration.api_fixtures import (
     MARKET,
     Api,
     api,
+    issue,
     projection_thread,
 )
 
@@ -347,3 +348,36 @@ async def test_queue_filters_overdue_and_due_soon_from_the_due_instants(
     assert await ids(overdue=True) == [str(old.id)]
     assert await ids(dueSoon=True) == [str(soon.id)]
     assert len(await ids(overdue=False, dueSoon=False)) == 1
+
+
+def _linking(kind: str, subject: str, **more: str) -> dict[str, Any]:
+    return {"receiver": INSURANCE, "reason": "请协查", "subjectKind": kind,
+            "subjectId": subject, **more}  # fmt: skip
+
+
+async def test_a_referral_linked_to_an_issue_the_sender_leads_is_sent(api: Api) -> None:
+    sent = await run(api, SEND, agency=HEALTH, input=_linking("issue", issue("1")))
+    assert sent["__typename"] == "ReferralChanged"
+
+
+async def test_a_referral_linked_to_nothing_is_refused_naming_subject_id(api: Api) -> None:
+    for kind in ("clue", "issue", "case"):
+        refused = await run(api, SEND, agency=HEALTH, input=_linking(kind, str(uuid4())))
+        assert (refused["__typename"], refused["field"]) == ("InvalidInput", "subjectId")
+
+
+async def test_a_referral_linked_to_another_agencys_issue_or_clue_is_not_allowed(
+    api: Api,
+) -> None:
+    received = await api.gql(
+        'mutation { receiveClue(input: {channel: LETTER, content: "收受红包",'
+        ' institution: "县医院"}) { ... on ClueChanged { clue { id } } } }',
+        "liaison",
+        HEALTH,
+    )
+    clue = received["receiveClue"]["clue"]["id"]
+    for kind, subject in (("issue", issue("1")), ("clue", clue)):  # 县市场监管局 has no part
+        refused = await run(api, SEND, agency=MARKET, input=_linking(kind, subject))
+        assert refused["__typename"] == "NotAllowed" and "subjectId" in refused["message"]
+    office = await run(api, SEND, "coordinator", None, input=_linking("clue", clue, sender=MARKET))
+    assert office["__typename"] == "ReferralChanged"  # the leading group office may link any

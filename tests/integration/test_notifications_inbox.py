@@ -222,6 +222,31 @@ async def test_a_supervision_notice_reaches_every_responsible_agency(
     assert (await inbox(api, "coordinator", None))["edges"] == []
 
 
+async def test_a_returned_referral_reaches_the_office_inbox_at_once(
+    api: Api, app: RectifyApp
+) -> None:
+    sent = app.send_referral(agency_id(MARKET), agency_id(HEALTH), "美容院开展医疗美容", actor="t")
+    returned = await gql(
+        api,
+        "mutation($id: ID!) { returnReferral(referralId: $id, reason: NOT_OUR_REMIT)"
+        " { __typename } }",
+        "liaison",
+        HEALTH,
+        id=str(sent.id),
+    )
+    assert returned["returnReferral"]["__typename"] == "ReferralChanged"
+    await notify(api, app)
+    office = await inbox(api, "coordinator", None)  # no campaign: the office of no agency
+    assert titles(office) == [
+        "【移送被退回（不属于本单位职责），请重新指派】移送：美容院开展医疗美容"
+        " / Referral returned: to be reassigned"
+    ]
+    assert office["edges"][0]["node"]["kind"] == "returned"
+    assert office["edges"][0]["node"]["forOffice"] is True
+    for agency in (HEALTH, MARKET):
+        assert (await inbox(api, "liaison", agency))["edges"] == []
+
+
 async def test_read_marks_survive_a_rebuild_of_the_read_tables(
     api: Api, app: RectifyApp, es_env: dict[str, str], database_url: str, schema: str
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, datetime
+from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
@@ -12,8 +13,8 @@ import pytest
 from domain.application import RectifyApp
 from domain.clocks import TIMEZONE, MilestoneKind, end_of_day
 from domain.clues import CLUE_REPLY_LADDER, Clue, ClueRefused, ClueStatus, clue_id
-from domain.errors import InvalidInput, InvalidTransition, NotFound
-from domain.referrals import Referral
+from domain.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound
+from domain.referrals import Referral, ReturnReason
 from domain.reporter_identity import ReporterIdentity
 from rectify.calendar_data import build_calendar
 
@@ -389,3 +390,166 @@ def test_app_reveals_the_identity_to_the_handling_agency_and_records_it(app: Rec
 def test_app_refuses_an_unknown_clue(app: RectifyApp) -> None:
     with pytest.raises(NotFound):
         app.handle_clue(uuid4(), "", "李四")
+
+
+# -- the handling agency follows the clue's referral (ADR 0022) -----------------------------
+
+
+def test_referred_clue_follows_its_referral_to_a_new_handler_on_record() -> None:
+    clue = _clue(status=ClueStatus.REFERRED)
+    assert clue.referral_id is not None
+    insurance = uuid4()
+    clue.change_handler(
+        insurance, "县医保局", clue.referral_id, "重新指派：涉及医保", MONDAY, "协调办"
+    )
+    (event,) = clue.collect_events()
+    assert isinstance(event, Clue.HandlerChanged)
+    assert (event.previous_agency_id, event.handling_agency_id, event.handling_name) == (
+        MARKET,
+        insurance,
+        "县医保局",
+    )
+    assert (event.reason, event.at, event.actor) == ("重新指派：涉及医保", MONDAY, "协调办")
+    assert clue.handling_agency_id == insurance
+    clue.reveal(insurance, "查处骗保", MONDAY, "医保局-王五")
+    with pytest.raises(InvalidInput, match="agency"):
+        clue.reveal(MARKET, "核实", MONDAY, "市场监管局-张三")
+
+
+def test_handler_change_by_another_referral_than_the_clues_own_is_refused() -> None:
+    clue = _clue(status=ClueStatus.REFERRED)
+    with pytest.raises(ClueRefused) as refused:
+        clue.change_handler(uuid4(), "县医保局", uuid4(), "重新指派", MONDAY, "协调办")
+    assert refused.value.current_state == "REFERRED"
+    assert clue.collect_events() == []
+
+
+@pytest.mark.parametrize("state", [s for s in ClueStatus if s is not ClueStatus.REFERRED])
+def test_handler_change_of_a_clue_not_referred_is_refused_naming_the_state(
+    state: ClueStatus,
+) -> None:
+    clue = _clue(status=state)
+    with pytest.raises(ClueRefused) as refused:
+        clue.change_handler(MARKET, "县市场监管局", uuid4(), "x", MONDAY, "协调办")
+    assert refused.value.current_state == state.value
+
+
+def test_handler_change_to_the_current_handler_records_nothing() -> None:
+    clue = _clue(status=ClueStatus.REFERRED)
+    assert clue.referral_id is not None
+    clue.change_handler(MARKET, "县市场监管局", clue.referral_id, "x", MONDAY, "协调办")
+    assert clue.collect_events() == []
+
+
+def test_merge_into_a_clue_another_agency_handles_is_refused_as_not_allowed() -> None:
+    theirs = _clue(status=ClueStatus.REFERRED)  # handled by 县市场监管局 now
+    clue = _clue()
+    with pytest.raises(NotAllowed):
+        clue.merge_into(theirs, "重复", "李四")
+    assert clue.collect_events() == []
+
+
+def _three_agencies(app: RectifyApp) -> tuple[UUID, UUID, UUID]:
+    health, market = _agencies(app)
+    return health, market, app.register_agency("县医保局", actor="admin").id
+
+
+def test_app_reassigning_a_returned_clue_referral_hands_the_clue_to_the_new_agency(
+    app: RectifyApp,
+) -> None:
+    health, market, insurance = _three_agencies(app)
+    item = _receive(app, health)
+    app.refer_clue(item, market, "属市场监管职责", "李四", at=MONDAY)
+    referral = app.get_clue(item).referral_id
+    assert referral is not None
+    app.return_referral(referral, market, ReturnReason.NOT_OUR_REMIT, "", "张三")
+    app.reassign_referral(referral, insurance, "涉及医保基金", "协调办", at=MONDAY)
+    app.claim_referral(referral, insurance, "医保局-王五", at=MONDAY)
+    assert app.get_clue(item).handling_agency_id == insurance
+    identity, _ = app.reveal_reporter(item, insurance, "查处骗保", "医保局-王五")
+    assert identity == REPORTER
+    for other in (market, health):
+        with pytest.raises(InvalidInput, match="agency"):
+            app.reveal_reporter(item, other, "核实", "某人")
+    moves = [e for e in app.events.get(item) if isinstance(e, Clue.HandlerChanged)]
+    assert [(m.previous_agency_id, m.handling_agency_id) for m in moves] == [
+        (market, health),
+        (health, insurance),
+    ]
+    assert moves[1].reason == "重新指派：涉及医保基金" and moves[1].actor == "协调办"
+
+
+def test_app_returning_a_clue_referral_takes_the_identity_from_the_returning_agency(
+    app: RectifyApp,
+) -> None:
+    health, market, _ = _three_agencies(app)
+    item = _receive(app, health)
+    app.refer_clue(item, market, "属市场监管职责", "李四", at=MONDAY)
+    referral = app.get_clue(item).referral_id
+    assert referral is not None
+    app.return_referral(referral, market, ReturnReason.OTHER, "非本辖区", "张三")
+    clue = app.get_clue(item)
+    assert clue.handling_agency_id == health and clue.status is ClueStatus.REFERRED
+    with pytest.raises(InvalidInput, match="agency"):
+        app.reveal_reporter(item, market, "核实", "张三")
+    *_, moved = app.events.get(item)
+    assert isinstance(moved, Clue.HandlerChanged)
+    assert "不属于" not in moved.reason and "非本辖区" in moved.reason
+
+
+def test_app_moves_the_clue_in_the_same_save_as_the_reassignment(
+    app: RectifyApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    health, market, insurance = _three_agencies(app)
+    item = _receive(app, health)
+    app.refer_clue(item, market, "属市场监管职责", "李四", at=MONDAY)
+    referral = app.get_clue(item).referral_id
+    assert referral is not None
+    saves: list[list[str]] = []
+    save = app._save
+
+    def recording(*aggregates: Any) -> int | None:
+        saves.append([type(a).__name__ for a in aggregates])
+        return save(*aggregates)
+
+    monkeypatch.setattr(app, "_save", recording)
+    app.return_referral(referral, market, ReturnReason.NOT_OUR_REMIT, "", "张三")
+    app.reassign_referral(referral, insurance, "涉及医保基金", "协调办", at=MONDAY)
+    assert saves == [["Referral", "Clue"], ["Referral", "Clue"]]
+
+
+def test_app_a_referral_that_only_names_a_clue_does_not_move_it(app: RectifyApp) -> None:
+    health, market, insurance = _three_agencies(app)
+    item = _receive(app, health)
+    app.handle_clue(item, "本局办理", "李四")
+    sent = app.send_referral(
+        health, market, "请协查", actor="李四", subject_kind="clue", subject_id=item
+    )
+    app.return_referral(sent.id, market, ReturnReason.NOT_OUR_REMIT, "", "张三")
+    app.reassign_referral(sent.id, insurance, "请医保协查", "协调办")
+    assert app.get_clue(item).handling_agency_id == health
+    assert [type(e).__name__ for e in app.events.get(item)] == ["Received", "TakenForHandling"]
+
+
+def test_app_merges_two_clues_of_the_acting_agency(app: RectifyApp) -> None:
+    health, _ = _agencies(app)
+    first, second = _receive(app, health), _receive(app, health)
+    app.merge_clue(second, first, "同一事项", "李四", agency=health)
+    assert app.get_clue(second).merged_into == first
+
+
+def test_app_refuses_to_merge_into_another_agencys_clue(app: RectifyApp) -> None:
+    health, market = _agencies(app)
+    ours, theirs = _receive(app, health), _receive(app, market)
+    with pytest.raises(NotAllowed):
+        app.merge_clue(ours, theirs, "同一事项", "李四", agency=health)
+    assert app.get_clue(ours).status is ClueStatus.RECEIVED
+
+
+def test_app_refuses_a_merge_by_an_agency_that_does_not_handle_the_clue(
+    app: RectifyApp,
+) -> None:
+    health, market = _agencies(app)
+    first, second = _receive(app, health), _receive(app, health)
+    with pytest.raises(NotAllowed):
+        app.merge_clue(second, first, "同一事项", "张三", agency=market)

@@ -15,10 +15,13 @@ from domain.notices import (
     MilestoneRecord,
     Notice,
     Recipient,
+    StepKind,
     milestone_of,
     notice_id,
+    notice_of,
     recipients,
 )
+from domain.referrals import ReturnReason
 
 DUE = date(2026, 3, 31)
 LEAD, CO, OFFICE, DISCIPLINE = uuid4(), uuid4(), uuid4(), uuid4()
@@ -161,3 +164,35 @@ def test_a_referral_milestone_tells_the_receiving_agency() -> None:
     assert app.issue_notices(found).changed
     notice = app.repository.get(notice_id(sent.id, found.version, Recipient(health, "")))
     assert notice.title == "【逾期未签收】移送：医疗美容机构无证行医 / Overdue"
+
+
+def test_a_returned_referral_tells_the_leading_group_office_at_once() -> None:
+    app = RectifyApp()
+    market = app.register_agency("县市场监管局", actor="t").id
+    health = app.register_agency("县卫健局", actor="t").id
+    office = app.register_agency("县卫健委", actor="t").id
+    campaign = app.launch_campaign("专项整治", actor="t", lead_agency=office).id
+    sent = app.send_referral(market, health, "医疗美容机构无证行医", actor="t", campaign=campaign)
+    app.return_referral(sent.id, health, ReturnReason.NOT_OUR_REMIT, "", "卫健局-李四")
+    *_, returned = app.events.get(sent.id)
+    found = notice_of(returned)
+    assert found is not None and (found.item_kind, found.kind) == ("referral", StepKind.RETURNED)
+    assert app.issue_notices(found).changed
+    assert not app.issue_notices(found).changed  # once, however often the log is read
+    notice = app.repository.get(notice_id(sent.id, found.version, Recipient(office, COORDINATOR)))
+    assert isinstance(notice, Notice) and notice.kind == "returned"
+    assert notice.title == (
+        "【移送被退回（不属于本单位职责），请重新指派】移送：医疗美容机构无证行医"
+        " / Referral returned: to be reassigned"
+    )
+    for agency in (health, market):  # the office alone: it is the one to reassign
+        assert notice_id(sent.id, found.version, Recipient(agency, "")) not in app.repository
+
+
+def test_other_referral_steps_tell_nobody() -> None:
+    app = RectifyApp()
+    market = app.register_agency("县市场监管局", actor="t").id
+    health = app.register_agency("县卫健局", actor="t").id
+    sent = app.send_referral(market, health, "医疗美容", actor="t")
+    app.claim_referral(sent.id, health, "卫健局-李四")
+    assert [notice_of(e) for e in app.events.get(sent.id)] == [None, None]

@@ -11,7 +11,8 @@ import pytest
 
 from domain.application import RectifyApp
 from domain.clocks import TIMEZONE, MilestoneKind, end_of_day
-from domain.errors import InvalidInput, InvalidTransition, NotFound
+from domain.deadlines import Deadline
+from domain.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound
 from domain.referrals import (
     REFERRAL_LADDER,
     AlreadyClaimed,
@@ -271,6 +272,89 @@ def test_reassign_to_the_sender_is_refused() -> None:
         _returned().reassign(MARKET, "县市场监管局", "x", MONDAY, CLAIM_DUE, "协调办")
 
 
+# -- the whole matrix: every (state, step) pair ---------------------------------------------
+
+
+def _accepted() -> Referral:
+    referral = _answered()
+    referral.accept("同意办结", "张三")
+    referral.collect_events()
+    return referral
+
+
+def _group_parent() -> Referral:
+    parent = referral_id()
+    children = {str(child_referral_id(parent, m)): m for m in (HEALTH, INSURANCE)}
+    referral = Referral(
+        id=parent, sender_agency_id=MARKET, receiver_agency_id=uuid4(),
+        receiver_name="综合监管各成员单位", reason="联合检查", subject_kind="",
+        subject_id=None, attachments=[], campaign_id=None, parent_id=None, children=children,
+        claim_days=3, answer_days=15, at=MONDAY, claim_due=None, actor="张三",
+    )  # fmt: skip
+    referral.collect_events()
+    return referral
+
+
+STATES = {
+    ReferralStatus.SENT: _sent,
+    ReferralStatus.CLAIMED: _claimed,
+    ReferralStatus.ANSWERED: _answered,
+    ReferralStatus.ACCEPTED: _accepted,
+    ReferralStatus.RETURNED: _returned,
+    ReferralStatus.DISPATCHED: _group_parent,
+}
+
+# Every step, taken by the party it belongs to (so only the state can refuse it), the
+# event it records, and the states that allow it.
+STEPS = {
+    "claim": (lambda r: r.claim(r.receiver_agency_id, MONDAY, ANSWER_DUE, "联络员"),
+              Referral.Claimed, {"SENT"}),
+    "return": (lambda r: r.return_to_sender(r.receiver_agency_id, ReturnReason.NOT_OUR_REMIT,
+                                            "", "联络员"), Referral.Returned, {"SENT"}),
+    "answer": (lambda r: r.answer(r.receiver_agency_id, "已处理", [], "", "", [], "联络员"),
+               Referral.Answered, {"CLAIMED"}),
+    "accept": (lambda r: r.accept("", "张三"), Referral.Accepted, {"ANSWERED"}),
+    "send back": (lambda r: r.send_back("再查", MONDAY, ANSWER_DUE, "张三"),
+                  Referral.SentBack, {"ANSWERED"}),
+    "reassign": (lambda r: r.reassign(INSURANCE, "县医保局", "改派", MONDAY, CLAIM_DUE, "协调办"),
+                 Referral.Reassigned, {"SENT", "RETURNED"}),
+}  # fmt: skip
+
+ALLOWED = [(s, a) for a, (_, _, ok) in STEPS.items() for s in ReferralStatus if s.value in ok]
+REFUSED = [(s, a) for a, (_, _, ok) in STEPS.items() for s in ReferralStatus if s.value not in ok]
+
+
+def test_the_matrix_covers_every_state_and_step() -> None:
+    assert set(STATES) == set(ReferralStatus)
+    assert len(ALLOWED) + len(REFUSED) == len(ReferralStatus) * len(STEPS)
+    assert len(ALLOWED) == 7
+
+
+@pytest.mark.parametrize(("state", "action"), ALLOWED, ids=[f"{a}@{s}" for s, a in ALLOWED])
+def test_a_step_the_state_allows_records_its_event(state: ReferralStatus, action: str) -> None:
+    referral = STATES[state]()
+    assert referral.status is state
+    take, recorded, _ = STEPS[action]
+    take(referral)
+    assert [type(e) for e in referral.collect_events()] == [recorded]
+
+
+@pytest.mark.parametrize(("state", "action"), REFUSED, ids=[f"{a}@{s}" for s, a in REFUSED])
+def test_a_step_the_state_does_not_allow_is_refused_naming_the_state(
+    state: ReferralStatus, action: str
+) -> None:
+    referral = STATES[state]()
+    with pytest.raises(ReferralRefused) as refused:
+        STEPS[action][0](referral)
+    assert refused.value.current_state == state.value
+    if isinstance(refused.value, AlreadyClaimed):  # claimed already: says by whom instead
+        assert "already claimed by 县卫健局 (卫健局-李四)" in str(refused.value)
+    else:
+        assert f"cannot {action} while the referral is {state.value}" in str(refused.value)
+    assert referral.collect_events() == []
+    assert referral.status is state
+
+
 # -- clocks ----------------------------------------------------------------------------------
 
 
@@ -462,3 +546,100 @@ def test_app_without_a_calendar_source_counts_monday_to_friday_where_it_has_no_d
         assert bare.get_referral(sent.id).claim_due == end_of_day(date(2031, 3, 12))
     finally:
         bare.close()
+
+
+# -- the linked subject: it exists and the sender has a part in it (ADR 0022) ---------------
+
+
+def _clue_of(app: RectifyApp, agency: UUID) -> UUID:
+    return app.receive_clue(agency, "LETTER", "收取红包", actor="李四", person="某医生").id
+
+
+def _issue_led_by(app: RectifyApp, lead: UUID, co: list[UUID]) -> UUID:
+    campaign = app.launch_campaign("专项整治", actor="协调办").id
+    deadline = Deadline.on(date(2026, 6, 30), "2026年6月底")
+    return app.register_issue(
+        campaign, "7", "执法案件偏少", ["加强执法"], lead, co, deadline, actor="协调办"
+    ).id
+
+
+def test_app_sends_a_referral_linked_to_its_own_clue_issue_and_case(app: RectifyApp) -> None:
+    a = _agencies(app)
+    health, market = a["县卫健局"], a["县市场监管局"]
+    case = app.report_case_transfer(health, a["县公安局"], "骗保", actor="执法员").id
+    for kind, subject in (
+        ("clue", _clue_of(app, health)),
+        ("issue", _issue_led_by(app, market, [health])),  # co-responsible is enough
+        ("case", case),
+    ):
+        sent = app.send_referral(
+            health, a["县医保局"], "请协查", actor="李四", subject_kind=kind, subject_id=subject
+        )
+        referral = app.get_referral(sent.id)
+        assert (referral.subject_kind, referral.subject_id) == (kind, subject)
+
+
+@pytest.mark.parametrize("kind", ["clue", "issue", "case"])
+def test_app_refuses_a_referral_linked_to_nothing_naming_subject_id(
+    app: RectifyApp, kind: str
+) -> None:
+    a = _agencies(app)
+    with pytest.raises(InvalidInput) as refused:
+        app.send_referral(
+            a["县卫健局"], a["县医保局"], "请协查", actor="李四", subject_kind=kind,
+            subject_id=uuid4(),
+        )  # fmt: skip
+    assert refused.value.field == "subjectId"
+
+
+def test_app_refuses_a_subject_of_another_kind_naming_subject_id(app: RectifyApp) -> None:
+    a = _agencies(app)
+    clue = _clue_of(app, a["县卫健局"])
+    with pytest.raises(InvalidInput) as refused:
+        app.send_referral(
+            a["县卫健局"], a["县医保局"], "请协查", actor="李四", subject_kind="issue",
+            subject_id=clue,
+        )  # fmt: skip
+    assert refused.value.field == "subjectId"
+
+
+def test_app_refuses_a_subject_id_without_its_kind(app: RectifyApp) -> None:
+    a = _agencies(app)
+    with pytest.raises(InvalidInput) as refused:
+        app.send_referral(
+            a["县卫健局"], a["县医保局"], "请协查", actor="李四",
+            subject_id=_clue_of(app, a["县卫健局"]),
+        )  # fmt: skip
+    assert refused.value.field == "subjectKind"
+
+
+def test_app_refuses_a_referral_linked_to_another_agencys_items(app: RectifyApp) -> None:
+    a = _agencies(app)
+    health, market, police = a["县卫健局"], a["县市场监管局"], a["县公安局"]
+    theirs = {
+        "clue": _clue_of(app, health),
+        "issue": _issue_led_by(app, health, [a["县医保局"]]),
+        "case": app.report_case_transfer(health, police, "骗保", actor="执法员").id,
+    }
+    for kind, subject in theirs.items():
+        with pytest.raises(NotAllowed, match="subjectId"):
+            app.send_referral(
+                market, a["县医保局"], "请协查", actor="张三", subject_kind=kind,
+                subject_id=subject,
+            )  # fmt: skip
+    assert not [n for n in app.recorder.select_notifications(1, 1000) if "Referral" in n.topic]
+
+
+def test_app_lets_the_leading_group_office_link_any_existing_subject(app: RectifyApp) -> None:
+    a = _agencies(app)
+    clue = _clue_of(app, a["县卫健局"])
+    sent = app.send_referral(
+        a["县市场监管局"], a["县医保局"], "请协查", actor="协调办", subject_kind="clue",
+        subject_id=clue, office=True,
+    )  # fmt: skip
+    assert app.get_referral(sent.id).subject_id == clue
+    with pytest.raises(InvalidInput):
+        app.send_referral(
+            a["县市场监管局"], a["县医保局"], "请协查", actor="协调办", subject_kind="clue",
+            subject_id=uuid4(), office=True,
+        )  # fmt: skip

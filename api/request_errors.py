@@ -1,0 +1,115 @@
+"""Errors of a request, as the client sees them and as the log keeps them.
+
+GraphQL's own messages quote what the client sent: a reporter's phone sent as a number
+gives "String cannot represent a non string value: 13522223333". The client may see its
+own value back, and is told which field it was (`input.reporter.phone`, also in
+`extensions.field`); the log never gets the message text, only the kind of error, the
+field, where in the document and the response path (ADR 0022).
+"""
+
+from __future__ import annotations
+
+import re
+import traceback
+from collections.abc import Iterator
+from typing import Any
+
+from graphql import ArgumentNode, GraphQLError, ValueNode, VisitorAction
+from graphql.language import SKIP
+from graphql.utilities.validate_input_value import validate_input_literal
+from graphql.validation import ValuesOfCorrectTypeRule
+from graphql.validation.rules import ASTValidationRule
+from strawberry.extensions import SchemaExtension
+
+_VARIABLE = re.compile(r"^Variable '\$(\w+)' (?:has invalid value at ((?:\.\w+|\[\d+\])+))?")
+# Runs that may be a value: quoted text, digits, anything outside plain ASCII.
+_VALUE_LIKE = re.compile(r"'[^']*'|\"[^\"]*\"|\d+|[^\x00-\x7f]+")
+
+
+class FieldNamingValuesRule(ValuesOfCorrectTypeRule):
+    """ValuesOfCorrectTypeRule whose errors name the field of an inline value: graphql-core
+    says only "String cannot represent a non string value: …" and a line and column."""
+
+    argument = ""
+
+    def enter_argument(self, node: ArgumentNode, *_args: Any) -> None:
+        self.argument = node.name.value
+
+    def leave_argument(self, *_args: Any) -> None:
+        self.argument = ""
+
+    def is_valid_value_node(self, node: ValueNode, input_type: Any) -> VisitorAction:
+        if input_type:
+
+            def on_error(error: GraphQLError, path: list[str | int]) -> None:
+                field = ".".join(str(p) for p in [self.argument, *path] if p != "")
+                self.report_error(
+                    GraphQLError(
+                        f"{field}: {error.message}" if field else error.message,
+                        error.nodes,
+                        extensions={"field": field} if field else None,
+                    )
+                )
+
+            validate_input_literal(
+                node, input_type, on_error, None, None, self.context.hide_suggestions
+            )
+        return SKIP
+
+
+class NameFieldsOfBadValues(SchemaExtension):
+    """Runs FieldNamingValuesRule in place of graphql-core's rule (same checks)."""
+
+    def on_operation(self) -> Iterator[None]:
+        context = self.execution_context
+        rules: tuple[type[ASTValidationRule], ...] = tuple(
+            FieldNamingValuesRule if rule is ValuesOfCorrectTypeRule else rule
+            for rule in context.validation_rules
+        )
+        context.validation_rules = rules
+        yield
+
+
+def _field(error: GraphQLError) -> str:
+    named = (error.extensions or {}).get("field")
+    if isinstance(named, str):
+        return named
+    found = _VARIABLE.match(error.message)
+    if found:
+        return f"${found.group(1)}{found.group(2) or ''}"
+    return ""
+
+
+def _kind(error: GraphQLError) -> str:
+    if error.message.startswith("Syntax Error"):
+        return "syntax error"
+    if error.message.startswith("Variable '$"):
+        return "invalid variable"
+    if error.path is None:
+        return "invalid document"
+    return "refused by the resolver"
+
+
+def _where(error: GraphQLError) -> str:
+    at = ",".join(f"{loc.line}:{loc.column}" for loc in error.locations or [])
+    path = ".".join(str(p) for p in error.path or [])
+    return f"at {at or '-'}, path {path or '-'}"
+
+
+def refused(error: GraphQLError) -> str:
+    """A refused request for the log: kind, field, place; never the message text."""
+    field = _field(error)
+    return f"{_kind(error)}{f' in {field}' if field else ''} ({_where(error)})"
+
+
+def masked(text: str) -> str:
+    return _VALUE_LIKE.sub("…", text)
+
+
+def unexpected(error: GraphQLError) -> str:
+    """An error of our own code for the log: its class, its message with anything that
+    may be a value masked, where, and the stack."""
+    original = error.original_error
+    name = type(original).__name__ if original is not None else "GraphQLError"
+    stack = "".join(traceback.format_tb(original.__traceback__)) if original else ""
+    return f"{name}: {masked(str(original or error.message))} ({_where(error)})\n{stack}"
