@@ -104,7 +104,8 @@ def create_app(config: ApiConfig) -> Starlette:
         anyio.to_thread.current_default_thread_limiter().total_tokens = _thread_limit(config.es_env)
         app.state.config = config
         app.state.verifier = verifier
-        app.state.rectify = await run_in_threadpool(RectifyApp, env=config.es_env)
+        make_app = config.make_app or (lambda env: RectifyApp(env=env))
+        app.state.rectify = await run_in_threadpool(make_app, config.es_env)
         app.state.pool = await queries.create_pool(config.database_url, config.schema)
         app.state.feed = ChangeFeed(config.database_url, config.schema)
         await app.state.feed.start()
@@ -169,7 +170,11 @@ def create_app(config: ApiConfig) -> Starlette:
             WebSocketRoute("/graphql", graphql),
         ],
         middleware=middleware(
-            config.max_body_bytes, config.cors_origins, csp, [MIN_POSITION_HEADER]
+            config.max_body_bytes,
+            config.cors_origins,
+            csp,
+            [MIN_POSITION_HEADER],
+            hsts=config.production,
         ),
         lifespan=lifespan,
     )

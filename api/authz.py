@@ -1,8 +1,14 @@
 """Who may do what, in one table, checked in one place.
 
-Reads are open to every authenticated role. For commands on an issue, a liaison speaks
-for one agency: `RESPONSIBLE` lets it act when its agency leads or co-owns the issue,
-`LEAD` only when its agency leads.
+For issues, clocks, periodic reports and audit trails. Agency staff (liaison,
+investigator, agency head) speak for one agency: `RESPONSIBLE` lets them act on (or read)
+an issue their agency leads or co-owns, `LEAD` only one it leads, `NAMED` read the history
+of an item that names their agency. Coordinators, leadership, auditors and admins read
+every issue. Case transfers have their own table (api/case_transfer_authz.py); clues and
+referrals keep their rules next to their resolvers (api/clues.py, api/referrals.py).
+Campaigns, agencies, `me`, `systemStatus` and the campaign figures (dashboard,
+statistics, campaignProgress, enforcementCases: counts shared by the campaign's agencies)
+are open to every signed-in role, `READ` below.
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ from api.auth import Role, User
 
 class Action(StrEnum):
     READ = "read"
+    READ_ISSUE = "read an issue"
+    READ_HISTORY = "read an item's history"
     REGISTER_ISSUE = "register issue"
     REPORT_PROGRESS = "report progress"
     SUBMIT_FOR_VERIFICATION = "submit for verification"
@@ -26,13 +34,19 @@ class Action(StrEnum):
     DENY_EXTENSION = "deny an extension"
     REOPEN = "reopen"
     MANAGE_CAMPAIGN = "manage a campaign"
+    MANAGE_AGENCY_GROUP = "manage an agency group"
     SET_COVERAGE_TARGET = "set a coverage target"
     RECORD_INSPECTION = "record an inspection"
     FILE_ENFORCEMENT_CASE = "file a law-enforcement case"
+    PAUSE_CLOCK = "pause the clock"
+    RESUME_CLOCK = "resume the clock"
+    SUBMIT_REPORT = "submit reports"
 
 
 LABELS = {
     Action.READ: "查看",
+    Action.READ_ISSUE: "查看该问题",
+    Action.READ_HISTORY: "查看审计轨迹",
     Action.REGISTER_ISSUE: "登记问题",
     Action.REPORT_PROGRESS: "报告进展",
     Action.SUBMIT_FOR_VERIFICATION: "提交核验",
@@ -43,9 +57,13 @@ LABELS = {
     Action.DENY_EXTENSION: "驳回延期",
     Action.REOPEN: "重新打开",
     Action.MANAGE_CAMPAIGN: "管理专项行动",
+    Action.MANAGE_AGENCY_GROUP: "管理单位组成员",
     Action.SET_COVERAGE_TARGET: "设定检查覆盖目标",
     Action.RECORD_INSPECTION: "登记检查",
     Action.FILE_ENFORCEMENT_CASE: "登记行政处罚立案",
+    Action.PAUSE_CLOCK: "暂停计时",
+    Action.RESUME_CLOCK: "恢复计时",
+    Action.SUBMIT_REPORT: "报送",
 }
 
 
@@ -55,13 +73,23 @@ class Scope(StrEnum):
     LEAD = "lead agency"
     OWN = "own agency"  # acts only for the agency of the caller's token
     REGION = "region"  # the lead agency is in the caller's region, if the token names one
+    NAMED = "an item naming the agency"  # the item's fields name the caller's agency
 
 
 _ALL = {role: Scope.ANY for role in Role}
 _COORDINATION = {Role.COORDINATOR: Scope.ANY, Role.ADMIN: Scope.ANY}
+STAFF = frozenset({Role.LIAISON, Role.INVESTIGATOR, Role.AGENCY_HEAD})
 
 RULES: dict[Action, dict[Role, Scope]] = {
     Action.READ: _ALL,
+    # issue 6: no agency sees what is not its own; the oversight roles see the whole ledger
+    Action.READ_ISSUE: {**_ALL, **{role: Scope.RESPONSIBLE for role in STAFF}},
+    # leadership reads the issue views, not the raw history (docs: api/audit_trail.py)
+    Action.READ_HISTORY: {
+        Role.AUDITOR: Scope.ANY,
+        **_COORDINATION,
+        **{role: Scope.NAMED for role in STAFF},
+    },
     Action.REGISTER_ISSUE: _COORDINATION,
     Action.REPORT_PROGRESS: {Role.LIAISON: Scope.RESPONSIBLE, **_COORDINATION},
     Action.SUBMIT_FOR_VERIFICATION: {Role.LIAISON: Scope.LEAD, **_COORDINATION},
@@ -72,9 +100,14 @@ RULES: dict[Action, dict[Role, Scope]] = {
     Action.DENY_EXTENSION: {Role.LEADERSHIP: Scope.REGION, **_COORDINATION},
     Action.REOPEN: _COORDINATION,
     Action.MANAGE_CAMPAIGN: _COORDINATION,
+    Action.MANAGE_AGENCY_GROUP: _COORDINATION,
     Action.SET_COVERAGE_TARGET: _COORDINATION,
     Action.RECORD_INSPECTION: {Role.LIAISON: Scope.OWN, Role.INVESTIGATOR: Scope.OWN},
     Action.FILE_ENFORCEMENT_CASE: {Role.LIAISON: Scope.OWN, Role.INVESTIGATOR: Scope.OWN},
+    # the people who run the ledger and see the test or appraisal an issue waits for
+    Action.PAUSE_CLOCK: _COORDINATION,
+    Action.RESUME_CLOCK: _COORDINATION,
+    Action.SUBMIT_REPORT: {Role.LIAISON: Scope.OWN, **_COORDINATION},
 }
 
 
@@ -91,6 +124,16 @@ def _agency(user: User) -> UUID | None:
         return None
 
 
+def authorize_role(user: User, action: Action) -> None:
+    """Refuse at once a role the table does not list for `action`, before anything is
+    looked up; the agency is checked by `authorize` once known."""
+    if user.role not in RULES[action]:
+        label = LABELS[action]
+        raise NotAllowedError(
+            f"{user.role.value} 无权{label} / role {user.role.value} may not {action.value}"
+        )
+
+
 def authorize(
     user: User,
     action: Action,
@@ -105,16 +148,13 @@ def authorize(
     Leadership whose token names a region decides only where the lead agency is in it
     (`lead_region`: that agency's region); a token without one is not limited.
     """
-    scope = RULES[action].get(user.role)
+    authorize_role(user, action)
+    scope = RULES[action][user.role]
     label = LABELS[action]
-    if scope is None:
-        raise NotAllowedError(
-            f"{user.role.value} 无权{label} / role {user.role.value} may not {action.value}"
-        )
     own = _agency(user)
     if scope is Scope.LEAD and (own is None or own != lead):
         raise NotAllowedError(f"仅牵头单位可以{label} / only the lead agency may {action.value}")
-    if scope is Scope.RESPONSIBLE and (own is None or own not in set(responsible)):
+    if scope in (Scope.RESPONSIBLE, Scope.NAMED) and (own is None or own not in set(responsible)):
         raise NotAllowedError(
             f"仅责任单位可以{label} / only a responsible agency may {action.value}"
         )
@@ -127,3 +167,25 @@ def authorize(
         raise NotAllowedError(f"只能代表本单位{label} / may {action.value} for its own agency only")
     if user.role is Role.LIAISON and acting_for is not None and acting_for != own:
         raise NotAllowedError("联络员只能代表本单位 / a liaison acts for its own agency only")
+
+
+NO_AGENCY = UUID(int=0)  # matches no agency: staff whose token names none read nothing
+
+
+def issue_scope(user: User) -> UUID | None:
+    """The one agency whose issues `user` reads (those it leads or co-owns), or None for
+    every issue; read lists are filtered by it rather than refused."""
+    if RULES[Action.READ_ISSUE].get(user.role) is Scope.ANY:
+        return None
+    return _agency(user) or NO_AGENCY
+
+
+def may(
+    user: User, action: Action, lead: UUID | None = None, responsible: Iterable[UUID] = ()
+) -> bool:
+    """Whether `authorize` would let `user` do `action`: for reads answered with null."""
+    try:
+        authorize(user, action, lead, responsible)
+    except NotAllowedError:
+        return False
+    return True

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from api.tokens import TokenVerifier
+    from domain.application import RectifyApp
 
 
 @dataclass
@@ -25,3 +26,6 @@ class ApiConfig:
     clock: Callable[[], float] = time.monotonic  # the rate limit's clock, injected by tests
     persisted_queries: str | None = None  # production allow-list file; None: the checked-in one
     verifier: TokenVerifier | None = None  # OIDC/JWKS when set; None: HS256 with jwt_secret
+    # How the process builds its application: rectify.composition wires the stored calendar
+    # (`rectify serve`); None, a bare RectifyApp (tests that bring no calendar).
+    make_app: Callable[[dict[str, str]], RectifyApp] | None = None

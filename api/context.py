@@ -11,6 +11,7 @@ from strawberry.dataloader import DataLoader
 
 from api.auth import User
 from api.config import ApiConfig
+from api.provisional import provisional_years
 from domain.application import RectifyApp
 from projections import queries
 
@@ -29,6 +30,7 @@ class Context:
     today: date = field(init=False)
     histories: DataLoader[UUID, list[Any]] = field(init=False)
     campaigns: DataLoader[UUID, Any] = field(init=False)
+    provisional_years: DataLoader[int, bool] = field(init=False)  # api.provisional
 
     def __post_init__(self) -> None:
         # "Overdue" is judged by the calendar of the campaign's time zone, once per request.
@@ -45,3 +47,4 @@ class Context:
             return [found.get(i) for i in ids]
 
         self.campaigns = DataLoader(load_fn=load_campaigns)
+        self.provisional_years = provisional_years(self.app)

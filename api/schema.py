@@ -15,6 +15,7 @@ from strawberry.extensions import (
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from api.agencies import AgencyMutation
 from api.audit_trail import AuditTrailQuery
 from api.campaigns import CampaignMutation
 from api.case_transfers import CaseTransferMutation, CaseTransferQuery
@@ -27,6 +28,7 @@ from api.progress import ProgressMutation, ProgressQuery
 from api.query import Query
 from api.referrals import ReferralMutation, ReferralQuery, ReferralTermsMutation
 from api.reporting import ReportingMutation
+from api.request_errors import NameFieldsOfBadValues, refused, unexpected
 from api.results import EXCEPTION_HANDLERS
 from api.statistics import StatisticsQuery
 
@@ -50,6 +52,7 @@ QUERIES += (AuditTrailQuery,)
 QUERIES += (StatisticsQuery,)
 QUERIES += (ProgressQuery,)
 MUTATIONS += (ProgressMutation,)
+MUTATIONS += (AgencyMutation,)
 
 log = logging.getLogger("rectify.api")
 MAX_DEPTH = 10
@@ -74,12 +77,13 @@ class RectifySchema(Schema):
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
         """A user's mistake (bad cursor, page size, syntax) is one log line; only an error
-        from our own code gets a traceback."""
+        from our own code gets a stack. Neither carries the message text as sent: it may
+        quote the client's values, e.g. a reporter's phone (api.request_errors)."""
         for error in errors:
             if _is_unexpected(error):
-                super().process_errors([error], execution_context)
+                log.error("graphql request failed: %s", unexpected(error))
             else:
-                log.info("graphql request refused: %s", error.message)
+                log.info("graphql request refused: %s", refused(error))
 
 
 def build_schema(production: bool = False) -> Schema:
@@ -94,6 +98,7 @@ def build_schema(production: bool = False) -> Schema:
         extensions=[
             SubscriptionsOnlyOverWebsockets,
             lambda: AddValidationRules(rules),
+            NameFieldsOfBadValues,
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
             lambda: MaskErrors(should_mask_error=_is_unexpected),

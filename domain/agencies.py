@@ -24,6 +24,27 @@ class AgencyKind(StrEnum):
 _GROUP_MARKERS = ("成员单位", "各有关", "各相关", "各级")
 
 
+# The statutory parties of a case transfer, told by the words officials put in the name
+# (agencies are data: no list of police stations in code).
+FUNCTION_WORDS = {
+    "police": ("公安", "派出所", "police", "publicsecurity"),
+    "procuratorate": ("检察院", "检察", "procuratorate"),
+    "discipline": ("纪委", "监委", "纪检", "监察委", "discipline", "supervisorycommission"),
+}
+FUNCTION_LABELS = {
+    "police": "公安机关 / a police agency",
+    "procuratorate": "检察机关 / a procuratorate",
+    "discipline": "纪检监察机关 / a discipline inspection commission",
+}
+
+
+def has_function(name: str, function: str) -> bool:
+    """Whether the agency's name says it is a police agency, a procuratorate or a
+    discipline inspection commission (e.g. 县公安局, 县人民检察院, 县纪委监委)."""
+    text = normalise_name(name).lower()
+    return any(word in text for word in FUNCTION_WORDS[function])
+
+
 def looks_like_group(name: str) -> bool:
     """Officials name groups with 各… (each …) or …成员单位 (member units)."""
     text = normalise_name(name)

@@ -6,7 +6,7 @@ notification log; nothing here talks to Temporal or to a read table.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeVar
@@ -20,6 +20,7 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder
 from domain import transcodings
 from domain.agencies import Agency, AgencyAlias, AgencyKind, looks_like_group
 from domain.audit_trail import AuditCommands
+from domain.calendar import WorkingCalendar
 from domain.campaigns import Campaign, Phase
 from domain.case_transfer_commands import CaseTransferCommands
 from domain.clock_commands import ClockCommands
@@ -30,7 +31,14 @@ from domain.errors import Conflict, InvalidInput, NotFound, UnknownAgencies
 from domain.inspection_commands import InspectionCommands
 from domain.issues import RectificationIssue
 from domain.ledger_rows import LedgerRejected, LedgerRow, RowProblem
-from domain.names import agency_id, alias_id, campaign_id, issue_id, normalise_name
+from domain.names import (
+    agency_id,
+    alias_id,
+    campaign_id,
+    display_name,
+    issue_id,
+    normalise_name,
+)
 from domain.notification_commands import NotificationCommands
 from domain.referral_commands import ReferralCommands
 from domain.reporting_commands import ReportingCommands
@@ -70,6 +78,19 @@ class RectifyApp(
     Application[UUID],
 ):
     name = "Rectify"
+
+    def __init__(
+        self,
+        env: Mapping[str, str] | None = None,
+        *,
+        calendar_source: Callable[[Any], WorkingCalendar] | None = None,
+    ) -> None:
+        """`calendar_source` (app -> WorkingCalendar) is where the commands' due dates come
+        from; every process gets the stored calendar from the composition root
+        (rectify.composition). Without it, see ReferralCommands.referral_calendar."""
+        super().__init__(env=env)
+        if calendar_source is not None:
+            self.calendar_source = calendar_source
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -144,7 +165,8 @@ class RectifyApp(
             resolved_kind = kind or (
                 AgencyKind.GROUP if looks_like_group(clean) else AgencyKind.AGENCY
             )
-            agency = Agency(clean, resolved_kind.value, level, parent_id, actor)
+            # Shown as written; the id (and every lookup) comes from the normalised name.
+            agency = Agency(display_name(name), resolved_kind.value, level, parent_id, actor)
         else:
             agency = self._get(Agency, existing, "agency")
         to_save: list[Aggregate] = [agency]
@@ -154,9 +176,9 @@ class RectifyApp(
                 raise InvalidInput("alias", f"'{alias}' already names another agency")
             if other is None:
                 known = len(agency.aliases)
-                agency.add_alias(alias, actor)
+                agency.add_alias(display_name(alias), actor)
                 if len(agency.aliases) > known:  # not a repeat of the name or an alias
-                    to_save.append(AgencyAlias(alias, agency.id))
+                    to_save.append(AgencyAlias(display_name(alias), agency.id))
         if region is not None:
             agency.assign_region(region, actor)
         if not agency.pending_events:
@@ -164,7 +186,11 @@ class RectifyApp(
         return CommandResult(agency.id, self._save(*to_save))
 
     def add_group_member(self, group: UUID, member: UUID, actor: str) -> CommandResult:
-        self._get(Agency, member, "agency")
+        """A group stands for agencies: its members are agencies, never other groups (a
+        referral to the group goes to each member, and a member must be able to claim)."""
+        found = self._get(Agency, member, "agency")
+        if found.kind is AgencyKind.GROUP:
+            raise InvalidInput("member", f"{found.name} 是单位组 / is a group; name an agency")
         return self._retrying(group, "agency", lambda g: g.add_member(member, actor))
 
     def get_agency(self, item_id: UUID) -> Agency:
@@ -225,7 +251,7 @@ class RectifyApp(
             raise InvalidInput("campaign", "empty")
         to_save: list[Aggregate] = []
         names: dict[str, UUID] = {}
-        unknown: list[str] = []
+        unknown: dict[str, str] = {}  # normalised key -> the first spelling, shown as written
         for row in rows:
             for name in [row.lead, *row.co]:
                 key = normalise_name(name)
@@ -235,16 +261,16 @@ class RectifyApp(
                 if found is not None:
                     names[key] = found
                 else:
-                    unknown.append(key)
+                    unknown[key] = display_name(name)
         report = ImportReport(campaign_id(campaign_title), campaign_created=False)
         if unknown and not create_agencies:
-            raise UnknownAgencies(unknown)
-        for key in unknown:
+            raise UnknownAgencies(list(unknown.values()))
+        for key, shown in unknown.items():
             kind = AgencyKind.GROUP if looks_like_group(key) else AgencyKind.AGENCY
-            agency = Agency(key, kind.value, "", None, actor)
+            agency = Agency(shown, kind.value, "", None, actor)
             to_save.append(agency)
             names[key] = agency.id
-            report.agencies_created.append(key)
+            report.agencies_created.append(shown)
 
         if self._exists(report.campaign_id):
             campaign = self.get_campaign(report.campaign_id)

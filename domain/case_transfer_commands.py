@@ -18,7 +18,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
-from domain.agencies import Agency, AgencyKind
+from domain.agencies import FUNCTION_LABELS, Agency, AgencyKind, has_function
 from domain.calendar import WorkingCalendar
 from domain.case_transfers import (
     APPROVAL,
@@ -58,6 +58,7 @@ class _App(Protocol):
     ) -> CommandResult: ...
     def get_agency(self, item_id: UUID) -> Agency: ...
     def referral_calendar(self, years: range) -> WorkingCalendar: ...
+    def recompute_dues(self, item: Any, calendar: WorkingCalendar, actor: str = ...) -> bool: ...
     def statutory_due(self, start: datetime, period: Period) -> datetime: ...
     def _on_transfer(
         self, item_id: UUID, change: Callable[[CaseTransfer], None]
@@ -75,10 +76,14 @@ def _now(at: datetime | None) -> datetime:
     return at
 
 
-def _one_agency(app: _App, agency: UUID, field: str) -> Agency:
+def _one_agency(app: _App, agency: UUID, field: str, function: str | None = None) -> Agency:
+    """One agency (not a group); with `function`, one whose name says it has that role
+    (a transfer of a suspected crime goes to the police, supervision to a procuratorate)."""
     found = app.get_agency(agency)
     if found.kind is AgencyKind.GROUP:
         raise InvalidInput(field, f"{found.name} 是单位组，请指定一个单位 / is a group")
+    if function is not None and not has_function(found.name, function):
+        raise InvalidInput(field, f"{found.name} 不是{FUNCTION_LABELS[function]}")
     return found
 
 
@@ -104,6 +109,12 @@ class CaseTransferCommands:
         def checked(item: Any) -> None:
             if not isinstance(item, CaseTransfer):
                 raise NotFound("case transfer", str(item_id))
+            # A step is judged (late? within the 复议 window?) on the calendar in force: a
+            # due an arrangement loaded since has moved is recorded first, in the same save.
+            clocks = item.period_clocks()
+            if clocks:
+                first = min(c.start for c in clocks).year
+                self.recompute_dues(item, self.referral_calendar(range(first, first + 3)))
             change(item)
 
         return self._retrying(item_id, "case transfer", checked)
@@ -149,7 +160,7 @@ class CaseTransferCommands:
         if not facts.strip():
             raise InvalidInput("facts", "案情为空 / empty")
         own = _one_agency(self, agency, "agency")
-        to = _one_agency(self, police, "police")
+        to = _one_agency(self, police, "police", "police")
         if police == agency:
             raise InvalidInput("police", "不能移送给本单位 / cannot transfer to oneself")
         if campaign is not None:
@@ -205,7 +216,7 @@ class CaseTransferCommands:
         at: datetime | None = None,
     ) -> CommandResult:
         when = _now(at)
-        found = _one_agency(self, procuratorate, "procuratorate")
+        found = _one_agency(self, procuratorate, "procuratorate", "procuratorate")
         return self._on_transfer(
             item_id, lambda t: t.request_supervision(found.id, found.name, reason, when, actor)
         )
@@ -232,7 +243,7 @@ class CaseTransferCommands:
         at: datetime | None = None,
     ) -> CommandResult:
         when = _now(at)
-        found = _one_agency(self, to, "police")
+        found = _one_agency(self, to, "police", "police")
         return self._on_transfer(
             item_id, lambda t: t.forward(agency, found.id, found.name, reason, when, actor)
         )
@@ -322,7 +333,7 @@ class CaseTransferCommands:
             return CommandResult(item_id, None, changed=False)
         DisciplineTransfer.check(agency, commission, person, facts)
         own = _one_agency(self, agency, "agency")
-        to = _one_agency(self, commission, "commission")
+        to = _one_agency(self, commission, "commission", "discipline")
         if case_transfer is not None:
             self._get(CaseTransfer, case_transfer, "case transfer")
         if campaign is not None:

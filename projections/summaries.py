@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from domain.clocks import due_stamp
@@ -15,9 +17,30 @@ def _due(deadline: Deadline) -> str:
     return deadline.due_date.isoformat() if deadline.due_date else deadline.text
 
 
+def _review(event: Issue.ReminderRecorded | Issue.OverdueRecorded) -> bool:
+    """A milestone of an ongoing issue's periodic review (its key says so)."""
+    return ":review:" in event.key and event.due is not None
+
+
 def _instant(due: datetime) -> str:
     """A clock's due instant as the day it ends (00:00 China time is the end of the day before)."""
     return due_stamp(due)
+
+
+# A year an administrator loaded is noted "2027: <notice> (v2)" (domain.clock_commands).
+_LOADED = re.compile(r" \(v\d+\)$")
+
+
+def due_recomputed(what: str, event: Any) -> str:
+    """A referral's, clue's or case transfer's due moved by the calendar (ADR 0023): from
+    which day to which, and the loaded arrangement it rests on (else the data per year)."""
+    loaded = [note for note in event.calendar if _LOADED.search(note)]
+    basis = "；".join(loaded or event.calendar)
+    mark = "（暂定）" if event.provisional else ""
+    return (
+        f"工作日历调整，{what}期限由 {_instant(event.previous)} 改为 {_instant(event.due)}"
+        f"{mark}（依据：{basis}）"
+    )
 
 
 def _with(head: str, detail: str) -> str:
@@ -47,6 +70,10 @@ def summarise(event: Issue.Event, agency_name: Callable[[UUID], str]) -> str:
             return f"驳回延期：{event.reason}"
         case Issue.Reopened():
             return f"回头看重新打开：{event.reason}"
+        case Issue.ReminderRecorded() if _review(event):
+            return f"定期复查提醒（复查期限 {_instant(event.due)}）"
+        case Issue.OverdueRecorded() if _review(event):
+            return f"定期复查逾期（复查期限 {_instant(event.due)}）"
         case Issue.ReminderRecorded():
             return f"到期提醒（期限 {_due(event.deadline)}）"
         case Issue.OverdueRecorded():

@@ -8,7 +8,7 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -28,7 +28,7 @@ from rectify.settings import Settings
 
 if TYPE_CHECKING:
     from domain.application import RectifyApp
-    from domain.ledger_rows import LedgerRow, RowProblem
+    from domain.ledger_rows import RawRow, RowProblem
 
 app = typer.Typer(
     help="Rectify：医疗领域专项整治多部门协同系统 / multi-agency rectification workflow.",
@@ -66,27 +66,46 @@ def _rejected(problems: list[RowProblem], file: Path) -> NoReturn:
     raise typer.Exit(1)
 
 
-def _unknown_agencies(ledger: RectifyApp, rows: list[LedgerRow], column: str) -> list[RowProblem]:
-    """Each name that matches no agency, on the first row that gives it."""
+def _unknown_agencies(ledger: RectifyApp, named: list[tuple[int, str, str]]) -> list[RowProblem]:
+    """Every name that matches no agency, on every row that gives it (valid or not)."""
     from domain.ledger_rows import RowProblem
+    from domain.names import normalise_name
 
+    known: dict[str, bool] = {}
     problems: list[RowProblem] = []
-    seen: set[str] = set()
-    for row in rows:
-        for name in [row.lead, *row.co]:
-            if name in seen:
-                continue
-            seen.add(name)
-            if ledger.find_agency(name) is None:
-                problems.append(
-                    RowProblem(
-                        row.row,
-                        column,
-                        f"unknown agency '{name}' (未知机构; add it with `rectify agency add`,"
-                        " or import with --create-agencies)",
-                    )
+    for row, column, name in named:
+        key = normalise_name(name)
+        if key not in known:
+            known[key] = ledger.find_agency(name) is not None
+        if not known[key]:
+            problems.append(
+                RowProblem(
+                    row,
+                    column,
+                    f"unknown agency '{name}' (未知机构; add it with `rectify agency add`,"
+                    " or import with --create-agencies)",
                 )
+            )
     return problems
+
+
+def _ledger_year(
+    given: int | None, campaign: str, headers: dict[str, str], raw_rows: list[RawRow]
+) -> int:
+    """The year of deadlines written without one: --year, else the one year the campaign
+    title writes, else the earliest year the ledger's deadlines write, else this year."""
+    import re
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from domain.ledger_rows import ledger_year
+
+    if given is not None:
+        return given
+    titled = set(re.findall(r"(?<!\d)(20\d{2})(?!\d)", campaign))
+    if len(titled) == 1:
+        return int(titled.pop())
+    return ledger_year(headers, raw_rows) or datetime.now(ZoneInfo(Settings().timezone)).year
 
 
 @app.command("import-issues")
@@ -97,11 +116,19 @@ def import_issues(
         False, "--create-agencies", help="创建未知机构 create unknown agencies"
     ),
     actor: str = typer.Option("cli:import", help="recorded as who imported"),
+    year: int | None = typer.Option(
+        None,
+        "--year",
+        min=2000,
+        max=2099,
+        help="未写年份的时限按此年 year of deadlines written without one (6月底前); default:"
+        " the campaign title's year, else the earliest year of the deadlines, else this year",
+    ),
 ) -> None:
     """导入问题台账 / import a rectification ledger, all or nothing."""
-    from domain.application import RectifyApp
     from domain.errors import DomainError
-    from domain.ledger_rows import LedgerRejected, check_rows, responsible_header
+    from domain.ledger_rows import LedgerRejected, check_rows, responsible_names
+    from rectify.composition import rectify_app
     from rectify.ledger_files import read_ledger_file
 
     settings = Settings()
@@ -116,12 +143,12 @@ def import_issues(
             headers, raw_rows = read_ledger_file(file, advance)
     except LedgerRejected as rejected:
         _rejected(rejected.problems, file)
-    rows, problems = check_rows(headers, raw_rows)
+    rows, problems = check_rows(headers, raw_rows, _ledger_year(year, campaign, headers, raw_rows))
     with database(settings) as db:
-        ledger = RectifyApp(env=db.es_env)
+        ledger = rectify_app(db.es_env)
         try:
             if not create_agencies:
-                problems += _unknown_agencies(ledger, rows, responsible_header(headers))
+                problems += _unknown_agencies(ledger, responsible_names(headers, raw_rows))
             if problems:
                 _rejected(problems, file)
             with err.status(f"saving {len(rows)} issues"):
@@ -143,6 +170,9 @@ def import_issues(
     out.print(table)
     for name in report.agencies_created:  # in full: a table cell would cut the list short
         out.print(f"  新建机构 created agency: {name}", markup=False, highlight=False)
+    for row in rows:
+        for note in row.notes:
+            out.print(f"  注意 note: {note}", markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -157,7 +187,7 @@ def token(
 ) -> None:
     """签发本地开发令牌 / print a JWT signed with the local development secret."""
     from api.auth import issue_token
-    from domain.application import RectifyApp
+    from rectify.composition import rectify_app
 
     if role not in ROLES:
         err.print(f"--role: must be one of {', '.join(ROLES)}")
@@ -169,10 +199,19 @@ def token(
         err.print("--region: only leadership is limited to a region")
         raise typer.Exit(2)
     settings = Settings()
+    if settings.production:
+        # production people sign in through the identity provider (or tokens an operator
+        # issues on purpose): a one-line mint for any role would bypass it
+        err.print(
+            "生产模式下不签发令牌 / `rectify token` refuses to mint tokens in production mode "
+            "(RECTIFY_MODE=production)",
+            markup=False,
+        )
+        raise typer.Exit(2)
     agency_id = agency_name = None
     if agency:
         with database(settings) as db:
-            ledger = RectifyApp(env=db.es_env)
+            ledger = rectify_app(db.es_env)
             try:
                 found = ledger.find_agency(agency)
                 if found is None:
@@ -250,30 +289,86 @@ def agency_add(
     region: str | None = typer.Option(
         None, "--region", help="所属地区 region its figures count in, e.g. 某某县"
     ),
+    member: list[str] = typer.Option(
+        [], "--member", help="成员单位 an agency the group stands for (repeatable)"
+    ),
 ) -> None:
-    """登记机构 / register an agency (or add aliases or a region to an existing one)."""
+    """登记机构 / register an agency (or add aliases, a region or group members)."""
     from domain.agencies import AgencyKind
-    from domain.application import RectifyApp
     from domain.errors import DomainError
+    from rectify.composition import rectify_app
 
     with database(Settings()) as db:
-        ledger = RectifyApp(env=db.es_env)
+        ledger = rectify_app(db.es_env)
         try:
+            # Every member must exist before anything is written: no half-filled group.
+            found = {m: ledger.find_agency(m) for m in member}
+            unknown = [m for m, agency in found.items() if agency is None]
+            if unknown:
+                err.print(
+                    "unknown agency (未知机构): " + "、".join(unknown)
+                    + "; add it first with `rectify agency add`",
+                    markup=False, soft_wrap=True,
+                )  # fmt: skip
+                raise typer.Exit(1)
+            existing = ledger.find_agency(name)
+            if member and existing and ledger.get_agency(existing).kind is AgencyKind.AGENCY:
+                err.print(f"--member: {name} 不是单位组 / is an agency, not a group", markup=False)
+                raise typer.Exit(1)
             result = ledger.register_agency(
                 name,
                 actor="cli:agency",
-                kind=AgencyKind.GROUP if group else None,
+                kind=AgencyKind.GROUP if group or member else None,
                 level=level,
                 parent=parent,
                 aliases=tuple(alias),
                 region=region,
             )
+            added = [
+                m
+                for m, agency in found.items()
+                if agency is not None
+                and ledger.add_group_member(result.id, agency, "cli:agency").changed
+            ]
         except DomainError as error:
             err.print(str(error), markup=False)
             raise typer.Exit(1) from None
         finally:
             ledger.close()
-    out.print(f"{result.id}  {'registered' if result.changed else 'unchanged'}")
+    changed = result.changed or bool(added)
+    out.print(f"{result.id}  {'registered' if changed else 'unchanged'}")
+    for shown in added:
+        out.print(f"  新增成员 member added: {shown}", markup=False, highlight=False)
+
+
+@agency_app.command("show")
+def agency_show(name: str) -> None:
+    """查看机构 / show an agency: its name as written, kind, aliases, region, members."""
+    from domain.agencies import AgencyKind
+    from rectify.composition import rectify_app
+
+    with database(Settings()) as db:
+        ledger = rectify_app(db.es_env)
+        try:
+            found = ledger.find_agency(name)
+            if found is None:
+                err.print(f"unknown agency (未知机构): {name}", markup=False)
+                raise typer.Exit(1)
+            agency = ledger.get_agency(found)
+            members = [ledger.get_agency(m).name for m in agency.member_ids]
+        finally:
+            ledger.close()
+    lines = [
+        f"{agency.name}  {agency.id}",
+        f"  类型 kind: {agency.kind.value}",
+        f"  别名 aliases: {'、'.join(agency.aliases) or '-'}",
+        f"  地区 region: {agency.region or '-'}",
+    ]
+    if agency.kind is AgencyKind.GROUP:
+        lines.append(f"  成员 members ({len(members)}):")
+        lines += [f"    {shown}" for shown in members]
+    for line in lines:
+        out.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 # -- long-running processes (started by `rectify run`, or one by one in production) ------
@@ -315,35 +410,29 @@ def serve() -> None:
     """HTTP server: GraphQL at /graphql."""
     import uvicorn
 
-    from api.app import ApiConfig, create_app
-    from api.hygiene import parse_origins
-    from api.tokens import verifier_from_settings
+    from api.app import create_app
+    from rectify.composition import api_config
     from rectify.logs import configure
 
     configure("api")
     settings = _checked_settings()
     with database(settings) as db:
-        config = ApiConfig(
-            db.url,
-            db.schema,
-            db.es_env,
-            settings.jwt_secret,
-            settings.timezone,
-            production=settings.production,
-            max_body_bytes=settings.max_body_bytes,
-            mutations_per_minute=settings.mutations_per_minute,
-            cors_origins=parse_origins(settings.cors_origins),
-            persisted_queries=settings.persisted_queries,
-            verifier=verifier_from_settings(settings),
-        )
-        uvicorn.run(
-            create_app(config),
-            host=settings.http_host,
-            port=settings.http_port,
-            log_level="warning",
-            access_log=False,
-            ws="websockets-sansio",  # subscriptions; fails loudly if the library is missing
-        )
+        config = api_config(settings, db)
+        uvicorn.run(create_app(config), **server_options(settings))
+
+
+def server_options(settings: Settings) -> dict[str, Any]:
+    """How uvicorn serves: a websocket frame is bounded like a request body, so a client
+    cannot make the server buffer more through a subscription than through a POST."""
+    return {
+        "host": settings.http_host,
+        "port": settings.http_port,
+        "log_level": "warning",
+        "access_log": False,
+        "ws": "websockets-sansio",  # subscriptions; fails loudly if the library is missing
+        # 0 turns the body limit off; uvicorn's own default (16 MiB) then bounds frames
+        "ws_max_size": settings.max_body_bytes if settings.max_body_bytes > 0 else 16 * 2**20,
+    }
 
 
 @app.command()
@@ -356,7 +445,10 @@ def projections() -> None:
     stop = threading.Event()
     _stop_on_signals(stop)
     settings = Settings()
-    with database(settings) as db, checkpointing(db.es_env, settings.audit_checkpoint_minutes):
+    with (
+        database(settings) as db,
+        checkpointing(db.es_env, settings.audit_checkpoint_minutes, settings.audit_key),
+    ):
         run_projections(db.es_env, db.url, db.schema, stop)
 
 
@@ -367,6 +459,7 @@ def _temporal_address(settings: Settings) -> str:
 @app.command()
 def worker() -> None:
     """Temporal worker: runs the clocks and their activities."""
+    from rectify.composition import rectify_app
     from rectify.logs import configure
     from workflows.worker import run_worker
 
@@ -384,6 +477,7 @@ def worker() -> None:
                 settings.task_queue,
                 settings.reminder_working_days,
                 stop,
+                make_app=rectify_app,
             )
 
     asyncio.run(main())
@@ -394,6 +488,7 @@ def dispatcher() -> None:
     """Event-log dispatcher: starts and signals the clocks of items that changed."""
     from temporalio.client import Client
 
+    from rectify.composition import rectify_app
     from rectify.logs import configure
     from workflows.dispatcher import run_dispatcher
 
@@ -407,7 +502,9 @@ def dispatcher() -> None:
             _temporal_address(settings), namespace=settings.temporal_namespace
         )
         with database(settings) as db:
-            await run_dispatcher(db.es_env, db.url, db.schema, client, settings.task_queue, stop)
+            await run_dispatcher(
+                db.es_env, db.url, db.schema, client, settings.task_queue, stop, rectify_app
+            )
 
     asyncio.run(main())
 

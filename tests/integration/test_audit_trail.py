@@ -108,7 +108,8 @@ def test_trail_names_who_when_and_the_fields_each_event_changed(app: RectifyApp)
     ]
     assert all(a.at <= b.at for a, b in itertools.pairwise(trail))
     assert changes(trail[0])["status"] == (None, "OPEN")
-    assert changes(trail[1]) == {}
+    # a progress report changes nothing but the time of the last review (ADR 0026)
+    assert changes(trail[1]) == {"reviewed_at": (None, trail[1].at.isoformat())}
     assert trail[1].payload["text"] == "已约谈涉事医院"
     assert changes(trail[2])["pending_extension"][1]["due_date"] == "2099-06-30"
     approved = changes(trail[3])
@@ -150,6 +151,13 @@ def test_state_before_the_item_existed_is_not_found(app: RectifyApp) -> None:
     import_known_ledger(app)
     with pytest.raises(NotFound):
         app.state_as_of(UUID(issue("5")), at=datetime(2000, 1, 1, tzinfo=UTC))
+
+
+def test_state_as_of_a_version_past_the_last_one_is_not_found(app: RectifyApp) -> None:
+    import_known_ledger(app)
+    item = UUID(issue("5"))
+    with pytest.raises(NotFound, match="has 1 versions"):
+        app.state_as_of(item, version=2)
 
 
 def test_trail_of_an_unknown_item_is_not_found(app: RectifyApp) -> None:
@@ -211,6 +219,14 @@ async def test_item_as_of_a_version_through_graphql(api: Api) -> None:
     first = (await api.gql(AS_OF, "coordinator", id=item, version=1))["itemAsOf"]
     assert first["status"] == "OPEN"
     assert first["version"] == 1
+
+
+async def test_item_as_of_a_version_past_the_end_is_null_not_the_current_state(
+    api: Api,
+) -> None:
+    item = issue("4")  # three events
+    assert (await api.gql(AS_OF, "coordinator", id=item, version=3))["itemAsOf"]["version"] == 3
+    assert (await api.gql(AS_OF, "coordinator", id=item, version=4))["itemAsOf"] is None
 
 
 async def test_auditor_reads_the_trail_with_before_and_after(api: Api) -> None:
@@ -310,6 +326,90 @@ def test_export_of_a_clue_masks_the_reporter(app: RectifyApp, run: Run) -> None:
         assert result.exit_code == 0, result.output
         assert PHONE not in result.stdout and NAME not in result.stdout
         assert "受保护" in result.stdout
+
+
+SUSPECT, SUBJECT, PERSON = "嫌疑人赵六", "党员医生钱八", "被举报医生周九"
+SUSPECT_PHONE = "13700001111"
+
+
+def _person_data(app: RectifyApp) -> tuple[UUID, UUID, UUID]:
+    """A clue reporting on a person, a case transfer naming a suspect (also in its facts),
+    and a discipline transfer naming a party member: what exports must not carry."""
+    from domain.discipline_transfers import PersonCategory
+
+    for name in (HEALTH, "县公安局", "县纪委监委"):
+        app.register_agency(name, actor="t")
+    clue = app.receive_clue(
+        agency_id(HEALTH), "HOTLINE_12320", f"{PERSON}收受红包", actor="卫健局张三",
+        institution="县医院", person=PERSON,
+    ).id  # fmt: skip
+    transfer = app.report_case_transfer(
+        agency_id(HEALTH), agency_id("县公安局"),
+        f"{SUSPECT}（电话{SUSPECT_PHONE}）虚构病历骗保", actor="卫健局张三", suspect=SUSPECT,
+    ).id  # fmt: skip
+    discipline = app.send_discipline_transfer(
+        agency_id(HEALTH), agency_id("县纪委监委"), SUBJECT, PersonCategory.PARTY_MEMBER,
+        "收受回扣", actor="卫健局张三",
+    ).id  # fmt: skip
+    return clue, transfer, discipline
+
+
+@pytest.mark.parametrize("fmt", ["json", "html"])
+def test_export_masks_the_person_a_clue_reports_on_and_keeps_the_institution(
+    app: RectifyApp, run: Run, fmt: str
+) -> None:
+    clue, _, _ = _person_data(app)
+
+    result = run("audit", "export", str(clue), "--format", fmt)
+
+    assert result.exit_code == 0, result.output
+    assert PERSON not in result.stdout
+    assert "已屏蔽" in result.stdout and "县医院" in result.stdout and "卫健局张三" in result.stdout
+
+
+def test_export_of_a_case_transfer_masks_the_suspect_in_state_trail_and_facts(
+    app: RectifyApp, run: Run
+) -> None:
+    _, transfer, _ = _person_data(app)
+
+    result = run("audit", "export", str(transfer))
+
+    assert result.exit_code == 0, result.output
+    case = json.loads(result.stdout)
+    assert case["state"]["suspect"] == "已屏蔽 / masked"
+    assert case["trail"][0]["payload"]["suspect"] == "已屏蔽 / masked"
+    assert "虚构病历骗保" in case["state"]["facts"]
+    assert SUSPECT not in result.stdout and SUSPECT_PHONE not in result.stdout
+
+
+def test_export_of_a_discipline_transfer_masks_the_person_it_names(
+    app: RectifyApp, run: Run
+) -> None:
+    _, _, discipline = _person_data(app)
+
+    result = run("audit", "export", str(discipline), "--format", "html")
+
+    assert result.exit_code == 0, result.output
+    assert SUBJECT not in result.stdout and "县纪委监委" in result.stdout
+
+
+def test_log_masks_persons_suspects_and_their_phone_numbers(
+    app: RectifyApp, run: Run, tmp_path: Path
+) -> None:
+    clue, transfer, discipline = _person_data(app)
+    out = tmp_path / "log.ndjson"
+
+    result = run("audit", "log", "--out", str(out))
+
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    for personal in (PERSON, SUSPECT, SUBJECT, SUSPECT_PHONE):
+        assert personal not in text
+    lines = {line["stream"]: line for line in map(json.loads, text.splitlines())}
+    assert lines[str(clue)]["payload"]["person"] == "已屏蔽 / masked"
+    assert lines[str(clue)]["payload"]["institution"] == "县医院"
+    assert lines[str(transfer)]["payload"]["suspect"] == "已屏蔽 / masked"
+    assert lines[str(discipline)]["payload"]["person"] == "已屏蔽 / masked"
 
 
 def test_export_of_an_unknown_item_exits_1(app: RectifyApp, run: Run) -> None:

@@ -1,5 +1,8 @@
-"""Who may do what, over the whole API: every mutation (and every agency-scoped read) ×
-every role × the caller's own agency or another one, against PostgreSQL through GraphQL.
+"""Who may do what, over the whole API: every mutation (and every agency-scoped read:
+issues and their clocks, referrals, clues, case transfers, the audit trail and state as of
+a version of every item kind) × every role × the caller's own agency or another one,
+against PostgreSQL through GraphQL; the inbox; and the reads open on purpose (campaigns,
+agencies, me, systemStatus and the campaign figures), asserted open to everyone.
 
 The expected outcomes are written out by hand from the documented rules (api/authz.py's
 docstring, ADRs 0011 referrals, 0012 case transfers and 0014 clues, issue 6 item 2), never
@@ -32,6 +35,7 @@ from domain.names import agency_id, campaign_id
 from domain.reporter_identity import ReporterIdentity
 from domain.reporting import Cadence, CadenceKind
 from projections import run_projections
+from rectify.calendar_data import build_calendar
 from rectify.settings import eventsourcing_env
 from tests.integration.api_fixtures import (
     CAMPAIGN,
@@ -51,6 +55,7 @@ COORDINATION = {"coordinator", "admin"}  # the leading group office
 OWN, OTHER = HEALTH, MARKET  # the caller's agency: the party to the item, or a stranger
 
 READ, LIST = "", "listed"  # Case.success for reads: one item by id, or a paged list
+HISTORY = "history"  # an audit read: the data, or refused with an error naming who may
 Expect = Callable[[str, bool], bool]  # (role, own agency?) -> allowed?
 
 
@@ -79,7 +84,8 @@ class Case:
     document: str
     prepare: Callable[[World, str], dict[str, Any]]  # (world, unique tag) -> variables
     allowed: Expect
-    success: str  # __typename of an allowed mutation; READ (data or null); LIST (listed or not)
+    # __typename of an allowed mutation; READ (data or null); LIST (listed or not); HISTORY
+    success: str
     party: str = OWN  # the agency of an "own" caller: the one the step belongs to
 
 
@@ -118,6 +124,18 @@ def _extension_requested(app: RectifyApp, item: UUID) -> object:
 
 def _paused(app: RectifyApp, item: UUID) -> object:
     return app.pause_clock(item, "等待检测", "准备")
+
+
+def _clocked_issue(world: World, tag: str) -> dict[str, Any]:
+    """An issue as `_issue` makes, due within the calendar's years, with the due instant
+    the clock worker records first."""
+    app = world.app
+    item = app.register_issue(
+        world.campaign, f"C{tag}", f"问题{tag}", ["措施"], agency_id(HEALTH),
+        [agency_id(INSURANCE)], parse_deadline("2030年12月31日"), actor="准备",
+    ).id  # fmt: skip
+    app.schedule_clock("issue", item, build_calendar())
+    return {"id": str(item)}
 
 
 def on_issue(
@@ -253,6 +271,26 @@ CAMPAIGN_CASES = [
         _fresh_campaign,
         only("coordinator", "admin"),
         "CampaignChanged",
+    ),
+]
+
+# --- agency groups (docs/decisions/0024) ----------------------------------------------
+
+
+def _fresh_group(world: World, tag: str) -> dict[str, Any]:
+    name = f"专项{tag}各成员单位"
+    world.app.register_agency(name, actor="准备")
+    return {"group": name}
+
+
+AGENCY_CASES = [
+    Case(
+        "addGroupMember",
+        'mutation($group: ID!) { addGroupMember(group: $group, agency: "县卫健局")'
+        " { __typename } }",
+        _fresh_group,
+        only("coordinator", "admin"),
+        "AgencyChanged",
     ),
 ]
 
@@ -683,15 +721,105 @@ LIST_CASES = [
     ),
 ]
 
+# Issue 6: agency staff read the issues their agency leads or co-owns (a co-owning caller
+# belongs to INSURANCE); coordinators, leadership, auditors and admins read every issue.
+ISSUE_READ_CASES = [
+    Case(
+        "issue",
+        "query($id: ID!) { issue(id: $id) { id history { type } } }",
+        on_issue(),
+        _everyone_but_other_staff,
+        READ,
+    ),
+    Case(
+        "issue-as-co-owner",
+        "query($id: ID!) { issue(id: $id) { id } }",
+        on_issue(),
+        _everyone_but_other_staff,
+        READ,
+        INSURANCE,
+    ),
+    Case(
+        "issueClock",
+        "query($id: ID!) { issueClock(issueId: $id) { dueAt } }",
+        _clocked_issue,
+        _everyone_but_other_staff,
+        READ,
+    ),
+    Case(
+        "issues",
+        f"query($after: String) {{ issues(first: 200, after: $after) {{ {PAGE} }} }}",
+        on_issue(),
+        _everyone_but_other_staff,
+        LIST,
+    ),
+    Case(
+        "issues-as-co-owner",
+        f"query($after: String) {{ issues(first: 200, after: $after) {{ {PAGE} }} }}",
+        on_issue(),
+        _everyone_but_other_staff,
+        LIST,
+        INSURANCE,
+    ),
+]
+
+
+# Audit trails (api/authz.py READ_HISTORY): auditors, admins and coordinators read any
+# item's; agency staff an item that names their agency; leadership reads none.
+def _history_reader(role: str, own: bool) -> bool:
+    return role in ("auditor", "admin", "coordinator") or (own and role in STAFF)
+
+
+def _fresh_campaign_led_by_own(world: World, tag: str) -> dict[str, Any]:
+    title = f"专项行动{tag}"
+    world.app.launch_campaign(title, actor="准备", lead_agency=agency_id(HEALTH))
+    return {"id": str(campaign_id(title))}
+
+
+ITEM_KINDS: list[tuple[str, Callable[[World, str], dict[str, Any]]]] = [
+    ("issue", on_issue()),
+    ("referral", to_own()),
+    ("clue", clue(real_name=True)),
+    ("caseTransfer", transfer()),
+    ("disciplineTransfer", lambda world, tag: _discipline(world)),
+    ("reportDue", lambda world, tag: {"id": _report_due(world, tag)["id"]}),
+    ("campaign", _fresh_campaign_led_by_own),
+    ("agency", lambda world, tag: {"id": str(agency_id(HEALTH))}),
+]
+
+AUDIT_CASES = [
+    case
+    for kind, prepare in ITEM_KINDS
+    for case in (
+        Case(
+            f"auditTrail-{kind}",
+            "query($id: ID!) { auditTrail(id: $id) { version actor payload } }",
+            prepare,
+            _history_reader,
+            HISTORY,
+        ),
+        Case(
+            f"itemAsOf-{kind}",
+            "query($id: ID!) { itemAsOf(id: $id, version: 1) }",
+            prepare,
+            _history_reader,
+            HISTORY,
+        ),
+    )
+]
+
 CASES = [
     *ISSUE_CASES,
     *CAMPAIGN_CASES,
+    *AGENCY_CASES,
     *REFERRAL_CASES,
     *CLUE_CASES,
     *TRANSFER_CASES,
     *PROGRESS_CASES,
     *READ_CASES,
     *LIST_CASES,
+    *ISSUE_READ_CASES,
+    *AUDIT_CASES,
 ]
 
 
@@ -748,8 +876,8 @@ async def world(database_url: str, matrix_schema: str) -> AsyncIterator[World]:
         app.close()
 
 
-async def _post(
-    world: World, document: str, role: str, agency: str, variables: dict[str, Any]
+async def _ask(
+    world: World, document: str, role: str, agency: str | None, variables: dict[str, Any]
 ) -> Any:
     response = await world.client.post(
         "/graphql",
@@ -757,7 +885,13 @@ async def _post(
         headers={"Authorization": f"Bearer {token(role, agency)}"},
     )
     assert response.status_code == 200, response.text
-    body = response.json()
+    return response.json()
+
+
+async def _post(
+    world: World, document: str, role: str, agency: str | None, variables: dict[str, Any]
+) -> Any:
+    body = await _ask(world, document, role, agency, variables)
     assert "errors" not in body, body["errors"]
     (value,) = body["data"].values()
     return value
@@ -782,6 +916,15 @@ async def test_authorisation_matrix(world: World, case: Case, role: str, own: bo
         await wait_until_projected(world.client, world.app)
     head = world.app.recorder.max_notification_id()
     agency, allowed = case.party if own else OTHER, case.allowed(role, own)
+    if case.success == HISTORY:
+        body = await _ask(world, case.document, role, agency, variables)
+        if allowed:
+            assert "errors" not in body and body["data"] is not None, body
+            (value,) = body["data"].values()
+            assert value is not None, body
+        else:
+            assert "only auditors, admins, coordinators" in body["errors"][0]["message"], body
+        return
     if case.success == LIST:
         assert await _listed(world, case.document, role, agency, variables["id"]) is allowed
         return
@@ -826,6 +969,73 @@ async def test_an_agency_notice_is_seen_and_marked_read_by_that_agency_only(
     assert any(edge["node"]["id"] == notice for edge in listed["edges"]) is own
     marked = await _post(world, MARK_READ, role, agency, {"id": notice})
     assert marked["__typename"] == ("NotificationMarkedRead" if own else "NotFound"), marked
+
+
+MARK_ALL = "mutation { markAllNotificationsRead { marked unreadCount } }"
+READ_AT = "query { notifications(first: 100) { edges { node { id readAt } } } }"
+
+
+@pytest.mark.parametrize("own", [True, False], ids=["own", "other"])
+@pytest.mark.parametrize("role", ROLES)
+async def test_marking_all_read_marks_only_the_callers_agency_notices(
+    world: World, role: str, own: bool
+) -> None:
+    """Every role may mark its inbox read; another agency's notices stay unread."""
+    notice = await _notice_to_health(world, uuid.uuid4().hex[:10])
+
+    marked = await _post(world, MARK_ALL, role, OWN if own else OTHER, {})
+
+    assert marked["unreadCount"] == 0
+    seen = await _post(world, READ_AT, role, OWN, {})  # the same user, as HEALTH sees it
+    read_at = next(e["node"]["readAt"] for e in seen["edges"] if e["node"]["id"] == notice)
+    assert (read_at is not None) is own, (marked, read_at)
+
+
+# Intentionally open to every signed-in role, whatever its agency: the campaign's own
+# description and its shared figures (counts, not items) — api/authz.py's docstring.
+OPEN_READS = {
+    "campaigns": "{ campaigns { id title } }",
+    "agencies": "{ agencies { id name } }",
+    "me": "{ me { role } }",
+    "systemStatus": "{ systemStatus { head } }",
+    "dashboard": "query($c: ID!) { dashboard(campaign: $c) { totalIssues open overdue } }",
+    "statistics": "query($c: ID) { statistics(campaign: $c) { total { open closed overdue } } }",
+    "campaignProgress": "query($c: ID!) { campaignProgress(campaign: $c) { phases { name } } }",
+    "enforcementCases": "query($c: ID) { enforcementCases(year: 2026, campaign: $c) { region } }",
+}
+SAME_FOR_EVERYONE = {"campaigns", "agencies", "dashboard", "statistics", "campaignProgress"}
+
+
+@pytest.mark.parametrize("own", [True, False], ids=["own", "other"])
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("read", sorted(OPEN_READS))
+async def test_open_reads_answer_every_role_of_any_agency(
+    world: World, read: str, role: str, own: bool
+) -> None:
+    await wait_until_projected(world.client, world.app)
+    variables = {"c": str(world.campaign)}
+    value = await _post(world, OPEN_READS[read], role, OWN if own else OTHER, variables)
+    assert value is not None
+    if read in SAME_FOR_EVERYONE:  # not scoped: what a coordinator sees
+        assert value == await _post(world, OPEN_READS[read], "coordinator", None, variables)
+
+
+OVERDUE = "query { statistics { overdue(first: 200) { items { id agency { name } } } } }"
+
+
+@pytest.mark.parametrize("own", [True, False], ids=["own", "other"])
+@pytest.mark.parametrize("role", ROLES)
+async def test_the_overdue_list_names_another_agencys_items_to_oversight_roles_only(
+    world: World, role: str, own: bool
+) -> None:
+    """The counts are everyone's, the list names items: staff see their agency's."""
+    await wait_until_projected(world.client, world.app)
+    found = await _post(world, OVERDUE, role, OWN if own else OTHER, {})
+    names = {item["agency"]["name"] for item in found["overdue"]["items"]}
+    if role in STAFF:
+        assert names == ({HEALTH} if own else set()), names
+    else:
+        assert HEALTH in names, names  # issue 1 of the known ledger, led by HEALTH
 
 
 REVEALS = "query { clueReveals { clueId } }"

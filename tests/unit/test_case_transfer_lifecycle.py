@@ -684,6 +684,44 @@ def test_discipline_receipt_twice_is_refused_naming_the_state() -> None:
     assert refused.value.current_state == "RECEIVED"
 
 
+def _discipline_in(state: DisciplineStatus) -> DisciplineTransfer:
+    transfer = _discipline()
+    if state is not DisciplineStatus.SENT:
+        transfer.receive(COMMISSION, MONDAY, "纪委")
+    if state is DisciplineStatus.DECIDED:
+        transfer.decide(COMMISSION, DisciplineOutcome.OPENED, "立案审查调查", MONDAY, "纪委")
+    transfer.collect_events()
+    return transfer
+
+
+DISCIPLINE_STEPS = {
+    "receive": (lambda t: t.receive(COMMISSION, MONDAY, "纪委"), "Received", {"SENT"}),
+    "decide": (lambda t: t.decide(COMMISSION, DisciplineOutcome.OPENED, "", MONDAY, "纪委"),
+               "Decided", {"RECEIVED"}),
+}  # fmt: skip
+DISCIPLINE_PAIRS = [(s, a) for a in DISCIPLINE_STEPS for s in DisciplineStatus]
+
+
+@pytest.mark.parametrize(
+    ("state", "action"), DISCIPLINE_PAIRS, ids=[f"{a}@{s}" for s, a in DISCIPLINE_PAIRS]
+)
+def test_every_discipline_step_in_every_state_is_taken_or_refused_naming_the_state(
+    state: DisciplineStatus, action: str
+) -> None:
+    transfer = _discipline_in(state)
+    assert transfer.status is state
+    take, recorded, allowed = DISCIPLINE_STEPS[action]
+    if state.value in allowed:
+        take(transfer)
+        assert [type(e).__name__ for e in transfer.collect_events()] == [recorded]
+        return
+    with pytest.raises(DisciplineRefused) as refused:
+        take(transfer)
+    assert refused.value.current_state == state.value
+    assert state.value in str(refused.value)
+    assert transfer.collect_events() == []
+
+
 def test_discipline_steps_by_another_agency_are_refused() -> None:
     with pytest.raises(WrongTransferAgency):
         _discipline().receive(HEALTH, MONDAY, "卫健局")
@@ -717,3 +755,64 @@ def test_app_discipline_transfer_to_oneself_is_refused(app: RectifyApp) -> None:
             a["县卫健局"], a["县卫健局"], "某院长", PersonCategory.BOTH, "x", actor="卫健局"
         )
     assert refused.value.field == "commission"
+
+
+# -- the statutory parties: police, procuratorate, discipline commission ------------------
+
+
+def test_a_suspected_crime_goes_to_a_police_agency_only(app: RectifyApp) -> None:
+    a = _agencies(app)
+    market = app.register_agency("县市场监管局", actor="admin").id
+    with pytest.raises(InvalidInput) as refused:
+        app.report_case_transfer(a["县卫健局"], market, "非法行医", actor="执法员")
+    assert refused.value.field == "police"
+    assert "不是公安机关" in str(refused.value)
+
+
+def test_a_transfer_is_forwarded_to_a_police_agency_only(app: RectifyApp) -> None:
+    a = _agencies(app)
+    item = _report(app, a, MONDAY)
+    app.approve_case_transfer(item, "同意", "负责人", at=MONDAY)
+    app.send_case_transfer(item, "执法员", at=MONDAY)
+    app.receive_case_transfer(item, a["县公安局"], "民警", at=MONDAY)
+    with pytest.raises(InvalidInput) as refused:
+        app.forward_case_transfer(item, a["县公安局"], a["县人民检察院"], "非本局管辖", "民警")
+    assert refused.value.field == "police"
+
+
+def test_supervision_is_asked_of_a_procuratorate_only(app: RectifyApp) -> None:
+    a = _agencies(app)
+    item = _report(app, a, MONDAY)
+    with pytest.raises(InvalidInput) as refused:
+        app.request_transfer_supervision(item, a["市公安局"], "不予立案理由不成立", "执法员")
+    assert refused.value.field == "procuratorate"
+
+
+def test_a_discipline_transfer_goes_to_a_discipline_commission_only(app: RectifyApp) -> None:
+    a = _agencies(app)
+    with pytest.raises(InvalidInput) as refused:
+        app.send_discipline_transfer(
+            a["县卫健局"], a["县公安局"], "某院长", PersonCategory.PARTY_MEMBER, "收受回扣",
+            actor="执法员",
+        )  # fmt: skip
+    assert refused.value.field == "commission"
+
+
+@pytest.mark.parametrize(
+    ("name", "function"),
+    [
+        ("县公安局", "police"),
+        ("市公安局经侦支队", "police"),
+        ("城关派出所", "police"),
+        ("County Public Security Bureau", "police"),
+        ("县人民检察院", "procuratorate"),
+        ("县纪委监委", "discipline"),
+        ("县纪委县监委", "discipline"),
+    ],
+)
+def test_the_name_tells_the_statutory_role(name: str, function: str) -> None:
+    from domain.agencies import FUNCTION_WORDS, has_function
+
+    assert has_function(name, function)
+    assert not any(has_function(name, other) for other in FUNCTION_WORDS if other != function)
+    assert not has_function("县卫健局", function)
