@@ -323,6 +323,7 @@ class CaseTransfer(Aggregate):
         at: datetime
         due: datetime
         actor: str
+        caught_up: bool = False  # added later: recorded in a catch-up, not notified
 
     class DueDateRecomputed(Aggregate.Event):
         """A statutory due in days moved: the calendar in force now rolls the same period's
@@ -765,7 +766,7 @@ class CaseTransfer(Aggregate):
         else:
             self._milestone_recorded(
                 milestone.key, milestone.kind.value, milestone.rung, milestone.addressee,
-                milestone.label, milestone.at, due, actor,
+                milestone.label, milestone.at, due, actor, milestone.caught_up,
             )  # fmt: skip
         return True
 
@@ -780,6 +781,7 @@ class CaseTransfer(Aggregate):
         at: datetime,
         due: datetime,
         actor: str,
+        caught_up: bool = False,
     ) -> None:
         self.clock_keys.append(key)
 

@@ -15,7 +15,7 @@ never recorded (ADR 0023).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from uuid import UUID
@@ -136,11 +136,14 @@ class ClockCommands:
         key: str,
         calendar: WorkingCalendar,
         actor: str = CLOCK_ACTOR,
+        caught_up: bool = False,
     ) -> bool:
         """Record the milestone with this key if it is still one of the clock's; else nothing.
 
         Reloaded and recomputed on every attempt, so a key made stale by an extension, a
         pause, a calendar or policy change, or a closing in the meantime records nothing.
+        `caught_up`: a later rung is already due too (the clock says so), so this one goes
+        into the history without notices of its own.
         """
         for _ in range(MAX_ATTEMPTS):
             item: Any = ClockCommands.get_clocked(self, kind, item_id)
@@ -149,6 +152,8 @@ class ClockCommands:
             moved = ClockCommands.recompute_dues(self, item, calendar, actor)
             view = _view(self, kind, item, calendar)
             found = next((m for m in view.milestones if m.key == key), None)
+            if found is not None and caught_up:
+                found = replace(found, caught_up=True)
             recorded = found is not None and item.record_milestone(found, actor)
             if not (recorded or moved):
                 return False

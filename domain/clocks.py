@@ -254,6 +254,9 @@ class Milestone:
     label: str = ""  # Chinese label for history and notifications
     due: datetime | None = None  # the due instant the milestone derives from
     provisional: bool = False  # computed on a year without official calendar data
+    # Recorded late together with a later rung already due (an import of old items, a
+    # worker down for days): kept in the history, but only the latest rung is notified.
+    caught_up: bool = False
 
     def __post_init__(self) -> None:
         _aware(self.at, "at")

@@ -223,6 +223,7 @@ class Clue(Aggregate):
         at: datetime
         due: datetime
         actor: str
+        caught_up: bool = False  # added later: recorded in a catch-up, not notified
 
     class DueDateRecomputed(Aggregate.Event):
         """The reply owed to the reporter is due on another day: the calendar in force now
@@ -515,6 +516,7 @@ class Clue(Aggregate):
         self._milestone_recorded(
             milestone.key, milestone.kind.value, milestone.rung, milestone.addressee,
             milestone.label, milestone.at, milestone.due or milestone.at, actor,
+            milestone.caught_up,
         )  # fmt: skip
         return True
 
@@ -529,6 +531,7 @@ class Clue(Aggregate):
         at: datetime,
         due: datetime,
         actor: str,
+        caught_up: bool = False,
     ) -> None:
         self.clock_keys.append(key)
 

@@ -131,6 +131,7 @@ class RectificationIssue(Aggregate):
         rung: str = ""
         at: datetime | None = None
         due: datetime | None = None
+        caught_up: bool = False  # added later: recorded in a catch-up, not notified
 
     class OverdueRecorded(Aggregate.Event):
         TOPIC = "rectify:RectificationIssue.OverdueRecorded"
@@ -140,6 +141,7 @@ class RectificationIssue(Aggregate):
         rung: str = ""
         at: datetime | None = None
         due: datetime | None = None
+        caught_up: bool = False  # added later: recorded in a catch-up, not notified
 
     class EscalationRecorded(Aggregate.Event):
         """A rung of the ladder after due: 督办, 挂牌督办, 约谈, 问责 (or a policy's own)."""
@@ -153,6 +155,7 @@ class RectificationIssue(Aggregate):
         due: datetime
         deadline: Deadline
         actor: str
+        caught_up: bool = False  # added later: recorded in a catch-up, not notified
 
     class ClockPaused(Aggregate.Event):
         TOPIC = "rectify:RectificationIssue.ClockPaused"
@@ -520,18 +523,19 @@ class RectificationIssue(Aggregate):
         ):
             return False
         due = milestone.due or milestone.at
+        late = milestone.caught_up
         if milestone.kind is MilestoneKind.REMINDER:
             self._reminder_recorded(
-                milestone.key, self.deadline, actor, milestone.rung, milestone.at, due
+                milestone.key, self.deadline, actor, milestone.rung, milestone.at, due, late
             )
         elif milestone.kind is MilestoneKind.OVERDUE:
             self._overdue_recorded(
-                milestone.key, self.deadline, actor, milestone.rung, milestone.at, due
+                milestone.key, self.deadline, actor, milestone.rung, milestone.at, due, late
             )
         else:
             self._escalation_recorded(
                 milestone.key, milestone.rung, milestone.addressee, milestone.label,
-                milestone.at, due, self.deadline, actor,
+                milestone.at, due, self.deadline, actor, late,
             )  # fmt: skip
         return True
 
@@ -558,6 +562,7 @@ class RectificationIssue(Aggregate):
         rung: str = "",
         at: datetime | None = None,
         due: datetime | None = None,
+        caught_up: bool = False,
     ) -> None:
         self.clock_keys.append(key)
 
@@ -570,6 +575,7 @@ class RectificationIssue(Aggregate):
         rung: str = "",
         at: datetime | None = None,
         due: datetime | None = None,
+        caught_up: bool = False,
     ) -> None:
         self.clock_keys.append(key)
 
@@ -584,6 +590,7 @@ class RectificationIssue(Aggregate):
         due: datetime,
         deadline: Deadline,
         actor: str,
+        caught_up: bool = False,
     ) -> None:
         self.clock_keys.append(key)
 

@@ -122,6 +122,8 @@ def milestone_of(event: object) -> MilestoneRecord | None:
     item_kind = _item_kind(event)
     if kind is None or item_kind is None:
         return None
+    if getattr(event, "caught_up", False):
+        return None  # recorded with a later rung already due: that one is the notice
     timestamp: datetime = getattr(event, "timestamp")  # noqa: B009 - every event has one
     return MilestoneRecord(
         item_kind=item_kind,

@@ -59,7 +59,7 @@ def _spec(
     return table
 
 
-_MILESTONE = _spec(keep="key kind rung addressee at due", scrub="label")
+_MILESTONE = _spec(keep="key kind rung addressee at due caught_up", scrub="label")
 _RECOMPUTED = _spec(keep="clock previous due provisional calendar")
 
 FIELDS: dict[str, dict[str, Treatment]] = {
@@ -174,14 +174,14 @@ FIELDS: dict[str, dict[str, Treatment]] = {
         keep="previous due provisional policy_version rings"
     ),
     "rectify:RectificationIssue.EscalationRecorded": _spec(
-        keep="key rung addressee at due deadline", scrub="label"
+        keep="key rung addressee at due deadline caught_up", scrub="label"
     ),
     "rectify:RectificationIssue.ExtensionApproved": _spec(
         keep="previous deadline", scrub="comment"
     ),
     "rectify:RectificationIssue.ExtensionDenied": _spec(scrub="reason"),
     "rectify:RectificationIssue.ExtensionRequested": _spec(keep="requested", scrub="reason"),
-    "rectify:RectificationIssue.OverdueRecorded": _spec(keep="key deadline rung at due"),
+    "rectify:RectificationIssue.OverdueRecorded": _spec(keep="key deadline rung at due caught_up"),
     "rectify:RectificationIssue.ProgressReported": _spec(
         keep="agency_id", scrub="text attachments"
     ),
@@ -190,7 +190,7 @@ FIELDS: dict[str, dict[str, Treatment]] = {
         scrub="problem measures",
     ),
     "rectify:RectificationIssue.Rejected": _spec(scrub="reason"),
-    "rectify:RectificationIssue.ReminderRecorded": _spec(keep="key deadline rung at due"),
+    "rectify:RectificationIssue.ReminderRecorded": _spec(keep="key deadline rung at due caught_up"),
     "rectify:RectificationIssue.Reopened": _spec(keep="deadline", scrub="reason"),
     "rectify:RectificationIssue.SignedOff": _spec(scrub="comment"),
     "rectify:RectificationIssue.SubmittedForVerification": _spec(scrub="summary"),

@@ -246,6 +246,7 @@ class Referral(Aggregate):
         at: datetime
         due: datetime
         actor: str
+        caught_up: bool = False  # added later: recorded in a catch-up, not notified
 
     class DueDateRecomputed(Aggregate.Event):
         """The running claim or answer clock's due moved: the calendar in force now counts
@@ -567,6 +568,7 @@ class Referral(Aggregate):
         self._milestone_recorded(
             milestone.key, milestone.kind.value, milestone.rung, milestone.addressee,
             milestone.label, milestone.at, milestone.due or milestone.at, actor,
+            milestone.caught_up,
         )  # fmt: skip
         return True
 
@@ -581,6 +583,7 @@ class Referral(Aggregate):
         at: datetime,
         due: datetime,
         actor: str,
+        caught_up: bool = False,
     ) -> None:
         self.clock_keys.append(key)
 

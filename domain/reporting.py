@@ -188,6 +188,7 @@ class ReportDue(Aggregate):
         at: datetime
         due: datetime
         actor: str
+        caught_up: bool = False  # added later: recorded in a catch-up, not notified
 
     @staticmethod
     def create_id(duty_id: UUID, period: str, **_: Any) -> UUID:
@@ -278,6 +279,7 @@ class ReportDue(Aggregate):
         self._milestone_recorded(
             milestone.key, milestone.kind.value, milestone.rung, milestone.addressee,
             milestone.label, milestone.at, milestone.due or milestone.at, actor,
+            milestone.caught_up,
         )  # fmt: skip
         return True
 
@@ -292,6 +294,7 @@ class ReportDue(Aggregate):
         at: datetime,
         due: datetime,
         actor: str,
+        caught_up: bool = False,
     ) -> None:
         self.clock_keys.append(key)
 

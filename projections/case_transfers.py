@@ -27,7 +27,7 @@ from domain.discipline_transfers import (
     DisciplineStatus,
     DisciplineTransfer,
 )
-from projections.summaries import due_recomputed
+from projections.summaries import due_recomputed, late
 
 CRIMINAL, DISCIPLINE = "CRIMINAL", "DISCIPLINE"
 DISCIPLINE_OUTCOMES = {
@@ -316,7 +316,7 @@ def summary(event: Any) -> str:
         case CaseTransfer.StatutoryBreachRecorded():
             return f"超过法定时限：{event.label}（{event.addressee}，时限{_when(event.due)}）"
         case CaseTransfer.MilestoneRecorded():
-            return f"{event.label or event.rung}（时限{_when(event.due)}）"
+            return f"{event.label or event.rung}（时限{_when(event.due)}）" + late(event)
         case CaseTransfer.DueDateRecomputed():
             return due_recomputed(STEP_LABELS.get(_read_step(event.step), event.step), event)
         case DisciplineTransfer.Sent():

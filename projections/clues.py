@@ -14,7 +14,7 @@ from psycopg.types.json import Jsonb
 
 from domain.clocks import due_day
 from domain.clues import Clue, ClueStatus
-from projections.summaries import due_recomputed
+from projections.summaries import due_recomputed, late
 
 CHANNEL_LABELS = {
     "HOTLINE_12320": "12320热线",
@@ -173,7 +173,7 @@ def summary(event: Any) -> str:
         case Clue.IdentityResealed():
             return f"举报人身份改用新密钥加密（原密钥{event.previous_key_id}）"
         case Clue.MilestoneRecorded():
-            return f"{event.label or event.rung}（期限{due_day(event.due)}）"
+            return f"{event.label or event.rung}（期限{due_day(event.due)}）" + late(event)
         case Clue.DueDateRecomputed():
             return due_recomputed("答复举报人", event)
     return type(event).__name__

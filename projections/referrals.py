@@ -17,7 +17,7 @@ from psycopg.types.json import Jsonb
 
 from domain.clocks import due_day
 from domain.referrals import STATUS_LABELS, Referral, ReferralStatus, ReturnReason
-from projections.summaries import due_recomputed
+from projections.summaries import due_recomputed, late
 
 RETURN_LABELS = {
     ReturnReason.NOT_OUR_REMIT.value: "不属于本单位职责",
@@ -200,7 +200,7 @@ class ReferralProjection:
                     f"子件{status.value}（{STATUS_LABELS[status]}），汇总：{STATUS_LABELS[rolled]}"
                 )
             case Referral.MilestoneRecorded():
-                return f"{event.label or event.rung}（期限{_day(event.due)}）"
+                return f"{event.label or event.rung}（期限{_day(event.due)}）" + late(event)
             case Referral.DueDateRecomputed():
                 what = "签收" if event.clock == "claim" else "反馈"
                 return due_recomputed(what, event)

@@ -17,6 +17,14 @@ def _due(deadline: Deadline) -> str:
     return deadline.due_date.isoformat() if deadline.due_date else deadline.text
 
 
+# A rung recorded late together with a later one already due: history only (ADR 0008).
+CAUGHT_UP_NOTE = "（补记，未另行通知）"
+
+
+def late(event: object) -> str:
+    return CAUGHT_UP_NOTE if getattr(event, "caught_up", False) else ""
+
+
 def _review(event: Issue.ReminderRecorded | Issue.OverdueRecorded) -> bool:
     """A milestone of an ongoing issue's periodic review (its key says so)."""
     return ":review:" in event.key and event.due is not None
@@ -71,16 +79,17 @@ def summarise(event: Issue.Event, agency_name: Callable[[UUID], str]) -> str:
         case Issue.Reopened():
             return f"回头看重新打开：{event.reason}"
         case Issue.ReminderRecorded() if _review(event):
-            return f"定期复查提醒（复查期限 {_instant(event.due)}）"
+            return f"定期复查提醒（复查期限 {_instant(event.due)}）" + late(event)
         case Issue.OverdueRecorded() if _review(event):
-            return f"定期复查逾期（复查期限 {_instant(event.due)}）"
+            return f"定期复查逾期（复查期限 {_instant(event.due)}）" + late(event)
         case Issue.ReminderRecorded():
-            return f"到期提醒（期限 {_due(event.deadline)}）"
+            return f"到期提醒（期限 {_due(event.deadline)}）" + late(event)
         case Issue.OverdueRecorded():
-            return f"已逾期（期限 {_due(event.deadline)}）"
+            return f"已逾期（期限 {_due(event.deadline)}）" + late(event)
         case Issue.EscalationRecorded():
             return (
                 f"{event.label or event.rung}（送 {event.addressee}，期限 {_due(event.deadline)}）"
+                + late(event)
             )
         case Issue.ClockPaused():
             return f"暂停计时：{event.reason}"

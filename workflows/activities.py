@@ -52,8 +52,14 @@ class ClockActivities:
     def record_milestone(self, input: MilestoneInput) -> bool:
         """True if this call appended the event; False if already there, stale or stopped."""
         return self.app.record_clock_milestone(
-            input.kind, UUID(input.item_id), input.key, StoredCalendar(self.app), CLOCK_ACTOR
+            input.kind,
+            UUID(input.item_id),
+            input.key,
+            StoredCalendar(self.app),
+            CLOCK_ACTOR,
+            input.caught_up,
         )
 
 
 REMINDER = MilestoneKind.REMINDER.value
+ESCALATION = MilestoneKind.ESCALATION.value

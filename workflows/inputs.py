@@ -43,6 +43,7 @@ class MilestoneInput:
     item_id: str
     key: str
     kind: str = ISSUE
+    caught_up: bool = False  # a later rung is due too: record without notices
 
 
 def clock_workflow_id(item_id: UUID | str, kind: str = ISSUE) -> str:

@@ -15,7 +15,7 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.activities import REMINDER, ClockActivities
+    from workflows.activities import ESCALATION, REMINDER, ClockActivities
     from workflows.inputs import ClockInput, ClockPlan, MilestoneInput, PendingMilestone
 
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
@@ -76,15 +76,32 @@ class ClockWorkflow:
                 return  # changed before the milestone: read again, the time may have moved
             except TimeoutError:
                 pass
+        # Quiet escalation: of several rungs already due at once (old items imported, a
+        # worker down for days) only the highest is notified; the others are history.
+        caught_up = workflow.patched("quiet-catch-up") and self._superseded(plan, milestone)
         recorded = await workflow.execute_activity_method(
             ClockActivities.record_milestone,
-            MilestoneInput(input.item_id, milestone.key, input.kind),
+            MilestoneInput(input.item_id, milestone.key, input.kind, caught_up),
             start_to_close_timeout=ACTIVITY_TIMEOUT,
             retry_policy=ACTIVITY_RETRY,
         )
         # Declined: usually the item changed (the next read shows it); if the read offers
         # the same key again, wait for a change rather than asking again.
         self._declined = None if recorded else milestone.key
+
+    @staticmethod
+    def _superseded(plan: ClockPlan, milestone: PendingMilestone) -> bool:
+        """An escalation rung whose next, higher rung is already due as well. (Overdue is
+        always told: it is the change of state the rungs build on.)"""
+        if milestone.kind != ESCALATION:
+            return False
+        now, at = workflow.now(), datetime.fromisoformat(milestone.at)
+        return any(
+            other.key != milestone.key
+            and other.kind == ESCALATION
+            and at < datetime.fromisoformat(other.at) <= now
+            for other in plan.pending
+        )
 
     @staticmethod
     def _next(plan: ClockPlan) -> PendingMilestone | None:
