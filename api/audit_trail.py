@@ -62,13 +62,20 @@ class AuditEntry:
         )
 
 
+# Fields naming the parties of a transfer or referral though their names do not say agency.
+_PARTY_FIELDS = frozenset({"procuratorate_id", "commission_id"})
+_PARTY_LISTS = frozenset({"police_ids", "assignments"})  # every police it went to; receivers
+
+
 def _agencies(state: dict[str, Any]) -> set[UUID]:
-    """Every agency the item names, from its fields ending in agency_id(s)."""
+    """Every agency the item names: fields ending in agency_id(s), and the parties of a
+    transfer (the procuratorate supervising it, the commission it went to, each police
+    agency it was forwarded to) or the receivers a referral had."""
     found = {str(state.get("id"))} if state.get("type") == "Agency" else set()
     for name, value in state.items():
-        if name.endswith("agency_id") and isinstance(value, str):
+        if (name.endswith("agency_id") or name in _PARTY_FIELDS) and isinstance(value, str):
             found.add(value)
-        elif name.endswith("agency_ids") and isinstance(value, list):
+        elif (name.endswith("agency_ids") or name in _PARTY_LISTS) and isinstance(value, list):
             found.update(str(v) for v in value)
     agencies = set()
     for value in found:

@@ -117,8 +117,10 @@ class RectifyApp(
 
     def _retrying(self, item_id: UUID, kind: str, change: Callable[[Any], None]) -> CommandResult:
         """Reload, re-decide and save; a concurrent writer makes us try again, bounded."""
+        cls = _kind_classes().get(kind, Aggregate)
         for _ in range(MAX_ATTEMPTS):
-            aggregate: Any = self._get(Aggregate, item_id, kind)
+            # Of that kind, else NotFound: an id of another kind is not a crash in `change`.
+            aggregate: Any = self._get(cls, item_id, kind)
             change(aggregate)
             if not aggregate.pending_events:
                 return CommandResult(item_id, None, changed=False)
@@ -390,3 +392,22 @@ class RectifyApp(
 
     def record_overdue(self, item: UUID, key: str, actor: str) -> CommandResult:
         return self._retrying(item, "issue", lambda i: i.record_overdue(key, actor))
+
+
+def _kind_classes() -> dict[str, type[Aggregate]]:
+    """The aggregate class each `_retrying` kind names (imported here: no import cycles)."""
+    from domain.case_transfers import CaseTransfer
+    from domain.delivery import Delivery
+    from domain.discipline_transfers import DisciplineTransfer
+    from domain.reporting import ReportDue, ReportingDuty
+
+    return {
+        "agency": Agency,
+        "campaign": Campaign,
+        "case transfer": CaseTransfer,
+        "delivery": Delivery,
+        "discipline transfer": DisciplineTransfer,
+        "issue": RectificationIssue,
+        "report": ReportDue,
+        "reporting duty": ReportingDuty,
+    }

@@ -39,7 +39,7 @@ from domain.discipline_transfers import (
     PersonCategory,
     discipline_transfer_id,
 )
-from domain.errors import InvalidInput, NotFound
+from domain.errors import InvalidInput, NotAllowed, NotFound
 
 if TYPE_CHECKING:
     from domain.application import CommandResult
@@ -335,7 +335,12 @@ class CaseTransferCommands:
         own = _one_agency(self, agency, "agency")
         to = _one_agency(self, commission, "commission", "discipline")
         if case_transfer is not None:
-            self._get(CaseTransfer, case_transfer, "case transfer")
+            linked = self._get(CaseTransfer, case_transfer, "case transfer")
+            if linked.agency_id != agency:
+                raise NotAllowed(
+                    "只能关联本单位移送的案件 / only a case transfer of the sending agency"
+                    " may be linked"
+                )
         if campaign is not None:
             self._get(Aggregate, campaign, "campaign")
         transfer = DisciplineTransfer(

@@ -355,6 +355,7 @@ class CaseTransfer(Aggregate):
         approval_due: datetime,
         actor: str,
     ) -> None:
+        self.outcome = ""
         self.agency_id = agency_id
         self.agency_name = agency_name
         self.police_agency_id = police_agency_id
@@ -401,6 +402,7 @@ class CaseTransfer(Aggregate):
 
     @event(Approved)
     def _approved(self, comment: str, at: datetime, sending_due: datetime, actor: str) -> None:
+        self.outcome = comment  # the latest decision's words, as the case view shows
         self.status = TransferStatus.APPROVED
         self.deadlines["sending"] = sending_due
         self.starts["sending"] = at
@@ -414,6 +416,7 @@ class CaseTransfer(Aggregate):
 
     @event(Declined)
     def _declined(self, reason: str, at: datetime, actor: str) -> None:
+        self.outcome = reason
         self.status = TransferStatus.DECLINED
 
     def send(self, at: datetime, actor: str) -> None:
@@ -536,6 +539,7 @@ class CaseTransfer(Aggregate):
         at: datetime,
         actor: str,
     ) -> None:
+        self.outcome = reason
         self.status = TransferStatus.FORWARDED
         self.police_agency_id = police_agency_id
         self.police_name = police_name
@@ -579,6 +583,7 @@ class CaseTransfer(Aggregate):
         reconsideration_request_due: datetime,
         actor: str,
     ) -> None:
+        self.outcome = reasons
         self.status = TransferStatus.REFUSED
         self.deadlines["reconsideration_request"] = reconsideration_request_due
         self.starts["reconsideration_request"] = at
@@ -612,6 +617,7 @@ class CaseTransfer(Aggregate):
         at: datetime,
         actor: str,
     ) -> None:
+        self.outcome = reasons
         if outcome == ReconsiderationOutcome.FILE.value:
             self.status = TransferStatus.FILED
             self.criminal_case_number = criminal_case_number
@@ -637,6 +643,7 @@ class CaseTransfer(Aggregate):
     def _supervision_concluded(
         self, procuratorate_id: UUID, outcome: str, opinion: str, at: datetime, actor: str
     ) -> None:
+        self.outcome = opinion
         if outcome == SupervisionOutcome.FILING_ORDERED.value:
             self.status = TransferStatus.FILING_ORDERED
         else:

@@ -149,6 +149,9 @@ class ClueCommands:
             calendar = self.referral_calendar(range(when.year, when.year + 3))
             reply_due = due_at(calendar, when, Period.working_days(reply_days))
         sealed = seal(reporter, self.identity_keys(), item_id) if reporter else None
+        if reporter is not None:
+            content = reporter.withheld_from(content)
+            attachments = [reporter.withheld_from(a) for a in attachments]
         clue = Clue(
             id=item_id, agency_id=agency, channel=channel_name, institution=institution.strip(),
             person=person.strip(), content=content.strip(),

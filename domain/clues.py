@@ -256,6 +256,11 @@ class Clue(Aggregate):
         reply_due: datetime | None,
         actor: str,
     ) -> None:
+        self.triage_note = ""
+        self.referred_to: UUID | None = None
+        self.outcome = ""
+        self.replied_at: datetime | None = None
+        self.reply_channel = ""
         self.agency_id = agency_id
         self.handling_agency_id = agency_id
         self.channel = Channel(channel)
@@ -318,6 +323,7 @@ class Clue(Aggregate):
 
     @event(TakenForHandling)
     def _taken_for_handling(self, note: str, actor: str) -> None:
+        self.triage_note = note  # kept so an as-of view shows the triage
         self.status = ClueStatus.HANDLING
 
     def refer(
@@ -344,6 +350,8 @@ class Clue(Aggregate):
         referral_id: UUID,
         actor: str,
     ) -> None:
+        self.triage_note = reason
+        self.referred_to = receiver_agency_id
         self.status = ClueStatus.REFERRED
         # The agency that now handles it is the one that may see who reported it.
         self.handling_agency_id = receiver_agency_id
@@ -403,6 +411,7 @@ class Clue(Aggregate):
 
     @event(MergedAsDuplicate)
     def _merged(self, into_clue_id: UUID, note: str, actor: str) -> None:
+        self.triage_note = note
         self.status = ClueStatus.MERGED
         self.merged_into = into_clue_id
 
@@ -412,6 +421,7 @@ class Clue(Aggregate):
 
     @event(Dismissed)
     def _dismissed(self, reason: str, actor: str) -> None:
+        self.triage_note = reason
         self.status = ClueStatus.DISMISSED
 
     def conclude(self, outcome: str, actor: str) -> None:
@@ -420,6 +430,7 @@ class Clue(Aggregate):
 
     @event(Concluded)
     def _concluded(self, outcome: str, actor: str) -> None:
+        self.outcome = outcome
         self.status = ClueStatus.CONCLUDED
 
     # -- the reporter ---------------------------------------------------------------------
@@ -435,6 +446,8 @@ class Clue(Aggregate):
 
     @event(ReplyRecorded)
     def _replied(self, text: str, channel: str, at: datetime, actor: str) -> None:
+        self.replied_at = at
+        self.reply_channel = channel
         self.replied = True
 
     def reveal(self, agency_id: UUID, reason: str, at: datetime, actor: str) -> None:

@@ -280,6 +280,14 @@ class Referral(Aggregate):
         claim_due: datetime | None,
         actor: str,
     ) -> None:
+        self.outcome = ""
+        self.answer_measures: list[str] = []
+        self.penalties = ""
+        self.case_number = ""
+        self.return_reason = ""
+        self.return_detail = ""
+        self.send_back_reason = ""
+        self.acceptance_comment = ""
         self.sender_agency_id = sender_agency_id
         self.receiver_agency_id = receiver_agency_id
         self.receiver_name = receiver_name
@@ -364,6 +372,8 @@ class Referral(Aggregate):
 
     @event(Returned)
     def _returned(self, agency_id: UUID, reason: str, detail: str, actor: str) -> None:
+        self.return_reason = reason
+        self.return_detail = detail
         self.status = ReferralStatus.RETURNED
         self.clock_started = None
 
@@ -402,6 +412,10 @@ class Referral(Aggregate):
         attachments: list[str],
         actor: str,
     ) -> None:
+        self.outcome = outcome  # kept in the state so an as-of view shows the answer
+        self.answer_measures = list(measures)
+        self.penalties = penalties
+        self.case_number = case_number
         self.status = ReferralStatus.ANSWERED
         self.clock_started = None
 
@@ -413,6 +427,7 @@ class Referral(Aggregate):
 
     @event(Accepted)
     def _accepted(self, comment: str, actor: str) -> None:
+        self.acceptance_comment = comment
         self.status = ReferralStatus.ACCEPTED
 
     def send_back(self, reason: str, at: datetime, answer_due: datetime, actor: str) -> None:
@@ -422,6 +437,7 @@ class Referral(Aggregate):
 
     @event(SentBack)
     def _sent_back(self, reason: str, at: datetime, answer_due: datetime, actor: str) -> None:
+        self.send_back_reason = reason
         self.status = ReferralStatus.CLAIMED
         self.answer_cycle += 1
         self.clock_started = at

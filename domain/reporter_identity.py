@@ -21,6 +21,7 @@ import binascii
 import hashlib
 import json
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +37,9 @@ DEV_KEY_ID = "dev-insecure"
 # Derived from a public string on purpose: anyone can open what it sealed.
 _DEV_KEY = hashlib.sha256(b"rectify development identity key - NOT FOR PRODUCTION").digest()
 PROTECTED = "受保护 / protected"
+WITHHELD = "[举报人信息已隐去]"
+MIN_WITHHELD_DIGITS = 5  # shorter runs of digits would take out amounts and dates
+MIN_WITHHELD_NAME = 2  # a single character would take out every common surname
 
 
 class KeyConfigurationError(DomainError):
@@ -72,6 +76,20 @@ class ReporterIdentity:
             "id_number": self.id_number.strip(),
             "address": self.address.strip(),
         }
+
+    def withheld_from(self, text: str) -> str:
+        """`text` with this reporter's name, phone, ID number and address taken out: staff
+        who copy a hotline call into the clue's content must not put the identity in the
+        clear beside its sealed form. Digits match with or without spaces and dashes."""
+        for value in (self.phone, self.id_number):
+            digits = [c for c in value if c.isalnum()]
+            if len(digits) >= MIN_WITHHELD_DIGITS:
+                pattern = r"[\s\-]?".join(re.escape(c) for c in digits)
+                text = re.sub(rf"(?<![0-9]){pattern}(?![0-9])", WITHHELD, text, flags=re.I)
+        for value in (self.address.strip(), self.name.strip()):
+            if len(value) >= MIN_WITHHELD_NAME:
+                text = text.replace(value, WITHHELD)
+        return text
 
 
 @dataclass(frozen=True)

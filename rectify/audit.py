@@ -739,6 +739,31 @@ def _overdue(
     return (first[0], at) if custody.now() - at > late_after else None
 
 
+def _note_recent(
+    conn: Connection[DictRow],
+    recorder: ChunkedApplicationRecorder,
+    last: Checkpoint | None,
+    result: Verification,
+) -> None:
+    """Events after the newest checkpoint are proven by the keyless chains only until the
+    next one: say how many, so nobody reads "intact" as covering them too."""
+    after = last.position if last else 0
+    row = conn.execute(
+        SQL("SELECT count(*) AS n FROM {schema}.{events} WHERE notification_id > %s").format(
+            **_names(recorder)
+        ),
+        (after,),
+    ).fetchone()
+    count = int(row["n"]) if row else 0
+    if count:
+        result.notes.append(
+            f"位置 {after} 之后的 {count} 个事件尚待下一个检查点：在此之前，连同哈希记录"
+            f"一起删除其末尾不会被发现 / {count} event(s) after position {after} await the "
+            "next checkpoint: until then, cutting them together with their hash rows would "
+            "not show"
+        )
+
+
 def _check_coverage(
     conn: Connection[DictRow],
     recorder: ChunkedApplicationRecorder,
@@ -756,6 +781,7 @@ def _check_coverage(
         return
     overdue = _overdue(conn, recorder, custody, last)
     if overdue is None:
+        _note_recent(conn, recorder, last, result)
         return
     position, at = overdue
     count = conn.execute(

@@ -116,6 +116,16 @@ def test_an_untouched_log_verifies_intact(run: Run, agency: UUID) -> None:
 
     assert result.exit_code == 0, result.output
     assert "log intact: 6 个事件 events, 4 个流 streams" in result.output
+    # no checkpoint yet: what it cannot cover is said, not implied intact
+    assert "6 event(s) after position 0 await the next checkpoint" in result.output
+
+
+def test_after_a_checkpoint_verify_says_nothing_awaits_one(run: Run, agency: UUID) -> None:
+    assert run("audit", "checkpoint").exit_code == 0
+    result = run("audit", "verify")
+
+    assert result.exit_code == 0, result.output
+    assert "await the next checkpoint" not in result.output
 
 
 def test_a_flipped_byte_in_an_event_names_its_stream_and_version(

@@ -476,3 +476,64 @@ def test_log_masks_webhook_signing_secrets(app: RectifyApp, run: Run, tmp_path: 
     text = out.read_text(encoding="utf-8")
     assert "hooks.example" in text  # the endpoint's event is there
     assert secret not in text
+
+
+async def test_the_procuratorate_and_the_commission_read_the_trails_they_are_party_to(
+    api: Api, app: RectifyApp
+) -> None:
+    """The procuratorate supervising a transfer and the commission a discipline transfer
+    went to read their trails, as they read the items themselves."""
+    procuratorate = app.register_agency("县人民检察院", actor="t").id
+    _, transfer, discipline = _person_data(app)
+    app.approve_case_transfer(transfer, "同意移送", "负责人")
+    app.send_case_transfer(transfer, "执法员")
+    app.receive_case_transfer(transfer, agency_id("县公安局"), "民警")
+    app.refuse_case_transfer(transfer, agency_id("县公安局"), "证据不足", "民警")
+    app.request_transfer_supervision(transfer, procuratorate, "不予立案理由不成立", "执法员")
+
+    for item, agency in ((transfer, "县人民检察院"), (discipline, "县纪委监委")):
+        trail = (await api.gql(TRAIL, "liaison", agency, id=str(item)))["auditTrail"]
+        assert trail and trail[0]["version"] == 1, agency
+    assert await _refusal_of(api, transfer, "liaison", INSURANCE)
+
+
+async def _refusal_of(api: Api, item: UUID, role: str, agency: str | None) -> list[Any]:
+    from tests.integration.api_fixtures import token
+
+    response = await api.client.post(
+        "/graphql",
+        json={"query": TRAIL, "variables": {"id": str(item)}},
+        headers={"Authorization": "Bearer " + token(role, agency)},
+    )
+    errors: list[Any] = response.json().get("errors") or []
+    return errors
+
+
+def test_state_as_of_holds_the_words_the_item_views_show(app: RectifyApp) -> None:
+    """An answer's outcome and case number, a refusal's reasons, a triage note: what the
+    referral, case transfer and clue views showed at the time, rebuilt from the log."""
+    _, transfer, _ = _person_data(app)
+    health, police = agency_id(HEALTH), agency_id("县公安局")
+    insurance = app.register_agency(INSURANCE, actor="t").id
+    referral = app.send_referral(health, insurance, "涉嫌骗保", actor="卫健局张三").id
+    app.claim_referral(referral, insurance, "医保局李四")
+    app.answer_referral(
+        referral, insurance, "已立案调查，追回基金", "医保局李四", measures=["追回基金"],
+        penalties="罚款5万元", case_number="医保罚〔2026〕3号",
+    )  # fmt: skip
+    app.approve_case_transfer(transfer, "同意移送", "负责人")
+    app.send_case_transfer(transfer, "执法员")
+    app.receive_case_transfer(transfer, police, "民警")
+    app.refuse_case_transfer(transfer, police, "证据不足，不予立案", "民警")
+    clue = app.receive_clue(health, "MAILBOX", "某诊所无证行医", actor="t", institution="某诊所").id
+    app.handle_clue(clue, "本局立案核查", "卫健局张三")
+
+    answered = app.state_as_of(referral)
+    assert (answered["outcome"], answered["case_number"]) == (
+        "已立案调查，追回基金",
+        "医保罚〔2026〕3号",
+    )
+    assert answered["penalties"] == "罚款5万元"
+    assert app.state_as_of(referral, version=2)["outcome"] == ""  # before the answer
+    assert app.state_as_of(transfer)["outcome"] == "证据不足，不予立案"
+    assert app.state_as_of(clue)["triage_note"] == "本局立案核查"

@@ -171,3 +171,22 @@ def test_key_rotation_reseals_every_clue_and_retires_the_old_key(
         assert after.reveal_reporter(named, agency_id(HEALTH), "核实", "x")[0] == REPORTER
     with closing(_app_with(env, f"k1:{old}")) as stale, pytest.raises(KeyConfigurationError):
         stale.reveal_reporter(named, agency_id(HEALTH), "核实", "x")
+
+
+def test_an_identity_copied_into_the_content_is_withheld_before_it_is_stored(
+    ledger_app: RectifyApp, es_env: dict[str, str], database_url: str, schema: str
+) -> None:
+    """The intake staff typed the caller's name and number into the content too."""
+    app = ledger_app
+    app.receive_clue(
+        agency_id(HEALTH), "HOTLINE_12320",
+        f"{NAME}（电话{PHONE[:3]}-{PHONE[3:7]}-{PHONE[7:]}）反映某美容院无证开展医疗美容",
+        actor="卫健局-接线员", institution="某美容院", reporter=REPORTER, real_name=True,
+        attachments=[f"录音-{PHONE}.mp3"], at=MONDAY,
+    )  # fmt: skip
+    catch_up(es_env, database_url, schema)
+    dump = _dump(database_url, schema)
+
+    assert "反映某美容院无证开展医疗美容" in dump and "[举报人信息已隐去]" in dump
+    for secret in (PHONE, PHONE[:3] + "-" + PHONE[3:7], NAME):
+        assert secret not in dump

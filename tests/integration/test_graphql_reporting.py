@@ -16,6 +16,7 @@ from tests.integration.api_fixtures import (
     MARKET,
     Api,
     api,
+    issue,
     projection_thread,
 )
 
@@ -85,3 +86,13 @@ async def test_submitting_twice_is_refused(api: Api, app: RectifyApp) -> None:
 
 async def test_an_unknown_report_is_not_found(api: Api) -> None:
     assert (await submit(api, uuid4(), "liaison", HEALTH))["__typename"] == "NotFound"
+
+
+async def test_an_id_of_another_kind_is_not_found(api: Api, app: RectifyApp) -> None:
+    """An issue's or a duty's id given as a report: NotFound, not an internal error."""
+    agencies = [agency_id(HEALTH)]
+    duty = app.set_reporting_duty(
+        campaign_id(CAMPAIGN), "季度报告", Cadence(CadenceKind.QUARTERLY), agencies, "协调办"
+    ).id
+    for other in (UUID(issue("1")), duty):
+        assert (await submit(api, other, "liaison", HEALTH))["__typename"] == "NotFound"

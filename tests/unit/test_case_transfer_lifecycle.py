@@ -816,3 +816,23 @@ def test_the_name_tells_the_statutory_role(name: str, function: str) -> None:
     assert has_function(name, function)
     assert not any(has_function(name, other) for other in FUNCTION_WORDS if other != function)
     assert not has_function("县卫健局", function)
+
+
+def test_a_discipline_transfer_links_only_a_case_transfer_of_its_own_agency(
+    app: RectifyApp,
+) -> None:
+    from domain.errors import NotAllowed
+
+    a = _agencies(app)
+    drugs = app.register_agency("县药监局", actor="admin").id
+    healths = _report(app, a, MONDAY)
+    with pytest.raises(NotAllowed):
+        app.send_discipline_transfer(
+            drugs, a["县纪委监委"], "某院长", PersonCategory.PARTY_MEMBER, "收受回扣",
+            actor="执法员", case_transfer=healths,
+        )  # fmt: skip
+    linked = app.send_discipline_transfer(
+        a["县卫健局"], a["县纪委监委"], "某院长", PersonCategory.PARTY_MEMBER, "收受回扣",
+        actor="执法员", case_transfer=healths,
+    )  # fmt: skip
+    assert app.get_discipline_transfer(linked.id).case_transfer_id == healths

@@ -160,3 +160,24 @@ def test_reseal_of_a_clue_already_on_the_current_key_appends_nothing(app: Rectif
         real_name=True, at=MONDAY,
     ).id  # fmt: skip
     assert not app.reseal_clue(item, "admin").changed
+
+
+def test_the_reporters_identity_is_taken_out_of_free_text() -> None:
+    from domain.reporter_identity import WITHHELD
+
+    reporter = ReporterIdentity("张三", "139-8765-4321", "110101199003071234", "城关镇幸福路8号")
+    text = (
+        "张三来电（13987654321，139 8765 4321）称城关镇幸福路8号旁诊所无证行医，"
+        "身份证110101199003071234，罚款1.5万元，2026年3月"
+    )
+    withheld = reporter.withheld_from(text)
+
+    for value in ("张三", "13987654321", "139 8765 4321", "110101199003071234", "幸福路8号"):
+        assert value not in withheld
+    assert withheld.count(WITHHELD) == 5
+    assert "诊所无证行医" in withheld and "1.5万元" in withheld and "2026年3月" in withheld
+
+
+def test_a_longer_number_containing_the_phone_is_left_alone() -> None:
+    reporter = ReporterIdentity("李四", "13987654321")
+    assert reporter.withheld_from("案号913987654321000") == "案号913987654321000"
