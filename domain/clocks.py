@@ -328,7 +328,9 @@ def ring_at(
     if rung.offset.unit is PeriodUnit.WORKING_DAYS:
         day = calendar.add_working_days(last, sign * rung.offset.count)
     elif sign < 0:
-        day = last - timedelta(days=rung.offset.count)
+        # A reminder N calendar days before rings on the last working day on or before
+        # that day: earlier rather than on a holiday nobody reads it (or after due).
+        day = calendar.add_working_days(last - timedelta(days=rung.offset.count - 1), -1)
     else:
         day = calendar.next_working_day(last + timedelta(days=rung.offset.count))
     at = datetime.combine(day, RING_TIME, tzinfo=tz)

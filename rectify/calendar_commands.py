@@ -9,8 +9,9 @@ exists (nothing can have been loaded before it does), so a fresh machine needs n
 
 from __future__ import annotations
 
+import getpass
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -23,6 +24,7 @@ from rectify.calendar_data import (
     CalendarFileRejected,
     arrangement_as_json,
     build_calendar,
+    lunar_to_solar,
     read_calendar_file,
 )
 from rectify.settings import Settings
@@ -109,6 +111,9 @@ def due(
         # Plain hours need no calendar at all, hence no database either.
         print(WorkingCalendar().add_hours(moment, hours).isoformat())
         return
+    if isinstance(moment, datetime) and moment.tzinfo is not None:
+        # The day a period starts from is the day in China, as the clocks count it.
+        moment = moment.astimezone(ZoneInfo(Settings().timezone))
     day = moment.date() if isinstance(moment, datetime) else moment
     try:
         with _loaded_calendars(offline) as load:
@@ -142,9 +147,13 @@ def due(
 @calendar_app.command()
 def load(
     file: Path = typer.Argument(..., help="日历文件 calendar file: .json, or .csv/.txt lines"),
-    actor: str = typer.Option("cli:calendar", "--actor", help="recorded as who loaded it"),
+    actor: str | None = typer.Option(
+        None, "--actor", help="recorded as who loaded it (default: cli:<the system user>)"
+    ),
 ) -> None:
-    """加载年度放假安排 / record a year's holidays and make-up working days as events."""
+    """加载年度放假安排 / record a year's holidays and make-up working days as events.
+
+    A file is the whole year's arrangement: every day off, the statutory holidays too."""
     from domain.calendar.service import load_arrangement
     from domain.errors import DomainError
     from rectify.composition import rectify_app
@@ -157,6 +166,9 @@ def load(
             _note(f"{file.name}: {problem}")
         _note(f"nothing loaded: {len(rejected.problems)} problem(s)")
         raise typer.Exit(1) from None
+    who = actor or f"cli:{getpass.getuser()}"
+    for day, name in sorted(_statutory_days_missing(parsed.year, parsed.holidays).items()):
+        _note(f"注意 note: {day} ({name}) is a statutory holiday the file does not list as off")
     with database(Settings()) as db:
         ledger = rectify_app(db.es_env)
         try:
@@ -166,7 +178,7 @@ def load(
                 parsed.holidays,
                 parsed.working_days,
                 source=parsed.source or file.name,
-                actor=actor,
+                actor=who,
             )
         except DomainError as error:
             _note(f"nothing loaded: {error}")
@@ -176,6 +188,20 @@ def load(
     counts = f"{len(parsed.holidays)} holidays, {len(parsed.working_days)} working days"
     state = "loaded" if changed else "unchanged (already in force)"
     print(f"{parsed.year}: {state} — {counts}")
+
+
+def _statutory_days_missing(year: int, holidays: Iterable[date | str]) -> dict[date, str]:
+    """The days the national regulation fixes as holidays (元旦, 春节 …) that a file leaves
+    as working days: most likely an incomplete file, as the State Council's notices always
+    give them off (moved days aside)."""
+    from domain.calendar.statutory import statutory_holidays
+
+    listed = {d if isinstance(d, date) else date.fromisoformat(str(d)) for d in holidays}
+    try:
+        fixed = statutory_holidays(year, lunar_to_solar)
+    except NoCalendarData:
+        return {}
+    return {day: name for day, name in fixed.items() if day not in listed}
 
 
 @calendar_app.command()

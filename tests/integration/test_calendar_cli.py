@@ -74,6 +74,16 @@ def test_due_in_a_year_without_data_is_flagged_provisional_on_stderr(
     assert "provisional" in result.stderr and "2027" in result.stderr
 
 
+def test_a_start_with_another_offset_counts_from_its_day_in_china(
+    run_without_database: Run,
+) -> None:
+    """20:00 UTC on 29 September is 04:00 on the 30th in China: one working day later is
+    after National Day, as the clocks count it."""
+    utc = run_without_database("due", "2026-09-29T20:00+00:00", "--working-days", "1")
+    china = run_without_database("due", "2026-09-29T20:00+08:00", "--working-days", "1")
+    assert (utc.stdout, china.stdout) == ("2026-10-08\n", "2026-09-30\n")
+
+
 def test_due_needs_exactly_one_period(run_without_database: Run) -> None:
     result = run_without_database("due", "2025-01-01", "--working-days", "1", "--hours", "2")
     assert result.exit_code == 2
@@ -125,3 +135,27 @@ def test_show_prints_the_loaded_year_in_the_file_format(run: Run, tmp_path: Path
     run("load", _file(tmp_path, FILE_2027))
     shown = json.loads(run("show", "2027").stdout)
     assert shown == FILE_2027 | {"holidays": sorted(FILE_2027["holidays"])}
+
+
+def test_a_file_leaving_out_statutory_holidays_loads_with_a_note_naming_them(
+    run: Run, tmp_path: Path
+) -> None:
+    """A file is the whole year: one giving only Spring Festival leaves 清明, 劳动节 …
+    working days, which is most likely a mistake worth saying."""
+    result = run("load", _file(tmp_path, FILE_2027))
+
+    assert result.exit_code == 0 and result.stdout.startswith("2027: loaded")
+    assert "2027-04-05 (清明节) is a statutory holiday the file does not list" in result.stderr
+    assert "2027-10-01 (国庆节)" in result.stderr
+    assert "2027-02-06" not in result.stderr  # listed in the file
+
+
+def test_a_complete_file_loads_without_notes(run: Run, tmp_path: Path) -> None:
+    from domain.calendar.statutory import statutory_holidays
+    from rectify.calendar_data import lunar_to_solar
+
+    holidays = sorted(d.isoformat() for d in statutory_holidays(2028, lunar_to_solar))
+    data = {"year": 2028, "holidays": holidays, "working_days": []}
+    result = run("load", _file(tmp_path, data, "2028.json"))
+
+    assert result.exit_code == 0 and result.stderr == ""

@@ -113,6 +113,14 @@ def test_default_ladder_rings_reminders_before_overdue_at_and_rungs_after_due() 
     assert [m.label for m in found][3:] == ["督办", "挂牌督办", "约谈", "问责"]
 
 
+def test_a_calendar_day_reminder_falling_on_a_day_off_rings_the_working_day_before() -> None:
+    # Spring Festival 2026: 15–23 February off, Saturday 14 February worked.
+    rung = Rung("remind-10d", MilestoneKind.REMINDER, Period.calendar_days(10))
+    assert ring_at(CAL, end_of_day(date(2026, 2, 28)), rung) == at(2026, 2, 14, 9)
+    assert ring_at(CAL, end_of_day(date(2026, 3, 10)), rung) == at(2026, 2, 28, 9)  # 调休 Sat
+    assert ring_at(CAL, end_of_day(date(2026, 3, 13)), rung) == at(2026, 3, 3, 9)
+
+
 def test_hour_offsets_count_from_the_due_instant() -> None:
     rung = Rung("warn", MilestoneKind.REMINDER, Period.hours(6))
     assert ring_at(CAL, at(2026, 2, 17, 10), rung) == at(2026, 2, 17, 4)
