@@ -132,10 +132,12 @@ def due_at(
 
 
 def is_provisional(calendar: WorkingCalendar, start: datetime, due: datetime) -> bool:
-    """Whether any year from start to due is computed by the provisional rule."""
-    return calendar.provisional_between(
-        _aware(start, "start").astimezone(TIMEZONE).date(), due_day(due)
-    )
+    """Whether any year from start to due is computed by the provisional rule. The due
+    day is the day it ends (00:00 of 1 January ends 31 December, not a day of the next
+    year)."""
+    last = due_day(due)
+    first = min(_aware(start, "start").astimezone(TIMEZONE).date(), last)
+    return calendar.provisional_between(first, last)
 
 
 # -- dues derived from a start and a period (recomputed when the calendar changes) --------

@@ -7,7 +7,10 @@ end of a month (2026年3月底, 6月末); a third of a month (上旬 → 10th, �
 每季度), which has no due date. A date written without its year (6月30日前, 一季度末) needs
 one from the caller (docs/decisions/0024).
 When a text names several dates ("3月底前完成排查，6月底前全面整改") the last one is
-the deadline of the whole item.
+the deadline of the whole item. Before a festival (2027年春节前, 国庆节前) is the day before
+it; the lunar festivals (春节, 端午, 中秋) need a lunar converter, which the composition root
+supplies (`use_lunar_calendar`) as for the provisional calendar. 次年 / 翌年 is the year
+after the one given, 当年 / 本年 that year.
 """
 
 from __future__ import annotations
@@ -15,9 +18,12 @@ from __future__ import annotations
 import calendar
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
+
+LunarToSolar = Callable[[int, int, int], date]
 
 
 class DeadlineKind(StrEnum):
@@ -60,10 +66,46 @@ _PERIODIC = re.compile(r"(?:每(?:个)?(?:月|季|半年|年|周|旬)|定期|按
 # A year written in the text: 2026, 2026年, 26年 (not "1.5年", "10年内" would be odd).
 _WRITTEN_YEAR = re.compile(r"(?<!\d)\d{4}(?!\d)|(?<![\d.])\d{2}\s*年")
 # Parts of a date that need a year: 6月30日, 一季度, 上半年, 年底, 本年度.
-_NEEDS_YEAR = re.compile(r"\d{1,2}\s*月|[一二三四1-4]\s*季度|[上下]半年|年[底末内]|年度")
+_NEEDS_YEAR = re.compile(
+    r"\d{1,2}\s*月|[一二三四1-4]\s*季度|[上下]半年|年[底末内]|年度|"
+    r"次年|翌年|下一年|第二年|当年|本年|"
+    r"(?:元旦|春节|清明节?|五一|劳动节|端午节?|中秋节?|国庆节?)(?:假期)?\s*(?:前|之前|以前)"
+)
 _CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 
 _YEAR = r"(?P<year>\d{4}|\d{2})\s*年"
+_FESTIVALS = r"元旦|春节|清明节?|五一|劳动节|端午节?|中秋节?|国庆节?"
+_BEFORE_FESTIVAL = re.compile(rf"(?:{_FESTIVALS})(?:假期)?\s*(?:前|之前|以前)")
+# (lunar month, day) of the festivals the lunar calendar fixes
+_LUNAR = {"春节": (1, 1), "端午": (5, 5), "中秋": (8, 15)}
+_RELATIVE_YEARS = (("次年", 1), ("翌年", 1), ("下一年", 1), ("第二年", 1), ("当年", 0), ("本年", 0))
+_lunar_to_solar: LunarToSolar | None = None
+
+
+def use_lunar_calendar(convert: LunarToSolar | None) -> None:
+    """Let deadlines before a lunar festival be read (the composition root calls this)."""
+    global _lunar_to_solar
+    _lunar_to_solar = convert
+
+
+def _festival(year: int, name: str) -> date:
+    """The first day off of a festival in a year (春节: 除夕; 清明: the solar term, no
+    converter needed); "before" it is the day before."""
+    name = name if name == "春节" else name.removesuffix("节")
+    fixed = {"元旦": (1, 1), "五一": (5, 1), "劳动": (5, 1), "国庆": (10, 1)}
+    if name in fixed:
+        return date(year, *fixed[name])
+    if name == "清明":
+        from domain.calendar.statutory import qingming
+
+        return qingming(year)
+    if _lunar_to_solar is None:
+        raise ValueError(f"{name}的日期需要农历换算 / write the date instead")
+    first = _lunar_to_solar(year, *_LUNAR[name])
+    # the Spring Festival holiday begins on 除夕, the day before the first lunar day
+    return first - timedelta(days=1) if name == "春节" else first
+
+
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("iso", re.compile(r"(?P<year>\d{4})[-/.](?P<month>\d{1,2})[-/.](?P<day>\d{1,2})")),
     ("month_end", re.compile(r"(?P<year>\d{4})[-/.](?P<month>\d{1,2})(?![-/.\d])")),
@@ -72,6 +114,10 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "month_end",
         re.compile(_YEAR + r"\s*(?P<month>\d{1,2})\s*月\s*(?:底|末|份|前|$|[^\d日号上中下])"),
+    ),
+    (
+        "festival",
+        re.compile(_YEAR + rf"\s*(?P<festival>{_FESTIVALS})(?:假期)?\s*(?:前|之前|以前)"),
     ),
     ("quarter", re.compile(_YEAR + r"\s*(?:第)?(?P<quarter>[一二三四1-4])\s*季度")),
     ("half", re.compile(_YEAR + r"\s*(?P<half>上半年|下半年)")),
@@ -105,6 +151,8 @@ def _to_date(kind: str, groups: dict[str, str]) -> date:
         return _month_end(year, int(groups["month"]))
     if kind == "quarter":
         return _month_end(year, _CN_DIGITS[groups["quarter"]] * 3)
+    if kind == "festival":
+        return _festival(year, groups["festival"]) - timedelta(days=1)
     if kind == "half":
         return date(year, 6, 30) if groups["half"] == "上半年" else date(year, 12, 31)
     return date(year, 12, 31)
@@ -158,6 +206,9 @@ def parse_deadline(text: str, year: int | None = None) -> Deadline:
     if not original:
         raise DeadlineParseError(text, "empty")
     normalised = unicodedata.normalize("NFKC", original)
+    if year is not None and not names_a_year(normalised):
+        for word, offset in _RELATIVE_YEARS:  # 次年3月底 → the year after the one given
+            normalised = normalised.replace(word, f"{year + offset}年")
     if year is not None and needs_a_year(normalised):
         normalised = f"{year}年{normalised}"
     normalised = _fill_years(normalised.replace("—", "-").replace("–", "-"))

@@ -374,6 +374,37 @@ def responsible_names(
     ]
 
 
+# A section heading above a block of issues (一、医疗机构管理方面, （二）医保基金监管,
+# 第三部分, …类问题) and the sign-off lines under a table (填报人：… 联系电话：…): rows of
+# real ledgers that are not issues.
+_HEADING = re.compile(
+    r"^(?:[一二三四五六七八九十百]+\s*[、.．]|[（(][一二三四五六七八九十]+[)）]|"
+    r"第[一二三四五六七八九十]+(?:部分|类|项|章|批))|(?:方面|类|领域)(?:问题|存在的问题)?[:：]?$"
+)
+_FOOTER = re.compile(
+    r"^(?:填报人|填表人|审核人|审批人|制表人?|联系人|联系电话|电话|填报日期|填表日期|日期|"
+    r"填报单位|报送单位|单位负责人|负责人|分管领导|主要领导|备注|说明|注)\s*[:：]"
+)
+
+
+def skip_headings(raw_rows: list[RawRow]) -> tuple[list[RawRow], list[str]]:
+    """The rows that may be issues, and a note for each row taken as a section heading or
+    a sign-off line: one text alone in the row (however many cells a merge spread it over)
+    that reads as a heading, or only sign-off fields. Anything else stays, to be checked
+    (and refused if incomplete) as an issue."""
+    kept: list[RawRow] = []
+    notes: list[str] = []
+    for raw in raw_rows:
+        texts = {_text(v) for v in raw.cells.values()} - {""}
+        if texts and all(_FOOTER.match(t) for t in texts):
+            notes.append(f"row {raw.row}: skipped, a sign-off line '{sorted(texts)[0]}'")
+        elif len(texts) == 1 and _HEADING.search(next(iter(texts))):
+            notes.append(f"row {raw.row}: skipped, a section heading '{next(iter(texts))}'")
+        else:
+            kept.append(raw)
+    return kept, notes
+
+
 def read_rows(
     headers: dict[str, str], raw_rows: list[RawRow], year: int | None = None
 ) -> list[LedgerRow]:

@@ -127,10 +127,11 @@ def import_issues(
 ) -> None:
     """导入问题台账 / import a rectification ledger, all or nothing."""
     from domain.errors import DomainError
-    from domain.ledger_rows import LedgerRejected, check_rows, responsible_names
-    from rectify.composition import rectify_app
+    from domain.ledger_rows import LedgerRejected, check_rows, responsible_names, skip_headings
+    from rectify.composition import rectify_app, wire_domain
     from rectify.ledger_files import read_ledger_file
 
+    wire_domain()  # deadlines such as 春节前 need the lunar calendar
     settings = Settings()
     try:
         with _progress() as progress:
@@ -143,6 +144,7 @@ def import_issues(
             headers, raw_rows = read_ledger_file(file, advance)
     except LedgerRejected as rejected:
         _rejected(rejected.problems, file)
+    raw_rows, skipped = skip_headings(raw_rows)
     rows, problems = check_rows(headers, raw_rows, _ledger_year(year, campaign, headers, raw_rows))
     with database(settings) as db:
         ledger = rectify_app(db.es_env)
@@ -170,9 +172,8 @@ def import_issues(
     out.print(table)
     for name in report.agencies_created:  # in full: a table cell would cut the list short
         out.print(f"  新建机构 created agency: {name}", markup=False, highlight=False)
-    for row in rows:
-        for note in row.notes:
-            out.print(f"  注意 note: {note}", markup=False, highlight=False, soft_wrap=True)
+    for note in [*skipped, *(note for row in rows for note in row.notes)]:
+        out.print(f"  注意 note: {note}", markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -511,6 +512,9 @@ def dispatcher() -> None:
 
 def main() -> None:
     """The console script: `app`, with the expected refusals shown as one line."""
+    from rectify.composition import wire_domain
+
+    wire_domain()
     try:
         app(prog_name="rectify")
     except NoDatabase as error:

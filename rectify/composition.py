@@ -22,8 +22,18 @@ if TYPE_CHECKING:
     from rectify.settings import Settings
 
 
+def wire_domain() -> None:
+    """What the domain takes from outside: the lunar calendar, for deadlines written as
+    "before Spring Festival" (domain.deadlines)."""
+    from domain.deadlines import use_lunar_calendar
+    from rectify.calendar_data import lunar_to_solar
+
+    use_lunar_calendar(lunar_to_solar)
+
+
 def rectify_app(es_env: Mapping[str, str]) -> RectifyApp:
     """The application on the clocks' calendar: loaded years, package data, the rule."""
+    wire_domain()
     return RectifyApp(env=es_env, calendar_source=StoredCalendar)
 
 

@@ -145,3 +145,37 @@ def test_unknown_agencies_of_every_row_are_listed_with_every_other_problem(
         assert any(line.startswith(expected) for line in lines), (expected, result.output)
     assert not any("'县卫健局'" in line for line in lines)
     assert app.recorder.max_notification_id() == before
+
+
+def test_section_headings_and_sign_off_lines_are_skipped_with_a_note(
+    run, app: RectifyApp, tmp_path: Path
+) -> None:
+    campaign = "2027年医疗乱象专项整治"
+    path = _ledger(
+        tmp_path,
+        REAL_HEADER,
+        "一、医疗机构管理方面,,,,,",
+        "1,检查结果互认不到位,开展专项检查,张三,县卫健局,2027年春节前",
+        "（二）医保基金监管方面,（二）医保基金监管方面,（二）医保基金监管方面,,,",
+        "2,违规收费,退还费用,李四,县医保局,次年3月底前",
+        "填报人：张三  联系电话：0000-1234567,,,,,",
+    )
+
+    result = run("import-issues", str(path), "--campaign", campaign, "--create-agencies")
+
+    assert result.exit_code == 0, result.output
+    assert "row 2: skipped, a section heading '一、医疗机构管理方面'" in result.output
+    assert "row 4: skipped, a section heading" in result.output
+    assert "row 6: skipped, a sign-off line" in result.output
+    assert _issue(app, campaign, "1").deadline.due_date == date(2027, 2, 4)  # before 除夕
+    assert _issue(app, campaign, "2").deadline.due_date == date(2028, 3, 31)  # 次年 of 2027
+    assert "填报人" not in result.output.split("note")[0]  # no agency was made of it
+
+
+def test_a_row_with_one_text_that_is_no_heading_is_still_refused(run, tmp_path: Path) -> None:
+    path = _ledger(tmp_path, REAL_HEADER, "1,违规收费,,,,")
+
+    result = run("import-issues", str(path), "--campaign", "2026年专项", "--create-agencies")
+
+    assert result.exit_code == 1
+    assert "row 2, 整改举措: empty" in result.output

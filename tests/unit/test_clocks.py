@@ -168,3 +168,11 @@ def test_issues_are_registered_as_clocked_by_class_and_topic() -> None:
 def test_registering_a_kind_needs_a_plain_name() -> None:
     with pytest.raises(InvalidInput):
         register_clocked("bad kind", object, (), DEFAULT_LADDER)
+
+
+def test_a_due_on_31_december_of_an_official_year_is_not_provisional() -> None:
+    from domain.clocks import is_provisional
+
+    due = end_of_day(date(2026, 12, 31))  # 00:00 on 1 January 2027, a provisional year
+    assert not is_provisional(CAL, due, due)
+    assert is_provisional(CAL, due, end_of_day(date(2027, 1, 4)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 
 import pytest
@@ -210,3 +211,67 @@ def test_29_february_in_a_non_leap_year_is_refused() -> None:
 def test_words_without_a_date_are_refused() -> None:
     with pytest.raises(DeadlineParseError, match="cannot read '尽快完成'"):
         parse_deadline("尽快完成")
+
+
+# -- before a festival, and years relative to the ledger's ---------------------------------
+
+
+@pytest.fixture
+def lunar() -> Iterator[None]:
+    from domain.deadlines import use_lunar_calendar
+    from rectify.calendar_data import lunar_to_solar
+
+    use_lunar_calendar(lunar_to_solar)
+    yield
+    use_lunar_calendar(None)
+
+
+@pytest.mark.parametrize(
+    ("text", "due"),
+    [
+        ("2026年国庆节前", date(2026, 9, 30)),
+        ("2027年五一前", date(2027, 4, 30)),
+        ("2027年劳动节前完成", date(2027, 4, 30)),
+        ("2027年元旦前", date(2026, 12, 31)),
+        ("2027年清明节前", date(2027, 4, 4)),
+        ("2027年春节前", date(2027, 2, 4)),  # 除夕 (5 February) is already off
+        ("2027年春节假期前", date(2027, 2, 4)),
+        ("2027年端午节前", date(2027, 6, 8)),
+        ("2027年中秋节之前", date(2027, 9, 14)),
+    ],
+)
+def test_before_a_festival_is_the_day_before_its_first_day_off(
+    lunar: None, text: str, due: date
+) -> None:
+    assert parse_deadline(text) == Deadline(DeadlineKind.DATE, due, text)
+
+
+def test_a_lunar_festival_without_a_converter_is_refused_asking_for_the_date() -> None:
+    with pytest.raises(DeadlineParseError, match="write the date"):
+        parse_deadline("2027年春节前")
+    assert parse_deadline("2026年国庆节前").due_date == date(2026, 9, 30)  # needs none
+
+
+def test_a_festival_without_a_year_takes_the_year_given(lunar: None) -> None:
+    assert parse_deadline("国庆节前", 2026).due_date == date(2026, 9, 30)
+    with pytest.raises(DeadlineParseError, match="no year"):
+        parse_deadline("国庆节前")
+
+
+@pytest.mark.parametrize(
+    ("text", "due"),
+    [
+        ("次年3月底前", date(2027, 3, 31)),
+        ("翌年6月底", date(2027, 6, 30)),
+        ("当年12月底前", date(2026, 12, 31)),
+        ("本年度", date(2026, 12, 31)),
+        ("12月底前排查，次年3月底前整改", date(2027, 3, 31)),
+    ],
+)
+def test_years_relative_to_the_one_given(text: str, due: date) -> None:
+    assert parse_deadline(text, 2026).due_date == due
+
+
+def test_a_relative_year_without_a_year_given_is_refused() -> None:
+    with pytest.raises(DeadlineParseError, match="no year"):
+        parse_deadline("次年3月底前")

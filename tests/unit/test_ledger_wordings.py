@@ -368,3 +368,48 @@ def test_a_group_member_that_is_itself_a_group_is_refused(app: RectifyApp) -> No
         app.add_group_member(members, towns, "t")
     assert refused.value.field == "member"
     assert app.get_agency(members).member_ids == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "一、医疗机构管理方面",
+        "二．医保基金监管",
+        "（三）药品耗材采购",
+        "(四)医务人员行为",
+        "第二部分 整改任务",
+        "医疗服务领域问题",
+        "行风建设方面存在的问题：",
+    ],
+)
+def test_a_row_holding_only_a_section_heading_is_skipped(text: str) -> None:
+    from domain.ledger_rows import RawRow, skip_headings
+
+    kept, notes = skip_headings([RawRow(3, {"序号": text, "反馈问题": text, "整改措施": ""})])
+    assert kept == [] and notes == [f"row 3: skipped, a section heading '{text}'"]
+
+
+def test_sign_off_lines_under_the_table_are_skipped() -> None:
+    from domain.ledger_rows import RawRow, skip_headings
+
+    rows = [
+        RawRow(9, {"序号": "填报人：张三  联系电话：0000-1234567"}),
+        RawRow(10, {"序号": "审核人：李四", "完成时限": "填报日期：2026年12月2日"}),
+    ]
+    kept, notes = skip_headings(rows)
+    assert kept == [] and len(notes) == 2
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        {"序号": "1", "反馈问题": "一、医疗机构管理不规范", "整改措施": "开展检查"},
+        {"序号": "违规收费"},  # one text, no heading: an incomplete issue, refused later
+        {"序号": "填报人：张三", "反馈问题": "违规收费"},
+    ],
+)
+def test_rows_that_are_not_only_a_heading_stay(cells: dict[str, object]) -> None:
+    from domain.ledger_rows import RawRow, skip_headings
+
+    kept, notes = skip_headings([RawRow(4, cells)])
+    assert len(kept) == 1 and notes == []
