@@ -1,11 +1,11 @@
 """The audit trail of any item and its state as of a past time or version, in GraphQL.
 
-Who may read them (api/authz.py, READ_HISTORY): auditors, admins and coordinators, any
-item; liaisons, investigators and agency heads, an item that names their agency (an issue
-it leads or co-owns, a clue it received or handles, a referral or case transfer it sends
-or receives), judged on the item's current state. Leadership reads the issue views, not
-the raw history. The reporter's identity is 受保护 / protected here as everywhere
-(domain.audit_trail).
+Who may read them (api/authz/history.py, READ_HISTORY): auditors, admins and
+coordinators, any item; liaisons, investigators and agency heads, an item that names their
+agency (an issue it leads or co-owns, a clue it received or handles, a referral or case
+transfer it sends or receives), judged on the item's current state. Leadership reads the
+issue views, not the raw history. The reporter's identity is 受保护 / protected here as
+everywhere (domain.audit_trail).
 """
 
 from datetime import datetime
@@ -18,8 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from strawberry.scalars import JSON
 
 from api import commands
-from api.auth import User
-from api.authz import Action, NotAllowedError, authorize, authorize_role
+from api.authz.history import REFUSED, may_read, may_read_any
 from api.context import Context
 from domain.application import RectifyApp
 from domain.audit_trail import TrailEntry
@@ -62,51 +61,11 @@ class AuditEntry:
         )
 
 
-# Fields naming the parties of a transfer or referral though their names do not say agency.
-_PARTY_FIELDS = frozenset({"procuratorate_id", "commission_id"})
-_PARTY_LISTS = frozenset({"police_ids", "assignments"})  # every police it went to; receivers
-
-
-def _agencies(state: dict[str, Any]) -> set[UUID]:
-    """Every agency the item names: fields ending in agency_id(s), and the parties of a
-    transfer (the procuratorate supervising it, the commission it went to, each police
-    agency it was forwarded to) or the receivers a referral had."""
-    found = {str(state.get("id"))} if state.get("type") == "Agency" else set()
-    for name, value in state.items():
-        if (name.endswith("agency_id") or name in _PARTY_FIELDS) and isinstance(value, str):
-            found.add(value)
-        elif (name.endswith("agency_ids") or name in _PARTY_LISTS) and isinstance(value, list):
-            found.update(str(v) for v in value)
-    agencies = set()
-    for value in found:
-        try:
-            agencies.add(UUID(value))
-        except ValueError:
-            continue
-    return agencies
-
-
-def _may_read(user: User, state: dict[str, Any]) -> bool:
-    try:
-        authorize(user, Action.READ_HISTORY, responsible=_agencies(state))
-    except NotAllowedError:
-        return False
-    return True
-
-
-_REFUSED = (
-    "仅审计、管理、协调人员或本单位人员可以查看 / only auditors, admins, coordinators or "
-    "the item's own agency may read its history"
-)
-
-
 def _read(info: Info, id: strawberry.ID, read: Any) -> Any:
     """Parse, load, check who may read; None for an unknown or malformed id."""
     user, app = info.context.user, info.context.app
-    try:
-        authorize_role(user, Action.READ_HISTORY)
-    except NotAllowedError:
-        raise GraphQLError(_REFUSED) from None
+    if not may_read_any(user):
+        raise GraphQLError(REFUSED)
     try:
         item = commands.parse_id(id, "id")
     except InvalidInput:
@@ -117,8 +76,8 @@ def _read(info: Info, id: strawberry.ID, read: Any) -> Any:
             current = app.state_as_of(item)
         except NotFound:
             return None
-        if not _may_read(user, current):
-            raise GraphQLError(_REFUSED)
+        if not may_read(user, current):
+            raise GraphQLError(REFUSED)
         return read(app, item)
 
     return load

@@ -1,6 +1,6 @@
 """Case transfers (行刑衔接) and transfers to discipline inspection in GraphQL: the item view
 with its deadlines, breaches and history, a paginated list, and one mutation per step, each
-returning the CaseTransferResult union. Who may take which step: api/case_transfer_authz.py,
+returning the CaseTransferResult union. Who may take which step: api/authz/case_transfers.py,
 checked on the worker thread against the aggregate (never a stale read model).
 """
 
@@ -15,7 +15,8 @@ from graphql import GraphQLError
 from starlette.concurrency import run_in_threadpool
 
 from api import commands, cursors
-from api.case_transfer_authz import READ_ALL, Step, authorize_step, may_read, own_agency
+from api.authz.case_transfers import Step, authorize_step, may_read, reads_all
+from api.authz.core import own_agency
 from api.case_transfer_types import (
     CaseTransfer,
     CaseTransferConnection,
@@ -90,7 +91,7 @@ class CaseTransferQuery:
         if not 0 < first <= MAX_PAGE:
             raise GraphQLError(f"first: between 1 and {MAX_PAGE}")
         user = context.user
-        if user.role in READ_ALL:
+        if reads_all(user):
             party = None
             if given.agency is not None:
                 party = await queries.resolve_agency(context.pool, given.agency)

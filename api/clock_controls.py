@@ -1,7 +1,7 @@
 """Clock controls of an issue: pause and resume, each with a reason; and the clock itself
 (`issueClock`: the due instant the engine runs on, provisional or not, paused or not).
 
-Who may: api/authz.py's table (PAUSE_CLOCK, RESUME_CLOCK: coordinators and
+Who may: api/authz/issues.py's table (PAUSE_CLOCK, RESUME_CLOCK: coordinators and
 administrators, the people who run the ledger and see the external test or appraisal the
 issue waits for; a liaison asks them). The clock is read as its issue is (READ_ISSUE):
 another agency's staff get null.

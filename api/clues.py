@@ -1,16 +1,11 @@
 """Clues (线索/举报) in GraphQL: intake, triage, the reply to the reporter, the item view
 with its history, a paged list, and the reporter's protected identity.
 
-Who may do what (checked against the aggregate, on the worker thread):
-- receive: a liaison or investigator, for their own agency;
-- triage (handle, refer, merge, dismiss) and conclude: a liaison or investigator of the
-  handling agency; reply: of the receiving or the handling agency; merge only into a clue
-  the same agency handles (nobody, coordinators included, merges across agencies);
-- revealReporter: an investigator or agency head of the handling agency, with a reason,
-  recorded as a ReporterRevealed event before the identity is returned;
-- clueReveals: auditors and admins;
-- reads: liaisons, investigators and agency heads see the clues their agency received or
-  handles; coordinators, leadership, auditors and admins see every clue.
+Who may do what: api/authz/clues.py's table, checked against the aggregate, on the worker
+thread (triage and conclude by the handling agency's liaisons and investigators, the
+reveal by its investigators and head, reads by the agencies that received or handle it).
+revealReporter takes a reason, recorded as a ReporterRevealed event before the identity
+is returned.
 Nobody reads the identity through a query: the read tables do not have it, and the
 `reporter` field says only 匿名 / anonymous or 受保护 / protected.
 """
@@ -26,8 +21,8 @@ from graphql import GraphQLError
 from starlette.concurrency import run_in_threadpool
 
 from api import commands, cursors, provisional
-from api.auth import Role, User
-from api.authz import NotAllowedError
+from api.authz.clues import ClueAction, authorize, may_read, reads_all
+from api.authz.core import NotAllowedError, own_agency
 from api.context import Context
 from api.results import (
     ConflictResult,
@@ -47,10 +42,6 @@ from projections import clue_queries, queries
 Info = strawberry.Info[Context, None]
 MAX_PAGE = 200
 ANONYMOUS = "匿名 / anonymous"
-_AGENCY_STAFF = (Role.LIAISON, Role.INVESTIGATOR, Role.AGENCY_HEAD)
-_ACTORS = (Role.LIAISON, Role.INVESTIGATOR)
-_REVEALERS = (Role.INVESTIGATOR, Role.AGENCY_HEAD)
-_AUDIT = (Role.AUDITOR, Role.ADMIN)
 
 
 @strawberry.enum
@@ -202,20 +193,6 @@ class ReporterReveal:
     at: datetime
 
 
-def _own_agency(user: User) -> UUID | None:
-    try:
-        return UUID(user.agency_id) if user.agency_id else None
-    except ValueError:
-        return None
-
-
-def _may_read(user: User, row: Any) -> bool:
-    if user.role not in _AGENCY_STAFF:
-        return True
-    own = _own_agency(user)
-    return own is not None and own in (row["agency_id"], row["handling_agency_id"])
-
-
 _EMPTY = ClueConnection(
     total_count=0, edges=[], page_info=PageInfo(has_next_page=False, end_cursor=None)
 )
@@ -230,7 +207,7 @@ class ClueQuery:
         except InvalidInput:
             return None
         row = await clue_queries.clue_by_id(info.context.pool, item)
-        if row is None or not _may_read(info.context.user, row):
+        if row is None or not may_read(info.context.user, row):
             return None
         return Clue.of(row)
 
@@ -247,8 +224,8 @@ class ClueQuery:
         if not 0 < first <= MAX_PAGE:
             raise GraphQLError(f"first: between 1 and {MAX_PAGE}")
         agency = None
-        if user.role in _AGENCY_STAFF:
-            agency = _own_agency(user)
+        if not reads_all(user):
+            agency = own_agency(user)
             if agency is None:
                 return _EMPTY
         order, keyset = order_by.value, clue_queries.CLUE_ORDERS[order_by.value]
@@ -280,8 +257,10 @@ class ClueQuery:
     async def clue_reveals(
         self, info: Info, clue_id: strawberry.ID | None = None, first: int = 100
     ) -> list[ReporterReveal]:
-        if info.context.user.role not in _AUDIT:
-            raise GraphQLError("仅审计人员可以查看 / only auditors may list reveals")
+        try:
+            authorize(info.context.user, ClueAction.LIST_REVEALS)
+        except NotAllowedError as refused:
+            raise GraphQLError(refused.message) from None
         item = commands.parse_id(clue_id, "clueId") if clue_id else None
         rows = await clue_queries.clue_reveals(info.context.pool, item, min(first, MAX_PAGE))
         return [
@@ -368,14 +347,6 @@ class ReceiveClueInput:
     )
 
 
-def _staff_of(user: User, agencies: tuple[UUID, ...], roles: tuple[Role, ...], what: str) -> None:
-    if user.role not in roles or _own_agency(user) not in agencies:
-        names = "、".join(r.value for r in roles)
-        raise NotAllowedError(
-            f"仅办理单位的{names}可以{what} / only a {names} of the handling agency may {what}"
-        )
-
-
 async def _changed(info: Info, result: CommandResult) -> ClueChanged:
     if result.position is not None:
         await queries.wait_for_position(
@@ -388,8 +359,7 @@ async def _changed(info: Info, result: CommandResult) -> ClueChanged:
 async def _on_clue(
     info: Info,
     clue_id: str,
-    who_may: Callable[[domain.Clue], tuple[UUID, ...]],
-    what: str,
+    action: ClueAction,
     command: Callable[[RectifyApp, domain.Clue], CommandResult],
 ) -> ClueChanged:
     item = commands.parse_id(clue_id, "clueId")
@@ -397,18 +367,10 @@ async def _on_clue(
 
     def work(app: RectifyApp) -> CommandResult:
         clue = app.get_clue(item)
-        _staff_of(user, who_may(clue), _ACTORS, what)
+        authorize(user, action, clue.agency_id, clue.handling_agency_id)
         return command(app, clue)
 
     return await _changed(info, await run_in_threadpool(work, info.context.app))
-
-
-def _handling(clue: domain.Clue) -> tuple[UUID, ...]:
-    return (clue.handling_agency_id,)
-
-
-def _receiving_or_handling(clue: domain.Clue) -> tuple[UUID, ...]:
-    return (clue.agency_id, clue.handling_agency_id)
 
 
 def _campaign(key: str) -> UUID:
@@ -436,11 +398,8 @@ class ClueMutation:
     @strawberry.mutation(description="登记线索 / receive a clue (for the caller's agency)")
     async def receive_clue(self, info: Info, input: ReceiveClueInput) -> ClueResult:
         user, who = info.context.user, commands.actor(info.context)
-        own = _own_agency(user)
-        if user.role not in _ACTORS or own is None:
-            raise NotAllowedError(
-                "仅联络员或执法人员可以登记线索 / only a liaison or investigator may receive clues"
-            )
+        own = authorize(user, ClueAction.RECEIVE)
+        assert own is not None  # authorize refuses a user without an agency
         given = input.reporter
         reporter = (
             ReporterIdentity(given.name, given.phone, given.id_number, given.address)
@@ -462,7 +421,7 @@ class ClueMutation:
     async def handle_clue(self, info: Info, clue_id: strawberry.ID, note: str = "") -> ClueResult:
         who = commands.actor(info.context)
         return await _on_clue(
-            info, clue_id, _handling, "分办", lambda app, c: app.handle_clue(c.id, note, who)
+            info, clue_id, ClueAction.HANDLE, lambda app, c: app.handle_clue(c.id, note, who)
         )
 
     @strawberry.mutation(description="移送 / refer to another agency (creates a referral)")
@@ -475,7 +434,7 @@ class ClueMutation:
             target = commands.find_agency(app, receiver, "receiver")
             return app.refer_clue(clue.id, target, reason, who)
 
-        return await _on_clue(info, clue_id, _handling, "移送", refer)
+        return await _on_clue(info, clue_id, ClueAction.REFER, refer)
 
     @strawberry.mutation(description="并案 / merge into another clue as a duplicate")
     async def merge_clue(
@@ -483,13 +442,12 @@ class ClueMutation:
     ) -> ClueResult:
         who = commands.actor(info.context)
         into = commands.parse_id(into_clue_id, "intoClueId")
-        own = _own_agency(info.context.user)
+        own = own_agency(info.context.user)
         # Both clues must be handled by the caller's agency: the domain refuses the other.
         return await _on_clue(
             info,
             clue_id,
-            _handling,
-            "并案",
+            ClueAction.MERGE,
             lambda app, c: app.merge_clue(c.id, into, note, who, agency=own),
         )
 
@@ -497,14 +455,14 @@ class ClueMutation:
     async def dismiss_clue(self, info: Info, clue_id: strawberry.ID, reason: str) -> ClueResult:
         who = commands.actor(info.context)
         return await _on_clue(
-            info, clue_id, _handling, "不予受理", lambda app, c: app.dismiss_clue(c.id, reason, who)
+            info, clue_id, ClueAction.DISMISS, lambda app, c: app.dismiss_clue(c.id, reason, who)
         )
 
     @strawberry.mutation(description="办结 / conclude a clue handled in our agency")
     async def conclude_clue(self, info: Info, clue_id: strawberry.ID, outcome: str) -> ClueResult:
         who = commands.actor(info.context)
         return await _on_clue(
-            info, clue_id, _handling, "办结", lambda app, c: app.conclude_clue(c.id, outcome, who)
+            info, clue_id, ClueAction.CONCLUDE, lambda app, c: app.conclude_clue(c.id, outcome, who)
         )
 
     @strawberry.mutation(description="答复举报人 / record the reply to a real-name reporter")
@@ -515,8 +473,7 @@ class ClueMutation:
         return await _on_clue(
             info,
             clue_id,
-            _receiving_or_handling,
-            "答复举报人",
+            ClueAction.REPLY,
             lambda app, c: app.reply_to_reporter(c.id, text, channel, who),
         )
 
@@ -531,9 +488,8 @@ class ClueMutation:
 
         def reveal(app: RectifyApp) -> tuple[ReporterIdentity, CommandResult]:
             clue = app.get_clue(item)
-            _staff_of(user, _handling(clue), _REVEALERS, "查看举报人身份")
-            own = _own_agency(user)
-            assert own is not None  # _staff_of refuses a user without an agency
+            own = authorize(user, ClueAction.REVEAL, clue.agency_id, clue.handling_agency_id)
+            assert own is not None  # authorize refuses a user without an agency
             return app.reveal_reporter(clue.id, own, reason, who)
 
         identity, result = await run_in_threadpool(reveal, info.context.app)
@@ -554,8 +510,7 @@ class ClueMutation:
     async def set_clue_reply_days(
         self, info: Info, campaign: strawberry.ID, reply_days: int
     ) -> ClueTermsResult:
-        if info.context.user.role not in (Role.COORDINATOR, Role.ADMIN):
-            raise NotAllowedError("仅协调办可以设定答复时限 / only a coordinator may set this")
+        authorize(info.context.user, ClueAction.SET_REPLY_DAYS)
         who, item = commands.actor(info.context), _campaign(campaign)
         result = await run_in_threadpool(
             info.context.app.set_clue_reply_days, item, reply_days, who

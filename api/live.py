@@ -27,14 +27,13 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
-from api.auth import InvalidToken, Role, User
+from api.auth import InvalidToken, User
+from api.authz import notices
 from projections.changes import channel
 
 log = logging.getLogger("rectify.api")
 QUEUE_SIZE = 100  # a slow client loses surplus notices, not the process its memory
 RECONNECT_SECONDS = (0.5, 1.0, 2.0, 5.0)  # backoff of the listening connection
-# Roles that follow every agency's work; others only notices naming their own agency.
-SEES_ALL = {Role.COORDINATOR, Role.LEADERSHIP, Role.AUDITOR, Role.ADMIN}
 QUEUE_KINDS = {"referral", "issue", "clue", "case_transfer", "discipline_transfer"}
 
 
@@ -56,9 +55,8 @@ def parse(payload: str) -> Notice:
 
 
 def concerns(notice: Notice, user: User) -> bool:
-    if user.role in SEES_ALL or notice.agencies is None:
-        return True
-    return user.agency_id is not None and user.agency_id in notice.agencies
+    """Whether `user` is told of `notice` (api/authz/notices.py)."""
+    return notices.concerns(user, notice.agencies)
 
 
 class ChangeFeed:

@@ -1,6 +1,6 @@
 """Read resolvers: thin, each one asyncpg query (or two) through projections.queries.
 
-Issues are read as api/authz.py's READ_ISSUE says: agency staff see the issues their
+Issues are read as api/authz/issues.py's READ_ISSUE says: agency staff see the issues their
 agency leads or co-owns (another's is null, as if it did not exist, and lists leave it
 out); campaigns, agencies, `me`, `systemStatus` and the dashboard's counts are open.
 """

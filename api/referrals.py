@@ -1,13 +1,12 @@
 """Referrals (移送/转办) in GraphQL: the liaisons' work queue, the item view with its
 history, and one mutation per step, each returning the ReferralResult union.
 
-Who may do what (checked on the aggregate, on the worker thread, before the command):
-- send: a liaison for its own agency; a coordinator or admin for any agency; a linked
-  subject (subjectKind/subjectId) must exist and, for a liaison, be its agency's: a clue it
-  handles, an issue it leads or co-owns, a case it is party to;
-- claim, return, answer: only a liaison of the receiving agency;
-- accept, send back: a liaison of the sending agency, or a coordinator;
-- reassign: a coordinator (the leading group office) or an admin.
+Who may do what: api/authz/referrals.py's table, checked on the aggregate, on the worker
+thread, before the command (send: a liaison for its own agency, a coordinator or admin for
+any; claim, return, answer: a liaison of the receiving agency; accept, send back: of the
+sending agency, or a coordinator; reassign: a coordinator or admin). A linked subject
+(subjectKind/subjectId) must exist and, for a liaison, be its agency's: a clue it
+handles, an issue it leads or co-owns, a case it is party to (the domain checks it).
 """
 
 from collections.abc import Callable
@@ -21,8 +20,16 @@ from graphql import GraphQLError
 from starlette.concurrency import run_in_threadpool
 
 from api import commands, cursors, provisional
-from api.auth import Role, User
-from api.authz import NotAllowedError
+from api.auth import User
+from api.authz.core import Scope, acting_agency, own_agency
+from api.authz.referrals import (
+    NO_AGENCY,
+    NO_AGENCY_ACTING,
+    ReferralAction,
+    authorize,
+    may_read,
+    reads_all,
+)
 from api.context import Context
 from api.results import (
     ConflictResult,
@@ -36,13 +43,12 @@ from domain import referrals as domain
 from domain.application import CommandResult, RectifyApp
 from domain.errors import InvalidInput
 from domain.names import campaign_id
-from domain.referrals import ACTION_LABELS, STATUS_LABELS, AlreadyClaimed, WrongAgency
+from domain.referrals import STATUS_LABELS, AlreadyClaimed, WrongAgency
 from projections import queries, referral_queries
 from projections.referral_queries import Direction as QueueDirection
 
 Info = strawberry.Info[Context, None]
 MAX_PAGE = 200
-_COORDINATION = (Role.COORDINATOR, Role.ADMIN)
 
 
 @strawberry.enum
@@ -176,26 +182,7 @@ class ReferralQueueFilter:
 
 def _acting(info: Info) -> UUID:
     """The agency the caller speaks for, so the domain checks it too (not only the API)."""
-    agency = _own_agency(info.context.user)
-    if agency is None:
-        raise _refuse("没有所属单位 / the caller has no agency")
-    return agency
-
-
-def _own_agency(user: User) -> UUID | None:
-    try:
-        return UUID(user.agency_id) if user.agency_id else None
-    except ValueError:
-        return None
-
-
-def _may_read(user: User, row: Any) -> bool:
-    """Liaisons see what their agency sent or was ever asked to handle; others see all."""
-    # Agency staff roles (investigator, agency head) are scoped like liaisons.
-    if user.role not in (Role.LIAISON, Role.INVESTIGATOR, Role.AGENCY_HEAD):
-        return True
-    own = _own_agency(user)
-    return own is not None and (own == row["sender_agency_id"] or own in row["assigned_ids"])
+    return acting_agency(info.context.user, NO_AGENCY_ACTING)
 
 
 @strawberry.enum(description="队列排序 / orders of the referral queue")
@@ -230,7 +217,7 @@ class ReferralQuery:
             raise GraphQLError(f"first: between 1 and {MAX_PAGE}")
         user = context.user
         # Coordinators run the work; leadership and auditors oversee it: all agencies.
-        if user.role in (*_COORDINATION, Role.LEADERSHIP, Role.AUDITOR):
+        if reads_all(user):
             agency = None
             if given.agency is not None:
                 agency = await queries.resolve_agency(context.pool, given.agency)
@@ -238,7 +225,7 @@ class ReferralQuery:
                     return _EMPTY
         else:
             # Everyone else sees the queue of their own agency, whatever they ask for.
-            agency = _own_agency(user)
+            agency = own_agency(user)
             if agency is None:
                 return _EMPTY
         queue = referral_queries.QueueFilter(
@@ -276,7 +263,7 @@ class ReferralQuery:
         except InvalidInput:
             return None
         row = await referral_queries.referral_by_id(info.context.pool, item, datetime.now(UTC))
-        if row is None or not _may_read(info.context.user, row):
+        if row is None or not may_read(info.context.user, row):
             return None
         return Referral.of(row)
 
@@ -312,21 +299,6 @@ ReferralResult = Annotated[
     | ConflictResult,
     strawberry.union("ReferralResult"),
 ]
-
-
-def _refuse(message: str) -> NotAllowedError:
-    return NotAllowedError(message)
-
-
-def _require_sender_or_coordinator(user: User, referral: domain.Referral, action: str) -> None:
-    if user.role in _COORDINATION:
-        return
-    if user.role is Role.LIAISON and _own_agency(user) == referral.sender_agency_id:
-        return
-    raise _refuse(
-        f"仅移送单位或协调办可以{ACTION_LABELS[action]} / "
-        f"only the sending agency or a coordinator may {action}"
-    )
 
 
 async def _run(
@@ -371,14 +343,15 @@ def _on_referral(
     return work
 
 
-def _receiver_only(action: str) -> Callable[[User, domain.Referral], None]:
+def _may(action: ReferralAction) -> Callable[[User, domain.Referral], None]:
     def check(user: User, referral: domain.Referral) -> None:
-        if user.role is not Role.LIAISON or _own_agency(user) != referral.receiver_agency_id:
-            name = referral.receiver_name
-            raise _refuse(
-                f"仅接收单位{name}的联络员可以{ACTION_LABELS[action]} / "
-                f"only a liaison of {name} may {action}"
-            )
+        authorize(
+            user,
+            action,
+            sender=referral.sender_agency_id,
+            receiver=referral.receiver_agency_id,
+            receiver_name=referral.receiver_name,
+        )
 
     return check
 
@@ -389,13 +362,6 @@ def _campaign(key: str) -> UUID:
         return UUID(str(key).strip())
     except ValueError:
         return campaign_id(str(key))
-
-
-def _own_or_refuse(user: User) -> UUID:
-    own = _own_agency(user)
-    if own is None:
-        raise _refuse("联络员未关联单位 / the caller speaks for no agency")
-    return own
 
 
 @strawberry.input
@@ -417,23 +383,23 @@ class ReferralMutation:
     async def send_referral(self, info: Info, input: SendReferralInput) -> ReferralResult:
         user, who = info.context.user, commands.actor(info.context)
         named = input.sender
-        if user.role is Role.LIAISON:
-            sender_key: str | None = str(_own_or_refuse(user))
+        scope = authorize(user, ReferralAction.SEND)
+        if scope is Scope.OWN:
+            sender_key: str | None = str(acting_agency(user, NO_AGENCY))
             named = None if input.sender is None else str(input.sender)
-        elif user.role in _COORDINATION:
+        else:
             sender_key = input.sender
             if sender_key is None:
                 raise InvalidInput("sender", "which agency sends? / 请指定移送单位")
-        else:
-            raise _refuse(f"{user.role.value} 无权移送 / role {user.role.value} may not refer")
         subject = commands.parse_id(input.subject_id, "subjectId") if input.subject_id else None
 
         def send(app: RectifyApp) -> CommandResult:
             sender = commands.find_agency(app, str(sender_key), "sender")
             # named by id, name or alias: a liaison may only name its own agency
-            own = named is None or commands.find_agency(app, named, "sender") == sender
-            if user.role is Role.LIAISON and not own:
-                raise _refuse("联络员只能代表本单位 / a liaison acts for its own agency only")
+            if named is not None and scope is Scope.OWN:
+                authorize(
+                    user, ReferralAction.SEND, acting_for=commands.find_agency(app, named, "sender")
+                )
             receiver = commands.find_agency(app, input.receiver, "receiver")
             campaign = _campaign(input.campaign) if input.campaign else None
             # The domain checks the linked subject: real, and the sender's unless the office
@@ -441,7 +407,7 @@ class ReferralMutation:
             return app.send_referral(
                 sender, receiver, input.reason, actor=who, subject_kind=input.subject_kind,
                 subject_id=subject, attachments=input.attachments, campaign=campaign,
-                office=user.role in _COORDINATION,
+                office=scope is Scope.ANY,
             )  # fmt: skip
 
         return await _run(info, send)
@@ -455,8 +421,10 @@ class ReferralMutation:
             _on_referral(
                 info,
                 referral_id,
-                _receiver_only("claim"),
-                lambda app, r: app.claim_referral(r.id, _own_or_refuse(info.context.user), who),
+                _may(ReferralAction.CLAIM),
+                lambda app, r: app.claim_referral(
+                    r.id, acting_agency(info.context.user, NO_AGENCY), who
+                ),
             ),
         )
 
@@ -470,7 +438,7 @@ class ReferralMutation:
             _on_referral(
                 info,
                 referral_id,
-                _receiver_only("return"),
+                _may(ReferralAction.RETURN),
                 lambda app, r: app.return_referral(
                     r.id, _acting(info), domain.ReturnReason(reason.value), detail, who
                 ),
@@ -494,7 +462,7 @@ class ReferralMutation:
             _on_referral(
                 info,
                 referral_id,
-                _receiver_only("answer"),
+                _may(ReferralAction.ANSWER),
                 lambda app, r: app.answer_referral(
                     r.id,
                     _acting(info),
@@ -518,7 +486,7 @@ class ReferralMutation:
             _on_referral(
                 info,
                 referral_id,
-                lambda user, r: _require_sender_or_coordinator(user, r, "accept"),
+                _may(ReferralAction.ACCEPT),
                 lambda app, r: app.accept_referral(r.id, comment, who),
             ),
         )
@@ -533,7 +501,7 @@ class ReferralMutation:
             _on_referral(
                 info,
                 referral_id,
-                lambda user, r: _require_sender_or_coordinator(user, r, "send back"),
+                _may(ReferralAction.SEND_BACK),
                 lambda app, r: app.send_back_referral(r.id, reason, who),
             ),
         )
@@ -543,17 +511,12 @@ class ReferralMutation:
         self, info: Info, referral_id: strawberry.ID, agency: strawberry.ID, reason: str
     ) -> ReferralResult:
         who = commands.actor(info.context)
-
-        def check(user: User, _: domain.Referral) -> None:
-            if user.role not in _COORDINATION:
-                raise _refuse("仅领导小组办公室可以重新指派 / only the coordinator may reassign")
-
         return await _run(
             info,
             _on_referral(
                 info,
                 referral_id,
-                check,
+                _may(ReferralAction.REASSIGN),
                 lambda app, r: app.reassign_referral(
                     r.id, commands.find_agency(app, agency, "agency"), reason, who
                 ),
@@ -582,8 +545,7 @@ class ReferralTermsMutation:
         self, info: Info, campaign: strawberry.ID, claim_days: int, answer_days: int
     ) -> ReferralTermsResult:
         user, who = info.context.user, commands.actor(info.context)
-        if user.role not in _COORDINATION:
-            raise _refuse("仅协调办可以设定移送时限 / only a coordinator may set referral terms")
+        authorize(user, ReferralAction.SET_TERMS)
         item = _campaign(campaign)
         result = await run_in_threadpool(
             info.context.app.set_referral_terms, item, claim_days, answer_days, who

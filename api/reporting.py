@@ -1,5 +1,5 @@
 """Submitting a periodic report (报送) through GraphQL: the item's id comes with its
-reminder in the inbox. Who may: api/authz.py's SUBMIT_REPORT (a liaison for its own
+reminder in the inbox. Who may: api/authz/issues.py's SUBMIT_REPORT (a liaison for its own
 agency; a coordinator or admin records a report for any agency that owes it)."""
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ into `RectifyApp`.
 Each command reloads the item, decides and saves (`_retrying`); statutory due instants are
 computed here with the working calendar (the same source as the referrals' clocks:
 `calendar_source` when the composition root sets it) and kept in the events.
-Who may act for which agency is the API's business (api/case_transfer_authz.py); the
+Who may act for which agency is the API's business (api/authz/case_transfers.py); the
 aggregate still refuses a step by an agency other than the one the step belongs to.
 """
 

@@ -4,8 +4,8 @@ a version of every item kind) × every role × the caller's own agency or anothe
 against PostgreSQL through GraphQL; the inbox; and the reads open on purpose (campaigns,
 agencies, me, systemStatus and the campaign figures), asserted open to everyone.
 
-The expected outcomes are written out by hand from the documented rules (api/authz.py's
-docstring, ADRs 0011 referrals, 0012 case transfers and 0014 clues, issue 6 item 2), never
+The expected outcomes are written out by hand from the documented rules (api/authz's
+docstrings, ADRs 0011 referrals, 0012 case transfers and 0014 clues, issue 6 item 2), never
 computed from the code's own tables, so a rule changed by mistake fails here. An own-agency
 caller belongs to the agency the step is for (`Case.party`); an other-agency caller to
 县市场监管局. Each case works on an item prepared for it alone, so cases do not depend on
@@ -190,7 +190,7 @@ ISSUE_CASES = [
         'mutation($id: ID!) { requestExtension(issueId: $id, reason: "客观原因",'
         f' deadlineText: "2100年3月底") {TYPE} }}',
         on_issue(),
-        # authz.py lists no admin here (admin is in every other coordination rule).
+        # api/authz/issues.py lists no admin here (admin is in every other coordination rule).
         own_liaison_or("coordinator"),
         "IssueChanged",
     ),
@@ -764,7 +764,7 @@ ISSUE_READ_CASES = [
 ]
 
 
-# Audit trails (api/authz.py READ_HISTORY): auditors, admins and coordinators read any
+# Audit trails (api/authz/history.py READ_HISTORY): auditors, admins and coordinators read any
 # item's; agency staff an item that names their agency; leadership reads none.
 def _history_reader(role: str, own: bool) -> bool:
     return role in ("auditor", "admin", "coordinator") or (own and role in STAFF)
@@ -992,7 +992,7 @@ async def test_marking_all_read_marks_only_the_callers_agency_notices(
 
 
 # Intentionally open to every signed-in role, whatever its agency: the campaign's own
-# description and its shared figures (counts, not items) — api/authz.py's docstring.
+# description and its shared figures (counts, not items) — api/authz/issues.py's docstring.
 OPEN_READS = {
     "campaigns": "{ campaigns { id title } }",
     "agencies": "{ agencies { id name } }",

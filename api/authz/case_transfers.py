@@ -4,8 +4,8 @@ Each step belongs to one party of the transfer: the transferring administrative 
 the police agency now in charge, the procuratorate asked to supervise, or the discipline
 inspection commission. Only that agency's own staff (liaison, investigator, head) may take
 it, and the head alone approves or declines a transfer. Coordinators, leadership and
-auditors read every transfer; agency staff read the transfers their agency is party to.
-Everyone acts only for the agency of their token.
+auditors read every transfer; agency staff read the transfers their agency is party to
+(`READ`). Everyone acts only for the agency of their token.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 from uuid import UUID
 
 from api.auth import Role, User
-from api.authz import NotAllowedError
+from api.authz.core import OVERSIGHT, STAFF, NotAllowedError, Rules, Scope, own_agency
 
 
 class Party(StrEnum):
@@ -61,9 +61,10 @@ LABELS = {
     Step.DECIDE_DISCIPLINE: "作出处置决定",
 }
 
-STAFF = frozenset({Role.LIAISON, Role.INVESTIGATOR, Role.AGENCY_HEAD})
 HEAD = frozenset({Role.AGENCY_HEAD})
-READ_ALL = frozenset({Role.COORDINATOR, Role.ADMIN, Role.LEADERSHIP, Role.AUDITOR})
+READ_ALL = OVERSIGHT
+# Reads: the oversight roles every transfer, agency staff those their agency is party to.
+READ: Rules = {**{role: Scope.ANY for role in READ_ALL}, **{role: Scope.PARTY for role in STAFF}}
 
 RULES: dict[Step, tuple[Party, frozenset[Role]]] = {
     Step.REPORT: (Party.AGENCY, STAFF),
@@ -90,13 +91,6 @@ _ROLE_LABELS = {
 }
 
 
-def own_agency(user: User) -> UUID | None:
-    try:
-        return UUID(user.agency_id) if user.agency_id else None
-    except ValueError:
-        return None
-
-
 def authorize_step(user: User, step: Step, party: UUID | None, party_name: str) -> UUID:
     """The agency `user` acts for, if it may take `step` for `party`; else NotAllowedError.
 
@@ -121,9 +115,14 @@ def authorize_step(user: User, step: Step, party: UUID | None, party_name: str) 
     return own
 
 
+def reads_all(user: User) -> bool:
+    """Whether `user` reads every agency's transfers (else only its own agency's)."""
+    return READ.get(user.role) is Scope.ANY
+
+
 def may_read(user: User, row: Any) -> bool:
     """Coordinators, leadership, auditors and admins read all; staff their agency's."""
-    if user.role in READ_ALL:
+    if reads_all(user):
         return True
     own = own_agency(user)
     return own is not None and (

@@ -1,14 +1,12 @@
-"""Who may do what, in one table, checked in one place.
+"""Who may do what to issues, clocks, periodic reports, audit trails, campaigns and groups.
 
-For issues, clocks, periodic reports and audit trails. Agency staff (liaison,
-investigator, agency head) speak for one agency: `RESPONSIBLE` lets them act on (or read)
-an issue their agency leads or co-owns, `LEAD` only one it leads, `NAMED` read the history
-of an item that names their agency. Coordinators, leadership, auditors and admins read
-every issue. Case transfers have their own table (api/case_transfer_authz.py); clues and
-referrals keep their rules next to their resolvers (api/clues.py, api/referrals.py).
-Campaigns, agencies, `me`, `systemStatus` and the campaign figures (dashboard,
-statistics, campaignProgress, enforcementCases: counts shared by the campaign's agencies)
-are open to every signed-in role, `READ` below.
+Agency staff (liaison, investigator, agency head) speak for one agency: `RESPONSIBLE` lets
+them act on (or read) an issue their agency leads or co-owns, `LEAD` only one it leads,
+`NAMED` read the history of an item that names their agency (api/authz/history.py).
+Coordinators, leadership, auditors and admins read every issue. Campaigns, agencies, `me`,
+`systemStatus` and the campaign figures (dashboard, statistics, campaignProgress,
+enforcementCases: counts shared by the campaign's agencies) are open to every signed-in
+role, `READ` below.
 """
 
 from __future__ import annotations
@@ -18,6 +16,8 @@ from enum import StrEnum
 from uuid import UUID
 
 from api.auth import Role, User
+from api.authz.core import ALL, COORDINATION, STAFF, NotAllowedError, Scope
+from api.authz.core import own_agency as _agency
 
 
 class Action(StrEnum):
@@ -67,61 +67,35 @@ LABELS = {
 }
 
 
-class Scope(StrEnum):
-    ANY = "any"
-    RESPONSIBLE = "responsible agency"
-    LEAD = "lead agency"
-    OWN = "own agency"  # acts only for the agency of the caller's token
-    REGION = "region"  # the lead agency is in the caller's region, if the token names one
-    NAMED = "an item naming the agency"  # the item's fields name the caller's agency
-
-
-_ALL = {role: Scope.ANY for role in Role}
-_COORDINATION = {Role.COORDINATOR: Scope.ANY, Role.ADMIN: Scope.ANY}
-STAFF = frozenset({Role.LIAISON, Role.INVESTIGATOR, Role.AGENCY_HEAD})
-
 RULES: dict[Action, dict[Role, Scope]] = {
-    Action.READ: _ALL,
+    Action.READ: ALL,
     # issue 6: no agency sees what is not its own; the oversight roles see the whole ledger
-    Action.READ_ISSUE: {**_ALL, **{role: Scope.RESPONSIBLE for role in STAFF}},
+    Action.READ_ISSUE: {**ALL, **{role: Scope.RESPONSIBLE for role in STAFF}},
     # leadership reads the issue views, not the raw history (docs: api/audit_trail.py)
     Action.READ_HISTORY: {
         Role.AUDITOR: Scope.ANY,
-        **_COORDINATION,
+        **COORDINATION,
         **{role: Scope.NAMED for role in STAFF},
     },
-    Action.REGISTER_ISSUE: _COORDINATION,
-    Action.REPORT_PROGRESS: {Role.LIAISON: Scope.RESPONSIBLE, **_COORDINATION},
-    Action.SUBMIT_FOR_VERIFICATION: {Role.LIAISON: Scope.LEAD, **_COORDINATION},
-    Action.SIGN_OFF: _COORDINATION,
-    Action.REJECT: _COORDINATION,
+    Action.REGISTER_ISSUE: COORDINATION,
+    Action.REPORT_PROGRESS: {Role.LIAISON: Scope.RESPONSIBLE, **COORDINATION},
+    Action.SUBMIT_FOR_VERIFICATION: {Role.LIAISON: Scope.LEAD, **COORDINATION},
+    Action.SIGN_OFF: COORDINATION,
+    Action.REJECT: COORDINATION,
     Action.REQUEST_EXTENSION: {Role.LIAISON: Scope.LEAD, Role.COORDINATOR: Scope.ANY},
-    Action.APPROVE_EXTENSION: {Role.LEADERSHIP: Scope.REGION, **_COORDINATION},
-    Action.DENY_EXTENSION: {Role.LEADERSHIP: Scope.REGION, **_COORDINATION},
-    Action.REOPEN: _COORDINATION,
-    Action.MANAGE_CAMPAIGN: _COORDINATION,
-    Action.MANAGE_AGENCY_GROUP: _COORDINATION,
-    Action.SET_COVERAGE_TARGET: _COORDINATION,
+    Action.APPROVE_EXTENSION: {Role.LEADERSHIP: Scope.REGION, **COORDINATION},
+    Action.DENY_EXTENSION: {Role.LEADERSHIP: Scope.REGION, **COORDINATION},
+    Action.REOPEN: COORDINATION,
+    Action.MANAGE_CAMPAIGN: COORDINATION,
+    Action.MANAGE_AGENCY_GROUP: COORDINATION,
+    Action.SET_COVERAGE_TARGET: COORDINATION,
     Action.RECORD_INSPECTION: {Role.LIAISON: Scope.OWN, Role.INVESTIGATOR: Scope.OWN},
     Action.FILE_ENFORCEMENT_CASE: {Role.LIAISON: Scope.OWN, Role.INVESTIGATOR: Scope.OWN},
     # the people who run the ledger and see the test or appraisal an issue waits for
-    Action.PAUSE_CLOCK: _COORDINATION,
-    Action.RESUME_CLOCK: _COORDINATION,
-    Action.SUBMIT_REPORT: {Role.LIAISON: Scope.OWN, **_COORDINATION},
+    Action.PAUSE_CLOCK: COORDINATION,
+    Action.RESUME_CLOCK: COORDINATION,
+    Action.SUBMIT_REPORT: {Role.LIAISON: Scope.OWN, **COORDINATION},
 }
-
-
-class NotAllowedError(Exception):
-    def __init__(self, message: str) -> None:
-        self.message = message
-        super().__init__(message)
-
-
-def _agency(user: User) -> UUID | None:
-    try:
-        return UUID(user.agency_id) if user.agency_id else None
-    except ValueError:
-        return None
 
 
 def authorize_role(user: User, action: Action) -> None:
