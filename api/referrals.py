@@ -224,10 +224,18 @@ class ReferralQuery:
                 if agency is None:
                     return _EMPTY
         else:
-            # Everyone else sees the queue of their own agency, whatever they ask for.
+            # Everyone else sees the queue of their own agency; asking for another's is
+            # said to be refused rather than silently answered with one's own.
             agency = own_agency(user)
             if agency is None:
                 return _EMPTY
+            if given.agency is not None:
+                asked = await queries.resolve_agency(context.pool, given.agency)
+                if asked != agency:
+                    raise GraphQLError(
+                        "filter.agency: 只能查看本单位的队列 / only your own agency's queue"
+                        " (coordinators, leadership and auditors may name another)"
+                    )
         queue = referral_queries.QueueFilter(
             agency,
             QueueDirection(given.direction.value),

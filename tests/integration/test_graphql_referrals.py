@@ -19,6 +19,7 @@ from tests.integration.api_fixtures import (
     api,
     issue,
     projection_thread,
+    token,
 )
 
 FIXTURES = (api, projection_thread)
@@ -207,12 +208,20 @@ async def test_each_agency_queue_holds_exactly_its_own_referrals(api: Api, app: 
     assert everything["totalCount"] == 3
 
 
-async def test_a_liaison_asking_for_another_agency_queue_still_gets_its_own(api: Api) -> None:
+async def test_a_liaison_asking_for_another_agency_queue_is_refused(api: Api) -> None:
+    """Not answered with its own queue either: "0 for 县卫健局" would be a false figure."""
     await send(api, MARKET, HEALTH)
-    queue = (await api.gql(QUEUE, "liaison", INSURANCE, first=50, filter={"agency": HEALTH}))[
-        "referralQueue"
-    ]
-    assert queue["totalCount"] == 0
+    response = await api.client.post(
+        "/graphql",
+        json={"query": QUEUE, "variables": {"first": 50, "filter": {"agency": HEALTH}}},
+        headers={"Authorization": f"Bearer {token('liaison', INSURANCE)}"},
+    )
+    body = response.json()
+    assert body["data"] is None or body["data"]["referralQueue"] is None
+    assert "only your own agency's queue" in body["errors"][0]["message"]
+    own = {"agency": INSURANCE}
+    mine = (await api.gql(QUEUE, "liaison", INSURANCE, first=50, filter=own))["referralQueue"]
+    assert mine["totalCount"] == 0
 
 
 async def test_queue_pages_with_a_cursor(api: Api) -> None:
