@@ -36,16 +36,22 @@ class AudienceProjection:
 
     def __init__(self, cursor: Cursor[Any]) -> None:
         self.cur = cursor
+        self.pending: set[tuple[UUID, UUID]] = set()
 
     def apply(self, event: DomainEventProtocol[Any], position: int) -> None:
-        named = agencies_named(event)
-        if not named:
+        self.pending.update((event.originator_id, agency) for agency in agencies_named(event))
+
+    def flush(self) -> None:
+        """One statement for the batch (most events name an agency the item already has)."""
+        if not self.pending:
             return
-        self.cur.executemany(
-            "INSERT INTO item_audiences (item_id, agency_id) VALUES (%s, %s)"
-            " ON CONFLICT DO NOTHING",
-            [(event.originator_id, agency) for agency in sorted(named)],
+        items, agencies = zip(*sorted(self.pending), strict=True)
+        self.cur.execute(
+            "INSERT INTO item_audiences (item_id, agency_id)"
+            " SELECT * FROM unnest(%s::uuid[], %s::uuid[]) ON CONFLICT DO NOTHING",
+            (list(items), list(agencies)),
         )
+        self.pending.clear()
 
 
 def audience_of(cur: Cursor[Any], items: Iterable[UUID]) -> set[UUID] | None:

@@ -82,6 +82,10 @@ def _apply_batch(
             model.apply(event, notification.id)
         if seen is not None:
             seen.append(event)
+    for model in built:  # models that gather a batch's rows write them once, here
+        flush = getattr(model, "flush", None)
+        if flush is not None:
+            flush()
     last = notifications[-1].id if notifications else after
     return len(notifications), last
 
