@@ -100,8 +100,24 @@ def read_xlsx(path: Path, progress: Progress | None = None) -> tuple[dict[str, s
         for row in range(merged.min_row, merged.max_row + 1):
             for col in range(merged.min_col, merged.max_col + 1):
                 sheet.cell(row, col).value = value
-    table = [list(row) for row in sheet.iter_rows(values_only=True)]
+    table = [[_shown(cell) for cell in row] for row in sheet.iter_rows()]
     return _from_table(table, progress)
+
+
+def _shown(cell: object) -> object:
+    """A date cell as the sheet shows it (the deadline's text is kept as written): by its
+    number format, 2026年12月31日 or 2026/12/31, else ISO."""
+    value = getattr(cell, "value", None)
+    if not isinstance(value, (date, datetime)):
+        return value
+    day = value.date() if isinstance(value, datetime) else value
+    form = str(getattr(cell, "number_format", "") or "")
+    if "年" in form:
+        shown = f"{day.year}年{day.month}月" + (f"{day.day}日" if "d" in form.lower() else "")
+        return shown
+    if "/" in form:
+        return f"{day.year}/{day.month}/{day.day}"
+    return day.isoformat()
 
 
 def read_json(path: Path, progress: Progress | None = None) -> tuple[dict[str, str], list[RawRow]]:

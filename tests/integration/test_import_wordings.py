@@ -179,3 +179,29 @@ def test_a_row_with_one_text_that_is_no_heading_is_still_refused(run, tmp_path: 
 
     assert result.exit_code == 1
     assert "row 2, 整改举措: empty" in result.output
+
+
+def test_a_date_cell_keeps_the_text_the_sheet_shows(tmp_path: Path) -> None:
+    import datetime as dt
+
+    import openpyxl
+
+    from rectify.ledger_files import read_xlsx
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["序号", "反馈问题", "整改措施", "责任单位", "完成时限"])
+    for n, (day, form) in enumerate(
+        [(dt.datetime(2026, 12, 31), 'yyyy"年"m"月"d"日"'), (dt.datetime(2026, 6, 30), "yyyy/m/d")],
+        start=2,
+    ):
+        sheet.append([n - 1, "问题", "措施", "县卫健局", day])
+        sheet.cell(n, 5).number_format = form
+    sheet.append([3, "问题", "措施", "县卫健局", dt.datetime(2026, 3, 31)])
+    path = tmp_path / "dates.xlsx"
+    book.save(path)
+
+    _, rows = read_xlsx(path)
+
+    assert [r.cells["完成时限"] for r in rows] == ["2026年12月31日", "2026/6/30", "2026-03-31"]
