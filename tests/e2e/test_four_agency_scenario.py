@@ -372,8 +372,14 @@ def _check_queues(w: World) -> None:
         for person in staff:
             assert _queue_ids(person, "INCOMING", at) == incoming, (agency, person.subject)
             assert _queue_ids(person, "OUTGOING", at) == outgoing, (agency, person.subject)
-            # asking for another agency's queue still gives one's own
-            assert _queue_ids(person, "INCOMING", at, other) == incoming, agency
+            # asking for another agency's queue is refused, not answered with one's own
+            refused = httpx.post(
+                person.base + "/graphql",
+                json={"query": QUEUE, "variables": {"direction": "INCOMING", "agency": other}},
+                headers={"Authorization": f"Bearer {person.token}"},
+                timeout=30,
+            ).json()
+            assert "only your own agency's queue" in refused["errors"][0]["message"], agency
         coordinator = w["coordinator"]
         assert _queue_ids(coordinator, "INCOMING", at, agency) == incoming, agency
         assert _queue_ids(coordinator, "OUTGOING", at, w.agency_ids[agency]) == outgoing
