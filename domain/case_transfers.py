@@ -40,9 +40,9 @@ from domain.clocks import (
     Ladder,
     Milestone,
     MilestoneKind,
-    MovedDue,
     Period,
     PeriodClock,
+    RecordsMovedDues,
     Rung,
     due_stamp,
     ladder_milestones,
@@ -189,7 +189,7 @@ class RunningClock:
     due: datetime
 
 
-class CaseTransfer(Aggregate):
+class CaseTransfer(RecordsMovedDues, Aggregate):
     TOPIC = "rectify:CaseTransfer"
 
     class Event(Aggregate.Event):
@@ -735,14 +735,6 @@ class CaseTransfer(Aggregate):
         return [
             PeriodClock(key, self.starts[key], period, self.deadlines[key]) for key, period in found
         ]
-
-    def record_moved_due(self, moved: MovedDue, calendar: list[str], actor: str) -> bool:
-        if moved.clock not in self.period_clocks() or moved.due == moved.clock.due:
-            return False  # the step was taken (or restarted) since it was read
-        self._due_recomputed(
-            moved.clock.name, moved.clock.due, moved.due, moved.provisional, list(calendar), actor
-        )
-        return True
 
     @event(DueDateRecomputed)
     def _due_recomputed(

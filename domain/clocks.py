@@ -430,6 +430,33 @@ class Clocked(Protocol):
         ...
 
 
+class RecordsMovedDues:
+    """`record_moved_due` of a Reschedulable aggregate: it has `period_clocks` and an event
+    method `_due_recomputed(clock, previous, due, provisional, calendar, actor)` of its own."""
+
+    def period_clocks(self) -> list[PeriodClock]:
+        raise NotImplementedError
+
+    def _due_recomputed(
+        self,
+        clock: str,
+        previous: datetime,
+        due: datetime,
+        provisional: bool,
+        calendar: list[str],
+        actor: str,
+    ) -> None:
+        raise NotImplementedError
+
+    def record_moved_due(self, moved: MovedDue, calendar: list[str], actor: str) -> bool:
+        if moved.clock not in self.period_clocks() or moved.due == moved.clock.due:
+            return False  # the clock stopped, restarted or was taken since it was read
+        self._due_recomputed(
+            moved.clock.name, moved.clock.due, moved.due, moved.provisional, list(calendar), actor
+        )
+        return True
+
+
 @runtime_checkable
 class Reschedulable(Protocol):
     """A clocked item whose kept dues come from a start and a period (not a fixed date):

@@ -32,9 +32,9 @@ from domain.clocks import (
     Ladder,
     Milestone,
     MilestoneKind,
-    MovedDue,
     Period,
     PeriodClock,
+    RecordsMovedDues,
     Rung,
     ladder_milestones,
     register_clocked,
@@ -124,7 +124,7 @@ def _text(field: str, value: str) -> str:
     return value.strip()
 
 
-class Clue(Aggregate):
+class Clue(RecordsMovedDues, Aggregate):
     TOPIC = "rectify:Clue"
 
     class Event(Aggregate.Event):
@@ -498,14 +498,6 @@ class Clue(Aggregate):
             return []
         period = Period.working_days(self.reply_days)
         return [PeriodClock("reply", self.received_at, period, self.reply_due)]
-
-    def record_moved_due(self, moved: MovedDue, calendar: list[str], actor: str) -> bool:
-        if moved.clock not in self.period_clocks() or moved.due == moved.clock.due:
-            return False  # replied since it was read
-        self._due_recomputed(
-            moved.clock.name, moved.clock.due, moved.due, moved.provisional, list(calendar), actor
-        )
-        return True
 
     @event(DueDateRecomputed)
     def _due_recomputed(

@@ -37,9 +37,9 @@ from domain.clocks import (
     Ladder,
     Milestone,
     MilestoneKind,
-    MovedDue,
     Period,
     PeriodClock,
+    RecordsMovedDues,
     Rung,
     ladder_milestones,
     register_clocked,
@@ -155,7 +155,7 @@ REFERRAL_LADDER = Ladder(
 )  # fmt: skip
 
 
-class Referral(Aggregate):
+class Referral(RecordsMovedDues, Aggregate):
     TOPIC = "rectify:Referral"
 
     class Event(Aggregate.Event):
@@ -550,14 +550,6 @@ class Referral(Aggregate):
         if self.status is ReferralStatus.SENT:
             return [PeriodClock("claim", start, Period.working_days(self.claim_days), due)]
         return [PeriodClock("answer", start, Period.working_days(self.answer_days), due)]
-
-    def record_moved_due(self, moved: MovedDue, calendar: list[str], actor: str) -> bool:
-        if moved.clock not in self.period_clocks() or moved.due == moved.clock.due:
-            return False  # the clock stopped or restarted since it was read
-        self._due_recomputed(
-            moved.clock.name, moved.clock.due, moved.due, moved.provisional, list(calendar), actor
-        )
-        return True
 
     @event(DueDateRecomputed)
     def _due_recomputed(
