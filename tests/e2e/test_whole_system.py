@@ -69,6 +69,11 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
         process.wait(60)
+    if os.environ.get("DATABASE_URL"):  # a shared server: leave no schema behind
+        import psycopg
+
+        with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{env["RECTIFY_DB_SCHEMA"]}" CASCADE')
 
 
 def _graphql(env: dict[str, str], token: str, query: str, **variables: object) -> dict:
