@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -394,6 +395,7 @@ class RectifyApp(
         return self._retrying(item, "issue", lambda i: i.record_overdue(key, actor))
 
 
+@cache
 def _kind_classes() -> dict[str, type[Aggregate]]:
     """The aggregate class each `_retrying` kind names (imported here: no import cycles)."""
     from domain.case_transfers import CaseTransfer

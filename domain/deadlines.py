@@ -65,20 +65,20 @@ _ONGOING_WORDS = (
 _PERIODIC = re.compile(r"(?:每(?:个)?(?:月|季|半年|年|周|旬)|定期|按月|按季)[^,;。，；]*")
 # A year written in the text: 2026, 2026年, 26年 (not "1.5年", "10年内" would be odd).
 _WRITTEN_YEAR = re.compile(r"(?<!\d)\d{4}(?!\d)|(?<![\d.])\d{2}\s*年")
-# Parts of a date that need a year: 6月30日, 一季度, 上半年, 年底, 本年度.
-_NEEDS_YEAR = re.compile(
-    r"\d{1,2}\s*月|[一二三四1-4]\s*季度|[上下]半年|年[底末内]|年度|"
-    r"次年|翌年|下一年|第二年|当年|本年|"
-    r"(?:元旦|春节|清明节?|五一|劳动节|端午节?|中秋节?|国庆节?)(?:假期)?\s*(?:前|之前|以前)"
-)
 _CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 
 _YEAR = r"(?P<year>\d{4}|\d{2})\s*年"
 _FESTIVALS = r"元旦|春节|清明节?|五一|劳动节|端午节?|中秋节?|国庆节?"
-_BEFORE_FESTIVAL = re.compile(rf"(?:{_FESTIVALS})(?:假期)?\s*(?:前|之前|以前)")
+_BEFORE_FESTIVAL = rf"(?:{_FESTIVALS})(?:假期)?\s*(?:前|之前|以前)"
 # (lunar month, day) of the festivals the lunar calendar fixes
 _LUNAR = {"春节": (1, 1), "端午": (5, 5), "中秋": (8, 15)}
 _RELATIVE_YEARS = (("次年", 1), ("翌年", 1), ("下一年", 1), ("第二年", 1), ("当年", 0), ("本年", 0))
+# Parts of a date that need a year: 6月30日, 一季度, 上半年, 年底, 本年度, 次年, 国庆节前.
+_NEEDS_YEAR = re.compile(
+    r"\d{1,2}\s*月|[一二三四1-4]\s*季度|[上下]半年|年[底末内]|年度|"
+    + "|".join(word for word, _ in _RELATIVE_YEARS)
+    + f"|{_BEFORE_FESTIVAL}"
+)
 _lunar_to_solar: LunarToSolar | None = None
 
 

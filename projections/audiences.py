@@ -16,18 +16,7 @@ from uuid import UUID
 from eventsourcing.domain import DomainEventProtocol
 from psycopg import Cursor
 
-# Fields naming an agency although their names do not say "agency".
-AGENCY_FIELDS = frozenset({"procuratorate_id", "commission_id"})
-
-
-def agencies_named(event: DomainEventProtocol[Any]) -> set[UUID]:
-    found: set[UUID] = set()
-    for name, value in vars(event).items():
-        if isinstance(value, UUID) and (name.endswith("agency_id") or name in AGENCY_FIELDS):
-            found.add(value)
-        elif name.endswith("agency_ids") and isinstance(value, (list, tuple)):
-            found.update(v for v in value if isinstance(v, UUID))
-    return found
+from domain.parties import agencies_named
 
 
 class AudienceProjection:
@@ -39,7 +28,8 @@ class AudienceProjection:
         self.pending: set[tuple[UUID, UUID]] = set()
 
     def apply(self, event: DomainEventProtocol[Any], position: int) -> None:
-        self.pending.update((event.originator_id, agency) for agency in agencies_named(event))
+        named = agencies_named(vars(event))
+        self.pending.update((event.originator_id, agency) for agency in named)
 
     def flush(self) -> None:
         """One statement for the batch (most events name an agency the item already has)."""

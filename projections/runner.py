@@ -94,34 +94,32 @@ def _save_position(cur: psycopg.Cursor[Any], position: int) -> None:
     cur.execute("UPDATE projection_tracking SET position = %s WHERE name = %s", (position, NAME))
 
 
-def process_batch(conn: psycopg.Connection[Any], app: RectifyApp, limit: int = BATCH_SIZE) -> int:
-    """One transaction: the rows of up to `limit` events and the new position, together."""
+def process_batch(
+    conn: psycopg.Connection[Any], app: RectifyApp, channel: str, limit: int = BATCH_SIZE
+) -> int:
+    """One transaction: the rows of up to `limit` events and the new position, together,
+    and a notice to live clients on `channel` (changes.channel of the schema)."""
     events: list[Any] = []
     with conn.transaction(), conn.cursor() as cur:
         count, last = _apply_batch(cur, app, _lock_position(cur), limit, seen=events)
         if count:
             _save_position(cur, last)
-            _announce(cur, last, events)
+            _announce(cur, channel, last, events)
     return count
 
 
-def _announce(cur: psycopg.Cursor[Any], position: int, events: list[Any]) -> None:
+def _announce(cur: psycopg.Cursor[Any], channel: str, position: int, events: list[Any]) -> None:
     """NOTIFY live clients of the batch; delivered at commit, so they refetch rows that
     are already there, and never for a batch rolled back."""
     kinds = {changes.kind_of(event) for event in events}
     agencies = audience_of(cur, (event.originator_id for event in events))
     payload = changes.notice(position, kinds, agencies)
-    cur.execute("SELECT pg_notify(%s, %s)", (changes.channel(_schema(cur)), payload))
+    cur.execute("SELECT pg_notify(%s, %s)", (channel, payload))
 
 
-def _schema(cur: psycopg.Cursor[Any]) -> str:
-    row = cur.execute("SELECT current_schema()").fetchone()
-    return str(row[0]) if row else ""
-
-
-def _catch_up(conn: psycopg.Connection[Any], app: RectifyApp, limit: int) -> int:
-    total = 0
-    while count := process_batch(conn, app, limit):
+def _catch_up(conn: psycopg.Connection[Any], app: RectifyApp, schema: str, limit: int) -> int:
+    total, channel = 0, changes.channel(schema)
+    while count := process_batch(conn, app, channel, limit):
         total += count
     return total
 
@@ -134,7 +132,7 @@ def catch_up(
     try:
         with closing(connect(database_url, schema)) as conn:
             ensure_schema(conn, schema)
-            return _catch_up(conn, app, batch_size)
+            return _catch_up(conn, app, schema, batch_size)
     finally:
         app.close()
 
@@ -155,7 +153,7 @@ def run_projections(
                 if conn is None or conn.closed:
                     conn = connect(database_url, schema)
                     ensure_schema(conn, schema)
-                _catch_up(conn, app, BATCH_SIZE)
+                _catch_up(conn, app, schema, BATCH_SIZE)
             except psycopg.OperationalError:
                 log.warning("projection: database unavailable, retrying", exc_info=True)
                 if conn is not None:

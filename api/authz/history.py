@@ -14,34 +14,20 @@ from uuid import UUID
 from api.auth import User
 from api.authz.core import NotAllowedError
 from api.authz.issues import Action, authorize, authorize_role
+from domain.parties import agencies_named
 
 REFUSED = (
     "仅审计、管理、协调人员或本单位人员可以查看 / only auditors, admins, coordinators or "
     "the item's own agency may read its history"
 )
 
-# Fields naming the parties of a transfer or referral though their names do not say agency.
-_PARTY_FIELDS = frozenset({"procuratorate_id", "commission_id"})
-_PARTY_LISTS = frozenset({"police_ids", "assignments"})  # every police it went to; receivers
-
 
 def named_agencies(state: dict[str, Any]) -> set[UUID]:
-    """Every agency the item names: fields ending in agency_id(s), and the parties of a
-    transfer (the procuratorate supervising it, the commission it went to, each police
-    agency it was forwarded to) or the receivers a referral had."""
-    found = {str(state.get("id"))} if state.get("type") == "Agency" else set()
-    for name, value in state.items():
-        if (name.endswith("agency_id") or name in _PARTY_FIELDS) and isinstance(value, str):
-            found.add(value)
-        elif (name.endswith("agency_ids") or name in _PARTY_LISTS) and isinstance(value, list):
-            found.update(str(v) for v in value)
-    agencies = set()
-    for value in found:
-        try:
-            agencies.add(UUID(value))
-        except ValueError:
-            continue
-    return agencies
+    """Every agency the item's state names (domain.parties); an agency names itself."""
+    found = agencies_named(state)
+    if state.get("type") == "Agency":
+        found |= agencies_named({"agency_id": state.get("id")})
+    return found
 
 
 def may_read_any(user: User) -> bool:

@@ -22,6 +22,7 @@ from domain.referrals import ReturnReason
 from domain.reporter_identity import ReporterIdentity
 from domain.reporting import Cadence, CadenceKind
 from projections import catch_up, projection_position, rebuild_projections
+from projections.changes import channel
 from projections.registry import UnknownReadModel, model_names, read_tables
 from projections.runner import connect, process_batch
 from rectify.calendar_data import build_calendar
@@ -267,7 +268,7 @@ def test_the_runner_waits_while_a_model_is_rebuilt(
         with closing(connect(database_url, schema)) as other:
             other.execute("SET lock_timeout = '200ms'")
             try:
-                process_batch(other, app)
+                process_batch(other, app, channel(schema))
             except psycopg.errors.LockNotAvailable as error:
                 refused.append(type(error))
 

@@ -11,9 +11,9 @@ import pytest
 
 from api.auth import InvalidToken, Role, User
 from api.live import Notice, bearer_of, concerns, parse
+from domain.parties import agencies_named
 from domain.referrals import Referral
 from projections import changes
-from projections.audiences import agencies_named
 
 HEALTH, MARKET = uuid4(), uuid4()
 
@@ -43,11 +43,11 @@ def test_an_event_names_the_agencies_of_its_agency_fields() -> None:
         subject_id=uuid4(),  # not an agency
         actor="联络员",
     )
-    assert agencies_named(event) == {HEALTH, MARKET}
+    assert agencies_named(vars(event)) == {HEALTH, MARKET}
 
 
 def test_an_event_of_a_step_names_no_agency_when_it_has_none() -> None:
-    assert agencies_named(SimpleNamespace(originator_id=uuid4(), note="")) == set()
+    assert agencies_named(vars(SimpleNamespace(originator_id=uuid4(), note=""))) == set()
 
 
 def test_the_payload_lists_kinds_and_agencies_sorted() -> None:
