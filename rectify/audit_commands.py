@@ -48,6 +48,9 @@ def _recorder() -> Iterator[tuple[ChunkedApplicationRecorder, Custody]]:
     from rectify.composition import rectify_app
 
     settings = Settings()
+    for problem in settings.audit_key_problems():  # a checkpoint under the published key
+        typer.echo(problem, err=True)  # would prove nothing
+        raise typer.Exit(2)
     with database(settings) as db:
         ledger = rectify_app(db.es_env)
         try:

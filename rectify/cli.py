@@ -386,10 +386,12 @@ def _stop_on_signals(stop: threading.Event | asyncio.Event, loop=None) -> None: 
     signal.signal(signal.SIGINT, handler)
 
 
-def _checked_settings() -> Settings:
-    """Settings for a serving process: production mode refuses unsafe ones, naming each."""
+def _checked_settings(*, serving: bool = True, audit_key: bool = False) -> Settings:
+    """Settings for a process: production mode refuses unsafe ones, naming each. The API
+    never holds the audit key; the checkpoint taker and `rectify audit` do."""
     settings = Settings()
-    problems = settings.production_problems()
+    problems = settings.production_problems() if serving else []
+    problems += settings.audit_key_problems() if audit_key else []
     for problem in problems:
         err.print(problem, markup=False)
     if problems:
@@ -403,7 +405,7 @@ def run() -> None:
     projections and the HTTP server on http://127.0.0.1:8000."""
     from rectify.supervisor import supervise
 
-    sys.exit(supervise(_checked_settings()))
+    sys.exit(supervise(_checked_settings(audit_key=True)))
 
 
 @app.command()
@@ -445,7 +447,7 @@ def projections() -> None:
     configure("projections")
     stop = threading.Event()
     _stop_on_signals(stop)
-    settings = Settings()
+    settings = _checked_settings(serving=False, audit_key=True)
     with (
         database(settings) as db,
         checkpointing(db.es_env, settings.audit_checkpoint_minutes, settings.audit_key),

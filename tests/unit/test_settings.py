@@ -95,7 +95,7 @@ def test_production_refuses_the_development_audit_key(monkeypatch: pytest.Monkey
         RECTIFY_JWT_SECRET=STRONG,
         RECTIFY_IDENTITY_KEYS=KEYS,
         RECTIFY_AUDIT_KEY=DEV_AUDIT_KEY,
-    ).production_problems()
+    ).audit_key_problems()
     assert len(problems) == 1 and problems[0].startswith("RECTIFY_AUDIT_KEY")
 
 
@@ -106,7 +106,7 @@ def test_production_refuses_a_short_audit_key(monkeypatch: pytest.MonkeyPatch) -
         RECTIFY_JWT_SECRET=STRONG,
         RECTIFY_IDENTITY_KEYS=KEYS,
         RECTIFY_AUDIT_KEY="short",
-    ).production_problems()
+    ).audit_key_problems()
     assert len(problems) == 1 and problems[0].startswith("RECTIFY_AUDIT_KEY")
 
 
@@ -115,6 +115,41 @@ def test_development_uses_the_marked_development_audit_key(
 ) -> None:
     monkeypatch.delenv("RECTIFY_AUDIT_KEY", raising=False)
     assert Settings().audit_key == DEV_AUDIT_KEY and Settings().production_problems() == []
+    assert Settings().audit_key_problems() == []
+
+
+def test_the_api_in_production_does_not_need_the_audit_key(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings = _settings(
+        monkeypatch,
+        RECTIFY_MODE="production",
+        RECTIFY_JWT_SECRET=STRONG,
+        RECTIFY_IDENTITY_KEYS=KEYS,
+        RECTIFY_AUDIT_KEY=DEV_AUDIT_KEY,
+    )
+    assert settings.production_problems() == []  # what `rectify serve` checks
+    assert settings.audit_key_problems()  # what the key's holders check
+
+
+def test_the_checkpoint_taker_and_audit_refuse_the_development_key_in_production(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from typer.testing import CliRunner
+
+    from rectify.cli import app
+
+    _settings(
+        monkeypatch,
+        RECTIFY_MODE="production",
+        RECTIFY_JWT_SECRET=STRONG,
+        RECTIFY_IDENTITY_KEYS=KEYS,
+        RECTIFY_AUDIT_KEY=DEV_AUDIT_KEY,
+    )
+    for command in (["projections"], ["audit", "verify"], ["audit", "checkpoint"], ["run"]):
+        result = CliRunner().invoke(app, command)
+        assert result.exit_code == 2, (command, result.output)
+        assert "RECTIFY_AUDIT_KEY" in result.stderr
 
 
 def test_token_refuses_to_mint_in_production(monkeypatch: pytest.MonkeyPatch) -> None:
