@@ -161,17 +161,16 @@ class AuditCommands:
         if version is not None and version < 1:
             raise InvalidInput("version", "版本从1开始 / versions start at 1")
         state: dict[str, Any] | None = None
-        seen = False
-        last = 0
+        last = 0  # the highest version read: the item has at least that many
         for domain_event, aggregate in replay(self, item_id):
-            seen = True
             last = int(domain_event.originator_version)
-            if version is not None and domain_event.originator_version > version:
+            if version is not None and last > version:
                 break
-            if at is not None and domain_event.timestamp > at:
-                break
-            state = public_state(aggregate)
-        if not seen:
+            if at is None or domain_event.timestamp <= at:
+                state = public_state(aggregate)
+            elif version is None:
+                break  # later events are later still; with a version, read on to count
+        if not last:
             raise NotFound("item", str(item_id))
         if version is not None and version > last:
             raise NotFound("item version", f"{item_id} 只到版本 {last} / has {last} versions")

@@ -157,10 +157,6 @@ class Verification:
             ),
         )
 
-    def first(self) -> Break | None:
-        ordered = self.ordered()
-        return ordered[0] if ordered else None
-
 
 @dataclass(frozen=True)
 class Custody:
@@ -739,6 +735,19 @@ def _overdue(
     return (first[0], at) if custody.now() - at > late_after else None
 
 
+def _events_from(
+    conn: Connection[DictRow], recorder: ChunkedApplicationRecorder, position: int
+) -> int:
+    """How many events the log holds at or after `position`."""
+    row = conn.execute(
+        SQL("SELECT count(*) AS n FROM {schema}.{events} WHERE notification_id >= %s").format(
+            **_names(recorder)
+        ),
+        (position,),
+    ).fetchone()
+    return int(row["n"]) if row else 0
+
+
 def _note_recent(
     conn: Connection[DictRow],
     recorder: ChunkedApplicationRecorder,
@@ -748,13 +757,7 @@ def _note_recent(
     """Events after the newest checkpoint are proven by the keyless chains only until the
     next one: say how many, so nobody reads "intact" as covering them too."""
     after = last.position if last else 0
-    row = conn.execute(
-        SQL("SELECT count(*) AS n FROM {schema}.{events} WHERE notification_id > %s").format(
-            **_names(recorder)
-        ),
-        (after,),
-    ).fetchone()
-    count = int(row["n"]) if row else 0
+    count = _events_from(conn, recorder, after + 1)
     if count:
         result.notes.append(
             f"位置 {after} 之后的 {count} 个事件尚待下一个检查点：在此之前，连同哈希记录"
@@ -784,12 +787,7 @@ def _check_coverage(
         _note_recent(conn, recorder, last, result)
         return
     position, at = overdue
-    count = conn.execute(
-        SQL("SELECT count(*) AS n FROM {schema}.{events} WHERE notification_id >= %s").format(
-            **_names(recorder)
-        ),
-        (position,),
-    ).fetchone()
+    count = _events_from(conn, recorder, position)
     minutes = custody.interval.total_seconds() / 60
     since = (
         "库中没有任何检查点（被全部删除？）/ there is no checkpoint at all (all deleted?)"
@@ -801,7 +799,7 @@ def _check_coverage(
         Break(
             BreakKind.UNCOVERED,
             position=position,
-            detail=f"位置 {position} 起的 {count['n'] if count else '?'} 个事件 events from "
+            detail=f"位置 {position} 起的 {count} 个事件 events from "
             f"position {position} on, the oldest of {at.astimezone(UTC).isoformat()}; "
             f"间隔 interval {minutes:g} min; {since}",
         )

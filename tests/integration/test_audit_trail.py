@@ -147,6 +147,20 @@ def test_state_as_of_a_time_between_two_events_is_the_earlier_ones(app: RectifyA
     assert between["status"] == "OPEN"
 
 
+def test_state_as_of_a_time_and_a_later_version_is_the_state_at_that_time(
+    app: RectifyApp,
+) -> None:
+    """The version bound is one the item has (6 events): the time decides."""
+    import_known_ledger(app)
+    item = UUID(issue("5"))
+    work_through(app, item)
+    trail = app.audit_trail(item)
+
+    both = app.state_as_of(item, at=trail[1].at, version=len(trail))
+
+    assert both["version"] == 2
+
+
 def test_state_before_the_item_existed_is_not_found(app: RectifyApp) -> None:
     import_known_ledger(app)
     with pytest.raises(NotFound):
