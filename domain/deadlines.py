@@ -185,6 +185,26 @@ def _fill_years(text: str) -> str:
     return "".join(out)
 
 
+_RELATIVE = re.compile("|".join(word for word, _ in _RELATIVE_YEARS))
+
+
+def _resolve_relative_years(text: str, year: int | None) -> str:
+    """次年 / 翌年 / 当年 … against the year written before them in the text, else the year
+    given ("2026年6月底前完成，次年3月底前巩固" → 2027年3月底); left as they are (and so
+    refused as "no year") when there is neither."""
+    offsets = dict(_RELATIVE_YEARS)
+    out: list[str] = []
+    position = 0
+    for match in _RELATIVE.finditer(text):
+        out.append(text[position : match.start()])
+        written = _YEAR_MARK.findall("".join(out))
+        base = _year(written[-1]) if written else year
+        out.append(match.group(0) if base is None else f"{base + offsets[match.group(0)]}年")
+        position = match.end()
+    out.append(text[position:])
+    return "".join(out)
+
+
 def names_a_year(text: str) -> bool:
     """Whether the text writes its year (2026年6月底, 2026.6.30), so needs none assumed."""
     return _WRITTEN_YEAR.search(unicodedata.normalize("NFKC", text)) is not None
@@ -206,9 +226,7 @@ def parse_deadline(text: str, year: int | None = None) -> Deadline:
     if not original:
         raise DeadlineParseError(text, "empty")
     normalised = unicodedata.normalize("NFKC", original)
-    if year is not None and not names_a_year(normalised):
-        for word, offset in _RELATIVE_YEARS:  # 次年3月底 → the year after the one given
-            normalised = normalised.replace(word, f"{year + offset}年")
+    normalised = _resolve_relative_years(normalised, year)
     if year is not None and needs_a_year(normalised):
         normalised = f"{year}年{normalised}"
     normalised = _fill_years(normalised.replace("—", "-").replace("–", "-"))

@@ -275,3 +275,9 @@ def test_years_relative_to_the_one_given(text: str, due: date) -> None:
 def test_a_relative_year_without_a_year_given_is_refused() -> None:
     with pytest.raises(DeadlineParseError, match="no year"):
         parse_deadline("次年3月底前")
+
+
+def test_a_relative_year_counts_from_the_year_written_before_it() -> None:
+    text = "2026年6月底前完成，次年3月底前巩固"
+    assert parse_deadline(text).due_date == date(2027, 3, 31)
+    assert parse_deadline(text, 2030).due_date == date(2027, 3, 31)  # the written year wins
