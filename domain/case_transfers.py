@@ -42,7 +42,7 @@ from domain.clocks import (
     MilestoneKind,
     Period,
     PeriodClock,
-    RecordsMovedDues,
+    Reschedulable,
     Rung,
     due_stamp,
     ladder_milestones,
@@ -189,7 +189,7 @@ class RunningClock:
     due: datetime
 
 
-class CaseTransfer(RecordsMovedDues, Aggregate):
+class CaseTransfer(Reschedulable, Aggregate):
     TOPIC = "rectify:CaseTransfer"
 
     class Event(Aggregate.Event):

@@ -430,11 +430,14 @@ class Clocked(Protocol):
         ...
 
 
-class RecordsMovedDues:
-    """`record_moved_due` of a Reschedulable aggregate: it has `period_clocks` and an event
-    method `_due_recomputed(clock, previous, due, provisional, calendar, actor)` of its own."""
+class Reschedulable:
+    """A clocked item whose kept dues come from a start and a period (not a fixed date):
+    the engine recomputes them on the calendar in force and the item records a move. The
+    item gives `period_clocks` and an event method `_due_recomputed(clock, previous, due,
+    provisional, calendar, actor)` of its own; recording the move is the same for all."""
 
     def period_clocks(self) -> list[PeriodClock]:
+        """The dues in force now that derive from a start and a period (none once closed)."""
         raise NotImplementedError
 
     def _due_recomputed(
@@ -449,27 +452,15 @@ class RecordsMovedDues:
         raise NotImplementedError
 
     def record_moved_due(self, moved: MovedDue, calendar: list[str], actor: str) -> bool:
+        """Append the item's DueDateRecomputed (previous, new due, the calendar data it rests
+        on); False if the clock is no longer in force (stopped or restarted since it was
+        read) or the due is already there."""
         if moved.clock not in self.period_clocks() or moved.due == moved.clock.due:
-            return False  # the clock stopped, restarted or was taken since it was read
+            return False
         self._due_recomputed(
             moved.clock.name, moved.clock.due, moved.due, moved.provisional, list(calendar), actor
         )
         return True
-
-
-@runtime_checkable
-class Reschedulable(Protocol):
-    """A clocked item whose kept dues come from a start and a period (not a fixed date):
-    the engine recomputes them on the calendar in force and the item records a move."""
-
-    def period_clocks(self) -> list[PeriodClock]:
-        """The dues in force now that derive from a start and a period (none once closed)."""
-        ...
-
-    def record_moved_due(self, moved: MovedDue, calendar: list[str], actor: str) -> bool:
-        """Append the item's DueDateRecomputed (previous, new due, the calendar data it rests
-        on); False if the clock is no longer in force or the due is already there."""
-        ...
 
 
 # -- the registry -------------------------------------------------------------------------

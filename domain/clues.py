@@ -34,7 +34,7 @@ from domain.clocks import (
     MilestoneKind,
     Period,
     PeriodClock,
-    RecordsMovedDues,
+    Reschedulable,
     Rung,
     ladder_milestones,
     register_clocked,
@@ -124,7 +124,7 @@ def _text(field: str, value: str) -> str:
     return value.strip()
 
 
-class Clue(RecordsMovedDues, Aggregate):
+class Clue(Reschedulable, Aggregate):
     TOPIC = "rectify:Clue"
 
     class Event(Aggregate.Event):

@@ -18,12 +18,11 @@ from __future__ import annotations
 import calendar
 import re
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
-LunarToSolar = Callable[[int, int, int], date]
+from domain.calendar.statutory import LunarToSolar, qingming
 
 
 class DeadlineKind(StrEnum):
@@ -96,8 +95,6 @@ def _festival(year: int, name: str) -> date:
     if name in fixed:
         return date(year, *fixed[name])
     if name == "清明":
-        from domain.calendar.statutory import qingming
-
         return qingming(year)
     if _lunar_to_solar is None:
         raise ValueError(f"{name}的日期需要农历换算 / write the date instead")

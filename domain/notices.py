@@ -48,7 +48,6 @@ RESPONSIBLE = "责任单位"
 OFFICE = "领导小组办公室"
 AGENCY_HEAD = "责任单位主要负责人"
 DISCIPLINE = "纪检监察机关"
-DISCIPLINE_MARKERS = ("纪委", "纪检", "监委")
 
 _KINDS_BY_CLASS = (
     ("Reminder", MilestoneKind.REMINDER),

@@ -11,6 +11,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
+from domain.agencies import has_function
 from domain.delivery import (
     ChannelKind,
     Delivery,
@@ -22,7 +23,6 @@ from domain.delivery import (
 from domain.errors import Conflict, InvalidInput
 from domain.notices import (
     DISCIPLINE,
-    DISCIPLINE_MARKERS,
     RESPONSIBLE,
     ItemFacts,
     MilestoneRecord,
@@ -92,7 +92,7 @@ class NotificationCommands:
         if milestone.addressee == DISCIPLINE:
             for agency in dict.fromkeys([*responsible, *members]):
                 name = app.get_agency(agency).name
-                if any(marker in name for marker in DISCIPLINE_MARKERS):
+                if has_function(name, "discipline"):
                     discipline = agency
                     break
         named: dict[str, UUID] = {}

@@ -37,6 +37,7 @@ from domain.discipline_transfers import DisciplineTransfer
 from domain.errors import Conflict, InvalidInput, NotAllowed
 from domain.inspections import EnforcementCase
 from domain.issues import RectificationIssue
+from domain.parties import agencies_named
 from domain.referrals import (
     DEFAULT_ANSWER_DAYS,
     DEFAULT_CLAIM_DAYS,
@@ -413,8 +414,6 @@ SUBJECT_TYPES: dict[str, tuple[type[Aggregate], ...]] = {
     "case": (CaseTransfer, DisciplineTransfer, EnforcementCase),
 }
 SUBJECT_LABELS = {"clue": "线索", "issue": "问题", "case": "案件"}
-# The agencies a case names: reporting or filing agency, police, procuratorate, commission.
-CASE_PARTIES = ("agency_id", "police_agency_id", "procuratorate_id", "commission_id")
 
 
 def _check_subject(app: _App, sender: UUID, kind: str, subject: UUID | None, office: bool) -> None:
@@ -438,7 +437,7 @@ def _check_subject(app: _App, sender: UUID, kind: str, subject: UUID | None, off
     elif isinstance(item, RectificationIssue):
         ours = sender in item.responsible_agency_ids
     else:
-        ours = sender in {getattr(item, name, None) for name in CASE_PARTIES}
+        ours = sender in agencies_named(vars(item))  # every party the case has had
     if not ours:
         raise NotAllowed(
             f"subjectId: 只能关联本单位的{label} / may link only a {kind} of the sending agency"

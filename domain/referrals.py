@@ -39,7 +39,7 @@ from domain.clocks import (
     MilestoneKind,
     Period,
     PeriodClock,
-    RecordsMovedDues,
+    Reschedulable,
     Rung,
     ladder_milestones,
     register_clocked,
@@ -155,7 +155,7 @@ REFERRAL_LADDER = Ladder(
 )  # fmt: skip
 
 
-class Referral(RecordsMovedDues, Aggregate):
+class Referral(Reschedulable, Aggregate):
     TOPIC = "rectify:Referral"
 
     class Event(Aggregate.Event):

@@ -16,14 +16,8 @@ from psycopg import Cursor
 from psycopg.types.json import Jsonb
 
 from domain.clocks import due_day
-from domain.referrals import STATUS_LABELS, Referral, ReferralStatus, ReturnReason
+from domain.referrals import RETURN_LABELS, STATUS_LABELS, Referral, ReferralStatus
 from projections.summaries import due_recomputed, late
-
-RETURN_LABELS = {
-    ReturnReason.NOT_OUR_REMIT.value: "不属于本单位职责",
-    ReturnReason.INSUFFICIENT_MATERIAL.value: "材料不全",
-    ReturnReason.OTHER.value: "其他",
-}
 
 
 class ReferralProjection:
@@ -171,7 +165,7 @@ class ReferralProjection:
                     f"{self.agency_name(event.agency_id)}签收；须于{_day(event.answer_due)}前反馈"
                 )
             case Referral.Returned():
-                label = RETURN_LABELS.get(event.reason, event.reason)
+                label = RETURN_LABELS.get(event.reason, event.reason)  # StrEnum keys: str too
                 detail = f"：{event.detail}" if event.detail else ""
                 return f"{self.agency_name(event.agency_id)}退回（{label}）{detail}"
             case Referral.Answered():

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 import typer
 
 from domain.calendar import NoCalendarData, WorkingCalendar, YearArrangement
+from domain.clocks import TIMEZONE
 from rectify.calendar_data import (
     CalendarFileRejected,
     arrangement_as_json,
@@ -113,7 +114,7 @@ def due(
         return
     if isinstance(moment, datetime) and moment.tzinfo is not None:
         # The day a period starts from is the day in China, as the clocks count it.
-        moment = moment.astimezone(ZoneInfo(Settings().timezone))
+        moment = moment.astimezone(TIMEZONE)
     day = moment.date() if isinstance(moment, datetime) else moment
     try:
         with _loaded_calendars(offline) as load:
