@@ -196,11 +196,15 @@ def _seconds_left(user: User) -> float | None:
     return (user.expires_at - datetime.now(UTC)).total_seconds()
 
 
-async def _follow(info: Any, wanted: set[str] | None) -> AsyncGenerator[ChangeNotice, None]:
+async def _follow(
+    info: Any, wanted: set[str] | None, everyone: bool = False
+) -> AsyncGenerator[ChangeNotice, None]:
+    """Notices of the `wanted` kinds (None: all); `everyone`: not only the caller's
+    agency's items (the dashboard's figures are the whole campaign's)."""
     context = info.context
-    user: User | None = context.user
-    if not getattr(context, "authenticated", False) or user is None:
+    if not getattr(context, "authenticated", False):
         raise GraphQLError("需要有效的登录令牌 / unauthenticated")
+    user: User = context.user
     feed: ChangeFeed = context.request.app.state.feed
     async with feed.subscribe() as queue:
         while True:
@@ -211,7 +215,7 @@ async def _follow(info: Any, wanted: set[str] | None) -> AsyncGenerator[ChangeNo
                 found = await asyncio.wait_for(queue.get(), left)
             except TimeoutError:
                 continue  # expiry is checked at the top of the loop
-            if not concerns(found, user):
+            if not everyone and not concerns(found, user):
                 continue
             if wanted is not None and found.kinds and not wanted & set(found.kinds):
                 continue
@@ -230,8 +234,8 @@ class Subscription:
 
     @strawberry.subscription(
         description="看板数据变化 / dashboard figures may have changed (any change of the read "
-        "side; a liaison: only changes of items that concern its own agency)"
+        "side, for every role: the figures are the whole campaign's)"
     )
     async def dashboard_changed(self, info: strawberry.Info) -> AsyncGenerator[ChangeNotice, None]:
-        async for found in _follow(info, None):
+        async for found in _follow(info, None, everyone=True):
             yield found

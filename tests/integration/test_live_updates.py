@@ -156,6 +156,16 @@ def test_a_dashboard_subscriber_hears_of_every_change(server: str) -> None:
     assert notice["position"] >= done["result"]["position"]
 
 
+def test_a_liaisons_dashboard_hears_of_another_agencys_change(server: str) -> None:
+    """The dashboard's figures are the campaign's: issue 3 is the health bureau's alone,
+    and it moves the market liaison's dashboard too."""
+    with _subscribed(server, token("liaison", MARKET), DASHBOARD) as ws:
+        done = _gql(server, token("liaison", HEALTH), PROGRESS, id=issue("3"))
+        notice = _notice(_receive(ws))
+
+    assert notice["position"] >= done["result"]["position"]
+
+
 def test_a_liaison_hears_only_of_changes_to_items_of_its_own_agency(
     server: str, app: RectifyApp
 ) -> None:

@@ -93,6 +93,11 @@ def test_who_hears_of_a_notice(
     assert concerns(Notice(1, ("issue",), agencies), User("u", role, agency)) is heard
 
 
+def test_an_agency_id_is_compared_as_an_id_not_as_the_tokens_text() -> None:
+    shouted = User("u", Role.LIAISON, str(HEALTH).upper())
+    assert concerns(Notice(1, ("issue",), (str(HEALTH),)), shouted)
+
+
 def test_connection_init_carries_the_token_in_either_shape() -> None:
     assert bearer_of({"Authorization": "Bearer abc"}) == "abc"
     assert bearer_of({"authorization": "bearer  abc "}) == "abc"
