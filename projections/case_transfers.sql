@@ -31,6 +31,10 @@ CREATE TABLE IF NOT EXISTS case_transfers (
 );
 CREATE INDEX IF NOT EXISTS case_transfers_agency ON case_transfers (agency_id, reported_position);
 CREATE INDEX IF NOT EXISTS case_transfers_order ON case_transfers (reported_position);
+-- the list's other orders (projections/case_transfer_queries.py TRANSFER_ORDERS)
+CREATE INDEX IF NOT EXISTS case_transfers_due_order
+    ON case_transfers ((coalesce(due_at, TIMESTAMPTZ '9999-12-31 00:00:00+00')), reported_position);
+CREATE INDEX IF NOT EXISTS case_transfers_updated_order ON case_transfers (last_position);
 
 CREATE TABLE IF NOT EXISTS case_transfer_history (
     transfer_id uuid NOT NULL,

@@ -30,6 +30,10 @@ CREATE TABLE IF NOT EXISTS clues (
 CREATE INDEX IF NOT EXISTS clues_agency ON clues (agency_id, received_position);
 CREATE INDEX IF NOT EXISTS clues_handling ON clues (handling_agency_id, received_position);
 CREATE INDEX IF NOT EXISTS clues_order ON clues (received_position);
+-- the list's other orders (projections/clue_queries.py CLUE_ORDERS)
+CREATE INDEX IF NOT EXISTS clues_reply_due_order
+    ON clues ((coalesce(reply_due, TIMESTAMPTZ '9999-12-31 00:00:00+00')), received_position);
+CREATE INDEX IF NOT EXISTS clues_updated_order ON clues (last_position);
 
 CREATE TABLE IF NOT EXISTS clue_history (
     clue_id uuid NOT NULL,

@@ -30,6 +30,10 @@ CREATE INDEX IF NOT EXISTS referrals_receiver ON referrals (receiver_agency_id, 
 CREATE INDEX IF NOT EXISTS referrals_sender ON referrals (sender_agency_id, sent_position);
 CREATE INDEX IF NOT EXISTS referrals_order ON referrals (sent_position);
 CREATE INDEX IF NOT EXISTS referrals_due ON referrals (due_at) WHERE due_at IS NOT NULL;
+-- the queue's other orders (projections/referral_queries.py REFERRAL_ORDERS)
+CREATE INDEX IF NOT EXISTS referrals_due_order
+    ON referrals ((coalesce(due_at, TIMESTAMPTZ '9999-12-31 00:00:00+00')), sent_position);
+CREATE INDEX IF NOT EXISTS referrals_updated_order ON referrals (last_position);
 
 CREATE TABLE IF NOT EXISTS referral_history (
     referral_id uuid NOT NULL,

@@ -63,6 +63,10 @@ CREATE TABLE IF NOT EXISTS issues (
 CREATE INDEX IF NOT EXISTS issues_campaign_order ON issues (campaign_id, registered_position);
 CREATE INDEX IF NOT EXISTS issues_order ON issues (registered_position);
 CREATE INDEX IF NOT EXISTS issues_due_open ON issues (due_date) WHERE status <> 'CLOSED';
+-- the list's other orders (projections/queries.py ISSUE_ORDERS): the same expressions
+CREATE INDEX IF NOT EXISTS issues_due_order
+    ON issues ((coalesce(due_date, DATE '9999-12-31')), registered_position);
+CREATE INDEX IF NOT EXISTS issues_updated_order ON issues (last_position);
 
 CREATE TABLE IF NOT EXISTS issue_responsibilities (
     issue_id uuid NOT NULL,
