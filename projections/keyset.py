@@ -78,11 +78,14 @@ async def fetch_page(
     keyset: Keyset,
     after: Sequence[Any] | None,
     first: int,
+    column_params: Sequence[Any] = (),
 ) -> Page:
     """`first` rows of `SELECT columns FROM source WHERE where` in `keyset`'s order after
-    the keyset values `after`, the total count of the filter, and whether more follow."""
+    the keyset values `after`, the total count of the filter, and whether more follow.
+    `column_params` are values only the columns use (numbered after `params`): the count
+    does not get them."""
     total = await pool.fetchval(f"SELECT count(*) {source} WHERE {where}", *params)
-    params = list(params)
+    params = [*params, *column_params]
     beyond = keyset.after(params, after)
     params.append(first + 1)
     rows = await pool.fetch(

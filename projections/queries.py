@@ -138,18 +138,14 @@ def _where(issue_filter: IssueFilter, params: list[Any], today: date) -> str:
     if issue_filter.status is not None:
         params.append(issue_filter.status)
         conditions.append(f"i.status = ${len(params)}")
-    if issue_filter.agency_id is not None:
-        params.append(issue_filter.agency_id)
-        conditions.append(
-            "EXISTS (SELECT 1 FROM issue_responsibilities r"
-            f" WHERE r.issue_id = i.id AND r.agency_id = ${len(params)})"
-        )
-    if issue_filter.viewer_agency_id is not None:
-        params.append(issue_filter.viewer_agency_id)
-        conditions.append(
-            "EXISTS (SELECT 1 FROM issue_responsibilities r"
-            f" WHERE r.issue_id = i.id AND r.agency_id = ${len(params)})"
-        )
+    # the agency asked for, and the reader's own (agency staff): issues it leads or co-owns
+    for agency in (issue_filter.agency_id, issue_filter.viewer_agency_id):
+        if agency is not None:
+            params.append(agency)
+            conditions.append(
+                "EXISTS (SELECT 1 FROM issue_responsibilities r"
+                f" WHERE r.issue_id = i.id AND r.agency_id = ${len(params)})"
+            )
     if issue_filter.overdue is not None:
         params.append(today)
         overdue = f"(i.status <> 'CLOSED' AND i.due_date < ${len(params)})"
@@ -186,12 +182,9 @@ async def issue_page(
     recently changed first) after the keyset values `after` of the previous page."""
     params: list[Any] = []
     where = _where(issue_filter, params, today)
-    # the overdue column compares with today: its parameter comes after the filter's
-    params_with_today = [*params, today]
-    columns = _columns(len(params_with_today))
-    where += f" AND ${len(params_with_today)}::date IS NOT NULL"  # the count names it too
+    columns = _columns(len(params) + 1)  # the overdue column compares with today
     page = await fetch_page(
-        pool, columns, _ISSUE_FROM, where, params_with_today, ISSUE_ORDERS[order], after, first
+        pool, columns, _ISSUE_FROM, where, params, ISSUE_ORDERS[order], after, first, [today]
     )
     return IssuePage(page.rows, page.total, page.has_next)
 

@@ -162,6 +162,24 @@ async def test_an_item_added_between_pages_neither_repeats_nor_skips(
     assert together == rest
 
 
+async def test_an_item_moving_ahead_of_the_cursor_does_not_repeat_a_row(
+    busy: Api, app: RectifyApp
+) -> None:
+    """In UPDATED order a change puts its item first: an offset would shift every row
+    one place and show the first page's last row again; the keyset does not."""
+    _, field, nodes, _ = LISTS["referralQueue"]
+    query = _query(field, "ReferralOrder", nodes)
+    before = await _pages(busy, "referralQueue", "UPDATED", 200)
+    first = (await busy.gql(query, first=2, after=None, order="UPDATED"))[field]
+    app.send_referral(agency_id(MARKET), agency_id(HEALTH), "新移送", actor="联络员")
+    await wait_until_projected(busy.client, app)
+    end = first["pageInfo"]["endCursor"]
+    second = (await busy.gql(query, first=200, after=end, order="UPDATED"))[field]
+
+    together = [e["node"] for e in first["edges"]] + [e["node"] for e in second["edges"]]
+    assert together == before
+
+
 async def _error(api: Api, query: str, **variables: Any) -> str:
     response = await api.client.post(
         "/graphql",
