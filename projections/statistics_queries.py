@@ -111,8 +111,16 @@ async def overdue(
 ) -> OverduePage:
     """Open items past their due day, earliest due first: the order of working days
     overdue, as more days past due never means fewer working days. With `agency`, only the
-    items of that agency (the list names items; the counts stay everyone's)."""
-    own = "($3::uuid IS NULL OR i.agency_id = $3)"
+    items that agency's staff may read (the list names items; the counts stay everyone's)."""
+    # The items the agency's staff read: those their history names (item_audiences), a
+    # clue only while its receiving or handling agency (a clue that was referred on and
+    # came back is no longer the referee's to read).
+    own = (
+        "($3::uuid IS NULL OR CASE WHEN i.kind = 'clue' THEN EXISTS (SELECT 1 FROM clues c"
+        " WHERE c.id = i.item_id AND $3 IN (c.agency_id, c.handling_agency_id))"
+        " ELSE EXISTS (SELECT 1 FROM item_audiences w"
+        " WHERE w.item_id = i.item_id AND w.agency_id = $3) END)"
+    )
     total = await pool.fetchval(
         f"SELECT count(*) FROM stat_items i WHERE {_SCOPE} AND {own}"
         " AND i.closed_at IS NULL AND i.due_date < $2",

@@ -31,7 +31,7 @@ from domain.application import RectifyApp
 from domain.clocks import TIMEZONE
 from domain.deadlines import parse_deadline
 from domain.discipline_transfers import PersonCategory
-from domain.names import agency_id, campaign_id
+from domain.names import agency_id, campaign_id, issue_id
 from domain.reporter_identity import ReporterIdentity
 from domain.reporting import Cadence, CadenceKind
 from projections import run_projections
@@ -1036,6 +1036,19 @@ async def test_the_overdue_list_names_another_agencys_items_to_oversight_roles_o
         assert names == ({HEALTH} if own else set()), names
     else:
         assert HEALTH in names, names  # issue 1 of the known ledger, led by HEALTH
+
+
+OVERDUE_IDS = "query { statistics { overdue(first: 200) { items { id } } } }"
+
+
+async def test_the_overdue_list_shows_a_co_owner_the_issue_it_co_owns(world: World) -> None:
+    """Issue 1 is led by the health bureau, co-owned by the insurance bureau: both read it,
+    so both find it in the overdue list; market regulation has no part in it."""
+    await wait_until_projected(world.client, world.app)
+    one = str(issue_id(campaign_id(CAMPAIGN), "1"))
+    for agency, listed in ((INSURANCE, True), (HEALTH, True), (MARKET, False)):
+        found = await _post(world, OVERDUE_IDS, "liaison", agency, {})
+        assert (one in {item["id"] for item in found["overdue"]["items"]}) is listed, agency
 
 
 REVEALS = "query { clueReveals { clueId } }"
