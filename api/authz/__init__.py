@@ -21,44 +21,7 @@ caller's agency.
 The issue vocabulary is importable from here (`from api.authz import Action, authorize`).
 """
 
-from api.authz.core import (
-    ALL,
-    COORDINATION,
-    OVERSIGHT,
-    STAFF,
-    NotAllowedError,
-    Rules,
-    Scope,
-    acting_agency,
-    own_agency,
-)
-from api.authz.issues import (
-    LABELS,
-    NO_AGENCY,
-    RULES,
-    Action,
-    authorize,
-    authorize_role,
-    issue_scope,
-    may,
-)
+from api.authz.core import NotAllowedError
+from api.authz.issues import Action, authorize, authorize_role, issue_scope, may
 
-__all__ = [
-    "ALL",
-    "COORDINATION",
-    "LABELS",
-    "NO_AGENCY",
-    "OVERSIGHT",
-    "RULES",
-    "STAFF",
-    "Action",
-    "NotAllowedError",
-    "Rules",
-    "Scope",
-    "acting_agency",
-    "authorize",
-    "authorize_role",
-    "issue_scope",
-    "may",
-    "own_agency",
-]
+__all__ = ["Action", "NotAllowedError", "authorize", "authorize_role", "issue_scope", "may"]
