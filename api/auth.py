@@ -114,8 +114,9 @@ class RequireBearer:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
-            # websockets: browsers cannot set headers on them, so the token comes in
-            # graphql-transport-ws's connection_init, verified there (api/live.py)
+            # Not reached through the app's routes (the /graphql websocket is a route of its
+            # own, its token verified in connection_init: api/live.py); a generic wrapper
+            # leaves other scopes to the app it wraps.
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}

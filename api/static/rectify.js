@@ -72,6 +72,7 @@ export function live(field, onChange) {
   let socket = null;
   let retry = 0;
   let timer = null;
+  let reconnect = null; // the pending reconnection, so a restart cannot open a second socket
   const refetch = () => { clearTimeout(timer); timer = setTimeout(onChange, 300); };
   function open() {
     if (!token()) return;
@@ -97,9 +98,16 @@ export function live(field, onChange) {
     socket.onclose = (event) => {
       if (event.code === 4403) return; // token refused: wait for a new one (tokenForm)
       retry += 1;
-      setTimeout(open, Math.min(30000, 500 * 2 ** Math.min(retry, 6)));
+      reconnect = setTimeout(open, Math.min(30000, 500 * 2 ** Math.min(retry, 6)));
     };
   }
   open();
-  return { restart() { retry = 0; if (socket) { socket.onclose = null; socket.close(); } open(); } };
+  return {
+    restart() {
+      clearTimeout(reconnect);
+      retry = 0;
+      if (socket) { socket.onclose = null; socket.close(); }
+      open();
+    },
+  };
 }
