@@ -550,16 +550,19 @@ def _settle_with_checkpoints(
 # -- pass 3: the MAC of every checkpoint, and the stream heads they recorded -------------
 
 
+def _head(row: DictRow) -> tuple[Any, int, int, bytes]:
+    """A stream head as the checkpoint MAC covers it: stream, version, position, hash."""
+    return (row["originator_id"], row["originator_version"], row["notification_id"],
+            bytes(row["hash"]))  # fmt: skip
+
+
 def _heads_of(conn: Connection[DictRow], recorder: ChunkedApplicationRecorder, seq: int) -> bytes:
     query = SQL(
         "SELECT originator_id, originator_version, notification_id, hash FROM {schema}.{heads} "
         "WHERE log = %s AND seq = %s ORDER BY originator_id"
     ).format(**_names(recorder))
     rows = conn.execute(query, (recorder.events_table_name, seq)).fetchall()
-    return heads_digest(
-        (r["originator_id"], r["originator_version"], r["notification_id"], bytes(r["hash"]))
-        for r in rows
-    )
+    return heads_digest(_head(r) for r in rows)
 
 
 def _authentic(key: bytes, checkpoint: Checkpoint, heads: bytes) -> bool:
@@ -586,10 +589,7 @@ def _check_macs(
     digests: dict[int, bytes] = {}
     rows = _rows(conn, "audit_heads", query, (recorder.events_table_name,))
     for seq, group in groupby(rows, key=lambda r: int(r["seq"])):
-        digests[seq] = heads_digest(
-            (r["originator_id"], r["originator_version"], r["notification_id"], bytes(r["hash"]))
-            for r in group
-        )
+        digests[seq] = heads_digest(_head(r) for r in group)
     # heads of checkpoints after the last one: its rows were deleted, its heads left behind
     last = checkpoints[-1].seq if checkpoints else 0
     orphans = sorted(seq for seq in digests if seq > last)
@@ -906,10 +906,7 @@ def _heads_since(
         ).format(**_names(recorder)),
         (after, upto),
     ).fetchall()
-    return [
-        (r["originator_id"], r["originator_version"], r["notification_id"], bytes(r["hash"]))
-        for r in rows
-    ]
+    return [_head(r) for r in rows]
 
 
 def take_checkpoint(
