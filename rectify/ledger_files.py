@@ -9,13 +9,19 @@ that domain.ledger_rows sees plain cells. Row numbers are the ones a spreadsheet
 from __future__ import annotations
 
 import csv
-import io
 import json
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from domain.ledger_rows import LedgerRejected, RawRow, RowProblem, map_headers
+from rectify.ledger_limits import (
+    BoundedTable,
+    JsonCounter,
+    check_file_size,
+    check_workbook_archive,
+)
 
 HEADER_SEARCH_ROWS = 10
 Progress = Callable[[int, int], None]
@@ -73,35 +79,107 @@ def _decode(data: bytes) -> str:
 
 
 def read_csv(path: Path, progress: Progress | None = None) -> tuple[dict[str, str], list[RawRow]]:
-    text = _decode(path.read_bytes())
-    try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(text[:4096], ",\t;")
-    except csv.Error:
-        dialect = csv.excel
-    table: list[list[object]] = [list(r) for r in csv.reader(io.StringIO(text), dialect)]
-    return _from_table(table, progress)
+    check_file_size(path)
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            table = _csv_table(path, encoding)
+        except UnicodeDecodeError:
+            continue  # read again in the other encoding: the file is small enough
+        return _from_table(table, progress)
+    raise LedgerRejected([RowProblem(0, "file", "not UTF-8 or GB18030 text")])
+
+
+def _csv_table(path: Path, encoding: str) -> list[list[object]]:
+    """The records of a CSV file, streamed: only the rows within the limits are held."""
+    with path.open(encoding=encoding, newline="") as text:
+        sample = text.read(4096)
+        text.seek(0)
+        try:
+            dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, ",\t;")
+        except csv.Error:
+            dialect = csv.excel
+        table = BoundedTable()
+        try:
+            for record in csv.reader(text, dialect):
+                table.add(record)
+        except csv.Error as error:  # a cell over the csv module's field limit, among others
+            raise LedgerRejected(
+                [RowProblem(table.seen + 1, "CSV", f"无法读取 / cannot read: {error}")]
+            ) from None
+    return table.table()
 
 
 def read_xlsx(path: Path, progress: Progress | None = None) -> tuple[dict[str, str], list[RawRow]]:
+    check_file_size(path)
+    check_workbook_archive(path)
     import openpyxl
 
     try:
-        workbook = openpyxl.load_workbook(path, data_only=True)
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a damaged file
         raise LedgerRejected([RowProblem(0, "file", f"cannot open workbook: {error}")]) from None
+    try:
+        table = _sheet_table(workbook)
+    finally:
+        workbook.close()
+    return _from_table(table.table(), progress)
+
+
+def _sheet_table(workbook: Any) -> BoundedTable:
+    """The active sheet's rows, streamed, with every merged range's value copied over the
+    range, so that an agency merged over three rows is responsible for all three.
+
+    openpyxl's read-only sheet streams rows but drops the merged ranges (written after the
+    rows); its sheet parser, used here directly, streams the same rows and keeps them."""
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+    from openpyxl.worksheet._reader import WorkSheetParser
+    from openpyxl.worksheet.cell_range import CellRange
+
     sheet = workbook.active
-    if sheet is None:
+    if not isinstance(sheet, ReadOnlyWorksheet):
         raise LedgerRejected([RowProblem(0, "file", "the workbook has no sheet")])
-    # A merged cell holds its value in its top-left corner only: copy it to the whole range,
-    # so that an agency merged over three rows is responsible for all three.
-    for merged in list(sheet.merged_cells.ranges):
-        value = sheet.cell(merged.min_row, merged.min_col).value
-        sheet.unmerge_cells(str(merged))
-        for row in range(merged.min_row, merged.max_row + 1):
-            for col in range(merged.min_col, merged.max_col + 1):
-                sheet.cell(row, col).value = value
-    table = [[_shown(cell) for cell in row] for row in sheet.iter_rows()]
-    return _from_table(table, progress)
+    table = BoundedTable()
+    try:
+        with sheet._get_source() as source:
+            parser = WorkSheetParser(
+                source,
+                sheet._shared_strings,
+                data_only=True,
+                epoch=workbook.epoch,
+                date_formats=workbook._date_formats,
+                timedelta_formats=workbook._timedelta_formats,
+            )
+            for number, cells in parser.parse():
+                if number <= table.seen:
+                    continue  # out of order: openpyxl ignores such a row too
+                table.skip_to(number)
+                table.add(_row_values(sheet, cells))
+        for merged in parser.merged_cells.mergeCell if parser.merged_cells else []:
+            bounds = CellRange(merged.ref)
+            table.fill(bounds.min_row, bounds.min_col, bounds.max_row, bounds.max_col)
+    except LedgerRejected:
+        raise
+    except Exception as error:  # damaged XML inside a well-formed zip, in many kinds
+        raise LedgerRejected(
+            [RowProblem(table.seen + 1, "file", f"cannot read workbook: {error}")]
+        ) from None
+    return table
+
+
+def _row_values(sheet: Any, cells: list[dict[str, Any]]) -> list[object]:
+    """One row's values by column; a cell's place is its column, not its order."""
+    from openpyxl.cell.read_only import ReadOnlyCell
+
+    present = [c for c in cells if c["value"] is not None and c["column"] > 0]
+    if not present:
+        return []
+    values: list[object] = [None] * max(c["column"] for c in present)
+    for cell in present:
+        value = cell["value"]
+        if isinstance(value, (date, datetime)):
+            value = _shown(ReadOnlyCell(sheet, **cell))
+        values[cell["column"] - 1] = value
+    return values
 
 
 def _shown(cell: object) -> object:
@@ -121,10 +199,17 @@ def _shown(cell: object) -> object:
 
 
 def read_json(path: Path, progress: Progress | None = None) -> tuple[dict[str, str], list[RawRow]]:
+    check_file_size(path)
+    counted = JsonCounter()
     try:
-        data = json.loads(_decode(path.read_bytes()))
-    except json.JSONDecodeError as error:
+        data = json.loads(_decode(path.read_bytes()), object_pairs_hook=counted)
+    except RecursionError:
+        raise LedgerRejected(
+            [RowProblem(0, "file", "JSON 嵌套过深 / JSON nested too deeply")]
+        ) from None
+    except ValueError as error:  # JSONDecodeError, or an integer of over 4300 digits
         raise LedgerRejected([RowProblem(0, "file", f"not JSON: {error}")]) from None
+    counted.check()
     if isinstance(data, dict):
         data = data.get("issues", data.get("问题", data.get("items")))
     if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
