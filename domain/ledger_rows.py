@@ -21,6 +21,7 @@ from domain.deadlines import (
     parse_deadline,
 )
 from domain.names import display_name, normalise_name
+from domain.text_rules import MAX_ITEMS, MAX_NAME, MAX_TEXT, list_problem, text_problem
 
 # Canonical field → headers accepted for it (Chinese as officials write them, and English;
 # the last two of each required field are its names in messages).
@@ -371,6 +372,7 @@ def responsible_names(
         for raw in raw_rows
         for column in columns
         for name in split_responsible(raw.cells.get(column))
+        if text_problem(name, MAX_NAME) is None  # refused with the row's other problems
     ]
 
 
@@ -396,13 +398,94 @@ def skip_headings(raw_rows: list[RawRow]) -> tuple[list[RawRow], list[str]]:
     notes: list[str] = []
     for raw in raw_rows:
         texts = {_text(v) for v in raw.cells.values()} - {""}
-        if texts and all(_FOOTER.match(t) for t in texts):
+        if any(text_problem(t, _NO_LIMIT) for t in texts):
+            kept.append(raw)  # to be refused with the row named, not skipped as a heading
+        elif texts and all(_FOOTER.match(t) for t in texts):
             notes.append(f"row {raw.row}: skipped, a sign-off line '{sorted(texts)[0]}'")
         elif len(texts) == 1 and _HEADING.search(next(iter(texts))):
             notes.append(f"row {raw.row}: skipped, a section heading '{next(iter(texts))}'")
         else:
             kept.append(raw)
     return kept, notes
+
+
+# How long a field's cell may be: free text, or a name, number or deadline; any other
+# column is not stored, but is refused for characters no text may hold.
+_CELL_LIMITS = {
+    "problem": MAX_TEXT,
+    "measures": MAX_TEXT,
+    "responsible": MAX_TEXT,
+    "lead": MAX_TEXT,
+    "co": MAX_TEXT,
+    "number": MAX_NAME,
+    "deadline": MAX_NAME,
+}
+_NO_LIMIT = 2**63
+
+
+def _cell_texts(value: object) -> list[str]:
+    """The texts of a cell: a JSON list's items one by one, else the cell as text."""
+    if isinstance(value, list):
+        return [text for item in value for text in _cell_texts(item)]
+    return [] if value is None else [str(value)]
+
+
+def _shown_header(header: str) -> str:
+    """A header as a message can show it: with NUL and the like escaped, not printed."""
+    return header if text_problem(header, _NO_LIMIT) is None else repr(header)[1:-1]
+
+
+def header_problems(raw_rows: list[RawRow]) -> list[RowProblem]:
+    """Each header that holds a character no text may hold, once, at the first row that
+    has it (a JSON ledger's objects may each have their own keys)."""
+    problems: list[RowProblem] = []
+    seen: set[str] = set()
+    for raw in raw_rows:
+        for header in raw.cells:
+            if header in seen:
+                continue
+            seen.add(header)
+            problem = text_problem(str(header), _NO_LIMIT)
+            if problem is not None:
+                problems.append(RowProblem(raw.row, _shown_header(header), "表头" + problem))
+    return problems
+
+
+def text_problems(headers: dict[str, str], raw: RawRow) -> list[RowProblem]:
+    """Every cell of the row that holds a character no text may hold (NUL, a lone
+    surrogate, a control character) or is longer than its field allows; a field's names
+    and measures each within their own limits, and no more of them than a list may hold."""
+    fields = {header: name for name, header in headers.items()}
+    problems: list[RowProblem] = []
+    for header, value in raw.cells.items():
+        column = _shown_header(str(header))
+        field = fields.get(header)
+        limit = _CELL_LIMITS.get(field or "", _NO_LIMIT)
+        for text in _cell_texts(value):
+            problem = text_problem(text, limit)
+            if problem is not None:
+                problems.append(RowProblem(raw.row, column, problem))
+                break
+        else:
+            problems += _list_problems(field, raw.row, column, value)
+    return problems
+
+
+def _list_problems(field: str | None, row: int, column: str, value: object) -> list[RowProblem]:
+    """A field whose entries are stored one by one: each name within MAX_NAME, and no
+    more than MAX_ITEMS entries."""
+    if field == "measures":
+        entries = split_measures(value)
+    elif field in ("responsible", "lead", "co"):
+        entries = split_responsible(value)
+        for name in entries:
+            problem = text_problem(name, MAX_NAME)
+            if problem is not None:
+                return [RowProblem(row, column, f"{problem}: '{name[:20]}…'")]
+    else:
+        return []
+    problem = list_problem(entries, MAX_ITEMS)
+    return [] if problem is None else [RowProblem(row, column, problem)]
 
 
 def read_rows(
@@ -432,7 +515,12 @@ def check_rows(
         header = headers.get(name)
         return raw.cells.get(header) if header else None
 
+    problems += header_problems(raw_rows)
     for index, raw in enumerate(raw_rows, start=1):
+        unfit = text_problems(headers, raw)
+        if unfit:
+            problems += unfit  # the row's other checks wait until its text can be read
+            continue
         if all(_text(v) == "" for v in raw.cells.values()):
             continue  # blank lines at the end of a sheet
         before = len(problems)
@@ -490,9 +578,31 @@ def check_rows(
                     ),
                 )
             )
+    rows, too_long = _long_lists(rows)
+    problems += too_long
     if not rows and not problems:
         problems.append(RowProblem(0, "file", "no rows"))
     return rows, problems
+
+
+def _long_lists(rows: list[LedgerRow]) -> tuple[list[LedgerRow], list[RowProblem]]:
+    """Rows merged from several (one measure or agency per row) can outgrow a list's limit
+    that each of their cells kept."""
+    kept: list[LedgerRow] = []
+    problems: list[RowProblem] = []
+    for row in rows:
+        found = [
+            RowProblem(row.row, column, problem)
+            for column, entries in (
+                (row.headers.get("measures", "measures"), row.measures),
+                (responsible_header(row.headers), row.co),
+            )
+            if (problem := list_problem(entries, MAX_ITEMS)) is not None
+        ]
+        problems += found
+        if not found:
+            kept.append(row)
+    return kept, problems
 
 
 def responsible_header(headers: dict[str, str]) -> str:
