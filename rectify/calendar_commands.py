@@ -28,6 +28,7 @@ from rectify.calendar_data import (
     lunar_to_solar,
     read_calendar_file,
 )
+from rectify.cli_text import name_text
 from rectify.settings import Settings
 
 calendar_app = typer.Typer(help="工作日历 / working-day calendar.", no_args_is_help=True)
@@ -149,7 +150,10 @@ def due(
 def load(
     file: Path = typer.Argument(..., help="日历文件 calendar file: .json, or .csv/.txt lines"),
     actor: str | None = typer.Option(
-        None, "--actor", help="recorded as who loaded it (default: cli:<the system user>)"
+        None,
+        "--actor",
+        help="recorded as who loaded it (default: cli:<the system user>)",
+        callback=name_text,
     ),
 ) -> None:
     """加载年度放假安排 / record a year's holidays and make-up working days as events.

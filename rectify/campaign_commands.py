@@ -14,6 +14,7 @@ from rich.table import Table
 from domain.application import CommandResult, RectifyApp
 from domain.errors import DomainError, NotFound, UnknownAgencies
 from domain.names import campaign_id
+from rectify.cli_text import name_text
 from rectify.composition import rectify_app
 from rectify.runtime import database
 from rectify.settings import Settings
@@ -22,6 +23,8 @@ campaign_app = typer.Typer(help="专项行动 / manage campaigns.", no_args_is_h
 out = Console()
 err = Console(stderr=True)
 ACTOR = "cli:campaign"
+TITLE = typer.Argument(..., help="专项行动名称 campaign title", callback=name_text)
+NAME = typer.Argument(..., callback=name_text)
 
 
 @contextmanager
@@ -63,8 +66,10 @@ def _run(command: Callable[[RectifyApp], CommandResult]) -> None:
 
 @campaign_app.command("launch")
 def launch(
-    title: str,
-    lead: str | None = typer.Option(None, "--lead", help="牵头单位 the lead agency"),
+    title: str = TITLE,
+    lead: str | None = typer.Option(
+        None, "--lead", help="牵头单位 the lead agency", callback=name_text
+    ),
 ) -> None:
     """发起专项行动 / launch a campaign (again with --lead: assign its lead)."""
     _run(
@@ -75,7 +80,7 @@ def launch(
 
 
 @campaign_app.command("member")
-def member(title: str, agencies: list[str]) -> None:
+def member(title: str = TITLE, agencies: list[str] = NAME) -> None:
     """增加成员单位 / add member agencies (or agency groups)."""
     with _ledger() as ledger:
         # Every name is checked before anything is written: all of them, or none.
@@ -91,8 +96,8 @@ def member(title: str, agencies: list[str]) -> None:
 
 @campaign_app.command("phase")
 def phase(
-    title: str,
-    name: str,
+    title: str = TITLE,
+    name: str = NAME,
     starts: str = typer.Argument(..., help="YYYY-MM-DD"),
     ends: str = typer.Argument(..., help="YYYY-MM-DD"),
 ) -> None:
@@ -126,11 +131,13 @@ def show(title: str) -> None:
 
 @campaign_app.command("target")
 def target(
-    title: str,
-    category: str,
+    title: str = TITLE,
+    category: str = NAME,
     population: int = typer.Argument(..., help="范围内机构数 institutions in scope"),
     percent: int = typer.Argument(..., help="要求覆盖比例 required share, 1–100"),
-    region: str | None = typer.Option(None, "--region", help="限定地区 only this region"),
+    region: str | None = typer.Option(
+        None, "--region", help="限定地区 only this region", callback=name_text
+    ),
 ) -> None:
     """设定检查覆盖目标 / set an inspection coverage target (the same category replaces it)."""
     _run(
@@ -142,7 +149,7 @@ def target(
 
 @campaign_app.command("threshold")
 def threshold(
-    title: str, cases: int = typer.Argument(..., help="每年立案数阈值 cases a year")
+    title: str = TITLE, cases: int = typer.Argument(..., help="每年立案数阈值 cases a year")
 ) -> None:
     """设定立案数阈值 / name regions with fewer law-enforcement cases a year than this."""
     _run(lambda ledger: ledger.set_case_threshold(_campaign(ledger, title), cases, ACTOR))

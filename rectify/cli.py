@@ -18,6 +18,7 @@ from rich.table import Table
 from rectify.audit_commands import audit_app, checkpointing
 from rectify.calendar_commands import calendar_app
 from rectify.campaign_commands import campaign_app
+from rectify.cli_text import name_text
 from rectify.clue_cli import clue_app
 from rectify.notification_commands import notifications_app, notifier
 from rectify.policy_commands import policy_app
@@ -111,11 +112,13 @@ def _ledger_year(
 @app.command("import-issues")
 def import_issues(
     file: Path = typer.Argument(..., help="台账文件 ledger file: .csv, .xlsx or .json"),
-    campaign: str = typer.Option(..., "--campaign", help="专项行动名称 campaign title"),
+    campaign: str = typer.Option(
+        ..., "--campaign", help="专项行动名称 campaign title", callback=name_text
+    ),
     create_agencies: bool = typer.Option(
         False, "--create-agencies", help="创建未知机构 create unknown agencies"
     ),
-    actor: str = typer.Option("cli:import", help="recorded as who imported"),
+    actor: str = typer.Option("cli:import", help="recorded as who imported", callback=name_text),
     year: int | None = typer.Option(
         None,
         "--year",
@@ -282,16 +285,20 @@ def persisted_queries(
 
 @agency_app.command("add")
 def agency_add(
-    name: str,
-    alias: list[str] = typer.Option([], "--alias", help="别名 other spellings (repeatable)"),
-    level: str = typer.Option("", "--level", help="national/province/city/county"),
-    parent: str | None = typer.Option(None, "--parent"),
+    name: str = typer.Argument(..., callback=name_text),
+    alias: list[str] = typer.Option(
+        [], "--alias", help="别名 other spellings (repeatable)", callback=name_text
+    ),
+    level: str = typer.Option(
+        "", "--level", help="national/province/city/county", callback=name_text
+    ),
+    parent: str | None = typer.Option(None, "--parent", callback=name_text),
     group: bool = typer.Option(False, "--group", help="机构组 a group standing for agencies"),
     region: str | None = typer.Option(
-        None, "--region", help="所属地区 region its figures count in, e.g. 某某县"
+        None, "--region", help="所属地区 region its figures count in", callback=name_text
     ),
     member: list[str] = typer.Option(
-        [], "--member", help="成员单位 an agency the group stands for (repeatable)"
+        [], "--member", help="成员单位 a group's member (repeatable)", callback=name_text
     ),
 ) -> None:
     """登记机构 / register an agency (or add aliases, a region or group members)."""

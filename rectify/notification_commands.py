@@ -15,6 +15,7 @@ from rich.table import Table
 from domain.application import RectifyApp
 from domain.delivery import ChannelKind
 from domain.errors import DomainError, InvalidInput, UnknownAgencies
+from rectify.cli_text import name_text
 from rectify.composition import rectify_app
 from rectify.runtime import database
 from rectify.settings import Settings
@@ -25,6 +26,8 @@ notifications_app = typer.Typer(
 out = Console()
 err = Console(stderr=True)
 ACTOR = "cli:notifications"
+AGENCY = typer.Argument(..., help="机构 agency name or alias", callback=name_text)
+KINDS = typer.Option([], "--kind", help="only these kinds (repeatable)", callback=name_text)
 
 
 @contextmanager
@@ -49,12 +52,18 @@ def _agency(ledger: RectifyApp, name: str) -> UUID:
 
 @notifications_app.command("add-webhook")
 def add_webhook(
-    agency: str = typer.Argument(..., help="机构 agency name or alias"),
-    url: str = typer.Argument(..., help="http(s) URL that receives a signed JSON POST"),
-    secret: str = typer.Option(
-        ..., "--secret", envvar="RECTIFY_WEBHOOK_SECRET", help="HMAC-SHA256 key, 16+ chars"
+    agency: str = AGENCY,
+    url: str = typer.Argument(
+        ..., help="http(s) URL that receives a signed JSON POST", callback=name_text
     ),
-    kind: list[str] = typer.Option([], "--kind", help="only these kinds (repeatable)"),
+    secret: str = typer.Option(
+        ...,
+        "--secret",
+        envvar="RECTIFY_WEBHOOK_SECRET",
+        help="HMAC-SHA256 key, 16+ chars",
+        callback=name_text,
+    ),
+    kind: list[str] = KINDS,
 ) -> None:
     """接收地址（Webhook）/ deliver an agency's notices to a webhook."""
     with _ledger() as ledger:
@@ -67,9 +76,9 @@ def add_webhook(
 
 @notifications_app.command("add-email")
 def add_email(
-    agency: str = typer.Argument(..., help="机构 agency name or alias"),
-    address: str = typer.Argument(..., help="mailbox"),
-    kind: list[str] = typer.Option([], "--kind", help="only these kinds (repeatable)"),
+    agency: str = AGENCY,
+    address: str = typer.Argument(..., help="mailbox", callback=name_text),
+    kind: list[str] = KINDS,
 ) -> None:
     """接收邮箱 / deliver an agency's notices by e-mail (RECTIFY_SMTP_* settings)."""
     with _ledger() as ledger:
@@ -93,8 +102,8 @@ def list_endpoints(agency: str = typer.Argument(..., help="机构 agency name or
 
 @notifications_app.command("remove")
 def remove(
-    agency: str = typer.Argument(..., help="机构 agency name or alias"),
-    endpoint: str = typer.Argument(..., help="endpoint id (see `list`)"),
+    agency: str = AGENCY,
+    endpoint: str = typer.Argument(..., help="endpoint id (see `list`)", callback=name_text),
 ) -> None:
     """删除接收地址 / stop delivering to an endpoint."""
     with _ledger() as ledger:

@@ -29,6 +29,7 @@ from domain.clocks import clocked_kind
 from domain.errors import DomainError, InvalidInput, NotFound
 from domain.names import campaign_id
 from domain.policies import ladder_from_dicts, rung_as_dict
+from rectify.cli_text import free_text, name_text
 from rectify.composition import rectify_app
 from rectify.runtime import database
 from rectify.settings import Settings
@@ -38,8 +39,8 @@ out = Console()
 err = Console(stderr=True)
 ACTOR = "cli:policy"
 
-CAMPAIGN = typer.Option(..., "--campaign", help="campaign title")
-KIND = typer.Option("issue", "--kind", help="item kind: issue, referral, …")
+CAMPAIGN = typer.Option(..., "--campaign", help="campaign title", callback=name_text)
+KIND = typer.Option("issue", "--kind", help="item kind: issue, referral, …", callback=name_text)
 
 
 @contextmanager
@@ -95,7 +96,7 @@ def set_policy(
     apply_to_running: bool = typer.Option(
         False, "--apply-to-running", help="also move the clocks already running"
     ),
-    reason: str = typer.Option("", "--reason", help="why the ladder changes"),
+    reason: str = typer.Option("", "--reason", help="why the ladder changes", callback=free_text),
 ) -> None:
     """Record a new version of the ladder (who, what, when are in its stream)."""
     with _ledger() as ledger:

@@ -11,6 +11,7 @@ from rich.console import Console
 
 from domain.errors import DomainError, NotFound
 from domain.names import campaign_id
+from rectify.cli_text import name_text
 from rectify.composition import rectify_app
 from rectify.runtime import database
 from rectify.settings import Settings
@@ -23,7 +24,7 @@ ACTOR = "cli:referral"
 
 @referral_app.command("terms")
 def terms(
-    campaign: str = typer.Argument(..., help="专项行动名称 campaign title"),
+    campaign: str = typer.Argument(..., help="专项行动名称 campaign title", callback=name_text),
     claim_days: int | None = typer.Option(None, "--claim-days", help="签收时限（工作日）"),
     answer_days: int | None = typer.Option(None, "--answer-days", help="反馈时限（工作日）"),
 ) -> None:

@@ -13,6 +13,7 @@ from domain.application import RectifyApp
 from domain.errors import DomainError, InvalidInput, NotFound, UnknownAgencies
 from domain.names import campaign_id
 from domain.reporting import Cadence, CadenceKind, duty_id
+from rectify.cli_text import free_text, name_text
 from rectify.composition import rectify_app
 from rectify.runtime import database
 from rectify.settings import Settings
@@ -47,9 +48,11 @@ def _campaign(ledger: RectifyApp, title: str) -> UUID:
 
 @reporting_app.command("set")
 def set_duty(
-    campaign: str = typer.Argument(..., help="专项行动 campaign title"),
-    name: str = typer.Argument(..., help="报送事项 e.g. 督查整改月报"),
-    agency: list[str] = typer.Option(..., "--agency", help="报送单位 (repeatable)"),
+    campaign: str = typer.Argument(..., help="专项行动 campaign title", callback=name_text),
+    name: str = typer.Argument(..., help="报送事项 e.g. 督查整改月报", callback=name_text),
+    agency: list[str] = typer.Option(
+        ..., "--agency", help="报送单位 (repeatable)", callback=name_text
+    ),
     monthly_day: int | None = typer.Option(None, "--monthly-day", help="每月N日前 by day N"),
     quarterly: bool = typer.Option(False, "--quarterly", help="每季度末 by each quarter end"),
 ) -> None:
@@ -77,8 +80,8 @@ def set_duty(
 
 @reporting_app.command("end")
 def end_duty(
-    campaign: str = typer.Argument(..., help="专项行动 campaign title"),
-    name: str = typer.Argument(..., help="报送事项"),
+    campaign: str = typer.Argument(..., help="专项行动 campaign title", callback=name_text),
+    name: str = typer.Argument(..., help="报送事项", callback=name_text),
 ) -> None:
     """结束定期报送 / end a reporting duty; its schedule is deleted."""
     with _ledger() as ledger:
@@ -91,9 +94,9 @@ def end_duty(
 
 @reporting_app.command("submit")
 def submit(
-    report: str = typer.Argument(..., help="report id (from the notification)"),
-    agency: str = typer.Option(..., "--agency", help="报送单位"),
-    text: str = typer.Option(..., "--text", help="报送内容 summary"),
+    report: str = typer.Argument(..., help="report id (from the notification)", callback=name_text),
+    agency: str = typer.Option(..., "--agency", help="报送单位", callback=name_text),
+    text: str = typer.Option(..., "--text", help="报送内容 summary", callback=free_text),
 ) -> None:
     """报送 / record an agency's report for a period."""
     with _ledger() as ledger:
