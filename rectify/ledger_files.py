@@ -20,6 +20,7 @@ from rectify.ledger_limits import (
     BoundedTable,
     JsonCounter,
     check_file_size,
+    check_json_table,
     check_workbook_archive,
 )
 
@@ -161,7 +162,7 @@ def _sheet_table(workbook: Any) -> BoundedTable:
         raise
     except Exception as error:  # damaged XML inside a well-formed zip, in many kinds
         raise LedgerRejected(
-            [RowProblem(table.seen + 1, "file", f"cannot read workbook: {error}")]
+            [RowProblem(0, "file", f"cannot read workbook after row {table.seen}: {error}")]
         ) from None
     return table
 
@@ -216,10 +217,9 @@ def read_json(path: Path, progress: Progress | None = None) -> tuple[dict[str, s
         raise LedgerRejected(
             [RowProblem(0, "file", 'expected a list of objects, or {"issues": [...]}')]
         )
-    headers_seen: list[str] = []
-    for item in data:
-        headers_seen.extend(k for k in item if k not in headers_seen)
-    mapped, problems = map_headers(headers_seen)
+    headers_seen = dict.fromkeys(key for item in data for key in item)  # in order, once
+    check_json_table(len(data), len(headers_seen))
+    mapped, problems = map_headers(list(headers_seen))
     if problems:
         raise LedgerRejected(problems)
     rows = []

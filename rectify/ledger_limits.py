@@ -250,3 +250,27 @@ class JsonCounter:
             )
         if problems:
             raise LedgerRejected(problems)
+
+
+def check_json_table(rows: int, keys: int) -> None:
+    """A JSON ledger's objects are its rows and their keys its columns."""
+    problems: list[RowProblem] = []
+    if rows > MAX_ROWS:
+        problems.append(
+            RowProblem(
+                0,
+                "file",
+                f"超过 {MAX_ROWS} 行上限（{rows} 行） / more than {MAX_ROWS} rows ({rows})",
+            )
+        )
+    if keys > MAX_COLUMNS:
+        problems.append(
+            RowProblem(
+                0,
+                "columns",
+                f"超过 {MAX_COLUMNS} 列上限（{keys} 个不同的键） / more than {MAX_COLUMNS}"
+                f" columns ({keys} different keys)",
+            )
+        )
+    if problems:
+        raise LedgerRejected(problems)
