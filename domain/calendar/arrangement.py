@@ -12,7 +12,9 @@ from datetime import date
 
 from domain.errors import DomainError, InvalidInput
 
-FIRST_YEAR, LAST_YEAR = 1900, 2099  # what the lunar conversion (and common sense) supports
+# What the calendar can count (the lunar conversion's range, for the provisional rule of a
+# year before a due: reminders count back); a user may name only domain.calendar.supported's.
+FIRST_YEAR, LAST_YEAR = 1900, 2099
 SATURDAY = 5
 
 
