@@ -17,13 +17,15 @@ from temporalio.worker import Replayer
 
 from domain.application import RectifyApp
 from domain.deadlines import Deadline, DeadlineKind
+from domain.errors import Conflict
+from domain.issues import RectificationIssue
 from projections.queries import create_pool
 from rectify.embedded import find_binary
 from tests.integration.temporal_fixtures import Clocks, register_issue, sign_off
 from workflows.activities import ClockActivities
 from workflows.clock_faults import clock_faults
 from workflows.dispatcher import Dispatcher
-from workflows.inputs import ClockInput, ClockPlan
+from workflows.inputs import ClockInput, ClockPlan, MilestoneInput
 from workflows.worker import build_worker
 from workflows.workflow import ClockWorkflow
 
@@ -102,6 +104,33 @@ async def test_a_stored_due_the_calendar_cannot_count_is_tried_once_reported_and
     await Replayer(workflows=[ClockWorkflow]).replay_workflow(await handle.fetch_history())
 
 
+async def test_an_extension_correcting_the_due_lets_the_clock_run_and_clears_the_fault(
+    counted: Clocks,
+) -> None:
+    app = counted.app
+    issue_id = stored_as_before(app, date(2100, 3, 31))
+    await counted.dispatcher.dispatch_pending()
+    await counted.env.sleep(timedelta(hours=1))
+    assert len(await faults(counted.database_url, counted.schema)) == 1
+
+    due = await counted.today() + timedelta(days=60)
+    app.request_extension(issue_id, Deadline.on(due), "时限录入有误", "县卫健局")
+    app.approve_extension(issue_id, "", "领导小组")
+    await counted.dispatcher.dispatch_pending()
+    await counted.env.sleep(timedelta(hours=1))
+
+    assert await faults(counted.database_url, counted.schema) == []
+    scheduled = [
+        e for e in app.events.get(issue_id) if isinstance(e, RectificationIssue.ClockScheduled)
+    ]
+    assert [e.due.date() for e in scheduled] == [due + timedelta(days=1)]
+    handle = counted.handle(issue_id)
+    assert (await handle.describe()).status == WorkflowExecutionStatus.RUNNING
+    # one failed read at first, one per change (request, approval), the last one fine
+    assert len(CountingActivities.attempts) <= 3
+    assert set(CountingActivities.attempts) == {1}
+
+
 async def test_loading_a_clock_that_cannot_be_counted_is_a_non_retryable_reported_error(
     app: RectifyApp, database_url: str, schema: str
 ) -> None:
@@ -116,6 +145,47 @@ async def test_loading_a_clock_that_cannot_be_counted_is_a_non_retryable_reporte
     [(kind, item, error)] = await faults(database_url, schema)
     assert (kind, item) == ("issue", issue_id)
     assert error.startswith("OverflowError: ")
+
+
+async def test_recording_a_milestone_that_cannot_be_counted_is_a_reported_fault_too(
+    app: RectifyApp, database_url: str, schema: str
+) -> None:
+    issue_id = stored_as_before(app, date(2100, 3, 31))
+
+    with pytest.raises(ApplicationError) as raised:
+        ClockActivities(app).record_milestone(MilestoneInput(str(issue_id), "any-key"))
+
+    assert (raised.value.non_retryable, raised.value.type) == (True, "NoCalendarData")
+    [(_, item, error)] = await faults(database_url, schema)
+    assert item == issue_id
+    assert error.startswith("NoCalendarData: no calendar for 2100")
+
+
+class LosesRaces(ClockActivities):
+    def __init__(self, app: RectifyApp) -> None:
+        super().__init__(app)
+        self.app = _Racing(app)  # type: ignore[assignment]
+
+
+class _Racing:
+    """An application whose every clock read loses a race: retrying can settle it."""
+
+    def __init__(self, app: RectifyApp) -> None:
+        self.recorder = app.recorder
+
+    def schedule_clock(self, *_: object) -> object:
+        raise Conflict("issue kept changing; try again")
+
+
+async def test_a_version_conflict_stays_retryable_and_is_no_fault(
+    app: RectifyApp, database_url: str, schema: str
+) -> None:
+    issue_id = stored_as_before(app, date(2027, 6, 30))
+
+    with pytest.raises(Conflict):
+        LosesRaces(app).load_clock(ClockInput(str(issue_id)))
+
+    assert await faults(database_url, schema) == []
 
 
 async def test_without_any_clock_fault_yet_the_read_finds_none(

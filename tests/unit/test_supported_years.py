@@ -163,3 +163,23 @@ def test_an_arrangement_the_calendar_cannot_count_says_the_range_in_both_languag
         YearArrangement.parse(2100, ["2100-01-01"], [])
 
     assert refused.value.message == f"2100年{RANGE}"
+
+
+def test_a_stored_due_the_calendar_cannot_count_is_corrected_by_an_earlier_extension() -> None:
+    issue = _issue(date(9999, 12, 31))
+
+    issue.request_extension(Deadline.on(date(2027, 6, 30)), "时限录入有误", "liaison")
+    issue.approve_extension("", "leadership")
+
+    assert issue.deadline.due_date == date(2027, 6, 30)
+    assert [type(e).__name__ for e in issue.collect_events()] == [
+        "ExtensionRequested",
+        "ExtensionApproved",
+    ]
+
+
+def test_an_extension_of_a_countable_due_must_still_be_later() -> None:
+    issue = _issue(date(2027, 6, 30))
+
+    with pytest.raises(InvalidInput, match="after the current one"):
+        issue.request_extension(Deadline.on(date(2027, 3, 31)), "r", "liaison")
