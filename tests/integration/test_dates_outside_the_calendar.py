@@ -18,6 +18,7 @@ from tests.integration.api_fixtures import (
     api,
     issue,
     projection_thread,
+    token,
 )
 from tests.integration.test_cli_import import HEADER, _issues, run
 from tests.integration.test_graphql_mutations import EXTEND, REGISTER, REOPEN
@@ -150,3 +151,17 @@ def test_calendar_due_refuses_a_start_outside_the_range_without_a_traceback(star
     assert result.exit_code == 2
     assert "超出日历支持范围" in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+async def test_statistics_as_of_a_day_outside_the_range_is_an_error_naming_as_of(
+    api: Api,
+) -> None:
+    response = await api.client.post(
+        "/graphql",
+        json={"query": '{ statistics(asOf: "9999-12-31") { overdue { totalCount } } }'},
+        headers={"Authorization": f"Bearer {token('coordinator')}"},
+    )
+
+    [error] = response.json()["errors"]
+    assert error["message"] == f"asOf: 9999年{RANGE}"
+    assert error["extensions"]["field"] == "asOf"
