@@ -32,6 +32,7 @@ from workflows.calendars import StoredCalendar
 from workflows.following import follow
 from workflows.inputs import ClockInput, clock_workflow_id
 from workflows.positions import TRACKING, Positions
+from workflows.reconcile import RECONCILE_SECONDS, reconcile_clocks, running_clocks
 from workflows.workflow import ClockWorkflow
 
 log = logging.getLogger(__name__)
@@ -115,6 +116,18 @@ class Dispatcher:
             processed += len(batch)
             if stop is not None and stop.is_set():
                 return processed
+
+    async def reconcile(self) -> list[Target]:
+        """(Re)start the clock of every open item Temporal does not run (workflows.reconcile);
+        returns those started. Call it once the open-clocks table is current (after a pass)."""
+        position = await asyncio.to_thread(self._read_position)
+        open_clocks = await asyncio.to_thread(self._open_clocks)
+        running = await running_clocks(self.client, self.task_queue, ClockWorkflow.__name__)
+        return await reconcile_clocks(
+            [(kind, item) for kind, item, _ in open_clocks],
+            running,
+            lambda target: self._signal(target, position),
+        )
 
     # -- the log --------------------------------------------------------------------------
 
@@ -310,14 +323,28 @@ async def run_dispatcher(
     task_queue: str,
     stop: asyncio.Event,
     make_app: Callable[[dict[str, str]], RectifyApp] = RectifyApp,
+    reconcile_seconds: float = RECONCILE_SECONDS,
 ) -> None:
     """Follow the log until `stop` is set; errors are logged and retried with backoff.
 
     `make_app` builds the application (the composition root wires its calendar)."""
     app = make_app(es_env)
     dispatcher = Dispatcher(app, database_url, schema, client, task_queue)
+    reconciled_at: float | None = None
+
+    async def catch_up(stop: asyncio.Event) -> int:
+        """A pass over the log, then, at start and every RECONCILE_SECONDS, the clocks
+        Temporal lost are started again (a failed reconciliation is retried next pass)."""
+        nonlocal reconciled_at
+        processed = await dispatcher.dispatch_pending(stop)
+        now = asyncio.get_running_loop().time()
+        if reconciled_at is None or now - reconciled_at >= reconcile_seconds:
+            await dispatcher.reconcile()
+            reconciled_at = now
+        return processed
+
     try:
-        await follow(dispatcher.dispatch_pending, stop, "clock dispatch")
+        await follow(catch_up, stop, "clock dispatch")
     finally:
         await asyncio.to_thread(dispatcher.close)
         app.close()
