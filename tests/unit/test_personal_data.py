@@ -327,3 +327,17 @@ def test_the_classified_secrets_include_the_webhook_key_and_the_sealed_identity(
     assert {"secret", "sealed_identity", "keys"} <= SECRET_NAMES
     assert FIELDS["rectify:Endpoints.EndpointAdded"]["secret"] is Treatment.PROTECT
     assert SECRET_NAMES.isdisjoint(NOT_SECRET)
+
+
+def test_a_delivery_to_a_webhook_whose_url_is_a_credential_shows_no_token() -> None:
+    """The delivery's own address (Delivery.Requested) and an error quoting the URL."""
+    url = "https://oapi.dingtalk.com/robot/send?access_token=tok-77aa"
+    masker = Masker()
+
+    requested = masker.payload("d", "rectify:Delivery.Requested", {"address": url})
+    failed = masker.payload(
+        "d", "rectify:Delivery.AttemptFailed", {"error": f"HTTP 404 for url '{url}'"}
+    )
+
+    assert "tok-77aa" not in repr([requested, failed])
+    assert requested["address"].endswith(f"access_token={PROTECTED_IN_TEXT}")
