@@ -9,8 +9,10 @@ stream into an aggregate the read side can use; and no recording may ever change
 from __future__ import annotations
 
 import inspect
+import shutil
 from collections.abc import Callable, Iterator
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -31,10 +33,9 @@ from tests.fixtures.stored_events import (
     all_fixtures,
     class_version,
     defined_event_classes,
-    digest,
     field_problems,
     fixture_files,
-    recorded_digests,
+    recording_problems,
     streams,
 )
 
@@ -127,16 +128,26 @@ def test_every_fixture_stream_replays_into_an_aggregate_the_read_side_can_use(
     assert replayed >= 50
 
 
-def test_a_recording_is_never_edited_or_removed() -> None:
-    listed = recorded_digests()
-    files = {path.name: path for path in fixture_files()}
-    assert files, f"no {PATTERN} in {DIGESTS.parent}"
-    assert set(files) == set(listed), (
-        f"{DIGESTS.name} and the recordings differ: a recording is only ever added, by "
-        f"{RECORD_COMMAND}"
+def test_no_recording_is_edited_removed_or_added_without_its_digest() -> None:
+    assert fixture_files(), f"no {PATTERN} in {DIGESTS.parent}"
+    problems = recording_problems()
+    assert not problems, (
+        f"{problems}. A recording stands for events already stored somewhere: never edit or "
+        "remove one; change the event class with class_version and an upcaster, and add "
+        f"recordings only with {RECORD_COMMAND} (ADR 0028)"
     )
-    changed = [name for name, path in files.items() if digest(path) != listed[name]]
-    assert not changed, (
-        f"edited: {changed}. A recording stands for events already stored: never edit it; "
-        "change the event class with class_version and an upcaster (ADR 0028)"
-    )
+
+
+@pytest.mark.parametrize("change", ["edit", "remove", "add"])
+def test_an_edited_removed_or_unlisted_recording_is_found(change: str, tmp_path: Path) -> None:
+    for path in [*fixture_files(), DIGESTS]:
+        shutil.copy(path, tmp_path / path.name)
+    first = tmp_path / fixture_files()[0].name
+    if change == "edit":
+        first.write_text(first.read_text().replace("县卫健局", "县卫生局", 1))
+    elif change == "remove":
+        first.unlink()
+    else:
+        shutil.copy(first, tmp_path / "recorded-2099-01-01.json")
+
+    assert len(recording_problems(tmp_path)) == 1
