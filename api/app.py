@@ -31,7 +31,7 @@ from api.persisted import persisted_only
 from api.schema import production_schema, schema
 from api.tokens import SecretVerifier
 from domain.application import RectifyApp
-from projections import queries, status
+from projections import parked, queries, status
 from projections.runner import connect, ensure_schema
 
 __all__ = ["ApiConfig", "create_app"]
@@ -131,12 +131,19 @@ def create_app(config: ApiConfig) -> Starlette:
         registry=registry,
     )
 
+    parked_gauge = Gauge(
+        "rectify_parked_events",
+        "Events a follower set aside because it could not process them as stored",
+        registry=registry,
+    )
+
     async def metrics(request: Request) -> Response:
         """Prometheus text format; positions and lags only, nothing about any item."""
         found = await status.log_status(request.app.state.pool)
         head_gauge.set(found.head)
         for follower in found.followers:
             lag_gauge.labels(follower.name, follower.kind).set(follower.lag)
+        parked_gauge.set((await parked.parked_events(request.app.state.pool, limit=0))[0])
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     def page(name: str) -> Callable[[Request], Awaitable[HTMLResponse]]:

@@ -31,6 +31,8 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
+from domain.errors import InvalidInput
+from projections.parked import holds_nul
 from rectify.event_hashes import GENESIS, event_hash
 
 CHUNK = 500
@@ -136,6 +138,7 @@ class ChunkedApplicationRecorder(PostgresApplicationRecorder):
     ) -> Sequence[int] | None:
         if not stored_events:
             return []
+        refuse_nul(stored_events)
         notification_ids: list[int] = []
         with (
             self.datastore.get_connection() as conn,
@@ -196,3 +199,10 @@ class ChunkedApplicationRecorder(PostgresApplicationRecorder):
                 e.state,
             )
         return [by_position[i] for i in range(len(stored_events))]
+
+
+def refuse_nul(stored_events: Sequence[StoredEvent]) -> None:
+    """The last guard behind the edges' own checks (domain/text_rules.py): an event whose
+    text holds NUL would stop every read model that copies it into a text column."""
+    if any(holds_nul(e.state) for e in stored_events):
+        raise InvalidInput("text", "含有空字符（U+0000），请删除后重试 / contains a NUL character")
