@@ -21,6 +21,7 @@ from domain.errors import Conflict
 from domain.issues import RectificationIssue
 from projections.queries import create_pool
 from rectify.embedded import find_binary
+from tests.integration.api_fixtures import HEALTH, Api, api, projection_thread
 from tests.integration.temporal_fixtures import Clocks, register_issue, sign_off
 from workflows.activities import ClockActivities
 from workflows.clock_faults import clock_faults
@@ -29,6 +30,7 @@ from workflows.inputs import ClockInput, ClockPlan, MilestoneInput
 from workflows.worker import build_worker
 from workflows.workflow import ClockWorkflow
 
+FIXTURES = (api, projection_thread)  # for systemStatus
 # Stored as the old code accepted them: past year 9999's arithmetic, and a year the lunar
 # conversion (so the provisional calendar) does not know.
 UNCOUNTABLE = [date(9999, 12, 31), date(2100, 3, 31)]
@@ -192,3 +194,23 @@ async def test_without_any_clock_fault_yet_the_read_finds_none(
     database_url: str, schema: str
 ) -> None:
     assert await faults(database_url, schema) == []
+
+
+STATUS = "{ systemStatus { clockFaults { kind itemId error at } } }"
+
+
+async def test_operators_see_clock_faults_in_system_status_and_liaisons_do_not(
+    api: Api, app: RectifyApp
+) -> None:
+    issue_id = register_issue(
+        app, Deadline(DeadlineKind.DATE, date(9999, 12, 31), "9999-12-31"), number="90"
+    )
+    with pytest.raises(ApplicationError):
+        ClockActivities(app).load_clock(ClockInput(str(issue_id)))
+
+    [fault] = (await api.gql(STATUS, role="coordinator"))["systemStatus"]["clockFaults"]
+    liaison = (await api.gql(STATUS, role="liaison", agency=HEALTH))["systemStatus"]
+
+    assert (fault["kind"], fault["itemId"]) == ("issue", str(issue_id))
+    assert fault["error"].startswith("OverflowError: ")
+    assert liaison["clockFaults"] == []
