@@ -403,6 +403,12 @@ class Masker:
             if table.get(name) is Treatment.MASK and isinstance(value, str):
                 self.known.setdefault(item, set()).update(name_forms(value))
 
+    def remember_person(self, item: str, *values: str) -> None:
+        """Values naming a person no masked field shows (a reporter's unsealed identity),
+        so that the item's free text loses them too."""
+        for value in values:
+            self.known.setdefault(item, set()).update(name_forms(value))
+
     def _names(self, item: str, fields: Mapping[str, Any]) -> list[str]:
         related = {item} | {v for v in fields.values() if isinstance(v, str) and v in self.known}
         names = set().union(*(self.known.get(r, set()) for r in related))

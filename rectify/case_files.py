@@ -30,6 +30,7 @@ from domain.application import RectifyApp
 from domain.audit_trail import TrailEntry, event_payload, plain
 from domain.clocks import TIMEZONE
 from domain.personal_data import Masker
+from domain.reporter_identity import KeyConfigurationError, unseal
 from domain.trail_labels import agency_names, china_time, label, shown
 from rectify.event_store import ChunkedApplicationRecorder
 
@@ -70,6 +71,21 @@ def _entry(
     }
 
 
+def _remember_reporter(app: RectifyApp, masker: Masker, item: str, sealed: Any) -> None:
+    """The reporter's identity is withheld from a clue's text at intake, but staff may quote
+    the name in a later reply or outcome: opened here with the identity keys, only to mask
+    it. Without the keys (an export host that holds none) nothing is opened."""
+    if not isinstance(sealed, dict):
+        return
+    try:
+        identity = unseal(sealed, app.identity_keys(), UUID(item))
+    except (KeyConfigurationError, ValueError):
+        return
+    masker.remember_person(
+        item, identity.name, identity.phone, identity.id_number, identity.address
+    )
+
+
 def case_file(app: RectifyApp, item_id: UUID) -> dict[str, Any]:
     """The item's current state and its full trail, personal data masked, agencies by
     name, times in China time, each event with what the hash chain says of it; NotFound
@@ -77,6 +93,8 @@ def case_file(app: RectifyApp, item_id: UUID) -> dict[str, Any]:
     trail = app.audit_trail(item_id)
     state = app.state_integrity(item_id, app.state_as_of(item_id))
     masker, item, aggregate = Masker(), str(item_id), str(state["type"])
+    if aggregate == "Clue":
+        _remember_reporter(app, masker, item, app.get_clue(item_id).sealed_identity)
     agency_name = agency_names(app.repository)
     entries = [_entry(e, masker, item, aggregate, agency_name) for e in trail]
     masked = masker.state(item, aggregate, state)
@@ -211,6 +229,7 @@ def _line(app: RectifyApp, row: DictRow, masker: Masker) -> dict[str, Any]:
     )
     domain_event: Any = app.mapper.to_domain_event(stored)
     stream = str(row["originator_id"])
+    _remember_reporter(app, masker, stream, getattr(domain_event, "sealed_identity", None))
     return {
         "position": row["notification_id"],
         "stream": stream,

@@ -17,6 +17,7 @@ from typer.testing import CliRunner, Result
 from domain.application import RectifyApp
 from domain.deadlines import Deadline
 from domain.names import agency_id
+from domain.reporter_identity import ReporterIdentity
 from rectify.cli import app as cli
 from tests.integration.api_fixtures import (
     HEALTH,
@@ -33,6 +34,7 @@ Run = Callable[..., Result]
 POLICE = "县公安局"
 NAMES = ("陈大明", "李某某")
 PHONE = "１３５１２３４５６７８"
+REPORTER, REPORTER_PHONE = "孙晓七", "Tel: 8801-2233"  # a number the patterns do not know
 
 
 @pytest.fixture
@@ -52,6 +54,7 @@ def _clue_naming_people(app: RectifyApp) -> UUID:
         agency_id(HEALTH), "HOTLINE_12320",
         f"店主陈大明在诊所无证行医，护士李某某协助，联系电话{PHONE}",
         actor="卫健局张三", institution="某某诊所", person="陈大明（店主）、李某某（护士）",
+        reporter=ReporterIdentity(REPORTER, REPORTER_PHONE), real_name=True,
     ).id  # fmt: skip
     app.refer_clue(clue, agency_id(POLICE), "陈大明涉嫌非法行医，请查处", "卫健局张三")
     return clue
@@ -66,6 +69,9 @@ def test_no_name_from_a_clue_appears_anywhere_in_the_log(
     app: RectifyApp, run: Run, tmp_path: Path
 ) -> None:
     clue = _clue_naming_people(app)
+    app.reply_to_reporter(
+        clue, f"{REPORTER}您好，已受理，回电{REPORTER_PHONE}", "PHONE", "卫健局张三"
+    )
     referral = _referral_of(app, clue)
     app.claim_referral(referral, agency_id(POLICE), "公安局赵警官")
     app.answer_referral(referral, agency_id(POLICE), "已对店主陈大明立案侦查", "公安局赵警官")
@@ -75,7 +81,7 @@ def test_no_name_from_a_clue_appears_anywhere_in_the_log(
 
     assert result.exit_code == 0, result.output
     text = out.read_text(encoding="utf-8")
-    for personal in (*NAMES, PHONE):
+    for personal in (*NAMES, PHONE, REPORTER, REPORTER_PHONE):
         assert personal not in text
     assert "某某诊所" in text and "公安局赵警官" in text  # institutions and staff are kept
     assert "已对店主[已屏蔽]立案侦查" in text
@@ -84,11 +90,12 @@ def test_no_name_from_a_clue_appears_anywhere_in_the_log(
 @pytest.mark.parametrize("fmt", ["json", "html"])
 def test_a_case_file_of_the_clue_names_nobody(app: RectifyApp, run: Run, fmt: str) -> None:
     clue = _clue_naming_people(app)
+    app.reply_to_reporter(clue, f"{REPORTER}您好，已受理", "PHONE", "卫健局张三")
 
     result = run("audit", "export", str(clue), "--format", fmt)
 
     assert result.exit_code == 0, result.output
-    for personal in (*NAMES, PHONE):
+    for personal in (*NAMES, PHONE, REPORTER):
         assert personal not in result.stdout
 
 
