@@ -42,6 +42,7 @@ from api.tokens import SecretVerifier
 from domain.application import RectifyApp
 from projections import parked, queries, status
 from projections.runner import connect, ensure_schema
+from workflows.clock_faults import clock_faults
 
 __all__ = ["ApiConfig", "create_app"]
 
@@ -166,6 +167,11 @@ def create_app(config: ApiConfig) -> Starlette:
         registry=registry,
     )
 
+    faults_gauge = Gauge(
+        "rectify_clock_faults",
+        "Clocks that cannot run and wait for their item to change (workflows/clock_faults)",
+        registry=registry,
+    )
     database_gauge = Gauge(
         "rectify_database_up", "Whether PostgreSQL answered this scrape", registry=registry
     )
@@ -177,6 +183,7 @@ def create_app(config: ApiConfig) -> Starlette:
         try:
             found = await status.log_status(pool)
             parked_count, _ = await parked.parked_events(pool, limit=0)
+            faults = len(await clock_faults(pool))
         except CONNECTION_ERRORS:
             request.app.state.database_watch.down()
             database_gauge.set(0)
@@ -186,6 +193,7 @@ def create_app(config: ApiConfig) -> Starlette:
             for follower in found.followers:
                 lag_gauge.labels(follower.name, follower.kind).set(follower.lag)
             parked_gauge.set(parked_count)
+            faults_gauge.set(faults)
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     def page(name: str) -> Callable[[Request], Awaitable[HTMLResponse]]:

@@ -199,7 +199,7 @@ async def test_without_any_clock_fault_yet_the_read_finds_none(
 STATUS = "{ systemStatus { clockFaults { kind itemId error at } } }"
 
 
-async def test_operators_see_clock_faults_in_system_status_and_liaisons_do_not(
+async def test_operators_see_clock_faults_in_system_status_and_metrics_and_liaisons_do_not(
     api: Api, app: RectifyApp
 ) -> None:
     issue_id = register_issue(
@@ -214,3 +214,4 @@ async def test_operators_see_clock_faults_in_system_status_and_liaisons_do_not(
     assert (fault["kind"], fault["itemId"]) == ("issue", str(issue_id))
     assert fault["error"].startswith("OverflowError: ")
     assert liaison["clockFaults"] == []
+    assert "rectify_clock_faults 1.0" in (await api.client.get("/metrics")).text
