@@ -191,7 +191,7 @@ class Query:
                     outcome=p.outcome,
                     error=p.error,
                     parked_at=p.parked_at,
-                )  # fmt: skip
+                )
                 for p in (latest if operator else [])
             ],
         )

@@ -78,12 +78,13 @@ def describe(error: BaseException) -> str:
 
 
 def park(
-    cur: psycopg.Cursor[Any],
+    cur: psycopg.Cursor[Any] | psycopg.Connection[Any],
     follower: str,
     notification: Notification,
     outcome: str,
     error: BaseException,
 ) -> None:
+    """Record `notification` as set aside by `follower` (a cursor or a connection)."""
     cur.execute(
         f"INSERT INTO {TABLE} (follower, position, originator_id, originator_version, topic, "
         "outcome, error) VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (follower, position) "

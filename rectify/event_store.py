@@ -132,7 +132,9 @@ class ChunkedApplicationRecorder(PostgresApplicationRecorder):
             finally:
                 conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
 
-    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    # Few attempts: during an outage the caller is told at once (api/outages.py) and retries
+    # with its idempotency key, rather than holding a command thread for a minute.
+    @retry((InterfaceError, OperationalError), max_attempts=3, wait=0.2)
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:

@@ -29,7 +29,7 @@ from domain.calendar import OfficialCalendar, YearArrangement
 from domain.clocks import clocked_kinds, kind_of_topic
 from domain.policies import EscalationPolicy
 from workflows.calendars import StoredCalendar
-from workflows.following import follow
+from workflows.following import TRANSIENT, follow
 from workflows.inputs import ClockInput, clock_workflow_id
 from workflows.positions import TRACKING, Positions
 from workflows.reconcile import RECONCILE_SECONDS, reconcile_clocks, running_clocks
@@ -136,7 +136,19 @@ class Dispatcher:
         notifications: Sequence[Notification] = self.app.recorder.select_notifications(
             start=position + 1, limit=self.batch_size
         )
-        return [self._classify(n) for n in notifications]
+        return [self._classify_or_park(n) for n in notifications]
+
+    def _classify_or_park(self, notification: Notification) -> _Item:
+        """An event that cannot even be read (decoded, its clock entry consulted) is set
+        aside and passed, rather than stopping every clock behind it."""
+        try:
+            return self._classify(notification)
+        except TRANSIENT:
+            raise
+        except Exception as error:
+            log.exception("dispatcher: event %s set aside", notification.id)
+            self._positions.park(self.name, notification, error)
+            return _Item(notification.id, None)
 
     def _classify(self, notification: Notification) -> _Item:
         if notification.topic not in self.topics:
