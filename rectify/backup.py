@@ -6,7 +6,7 @@ tables. pg_dump reads inside a snapshot exported by this process, and the manife
 head and event count are read in that same snapshot, so both describe exactly what the
 archive holds while the system keeps writing. Just before, an audit checkpoint is taken
 (retried until the snapshot's head is the checkpoint's position), so a restore long after
-can still prove every event of the backup unchanged (docs/decisions/0028).
+can still prove every event of the backup unchanged (docs/decisions/0031).
 
 A restore renders the archive as SQL with pg_restore and runs it with psql in one
 transaction together with dropping the schema it replaces: a damaged archive, or an error
