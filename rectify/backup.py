@@ -42,7 +42,7 @@ import psycopg
 from psycopg import IsolationLevel, sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from rectify.audit import Verification
+from rectify.audit import Checkpoint, Verification
 from rectify.runtime import Database
 from rectify.settings import Settings
 
@@ -228,7 +228,8 @@ def _table(schema: str, table: str) -> sql.Composed:
 
 
 def _exists(conn: psycopg.Connection[Any], schema: str, table: str) -> bool:
-    row = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (f'"{schema}"."{table}"',)).fetchone()
+    name = _table(schema, table).as_string()
+    row = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (name,)).fetchone()
     return bool(row and row[0])
 
 
@@ -243,7 +244,7 @@ def _head(conn: psycopg.Connection[Any], schema: str) -> tuple[int, int]:
     return int(row[0]), int(row[1])
 
 
-def _checkpoint(db: Database, key: str, minutes: float) -> tuple[Any, str | None]:
+def _checkpoint(db: Database, key: str, minutes: float) -> tuple[Checkpoint | None, str | None]:
     """An audit checkpoint of the log as it is now (the latest if nothing was written
     since), or None and why not: a backup is still worth taking when the chain refuses."""
     from rectify.audit import CheckpointRefused, custody_of, take_checkpoint
@@ -306,12 +307,12 @@ def take_backup(
                 position, events = _head(conn, db.schema)
                 # Events written between the checkpoint and the snapshot would be in the
                 # archive but covered by no checkpoint: take another and look again.
-                uncovered = checkpoint is not None and checkpoint.position < position
-                if uncovered and attempt < CHECKPOINT_ATTEMPTS:
+                covered = checkpoint is None or checkpoint.position >= position
+                if not covered and attempt < CHECKPOINT_ATTEMPTS:
                     continue
                 _dump(tools, conninfo, env, db.schema, snapshot, partial)
                 break
-        if uncovered:
+        if checkpoint is not None and checkpoint.position < position:
             notes.append(
                 f"日志写入频繁，位置 {checkpoint.position} 之后的事件无检查点覆盖 / the log kept "
                 f"growing: events after position {checkpoint.position} are covered by no "
@@ -333,8 +334,12 @@ def take_backup(
             notes=notes,
         )
         manifest.write(manifest_path(out))
-        partial.chmod(0o600)  # the log holds personal data: readable by its owner only
-        os.replace(partial, out)
+        try:
+            partial.chmod(0o600)  # the log holds personal data: readable by its owner only
+            os.replace(partial, out)
+        except BaseException:
+            manifest_path(out).unlink(missing_ok=True)
+            raise
     finally:
         partial.unlink(missing_ok=True)
     return manifest
@@ -439,12 +444,7 @@ def restore_archive(
     `force`, checked again inside the transaction against a writer in between."""
     version = server_version(db.url)
     tools.check(("pg_restore", "psql"), version)
-    if major(archive.dumped_from) > major(version):
-        raise Refused(
-            f"备份来自 PostgreSQL {archive.dumped_from}，不能恢复到较旧的 PostgreSQL {version} / "
-            f"the backup comes from PostgreSQL {archive.dumped_from} and cannot be restored "
-            f"into the older PostgreSQL {version}"
-        )
+    refuse_downgrade(archive.dumped_from, version)
     with psycopg.connect(db.url, autocommit=True) as conn:
         held = _events_held(conn, db.schema)
         if held and not force:
@@ -469,6 +469,16 @@ def restore_archive(
         else ""
     ) + "COMMIT;\n"
     _run_in_one_transaction(tools, file, conninfo, env, before, after)
+
+
+def refuse_downgrade(dumped_from: str, server: str) -> None:
+    """An archive of a newer major version may use what an older server does not have."""
+    if major(dumped_from) > major(server):
+        raise Refused(
+            f"备份来自 PostgreSQL {dumped_from}，不能恢复到较旧的 PostgreSQL {server} / the "
+            f"backup comes from PostgreSQL {dumped_from} and cannot be restored into the older "
+            f"PostgreSQL {server}"
+        )
 
 
 def _guard(schema: str) -> str:

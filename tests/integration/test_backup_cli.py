@@ -17,7 +17,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from domain.application import RectifyApp
-from rectify.backup import PgTools, embedded_bin, major, server_version
+from rectify.backup import PgTools, Refused, embedded_bin, major, server_version
 from rectify.cli import app as cli
 from rectify.embedded import start_embedded_postgres
 from tests.integration.api_fixtures import import_known_ledger
@@ -296,3 +296,35 @@ def test_restore_refuses_a_home_the_system_runs_on(
 
     assert result.exit_code == 1
     assert "is running on" in result.stderr and "stop it first" in result.stderr
+
+
+def test_a_tool_version_is_read_whole_from_its_banner(tmp_path: Path) -> None:
+    folder = Path(_fake_tools(tmp_path, "15.20 (Debian 15.20-0+deb12u1)"))
+
+    assert PgTools(folder).version("pg_dump") == "15.20"
+    PgTools(folder).check(("pg_dump", "psql"), "15.3")  # minor versions may differ
+
+
+def test_a_missing_tool_is_refused_naming_where_it_was_looked_for(tmp_path: Path) -> None:
+    with pytest.raises(Refused) as refused:
+        PgTools(tmp_path).path("pg_restore")
+
+    assert "pg_restore not found" in str(refused.value) and str(tmp_path) in str(refused.value)
+    assert "--pg-bin" in str(refused.value)
+
+
+def test_restore_under_another_name_refuses_when_the_backups_schema_exists(
+    run: Run, ledger: RectifyApp, pg_bin: str, database_url: str, schema: str,
+    other_schema: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    out = _backup(run, pg_bin, tmp_path)
+    monkeypatch.setenv("RECTIFY_DB_SCHEMA", other_schema)
+
+    result = run("restore", str(out), "--pg-bin", pg_bin)
+
+    assert result.exit_code == 1
+    assert f"the backup's schema {schema} already exists" in result.stderr
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        assert conn.execute(
+            "SELECT count(*) FROM pg_namespace WHERE nspname = %s", (other_schema,)
+        ).fetchone() == (0,)
