@@ -82,8 +82,8 @@ def restore(
     ),
     pg_bin: Path | None = typer.Option(None, "--pg-bin", help=PG_BIN_HELP),
 ) -> None:
-    """恢复到新的 RECTIFY_HOME 或 DATABASE_URL，重建读模型并校验审计链 / restore into a fresh
-    RECTIFY_HOME or DATABASE_URL, then rebuild the read models and verify the audit chain."""
+    """恢复到新的 RECTIFY_HOME 或 DATABASE_URL，校验审计链并重建读模型 / restore into a fresh
+    RECTIFY_HOME or DATABASE_URL, then verify the audit chain and rebuild the read models."""
     settings = _settings()
     tools = PgTools.choose(settings, pg_bin)
     try:
@@ -145,14 +145,15 @@ def _report(restored: Restored, manifest: Manifest | None) -> list[str]:
     else:
         typer.echo(f"读模型已重建 read models rebuilt from {restored.rebuilt} events")
     known = (
-        f"调度器记录的 {restored.open_clocks} 个 / the {restored.open_clocks} known to it"
+        f"（调度器记录的未结事项 {restored.open_clocks} 个 / open items known to it: "
+        f"{restored.open_clocks}）"
         if restored.open_clocks is not None
-        else "全部 / all"
+        else ""
     )
     typer.echo(
         "时钟 clocks: 备份不含 Temporal 的状态；系统启动（rectify run）后，调度器在启动时及此后每 "
         "5 分钟为每个未结的有期限事项重新启动时钟 / Temporal's state is not in the backup: once "
         "the system runs (`rectify run`), the dispatcher (re)starts the clock of every open "
-        f"dated item, at start and every 5 minutes (未结事项 open items: {known})"
+        f"dated item, at start and every 5 minutes{known}"
     )
     return problems
