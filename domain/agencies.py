@@ -58,7 +58,7 @@ class Agency(Aggregate):
         TOPIC = "rectify:Agency.Event"
 
     class Registered(Aggregate.Created):
-        """v2 says the agency's region (ADR 0028): the area it counts in is known when it
+        """v2 says the agency's region (ADR 0029): the area it counts in is known when it
         is registered (`rectify agency add NAME --region R`), so one event can say so."""
 
         TOPIC = "rectify:Agency.Registered"

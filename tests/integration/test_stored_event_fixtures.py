@@ -1,5 +1,5 @@
 """Stored events of older code, put back into PostgreSQL as they were stored, load through
-today's application and read side (ADR 0028): every stream through the repository, its
+today's application and read side (ADR 0029): every stream through the repository, its
 history (auditTrail) and state as of its last event (itemAsOf), and the projections follow
 the whole recording to its end."""
 

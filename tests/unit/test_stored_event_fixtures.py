@@ -1,4 +1,4 @@
-"""Events stored by older code still load (ADR 0028).
+"""Events stored by older code still load (ADR 0029).
 
 The fixtures under tests/fixtures/stored_events are stored events as the code of their day
 wrote them. Today's code must have a fixture of every event class it defines, decode every
@@ -134,7 +134,7 @@ def test_no_recording_is_edited_removed_or_added_without_its_digest() -> None:
     assert not problems, (
         f"{problems}. A recording stands for events already stored somewhere: never edit or "
         "remove one; change the event class with class_version and an upcaster, and add "
-        f"recordings only with {RECORD_COMMAND} (ADR 0028)"
+        f"recordings only with {RECORD_COMMAND} (ADR 0029)"
     )
 
 

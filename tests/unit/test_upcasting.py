@@ -1,5 +1,5 @@
 """Changing an event class: what breaks old stored events, and the upcaster that mends it
-(ADR 0028).
+(ADR 0029).
 
 `Agency.Registered` is at class_version 2 (it says the region); the v1 fixtures, stored
 before, load through its `upcast_v1_v2`. And a rename done without one — `findings` of an
