@@ -152,8 +152,9 @@ def _report(restored: Restored, manifest: Manifest | None) -> list[str]:
     )
     typer.echo(
         "时钟 clocks: 备份不含 Temporal 的状态；系统启动（rectify run）后，调度器在启动时及此后每 "
-        "5 分钟为每个未结的有期限事项重新启动时钟 / Temporal's state is not in the backup: once "
-        "the system runs (`rectify run`), the dispatcher (re)starts the clock of every open "
-        f"dated item, at start and every 5 minutes{known}"
+        "5 分钟为每个未结的有期限事项重新启动时钟，通知进程重建定期报送的计划 / Temporal's state "
+        "is not in the backup: once the system runs (`rectify run`), the dispatcher (re)starts "
+        "the clock of every open dated item, and the notifier the reporting duties' schedules, "
+        f"at start and every 5 minutes{known}"
     )
     return problems

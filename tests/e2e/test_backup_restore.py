@@ -4,9 +4,10 @@ Home A runs (embedded PostgreSQL, Temporal dev server, every role); a ledger wit
 past and ongoing deadlines is imported, one issue is closed and a referral is sent, then
 `rectify backup` runs while A keeps running. A is stopped, the archive is restored into a
 fresh home B with `rectify restore`, and B is started: its log holds the same events and
-hashes, its read models answer as A's did, `rectify audit verify` passes, and every open
+hashes, its read models answer as A's did, `rectify audit verify` passes, every open
 dated item has a running clock workflow in B's Temporal, which never saw any of them
-(the dispatcher's reconciliation, workflows/reconcile.py).
+(the dispatcher's reconciliation, workflows/reconcile.py), and the reporting duty has its
+schedule again (the notifier's).
 """
 
 from __future__ import annotations
@@ -115,6 +116,19 @@ class System:
 
         return asyncio.run(listed())
 
+    def has_schedule(self, schedule: str) -> bool:
+        from temporalio.service import RPCError
+
+        async def described() -> bool:
+            client = await Client.connect(f"127.0.0.1:{self.temporal_port}")
+            try:
+                await client.get_schedule_handle(schedule).describe()
+            except RPCError:
+                return False
+            return True
+
+        return asyncio.run(described())
+
 
 def _log(url: str, up_to: int) -> list[tuple[Any, ...]]:
     with psycopg.connect(url) as conn:
@@ -152,8 +166,9 @@ def _reads(system: System, token: str, referral: str) -> dict[str, Any]:
     }
 
 
-def _prepare(a: System, tmp_path: Path) -> tuple[dict[str, Any], set[str]]:
-    """Import, close issue 3, send a referral; returns the reads and the expected clocks."""
+def _prepare(a: System, tmp_path: Path) -> tuple[dict[str, Any], set[str], str]:
+    """Import, close issue 3, send a referral, set a reporting duty; returns the reads, the
+    expected clocks and the duty's schedule."""
     ledger = tmp_path / "ledger.json"
     ledger.write_text(json.dumps(LEDGER, ensure_ascii=False), encoding="utf-8")
     a.rectify("import-issues", str(ledger), "--campaign", CAMPAIGN, "--create-agencies")
@@ -182,12 +197,17 @@ def _prepare(a: System, tmp_path: Path) -> tuple[dict[str, Any], set[str]]:
     open_items = [nodes[n]["id"] for n in ("1", "2", "4")]
     expected = {f"issue-clock-{i}" for i in open_items} | {f"referral-clock-{referral}"}
     _wait_for("the clocks in A", lambda: expected <= a.running_clocks())
+    duty = a.rectify(
+        "report-duty", "set", CAMPAIGN, "整改月报", "--agency", "县卫健局", "--monthly-day", "5"
+    ).stdout.split()[0]
+    schedule = f"report-duty-{duty}"
+    _wait_for("the duty's schedule in A", lambda: a.has_schedule(schedule))
     reads = _wait_for(
         "the read side to catch up",
         lambda: (r := _reads(a, coordinator, referral))["dashboard"]["closed"] == 1 and r,
     )
     assert f"issue-clock-{three}" not in a.running_clocks()  # closed: its clock ended
-    return reads, expected
+    return reads, expected, schedule
 
 
 def test_a_backup_restored_into_a_fresh_home_runs_with_the_same_log_reads_and_clocks(
@@ -197,7 +217,7 @@ def test_a_backup_restored_into_a_fresh_home_runs_with_the_same_log_reads_and_cl
     archive = tmp_path / "rectify.dump"
     try:
         a.start()
-        reads, expected = _prepare(a, tmp_path)
+        reads, expected, schedule = _prepare(a, tmp_path)
 
         backed_up = a.rectify("backup", "--out", str(archive))  # while A runs
         manifest = json.loads(Path(f"{archive}.json").read_text(encoding="utf-8"))
@@ -222,5 +242,6 @@ def test_a_backup_restored_into_a_fresh_home_runs_with_the_same_log_reads_and_cl
         assert "log intact" in verified.stdout
         running = _wait_for("the clocks in B", lambda: expected <= (r := b.running_clocks()) and r)
         assert expected <= running
+        _wait_for("the duty's schedule in B", lambda: b.has_schedule(schedule))
     finally:
         b.stop()
