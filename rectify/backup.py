@@ -4,9 +4,9 @@ A backup is one pg_dump archive (custom format) of the schema (`RECTIFY_DB_SCHEM
 event log, its hash rows, the audit checkpoints, every follower's tracking and the read
 tables. pg_dump reads inside a snapshot exported by this process, and the manifest's log
 head and event count are read in that same snapshot, so both describe exactly what the
-archive holds while the system keeps writing. Just before, an audit checkpoint is taken
-(retried until the snapshot's head is the checkpoint's position), so a restore long after
-can still prove every event of the backup unchanged (docs/decisions/0031).
+archive holds while the system keeps writing. Just before, with writers paused for that
+moment, an audit checkpoint is taken, so a restore long after can still prove every event
+of the backup unchanged (docs/decisions/0031).
 
 A restore renders the archive as SQL with pg_restore and runs it with psql in one
 transaction together with dropping the schema it replaces: a damaged archive, or an error
@@ -50,7 +50,7 @@ MANIFEST_SUFFIX = ".json"
 MANIFEST_FORMAT = 1
 EVENTS_TABLE = "rectify_events"  # RectifyApp.name "Rectify": the library's "<name>_events"
 CLOCKS_TABLE = "dispatcher_clocks"  # workflows/dispatcher.py: every clocked item, open or not
-CHECKPOINT_ATTEMPTS = 5
+PAUSE_WAIT = "30s"  # how long a backup waits for writers to pause before going without
 COPY_CHUNK = 1 << 16
 
 
@@ -244,40 +244,73 @@ def _head(conn: psycopg.Connection[Any], schema: str) -> tuple[int, int]:
     return int(row[0]), int(row[1])
 
 
-def _checkpoint(db: Database, key: str, minutes: float) -> tuple[Checkpoint | None, str | None]:
-    """An audit checkpoint of the log as it is now (the latest if nothing was written
-    since), or None and why not: a backup is still worth taking when the chain refuses."""
+@dataclass(frozen=True)
+class _Snapshot:
+    """What pg_dump will read: the exported snapshot, and the log's head and count in it."""
+
+    name: str
+    position: int
+    events: int
+    checkpoint: Checkpoint | None  # the audit checkpoint taken just before it
+    refused: str | None  # why no checkpoint was taken, if one was refused
+
+
+@contextlib.contextmanager
+def _writers_paused(db: Database) -> Iterator[bool]:
+    """Hold the lock every writer of the log takes (EXCLUSIVE on the events table, which
+    readers pass), so that nothing is written between the checkpoint and the snapshot.
+    Writers wait for it — a checkpoint's time — and none fails. Yields False, holding
+    nothing, if the lock is not had within PAUSE_WAIT (a long import writing)."""
+    with psycopg.connect(db.url) as conn:
+        try:
+            conn.execute(sql.SQL("SET LOCAL lock_timeout = {}").format(sql.Literal(PAUSE_WAIT)))
+            conn.execute(
+                sql.SQL("LOCK TABLE {} IN EXCLUSIVE MODE").format(_table(db.schema, EVENTS_TABLE))
+            )
+        except psycopg.errors.LockNotAvailable:
+            conn.rollback()
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            conn.rollback()
+
+
+@contextlib.contextmanager
+def _checkpointed_snapshot(db: Database, key: str, minutes: float) -> Iterator[_Snapshot]:
+    """An audit checkpoint, then a read-only REPEATABLE READ transaction whose snapshot is
+    exported for pg_dump, both while writers are paused: the checkpoint covers exactly the
+    log the archive holds, so a restore long after can still prove every event of it."""
     from rectify.audit import CheckpointRefused, custody_of, take_checkpoint
     from rectify.composition import rectify_app
     from rectify.event_store import ChunkedApplicationRecorder
 
-    if minutes <= 0:  # checkpoints are off: verify demands none
-        return None, None
+    # Built before the pause: building runs the library's DDL, which must not wait for it.
     app = rectify_app(db.es_env)
     try:
         recorder = app.recorder
         assert isinstance(recorder, ChunkedApplicationRecorder)
-        latest, _ = take_checkpoint(recorder, custody_of(app, key, minutes))
-        return latest, None
-    except CheckpointRefused as refused:
-        return None, f"未记录检查点 / no checkpoint taken: {refused.message}"
+        custody = custody_of(app, key, minutes)
+        with psycopg.connect(db.url) as conn:
+            conn.isolation_level = IsolationLevel.REPEATABLE_READ
+            conn.read_only = True
+            checkpoint, refused = None, None
+            with _writers_paused(db):
+                if minutes > 0:  # checkpoints are off: verify demands none
+                    try:
+                        checkpoint, _ = take_checkpoint(recorder, custody)
+                    except CheckpointRefused as error:  # a backup is still worth taking
+                        refused = f"未记录检查点 / no checkpoint taken: {error.message}"
+                row = conn.execute("SELECT pg_export_snapshot()").fetchone()
+                assert row is not None
+                position, events = _head(conn, db.schema)
+            try:
+                yield _Snapshot(str(row[0]), position, events, checkpoint, refused)
+            finally:
+                conn.rollback()
     finally:
         app.close()
-
-
-@contextlib.contextmanager
-def _snapshot(url: str) -> Iterator[tuple[psycopg.Connection[Any], str]]:
-    """A read-only REPEATABLE READ transaction and its exported snapshot, which pg_dump
-    joins: what this connection reads is exactly what the archive holds."""
-    with psycopg.connect(url) as conn:
-        conn.isolation_level = IsolationLevel.REPEATABLE_READ
-        conn.read_only = True
-        row = conn.execute("SELECT pg_export_snapshot()").fetchone()
-        assert row is not None
-        try:
-            yield conn, str(row[0])
-        finally:
-            conn.rollback()
 
 
 def take_backup(
@@ -301,29 +334,22 @@ def take_backup(
     partial = out.with_name(f".{out.name}.partial")
     notes: list[str] = []
     try:
-        for attempt in range(1, CHECKPOINT_ATTEMPTS + 1):
-            checkpoint, refused = _checkpoint(db, audit_key, minutes)
-            with _snapshot(db.url) as (conn, snapshot):
-                position, events = _head(conn, db.schema)
-                # Events written between the checkpoint and the snapshot would be in the
-                # archive but covered by no checkpoint: take another and look again.
-                covered = checkpoint is None or checkpoint.position >= position
-                if not covered and attempt < CHECKPOINT_ATTEMPTS:
-                    continue
-                _dump(tools, conninfo, env, db.schema, snapshot, partial)
-                break
+        with _checkpointed_snapshot(db, audit_key, minutes) as snapshot:
+            _dump(tools, conninfo, env, db.schema, snapshot.name, partial)
+        checkpoint, position = snapshot.checkpoint, snapshot.position
         if checkpoint is not None and checkpoint.position < position:
             notes.append(
-                f"日志写入频繁，位置 {checkpoint.position} 之后的事件无检查点覆盖 / the log kept "
-                f"growing: events after position {checkpoint.position} are covered by no "
-                "checkpoint in this backup, and a restore cannot prove them unchanged"
+                f"位置 {checkpoint.position} 之后的事件无检查点覆盖（写入未能暂停）/ events after "
+                f"position {checkpoint.position} are covered by no checkpoint (writers could "
+                "not be paused): a restore cannot prove them unchanged once they are older "
+                "than twice the checkpoint interval"
             )
-        if refused is not None:
-            notes.append(refused)
+        if snapshot.refused is not None:
+            notes.append(snapshot.refused)
         manifest = Manifest(
             schema=db.schema,
             position=position,
-            events=events,
+            events=snapshot.events,
             taken_at=datetime.now(UTC).isoformat(timespec="seconds"),
             rectify_version=importlib.metadata.version("rectify"),
             postgresql_version=version,

@@ -4,9 +4,11 @@ file, tools of another major version, a home the system runs on)."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 import stat
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -328,3 +330,42 @@ def test_restore_under_another_name_refuses_when_the_backups_schema_exists(
         assert conn.execute(
             "SELECT count(*) FROM pg_namespace WHERE nspname = %s", (other_schema,)
         ).fetchone() == (0,)
+
+
+def test_a_backup_taken_while_a_writer_writes_is_covered_by_its_checkpoint(
+    run: Run, ledger: RectifyApp, pg_bin: str, es_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Writers wait while the checkpoint is taken and the snapshot exported, none fails,
+    and the checkpoint covers every event the archive holds."""
+    from rectify.composition import rectify_app
+
+    stop, started = threading.Event(), threading.Event()
+    failures: list[BaseException] = []
+
+    def write() -> None:
+        writer = rectify_app(es_env)
+        try:
+            for number in itertools.count():
+                writer.register_agency(f"并发写入机构{number}", actor="测试")
+                started.set()
+                if stop.is_set():
+                    return
+        except BaseException as error:
+            failures.append(error)
+        finally:
+            started.set()
+            writer.close()
+
+    thread = threading.Thread(target=write)
+    thread.start()
+    try:
+        started.wait(60)
+        out = _backup(run, pg_bin, tmp_path)
+    finally:
+        stop.set()
+        thread.join(60)
+
+    assert not failures
+    manifest = json.loads(Path(f"{out}.json").read_text(encoding="utf-8"))
+    assert manifest["checkpoint_position"] == manifest["position"], manifest["notes"]
+    assert manifest["notes"] == []
