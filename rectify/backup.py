@@ -10,8 +10,8 @@ of the backup unchanged (docs/decisions/0031).
 
 A restore renders the archive as SQL with pg_restore and runs it with psql in one
 transaction together with dropping the schema it replaces: a damaged archive, or an error
-anywhere, leaves the target as it was. Then the read tables are rebuilt from the log, the
-audit chain is verified, and the clocks are left to the dispatcher, which (re)starts the
+anywhere, leaves the target as it was. Then the audit chain is verified, the read tables
+are rebuilt from the log, and the clocks are left to the dispatcher, which (re)starts the
 clock of every open dated item at start (workflows/reconcile.py): Temporal's state is not
 in the backup.
 
@@ -297,7 +297,7 @@ def _checkpointed_snapshot(db: Database, key: str, minutes: float) -> Iterator[_
             conn.read_only = True
             checkpoint, refused = None, None
             with _writers_paused(db):
-                if minutes > 0:  # checkpoints are off: verify demands none
+                if minutes > 0:  # 0: checkpoints are off, and verify demands none
                     try:
                         checkpoint, _ = take_checkpoint(recorder, custody)
                     except CheckpointRefused as error:  # a backup is still worth taking
