@@ -141,7 +141,7 @@ def _log(url: str, up_to: int) -> list[tuple[Any, ...]]:
         ).fetchall()
 
 
-def _wait_for(what: str, check: Any, seconds: float = 90) -> Any:
+def _wait_for(what: str, check: Any, seconds: float = 180) -> Any:
     deadline = time.monotonic() + seconds
     while True:
         found = check()
