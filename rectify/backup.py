@@ -6,7 +6,7 @@ tables. pg_dump reads inside a snapshot exported by this process, and the manife
 head and event count are read in that same snapshot, so both describe exactly what the
 archive holds while the system keeps writing. Just before, with writers paused for that
 moment, an audit checkpoint is taken, so a restore long after can still prove every event
-of the backup unchanged (docs/decisions/0031).
+of the backup unchanged (docs/decisions/0033).
 
 A restore renders the archive as SQL with pg_restore and runs it with psql in one
 transaction together with dropping the schema it replaces: a damaged archive, or an error
