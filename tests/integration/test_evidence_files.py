@@ -337,3 +337,68 @@ async def test_a_campaign_requiring_evidence_signs_off_only_issues_with_an_uploa
     await gql(api, SUBMIT, "liaison", HEALTH, id=issue("3"))
     signed = await gql(api, SIGN_OFF, "coordinator", None, id=issue("3"))
     assert signed["__typename"] == "IssueChanged", signed
+
+
+NEVER_UPLOADED = reference(b"%PDF- never uploaded by anyone")
+
+
+@pytest.mark.parametrize(
+    ("document", "field"),
+    [
+        (
+            'mutation($f: [String!]!) { answerReferral(referralId: "00000000-0000-0000-0000-'
+            '000000000001", outcome: "已查处", attachments: $f) {'
+            " __typename ... on InvalidInput { field } } }",
+            "attachments",
+        ),
+        (
+            'mutation($f: [String!]!) { receiveClue(input: {channel: HOTLINE_12320, content: "收受'
+            '红包", attachments: $f}) { __typename ... on InvalidInput { field } } }',
+            "input.attachments",
+        ),
+        (
+            'mutation($f: [String!]!) { reportCaseTransfer(input: {police: "县公安局", facts: "'
+            '骗保", attachments: $f}) { __typename ... on InvalidInput { field } } }',
+            "input.attachments",
+        ),
+        (
+            'mutation($f: [String!]!) { transferToDiscipline(input: {commission: "县纪委监委",'
+            ' person: "某某", category: PUBLIC_OFFICIAL, facts: "违规", attachments: $f}) {'
+            " __typename ... on InvalidInput { field } } }",
+            "input.attachments",
+        ),
+    ],
+    ids=["answerReferral", "receiveClue", "reportCaseTransfer", "transferToDiscipline"],
+)
+async def test_every_command_with_attachments_refuses_a_file_never_uploaded(
+    api: Api, app: RectifyApp, document: str, field: str
+) -> None:
+    head = app.recorder.max_notification_id()
+    refused = await gql(api, document, "investigator", HEALTH, f=[NEVER_UPLOADED])
+    assert refused == {"__typename": "InvalidInput", "field": field}
+    assert app.recorder.max_notification_id() == head
+
+
+async def test_a_file_received_with_a_clue_is_read_by_the_handling_agency_only(
+    api: Api, app: RectifyApp
+) -> None:
+    digest = (await upload(api.client)).json()["sha256"]
+    received = await gql(
+        api,
+        """mutation($f: [String!]!) { receiveClue(input: {channel: LETTER, content: "收受红包",
+          institution: "县人民医院", attachments: $f}) {
+          __typename ... on InvalidInput { field message } } }""",
+        "liaison",
+        HEALTH,
+        f=[f"sha256:{digest}"],
+    )
+    assert received["__typename"] == "ClueChanged", received
+    await wait_until_projected(api.client, app)
+
+    async def status(role: str, agency: str | None) -> int:
+        response = await api.client.get(f"/files/{digest}", headers=bearer(role, agency))
+        return response.status_code
+
+    assert await status("investigator", HEALTH) == 200
+    assert await status("investigator", MARKET) == 404
+    assert await status("auditor", None) == 200
