@@ -146,7 +146,7 @@ def _office_decides(world: World, tag: str) -> dict[str, Any]:
     app.set_extension_approvers(campaign, "leadership_or_office", "准备")
     item = app.register_issue(
         campaign, f"E{tag}", f"问题{tag}", ["措施"], agency_id(HEALTH), [],
-        parse_deadline("2099年12月31日"), actor="准备",
+        parse_deadline("2099年6月30日"), actor="准备",
     ).id  # fmt: skip
     _extension_requested(app, item)
     return {"id": str(item)}
