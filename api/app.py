@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute, request_response
 from starlette.staticfiles import StaticFiles
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
@@ -21,6 +21,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from api.auth import RequireBearer, Role, User
 from api.config import ApiConfig
 from api.context import Context
+from api.files import body_limit, download, upload
 from api.hygiene import (
     LimitMutations,
     SlidingWindow,
@@ -213,6 +214,7 @@ def create_app(config: ApiConfig) -> Starlette:
     verifier = config.verifier or SecretVerifier(config.jwt_secret)
     window = SlidingWindow(config.mutations_per_minute, clock=config.clock)
     limited = persisted_only(LimitMutations(graphql, window), config)
+    upload_app, download_app = request_response(upload), request_response(download)
     csp = content_security_policy(inline_script_hashes(STATIC.iterdir()))
     return Starlette(
         routes=[
@@ -224,6 +226,12 @@ def create_app(config: ApiConfig) -> Starlette:
             Route("/healthz", healthz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
             Route("/graphql", AnswerOutages(RequireBearer(limited, verifier))),
+            Route("/files", AnswerOutages(RequireBearer(upload_app, verifier)), methods=["POST"]),
+            Route(
+                "/files/{sha256}",
+                AnswerOutages(RequireBearer(download_app, verifier)),
+                methods=["GET"],
+            ),
             WebSocketRoute("/graphql", graphql),
         ],
         middleware=middleware(
@@ -232,6 +240,7 @@ def create_app(config: ApiConfig) -> Starlette:
             csp,
             [MIN_POSITION_HEADER],
             hsts=config.production,
+            larger_bodies={"/files": body_limit(config.max_file_bytes)},
         ),
         lifespan=lifespan,
     )

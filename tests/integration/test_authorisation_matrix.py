@@ -138,6 +138,20 @@ def _clocked_issue(world: World, tag: str) -> dict[str, Any]:
     return {"id": str(item)}
 
 
+def _office_decides(world: World, tag: str) -> dict[str, Any]:
+    """An issue awaiting a decision on its extension, in a campaign that lets the
+    leading-group office decide extensions too (`setExtensionApprovers`)."""
+    app = world.app
+    campaign = app.launch_campaign(f"办公室审批延期{tag}", actor="准备").id
+    app.set_extension_approvers(campaign, "leadership_or_office", "准备")
+    item = app.register_issue(
+        campaign, f"E{tag}", f"问题{tag}", ["措施"], agency_id(HEALTH), [],
+        parse_deadline("2099年6月30日"), actor="准备",
+    ).id  # fmt: skip
+    _extension_requested(app, item)
+    return {"id": str(item)}
+
+
 def on_issue(
     *steps: Callable[[RectifyApp, UUID], object],
 ) -> Callable[[World, str], dict[str, Any]]:
@@ -198,13 +212,28 @@ ISSUE_CASES = [
         "approveExtension",
         f"mutation($id: ID!) {{ approveExtension(issueId: $id) {TYPE} }}",
         on_issue(_extension_requested),
-        only("leadership", "coordinator", "admin"),
+        # a campaign's default: leadership decides extensions (README, issue 13 item 6)
+        only("leadership"),
         "IssueChanged",
     ),
     Case(
         "denyExtension",
         f'mutation($id: ID!) {{ denyExtension(issueId: $id, reason: "理由不足") {TYPE} }}',
         on_issue(_extension_requested),
+        only("leadership"),
+        "IssueChanged",
+    ),
+    Case(
+        "approveExtension where the office may decide",
+        f"mutation($id: ID!) {{ approveExtension(issueId: $id) {TYPE} }}",
+        _office_decides,
+        only("leadership", "coordinator", "admin"),
+        "IssueChanged",
+    ),
+    Case(
+        "denyExtension where the office may decide",
+        f'mutation($id: ID!) {{ denyExtension(issueId: $id, reason: "理由不足") {TYPE} }}',
+        _office_decides,
         only("leadership", "coordinator", "admin"),
         "IssueChanged",
     ),
@@ -268,6 +297,21 @@ CAMPAIGN_CASES = [
         "scheduleCampaignPhase",
         'mutation($campaign: ID!) { scheduleCampaignPhase(campaign: $campaign, name: "自查",'
         ' starts: "2026-01-01", ends: "2026-03-31") { __typename } }',
+        _fresh_campaign,
+        only("coordinator", "admin"),
+        "CampaignChanged",
+    ),
+    Case(
+        "setExtensionApprovers",
+        "mutation($campaign: ID!) { setExtensionApprovers(campaign: $campaign,"
+        " approvers: LEADERSHIP_OR_OFFICE) { __typename } }",
+        _fresh_campaign,
+        only("coordinator", "admin"),
+        "CampaignChanged",
+    ),
+    Case(
+        "requireEvidence",
+        "mutation($campaign: ID!) { requireEvidence(campaign: $campaign) { __typename } }",
         _fresh_campaign,
         only("coordinator", "admin"),
         "CampaignChanged",
