@@ -168,8 +168,10 @@ class ReferralProjection:
             case Referral.Returned():
                 label = RETURN_LABELS.get(event.reason, event.reason)  # StrEnum keys: str too
                 detail = f"：{event.detail}" if event.detail else ""
-                after = f"（{event.claimed_by}签收后）" if event.claimed_by else ""
-                return f"{self.agency_name(event.agency_id)}{after}退回（{label}）{detail}"
+                agency = self.agency_name(event.agency_id)
+                if event.claimed_by:
+                    return f"{agency}签收后退回（{label}）{detail}；签收人：{event.claimed_by}"
+                return f"{agency}退回（{label}）{detail}"
             case Referral.Answered():
                 parts = [f"办理结果：{event.outcome}"]
                 if event.measures:
