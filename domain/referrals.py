@@ -317,7 +317,7 @@ class Referral(Reschedulable, Aggregate):
         self.answer_days = answer_days
         self.status = ReferralStatus.DISPATCHED if children else ReferralStatus.SENT
         self.round = 1  # +1 at each reassignment
-        self.answer_cycle = 0  # +1 at each claim or send-back
+        self.answer_cycle = 0  # +1 at each claim or send-back within a round
         self.clock_started: datetime | None = None if children else at
         self.claim_due = claim_due
         self.answer_due: datetime | None = None
@@ -505,6 +505,9 @@ class Referral(Reschedulable, Aggregate):
         self.assignments.append(receiver_agency_id)
         self.status = ReferralStatus.SENT
         self.round += 1
+        # Each round counts its own answer clocks (before claims after a return existed, a
+        # reassigned round never had one, so this changes no key already recorded).
+        self.answer_cycle = 0
         self.claimed_by = ""
         self.clock_started = at
         self.claim_due = claim_due
