@@ -137,12 +137,13 @@ def _current_state(
             item.due = due_day(aggregate.current_due)
     elif item.kind == "case_transfer":
         _transfer_state(app, item_id, item, aggregate)
-    elif aggregate.status in (ClueStatus.CONCLUDED, ClueStatus.DISMISSED, ClueStatus.MERGED):
-        # Closed once ended and no reply is owed, at the later of the two (ADR 0031).
-        if aggregate.reply_due is None or aggregate.replied:
-            ends = [last.get((item_id, n)) for n in ("MergedAsDuplicate", "Dismissed")]
-            ends += [last.get((item_id, "Concluded")), last.get((item_id, "ReplyRecorded"))]
-            item.closed = max(t for t in ends if t is not None)
+    elif aggregate.status in (ClueStatus.CONCLUDED, ClueStatus.DISMISSED, ClueStatus.MERGED) and (
+        aggregate.reply_due is None or aggregate.replied
+    ):
+        # Closed once ended and no reply is owed, at the later of the two (ADR 0032).
+        ends = [last.get((item_id, n)) for n in ("MergedAsDuplicate", "Dismissed")]
+        ends += [last.get((item_id, "Concluded")), last.get((item_id, "ReplyRecorded"))]
+        item.closed = max(t for t in ends if t is not None)
 
 
 def _transfer_state(app: RectifyApp, item_id: UUID, item: Item, aggregate: Any) -> None:

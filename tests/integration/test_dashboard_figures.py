@@ -155,9 +155,9 @@ def build_dataset(app: RectifyApp, clock: Clock) -> None:
         return item, app.get_clue(item).referral_id  # type: ignore[return-value]
 
     replied_first, rc1 = referred_clue("药品回扣", market)  # replied, then concluded
-    reply_owed, rc2 = referred_clue("挂证", market)  # concluded, the reply still owed
+    _, rc2 = referred_clue("挂证", market)  # concluded, the reply still owed
     replied_last, rc3 = referred_clue("过度检查", market)  # concluded, then replied
-    returned_clue, rc4 = referred_clue("套保", market)  # its referral returned after claim
+    _, rc4 = referred_clue("套保", market)  # its referral returned after claim
     clock.later(5)
     claim("R1", market)
     for referral in (rc1, rc2, rc3, rc4):

@@ -555,7 +555,7 @@ def test_app_refuses_a_merge_by_an_agency_that_does_not_handle_the_clue(
         app.merge_clue(second, first, "同一事项", "张三", agency=market)
 
 
-# -- a referred clue reaches an end (ADR 0031) -----------------------------------------------
+# -- a referred clue reaches an end (ADR 0032) -----------------------------------------------
 
 
 def test_referred_clue_concludes_with_its_own_referral() -> None:
@@ -668,3 +668,35 @@ def test_app_clue_follows_a_return_after_claiming_and_the_reassignment(app: Rect
         (health, insurance),
     ]
     assert "误签收" in moves[0].reason and moves[0].actor == "张三"
+
+
+def test_app_refuses_to_conclude_a_referred_clue_before_its_referral_is_accepted(
+    app: RectifyApp,
+) -> None:
+    health, market = _agencies(app)
+    item = _receive(app, health)
+    app.refer_clue(item, market, "属市场监管职责", "李四", at=MONDAY)
+    with pytest.raises(ClueRefused, match="concludes when its referral is accepted") as refused:
+        app.conclude_clue(item, "已办结", "张三")
+    assert refused.value.current_state == "REFERRED"
+
+
+def test_app_concludes_by_hand_a_referred_clue_whose_referral_was_accepted_before(
+    app: RectifyApp,
+) -> None:
+    """A referral accepted before clues concluded with their referrals left its clue
+    REFERRED; the handling agency concludes it by hand."""
+    health, market = _agencies(app)
+    item = _receive(app, health)
+    app.refer_clue(item, market, "属市场监管职责", "李四", at=MONDAY)
+    referral = app.get_clue(item).referral_id
+    assert referral is not None
+    app.claim_referral(referral, market, "张三", at=MONDAY)
+    app.answer_referral(referral, market, "已查处", "张三")
+    accepted = app.get_referral(referral)
+    accepted.accept("", "李四")  # saved alone, as the code before ADR 0032 did
+    app._save(accepted)
+    assert app.get_clue(item).status is ClueStatus.REFERRED
+    app.conclude_clue(item, "已由市场监管局查处", "张三")
+    clue = app.get_clue(item)
+    assert clue.status is ClueStatus.CONCLUDED and clue.outcome == "已由市场监管局查处"
