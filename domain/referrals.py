@@ -196,14 +196,20 @@ class Referral(Reschedulable, Aggregate):
         actor: str
 
     class Returned(Aggregate.Event):
+        """v2 says who had claimed it ("" for a return instead of claiming; ADR 0032)."""
+
         TOPIC = "rectify:Referral.Returned"
+        class_version = 2
         agency_id: UUID
         reason: str
         detail: str
         actor: str
-        # Added later: who had claimed it, when returned after claiming. Older events were
-        # all returns of an unclaimed referral, which "" says exactly.
-        claimed_by: str = ""
+        claimed_by: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            # v1 code returned only unclaimed referrals: nobody had claimed it.
+            state["claimed_by"] = ""
 
     class Answered(Aggregate.Event):
         TOPIC = "rectify:Referral.Answered"
@@ -390,7 +396,7 @@ class Referral(Reschedulable, Aggregate):
 
     @event(Returned)
     def _returned(
-        self, agency_id: UUID, reason: str, detail: str, actor: str, claimed_by: str = ""
+        self, agency_id: UUID, reason: str, detail: str, actor: str, claimed_by: str
     ) -> None:
         self.return_reason = reason
         self.return_detail = detail
