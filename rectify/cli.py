@@ -450,9 +450,9 @@ def projections() -> None:
     settings = _checked_settings(serving=False, audit_key=True)
     with (
         database(settings) as db,
-        checkpointing(db.es_env, settings.audit_checkpoint_minutes, settings.audit_key),
+        checkpointing(db.es_env, settings.audit_checkpoint_minutes, settings.audit_key) as nudge,
     ):
-        run_projections(db.es_env, db.url, db.schema, stop)
+        run_projections(db.es_env, db.url, db.schema, stop, on_commit=nudge)
 
 
 def _temporal_address(settings: Settings) -> str:
