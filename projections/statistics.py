@@ -129,9 +129,18 @@ class StatisticsProjection:
     def _clue(self, event: Any) -> None:
         """Closed once it has ended and owes no reply, at the later of the two (ADR 0032)."""
         if isinstance(event, Clue.Received):
-            self._insert(event, "clue", event.campaign_id, event.agency_id, event.institution)
-            if event.reply_due is not None:
-                self._set(event, "reply_owed = true")
+            self.cur.execute(
+                "INSERT INTO stat_items (item_id, kind, campaign_id, agency_id, label, opened_at,"
+                " reply_owed) VALUES (%s, 'clue', %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                (
+                    event.originator_id,
+                    event.campaign_id,
+                    event.agency_id,
+                    event.institution,
+                    event.timestamp,
+                    event.reply_due is not None,
+                ),
+            )
         elif isinstance(event, _CLUE_ENDS):
             self._set(
                 event,
