@@ -10,6 +10,7 @@ from api.authz import Action
 from api.context import Context
 from api.results import IssueResult
 from domain.application import CommandResult, RectifyApp
+from domain.calendar import check_supported_date
 from domain.deadlines import Deadline, parse_deadline
 from domain.errors import InvalidInput
 from domain.names import campaign_id
@@ -125,6 +126,7 @@ class Mutation:
         deadline_text: str | None = None,
     ) -> IssueResult:
         if new_due_date is not None:
+            check_supported_date("newDueDate", new_due_date)
             requested = Deadline.on(new_due_date)
         elif deadline_text:
             requested = parse_deadline(deadline_text)

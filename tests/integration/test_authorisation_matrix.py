@@ -102,7 +102,7 @@ def _issue(world: World, tag: str, *steps: Callable[[RectifyApp, UUID], object])
         ["措施"],
         agency_id(HEALTH),
         [agency_id(INSURANCE)],
-        parse_deadline("2099年12月31日"),
+        parse_deadline("2099年6月30日"),
         actor="准备",
     )
     for step in steps:
@@ -119,7 +119,7 @@ def _signed_off(app: RectifyApp, item: UUID) -> object:
 
 
 def _extension_requested(app: RectifyApp, item: UUID) -> object:
-    return app.request_extension(item, parse_deadline("2100年3月底"), "需要更多时间", "准备")
+    return app.request_extension(item, parse_deadline("2099年9月底"), "需要更多时间", "准备")
 
 
 def _paused(app: RectifyApp, item: UUID) -> object:
@@ -188,7 +188,7 @@ ISSUE_CASES = [
     Case(
         "requestExtension",
         'mutation($id: ID!) { requestExtension(issueId: $id, reason: "客观原因",'
-        f' deadlineText: "2100年3月底") {TYPE} }}',
+        f' deadlineText: "2099年9月底") {TYPE} }}',
         on_issue(),
         # api/authz/issues.py lists no admin here (admin is in every other coordination rule).
         own_liaison_or("coordinator"),
