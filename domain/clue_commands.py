@@ -250,7 +250,7 @@ class ClueCommands:
 
     def conclude_clue(self: _App, item_id: UUID, outcome: str, actor: str) -> CommandResult:
         """办结 a clue handled here; a referred clue concludes with its referral's acceptance
-        (ADR 0032), and by hand only once that referral is accepted (one accepted before
+        (ADR 0033), and by hand only once that referral is accepted (one accepted before
         clues concluded with their referrals)."""
 
         def conclude(clue: Clue) -> list[Aggregate]:

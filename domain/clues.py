@@ -7,7 +7,7 @@ real name — answered within a number of working days.
         └──dismiss──► DISMISSED  (with a reason)
 
 A referred clue concludes itself when the sender accepts its referral's answer (确认办结):
-the receiver's answer is its outcome, saved with the referral's `Accepted` (ADR 0032).
+the receiver's answer is its outcome, saved with the referral's `Accepted` (ADR 0033).
 While the referral is being handled, returned or reassigned the clue stays REFERRED.
 
 The reply to a real-name reporter (答复举报人) is owed whatever the triage: its clock
@@ -447,7 +447,7 @@ class Clue(Reschedulable, Aggregate):
 
     @property
     def is_closed(self) -> bool:
-        """What the figures count as closed (ADR 0032): the handling ended and no reply is
+        """What the figures count as closed (ADR 0033): the handling ended and no reply is
         owed to a real-name reporter. A referred clue is open until its referral is done."""
         ended = self.status in (ClueStatus.CONCLUDED, ClueStatus.DISMISSED, ClueStatus.MERGED)
         return ended and not self.clock_open()

@@ -16,7 +16,7 @@ the clue back to the agency that received it, reassigning it hands the clue to t
 receiver. The clue's `HandlerChanged` is saved with the referral's event, both or neither,
 so no moment exists where the referral has moved and the reporter's identity has not. The
 same holds for a return after claiming. When the sender accepts the answer the clue
-concludes with it, in the same save (ADR 0032).
+concludes with it, in the same save (ADR 0033).
 """
 
 from __future__ import annotations

@@ -196,7 +196,7 @@ class Referral(Reschedulable, Aggregate):
         actor: str
 
     class Returned(Aggregate.Event):
-        """v2 says who had claimed it ("" for a return instead of claiming; ADR 0032)."""
+        """v2 says who had claimed it ("" for a return instead of claiming; ADR 0033)."""
 
         TOPIC = "rectify:Referral.Returned"
         class_version = 2

@@ -21,7 +21,7 @@ from domain.clues import Clue
 from domain.issues import RectificationIssue as Issue
 from domain.referrals import Referral
 
-# A referred clue is not ended: it concludes with its referral (ADR 0032).
+# A referred clue is not ended: it concludes with its referral (ADR 0033).
 _CLUE_ENDS = (Clue.MergedAsDuplicate, Clue.Dismissed, Clue.Concluded)
 _MILESTONES = (
     Issue.ReminderRecorded,
@@ -127,7 +127,7 @@ class StatisticsProjection:
                 )
 
     def _clue(self, event: Any) -> None:
-        """Closed once it has ended and owes no reply, at the later of the two (ADR 0032)."""
+        """Closed once it has ended and owes no reply, at the later of the two (ADR 0033)."""
         if isinstance(event, Clue.Received):
             self.cur.execute(
                 "INSERT INTO stat_items (item_id, kind, campaign_id, agency_id, label, opened_at,"

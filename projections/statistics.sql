@@ -15,7 +15,7 @@ CREATE TABLE IF NOT EXISTS stat_items (
     done_due date                        -- the due day in force at that act
 );
 -- A clue closes when its handling has ended and no reply to a real-name reporter is owed
--- (ADR 0032): both facts are kept, closed_at is set once both hold. Guarded rather than
+-- (ADR 0033): both facts are kept, closed_at is set once both hold. Guarded rather than
 -- `ADD COLUMN IF NOT EXISTS` (see schema.sql). After upgrading, rebuild this model
 -- (`rectify rebuild-projections --model statistics`) so old clues are judged the new way.
 DO $$ BEGIN

@@ -140,7 +140,7 @@ def _current_state(
     elif aggregate.status in (ClueStatus.CONCLUDED, ClueStatus.DISMISSED, ClueStatus.MERGED) and (
         aggregate.reply_due is None or aggregate.replied
     ):
-        # Closed once ended and no reply is owed, at the later of the two (ADR 0032).
+        # Closed once ended and no reply is owed, at the later of the two (ADR 0033).
         ends = [last.get((item_id, n)) for n in ("MergedAsDuplicate", "Dismissed")]
         ends += [last.get((item_id, "Concluded")), last.get((item_id, "ReplyRecorded"))]
         item.closed = max(t for t in ends if t is not None)

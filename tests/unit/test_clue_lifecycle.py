@@ -555,7 +555,7 @@ def test_app_refuses_a_merge_by_an_agency_that_does_not_handle_the_clue(
         app.merge_clue(second, first, "同一事项", "张三", agency=market)
 
 
-# -- a referred clue reaches an end (ADR 0032) -----------------------------------------------
+# -- a referred clue reaches an end (ADR 0033) -----------------------------------------------
 
 
 def test_referred_clue_concludes_with_its_own_referral() -> None:
@@ -694,7 +694,7 @@ def test_app_concludes_by_hand_a_referred_clue_whose_referral_was_accepted_befor
     app.claim_referral(referral, market, "张三", at=MONDAY)
     app.answer_referral(referral, market, "已查处", "张三")
     accepted = app.get_referral(referral)
-    accepted.accept("", "李四")  # saved alone, as the code before ADR 0032 did
+    accepted.accept("", "李四")  # saved alone, as the code before ADR 0033 did
     app._save(accepted)
     assert app.get_clue(item).status is ClueStatus.REFERRED
     app.conclude_clue(item, "已由市场监管局查处", "张三")
