@@ -213,7 +213,7 @@ FIELDS: dict[str, dict[str, Treatment]] = {
     "rectify:Referral.Reassigned": _spec(
         keep="previous_agency_id receiver_agency_id receiver_name at claim_due", scrub="reason"
     ),
-    "rectify:Referral.Returned": _spec(keep="agency_id", scrub="reason detail"),
+    "rectify:Referral.Returned": _spec(keep="agency_id claimed_by", scrub="reason detail"),
     "rectify:Referral.Sent": _spec(
         keep="sender_agency_id receiver_agency_id receiver_name subject_kind subject_id "
         "campaign_id parent_id children claim_days answer_days at claim_due",

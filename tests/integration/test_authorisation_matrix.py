@@ -389,6 +389,14 @@ REFERRAL_CASES = [
         "ReferralChanged",
     ),
     Case(
+        "returnClaimedReferral",  # 签收后退回 (issue 13)
+        f"mutation($id: ID!) {{ returnReferral(referralId: $id, reason: NOT_OUR_REMIT,"
+        f' detail: "误签收") {TYPE} }}',
+        to_own("claim"),
+        own_liaison_or(),
+        "ReferralChanged",
+    ),
+    Case(
         "answerReferral",
         f'mutation($id: ID!) {{ answerReferral(referralId: $id, outcome: "已查处") {TYPE} }}',
         to_own("claim"),
@@ -414,6 +422,14 @@ REFERRAL_CASES = [
         'mutation($id: ID!) { reassignReferral(referralId: $id, agency: "县市场监管局",'
         f' reason: "职责调整") {TYPE} }}',
         to_own(),
+        only("coordinator", "admin"),
+        "ReferralChanged",
+    ),
+    Case(
+        "reassignClaimedReferral",  # the office takes a claimed referral (issue 13)
+        'mutation($id: ID!) { reassignReferral(referralId: $id, agency: "县市场监管局",'
+        f' reason: "职责调整") {TYPE} }}',
+        to_own("claim"),
         only("coordinator", "admin"),
         "ReferralChanged",
     ),
