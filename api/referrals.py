@@ -17,7 +17,6 @@ from uuid import UUID
 
 import strawberry
 from graphql import GraphQLError
-from starlette.concurrency import run_in_threadpool
 
 from api import commands, cursors, provisional
 from api.auth import User
@@ -65,6 +64,7 @@ class ReferralStatus(Enum):
 class ReturnReason(Enum):
     NOT_OUR_REMIT = "NOT_OUR_REMIT"  # 不属于本单位职责
     INSUFFICIENT_MATERIAL = "INSUFFICIENT_MATERIAL"  # 材料不全
+    NEEDS_ANOTHER_AGENCY = "NEEDS_ANOTHER_AGENCY"  # 需其他单位办理
     OTHER = "OTHER"
 
 
@@ -316,7 +316,7 @@ async def _run(
     the shared ones (InvalidTransition, InvalidInput, …) go through the schema's handlers."""
     context = info.context
     try:
-        result = await run_in_threadpool(command, context.app)
+        result = await commands.run_command(context, command)
     except AlreadyClaimed as error:
         return AlreadyClaimedResult(
             message=str(error),
@@ -436,7 +436,10 @@ class ReferralMutation:
             ),
         )
 
-    @strawberry.mutation(description="退回 / return instead of claiming (not our remit …)")
+    @strawberry.mutation(
+        description="退回 / return, unclaimed or after claiming (not our remit …); after "
+        "claiming `detail` says why"
+    )
     async def return_referral(
         self, info: Info, referral_id: strawberry.ID, reason: ReturnReason, detail: str = ""
     ) -> ReferralResult:
@@ -514,7 +517,10 @@ class ReferralMutation:
             ),
         )
 
-    @strawberry.mutation(description="重新指派 / reassign to another agency (coordinators)")
+    @strawberry.mutation(
+        description="重新指派 / reassign a returned, unclaimed or claimed referral to another "
+        "agency (coordinators)"
+    )
     async def reassign_referral(
         self, info: Info, referral_id: strawberry.ID, agency: strawberry.ID, reason: str
     ) -> ReferralResult:
@@ -555,8 +561,8 @@ class ReferralTermsMutation:
         user, who = info.context.user, commands.actor(info.context)
         authorize(user, ReferralAction.SET_TERMS)
         item = _campaign(campaign)
-        result = await run_in_threadpool(
-            info.context.app.set_referral_terms, item, claim_days, answer_days, who
+        result = await commands.run_command(
+            info.context, lambda app: app.set_referral_terms(item, claim_days, answer_days, who)
         )
         return ReferralTerms(
             campaign_id=strawberry.ID(str(item)),

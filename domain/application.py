@@ -18,7 +18,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
-from domain import transcodings
+from domain import command_keys, transcodings
 from domain.agencies import Agency, AgencyAlias, AgencyKind, looks_like_group
 from domain.audit_trail import AuditCommands
 from domain.calendar import WorkingCalendar
@@ -29,8 +29,9 @@ from domain.clocks import TIMEZONE
 from domain.clue_commands import ClueCommands
 from domain.deadlines import Deadline
 from domain.errors import Conflict, InvalidInput, NotFound, UnknownAgencies
+from domain.evidence import EvidenceRequired, stored_digests
 from domain.inspection_commands import InspectionCommands
-from domain.issues import RectificationIssue
+from domain.issues import IssueStatus, RectificationIssue
 from domain.ledger_rows import LedgerRejected, LedgerRow, RowProblem
 from domain.names import (
     agency_id,
@@ -113,8 +114,36 @@ class RectifyApp(
         return item_id in self.repository
 
     def _save(self, *aggregates: Aggregate) -> int | None:
-        recordings = self.save(*aggregates)
+        """Save, recording the command's key with the first save of the command
+        (domain/command_keys.py); meeting that key already recorded means the command had
+        committed before (an answer lost), and its original result is raised."""
+        key = command_keys.current.get()
+        first = key is not None and not key.saved
+        try:
+            recordings = self.save(*aggregates, command_key=key if first else None)
+        except IntegrityError:
+            done = self.replay(key) if first and key is not None else None
+            if done is not None:
+                raise command_keys.CommandAlreadyDone(done) from None
+            raise
+        if first and key is not None:
+            key.saved = True
         return max((r.notification.id for r in recordings), default=None)
+
+    def replay(self, key: command_keys.CommandKey) -> CommandResult | None:
+        """The result of the command recorded under `key`, if any; the key reused for
+        another request is refused."""
+        found = self.recorder.command_result(key.scope)  # type: ignore[attr-defined]
+        if found is None:
+            return None
+        item_id, position, fingerprint = found
+        if fingerprint != key.fingerprint:
+            raise InvalidInput(
+                "Idempotency-Key",
+                "此键已用于另一请求，请为新操作使用新键 / this key was already used for another "
+                "request; use a new key for a new operation",
+            )
+        return CommandResult(item_id, position)
 
     def _retrying(self, item_id: UUID, kind: str, change: Callable[[Any], None]) -> CommandResult:
         """Reload, re-decide and save; a concurrent writer makes us try again, bounded."""
@@ -234,6 +263,14 @@ class RectifyApp(
     ) -> CommandResult:
         phase = Phase(name.strip(), starts, ends)
         return self._retrying(campaign, "campaign", lambda c: c.schedule_phase(phase, actor))
+
+    def set_extension_approvers(self, campaign: UUID, approvers: str, actor: str) -> CommandResult:
+        return self._retrying(
+            campaign, "campaign", lambda c: c.set_extension_approvers(approvers, actor)
+        )
+
+    def require_evidence(self, campaign: UUID, required: bool, actor: str) -> CommandResult:
+        return self._retrying(campaign, "campaign", lambda c: c.require_evidence(required, actor))
 
     # -- issues --------------------------------------------------------------------------
 
@@ -363,7 +400,25 @@ class RectifyApp(
         return self._retrying(item, "issue", lambda i: i.submit_for_verification(summary, actor))
 
     def sign_off(self, item: UUID, comment: str, actor: str) -> CommandResult:
-        return self._retrying(item, "issue", lambda i: i.sign_off(comment, actor))
+        def sign(issue: RectificationIssue) -> None:
+            # the state is checked first: an OPEN issue is refused for being OPEN
+            ready = issue.status is IssueStatus.SUBMITTED
+            campaign = self.get_campaign(issue.campaign_id)
+            if ready and campaign.requires_evidence() and not self.has_evidence(issue):
+                raise EvidenceRequired(issue.status.value)
+            issue.sign_off(comment, actor)
+
+        return self._retrying(item, "issue", sign)
+
+    def has_evidence(self, issue: RectificationIssue) -> bool:
+        """Whether a progress report of `issue` carries an uploaded file (a `sha256:`
+        reference); plain reference strings are not evidence anyone can open."""
+        for stored in self.repository.event_store.get(issue.id, lte=issue.version):
+            if isinstance(stored, RectificationIssue.ProgressReported) and stored_digests(
+                stored.attachments
+            ):
+                return True
+        return False
 
     def reject(self, item: UUID, reason: str, actor: str) -> CommandResult:
         return self._retrying(item, "issue", lambda i: i.reject(reason, actor))

@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     # taker (`rectify projections`) and `rectify audit`, never by the API
     audit_key: str = Field(default=DEV_AUDIT_KEY, alias="RECTIFY_AUDIT_KEY")
     max_body_bytes: int = Field(default=1024 * 1024, alias="RECTIFY_MAX_BODY_BYTES")
+    max_file_bytes: int = Field(default=20 * 1024 * 1024, alias="RECTIFY_MAX_FILE_BYTES")
     mutations_per_minute: int = Field(default=300, alias="RECTIFY_MUTATIONS_PER_MINUTE")
     cors_origins: str = Field(default="", alias="RECTIFY_CORS_ORIGINS")  # comma-separated
     persisted_queries: str | None = Field(default=None, alias="RECTIFY_PERSISTED_QUERIES")
@@ -104,6 +105,8 @@ def eventsourcing_env(database_url: str, schema: str) -> dict[str, str]:
         "POSTGRES_PASSWORD": unquote(url.password or ""),
         "POSTGRES_SCHEMA": schema,
         "POSTGRES_POOL_SIZE": "4",
+        # seconds to wait for a connection: an outage is reported, not waited out (api/outages)
+        "POSTGRES_CONNECT_TIMEOUT": "3",
         "POSTGRES_MAX_OVERFLOW": "8",
         "CREATE_TABLE": "y",
         "APPLICATION_RECORDER_TOPIC": "rectify.event_store:ChunkedApplicationRecorder",
