@@ -164,7 +164,7 @@ def threshold(
 
 @campaign_app.command("extension-approvers")
 def extension_approvers(
-    title: str,
+    title: str = TITLE,
     rule: ExtensionApprovers = typer.Argument(
         ...,
         help="leadership: 仅领导（默认）; leadership_or_office: 领导或领导小组办公室（协调办）",
@@ -176,7 +176,7 @@ def extension_approvers(
 
 @campaign_app.command("evidence")
 def evidence(
-    title: str,
+    title: str = TITLE,
     required: bool = typer.Option(
         True, "--required/--not-required", help="销号前须上传佐证材料 / evidence before sign-off"
     ),

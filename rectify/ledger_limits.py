@@ -17,7 +17,7 @@ from pathlib import Path
 from domain.ledger_rows import LedgerRejected, RowProblem
 
 MAX_FILE_BYTES = 32 * 2**20  # the file as stored (.csv, .xlsx or .json)
-MAX_UNPACKED_BYTES = 128 * 2**20  # all entries of an .xlsx, unpacked
+MAX_UNPACKED_BYTES = 64 * 2**20  # all entries of an .xlsx, unpacked
 MAX_COMPRESSION_RATIO = 100  # unpacked / packed size of one entry over 1 MiB
 RATIO_CHECKED_FROM_BYTES = 2**20  # small entries (styles, a blank sheet) pack far tighter
 MAX_ZIP_ENTRIES = 10_000  # a workbook has a few dozen; pictures add one each

@@ -168,6 +168,6 @@ def test_a_zip_bomb_import_is_refused_with_the_limit_and_writes_nothing(
     result = run("import-issues", str(bomb), "--campaign", "专项", "--create-agencies")
 
     assert result.exit_code == 1
-    assert "file: 解压后超过 128.0 MiB 上限（200.0 MiB）" in result.output
+    assert "file: 解压后超过 64.0 MiB 上限（200.0 MiB）" in result.output
     assert "nothing imported" in result.output
     assert _events(app) == 0

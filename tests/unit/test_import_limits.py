@@ -84,8 +84,8 @@ def test_a_zip_bomb_workbook_is_refused_before_its_sheet_is_parsed(tmp_path: Pat
     message = _refusal(bomb)
 
     # ... that would unpack to 300 MiB: refused by what its entries declare
-    assert "解压后超过 128.0 MiB 上限（300.0 MiB）" in message
-    assert "unpacks to more than 128.0 MiB (300.0 MiB)" in message
+    assert "解压后超过 64.0 MiB 上限（300.0 MiB）" in message
+    assert "unpacks to more than 64.0 MiB (300.0 MiB)" in message
     assert f"{SHEET} 解压后是压缩大小的" in message
     assert _peak_bytes_while_reading(bomb) < 16 * 2**20
 
