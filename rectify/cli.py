@@ -114,7 +114,9 @@ def _ledger_year(
 
 @app.command("import-issues")
 def import_issues(
-    file: Path = typer.Argument(..., help="台账文件 ledger file: .csv, .xlsx or .json"),
+    file: Path = typer.Argument(
+        ..., help="台账文件 ledger file: .csv, .xlsx or .json", callback=name_text
+    ),
     campaign: str = typer.Option(
         ..., "--campaign", help="专项行动名称 campaign title", callback=name_text
     ),

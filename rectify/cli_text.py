@@ -10,6 +10,7 @@ a refusal names the option, as a usage error (exit status 2): `--alias: 含有�
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import PurePath
 
 import typer
 
@@ -26,6 +27,8 @@ class BadText(typer.BadParameter):
 def _checked(limit: int) -> Callable[[typer.CallbackParam, object], object]:
     def check(param: typer.CallbackParam, value: object) -> object:
         texts = list(value) if isinstance(value, (list, tuple)) else [value]
+        # of a file, its name is what is stored (an import's source)
+        texts = [t.name if isinstance(t, PurePath) else t for t in texts]
         problems = [text_problem(t, limit) for t in texts if isinstance(t, str)]
         if isinstance(value, (list, tuple)):
             problems.append(list_problem(texts))  # --alias given 201 times

@@ -81,6 +81,14 @@ def test_a_lone_surrogate_in_a_campaign_title_is_refused(run, app: RectifyApp) -
     assert _events(app) == 0
 
 
+def test_a_ledger_file_name_no_text_may_hold_is_refused(run, app: RectifyApp) -> None:
+    result = run("import-issues", "台账\udcff.csv", "--campaign", "专项")  # stored as its source
+
+    assert result.exit_code == 2
+    assert "file: 含有无效字符（孤立代理项 U+DCFF）" in result.output
+    assert _events(app) == 0
+
+
 def test_an_alias_longer_than_a_name_allows_is_refused(run, app: RectifyApp) -> None:
     result = run("agency", "add", "县卫健局", "--alias", "卫" * (MAX_NAME + 1))
 
