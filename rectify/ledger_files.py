@@ -243,4 +243,9 @@ def read_ledger_file(
         )
     if not path.is_file():
         raise LedgerRejected([RowProblem(0, "file", f"{path} does not exist")])
-    return reader(path, progress)
+    try:
+        return reader(path, progress)
+    except OSError as error:  # not readable by this user, a disk error
+        raise LedgerRejected(
+            [RowProblem(0, "file", f"无法读取文件 / cannot read the file: {error}")]
+        ) from None

@@ -321,3 +321,16 @@ def test_a_json_number_of_more_digits_than_python_reads_is_refused(tmp_path: Pat
     path.write_text('[{"number": ' + "1" * 5000 + "}]")
 
     assert _refusal(path).startswith("file: not JSON")
+
+
+def test_a_file_that_cannot_be_read_is_refused_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _csv(tmp_path / "ledger.csv", [_row(1)])
+
+    def refuse(*_: object, **__: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "open", refuse)  # as root, chmod would not stop a read
+
+    assert "无法读取文件 / cannot read the file: [Errno 13] Permission denied" in _refusal(path)
