@@ -11,7 +11,6 @@ from typing import Annotated
 from uuid import UUID
 
 import strawberry
-from graphql import GraphQLError
 from starlette.concurrency import run_in_threadpool
 
 from api import commands, cursors
@@ -88,8 +87,7 @@ class CaseTransferQuery:
         order_by: CaseTransferOrder = CaseTransferOrder.REPORTED,
     ) -> CaseTransferConnection:
         context, given = info.context, filter or CaseTransferFilter()
-        if not 0 < first <= MAX_PAGE:
-            raise GraphQLError(f"first: between 1 and {MAX_PAGE}")
+        cursors.page_size(first, MAX_PAGE)
         user = context.user
         if reads_all(user):
             party = None
