@@ -81,6 +81,8 @@ def _field(error: GraphQLError) -> str:
 
 
 def _kind(error: GraphQLError) -> str:
+    if (error.extensions or {}).get("code") == "INVALID_INPUT":
+        return "invalid input"  # api/input_checks.py: a string or list refused
     if error.message.startswith("Syntax Error"):
         return "syntax error"
     if error.message.startswith("Variable '$"):
