@@ -39,7 +39,8 @@ def decode(cursor: str, kind: str, order: str, keyset: Keyset) -> tuple[Any, ...
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
         raise GraphQLError(
             f"after: 游标无效或不属于此列表及排序 / invalid cursor for this list and order:"
-            f" {cursor}"
+            f" {cursor}",
+            extensions={"field": "after"},
         ) from None
 
 

@@ -29,7 +29,13 @@ from api.progress import ProgressMutation, ProgressQuery
 from api.query import Query
 from api.referrals import ReferralMutation, ReferralQuery, ReferralTermsMutation
 from api.reporting import ReportingMutation
-from api.request_errors import NameFieldsOfBadValues, refused, unexpected
+from api.request_errors import (
+    NameFieldsOfBadValues,
+    NameFieldsOfRefusals,
+    is_refused_value,
+    refused,
+    unexpected,
+)
 from api.results import EXCEPTION_HANDLERS
 from api.statistics import StatisticsQuery
 
@@ -68,9 +74,14 @@ VALIDATION_RULES = [
 
 
 def _is_unexpected(error: GraphQLError) -> bool:
-    """Mask errors raised by our code; keep GraphQL's own (syntax, validation, bad cursor)."""
+    """Mask errors raised by our code; keep GraphQL's own (syntax, validation, bad cursor)
+    and the domain's refusals of a value (InvalidInput, naming its field)."""
     original = error.original_error
-    return original is not None and not isinstance(original, GraphQLError)
+    return (
+        original is not None
+        and not isinstance(original, GraphQLError)
+        and not is_refused_value(error)
+    )
 
 
 class RectifySchema(Schema):
@@ -101,6 +112,7 @@ def build_schema(production: bool = False) -> Schema:
             lambda: AddValidationRules(rules),
             NameFieldsOfBadValues,
             CheckInputText,
+            NameFieldsOfRefusals,
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
             lambda: MaskErrors(should_mask_error=_is_unexpected),

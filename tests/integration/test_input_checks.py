@@ -249,3 +249,29 @@ async def test_a_page_size_out_of_range_is_refused_naming_the_argument(
         (error,) = response.json()["errors"]
         assert error["extensions"]["field"] == field, error
         assert error["message"].startswith(f"{field}: 须在 1 到 ")
+
+
+async def test_a_cursor_of_nothing_names_the_after_argument(api: Api) -> None:
+    response = await post(api, {"query": '{ issues(after: "2099年") { totalCount } }'})
+    (error,) = response.json()["errors"]
+    assert error["extensions"]["field"] == "after" and "invalid cursor" in error["message"]
+
+
+async def test_a_variable_graphql_cannot_coerce_names_the_variable(api: Api) -> None:
+    """graphql-core names the variable only in its message; extensions.field had nothing."""
+    wrong_type = {"query": PROGRESS, "variables": {"id": issue("1"), "text": 123}}
+    missing = {"query": PROGRESS, "variables": {"text": "ok"}}
+    for body, field in ((wrong_type, "$text"), (missing, "$id")):
+        (error,) = (await post(api, body)).json()["errors"]
+        assert error["extensions"]["field"] == field, error
+
+
+# arguments a query resolver cannot use
+
+
+async def test_a_query_given_something_that_is_not_an_id_names_the_field(api: Api) -> None:
+    """The domain's InvalidInput from a query resolver was masked as "Unexpected error"."""
+    response = await post(api, {"query": '{ issueClock(issueId: "县卫健局") { __typename } }'})
+    (error,) = response.json()["errors"]
+    assert error["extensions"]["field"] == "issueId"
+    assert error["message"].startswith("issueId: ")
