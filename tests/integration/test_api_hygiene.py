@@ -206,6 +206,18 @@ async def test_a_query_first_in_a_document_without_operation_name_is_not_counted
     assert mutation.status_code == 200
 
 
+async def test_a_mutation_sent_by_get_does_not_run(serve: Serve) -> None:
+    """GET is not counted by the limit: it must not be a way to run a mutation at all."""
+    async with serve(mutations_per_minute=1, clock=Clock()) as client:
+        responses = [
+            await client.get("/graphql", params={"query": MUTATION}, headers=bearer())
+            for _ in range(2)
+        ]
+    for response in responses:
+        assert response.status_code in (400, 405), response.text
+        assert "data" not in response.text or response.json().get("data") is None
+
+
 # bodies GraphQL cannot take
 
 
