@@ -11,7 +11,6 @@ from typing import Annotated
 from uuid import UUID
 
 import strawberry
-from starlette.concurrency import run_in_threadpool
 
 from api import commands, cursors
 from api.authz.case_transfers import Step, authorize_step, may_read, reads_all
@@ -161,7 +160,7 @@ async def _run(info: Info, work: Work) -> CaseTransferChanged | NotAllowedResult
     """Run on a worker thread; the shared refusals go through the schema's handlers."""
     context = info.context
     try:
-        result = await run_in_threadpool(work, context.app)
+        result = await commands.run_command(context, work)
     except WrongTransferAgency as error:
         return NotAllowedResult(message=str(error))
     if result.position is not None:

@@ -16,6 +16,11 @@ fails for an event type or field missing from it, so a new field cannot leak sil
   the item (a suspect's name quoted in the facts, a person's name in a milestone label);
 - PROTECT: a sealed identity or a secret: 受保护 / protected;
 - KEEP: ids, dates, statuses, institutions, agencies, amounts.
+
+Secrets are protected on every read, not only in exports (the GraphQL audit trail and past
+states too, domain.audit_trail), and at every depth: a name classified PROTECT, or a secret
+field of a value object (`SECRET_VALUE_FIELDS`), is 受保护 wherever it appears, inside a
+map of endpoints, a list, or a before/after change (`protect`).
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from domain.reporter_identity import PROTECTED
 
 MASKED = "已屏蔽 / masked"
 SCRUBBED = "[已屏蔽]"
+PROTECTED_IN_TEXT = "[受保护]"  # a secret taken out of a longer text, such as a URL
 
 
 class Treatment(StrEnum):
@@ -66,7 +72,7 @@ FIELDS: dict[str, dict[str, Treatment]] = {
     "rectify:Agency.AliasAdded": _spec(keep="alias"),
     "rectify:Agency.MemberAdded": _spec(keep="member_id"),
     "rectify:Agency.RegionAssigned": _spec(keep="region"),
-    "rectify:Agency.Registered": _spec(keep="name kind level parent_id"),
+    "rectify:Agency.Registered": _spec(keep="name kind level parent_id region"),
     "rectify:AgencyAlias.Created": _spec(keep="alias agency_id"),
     "rectify:Campaign.CaseThresholdSet": _spec(keep="threshold"),
     "rectify:Campaign.CoverageTargetSet": _spec(keep="category population required_percent region"),
@@ -223,6 +229,73 @@ FIELDS: dict[str, dict[str, Treatment]] = {
 }
 
 
+# Value objects (dataclasses) an aggregate keeps in its state, by module and class, with
+# their fields that hold a secret: the endpoints map of an agency keeps each webhook's HMAC
+# key. tests/unit/test_personal_data.py asks every dataclass field of domain/ whose name
+# looks like a secret's to be here or in NOT_SECRET.
+SECRET_VALUE_FIELDS: dict[str, frozenset[str]] = {
+    "domain.delivery.Endpoint": frozenset({"secret"}),
+    # never kept in an event or a state today; classified so that it never can be shown
+    "domain.reporter_identity.IdentityKeys": frozenset({"keys"}),
+}
+
+# Names that look like a secret's (they contain secret, password, token, key, credential)
+# but hold none, each with the reason; any other such name must be classified PROTECT.
+NOT_SECRET: dict[str, str] = {
+    "key": "a milestone's idempotency key, built from public facts (kind, rung, due)",
+    "milestone_key": "the idempotency key of the milestone a notice is about",
+    "clock_keys": "the milestone keys already recorded",
+    "previous_key_id": "the id (kid) of the identity key, not the key",
+}
+
+# Every name that holds a secret, wherever it appears: an event field, a state attribute,
+# a value object's field, at any depth. `reporter` and `identity` hold a reporter's
+# identity should it ever be kept unsealed.
+SECRET_NAMES: frozenset[str] = frozenset(
+    {
+        name
+        for fields in FIELDS.values()
+        for name, treatment in fields.items()
+        if treatment is Treatment.PROTECT
+    }
+    | {name for names in SECRET_VALUE_FIELDS.values() for name in names}
+    | {"reporter", "identity"}
+)
+
+# A secret carried inside a URL: the password of `user:password@`, and the value of a query
+# parameter such as DingTalk's `access_token=`/`sign=` or WeCom's `key=` (a webhook address
+# that is itself a credential).
+_URL_USERINFO = re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://)[^/?#\s@]+@")
+_URL_SECRET_PARAM = re.compile(
+    r"(?i)([?&;](?:access_?token|token|api_?key|key|secret|sign|signature|password|passwd|pwd)=)"
+    r"[^&#;\s]+"
+)
+
+
+def without_url_secrets(text: str) -> str:
+    """`text` with the credentials of every URL in it replaced by 受保护 / protected."""
+    if "=" not in text and "@" not in text:
+        return text
+    text = _URL_USERINFO.sub(rf"\g<1>{PROTECTED_IN_TEXT}@", text)
+    return _URL_SECRET_PARAM.sub(rf"\g<1>{PROTECTED_IN_TEXT}", text)
+
+
+def protect(value: Any) -> Any:
+    """A JSON-ready value (dicts, lists, scalars) with every secret in it, at any depth,
+    replaced by 受保护 / protected: the value of each key in SECRET_NAMES, and URL
+    credentials in text. A secret that is None stays None (there is none to hide)."""
+    if isinstance(value, str):
+        return without_url_secrets(value)
+    if isinstance(value, Mapping):
+        return {
+            key: PROTECTED if key in SECRET_NAMES and item is not None else protect(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [protect(item) for item in value]
+    return value
+
+
 def aggregate_of(topic: str) -> str:
     """'rectify:CaseTransfer.Reported' -> 'CaseTransfer' (the aggregate class's name)."""
     return topic.partition(":")[2].partition(".")[0]
@@ -243,14 +316,75 @@ def _state_table() -> dict[str, dict[str, Treatment]]:
 
 STATE_FIELDS = _state_table()
 
-# Mainland mobile numbers, landlines with an area code, resident ID numbers (18 digits, the
-# last may be X; the old 15-digit form too), not inside a longer run of digits; and e-mail
-# addresses.
+# Mainland mobile numbers (also written 135-1234-5678 or 135 1234 5678), landlines with an
+# area code, resident ID numbers (18 digits, the last may be X; the old 15-digit form too),
+# in ASCII or full-width digits (１３５…, as an IME types them), not inside a longer run of
+# digits or letters; and e-mail addresses.
+_D = "[0-9０-９]"
+_EDGE = "0-9０-９A-Za-zＡ-Ｚａ-ｚ"
 _PATTERNS = re.compile(
-    r"(?<![0-9A-Za-z])(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])"
-    r"|[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
+    rf"(?<![{_EDGE}])(?:[1１][3-9３-９]{_D}[-－ ]?{_D}{{4}}[-－ ]?{_D}{{4}}"
+    rf"|[0０]{_D}{{2,3}}[-－]?{_D}{{7,8}}|{_D}{{17}}[0-9０-９XxＸｘ]|{_D}{{15}})(?![{_EDGE}])"
+    r"|[A-Za-z0-9._%+-]+[@＠][A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
 )
 MIN_NAME = 2  # one character would mask every occurrence of a common surname
+
+# How a person is written where staff name one: 陈某某（店主）, 店主陈某某, 店主：陈某某,
+# 陈某某、李某 — the name alone is what free text quotes, in any of these forms.
+_NOTE = re.compile(r"[（(【\[][^（）()【】\[\]]*[）)】\]]")
+_SEPARATORS = re.compile(r"[、，,；;/／\s]+|及|以及")
+_TITLE_WORDS = (
+    "店主 老板 老板娘 负责人 法定代表人 法人代表 法人 实际控制人 经营者 业主 院长 副院长 "
+    "所长 主任 医生 医师 主治医师 大夫 护士 护士长 药师 药剂师 村医 乡医 经理 总经理 股东 "
+    "员工 职工 工作人员 收费员 会计 出纳 推销员 医药代表 中介 护工 技师 科长 局长 站长 "
+    "先生 女士 同志 嫌疑人 当事人 被举报人"
+)
+TITLES = sorted(_TITLE_WORDS.split(), key=len, reverse=True)
+# Surnames common enough to be written with 某某 (陈某某, 欧阳某): a name anonymised by hand
+# is still the person's, and free text quotes it. Characters that also make everyday words
+# before 某 (于某日, 向某医院, 和某人) are left out.
+_SURNAME_WORDS = (
+    "欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 夏侯 令狐 "
+    "王 李 张 刘 陈 杨 黄 赵 吴 周 徐 孙 马 朱 胡 郭 何 林 罗 郑 梁 谢 宋 唐 许 韩 冯 邓 曹 "
+    "彭 曾 肖 田 董 袁 潘 蒋 蔡 余 杜 叶 程 苏 魏 吕 丁 任 沈 姚 卢 姜 崔 钟 谭 陆 汪 范 金 "
+    "石 廖 贾 夏 韦 付 傅 白 邹 孟 熊 秦 邱 江 尹 薛 闫 段 雷 侯 龙 史 陶 黎 贺 顾 毛 郝 龚 "
+    "邵 万 钱 严 覃 武 戴 莫 孔 汤 温 康 施 牛 樊 葛 邢 齐 易 乔 伍 庞 颜 倪 庄 聂 章 鲁 岳 "
+    "翟 殷 詹 申 欧 耿 兰 焦 俞 左 柳 祝 尚 符 舒 阮 柯 纪 梅 童 凌 毕 季 裴 霍 涂 苗 谷 盛 "
+    "翁 冉 骆 蓝 游 辛 靳 柴 蒙 鲍 喻 祁 蒲 房 滕 屈 饶 牟 艾 尤 穆 卓 缪 麦 褚 娄 窦 戚 岑 "
+    "景 党 宫 费 卜 冷 晏 席 卫 米 柏 宗 瞿 桂 佟 臧 闵 苟 邬 边 卞 姬 仇 栾 隋 刁 巫 寇 "
+    "桑 郎 甄 丛 仲 虞 敖 巩 佘 池 苑 迟 邝"
+)
+_ANONYMISED = re.compile(f"(?:{'|'.join(_SURNAME_WORDS.split())})某{{1,2}}")
+
+
+def name_forms(value: str) -> set[str]:
+    """Every form of the person (or persons) `value` names that free text may quote: the
+    value as written, and each name without its bracketed note, label or title
+    (陈某某（店主） → 陈某某; 店主陈大明 → 陈大明), at least MIN_NAME characters long."""
+    forms = {value.strip()}
+    for part in _SEPARATORS.split(_NOTE.sub(" ", value)):
+        part = part.rpartition("：")[2].rpartition(":")[2].strip()
+        forms.add(part)
+        forms.update(_ANONYMISED.findall(part))
+        stripped = True
+        while stripped:
+            stripped = False
+            for title in TITLES:
+                if part.startswith(title) and len(part) > len(title):
+                    part, stripped = part[len(title) :], True
+                elif part.endswith(title) and len(part) > len(title):
+                    part, stripped = part[: -len(title)], True
+        forms.add(part)
+    return {form for form in forms if len(form) >= MIN_NAME and form not in TITLES}
+
+
+def scrub_text(text: str, names: list[str]) -> str:
+    """`text` without phone, ID numbers, e-mail addresses, surnames written with 某, and
+    `names` (longest first, so 张三丰 goes before 张三)."""
+    text = _PATTERNS.sub(SCRUBBED, text)
+    for name in names:
+        text = text.replace(name, SCRUBBED)
+    return _ANONYMISED.sub(SCRUBBED, text)
 
 
 class Masker:
@@ -266,9 +400,14 @@ class Masker:
         self, item: str, fields: Mapping[str, Any], table: Mapping[str, Treatment]
     ) -> None:
         for name, value in fields.items():
-            masked = table.get(name) is Treatment.MASK and isinstance(value, str)
-            if masked and len(value.strip()) >= MIN_NAME:
-                self.known.setdefault(item, set()).add(value.strip())
+            if table.get(name) is Treatment.MASK and isinstance(value, str):
+                self.known.setdefault(item, set()).update(name_forms(value))
+
+    def remember_person(self, item: str, *values: str) -> None:
+        """Values naming a person no masked field shows (a reporter's unsealed identity),
+        so that the item's free text loses them too."""
+        for value in values:
+            self.known.setdefault(item, set()).update(name_forms(value))
 
     def _names(self, item: str, fields: Mapping[str, Any]) -> list[str]:
         related = {item} | {v for v in fields.values() if isinstance(v, str) and v in self.known}
@@ -277,10 +416,7 @@ class Masker:
 
     def _scrub(self, value: Any, names: list[str]) -> Any:
         if isinstance(value, str):
-            text = _PATTERNS.sub(SCRUBBED, value)
-            for name in names:
-                text = text.replace(name, SCRUBBED)
-            return text
+            return scrub_text(value, names)
         if isinstance(value, list):
             return [self._scrub(v, names) for v in value]
         if isinstance(value, dict):
@@ -292,17 +428,23 @@ class Masker:
     ) -> dict[str, Any]:
         self.remember(item, fields, table)
         names = self._names(item, fields)
+        if names:  # a referral about a clue keeps its names for its own later answer
+            self.known.setdefault(item, set()).update(names)
         out: dict[str, Any] = {}
         for name, value in fields.items():
             treatment = table.get(name, COMMON.get(name, Treatment.SCRUB))
-            if value is None or value == "" or treatment is Treatment.KEEP:
+            if name in SECRET_NAMES and treatment is not Treatment.MASK:
+                treatment = Treatment.PROTECT  # a secret stays one whatever a table says
+            if value is None or value == "":
                 out[name] = value
+            elif treatment is Treatment.KEEP:
+                out[name] = protect(value)
             elif treatment is Treatment.MASK:
                 out[name] = MASKED
             elif treatment is Treatment.PROTECT:
                 out[name] = PROTECTED
             else:
-                out[name] = self._scrub(value, names)
+                out[name] = self._scrub(protect(value), names)
         return out
 
     def payload(self, item: str, topic: str, payload: Mapping[str, Any]) -> dict[str, Any]:

@@ -28,12 +28,20 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
     await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
+CONNECT_SECONDS = 5.0
+QUERY_SECONDS = 60.0
+
+
 async def create_pool(database_url: str, schema: str, max_size: int = 10) -> Pool:
     return await asyncpg.create_pool(
         database_url,
         min_size=1,
         max_size=max_size,
-        server_settings={"search_path": schema},
+        # bounded: a server that does not answer is an outage (api/outages.py), not a hang
+        timeout=CONNECT_SECONDS,
+        command_timeout=QUERY_SECONDS,
+        # and the server itself stops a read running longer (a client gone away included)
+        server_settings={"search_path": schema, "statement_timeout": f"{QUERY_SECONDS:.0f}s"},
         init=_init_connection,
     )
 

@@ -31,11 +31,15 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
-from rectify.event_hashes import GENESIS, event_hash
+from domain.audit_trail import Integrity
+from domain.errors import InvalidInput
+from projections.parked import holds_nul
+from rectify.event_hashes import GENESIS, chain_integrity, event_hash
 
 CHUNK = 500
 TOPIC = "rectify.event_store:ChunkedApplicationRecorder"
 CHECKPOINTS_TABLE = "audit_checkpoints"
+COMMAND_KEYS_TABLE = "command_keys"
 HEADS_TABLE = "audit_checkpoint_heads"
 
 
@@ -55,6 +59,7 @@ class ChunkedApplicationRecorder(PostgresApplicationRecorder):
             "hashes_position": Identifier(f"{self.hashes_table_name}_notification_id_idx"),
             "checkpoints": Identifier(CHECKPOINTS_TABLE),
             "heads": Identifier(HEADS_TABLE),
+            "command_keys": Identifier(COMMAND_KEYS_TABLE),
             "id_type": Identifier(datastore.originator_id_type),
         }
         self.sql_create_statements += [
@@ -101,6 +106,30 @@ class ChunkedApplicationRecorder(PostgresApplicationRecorder):
                 "PRIMARY KEY (log, seq, originator_id))"
             ).format(**names),
         ]
+        self.sql_create_statements.append(
+            # docs/decisions/0030: a command's key, written with its events, for retries
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {schema}.{command_keys} ("
+                "scope text PRIMARY KEY, "
+                "fingerprint text NOT NULL, "
+                "item_id {id_type} NOT NULL, "
+                "position bigint NOT NULL, "
+                "recorded_at timestamptz NOT NULL DEFAULT now())"
+            ).format(**names)
+        )
+        self.insert_command_key_statement = SQL(
+            "INSERT INTO {schema}.{command_keys} (scope, fingerprint, item_id, position) "
+            "VALUES (%s, %s, %s, %s)"
+        ).format(**names)
+        self.select_command_key_statement = SQL(
+            "SELECT item_id, position, fingerprint FROM {schema}.{command_keys} WHERE scope = %s"
+        ).format(**names)
+        self.select_stream_with_hashes_statement = SQL(
+            "SELECT originator_version, e.topic, e.state, h.hash "
+            "FROM (SELECT * FROM {schema}.{events} WHERE originator_id = %s) AS e "
+            "FULL OUTER JOIN (SELECT * FROM {schema}.{hashes} WHERE originator_id = %s) AS h "
+            "USING (originator_id, originator_version) ORDER BY originator_version"
+        ).format(**names)
         self.select_latest_hashes_statement = SQL(
             "SELECT DISTINCT ON (originator_id) originator_id, hash FROM {schema}.{hashes} "
             "WHERE originator_id = ANY(%s::{id_type}[]) "
@@ -130,12 +159,15 @@ class ChunkedApplicationRecorder(PostgresApplicationRecorder):
             finally:
                 conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
 
-    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    # Few attempts: during an outage the caller is told at once (api/outages.py) and retries
+    # with its idempotency key, rather than holding a command thread for a minute.
+    @retry((InterfaceError, OperationalError), max_attempts=3, wait=0.2)
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         if not stored_events:
             return []
+        refuse_nul(stored_events)
         notification_ids: list[int] = []
         with (
             self.datastore.get_connection() as conn,
@@ -168,7 +200,45 @@ class ChunkedApplicationRecorder(PostgresApplicationRecorder):
                 if curs.rowcount != len(chunk):
                     msg = f"hashed {curs.rowcount} of {len(chunk)} events"
                     raise ProgrammingError(msg)
+            key = kwargs.get("command_key")
+            if key is not None:  # a second save under the key fails on the primary key
+                curs.execute(
+                    self.insert_command_key_statement,
+                    (
+                        key.scope,
+                        key.fingerprint,
+                        stored_events[0].originator_id,
+                        max(notification_ids),
+                    ),
+                )
         return notification_ids
+
+    @retry((InterfaceError, OperationalError), max_attempts=3, wait=0.2)
+    def command_result(self, scope: str) -> tuple[Any, int, str] | None:
+        """(item id, position, fingerprint) of the command recorded under `scope`."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self.select_command_key_statement, (scope,))
+            row = curs.fetchone()
+        if row is None:
+            return None
+        return row["item_id"], int(row["position"]), str(row["fingerprint"])
+
+    @retry((InterfaceError, OperationalError), max_attempts=3, wait=0.2)
+    def stream_integrity(self, originator_id: Any) -> dict[int, Integrity]:
+        """What the hash chain says of each stored event of one stream (one statement, one
+        snapshot): what the audit trail shows beside every entry (domain.audit_trail)."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self.select_stream_with_hashes_statement, (originator_id, originator_id))
+            rows = [
+                (
+                    int(row["originator_version"]),
+                    row["topic"],
+                    None if row["state"] is None else bytes(row["state"]),
+                    None if row["hash"] is None else bytes(row["hash"]),
+                )
+                for row in curs.fetchall()
+            ]
+        return chain_integrity(originator_id, rows)
 
     def _chain(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent]) -> list[bytes]:
         """Each event's hash, in the order given, chained in version order per stream onto
@@ -196,3 +266,10 @@ class ChunkedApplicationRecorder(PostgresApplicationRecorder):
                 e.state,
             )
         return [by_position[i] for i in range(len(stored_events))]
+
+
+def refuse_nul(stored_events: Sequence[StoredEvent]) -> None:
+    """The last guard behind the edges' own checks (domain/text_rules.py): an event whose
+    text holds NUL would stop every read model that copies it into a text column."""
+    if any(holds_nul(e.state) for e in stored_events):
+        raise InvalidInput("text", "含有空字符（U+0000），请删除后重试 / contains a NUL character")

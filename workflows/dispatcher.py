@@ -29,9 +29,10 @@ from domain.calendar import OfficialCalendar, YearArrangement
 from domain.clocks import clocked_kinds, kind_of_topic
 from domain.policies import EscalationPolicy
 from workflows.calendars import StoredCalendar
-from workflows.following import follow
+from workflows.following import TRANSIENT, follow
 from workflows.inputs import ClockInput, clock_workflow_id
 from workflows.positions import TRACKING, Positions
+from workflows.reconcile import RECONCILE_SECONDS, reconcile_clocks, running_clocks
 from workflows.workflow import ClockWorkflow
 
 log = logging.getLogger(__name__)
@@ -116,6 +117,18 @@ class Dispatcher:
             if stop is not None and stop.is_set():
                 return processed
 
+    async def reconcile(self) -> list[Target]:
+        """(Re)start the clock of every open item Temporal does not run (workflows.reconcile);
+        returns those started. Call it once the open-clocks table is current (after a pass)."""
+        position = await asyncio.to_thread(self._read_position)
+        open_clocks = await asyncio.to_thread(self._open_clocks)
+        running = await running_clocks(self.client, self.task_queue, ClockWorkflow.__name__)
+        return await reconcile_clocks(
+            [(kind, item) for kind, item, _ in open_clocks],
+            running,
+            lambda target: self._signal(target, position),
+        )
+
     # -- the log --------------------------------------------------------------------------
 
     def _read_batch(self, position: int) -> list[_Item]:
@@ -123,7 +136,19 @@ class Dispatcher:
         notifications: Sequence[Notification] = self.app.recorder.select_notifications(
             start=position + 1, limit=self.batch_size
         )
-        return [self._classify(n) for n in notifications]
+        return [self._classify_or_park(n) for n in notifications]
+
+    def _classify_or_park(self, notification: Notification) -> _Item:
+        """An event that cannot even be read (decoded, its clock entry consulted) is set
+        aside and passed, rather than stopping every clock behind it."""
+        try:
+            return self._classify(notification)
+        except TRANSIENT:
+            raise
+        except Exception as error:
+            log.exception("dispatcher: event %s set aside", notification.id)
+            self._positions.park(self.name, notification, error)
+            return _Item(notification.id, None)
 
     def _classify(self, notification: Notification) -> _Item:
         if notification.topic not in self.topics:
@@ -310,6 +335,7 @@ async def run_dispatcher(
     task_queue: str,
     stop: asyncio.Event,
     make_app: Callable[[dict[str, str]], RectifyApp] = RectifyApp,
+    reconcile_seconds: float = RECONCILE_SECONDS,
 ) -> None:
     """Follow the log until `stop` is set; errors are logged and retried with backoff.
 
@@ -317,7 +343,13 @@ async def run_dispatcher(
     app = make_app(es_env)
     dispatcher = Dispatcher(app, database_url, schema, client, task_queue)
     try:
-        await follow(dispatcher.dispatch_pending, stop, "clock dispatch")
+        await follow(
+            dispatcher.dispatch_pending,
+            stop,
+            "clock dispatch",
+            reconcile=dispatcher.reconcile,  # clocks Temporal lost are started again
+            reconcile_seconds=reconcile_seconds,
+        )
     finally:
         await asyncio.to_thread(dispatcher.close)
         app.close()
