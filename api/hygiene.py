@@ -27,6 +27,7 @@ from graphql import (
     SelectionSetNode,
     parse,
 )
+from starlette.datastructures import QueryParams
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import JSONResponse
@@ -183,6 +184,16 @@ def _bad_request(message: str) -> JSONResponse:
     )
 
 
+def _json_problem(text: str) -> JSONResponse | None:
+    try:
+        json.loads(text)
+    except ValueError:
+        return _bad_request("请求不是有效的 JSON / the request is not valid JSON")
+    except RecursionError:
+        return _bad_request("请求嵌套过深 / the request is nested too deeply")
+    return None
+
+
 def malformed_body(scope: Scope, body: bytes) -> JSONResponse | None:
     """A 400 for a JSON POST body GraphQL could not take, None for one it can. strawberry
     itself answers a bare JSON string or number and invalid UTF-8 with HTTP 500 (it calls
@@ -195,14 +206,24 @@ def malformed_body(scope: Scope, body: bytes) -> JSONResponse | None:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         return _bad_request("请求体不是有效的 UTF-8 编码 / the body is not valid UTF-8")
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return _bad_request("请求体不是有效的 JSON / the body is not valid JSON")
-    except RecursionError:
-        return _bad_request("请求体嵌套过深 / the body is nested too deeply")
-    if not isinstance(data, (dict, list)):
+    problem = _json_problem(text)
+    if problem is not None:
+        return problem
+    if not isinstance(json.loads(text), (dict, list)):
         return _bad_request("请求须为 JSON 对象 / the request must be a JSON object")
+    return None
+
+
+def malformed_query_string(scope: Scope) -> JSONResponse | None:
+    """The same for a GET's `variables` and `extensions`, JSON in the query string, which
+    strawberry parses catching only JSONDecodeError: deep nesting was an HTTP 500 too."""
+    params = QueryParams(scope.get("query_string", b""))
+    for name in ("variables", "extensions"):
+        value = params.get(name)
+        if value:
+            problem = _json_problem(value)
+            if problem is not None:
+                return problem
     return None
 
 
@@ -211,7 +232,8 @@ class LimitMutations:
     behind the bearer guard, which puts the user in the scope. Over the limit the request is
     answered HTTP 429 with Retry-After before GraphQL runs, so nothing of it is executed.
     It buffers each POST body anyway, so it also answers a body GraphQL cannot take
-    (`malformed_body`) with a 400, limit or not."""
+    (`malformed_body`, and a GET's JSON parameters: `malformed_query_string`) with a 400,
+    limit or not."""
 
     def __init__(self, app: ASGIApp, window: SlidingWindow) -> None:
         self.app = app
@@ -219,6 +241,11 @@ class LimitMutations:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         user = scope.get("user")
+        if scope["type"] == "http" and scope["method"] == "GET":
+            refusal = malformed_query_string(scope)
+            if refusal is not None:
+                await refusal(scope, receive, send)
+                return
         if scope["type"] != "http" or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return

@@ -231,8 +231,8 @@ async def test_a_mutation_sent_by_get_does_not_run(serve: Serve) -> None:
             b'{"query": "{ me { role } }\xff"}',
             "请求体不是有效的 UTF-8 编码 / the body is not valid UTF-8",
         ),
-        (b"[" * 100_000 + b"]" * 100_000, "请求体嵌套过深 / the body is nested too deeply"),
-        (b'{"query": ', "请求体不是有效的 JSON / the body is not valid JSON"),
+        (b"[" * 100_000 + b"]" * 100_000, "请求嵌套过深 / the request is nested too deeply"),
+        (b'{"query": ', "请求不是有效的 JSON / the request is not valid JSON"),
     ],
 )
 @pytest.mark.parametrize("limit", [60, 0])
@@ -247,6 +247,17 @@ async def test_a_body_graphql_cannot_take_is_a_bilingual_400(
         )
     assert response.status_code == 400, response.text
     assert message in response.json()["errors"][0]["message"]
+
+
+@pytest.mark.parametrize("name", ["variables", "extensions"])
+async def test_a_get_with_json_parameters_nested_too_deeply_is_a_bilingual_400(
+    serve: Serve, name: str
+) -> None:
+    params = {"query": "{ me { role } }", name: "[" * 3000 + "]" * 3000}
+    async with serve() as client:
+        response = await client.get("/graphql", params=params, headers=bearer())
+    assert response.status_code == 400, response.text
+    assert "请求嵌套过深" in response.json()["errors"][0]["message"]
 
 
 # tokens
