@@ -174,6 +174,17 @@ def problems_of(response: httpx.Response, mutation: bool) -> list[str]:
     return found
 
 
+def assert_nothing_written_if_refused(
+    response: httpx.Response, head: int | None, app: RectifyApp
+) -> None:
+    """A request refused before execution (an error with no path: a bad value, string or
+    list) runs none of its mutations, the valid ones beside the bad one included."""
+    body = response.json() if response.status_code == 200 else {}
+    refused = body.get("data") is None and any("path" not in e for e in body.get("errors") or [])
+    if refused or response.status_code >= 400:
+        assert app.recorder.max_notification_id() == head, response.text[:2000]
+
+
 def settings_of_the_run() -> settings:
     return settings(
         max_examples=EXAMPLES or 40,
@@ -211,7 +222,9 @@ async def test_random_operations_never_break_the_api_or_the_read_side(
     @settings_of_the_run()
     @given(document=OPERATIONS, role=ROLES)
     def fuzz(document: str, role: tuple[str, str | None]) -> None:
+        head = app.recorder.max_notification_id()
         response = send({"query": document}, role)
+        assert_nothing_written_if_refused(response, head, app)
         mutation = document.lstrip().startswith("mutation")
         assert not problems_of(response, mutation), (role, document, response.text[:2000])
 
@@ -229,7 +242,9 @@ async def test_random_variables_never_break_the_api_or_the_read_side(
     @given(operation=WITH_VARIABLES, role=ROLES)
     def fuzz(operation: tuple[str, dict[str, Any]], role: tuple[str, str | None]) -> None:
         document, variables = operation
+        head = app.recorder.max_notification_id()
         response = send({"query": document, "variables": variables}, role)
+        assert_nothing_written_if_refused(response, head, app)
         mutation = document.startswith("mutation")
         assert not problems_of(response, mutation), (role, operation, response.text[:2000])
 
