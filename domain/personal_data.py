@@ -75,6 +75,8 @@ FIELDS: dict[str, dict[str, Treatment]] = {
     "rectify:Agency.Registered": _spec(keep="name kind level parent_id region"),
     "rectify:AgencyAlias.Created": _spec(keep="alias agency_id"),
     "rectify:Campaign.CaseThresholdSet": _spec(keep="threshold"),
+    "rectify:Campaign.EvidenceRequirementSet": _spec(keep="required"),
+    "rectify:Campaign.ExtensionApproversSet": _spec(keep="approvers"),
     "rectify:Campaign.CoverageTargetSet": _spec(keep="category population required_percent region"),
     "rectify:Campaign.Launched": _spec(keep="title lead_agency_id"),
     "rectify:Campaign.LeadAgencyAssigned": _spec(keep="agency_id"),
@@ -211,7 +213,7 @@ FIELDS: dict[str, dict[str, Treatment]] = {
     "rectify:Referral.Reassigned": _spec(
         keep="previous_agency_id receiver_agency_id receiver_name at claim_due", scrub="reason"
     ),
-    "rectify:Referral.Returned": _spec(keep="agency_id", scrub="reason detail"),
+    "rectify:Referral.Returned": _spec(keep="agency_id claimed_by", scrub="reason detail"),
     "rectify:Referral.Sent": _spec(
         keep="sender_agency_id receiver_agency_id receiver_name subject_kind subject_id "
         "campaign_id parent_id children claim_days answer_days at claim_due",

@@ -29,9 +29,11 @@ from psycopg.sql import SQL, Identifier
 from domain.application import RectifyApp
 from domain.audit_trail import TrailEntry, event_payload, plain
 from domain.clocks import TIMEZONE
+from domain.evidence import stored_digests
 from domain.personal_data import Masker
 from domain.reporter_identity import KeyConfigurationError, unseal
 from domain.trail_labels import agency_names, china_time, label, shown
+from projections.files import StoredFile, describe_all
 from rectify.event_store import ChunkedApplicationRecorder
 
 BATCH = 1000
@@ -105,7 +107,44 @@ def case_file(app: RectifyApp, item_id: UUID) -> dict[str, Any]:
         "state": {k: _human(v, k, agency_name) for k, v in masked.items()},
         "labels": {k: label(k) for k in masked},
         "trail": entries,
+        "files": _files(app, trail, masker, item, aggregate),
     }
+
+
+def _files(
+    app: RectifyApp, trail: list[TrailEntry], masker: Masker, item: str, aggregate: str
+) -> list[dict[str, Any]]:
+    """The evidence files the item's events reference (佐证材料), in the order first named:
+    name (its personal data masked like any attachment), type, size, sha256, and whether
+    the store still holds the very content the events' digests name."""
+    digests = stored_digests(
+        a for e in trail for a in e.payload.get("attachments") or [] if isinstance(a, str)
+    )
+    stored = _stored(app, digests)
+    listed = []
+    for digest in digests:
+        found = stored.get(digest)
+        name = found.file_name if found else None
+        listed.append(
+            {
+                "sha256": digest,
+                "name": masker.value(item, aggregate, "attachments", name) if name else None,
+                "type": found.media_type if found else None,
+                "size": found.size if found else None,
+                "status": "intact" if found and found.intact else "altered" if found else "missing",
+            }
+        )
+    return listed
+
+
+def _stored(app: RectifyApp, digests: list[str]) -> dict[str, StoredFile]:
+    recorder = app.recorder
+    if not digests or not isinstance(recorder, ChunkedApplicationRecorder):
+        return {}
+    schema = Identifier(recorder.datastore.schema)
+    with recorder.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as cur:
+        cur.execute(SQL("SET LOCAL search_path TO {}").format(schema))
+        return describe_all(cur, digests)
 
 
 def _value(value: Any) -> str:
@@ -182,9 +221,31 @@ def case_file_html(case: dict[str, Any]) -> str:
         f"<tr><th>事件数</th><td>{len(case['trail'])}</td></tr>"
         "</table>"
         f"<h2>当前状态</h2><table>{state_rows}</table>"
+        f"<h2>佐证材料 / Evidence files</h2>{_files_table(case.get('files', []))}"
         f"<h2>全部经过</h2>{''.join(events)}"
         "<p>举报人身份等个人信息已屏蔽（受保护）。</p>"
         "</body></html>\n"
+    )
+
+
+FILE_STATUS = {
+    "intact": "完好 / intact",
+    "altered": "内容与摘要不符 / altered",
+    "missing": "未存储 / not stored",
+}
+
+
+def _files_table(listed: list[dict[str, Any]]) -> str:
+    if not listed:
+        return "<p>无 / none</p>"
+    rows = "".join(
+        f"<tr><td>{_value(f['name'])}</td><td>{_value(f['type'])}</td><td>{_value(f['size'])}"
+        f"</td><td>{escape(f['sha256'])}</td><td>{escape(FILE_STATUS[f['status']])}</td></tr>"
+        for f in listed
+    )
+    return (
+        "<table><tr><th>文件名</th><th>类型</th><th>大小（字节）</th><th>SHA-256</th>"
+        f"<th>状态</th></tr>{rows}</table>"
     )
 
 
