@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import strawberry
+from graphql import GraphQLError
 from starlette.concurrency import run_in_threadpool
 
 from api import cursors
