@@ -141,6 +141,9 @@ def _load_counts(report: Report, load: Load, log: checks.Log | None) -> None:
     else:
         report.add("mutations", *checks.acknowledged(load.outcomes, log))
     report.counts["reads"] = {"sent": load.reads, "failed": load.read_failures}
+    refusals = {f"{o.status} ({o.op})": o.refusal for o in load.outcomes if o.refusal}
+    if refusals:
+        report.counts["refusals, e.g."] = refusals
 
 
 def _recover(system: System, targets: list[str], seconds: float) -> tuple[float, list[str]]:
