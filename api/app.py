@@ -5,6 +5,7 @@ from contextlib import asynccontextmanager
 from importlib.resources import files
 
 import anyio.to_thread
+from graphql import ExecutionResult
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, generate_latest
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -14,6 +15,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from api.auth import RequireBearer, Role, User
@@ -27,11 +29,18 @@ from api.hygiene import (
     middleware,
 )
 from api.live import ChangeFeed, authenticate
+from api.outages import (
+    CONNECTION_ERRORS,
+    MESSAGE,
+    AnswerOutages,
+    DatabaseWatch,
+    ServiceUnavailable,
+)
 from api.persisted import persisted_only
 from api.schema import production_schema, schema
 from api.tokens import SecretVerifier
 from domain.application import RectifyApp
-from projections import queries, status
+from projections import parked, queries, status
 from projections.runner import connect, ensure_schema
 
 __all__ = ["ApiConfig", "create_app"]
@@ -59,6 +68,15 @@ class RectifyGraphQL(GraphQL[Context, None]):
 
     async def on_ws_connect(self, context: Context) -> None:  # type: ignore[override]
         await authenticate(context, context.request.app.state.verifier)
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:  # type: ignore[override]
+        """A request that met a lost database connection is answered 503 (api/outages.py),
+        not with "Unexpected error": the client can tell it to retry."""
+        if getattr(request.state, "database_outage", False):  # set by the schema's error hook
+            raise ServiceUnavailable()
+        return await super().process_result(request, result)
 
 
 # A websocket's user until connection_init is verified; subscriptions refuse it (api/live.py).
@@ -107,17 +125,28 @@ def create_app(config: ApiConfig) -> Starlette:
         make_app = config.make_app or (lambda env: RectifyApp(env=env))
         app.state.rectify = await run_in_threadpool(make_app, config.es_env)
         app.state.pool = await queries.create_pool(config.database_url, config.schema)
+        app.state.database_watch = DatabaseWatch(app.state.pool)
+        app.state.database_watch.start()
         app.state.feed = ChangeFeed(config.database_url, config.schema)
         await app.state.feed.start()
         try:
             yield
         finally:
             await app.state.feed.stop()
+            await app.state.database_watch.stop()
             await app.state.pool.close()
             await run_in_threadpool(app.state.rectify.close)
 
-    async def healthz(request: Request) -> JSONResponse:
-        position = await queries.position(request.app.state.pool)
+    async def healthz(request: Request) -> Response:
+        try:
+            position = await queries.position(request.app.state.pool)
+        except CONNECTION_ERRORS:
+            request.app.state.database_watch.down()
+            return JSONResponse(
+                {"ok": False, "database": "unavailable", "message": MESSAGE},
+                status_code=503,
+                headers={"Retry-After": "5"},
+            )
         return JSONResponse({"ok": True, "projection_position": position})
 
     registry = CollectorRegistry()
@@ -131,12 +160,32 @@ def create_app(config: ApiConfig) -> Starlette:
         registry=registry,
     )
 
+    parked_gauge = Gauge(
+        "rectify_parked_events",
+        "Events a follower set aside because it could not process them as stored",
+        registry=registry,
+    )
+
+    database_gauge = Gauge(
+        "rectify_database_up", "Whether PostgreSQL answered this scrape", registry=registry
+    )
+
     async def metrics(request: Request) -> Response:
-        """Prometheus text format; positions and lags only, nothing about any item."""
-        found = await status.log_status(request.app.state.pool)
-        head_gauge.set(found.head)
-        for follower in found.followers:
-            lag_gauge.labels(follower.name, follower.kind).set(follower.lag)
+        """Prometheus text format; positions and lags only, nothing about any item. While
+        the database is down the scrape still answers, with rectify_database_up 0."""
+        pool = request.app.state.pool
+        try:
+            found = await status.log_status(pool)
+            parked_count, _ = await parked.parked_events(pool, limit=0)
+        except CONNECTION_ERRORS:
+            request.app.state.database_watch.down()
+            database_gauge.set(0)
+        else:
+            database_gauge.set(1)
+            head_gauge.set(found.head)
+            for follower in found.followers:
+                lag_gauge.labels(follower.name, follower.kind).set(follower.lag)
+            parked_gauge.set(parked_count)
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     def page(name: str) -> Callable[[Request], Awaitable[HTMLResponse]]:
@@ -166,7 +215,7 @@ def create_app(config: ApiConfig) -> Starlette:
             Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
-            Route("/graphql", RequireBearer(limited, verifier)),
+            Route("/graphql", AnswerOutages(RequireBearer(limited, verifier))),
             WebSocketRoute("/graphql", graphql),
         ],
         middleware=middleware(

@@ -4,8 +4,11 @@ Who may read them (api/authz/history.py, READ_HISTORY): auditors, admins and
 coordinators, any item; liaisons, investigators and agency heads, an item that names their
 agency (an issue it leads or co-owns, a clue it received or handles, a referral or case
 transfer it sends or receives), judged on the item's current state. Leadership reads the
-issue views, not the raw history. The reporter's identity is 受保护 / protected here as
-everywhere (domain.audit_trail).
+issue views, not the raw history. Secrets (a reporter's sealed identity, a webhook's
+signing key) are 受保护 / protected here as everywhere, at any depth (domain.audit_trail).
+
+An item the caller may not read is answered exactly as an item that does not exist (null):
+a refusal for one and null for the other would tell a liaison which ids exist.
 """
 
 from datetime import datetime
@@ -62,7 +65,8 @@ class AuditEntry:
 
 
 def _read(info: Info, id: strawberry.ID, read: Any) -> Any:
-    """Parse, load, check who may read; None for an unknown or malformed id."""
+    """Parse, load, check who may read; None for an unknown or malformed id, and for an
+    item the caller may not read (indistinguishable from an unknown one)."""
     user, app = info.context.user, info.context.app
     if not may_read_any(user):
         raise GraphQLError(REFUSED)
@@ -77,7 +81,7 @@ def _read(info: Info, id: strawberry.ID, read: Any) -> Any:
         except NotFound:
             return None
         if not may_read(user, current):
-            raise GraphQLError(REFUSED)
+            return None  # as if it did not exist: no existence oracle
         return read(app, item)
 
     return load

@@ -13,7 +13,7 @@ import strawberry
 from graphql import GraphQLError
 
 from api import cursors
-from api.auth import User
+from api.auth import Role, User
 from api.authz import Action, issue_scope, may
 from api.commands import parse_id
 from api.context import Context
@@ -29,11 +29,12 @@ from api.types import (
     IssueStatus,
     Me,
     PageInfo,
+    ParkedEvent,
     RoleType,
     SystemStatus,
 )
 from domain.errors import InvalidInput
-from projections import queries, status
+from projections import parked, queries, status
 
 Info = strawberry.Info[Context, None]
 MAX_PAGE = 200
@@ -171,11 +172,27 @@ class Query:
     @strawberry.field(description="每个读模型与调度器的进度 / how far behind each follower is")
     async def system_status(self, info: Info) -> SystemStatus:
         found = await status.log_status(info.context.pool)
+        count, latest = await parked.parked_events(info.context.pool)
+        operator = info.context.user.role in (Role.COORDINATOR, Role.AUDITOR, Role.ADMIN)
         return SystemStatus(
             head=found.head,
             followers=[
                 FollowerStatus(name=f.name, kind=f.kind, position=f.position, lag=f.lag)
                 for f in found.followers
+            ],
+            parked_count=count,
+            parked=[
+                ParkedEvent(
+                    follower=p.follower,
+                    position=p.position,
+                    item_id=strawberry.ID(str(p.originator_id)),
+                    version=p.originator_version,
+                    topic=p.topic,
+                    outcome=p.outcome,
+                    error=p.error,
+                    parked_at=p.parked_at,
+                )
+                for p in (latest if operator else [])
             ],
         )
 

@@ -24,6 +24,7 @@ from api.clues import ClueMutation, ClueQuery
 from api.live import Subscription, SubscriptionsOnlyOverWebsockets
 from api.mutations import Mutation
 from api.notifications import NotificationMutation, NotificationQuery
+from api.outages import is_outage
 from api.progress import ProgressMutation, ProgressQuery
 from api.query import Query
 from api.referrals import ReferralMutation, ReferralQuery, ReferralTermsMutation
@@ -79,6 +80,9 @@ class RectifySchema(Schema):
         """A user's mistake (bad cursor, page size, syntax) is one log line; only an error
         from our own code gets a stack. Neither carries the message text as sent: it may
         quote the client's values, e.g. a reporter's phone (api.request_errors)."""
+        if is_outage(errors) and execution_context is not None:
+            # answered 503 by the view (api/app.py), before the errors are masked
+            execution_context.context.request.state.database_outage = True
         for error in errors:
             if _is_unexpected(error):
                 log.error("graphql request failed: %s", unexpected(error))

@@ -229,6 +229,28 @@ class FollowerStatus:
 
 
 @strawberry.type
+class ParkedEvent:
+    """An event a follower could not process as stored (projections/parked.py)."""
+
+    follower: str
+    position: int
+    item_id: strawberry.ID = strawberry.field(description="the event's stream")
+    version: int
+    topic: str
+    outcome: str = strawberry.field(
+        description="sanitised: projected without its NUL characters; skipped: not projected"
+    )
+    error: str = strawberry.field(description="the error's kind, values masked")
+    parked_at: datetime
+
+
+@strawberry.type
 class SystemStatus:
     head: int = strawberry.field(description="position of the newest event in the log")
     followers: list[FollowerStatus]
+    parked_count: int = strawberry.field(
+        description="已搁置事件数 / events a follower set aside (sanitised or skipped)"
+    )
+    parked: list[ParkedEvent] = strawberry.field(
+        description="the latest 100 of them (coordinators, auditors, admins; empty for others)"
+    )

@@ -58,12 +58,23 @@ class Agency(Aggregate):
         TOPIC = "rectify:Agency.Event"
 
     class Registered(Aggregate.Created):
+        """v2 says the agency's region (ADR 0029): the area it counts in is known when it
+        is registered (`rectify agency add NAME --region R`), so one event can say so."""
+
         TOPIC = "rectify:Agency.Registered"
+        class_version = 2
         name: str
         kind: str
         level: str
         parent_id: UUID | None
+        region: str | None
         actor: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            # v1 code registered every agency without a region (one came only with a later
+            # RegionAssigned), so None is what a v1 registration said, not a guess.
+            state["region"] = None
 
     class AliasAdded(Aggregate.Event):
         TOPIC = "rectify:Agency.AliasAdded"
@@ -86,7 +97,13 @@ class Agency(Aggregate):
 
     @event(Registered)
     def __init__(
-        self, name: str, kind: str, level: str, parent_id: UUID | None, actor: str
+        self,
+        name: str,
+        kind: str,
+        level: str,
+        parent_id: UUID | None,
+        actor: str,
+        region: str | None = None,
     ) -> None:
         self.name = name
         self.kind = AgencyKind(kind)
@@ -94,9 +111,9 @@ class Agency(Aggregate):
         self.parent_id = parent_id
         self.aliases: list[str] = []
         self.member_ids: list[UUID] = []
-        # The area (e.g. a county) whose figures the agency counts in; agencies registered
-        # before regions existed have none until one is assigned.
-        self.region: str | None = None
+        # The area (e.g. a county) whose figures the agency counts in; None until one is
+        # given. Callers pass it normalised, as `assign_region` records it.
+        self.region: str | None = region
 
     def add_alias(self, alias: str, actor: str) -> None:
         if normalise_name(alias) in {normalise_name(a) for a in [self.name, *self.aliases]}:

@@ -2,8 +2,10 @@
 
 Both replay the item's own stream event by event, as the repository does, so what they
 show is what the aggregate was, not what a read table made of it. Public attributes only
-(no `_`-prefixed internals), and the reporter's sealed identity is shown as 受保护 /
-protected: an audit trail is read by more people than may reveal a reporter.
+(no `_`-prefixed internals), and every secret — the reporter's sealed identity, a webhook's
+signing key, at any depth of a state or an event — is shown as 受保护 / protected
+(domain.personal_data says which fields are secret): an audit trail is read by more people
+than may reveal a reporter or forge a delivery.
 """
 
 from __future__ import annotations
@@ -19,11 +21,9 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from domain.errors import InvalidInput, NotFound
+from domain.personal_data import SECRET_NAMES, protect
 from domain.reporter_identity import PROTECTED
 
-# Attribute and event-field names that hold a reporter's identity, sealed or not, or a
-# webhook endpoint's signing secret (an export must not let its reader forge deliveries).
-PROTECTED_FIELDS = frozenset({"sealed_identity", "reporter", "identity", "secret"})
 # Event fields that are the envelope, not the payload.
 ENVELOPE = frozenset({"originator_id", "originator_version", "timestamp"})
 
@@ -48,13 +48,14 @@ def plain(value: Any) -> Any:
 
 
 def masked(name: str, value: Any) -> Any:
-    if name in PROTECTED_FIELDS and value is not None:
+    """The JSON-ready value of field `name`, with every secret in it protected."""
+    if name in SECRET_NAMES and value is not None:
         return PROTECTED
-    return plain(value)
+    return protect(plain(value))
 
 
 def event_payload(domain_event: Any) -> dict[str, Any]:
-    """An event's own fields, identity masked."""
+    """An event's own fields, secrets protected."""
     return {
         name: masked(name, value)
         for name, value in vars(domain_event).items()

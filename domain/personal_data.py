@@ -16,6 +16,11 @@ fails for an event type or field missing from it, so a new field cannot leak sil
   the item (a suspect's name quoted in the facts, a person's name in a milestone label);
 - PROTECT: a sealed identity or a secret: 受保护 / protected;
 - KEEP: ids, dates, statuses, institutions, agencies, amounts.
+
+Secrets are protected on every read, not only in exports (the GraphQL audit trail and past
+states too, domain.audit_trail), and at every depth: a name classified PROTECT, or a secret
+field of a value object (`SECRET_VALUE_FIELDS`), is 受保护 wherever it appears, inside a
+map of endpoints, a list, or a before/after change (`protect`).
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from domain.reporter_identity import PROTECTED
 
 MASKED = "已屏蔽 / masked"
 SCRUBBED = "[已屏蔽]"
+PROTECTED_IN_TEXT = "[受保护]"  # a secret taken out of a longer text, such as a URL
 
 
 class Treatment(StrEnum):
@@ -66,7 +72,7 @@ FIELDS: dict[str, dict[str, Treatment]] = {
     "rectify:Agency.AliasAdded": _spec(keep="alias"),
     "rectify:Agency.MemberAdded": _spec(keep="member_id"),
     "rectify:Agency.RegionAssigned": _spec(keep="region"),
-    "rectify:Agency.Registered": _spec(keep="name kind level parent_id"),
+    "rectify:Agency.Registered": _spec(keep="name kind level parent_id region"),
     "rectify:AgencyAlias.Created": _spec(keep="alias agency_id"),
     "rectify:Campaign.CaseThresholdSet": _spec(keep="threshold"),
     "rectify:Campaign.CoverageTargetSet": _spec(keep="category population required_percent region"),
@@ -223,6 +229,73 @@ FIELDS: dict[str, dict[str, Treatment]] = {
 }
 
 
+# Value objects (dataclasses) an aggregate keeps in its state, by module and class, with
+# their fields that hold a secret: the endpoints map of an agency keeps each webhook's HMAC
+# key. tests/unit/test_personal_data.py asks every dataclass field of domain/ whose name
+# looks like a secret's to be here or in NOT_SECRET.
+SECRET_VALUE_FIELDS: dict[str, frozenset[str]] = {
+    "domain.delivery.Endpoint": frozenset({"secret"}),
+    # never kept in an event or a state today; classified so that it never can be shown
+    "domain.reporter_identity.IdentityKeys": frozenset({"keys"}),
+}
+
+# Names that look like a secret's (they contain secret, password, token, key, credential)
+# but hold none, each with the reason; any other such name must be classified PROTECT.
+NOT_SECRET: dict[str, str] = {
+    "key": "a milestone's idempotency key, built from public facts (kind, rung, due)",
+    "milestone_key": "the idempotency key of the milestone a notice is about",
+    "clock_keys": "the milestone keys already recorded",
+    "previous_key_id": "the id (kid) of the identity key, not the key",
+}
+
+# Every name that holds a secret, wherever it appears: an event field, a state attribute,
+# a value object's field, at any depth. `reporter` and `identity` hold a reporter's
+# identity should it ever be kept unsealed.
+SECRET_NAMES: frozenset[str] = frozenset(
+    {
+        name
+        for fields in FIELDS.values()
+        for name, treatment in fields.items()
+        if treatment is Treatment.PROTECT
+    }
+    | {name for names in SECRET_VALUE_FIELDS.values() for name in names}
+    | {"reporter", "identity"}
+)
+
+# A secret carried inside a URL: the password of `user:password@`, and the value of a query
+# parameter such as DingTalk's `access_token=`/`sign=` or WeCom's `key=` (a webhook address
+# that is itself a credential).
+_URL_USERINFO = re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://)[^/?#\s@]+@")
+_URL_SECRET_PARAM = re.compile(
+    r"(?i)([?&;](?:access_?token|token|api_?key|key|secret|sign|signature|password|passwd|pwd)=)"
+    r"[^&#;\s]+"
+)
+
+
+def without_url_secrets(text: str) -> str:
+    """`text` with the credentials of every URL in it replaced by 受保护 / protected."""
+    if "=" not in text and "@" not in text:
+        return text
+    text = _URL_USERINFO.sub(rf"\g<1>{PROTECTED_IN_TEXT}@", text)
+    return _URL_SECRET_PARAM.sub(rf"\g<1>{PROTECTED_IN_TEXT}", text)
+
+
+def protect(value: Any) -> Any:
+    """A JSON-ready value (dicts, lists, scalars) with every secret in it, at any depth,
+    replaced by 受保护 / protected: the value of each key in SECRET_NAMES, and URL
+    credentials in text. A secret that is None stays None (there is none to hide)."""
+    if isinstance(value, str):
+        return without_url_secrets(value)
+    if isinstance(value, Mapping):
+        return {
+            key: PROTECTED if key in SECRET_NAMES and item is not None else protect(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [protect(item) for item in value]
+    return value
+
+
 def aggregate_of(topic: str) -> str:
     """'rectify:CaseTransfer.Reported' -> 'CaseTransfer' (the aggregate class's name)."""
     return topic.partition(":")[2].partition(".")[0]
@@ -295,14 +368,18 @@ class Masker:
         out: dict[str, Any] = {}
         for name, value in fields.items():
             treatment = table.get(name, COMMON.get(name, Treatment.SCRUB))
-            if value is None or value == "" or treatment is Treatment.KEEP:
+            if name in SECRET_NAMES and treatment is not Treatment.MASK:
+                treatment = Treatment.PROTECT  # a secret stays one whatever a table says
+            if value is None or value == "":
                 out[name] = value
+            elif treatment is Treatment.KEEP:
+                out[name] = protect(value)
             elif treatment is Treatment.MASK:
                 out[name] = MASKED
             elif treatment is Treatment.PROTECT:
                 out[name] = PROTECTED
             else:
-                out[name] = self._scrub(value, names)
+                out[name] = self._scrub(protect(value), names)
         return out
 
     def payload(self, item: str, topic: str, payload: Mapping[str, Any]) -> dict[str, Any]:

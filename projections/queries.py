@@ -28,11 +28,18 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
     await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
+CONNECT_SECONDS = 5.0
+QUERY_SECONDS = 60.0
+
+
 async def create_pool(database_url: str, schema: str, max_size: int = 10) -> Pool:
     return await asyncpg.create_pool(
         database_url,
         min_size=1,
         max_size=max_size,
+        # bounded: a server that does not answer is an outage (api/outages.py), not a hang
+        timeout=CONNECT_SECONDS,
+        command_timeout=QUERY_SECONDS,
         server_settings={"search_path": schema},
         init=_init_connection,
     )

@@ -4,6 +4,10 @@ The tracking row is read `FOR UPDATE` at the start of every batch, so two runner
 runner and a rebuild) never apply the same events twice: the second waits, then starts
 from the position the first committed. Gaps in notification ids (rolled-back inserts)
 are harmless here: the library's table lock makes ids commit in order.
+
+A batch that fails for anything but the connection is applied again one event at a time,
+each in a savepoint, and the event that fails is sanitised or skipped and recorded
+(projections/parked.py): one poisoned event never stops the read side.
 """
 
 from __future__ import annotations
@@ -16,10 +20,11 @@ from importlib.resources import files
 from typing import Any
 
 import psycopg
+from eventsourcing.persistence import Notification
 from psycopg import sql
 
 from domain.application import RectifyApp
-from projections import changes
+from projections import changes, parked
 from projections.audiences import audience_of
 from projections.registry import READ_MODELS, ReadModel, read_model
 
@@ -49,6 +54,7 @@ def ensure_schema(conn: psycopg.Connection[Any], schema: str) -> None:
         conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
         for statements in ddl:
             conn.execute(statements.encode())
+        conn.execute(parked.DDL.encode())
         conn.execute(
             "INSERT INTO projection_tracking (name, position) VALUES (%s, 0)"
             " ON CONFLICT DO NOTHING",
@@ -73,21 +79,85 @@ def _apply_batch(
     seen: list[Any] | None = None,
 ) -> tuple[int, int]:
     """Apply up to `limit` events after `after` (up to `stop` when given) to `models`;
-    return (events applied, last position). The events are appended to `seen` if given."""
+    return (events applied, last position). The events are appended to `seen` if given.
+
+    Inside the caller's transaction; if the batch fails for anything but the connection
+    (TRANSIENT), it is rolled back to a savepoint and applied one event at a time, each
+    event that still fails sanitised or skipped and parked."""
     notifications = app.recorder.select_notifications(start=after + 1, limit=limit, stop=stop)
+    last = notifications[-1].id if notifications else after
+    events: list[Any] = []
+    set_aside: set[int] = set()
+    try:
+        with cur.connection.transaction():
+            events = _apply(cur, app, notifications, models)
+    except parked.TRANSIENT:
+        raise
+    except Exception:
+        log.warning("projection: a batch after %s failed; applying it event by event", after)
+        for notification in notifications:
+            applied, was_parked = _apply_alone(cur, app, notification, models)
+            events.extend(applied)
+            if was_parked:
+                set_aside.add(notification.id)
+    if len(models) == len(READ_MODELS):  # a full replay that applies a parked event clears it
+        parked.unpark(cur, NAME, [n.id for n in notifications if n.id not in set_aside])
+    if seen is not None:
+        seen.extend(events)
+    return len(notifications), last
+
+
+def _apply(
+    cur: psycopg.Cursor[Any],
+    app: RectifyApp,
+    notifications: Sequence[Notification],
+    models: Sequence[type[ReadModel]],
+) -> list[Any]:
     built = [model(cur) for model in models]
+    events = []
     for notification in notifications:
         event = app.mapper.to_domain_event(notification)
         for model in built:
             model.apply(event, notification.id)
-        if seen is not None:
-            seen.append(event)
+        events.append(event)
     for model in built:  # models that gather a batch's rows write them once, here
         flush = getattr(model, "flush", None)
         if flush is not None:
             flush()
-    last = notifications[-1].id if notifications else after
-    return len(notifications), last
+    return events
+
+
+def _apply_alone(
+    cur: psycopg.Cursor[Any],
+    app: RectifyApp,
+    notification: Notification,
+    models: Sequence[type[ReadModel]],
+) -> tuple[list[Any], bool]:
+    """One event in its own savepoint; then its sanitised copy; then nothing. Returns the
+    events applied and whether the event was parked (sanitised or skipped)."""
+    conn = cur.connection
+    try:
+        with conn.transaction():
+            return _apply(cur, app, [notification], models), False
+    except parked.TRANSIENT:
+        raise
+    except Exception as error:
+        failure: BaseException = error
+    cleaned = parked.sanitised(notification)
+    if cleaned is not None:
+        try:
+            with conn.transaction():
+                events = _apply(cur, app, [cleaned], models)
+            parked.park(cur, NAME, notification, parked.SANITISED, failure)
+            log.error("projection: event %s projected without its NUL characters", notification.id)
+            return events, True
+        except parked.TRANSIENT:
+            raise
+        except Exception as error:
+            failure = error
+    parked.park(cur, NAME, notification, parked.SKIPPED, failure)
+    log.error("projection: event %s skipped: %s", notification.id, parked.describe(failure))
+    return [], True
 
 
 def _save_position(cur: psycopg.Cursor[Any], position: int) -> None:

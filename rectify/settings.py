@@ -104,6 +104,8 @@ def eventsourcing_env(database_url: str, schema: str) -> dict[str, str]:
         "POSTGRES_PASSWORD": unquote(url.password or ""),
         "POSTGRES_SCHEMA": schema,
         "POSTGRES_POOL_SIZE": "4",
+        # seconds to wait for a connection: an outage is reported, not waited out (api/outages)
+        "POSTGRES_CONNECT_TIMEOUT": "3",
         "POSTGRES_MAX_OVERFLOW": "8",
         "CREATE_TABLE": "y",
         "APPLICATION_RECORDER_TOPIC": "rectify.event_store:ChunkedApplicationRecorder",

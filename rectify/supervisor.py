@@ -4,7 +4,10 @@ Ctrl-C or SIGTERM.
 PostgreSQL (embedded, from a wheel) and the Temporal dev server are started only when
 DATABASE_URL / TEMPORAL_ADDRESS are not set; their state lives under $RECTIFY_HOME and
 survives restarts. The worker, dispatcher, projection runner and HTTP server each run
-as their own process, as they would in production, and are restarted if one dies.
+as their own process, as they would in production, and are restarted if one dies; so are
+the embedded PostgreSQL and the Temporal dev server, the roles reconnecting on their own.
+Every child dies with the run, even a run killed with -9 (PDEATHSIG; the PostgreSQL daemon
+through rectify.pg_guard), and a new run stops a Temporal left behind in its home.
 """
 
 from __future__ import annotations
@@ -17,10 +20,18 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
+import psutil
 import structlog
 
-from rectify.embedded import find_binary, start_embedded_postgres
+from rectify.embedded import (
+    die_with_parent,
+    find_binary,
+    postgres_alive,
+    restart_embedded_postgres,
+    start_embedded_postgres,
+)
 from rectify.logs import configure
 from rectify.runtime import ensure_schema
 from rectify.settings import Settings
@@ -53,7 +64,27 @@ def _port_free(host: str, port: int) -> bool:
         return probe.connect_ex((host, port)) != 0
 
 
+def _stop_stale_temporal(home: Path) -> None:
+    """A dev server a killed run left on this home's database (its pid file says which)."""
+    pid_file = home / "temporal.pid"
+    try:
+        stale = psutil.Process(int(pid_file.read_text().strip()))
+        if str(home / "temporal.db") not in " ".join(stale.cmdline()):
+            return  # the pid was reused by an unrelated program
+        log.warning("stopping a Temporal dev server left by an earlier run", pid=stale.pid)
+        stale.terminate()
+        try:
+            stale.wait(STOP_GRACE_SECONDS)
+        except psutil.TimeoutExpired:
+            stale.kill()
+            stale.wait(STOP_GRACE_SECONDS)
+    except (OSError, ValueError, psutil.Error):
+        pass
+    pid_file.unlink(missing_ok=True)
+
+
 def start_temporal_dev_server(home: Path, port: int) -> subprocess.Popen[bytes]:
+    _stop_stale_temporal(home)
     if not _port_free("127.0.0.1", port):
         raise RuntimeError(
             f"port {port} is taken: is another Temporal running? Set TEMPORAL_ADDRESS to use it,"
@@ -67,7 +98,10 @@ def start_temporal_dev_server(home: Path, port: int) -> subprocess.Popen[bytes]:
     ]  # fmt: skip
     # Its HTTP API and metrics ports are left to the server, which picks free ones: fixed
     # ones next to the gRPC port were sometimes taken by another program, failing the start.
-    process = subprocess.Popen(command, stdout=logfile, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        command, stdout=logfile, stderr=subprocess.STDOUT, preexec_fn=die_with_parent
+    )
+    (home / "temporal.pid").write_text(str(process.pid))
     try:
         wait_for_port("127.0.0.1", port, 60, process)
     except RuntimeError as error:
@@ -99,6 +133,25 @@ def _failed_at_start(
     ]
 
 
+def _restart_temporal(
+    dead: subprocess.Popen[bytes], home: Path, port: int, stopping: threading.Event
+) -> subprocess.Popen[bytes] | None:
+    """Start the dev server again on its database (workflows and timers survive in it),
+    backing off while it cannot; None if the run is stopping meanwhile."""
+    log.error("Temporal dev server exited; restarting it", code=dead.returncode)
+    delay = 0.5
+    while not stopping.is_set():
+        try:
+            process = start_temporal_dev_server(home, port)
+            log.warning("Temporal dev server restarted; the roles reconnect")
+            return process
+        except (RuntimeError, TimeoutError) as error:
+            log.error("Temporal dev server did not start; retrying", error=str(error))
+            stopping.wait(delay)
+            delay = min(delay * 2, 30.0)
+    return None
+
+
 def supervise(settings: Settings) -> int:
     configure("run")
     stopping = threading.Event()
@@ -115,7 +168,8 @@ def supervise(settings: Settings) -> int:
     home = settings.rectify_home.resolve()
     home.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
-    pg_server = None
+    pg_server: Any = None
+    pg_guard: subprocess.Popen[bytes] | None = None
     temporal: subprocess.Popen[bytes] | None = None
     children: dict[str, subprocess.Popen[bytes]] = {}
     try:
@@ -123,6 +177,10 @@ def supervise(settings: Settings) -> int:
             database_url = settings.database_url
         else:
             database_url, pg_server = start_embedded_postgres(home / "pg")
+            pg_guard = subprocess.Popen(
+                [sys.executable, "-m", "rectify.pg_guard", str(home / "pg")],
+                preexec_fn=die_with_parent,
+            )
             log.info("embedded PostgreSQL started", data=str(home / "pg"))
         ensure_schema(database_url, settings.db_schema)
         env["DATABASE_URL"] = database_url
@@ -132,7 +190,9 @@ def supervise(settings: Settings) -> int:
             log.info("Temporal dev server started", address=env["TEMPORAL_ADDRESS"])
 
         def start(name: str) -> subprocess.Popen[bytes]:
-            return subprocess.Popen([sys.executable, "-m", "rectify", name], env=env)
+            return subprocess.Popen(
+                [sys.executable, "-m", "rectify", name], env=env, preexec_fn=die_with_parent
+            )
 
         for name in CHILDREN:
             children[name] = start(name)
@@ -169,9 +229,12 @@ def supervise(settings: Settings) -> int:
                     break
                 children[name] = start(name)
                 started[name] = time.monotonic()
+            if pg_server is not None and not postgres_alive(home / "pg"):
+                log.error("embedded PostgreSQL exited; restarting it")
+                restart_embedded_postgres(pg_server)
+                log.warning("embedded PostgreSQL restarted; the roles reconnect")
             if temporal is not None and temporal.poll() is not None:
-                log.error("Temporal dev server exited; stopping", code=temporal.returncode)
-                return 1
+                temporal = _restart_temporal(temporal, home, settings.temporal_port, stopping)
         return 0
     except (RuntimeError, TimeoutError) as error:
         log.error(str(error))
@@ -182,6 +245,9 @@ def supervise(settings: Settings) -> int:
             stop_process(process, name)
         if temporal is not None:
             stop_process(temporal, "temporal")
+            (home / "temporal.pid").unlink(missing_ok=True)
+        if pg_guard is not None:
+            stop_process(pg_guard, "pg_guard")  # stops PostgreSQL
         if pg_server is not None:
-            pg_server.cleanup()  # type: ignore[attr-defined]
+            pg_server.cleanup()
         log.info("stopped")

@@ -29,9 +29,10 @@ from domain.calendar import OfficialCalendar, YearArrangement
 from domain.clocks import clocked_kinds, kind_of_topic
 from domain.policies import EscalationPolicy
 from workflows.calendars import StoredCalendar
-from workflows.following import follow
+from workflows.following import TRANSIENT, follow
 from workflows.inputs import ClockInput, clock_workflow_id
 from workflows.positions import TRACKING, Positions
+from workflows.reconcile import RECONCILE_SECONDS, reconcile_clocks, running_clocks
 from workflows.workflow import ClockWorkflow
 
 log = logging.getLogger(__name__)
@@ -116,6 +117,18 @@ class Dispatcher:
             if stop is not None and stop.is_set():
                 return processed
 
+    async def reconcile(self) -> list[Target]:
+        """(Re)start the clock of every open item Temporal does not run (workflows.reconcile);
+        returns those started. Call it once the open-clocks table is current (after a pass)."""
+        position = await asyncio.to_thread(self._read_position)
+        open_clocks = await asyncio.to_thread(self._open_clocks)
+        running = await running_clocks(self.client, self.task_queue, ClockWorkflow.__name__)
+        return await reconcile_clocks(
+            [(kind, item) for kind, item, _ in open_clocks],
+            running,
+            lambda target: self._signal(target, position),
+        )
+
     # -- the log --------------------------------------------------------------------------
 
     def _read_batch(self, position: int) -> list[_Item]:
@@ -123,7 +136,19 @@ class Dispatcher:
         notifications: Sequence[Notification] = self.app.recorder.select_notifications(
             start=position + 1, limit=self.batch_size
         )
-        return [self._classify(n) for n in notifications]
+        return [self._classify_or_park(n) for n in notifications]
+
+    def _classify_or_park(self, notification: Notification) -> _Item:
+        """An event that cannot even be read (decoded, its clock entry consulted) is set
+        aside and passed, rather than stopping every clock behind it."""
+        try:
+            return self._classify(notification)
+        except TRANSIENT:
+            raise
+        except Exception as error:
+            log.exception("dispatcher: event %s set aside", notification.id)
+            self._positions.park(self.name, notification, error)
+            return _Item(notification.id, None)
 
     def _classify(self, notification: Notification) -> _Item:
         if notification.topic not in self.topics:
@@ -310,14 +335,28 @@ async def run_dispatcher(
     task_queue: str,
     stop: asyncio.Event,
     make_app: Callable[[dict[str, str]], RectifyApp] = RectifyApp,
+    reconcile_seconds: float = RECONCILE_SECONDS,
 ) -> None:
     """Follow the log until `stop` is set; errors are logged and retried with backoff.
 
     `make_app` builds the application (the composition root wires its calendar)."""
     app = make_app(es_env)
     dispatcher = Dispatcher(app, database_url, schema, client, task_queue)
+    reconciled_at: float | None = None
+
+    async def catch_up(stop: asyncio.Event) -> int:
+        """A pass over the log, then, at start and every RECONCILE_SECONDS, the clocks
+        Temporal lost are started again (a failed reconciliation is retried next pass)."""
+        nonlocal reconciled_at
+        processed = await dispatcher.dispatch_pending(stop)
+        now = asyncio.get_running_loop().time()
+        if reconciled_at is None or now - reconciled_at >= reconcile_seconds:
+            await dispatcher.reconcile()
+            reconciled_at = now
+        return processed
+
     try:
-        await follow(dispatcher.dispatch_pending, stop, "clock dispatch")
+        await follow(catch_up, stop, "clock dispatch")
     finally:
         await asyncio.to_thread(dispatcher.close)
         app.close()

@@ -12,6 +12,14 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
+from temporalio.service import RPCError
+
+from projections import parked
+
+# Failures of PostgreSQL or Temporal: the pass is retried as it is. Anything else that one
+# event causes sets that event aside (projections/parked.py) so the follower moves on.
+TRANSIENT: tuple[type[BaseException], ...] = (*parked.TRANSIENT, RPCError, TimeoutError, OSError)
+
 IDLE_WAIT = 0.2  # seconds between polls when the log has nothing new
 MAX_ERROR_WAIT = 30.0
 

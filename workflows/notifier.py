@@ -37,7 +37,7 @@ from domain.reporting import ReportingDuty
 from workflows.delivery import Message
 from workflows.delivery_inputs import DeliveryInput, delivery_workflow_id
 from workflows.delivery_workflow import DeliveryWorkflow
-from workflows.following import follow
+from workflows.following import TRANSIENT, follow
 from workflows.positions import Positions
 from workflows.reporting_activities import sync_schedule
 
@@ -82,12 +82,31 @@ class Notifier:
             )
             if not batch:
                 return processed
-            await self._process(batch)
+            await self._process_or_park(batch)
             position = batch[-1].id
             await asyncio.to_thread(self._write_position, position)
             processed += len(batch)
             if stop is not None and stop.is_set():
                 return processed
+
+    async def _process_or_park(self, batch: list[Notification]) -> None:
+        """A batch that fails for anything but PostgreSQL or Temporal is processed again
+        one event at a time; an event that still fails is set aside, not retried for ever."""
+        try:
+            await self._process(batch)
+            return
+        except TRANSIENT:
+            raise
+        except Exception:
+            log.warning("notifier: a batch failed; processing it event by event")
+        for notification in batch:
+            try:
+                await self._process([notification])
+            except TRANSIENT:
+                raise
+            except Exception as error:
+                log.exception("notifier: event %s set aside", notification.id)
+                await asyncio.to_thread(self._positions.park, self.name, notification, error)
 
     async def _process(self, batch: list[Notification]) -> None:
         await asyncio.to_thread(issue_notices_in, self.app, batch)

@@ -7,7 +7,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import psycopg
+from eventsourcing.persistence import Notification
 from psycopg import sql
+
+from projections import parked
 
 TRACKING = "dispatcher_tracking"  # the table every follower's position lives in
 
@@ -43,7 +46,15 @@ class Positions:
                 )
             for statement in self.ddl:
                 self._conn.execute(statement)
+            self._conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(self.schema)))
+            self._conn.execute(parked.DDL.encode())
         return self._conn.execute(query, params)
+
+    def park(self, follower: str, notification: Notification, error: BaseException) -> None:
+        """Record an event `follower` skips because it cannot process it (projections/parked)."""
+        self.execute(sql.SQL("SELECT 1"))  # connected, with the parked table in the schema
+        assert self._conn is not None
+        parked.park(self._conn, follower, notification, parked.SKIPPED, error)
 
     def read(self, name: str, table: str = TRACKING) -> int:
         query = sql.SQL("SELECT position FROM {} WHERE name = %s").format(self.table(table))

@@ -4,6 +4,8 @@ Auditors, admins and coordinators read any item's; liaisons, investigators and a
 heads an item that names their agency (`Scope.NAMED`: an issue it leads or co-owns, a clue
 it received or handles, a referral or case transfer it sends or receives, or is party to),
 judged on the item's current state. Leadership reads the issue views, not the raw history.
+A role that reads no history at all is refused (REFUSED); an item of another agency is
+answered as an unknown one (api/audit_trail.py), so that ids cannot be probed.
 """
 
 from __future__ import annotations

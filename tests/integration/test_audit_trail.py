@@ -26,6 +26,7 @@ from rectify.cli import app as cli
 from tests.integration.api_fixtures import (
     HEALTH,
     INSURANCE,
+    MARKET,
     Api,
     api,
     import_known_ledger,
@@ -261,35 +262,69 @@ async def test_liaison_of_a_co_responsible_agency_reads_the_trail(api: Api) -> N
     assert len(trail) == 1
 
 
-async def _refusal(api: Api, query: str, role: str, agency: str | None) -> list[Any]:
+async def _answer(
+    api: Api, query: str, role: str, agency: str | None, item: str = ""
+) -> dict[str, Any]:
     from tests.integration.api_fixtures import token
 
     response = await api.client.post(
         "/graphql",
-        json={"query": query, "variables": {"id": issue("4")}},
+        json={"query": query, "variables": {"id": item or issue("4")}},
         headers={"Authorization": "Bearer " + token(role, agency)},
     )
-    errors: list[Any] = response.json().get("errors") or []
-    return errors
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
 
 
-async def test_another_agencys_liaison_may_not_read_the_trail(api: Api) -> None:
-    errors = await _refusal(api, TRAIL, "liaison", INSURANCE)  # issue 4 is 市场监管局's
-    assert "only auditors" in errors[0]["message"]
+UNKNOWN = str(UUID(int=7))
 
 
-async def test_another_agencys_staff_may_not_read_an_old_state(api: Api) -> None:
-    errors = await _refusal(api, AS_OF, "investigator", HEALTH)
-    assert "only auditors" in errors[0]["message"]
+@pytest.mark.parametrize(
+    ("query", "field"), [(TRAIL, "auditTrail"), (AS_OF, "itemAsOf")], ids=["trail", "as-of"]
+)
+@pytest.mark.parametrize(
+    ("role", "agency"), [("liaison", INSURANCE), ("investigator", HEALTH), ("agency_head", HEALTH)]
+)
+async def test_another_agencys_item_is_answered_exactly_as_an_unknown_one(
+    api: Api, query: str, field: str, role: str, agency: str
+) -> None:
+    """Issue 4 is 县市场监管局's: a refusal there and null for an unknown id would tell a
+    liaison which ids exist (issue 12)."""
+    theirs = await _answer(api, query, role, agency, issue("4"))
+    unknown = await _answer(api, query, role, agency, UNKNOWN)
+
+    assert theirs == unknown == {"data": {field: None}}
+
+
+@pytest.mark.parametrize(
+    ("query", "field"), [(TRAIL, "auditTrail"), (AS_OF, "itemAsOf")], ids=["trail", "as-of"]
+)
+@pytest.mark.parametrize("role", ["auditor", "coordinator", "admin"])
+async def test_a_reader_of_every_item_still_tells_an_unknown_id_from_an_existing_one(
+    api: Api, query: str, field: str, role: str
+) -> None:
+    existing = await _answer(api, query, role, None, issue("4"))
+    unknown = await _answer(api, query, role, None, UNKNOWN)
+
+    assert existing["data"][field]
+    assert unknown == {"data": {field: None}}
+
+
+async def test_the_own_agency_still_reads_its_item_that_others_get_null_for(api: Api) -> None:
+    own = await _answer(api, TRAIL, "liaison", MARKET, issue("4"))
+    assert own["data"]["auditTrail"][0]["type"] == "Registered"
 
 
 async def test_leadership_may_not_read_the_trail(api: Api) -> None:
-    errors = await _refusal(api, TRAIL, "leadership", None)
-    assert "only auditors" in errors[0]["message"]
+    """A role that reads no history is refused whatever the id: that tells nothing."""
+    for item in (issue("4"), UNKNOWN):
+        errors = (await _answer(api, TRAIL, "leadership", None, item)).get("errors") or []
+        assert "only auditors" in errors[0]["message"]
 
 
 async def test_trail_of_an_unknown_item_is_null(api: Api) -> None:
-    assert (await api.gql(TRAIL, "auditor", id=str(UUID(int=7))))["auditTrail"] is None
+    assert (await api.gql(TRAIL, "auditor", id=UNKNOWN))["auditTrail"] is None
 
 
 # -- the CLI: case files and the NDJSON log ----------------------------------------------
@@ -508,19 +543,8 @@ async def test_the_procuratorate_and_the_commission_read_the_trails_they_are_par
     for item, agency in ((transfer, "县人民检察院"), (discipline, "县纪委监委")):
         trail = (await api.gql(TRAIL, "liaison", agency, id=str(item)))["auditTrail"]
         assert trail and trail[0]["version"] == 1, agency
-    assert await _refusal_of(api, transfer, "liaison", INSURANCE)
-
-
-async def _refusal_of(api: Api, item: UUID, role: str, agency: str | None) -> list[Any]:
-    from tests.integration.api_fixtures import token
-
-    response = await api.client.post(
-        "/graphql",
-        json={"query": TRAIL, "variables": {"id": str(item)}},
-        headers={"Authorization": "Bearer " + token(role, agency)},
-    )
-    errors: list[Any] = response.json().get("errors") or []
-    return errors
+    outsider = await _answer(api, TRAIL, "liaison", INSURANCE, str(transfer))
+    assert outsider == {"data": {"auditTrail": None}}
 
 
 def test_state_as_of_holds_the_words_the_item_views_show(app: RectifyApp) -> None:

@@ -6,21 +6,32 @@ import dataclasses
 import importlib
 import inspect
 import pkgutil
+import re
+from collections.abc import Iterator, Mapping
 from typing import Any
+from uuid import uuid4
 
 import pytest
 from eventsourcing.domain import Aggregate, DomainEvent
 
 import domain
+from domain.audit_trail import event_payload, public_state
+from domain.delivery import ChannelKind, Endpoints
 from domain.personal_data import (
     COMMON,
     FIELDS,
     MASKED,
+    NOT_SECRET,
+    PROTECTED_IN_TEXT,
     SCRUBBED,
+    SECRET_NAMES,
+    SECRET_VALUE_FIELDS,
     STATE_FIELDS,
     Masker,
     Treatment,
     aggregate_of,
+    protect,
+    without_url_secrets,
 )
 from domain.reporter_identity import PROTECTED
 
@@ -154,3 +165,179 @@ def test_a_state_masks_the_attributes_its_events_mask() -> None:
         "police_name": "县公安局",
     }
     assert STATE_FIELDS["Clue"]["sealed_identity"] is Treatment.PROTECT
+
+
+# -- secrets: classified wherever they are, protected at every depth ----------------------
+
+HOOK_SECRET = "hook-signing-key-Zq81xW"
+
+
+def test_a_secret_nested_in_maps_and_lists_is_protected_at_every_depth() -> None:
+    value = {
+        "endpoints": {"e1": {"address": "https://a.example", "secret": HOOK_SECRET}},
+        "history": [[{"secret": HOOK_SECRET, "kinds": ["overdue"]}]],
+        "sealed": {"note": "x", "sealed_identity": {"kid": "k", "ct": HOOK_SECRET}},
+    }
+
+    shown = protect(value)
+
+    assert HOOK_SECRET not in repr(shown)
+    assert shown["endpoints"]["e1"] == {"address": "https://a.example", "secret": PROTECTED}
+    assert shown["history"][0][0] == {"secret": PROTECTED, "kinds": ["overdue"]}
+    assert shown["sealed"]["sealed_identity"] == PROTECTED
+
+
+def _endpoints_with_two_webhooks() -> Endpoints:
+    endpoints = Endpoints(agency_id=uuid4())
+    endpoints.add(ChannelKind.WEBHOOK, "https://a.example/hook", HOOK_SECRET, [], "管理员")
+    endpoints.add(ChannelKind.WEBHOOK, "https://b.example/hook", HOOK_SECRET + "2", [], "管理员")
+    return endpoints
+
+
+def test_the_endpoints_state_shows_each_webhook_but_none_of_their_secrets() -> None:
+    endpoints = _endpoints_with_two_webhooks()
+
+    state = public_state(endpoints)
+
+    assert HOOK_SECRET not in repr(state)
+    shown = sorted(e["address"] for e in state["endpoints"].values())
+    assert shown == ["https://a.example/hook", "https://b.example/hook"]
+    assert {e["secret"] for e in state["endpoints"].values()} == {PROTECTED}
+
+
+def test_an_endpoint_added_events_payload_protects_its_secret() -> None:
+    added = _endpoints_with_two_webhooks().collect_events()[-1]
+    payload = event_payload(added)
+    assert payload["secret"] == PROTECTED and HOOK_SECRET not in repr(payload)
+
+
+def test_an_export_of_a_state_protects_a_secret_its_table_would_keep() -> None:
+    """Masker is safe on its own: a nested secret under a kept attribute is protected."""
+    state = {"id": "x", "type": "Endpoints", "endpoints": {"e": {"secret": HOOK_SECRET}}}
+    masked = Masker().state("x", "Endpoints", state)
+    assert masked["endpoints"] == {"e": {"secret": PROTECTED}}
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        (
+            "https://oapi.dingtalk.com/robot/send?access_token=9f8e7d&timestamp=1&sign=abc%2B",
+            f"https://oapi.dingtalk.com/robot/send?access_token={PROTECTED_IN_TEXT}"
+            f"&timestamp=1&sign={PROTECTED_IN_TEXT}",
+        ),
+        (
+            "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=693a91f6-7xxx",
+            f"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key={PROTECTED_IN_TEXT}",
+        ),
+        ("https://bot:pa55w0rd@hooks.example/in", f"https://{PROTECTED_IN_TEXT}@hooks.example/in"),
+        ("https://hooks.example/in?agency=7", "https://hooks.example/in?agency=7"),
+    ],
+    ids=["dingtalk", "wecom", "userinfo", "no-credential"],
+)
+def test_credentials_inside_a_webhook_url_are_protected(url: str, shown: str) -> None:
+    assert without_url_secrets(url) == shown
+    assert protect({"address": url}) == {"address": shown}
+
+
+SECRET_LOOKING = re.compile(r"secret|passw|token|credential|private|apikey|(?:^|_)keys?(?:$|_)")
+
+
+def _looks_secret(name: str) -> bool:
+    return bool(SECRET_LOOKING.search(name.lower()))
+
+
+def unprotected_event_secrets(
+    events: Mapping[str, type[DomainEvent]], table: Mapping[str, Mapping[str, Treatment]]
+) -> list[str]:
+    """`topic.field` of every event field whose name looks like a secret's but which the
+    table does not classify PROTECT (nor NOT_SECRET explains)."""
+    return sorted(
+        f"{topic}.{field.name}"
+        for topic, event in events.items()
+        for field in dataclasses.fields(event)  # type: ignore[arg-type]
+        if _looks_secret(field.name)
+        and field.name not in NOT_SECRET
+        and table.get(topic, {}).get(field.name) is not Treatment.PROTECT
+    )
+
+
+def test_every_event_field_that_looks_like_a_secret_is_classified_protect() -> None:
+    events = {topic: event for topic, (_, event) in EVENT_TYPES.items()}
+    assert unprotected_event_secrets(events, FIELDS) == []
+
+
+def test_a_new_event_with_an_unclassified_secret_looking_field_fails_the_check() -> None:
+    class Mailer(Aggregate):
+        class TokenSet(Aggregate.Event):
+            TOPIC = "rectify:Mailer.TokenSet"
+            smtp_password: str
+            api_token: str
+            label: str
+
+    events = {"rectify:Mailer.TokenSet": Mailer.TokenSet}
+    kept = {"rectify:Mailer.TokenSet": {"api_token": Treatment.KEEP, "label": Treatment.KEEP}}
+
+    assert unprotected_event_secrets(events, kept) == [
+        "rectify:Mailer.TokenSet.api_token",
+        "rectify:Mailer.TokenSet.smtp_password",
+    ]
+
+
+def _domain_classes() -> Iterator[tuple[str, type]]:
+    for module in pkgutil.walk_packages(domain.__path__, "domain."):
+        for obj in vars(importlib.import_module(module.name)).values():
+            if inspect.isclass(obj) and obj.__module__ == module.name:
+                yield f"{module.name}.{obj.__qualname__}", obj
+
+
+def test_every_value_object_field_that_looks_like_a_secret_is_classified() -> None:
+    """A dataclass kept inside a state (the endpoints map keeps Endpoint) shows its fields
+    nested in a state and in its before/after changes."""
+    unclassified = [
+        f"{name}.{field.name}"
+        for name, cls in _domain_classes()
+        if dataclasses.is_dataclass(cls) and not issubclass(cls, DomainEvent)
+        for field in dataclasses.fields(cls)
+        if _looks_secret(field.name)
+        and field.name not in NOT_SECRET
+        and field.name not in SECRET_VALUE_FIELDS.get(name, frozenset())
+    ]
+    assert unclassified == []
+
+
+ATTRIBUTE = re.compile(r"self\.([a-z_]\w*)\s*(?::[^=\n]+)?=(?!=)")
+
+
+def test_every_state_attribute_that_looks_like_a_secret_is_classified() -> None:
+    """An attribute an aggregate sets without an event field of that name."""
+    unclassified = sorted(
+        f"{name}.{attribute}"
+        for name, cls in _domain_classes()
+        if issubclass(cls, Aggregate)
+        for attribute in ATTRIBUTE.findall(inspect.getsource(cls))
+        if _looks_secret(attribute)
+        and attribute not in NOT_SECRET
+        and attribute not in SECRET_NAMES
+    )
+    assert unclassified == []
+
+
+def test_the_classified_secrets_include_the_webhook_key_and_the_sealed_identity() -> None:
+    assert {"secret", "sealed_identity", "keys"} <= SECRET_NAMES
+    assert FIELDS["rectify:Endpoints.EndpointAdded"]["secret"] is Treatment.PROTECT
+    assert SECRET_NAMES.isdisjoint(NOT_SECRET)
+
+
+def test_a_delivery_to_a_webhook_whose_url_is_a_credential_shows_no_token() -> None:
+    """The delivery's own address (Delivery.Requested) and an error quoting the URL."""
+    url = "https://oapi.dingtalk.com/robot/send?access_token=tok-77aa"
+    masker = Masker()
+
+    requested = masker.payload("d", "rectify:Delivery.Requested", {"address": url})
+    failed = masker.payload(
+        "d", "rectify:Delivery.AttemptFailed", {"error": f"HTTP 404 for url '{url}'"}
+    )
+
+    assert "tok-77aa" not in repr([requested, failed])
+    assert requested["address"].endswith(f"access_token={PROTECTED_IN_TEXT}")

@@ -1,0 +1,93 @@
+"""While PostgreSQL is down the API answers at once — 503 with a bilingual message, the
+health check 503, metrics still scraped — and serves again when it is back. A real
+embedded PostgreSQL of its own is killed and restarted."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from api.app import ApiConfig, create_app
+from domain.application import RectifyApp
+from rectify.embedded import restart_embedded_postgres, start_embedded_postgres
+from rectify.runtime import ensure_schema
+from rectify.settings import eventsourcing_env
+from tests.integration.api_fixtures import SECRET, import_known_ledger, issue, token
+
+SCHEMA = "rectify"
+
+
+@pytest.fixture
+def own_server(tmp_path: Path) -> Iterator[tuple[str, Any]]:
+    url, server = start_embedded_postgres(tmp_path / "pg")
+    ensure_schema(url, SCHEMA)
+    yield url, server
+    restart_embedded_postgres(server)  # if the test stopped before restarting it
+    server.cleanup()
+
+
+@pytest.fixture
+async def client(own_server: tuple[str, Any]) -> AsyncIterator[httpx.AsyncClient]:
+    url, _ = own_server
+    es_env = eventsourcing_env(url, SCHEMA)
+    app = RectifyApp(env=es_env)
+    import_known_ledger(app)
+    app.close()
+    web = create_app(ApiConfig(url, SCHEMA, es_env, SECRET))
+    async with web.router.lifespan_context(web):
+        transport = httpx.ASGITransport(app=web)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            yield http
+
+
+def _kill(server: Any) -> None:
+    os.kill(server.get_pid(), signal.SIGKILL)
+
+
+async def _graphql(http: httpx.AsyncClient, query: str) -> httpx.Response:
+    return await http.post(
+        "/graphql",
+        json={"query": query},
+        headers={"Authorization": f"Bearer {token('coordinator')}"},
+    )
+
+
+READ = "{ campaigns { title } }"
+WRITE = f'mutation {{ signOff(issueId: "{issue("1")}") {{ __typename }} }}'
+
+
+async def test_requests_during_an_outage_get_503_and_service_resumes_after_it(
+    client: httpx.AsyncClient, own_server: tuple[str, Any]
+) -> None:
+    assert (await _graphql(client, READ)).status_code == 200
+    _, server = own_server
+    _kill(server)
+
+    read = await _graphql(client, READ)
+    assert read.status_code == 503
+    assert read.headers["Retry-After"]
+    assert "数据库暂时不可用" in read.json()["message"]
+    assert "database is unavailable" in read.json()["message"]
+    write = await _graphql(client, WRITE)
+    assert write.status_code == 503
+    health = await client.get("/healthz")
+    assert health.status_code == 503
+    assert health.json()["ok"] is False
+    metrics = await client.get("/metrics")
+    assert metrics.status_code == 200
+    assert "rectify_database_up 0.0" in metrics.text
+
+    restart_embedded_postgres(server)
+    for _ in range(100):  # the probe looks every second
+        if (await client.get("/healthz")).status_code == 200:
+            break
+        await asyncio.sleep(0.1)
+    assert (await _graphql(client, READ)).status_code == 200
+    assert "rectify_database_up 1.0" in (await client.get("/metrics")).text
