@@ -90,12 +90,25 @@ def acknowledged(outcomes: list[Outcome], log: Log) -> tuple[dict[str, int], Pro
                 f"{outcome.op} {outcome.marker}: applied {copies} times"
                 f" ({type(event).__qualname__}; retried {outcome.attempts - 1} times)"
             )
+    stored = _stored(log)
     unanswered = [o for o in outcomes if o.status == "unanswered"]
-    stored_anyway = sum(any(o.marker in t for t in log.texts.values()) for o in unanswered)
+    stored_anyway = sum(o.marker in stored for o in unanswered)
     for outcome in unanswered:
         problems.append(
             f"{outcome.op} {outcome.marker}: no answer after {outcome.attempts} attempts"
             f" (last: {outcome.errors[-1] if outcome.errors else '?'})"
+        )
+    # A retry answered with a refusal although the first attempt had committed ("number
+    # already in this campaign"): the person was told no for what was done.
+    refused_done = [
+        o
+        for o in outcomes
+        if o.status.startswith("refused") and o.attempts > 1 and o.marker in stored
+    ]
+    for outcome in refused_done:
+        problems.append(
+            f"{outcome.op} {outcome.marker}: stored, but its retry was answered"
+            f" {outcome.status} ({outcome.refusal}) after {'; '.join(outcome.errors)}"
         )
     counts = {
         "sent": len(outcomes),
@@ -105,8 +118,13 @@ def acknowledged(outcomes: list[Outcome], log: Log) -> tuple[dict[str, int], Pro
         "unanswered": len(unanswered),
         "unanswered but stored": stored_anyway,
         "retried": sum(o.attempts > 1 for o in outcomes),
+        "refused on retry but stored": len(refused_done),
     }
     return counts, problems
+
+
+def _stored(log: Log) -> set[str]:
+    return {marker for text in log.texts.values() for marker in _markers(text)}
 
 
 def _markers(text: str) -> set[str]:
