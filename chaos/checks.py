@@ -71,9 +71,18 @@ def acknowledged(outcomes: list[Outcome], log: Log) -> tuple[dict[str, int], Pro
     by_type: dict[str, Counter[str]] = defaultdict(Counter)
     for position, event in log.events.items():
         by_type[type(event).__qualname__].update(_markers(log.texts[position]))
+    stored = _stored(log)
     for outcome in acked:
         if outcome.position is None:
-            problems.append(f"{outcome.op} {outcome.marker}: acknowledged without a position")
+            # Answered "nothing had to change": a retry that found the first attempt's
+            # work instead of returning its result (the client loses the position).
+            found += outcome.marker in stored
+            where = "stored" if outcome.marker in stored else "NOT stored"
+            problems.append(
+                f"{outcome.op} {outcome.marker}: acknowledged without a position after"
+                f" {outcome.attempts} attempts ({where}; retried after:"
+                f" {'; '.join(outcome.errors) or '-'})"
+            )
             continue
         event = log.events.get(outcome.position)
         if event is None or not _is_ours(outcome, event, log):
@@ -90,7 +99,6 @@ def acknowledged(outcomes: list[Outcome], log: Log) -> tuple[dict[str, int], Pro
                 f"{outcome.op} {outcome.marker}: applied {copies} times"
                 f" ({type(event).__qualname__}; retried {outcome.attempts - 1} times)"
             )
-    stored = _stored(log)
     unanswered = [o for o in outcomes if o.status == "unanswered"]
     stored_anyway = sum(o.marker in stored for o in unanswered)
     for outcome in unanswered:

@@ -16,7 +16,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from chaos.system import System
+from chaos.system import TEMPORAL_STATE, System
 
 RECOVERY_SECONDS = 60.0
 
@@ -65,6 +65,8 @@ class Killer:
                     " killed (not restarted?)"
                 )
                 continue
+            if target == TEMPORAL_STATE:
+                self.system.forget_temporal_state()
             try:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:

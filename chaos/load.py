@@ -32,7 +32,11 @@ DEADLINES = [
 REQUEST_SECONDS = 15.0
 RETRY_BUDGET_SECONDS = 120.0
 
-CHANGED = """__typename ... on {changed} {{ position }} ... on InvalidInput {{ message }}"""
+CHANGED = (
+    "__typename ... on {changed} {{ position }} ... on InvalidInput {{ message }}"
+    " ... on NotAllowed {{ message }} ... on InvalidTransition {{ message }}"
+    " ... on NotFound {{ message }} ... on Conflict {{ message }}"
+)
 REGISTER = (
     "mutation($input: RegisterIssueInput!) { r: registerIssue(input: $input) { "
     + CHANGED.format(changed="IssueChanged")
@@ -57,7 +61,7 @@ REFER = (
 CLAIM = (
     "mutation($id: ID!) { r: claimReferral(referralId: $id) { "
     + CHANGED.format(changed="ReferralChanged")
-    + " } }"
+    + " ... on AlreadyClaimed { message } } }"
 )
 CLUE = (
     "mutation($input: ReceiveClueInput!) { r: receiveClue(input: $input) { "

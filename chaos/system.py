@@ -23,8 +23,11 @@ import httpx
 
 ROLES = ("serve", "projections", "worker", "dispatcher", "notifier")
 TEMPORAL = "temporal"
+# The dev server killed after its database file is deleted: it comes back empty, as after
+# a restore into a fresh home; the clocks must be reconciled from the log.
+TEMPORAL_STATE = "temporal-state"
 POSTGRES = "postgres"
-TARGETS = (*ROLES, TEMPORAL, POSTGRES)
+TARGETS = (*ROLES, TEMPORAL, TEMPORAL_STATE, POSTGRES)
 LEDGER = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "ledger_sample.csv"
 
 
@@ -184,11 +187,17 @@ class System:
         return None
 
     def pid_of(self, target: str) -> int | None:
-        if target == TEMPORAL:
+        if target in (TEMPORAL, TEMPORAL_STATE):
             return self.temporal_pid()
         if target == POSTGRES:
             return self.postmaster_pid()
         return self.role_pid(target)
+
+    def forget_temporal_state(self) -> None:
+        """Unlink the dev server's SQLite files while it runs: it keeps writing to the
+        unlinked ones until killed, and its restart finds none (no race with the restart)."""
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            (self.home / f"temporal.db{suffix}").unlink(missing_ok=True)
 
     def database_url(self) -> str | None:
         """The embedded server's URL (a Unix socket), read from its postmaster.pid."""
