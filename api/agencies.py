@@ -16,7 +16,7 @@ from api.context import Context
 from api.results import ConflictResult, InvalidInputResult, NotAllowedResult, NotFoundResult
 from api.types import Agency, AgencyKind
 from domain.agencies import Agency as DomainAgency
-from domain.application import RectifyApp
+from domain.application import CommandResult, RectifyApp
 from domain.errors import NotFound
 from projections import queries
 
@@ -69,14 +69,16 @@ class AgencyMutation:
         authorize(context.user, Action.MANAGE_AGENCY_GROUP)
         who = commands.actor(context)
 
-        def add(app: RectifyApp) -> tuple[int | None, Agency, list[Agency]]:
-            group_id = _find(app, group)
-            result = app.add_group_member(group_id, _find(app, agency), who)
-            found = app.get_agency(group_id)
-            members = [_shown(app.get_agency(m)) for m in found.member_ids]
-            return result.position, _shown(found), members
+        def add(app: RectifyApp) -> CommandResult:
+            return app.add_group_member(_find(app, group), _find(app, agency), who)
 
-        position, shown, members = await run_in_threadpool(add, context.app)
+        def read(app: RectifyApp, group_id: UUID) -> tuple[Agency, list[Agency]]:
+            found = app.get_agency(group_id)
+            return _shown(found), [_shown(app.get_agency(m)) for m in found.member_ids]
+
+        result = await commands.run_command(context, add)
+        position = result.position
+        shown, members = await run_in_threadpool(read, context.app, result.id)
         if position is not None:  # later reads (a referral's fan-out) see the member
             await queries.wait_for_position(
                 context.pool, position, commands.READ_YOUR_WRITES_SECONDS

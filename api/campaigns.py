@@ -7,7 +7,6 @@ from typing import Annotated
 from uuid import UUID
 
 import strawberry
-from starlette.concurrency import run_in_threadpool
 
 from api import commands
 from api.authz import Action, authorize
@@ -59,7 +58,7 @@ def _campaign(key: str) -> UUID:
 async def _run(info: Info, command: Callable[[RectifyApp], CommandResult]) -> CampaignChanged:
     context = info.context
     authorize(context.user, Action.MANAGE_CAMPAIGN)
-    result = await run_in_threadpool(command, context.app)
+    result = await commands.run_command(context, command)
     if result.position is not None:
         await queries.wait_for_position(
             context.pool, result.position, commands.READ_YOUR_WRITES_SECONDS

@@ -12,7 +12,6 @@ from uuid import UUID
 
 import strawberry
 from graphql import GraphQLError
-from starlette.concurrency import run_in_threadpool
 
 from api import commands, cursors
 from api.authz.case_transfers import Step, authorize_step, may_read, reads_all
@@ -163,7 +162,7 @@ async def _run(info: Info, work: Work) -> CaseTransferChanged | NotAllowedResult
     """Run on a worker thread; the shared refusals go through the schema's handlers."""
     context = info.context
     try:
-        result = await run_in_threadpool(work, context.app)
+        result = await commands.run_command(context, work)
     except WrongTransferAgency as error:
         return NotAllowedResult(message=str(error))
     if result.position is not None:

@@ -33,6 +33,7 @@ from api.results import (
 )
 from api.types import Agency, HistoryEntry, PageInfo
 from domain import clues as domain
+from domain import command_keys
 from domain.application import CommandResult, RectifyApp
 from domain.errors import InvalidInput
 from domain.names import campaign_id
@@ -370,7 +371,7 @@ async def _on_clue(
         authorize(user, action, clue.agency_id, clue.handling_agency_id)
         return command(app, clue)
 
-    return await _changed(info, await run_in_threadpool(work, info.context.app))
+    return await _changed(info, await commands.run_command(info.context, work))
 
 
 def _campaign(key: str) -> UUID:
@@ -415,7 +416,7 @@ class ClueMutation:
                 campaign=_campaign(input.campaign) if input.campaign else None, key=input.key,
             )  # fmt: skip
 
-        return await _changed(info, await run_in_threadpool(receive, info.context.app))
+        return await _changed(info, await commands.run_command(info.context, receive))
 
     @strawberry.mutation(description="本单位办理 / handle in our agency")
     async def handle_clue(self, info: Info, clue_id: strawberry.ID, note: str = "") -> ClueResult:
@@ -490,7 +491,10 @@ class ClueMutation:
             clue = app.get_clue(item)
             own = authorize(user, ClueAction.REVEAL, clue.agency_id, clue.handling_agency_id)
             assert own is not None  # authorize refuses a user without an agency
-            return app.reveal_reporter(clue.id, own, reason, who)
+            # Not replayed under a key: a retry reveals (and records) again, as the
+            # identity is shown only by revealing it.
+            with command_keys.keyed(None):
+                return app.reveal_reporter(clue.id, own, reason, who)
 
         identity, result = await run_in_threadpool(reveal, info.context.app)
         if result.position is not None:  # so the caller's next read shows the reveal
@@ -512,8 +516,8 @@ class ClueMutation:
     ) -> ClueTermsResult:
         authorize(info.context.user, ClueAction.SET_REPLY_DAYS)
         who, item = commands.actor(info.context), _campaign(campaign)
-        result = await run_in_threadpool(
-            info.context.app.set_clue_reply_days, item, reply_days, who
+        result = await commands.run_command(
+            info.context, lambda app: app.set_clue_reply_days(item, reply_days, who)
         )
         return ClueTerms(
             campaign_id=strawberry.ID(str(item)), reply_days=reply_days, position=result.position

@@ -15,6 +15,7 @@ from api.authz import Action, authorize
 from api.context import Context
 from api.results import IssueChanged
 from api.types import Issue
+from domain import command_keys
 from domain.application import CommandResult, RectifyApp
 from domain.errors import InvalidInput, UnknownAgencies
 from domain.issues import RectificationIssue
@@ -54,6 +55,26 @@ async def changed(context: Context, result: CommandResult) -> IssueChanged:
     return IssueChanged(issue=Issue.of(row) if row else None, position=result.position)
 
 
+async def run_command(
+    context: Context, command: Callable[[RectifyApp], CommandResult]
+) -> CommandResult:
+    """Every mutation's one way to run a command: on a worker thread (the library is
+    synchronous), under the field's idempotency key (api/idempotency.py). A key already
+    recorded returns the original result without running the command again."""
+
+    def work(app: RectifyApp) -> CommandResult:
+        key = command_keys.current.get()
+        done = app.replay(key) if key is not None else None
+        if done is not None:
+            return done
+        try:
+            return command(app)
+        except command_keys.CommandAlreadyDone as already:
+            return already.result  # type: ignore[no-any-return]
+
+    return await run_in_threadpool(work, context.app)
+
+
 async def on_issue(
     context: Context,
     action: Action,
@@ -67,12 +88,12 @@ async def on_issue(
     """
     item = parse_id(issue_id, "issueId")
 
-    def work() -> CommandResult:
-        issue = context.app.get_issue(item)
-        agency = acting_for(context.app) if acting_for else None
+    def work(app: RectifyApp) -> CommandResult:
+        issue = app.get_issue(item)
+        agency = acting_for(app) if acting_for else None
         region = None
         if context.user.region is not None:  # only region-limited leadership needs it
-            region = context.app.get_agency(issue.lead_agency_id).region
+            region = app.get_agency(issue.lead_agency_id).region
         authorize(
             context.user,
             action,
@@ -81,9 +102,9 @@ async def on_issue(
             agency,
             lead_region=region,
         )
-        return command(context.app, issue)
+        return command(app, issue)
 
-    return await changed(context, await run_in_threadpool(work))
+    return await changed(context, await run_command(context, work))
 
 
 async def on_app(
@@ -91,4 +112,4 @@ async def on_app(
 ) -> IssueChanged:
     """A command that is not about one existing issue (registering one)."""
     authorize(context.user, action)
-    return await changed(context, await run_in_threadpool(command, context.app))
+    return await changed(context, await run_command(context, command))

@@ -9,7 +9,6 @@ from typing import Annotated
 from uuid import UUID
 
 import strawberry
-from starlette.concurrency import run_in_threadpool
 
 from api import commands
 from api.authz import Action, authorize
@@ -180,7 +179,7 @@ def _campaign(key: str) -> UUID:
 
 async def _run(info: Info, command: Callable[[RectifyApp], CommandResult]) -> ProgressChanged:
     context = info.context
-    result = await run_in_threadpool(command, context.app)
+    result = await commands.run_command(context, command)
     if result.position is not None:
         await queries.wait_for_position(
             context.pool, result.position, commands.READ_YOUR_WRITES_SECONDS

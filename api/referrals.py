@@ -17,7 +17,6 @@ from uuid import UUID
 
 import strawberry
 from graphql import GraphQLError
-from starlette.concurrency import run_in_threadpool
 
 from api import commands, cursors, provisional
 from api.auth import User
@@ -316,7 +315,7 @@ async def _run(
     the shared ones (InvalidTransition, InvalidInput, …) go through the schema's handlers."""
     context = info.context
     try:
-        result = await run_in_threadpool(command, context.app)
+        result = await commands.run_command(context, command)
     except AlreadyClaimed as error:
         return AlreadyClaimedResult(
             message=str(error),
@@ -555,8 +554,8 @@ class ReferralTermsMutation:
         user, who = info.context.user, commands.actor(info.context)
         authorize(user, ReferralAction.SET_TERMS)
         item = _campaign(campaign)
-        result = await run_in_threadpool(
-            info.context.app.set_referral_terms, item, claim_days, answer_days, who
+        result = await commands.run_command(
+            info.context, lambda app: app.set_referral_terms(item, claim_days, answer_days, who)
         )
         return ReferralTerms(
             campaign_id=strawberry.ID(str(item)),

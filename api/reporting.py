@@ -11,7 +11,7 @@ import strawberry
 from starlette.concurrency import run_in_threadpool
 
 from api.authz import Action, authorize, authorize_role
-from api.commands import actor, find_agency, parse_id
+from api.commands import actor, find_agency, parse_id, run_command
 from api.context import Context
 from api.results import (
     ConflictResult,
@@ -20,6 +20,7 @@ from api.results import (
     NotAllowedResult,
     NotFoundResult,
 )
+from domain.application import CommandResult, RectifyApp
 from domain.errors import InvalidInput
 
 Info = strawberry.Info[Context, None]
@@ -61,13 +62,13 @@ class ReportingMutation:
         if not key:
             raise InvalidInput("agencyId", "which agency reports? (the caller has none)")
 
-        def submit() -> ReportSubmitted:
-            agency: UUID = find_agency(context.app, key, "agencyId")
+        def submit(app: RectifyApp) -> CommandResult:
+            agency: UUID = find_agency(app, key, "agencyId")
             authorize(user, Action.SUBMIT_REPORT, acting_for=agency)
-            result = context.app.submit_report(item, agency, text, who)
-            outstanding = len(context.app.get_report_due(item).outstanding)
-            return ReportSubmitted(
-                id=strawberry.ID(str(item)), outstanding=outstanding, position=result.position
-            )
+            return app.submit_report(item, agency, text, who)
 
-        return await run_in_threadpool(submit)
+        result = await run_command(context, submit)
+        due = await run_in_threadpool(context.app.get_report_due, item)
+        return ReportSubmitted(
+            id=strawberry.ID(str(item)), outstanding=len(due.outstanding), position=result.position
+        )

@@ -18,7 +18,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
-from domain import transcodings
+from domain import command_keys, transcodings
 from domain.agencies import Agency, AgencyAlias, AgencyKind, looks_like_group
 from domain.audit_trail import AuditCommands
 from domain.calendar import WorkingCalendar
@@ -113,8 +113,36 @@ class RectifyApp(
         return item_id in self.repository
 
     def _save(self, *aggregates: Aggregate) -> int | None:
-        recordings = self.save(*aggregates)
+        """Save, recording the command's key with the first save of the command
+        (domain/command_keys.py); meeting that key already recorded means the command had
+        committed before (an answer lost), and its original result is raised."""
+        key = command_keys.current.get()
+        first = key is not None and not key.saved
+        try:
+            recordings = self.save(*aggregates, command_key=key if first else None)
+        except IntegrityError:
+            done = self.replay(key) if first and key is not None else None
+            if done is not None:
+                raise command_keys.CommandAlreadyDone(done) from None
+            raise
+        if first and key is not None:
+            key.saved = True
         return max((r.notification.id for r in recordings), default=None)
+
+    def replay(self, key: command_keys.CommandKey) -> CommandResult | None:
+        """The result of the command recorded under `key`, if any; the key reused for
+        another request is refused."""
+        found = self.recorder.command_result(key.scope)  # type: ignore[attr-defined]
+        if found is None:
+            return None
+        item_id, position, fingerprint = found
+        if fingerprint != key.fingerprint:
+            raise InvalidInput(
+                "Idempotency-Key",
+                "此键已用于另一请求，请为新操作使用新键 / this key was already used for another "
+                "request; use a new key for a new operation",
+            )
+        return CommandResult(item_id, position)
 
     def _retrying(self, item_id: UUID, kind: str, change: Callable[[Any], None]) -> CommandResult:
         """Reload, re-decide and save; a concurrent writer makes us try again, bounded."""

@@ -512,13 +512,29 @@ def dispatcher() -> None:
     asyncio.run(main())
 
 
+LONG_RUNNING = {"run", "serve", "worker", "dispatcher", "notifier", "projections"}
+
+
 def main() -> None:
-    """The console script: `app`, with the expected refusals shown as one line."""
+    """The console script: `app`, with the expected refusals shown as one line. A command
+    runs under one idempotency key for the invocation (domain/command_keys.py), so a write
+    whose commit answer was lost and that the store retries is not made twice; the
+    long-running roles are left without one (each of their writes is keyed by its facts)."""
+    import hashlib
+    import uuid
+
+    from domain.command_keys import CommandAlreadyDone, CommandKey, keyed
     from rectify.composition import wire_domain
 
     wire_domain()
+    asked = hashlib.sha256("\x1f".join(sys.argv[1:]).encode("utf-8", "surrogatepass"))
+    key = CommandKey(f"cli:{uuid.uuid4()}", asked.hexdigest())
+    one_shot = not LONG_RUNNING.intersection(sys.argv[1:2])
     try:
-        app(prog_name="rectify")
+        with keyed(key if one_shot else None):
+            app(prog_name="rectify")
     except NoDatabase as error:
         err.print(str(error), markup=False, highlight=False, soft_wrap=True)
         sys.exit(1)
+    except CommandAlreadyDone as done:  # committed before the connection failed
+        err.print(f"已完成 / done (log position {done.result.position})", markup=False)

@@ -38,6 +38,7 @@ from rectify.event_hashes import GENESIS, event_hash
 CHUNK = 500
 TOPIC = "rectify.event_store:ChunkedApplicationRecorder"
 CHECKPOINTS_TABLE = "audit_checkpoints"
+COMMAND_KEYS_TABLE = "command_keys"
 HEADS_TABLE = "audit_checkpoint_heads"
 
 
@@ -57,6 +58,7 @@ class ChunkedApplicationRecorder(PostgresApplicationRecorder):
             "hashes_position": Identifier(f"{self.hashes_table_name}_notification_id_idx"),
             "checkpoints": Identifier(CHECKPOINTS_TABLE),
             "heads": Identifier(HEADS_TABLE),
+            "command_keys": Identifier(COMMAND_KEYS_TABLE),
             "id_type": Identifier(datastore.originator_id_type),
         }
         self.sql_create_statements += [
@@ -103,6 +105,24 @@ class ChunkedApplicationRecorder(PostgresApplicationRecorder):
                 "PRIMARY KEY (log, seq, originator_id))"
             ).format(**names),
         ]
+        self.sql_create_statements.append(
+            # docs/decisions/0030: a command's key, written with its events, for retries
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {schema}.{command_keys} ("
+                "scope text PRIMARY KEY, "
+                "fingerprint text NOT NULL, "
+                "item_id {id_type} NOT NULL, "
+                "position bigint NOT NULL, "
+                "recorded_at timestamptz NOT NULL DEFAULT now())"
+            ).format(**names)
+        )
+        self.insert_command_key_statement = SQL(
+            "INSERT INTO {schema}.{command_keys} (scope, fingerprint, item_id, position) "
+            "VALUES (%s, %s, %s, %s)"
+        ).format(**names)
+        self.select_command_key_statement = SQL(
+            "SELECT item_id, position, fingerprint FROM {schema}.{command_keys} WHERE scope = %s"
+        ).format(**names)
         self.select_latest_hashes_statement = SQL(
             "SELECT DISTINCT ON (originator_id) originator_id, hash FROM {schema}.{hashes} "
             "WHERE originator_id = ANY(%s::{id_type}[]) "
@@ -173,7 +193,28 @@ class ChunkedApplicationRecorder(PostgresApplicationRecorder):
                 if curs.rowcount != len(chunk):
                     msg = f"hashed {curs.rowcount} of {len(chunk)} events"
                     raise ProgrammingError(msg)
+            key = kwargs.get("command_key")
+            if key is not None:  # a second save under the key fails on the primary key
+                curs.execute(
+                    self.insert_command_key_statement,
+                    (
+                        key.scope,
+                        key.fingerprint,
+                        stored_events[0].originator_id,
+                        max(notification_ids),
+                    ),
+                )
         return notification_ids
+
+    @retry((InterfaceError, OperationalError), max_attempts=3, wait=0.2)
+    def command_result(self, scope: str) -> tuple[Any, int, str] | None:
+        """(item id, position, fingerprint) of the command recorded under `scope`."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self.select_command_key_statement, (scope,))
+            row = curs.fetchone()
+        if row is None:
+            return None
+        return row["item_id"], int(row["position"]), str(row["fingerprint"])
 
     def _chain(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent]) -> list[bytes]:
         """Each event's hash, in the order given, chained in version order per stream onto

@@ -342,21 +342,14 @@ async def run_dispatcher(
     `make_app` builds the application (the composition root wires its calendar)."""
     app = make_app(es_env)
     dispatcher = Dispatcher(app, database_url, schema, client, task_queue)
-    reconciled_at: float | None = None
-
-    async def catch_up(stop: asyncio.Event) -> int:
-        """A pass over the log, then, at start and every RECONCILE_SECONDS, the clocks
-        Temporal lost are started again (a failed reconciliation is retried next pass)."""
-        nonlocal reconciled_at
-        processed = await dispatcher.dispatch_pending(stop)
-        now = asyncio.get_running_loop().time()
-        if reconciled_at is None or now - reconciled_at >= reconcile_seconds:
-            await dispatcher.reconcile()
-            reconciled_at = now
-        return processed
-
     try:
-        await follow(catch_up, stop, "clock dispatch")
+        await follow(
+            dispatcher.dispatch_pending,
+            stop,
+            "clock dispatch",
+            reconcile=dispatcher.reconcile,  # clocks Temporal lost are started again
+            reconcile_seconds=reconcile_seconds,
+        )
     finally:
         await asyncio.to_thread(dispatcher.close)
         app.close()

@@ -27,13 +27,26 @@ log = logging.getLogger(__name__)
 
 
 async def follow(
-    catch_up: Callable[[asyncio.Event], Awaitable[int]], stop: asyncio.Event, name: str
+    catch_up: Callable[[asyncio.Event], Awaitable[int]],
+    stop: asyncio.Event,
+    name: str,
+    reconcile: Callable[[], Awaitable[object]] | None = None,
+    reconcile_seconds: float = 300.0,
 ) -> None:
-    """Run `catch_up(stop)` until `stop` is set."""
+    """Run `catch_up(stop)` until `stop` is set; after a pass, at start and every
+    `reconcile_seconds`, `reconcile()` (Temporal state the follower re-creates if lost: a
+    failed reconciliation is tried again after the next pass)."""
     error_wait = IDLE_WAIT
+    reconciled_at: float | None = None
     while not stop.is_set():
         try:
             processed = await catch_up(stop)
+            now = asyncio.get_running_loop().time()
+            if reconcile is not None and (
+                reconciled_at is None or now - reconciled_at >= reconcile_seconds
+            ):
+                await reconcile()
+                reconciled_at = now
             error_wait = IDLE_WAIT
         except Exception:
             log.exception("%s failed; retrying in %.1f s", name, error_wait)

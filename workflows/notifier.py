@@ -24,11 +24,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
+from uuid import UUID
 
 from eventsourcing.persistence import Notification
+from psycopg import sql
 from temporalio.client import Client
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
 
 from domain.application import RectifyApp
 from domain.delivery import delivery_id
@@ -38,12 +41,14 @@ from workflows.delivery import Message
 from workflows.delivery_inputs import DeliveryInput, delivery_workflow_id
 from workflows.delivery_workflow import DeliveryWorkflow
 from workflows.following import TRANSIENT, follow
-from workflows.positions import Positions
-from workflows.reporting_activities import sync_schedule
+from workflows.positions import TRACKING, Positions
+from workflows.reporting_activities import schedule_id, sync_schedule
 
 log = logging.getLogger(__name__)
 
 NAME = "notifications"
+DUTIES = "notifier_duties"  # every reporting duty and whether it has ended
+DUTIES_TRACKING = "notifier_duties_tracking"
 BATCH_SIZE = 100
 CONCURRENT_STARTS = 16
 DUTY_TOPICS = frozenset(
@@ -69,12 +74,23 @@ class Notifier:
         self.task_queue = task_queue
         self.name = name
         self.batch_size = batch_size
-        self._positions = Positions(database_url, schema)
+        self._positions = Positions(
+            database_url,
+            schema,
+            tracking=(TRACKING, DUTIES_TRACKING),
+            ddl=[
+                sql.SQL(
+                    "CREATE TABLE IF NOT EXISTS {} "
+                    "(duty_id uuid PRIMARY KEY, ended boolean NOT NULL)"
+                ).format(sql.Identifier(schema, DUTIES))
+            ],
+        )
 
     async def notify_pending(self, stop: asyncio.Event | None = None) -> int:
         """Catch up with the log; returns how many notifications were read past. `stop` is
         honoured between batches, whose positions are written as they complete."""
         position = await asyncio.to_thread(self._read_position)
+        await asyncio.to_thread(self._backfill_duties, position)
         processed = 0
         while True:
             batch = await asyncio.to_thread(
@@ -129,6 +145,54 @@ class Notifier:
         for duty in dict.fromkeys(n.originator_id for n in batch if n.topic in DUTY_TOPICS):
             found = await asyncio.to_thread(self.app.get_reporting_duty, duty)
             await sync_schedule(self.client, found, self.task_queue)
+            await asyncio.to_thread(self._track_duty, found.id, found.ended)
+
+    # -- the duties' schedules, re-created if Temporal lost them (workflows/reconcile.py) --
+
+    def _track_duty(self, duty: UUID, ended: bool) -> None:
+        self._positions.execute(
+            sql.SQL(
+                "INSERT INTO {} (duty_id, ended) VALUES (%s, %s) "
+                "ON CONFLICT (duty_id) DO UPDATE SET ended = EXCLUDED.ended"
+            ).format(self._positions.table(DUTIES)),
+            (duty, ended),
+        )
+
+    def _backfill_duties(self, position: int) -> None:
+        """Fill the duties table up to our position once (a log followed before it existed)."""
+        done = self._positions.read(self.name, DUTIES_TRACKING)
+        if done >= position:
+            return
+        while notifications := self.app.recorder.select_notifications(
+            start=done + 1, limit=self.batch_size, stop=position, topics=sorted(DUTY_TOPICS)
+        ):
+            for duty in dict.fromkeys(n.originator_id for n in notifications):
+                self._track_duty(duty, self.app.get_reporting_duty(duty).ended)
+            done = notifications[-1].id
+        self._positions.write(self.name, position, DUTIES_TRACKING)
+
+    async def reconcile(self) -> list[UUID]:
+        """Create again the schedule of every running duty Temporal does not have."""
+        rows = await asyncio.to_thread(
+            lambda: self._positions.execute(
+                sql.SQL("SELECT duty_id FROM {} WHERE NOT ended").format(
+                    self._positions.table(DUTIES)
+                )
+            ).fetchall()
+        )
+        missing: list[UUID] = []
+        for (duty,) in rows:
+            try:
+                await self.client.get_schedule_handle(schedule_id(duty)).describe()
+            except RPCError as error:
+                if error.status is not RPCStatusCode.NOT_FOUND:
+                    raise
+                found = await asyncio.to_thread(self.app.get_reporting_duty, duty)
+                await sync_schedule(self.client, found, self.task_queue)
+                missing.append(duty)
+        if missing:
+            log.warning("re-created %d reporting schedule(s) missing in Temporal", len(missing))
+        return missing
 
     async def _deliveries(self, notice: Notice.Issued) -> list[DeliveryInput]:
         if notice.agency_id is None:
@@ -212,7 +276,12 @@ async def run_notifier(
     app = make_app(es_env)
     notifier = Notifier(app, database_url, schema, client, task_queue)
     try:
-        await follow(notifier.notify_pending, stop, "notification dispatch")
+        await follow(
+            notifier.notify_pending,
+            stop,
+            "notification dispatch",
+            reconcile=notifier.reconcile,  # schedules Temporal lost are created again
+        )
     finally:
         await asyncio.to_thread(notifier.close)
         app.close()

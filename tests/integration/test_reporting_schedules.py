@@ -8,6 +8,7 @@ import asyncio
 from collections.abc import Callable
 from uuid import uuid4
 
+import psycopg
 import pytest
 from temporalio.client import ScheduleHandle
 from temporalio.service import RPCError
@@ -87,3 +88,57 @@ async def _wait_for_actions(handle: ScheduleHandle, count: int) -> None:
             return
         await asyncio.sleep(0.1)
     raise AssertionError("schedule actions did not finish in 10 s")
+
+
+async def test_a_schedule_lost_by_temporal_is_created_again_and_an_ended_duty_stays_gone(
+    app: RectifyApp, database_url: str, schema: str
+) -> None:
+    agencies = [app.register_agency("县卫健局", actor="t").id]
+    campaign = app.launch_campaign("医疗乱象专项整治", actor="t").id
+    cadence = Cadence(CadenceKind.QUARTERLY)
+    running = app.set_reporting_duty(campaign, "季度报告", cadence, agencies, "协调办").id
+    ended = app.set_reporting_duty(campaign, "月报", cadence, agencies, "协调办").id
+    app.end_reporting_duty(ended, "协调办")
+    task_queue = f"reports-{uuid4().hex[:8]}"
+    dev = find_binary("temporal")
+    async with await WorkflowEnvironment.start_local(dev_server_existing_path=dev) as first:
+        notifier = Notifier(app, database_url, schema, first.client, task_queue)
+        await notifier.notify_pending()
+        notifier.close()
+    # A fresh Temporal, as after a restore: the notifier has nothing new to read in the log.
+    async with await WorkflowEnvironment.start_local(dev_server_existing_path=dev) as second:
+        notifier = Notifier(app, database_url, schema, second.client, task_queue)
+        try:
+            assert await notifier.notify_pending() == 0
+            assert await notifier.reconcile() == [running]
+            await second.client.get_schedule_handle(schedule_id(running)).describe()
+            with pytest.raises(RPCError):
+                await second.client.get_schedule_handle(schedule_id(ended)).describe()
+            assert await notifier.reconcile() == []
+        finally:
+            notifier.close()
+
+
+async def test_duties_followed_before_the_duties_table_existed_are_found_in_the_log(
+    app: RectifyApp, database_url: str, schema: str
+) -> None:
+    agencies = [app.register_agency("县卫健局", actor="t").id]
+    campaign = app.launch_campaign("医疗乱象专项整治", actor="t").id
+    duty = app.set_reporting_duty(
+        campaign, "季度报告", Cadence(CadenceKind.QUARTERLY), agencies, "协调办"
+    ).id
+    async with await WorkflowEnvironment.start_local(
+        dev_server_existing_path=find_binary("temporal")
+    ) as env:
+        notifier = Notifier(app, database_url, schema, env.client, f"r-{uuid4().hex[:8]}")
+        try:
+            await notifier.notify_pending()
+            with psycopg.connect(database_url, autocommit=True) as conn:  # as older code left it
+                conn.execute(f'DELETE FROM "{schema}".notifier_duties')
+                conn.execute(f'DELETE FROM "{schema}".notifier_duties_tracking')
+            await env.client.get_schedule_handle(schedule_id(duty)).delete()
+
+            assert await notifier.notify_pending() == 0
+            assert await notifier.reconcile() == [duty]
+        finally:
+            notifier.close()
