@@ -1,5 +1,6 @@
-"""`python -m chaos [--minutes M] [--seed S] [--kills K] [--settle S] [--targets a,b]`: exit 0 when every
-check held, 1 when one failed (the report says which, and the seed to replay)."""
+"""`python -m chaos [--minutes M] [--seed S] [--kills K] [--settle S] [--targets a,b]`:
+exit 0 when every check held, 1 when one failed (the report says which, and the seed to
+replay)."""
 
 from __future__ import annotations
 
