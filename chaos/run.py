@@ -93,7 +93,7 @@ def _drive(
     killer.stop.set()
     hitting.join()
     report.add("kills", killer.counts(), killer.problems)
-    report.counts["kill times"] = {f"{k.at}s": k.target for k in killer.done}
+    report.counts["kill times"] = {"at": ", ".join(f"{k.at}s {k.target}" for k in killer.done)}
     say("chaos: load over; waiting for the system to recover by itself")
     recovered = _recover(system, targets, settle)
     report.add("recovery", {"seconds": recovered[0]}, recovered[1])
