@@ -116,7 +116,9 @@ def _drive(
 def _check(system: System, report: Report, load: Load, settle: float) -> None:
     app, es_env, url = checks.open_app(system)
     try:
+        started = time.monotonic()
         log = _settled_log(app, system, settle)
+        report.counts["settled"] = {"seconds": round(time.monotonic() - started)}
         _load_counts(report, load, log)
         total, problems = checks.duplicated_milestones(log)
         due, missing = checks.missing_milestones(app, log)
