@@ -19,11 +19,7 @@ from chaos.load import Outcome
 from chaos.system import System
 from domain.application import RectifyApp
 from domain.clocks import MilestoneKind, kind_of_topic
-from projections import rebuild_projections
-from projections.runner import connect
-from rectify.composition import rectify_app
 from rectify.settings import eventsourcing_env
-from tests.integration.test_rebuild import snapshot
 from workflows.calendars import StoredCalendar
 from workflows.inputs import clock_workflow_id
 
@@ -57,6 +53,8 @@ class Log:
 
 
 def open_app(system: System) -> tuple[RectifyApp, dict[str, str], str]:
+    from rectify.composition import rectify_app
+
     url = system.database_url()
     if url is None:
         raise RuntimeError("the embedded PostgreSQL is not running (no postmaster.pid)")
@@ -239,6 +237,10 @@ def read_models_equal_rebuild(
     """Snapshot the read tables at a position equal to the log's head, rebuild every model
     from the log (tests/integration/test_rebuild's way), snapshot again, compare. Events
     written in between (a clock ringing) would move the head: then it is tried again."""
+    from projections import rebuild_projections
+    from projections.runner import connect
+    from tests.integration.test_rebuild import snapshot  # the rebuild tests' own dump
+
     with closing(connect(url, schema)) as db:
         for _ in range(attempts):
             head = app.recorder.max_notification_id() or 0
