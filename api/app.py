@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute, request_response
 from starlette.staticfiles import StaticFiles
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
@@ -21,6 +21,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from api.auth import RequireBearer, Role, User
 from api.config import ApiConfig
 from api.context import Context
+from api.files import body_limit, download, upload
 from api.hygiene import (
     LimitMutations,
     SlidingWindow,
@@ -42,6 +43,7 @@ from api.tokens import SecretVerifier
 from domain.application import RectifyApp
 from projections import parked, queries, status
 from projections.runner import connect, ensure_schema
+from workflows.clock_faults import clock_faults
 
 __all__ = ["ApiConfig", "create_app"]
 
@@ -166,6 +168,11 @@ def create_app(config: ApiConfig) -> Starlette:
         registry=registry,
     )
 
+    faults_gauge = Gauge(
+        "rectify_clock_faults",
+        "Clocks that cannot run and wait for their item to change (workflows/clock_faults)",
+        registry=registry,
+    )
     database_gauge = Gauge(
         "rectify_database_up", "Whether PostgreSQL answered this scrape", registry=registry
     )
@@ -177,6 +184,7 @@ def create_app(config: ApiConfig) -> Starlette:
         try:
             found = await status.log_status(pool)
             parked_count, _ = await parked.parked_events(pool, limit=0)
+            faults = len(await clock_faults(pool))
         except CONNECTION_ERRORS:
             request.app.state.database_watch.down()
             database_gauge.set(0)
@@ -186,6 +194,7 @@ def create_app(config: ApiConfig) -> Starlette:
             for follower in found.followers:
                 lag_gauge.labels(follower.name, follower.kind).set(follower.lag)
             parked_gauge.set(parked_count)
+            faults_gauge.set(faults)
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     def page(name: str) -> Callable[[Request], Awaitable[HTMLResponse]]:
@@ -205,6 +214,7 @@ def create_app(config: ApiConfig) -> Starlette:
     verifier = config.verifier or SecretVerifier(config.jwt_secret)
     window = SlidingWindow(config.mutations_per_minute, clock=config.clock)
     limited = persisted_only(LimitMutations(graphql, window), config)
+    upload_app, download_app = request_response(upload), request_response(download)
     csp = content_security_policy(inline_script_hashes(STATIC.iterdir()))
     return Starlette(
         routes=[
@@ -216,6 +226,12 @@ def create_app(config: ApiConfig) -> Starlette:
             Route("/healthz", healthz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
             Route("/graphql", AnswerOutages(RequireBearer(limited, verifier))),
+            Route("/files", AnswerOutages(RequireBearer(upload_app, verifier)), methods=["POST"]),
+            Route(
+                "/files/{sha256}",
+                AnswerOutages(RequireBearer(download_app, verifier)),
+                methods=["GET"],
+            ),
             WebSocketRoute("/graphql", graphql),
         ],
         middleware=middleware(
@@ -224,6 +240,7 @@ def create_app(config: ApiConfig) -> Starlette:
             csp,
             [MIN_POSITION_HEADER],
             hsts=config.production,
+            larger_bodies={"/files": body_limit(config.max_file_bytes)},
         ),
         lifespan=lifespan,
     )

@@ -7,6 +7,10 @@ transfer it sends or receives), judged on the item's current state. Leadership r
 issue views, not the raw history. Secrets (a reporter's sealed identity, a webhook's
 signing key) are 受保护 / protected here as everywhere, at any depth (domain.audit_trail).
 
+Every entry says what the hash chain says of its event (`integrity`, with a bilingual
+`integrityWarning` unless VERIFIED), and `itemAsOf` the worst of the events its state was
+built from: an auditor never reads an event changed in the database as genuine.
+
 An item the caller may not read is answered exactly as an item that does not exist (null):
 a refusal for one and null for the other would tell a liaison which ids exist.
 """
@@ -24,17 +28,33 @@ from api import commands
 from api.authz.history import REFUSED, may_read, may_read_any
 from api.context import Context
 from domain.application import RectifyApp
-from domain.audit_trail import TrailEntry
+from domain.audit_trail import Integrity, TrailEntry
+from domain.clocks import TIMEZONE
 from domain.errors import InvalidInput, NotFound
 
 Info = strawberry.Info[Context, None]
 
 
+EntryIntegrity = strawberry.enum(
+    Integrity,
+    name="EntryIntegrity",
+    description="事件与哈希链是否相符 / what the hash chain says of an event: VERIFIED, "
+    "ALTERED (does not match its hash), UNCHAINED (an event before it missing or altered)",
+)
+
+
 @strawberry.type
 class FieldChange:
     field: str
+    label: str = strawberry.field(description="字段名称 / the field as a person calls it")
     before: JSON | None
     after: JSON | None
+    before_shown: JSON | None = strawberry.field(
+        description="变更前（单位名称、北京时间）/ before, agencies by name, China time"
+    )
+    after_shown: JSON | None = strawberry.field(
+        description="变更后（单位名称、北京时间）/ after, agencies by name, China time"
+    )
 
 
 @strawberry.type
@@ -48,19 +68,36 @@ class AuditEntry:
         description="该事件改变的字段及前后值 / the fields it changed, before and after"
     )
     payload: JSON = strawberry.field(description="事件内容（身份已屏蔽）/ the event's fields")
+    integrity: EntryIntegrity | None = strawberry.field(  # type: ignore[valid-type]
+        description="与哈希链是否相符（null：存储不保存哈希）/ whether the event matches its "
+        "hash chain (null: the store keeps no hashes)"
+    )
+    integrity_warning: str | None = strawberry.field(
+        description="不相符时的警告 / the warning when it does not match"
+    )
 
     @classmethod
     def of(cls, entry: TrailEntry) -> "AuditEntry":
         return cls(
             version=entry.version,
-            at=entry.at,
+            at=entry.at.astimezone(TIMEZONE),
             actor=entry.actor,
             type=entry.event_type,
             topic=entry.topic,
             changes=[
-                FieldChange(field=c.field, before=c.before, after=c.after) for c in entry.changes
+                FieldChange(
+                    field=c.field,
+                    label=c.label,
+                    before=c.before,
+                    after=c.after,
+                    before_shown=c.before_shown,
+                    after_shown=c.after_shown,
+                )
+                for c in entry.changes
             ],
             payload=entry.payload,
+            integrity=entry.integrity,
+            integrity_warning=entry.integrity_warning,
         )
 
 
@@ -98,7 +135,9 @@ class AuditTrailQuery:
         return None if load is None else await run_in_threadpool(load)
 
     @strawberry.field(
-        description="事项在某时刻或某版本的状态 / an item's state as of a time or a version"
+        description="事项在某时刻或某版本的状态，附 integrity（及不符时的 integrity_warning、"
+        "unverified_versions）/ an item's state as of a time or a version, with what the hash "
+        "chain says of the events it was built from"
     )
     async def item_as_of(
         self,
@@ -109,7 +148,7 @@ class AuditTrailQuery:
     ) -> JSON | None:
         def read(app: RectifyApp, item: UUID) -> Any:
             try:
-                return app.state_as_of(item, at=at, version=version)
+                return app.state_integrity(item, app.state_as_of(item, at=at, version=version))
             except NotFound:
                 return None
             except InvalidInput as error:

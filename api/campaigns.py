@@ -20,10 +20,19 @@ from api.results import (
 )
 from api.types import Campaign
 from domain.application import CommandResult, RectifyApp
+from domain.campaigns import ExtensionApprovers
 from domain.names import campaign_id
 from projections import queries
 
 Info = strawberry.Info[Context, None]
+
+# The domain's enum itself is the GraphQL enum: the two cannot drift apart.
+strawberry.enum(
+    ExtensionApprovers,
+    name="ExtensionApprovers",
+    description="谁审批延期 / who decides on extensions: LEADERSHIP (default) or "
+    "LEADERSHIP_OR_OFFICE (also the leading-group office: coordinators, admins)",
+)
 
 
 @strawberry.type
@@ -114,4 +123,28 @@ class CampaignMutation:
         return await _run(
             info,
             lambda app: app.schedule_campaign_phase(_campaign(campaign), name, starts, ends, who),
+        )
+
+    @strawberry.mutation(
+        description="延期审批规则 / who may approve or deny extensions in this campaign"
+    )
+    async def set_extension_approvers(
+        self, info: Info, campaign: strawberry.ID, approvers: ExtensionApprovers
+    ) -> CampaignResult:
+        who = commands.actor(info.context)
+        rule = ExtensionApprovers(approvers).value
+        return await _run(
+            info, lambda app: app.set_extension_approvers(_campaign(campaign), rule, who)
+        )
+
+    @strawberry.mutation(
+        description="销号前须上传佐证材料 / whether sign-off needs an uploaded file in a progress "
+        "report of the issue"
+    )
+    async def require_evidence(
+        self, info: Info, campaign: strawberry.ID, required: bool = True
+    ) -> CampaignResult:
+        who = commands.actor(info.context)
+        return await _run(
+            info, lambda app: app.require_evidence(_campaign(campaign), required, who)
         )

@@ -459,7 +459,10 @@ class ClueMutation:
             info, clue_id, ClueAction.DISMISS, lambda app, c: app.dismiss_clue(c.id, reason, who)
         )
 
-    @strawberry.mutation(description="办结 / conclude a clue handled in our agency")
+    @strawberry.mutation(
+        description="办结 / conclude a clue handled in our agency; a referred clue concludes "
+        "itself when its referral is accepted (by hand only if that happened before it did)"
+    )
     async def conclude_clue(self, info: Info, clue_id: strawberry.ID, outcome: str) -> ClueResult:
         who = commands.actor(info.context)
         return await _on_clue(

@@ -13,7 +13,7 @@ import re
 import time
 from base64 import b64encode
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from importlib.abc import Traversable
 from typing import Any
 
@@ -60,17 +60,24 @@ class LimitBodySize:
     """Answers 413 to bodies over `limit` bytes: at once when Content-Length says so, and
     otherwise as soon as the streamed chunks add up to more, so nothing larger is buffered."""
 
-    def __init__(self, app: ASGIApp, limit: int = DEFAULT_MAX_BODY_BYTES) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        limit: int = DEFAULT_MAX_BODY_BYTES,
+        larger: Mapping[str, int] | None = None,
+    ) -> None:
         self.app = app
         self.limit = limit
+        self.larger = dict(larger or {})  # path -> its own limit (file uploads: api/files.py)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or self.limit <= 0:
+        limit = self.larger.get(scope.get("path", ""), self.limit)
+        if scope["type"] != "http" or limit <= 0:
             await self.app(scope, receive, send)
             return
         declared = _header(scope, "content-length")
-        if declared is not None and declared.strip().isdigit() and int(declared) > self.limit:
-            await _too_large(self.limit)(scope, receive, send)
+        if declared is not None and declared.strip().isdigit() and int(declared) > limit:
+            await _too_large(limit)(scope, receive, send)
             return
 
         received = 0
@@ -81,7 +88,7 @@ class LimitBodySize:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.limit:
+                if received > limit:
                     raise BodyTooLarge()
             return message
 
@@ -96,7 +103,7 @@ class LimitBodySize:
         except BodyTooLarge:
             if started:  # too late to say so: the connection is cut instead
                 raise
-            await _too_large(self.limit)(scope, receive, send)
+            await _too_large(limit)(scope, receive, send)
 
 
 class SlidingWindow:
@@ -308,6 +315,7 @@ def middleware(
     csp: str,
     expose: Iterable[str] = (),
     hsts: bool = False,
+    larger_bodies: Mapping[str, int] | None = None,
 ) -> list[Middleware]:
     """Outermost first: headers wrap everything (413s and CORS answers too); CORS is only
     installed when origins are configured, so by default no cross-origin reads at all."""
@@ -324,7 +332,7 @@ def middleware(
                 max_age=600,
             )
         )
-    stack.append(Middleware(LimitBodySize, limit=max_body_bytes))
+    stack.append(Middleware(LimitBodySize, limit=max_body_bytes, larger=larger_bodies))
     return stack
 
 

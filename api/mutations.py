@@ -7,11 +7,14 @@ import strawberry
 
 from api import commands
 from api.authz import Action
+from api.authz.issues import authorize_extension_decision
 from api.context import Context
 from api.results import IssueResult
 from domain.application import CommandResult, RectifyApp
+from domain.calendar import check_supported_date
 from domain.deadlines import Deadline, parse_deadline
 from domain.errors import InvalidInput
+from domain.issues import RectificationIssue
 from domain.names import campaign_id
 
 Info = strawberry.Info[Context, None]
@@ -125,6 +128,7 @@ class Mutation:
         deadline_text: str | None = None,
     ) -> IssueResult:
         if new_due_date is not None:
+            check_supported_date("newDueDate", new_due_date)
             requested = Deadline.on(new_due_date)
         elif deadline_text:
             requested = parse_deadline(deadline_text)
@@ -142,23 +146,25 @@ class Mutation:
     async def approve_extension(
         self, info: Info, issue_id: strawberry.ID, comment: str = ""
     ) -> IssueResult:
-        who = commands.actor(info.context)
-        return await commands.on_issue(
-            info.context,
-            Action.APPROVE_EXTENSION,
-            issue_id,
-            lambda app, i: app.approve_extension(i.id, comment, who),
-        )
+        context, who = info.context, commands.actor(info.context)
+
+        def approve(app: RectifyApp, issue: RectificationIssue) -> CommandResult:
+            rule = app.get_campaign(issue.campaign_id).approvers()
+            authorize_extension_decision(context.user, Action.APPROVE_EXTENSION, rule)
+            return app.approve_extension(issue.id, comment, who)
+
+        return await commands.on_issue(context, Action.APPROVE_EXTENSION, issue_id, approve)
 
     @strawberry.mutation
     async def deny_extension(self, info: Info, issue_id: strawberry.ID, reason: str) -> IssueResult:
-        who = commands.actor(info.context)
-        return await commands.on_issue(
-            info.context,
-            Action.DENY_EXTENSION,
-            issue_id,
-            lambda app, i: app.deny_extension(i.id, reason, who),
-        )
+        context, who = info.context, commands.actor(info.context)
+
+        def deny(app: RectifyApp, issue: RectificationIssue) -> CommandResult:
+            rule = app.get_campaign(issue.campaign_id).approvers()
+            authorize_extension_decision(context.user, Action.DENY_EXTENSION, rule)
+            return app.deny_extension(issue.id, reason, who)
+
+        return await commands.on_issue(context, Action.DENY_EXTENSION, issue_id, deny)
 
     @strawberry.mutation
     async def reopen_issue(

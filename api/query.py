@@ -21,6 +21,7 @@ from api.types import (
     Agency,
     AgencyCounts,
     Campaign,
+    ClockFault,
     Dashboard,
     FollowerStatus,
     Issue,
@@ -35,6 +36,7 @@ from api.types import (
 )
 from domain.errors import InvalidInput
 from projections import parked, queries, status
+from workflows.clock_faults import clock_faults
 
 Info = strawberry.Info[Context, None]
 MAX_PAGE = 200
@@ -193,6 +195,12 @@ class Query:
                     parked_at=p.parked_at,
                 )
                 for p in (latest if operator else [])
+            ],
+            clock_faults=[
+                ClockFault(
+                    kind=f.kind, item_id=strawberry.ID(str(f.item_id)), error=f.error, at=f.at
+                )
+                for f in (await clock_faults(info.context.pool) if operator else [])
             ],
         )
 

@@ -64,6 +64,7 @@ class ReferralStatus(Enum):
 class ReturnReason(Enum):
     NOT_OUR_REMIT = "NOT_OUR_REMIT"  # 不属于本单位职责
     INSUFFICIENT_MATERIAL = "INSUFFICIENT_MATERIAL"  # 材料不全
+    NEEDS_ANOTHER_AGENCY = "NEEDS_ANOTHER_AGENCY"  # 需其他单位办理
     OTHER = "OTHER"
 
 
@@ -435,7 +436,10 @@ class ReferralMutation:
             ),
         )
 
-    @strawberry.mutation(description="退回 / return instead of claiming (not our remit …)")
+    @strawberry.mutation(
+        description="退回 / return, unclaimed or after claiming (not our remit …); after "
+        "claiming `detail` says why"
+    )
     async def return_referral(
         self, info: Info, referral_id: strawberry.ID, reason: ReturnReason, detail: str = ""
     ) -> ReferralResult:
@@ -513,7 +517,10 @@ class ReferralMutation:
             ),
         )
 
-    @strawberry.mutation(description="重新指派 / reassign to another agency (coordinators)")
+    @strawberry.mutation(
+        description="重新指派 / reassign a returned, unclaimed or claimed referral to another "
+        "agency (coordinators)"
+    )
     async def reassign_referral(
         self, info: Info, referral_id: strawberry.ID, agency: strawberry.ID, reason: str
     ) -> ReferralResult:

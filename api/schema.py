@@ -21,6 +21,7 @@ from api.campaigns import CampaignMutation
 from api.case_transfers import CaseTransferMutation, CaseTransferQuery
 from api.clock_controls import ClockControlMutation, ClockQuery
 from api.clues import ClueMutation, ClueQuery
+from api.file_references import CheckFileReferences
 from api.idempotency import IdempotencyKeys
 from api.live import Subscription, SubscriptionsOnlyOverWebsockets
 from api.mutations import Mutation
@@ -105,6 +106,7 @@ def build_schema(production: bool = False) -> Schema:
             lambda: AddValidationRules(rules),
             NameFieldsOfBadValues,
             IdempotencyKeys,
+            CheckFileReferences,
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
             lambda: MaskErrors(should_mask_error=_is_unexpected),

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from api.authz import issue_scope
 from api.context import Context
 from api.types import Agency, Campaign
-from domain.calendar import WorkingCalendar
+from domain.calendar import OUT_OF_RANGE, WorkingCalendar, is_supported_year
 from domain.clocks import DEFAULT_LADDER
 from projections import queries
 from projections import statistics_queries as figures
@@ -263,6 +263,9 @@ class StatisticsQuery:
             strawberry.argument(description="以该日为今天 / judge as of this day (default today)"),
         ] = None,
     ) -> Statistics | None:
+        if as_of is not None and not is_supported_year(as_of.year):
+            # working days overdue are counted on the calendar: it has no such year
+            raise GraphQLError(f"asOf: {as_of.year}年{OUT_OF_RANGE}", extensions={"field": "asOf"})
         pool, found, shown = info.context.pool, None, None
         if campaign is not None:
             found = await queries.resolve_campaign(pool, campaign)

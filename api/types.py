@@ -229,6 +229,17 @@ class FollowerStatus:
 
 
 @strawberry.type
+class ClockFault:
+    """A clock that cannot run (workflows/clock_faults.py): tried once, it waits for the
+    item to change (an extension, a reopening, a calendar loaded)."""
+
+    kind: str = strawberry.field(description="issue, referral, case-transfer, clue …")
+    item_id: strawberry.ID
+    error: str
+    at: datetime = strawberry.field(description="when it last failed")
+
+
+@strawberry.type
 class ParkedEvent:
     """An event a follower could not process as stored (projections/parked.py)."""
 
@@ -253,4 +264,7 @@ class SystemStatus:
     )
     parked: list[ParkedEvent] = strawberry.field(
         description="the latest 100 of them (coordinators, auditors, admins; empty for others)"
+    )
+    clock_faults: list[ClockFault] = strawberry.field(
+        description="时钟故障 / clocks that cannot run (coordinators, auditors, admins)"
     )

@@ -29,8 +29,9 @@ from domain.clocks import TIMEZONE
 from domain.clue_commands import ClueCommands
 from domain.deadlines import Deadline
 from domain.errors import Conflict, InvalidInput, NotFound, UnknownAgencies
+from domain.evidence import EvidenceRequired, stored_digests
 from domain.inspection_commands import InspectionCommands
-from domain.issues import RectificationIssue
+from domain.issues import IssueStatus, RectificationIssue
 from domain.ledger_rows import LedgerRejected, LedgerRow, RowProblem
 from domain.names import (
     agency_id,
@@ -263,6 +264,14 @@ class RectifyApp(
         phase = Phase(name.strip(), starts, ends)
         return self._retrying(campaign, "campaign", lambda c: c.schedule_phase(phase, actor))
 
+    def set_extension_approvers(self, campaign: UUID, approvers: str, actor: str) -> CommandResult:
+        return self._retrying(
+            campaign, "campaign", lambda c: c.set_extension_approvers(approvers, actor)
+        )
+
+    def require_evidence(self, campaign: UUID, required: bool, actor: str) -> CommandResult:
+        return self._retrying(campaign, "campaign", lambda c: c.require_evidence(required, actor))
+
     # -- issues --------------------------------------------------------------------------
 
     def get_issue(self, item_id: UUID) -> RectificationIssue:
@@ -391,7 +400,25 @@ class RectifyApp(
         return self._retrying(item, "issue", lambda i: i.submit_for_verification(summary, actor))
 
     def sign_off(self, item: UUID, comment: str, actor: str) -> CommandResult:
-        return self._retrying(item, "issue", lambda i: i.sign_off(comment, actor))
+        def sign(issue: RectificationIssue) -> None:
+            # the state is checked first: an OPEN issue is refused for being OPEN
+            ready = issue.status is IssueStatus.SUBMITTED
+            campaign = self.get_campaign(issue.campaign_id)
+            if ready and campaign.requires_evidence() and not self.has_evidence(issue):
+                raise EvidenceRequired(issue.status.value)
+            issue.sign_off(comment, actor)
+
+        return self._retrying(item, "issue", sign)
+
+    def has_evidence(self, issue: RectificationIssue) -> bool:
+        """Whether a progress report of `issue` carries an uploaded file (a `sha256:`
+        reference); plain reference strings are not evidence anyone can open."""
+        for stored in self.repository.event_store.get(issue.id, lte=issue.version):
+            if isinstance(stored, RectificationIssue.ProgressReported) and stored_digests(
+                stored.attachments
+            ):
+                return True
+        return False
 
     def reject(self, item: UUID, reason: str, actor: str) -> CommandResult:
         return self._retrying(item, "issue", lambda i: i.reject(reason, actor))

@@ -6,16 +6,21 @@ show is what the aggregate was, not what a read table made of it. Public attribu
 signing key, at any depth of a state or an event — is shown as 受保护 / protected
 (domain.personal_data says which fields are secret): an audit trail is read by more people
 than may reveal a reporter or forge a delivery.
+
+Each entry also says whether its event still matches the hash chain the event store keeps
+(`Integrity`): an auditor must never read a changed `SignedOff` date as fact. The store
+that keeps the hashes answers (`IntegritySource`, rectify/event_store.py); a store without
+hashes (in-memory unit tests) leaves it unknown (None).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -23,6 +28,39 @@ from eventsourcing.domain import Aggregate
 from domain.errors import InvalidInput, NotFound
 from domain.personal_data import SECRET_NAMES, protect
 from domain.reporter_identity import PROTECTED
+from domain.trail_labels import agency_names, label, shown
+
+
+class Integrity(Enum):
+    """What the hash chain says of one stored event."""
+
+    VERIFIED = "VERIFIED"  # it and every event before it hash to its stored hash row
+    ALTERED = "ALTERED"  # it does not match its own hash row (or has none)
+    UNCHAINED = "UNCHAINED"  # it matches its hash row, but the chain before it is broken
+
+
+INTEGRITY_WARNINGS = {
+    Integrity.ALTERED: "此记录与其哈希不符，可能被篡改 / this entry does not match its hash: it "
+    "may have been altered",
+    Integrity.UNCHAINED: "此记录之前的记录缺失或被改动，哈希链已断，无法证明此记录未被改动 / an "
+    "entry before this one is missing or altered: the hash chain is broken and this entry "
+    "cannot be proven unchanged",
+}
+
+
+@runtime_checkable
+class IntegritySource(Protocol):
+    def stream_integrity(self, originator_id: UUID) -> Mapping[int, Integrity]: ...
+
+
+def integrity_of(app: Any, item_id: UUID) -> Mapping[int, Integrity] | None:
+    """Version -> integrity of the item's stored events, read after the events shown (the
+    stream only grows, so every event shown is in it); None when the store keeps no hashes."""
+    recorder = getattr(app, "recorder", None)
+    if not isinstance(recorder, IntegritySource):
+        return None
+    return recorder.stream_integrity(item_id)
+
 
 # Event fields that are the envelope, not the payload.
 ENVELOPE = frozenset({"originator_id", "originator_version", "timestamp"})
@@ -84,6 +122,9 @@ class FieldChange:
     field: str
     before: Any
     after: Any
+    label: str = ""  # what a person calls the field (domain.trail_labels)
+    before_shown: Any = None  # agency ids as names, times in China time
+    after_shown: Any = None
 
 
 @dataclass(frozen=True)
@@ -95,15 +136,31 @@ class TrailEntry:
     topic: str
     changes: list[FieldChange]
     payload: dict[str, Any]
+    integrity: Integrity | None = None  # None: the store keeps no hashes
+
+    @property
+    def integrity_warning(self) -> str | None:
+        return INTEGRITY_WARNINGS.get(self.integrity) if self.integrity else None
 
 
 _META = frozenset({"version", "modified_on"})
 
 
-def _diff(before: dict[str, Any] | None, after: dict[str, Any]) -> list[FieldChange]:
+def _diff(
+    before: dict[str, Any] | None,
+    after: dict[str, Any],
+    agency_name: Callable[[str], str | None],
+) -> list[FieldChange]:
     old = before or {}
     return [
-        FieldChange(name, old.get(name), value)
+        FieldChange(
+            name,
+            old.get(name),
+            value,
+            label(name),
+            shown(name, old.get(name), agency_name),
+            shown(name, value, agency_name),
+        )
         for name, value in after.items()
         if name not in _META and (name not in old or old[name] != value)
     ]
@@ -119,9 +176,13 @@ def _topic(domain_event: Any) -> str:
 
 
 def replay(app: _App, item_id: UUID) -> Iterator[tuple[Any, Aggregate]]:
-    """Each event of the stream with the aggregate as it stood right after it."""
+    """Each event of the stream with the aggregate as it stood right after it. A version
+    missing from the stream (deleted by hand) is stepped over rather than refused, as the
+    repository would: an auditor is shown what is left, the gap flagged by its integrity."""
     aggregate: Any = None
     for domain_event in app.repository.event_store.get(item_id):
+        if aggregate is not None and domain_event.originator_version != aggregate.version + 1:
+            aggregate.version = domain_event.originator_version - 1
         aggregate = domain_event.mutate(aggregate)
         yield domain_event, aggregate
 
@@ -133,6 +194,7 @@ class AuditCommands:
         """Every event of the item: version, when, who, what, and the fields it changed."""
         entries: list[TrailEntry] = []
         before: dict[str, Any] | None = None
+        agency_name = agency_names(self.repository)
         for domain_event, aggregate in replay(self, item_id):
             after = public_state(aggregate)
             entries.append(
@@ -142,14 +204,20 @@ class AuditCommands:
                     actor=str(getattr(domain_event, "actor", "") or ""),
                     event_type=type(domain_event).__name__,
                     topic=_topic(domain_event),
-                    changes=_diff(before, after),
+                    changes=_diff(before, after, agency_name),
                     payload=event_payload(domain_event),
                 )
             )
             before = after
         if not entries:
             raise NotFound("item", str(item_id))
-        return entries
+        checked = integrity_of(self, item_id)
+        if checked is None:
+            return entries
+        return [
+            dataclasses.replace(e, integrity=checked.get(e.version, Integrity.ALTERED))
+            for e in entries
+        ]
 
     def state_as_of(
         self: _App, item_id: UUID, at: datetime | None = None, version: int | None = None
@@ -178,3 +246,25 @@ class AuditCommands:
         if state is None:
             raise NotFound("item state", f"{item_id} 在该时间之前不存在 / did not exist yet")
         return state
+
+    def state_integrity(self: _App, item_id: UUID, state: dict[str, Any]) -> dict[str, Any]:
+        """`state` (from state_as_of) with what the hash chain says of the events it was
+        built from: `integrity` (the worst of them), and, unless all are verified,
+        `integrity_warning` and `unverified_versions`."""
+        checked = integrity_of(self, item_id)
+        if checked is None:
+            return state
+        upto = int(state["version"])
+        worst = Integrity.VERIFIED
+        unverified = []
+        for version in range(1, upto + 1):
+            found = checked.get(version, Integrity.UNCHAINED)  # a version missing: a gap
+            if found is not Integrity.VERIFIED:
+                unverified.append(version)
+                if worst is not Integrity.ALTERED:
+                    worst = found
+        shown = {**state, "integrity": worst.value}
+        if unverified:
+            shown["integrity_warning"] = INTEGRITY_WARNINGS[worst]
+            shown["unverified_versions"] = unverified
+        return shown

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
@@ -13,6 +14,19 @@ from domain.errors import InvalidInput
 from domain.names import campaign_id
 
 DEFAULT_CASE_THRESHOLD = 10
+
+
+class ExtensionApprovers(StrEnum):
+    """Who decides on a request for more time (延期审批) in a campaign."""
+
+    LEADERSHIP = "leadership"  # 领导小组 only: the default, as a deadline is a leader's promise
+    LEADERSHIP_OR_OFFICE = "leadership_or_office"  # 领导或领导小组办公室（协调办）
+
+
+EXTENSION_APPROVER_LABELS = {
+    ExtensionApprovers.LEADERSHIP: "仅领导",
+    ExtensionApprovers.LEADERSHIP_OR_OFFICE: "领导或领导小组办公室",
+}
 
 
 @dataclass(frozen=True)
@@ -72,6 +86,16 @@ class Campaign(Aggregate):
         threshold: int
         actor: str
 
+    class ExtensionApproversSet(Aggregate.Event):
+        TOPIC = "rectify:Campaign.ExtensionApproversSet"
+        approvers: str  # an ExtensionApprovers value
+        actor: str
+
+    class EvidenceRequirementSet(Aggregate.Event):
+        TOPIC = "rectify:Campaign.EvidenceRequirementSet"
+        required: bool
+        actor: str
+
     @staticmethod
     def create_id(title: str, *_: Any, **__: Any) -> UUID:
         return campaign_id(title)
@@ -84,6 +108,8 @@ class Campaign(Aggregate):
         self.phases: list[Phase] = []
         self.coverage_targets: list[CoverageTarget] = []
         self.case_threshold = DEFAULT_CASE_THRESHOLD
+        self.extension_approvers = ExtensionApprovers.LEADERSHIP
+        self.evidence_required = False
 
     def assign_lead(self, agency_id: UUID, actor: str) -> None:
         """The lead agency (牵头单位) is also a member; assigning the same lead is a no-op."""
@@ -174,3 +200,38 @@ class Campaign(Aggregate):
     @event(CaseThresholdSet)
     def _set_case_threshold(self, threshold: int, actor: str) -> None:
         self.case_threshold = threshold
+
+    # Campaigns launched before these rules existed replay without the attributes.
+    def approvers(self) -> ExtensionApprovers:
+        return ExtensionApprovers(
+            getattr(self, "extension_approvers", ExtensionApprovers.LEADERSHIP)
+        )
+
+    def requires_evidence(self) -> bool:
+        return bool(getattr(self, "evidence_required", False))
+
+    def set_extension_approvers(self, approvers: str, actor: str) -> None:
+        """Who may approve or deny extensions in this campaign; the same rule is a no-op."""
+        try:
+            rule = ExtensionApprovers(approvers.strip().lower())
+        except ValueError:
+            known = " / ".join(a.value for a in ExtensionApprovers)
+            message = (
+                f"未知的延期审批规则 {approvers!r}，可选：{known} / unknown rule; known: {known}"
+            )
+            raise InvalidInput("approvers", message) from None
+        if rule is not self.approvers():
+            self._set_extension_approvers(rule.value, actor)
+
+    @event(ExtensionApproversSet)
+    def _set_extension_approvers(self, approvers: str, actor: str) -> None:
+        self.extension_approvers = ExtensionApprovers(approvers)
+
+    def require_evidence(self, required: bool, actor: str) -> None:
+        """Whether sign-off needs an uploaded file in the issue's progress reports."""
+        if required != self.requires_evidence():
+            self._require_evidence(required, actor)
+
+    @event(EvidenceRequirementSet)
+    def _require_evidence(self, required: bool, actor: str) -> None:
+        self.evidence_required = required

@@ -15,6 +15,12 @@ An item kind becomes *clocked* by implementing `Clocked` on its aggregate and ca
 Keys are built from domain facts (item, cycle, rung, due instant): a moved deadline or a
 new cycle gives new keys; the same facts always give the same key.
 
+Errors are deterministic: a `DomainError` (other than `Conflict`, a race the engine
+retries) raised while computing or recording milestones — `NoCalendarData` for a year the
+calendar cannot count — is a *clock fault*: the engine reports it (workflows/clock_faults)
+and waits for the item to change rather than retrying. Dates a user gives are kept within
+what the calendar counts (domain.calendar.supported) so that faults stay rare.
+
 To make an aggregate clocked (domain/issues.py is the worked example):
 1. keep `clock_keys: list[str]`, compute `milestones(calendar, ladder)` with
    `due_at(...)` and `ladder_milestones(prefix, due, ladder, calendar)` where the prefix

@@ -23,12 +23,14 @@ from domain.clues import (
     DEFAULT_REPLY_DAYS,
     Channel,
     Clue,
+    ClueRefused,
+    ClueStatus,
     ClueTerms,
     clue_id,
     clue_terms_id,
 )
 from domain.errors import Conflict, InvalidInput, NotAllowed
-from domain.referrals import referral_id
+from domain.referrals import Referral, ReferralStatus, referral_id
 from domain.reporter_identity import IdentityKeys, ReporterIdentity, seal, unseal
 
 if TYPE_CHECKING:
@@ -47,6 +49,7 @@ class _App(Protocol):
     def _save(self, *aggregates: Aggregate) -> int | None: ...
     def get_agency(self, item_id: UUID) -> Agency: ...
     def get_clue(self, item_id: UUID) -> Clue: ...
+    def get_referral(self, item_id: UUID) -> Referral: ...
     def reseal_clue(self, item_id: UUID, actor: str) -> CommandResult: ...
     def identity_keys(self) -> IdentityKeys: ...
     def clue_reply_days(self, campaign: UUID | None) -> int: ...
@@ -246,7 +249,20 @@ class ClueCommands:
         return self._changing_clue(item_id, dismiss)
 
     def conclude_clue(self: _App, item_id: UUID, outcome: str, actor: str) -> CommandResult:
+        """办结 a clue handled here; a referred clue concludes with its referral's acceptance
+        (ADR 0035), and by hand only once that referral is accepted (one accepted before
+        clues concluded with their referrals)."""
+
         def conclude(clue: Clue) -> list[Aggregate]:
+            if clue.status is ClueStatus.REFERRED and clue.referral_id is not None:
+                if self.get_referral(clue.referral_id).status is not ReferralStatus.ACCEPTED:
+                    raise ClueRefused(
+                        "conclude",
+                        clue.status,
+                        "随移送确认办结自动办结 / concludes when its referral is accepted",
+                    )
+                clue.conclude_with_referral(clue.referral_id, outcome, actor)
+                return []
             clue.conclude(outcome, actor)
             return []
 

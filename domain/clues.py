@@ -2,12 +2,17 @@
 real name — answered within a number of working days.
 
     RECEIVED ──handle──► HANDLING ──conclude──► CONCLUDED
-        ├──refer────► REFERRED   (a referral to another agency is saved with it)
+        ├──refer────► REFERRED ──its referral accepted──► CONCLUDED
         ├──merge────► MERGED     (a duplicate of another clue)
         └──dismiss──► DISMISSED  (with a reason)
 
+A referred clue concludes itself when the sender accepts its referral's answer (确认办结):
+the receiver's answer is its outcome, saved with the referral's `Accepted` (ADR 0035).
+While the referral is being handled, returned or reassigned the clue stays REFERRED.
+
 The reply to a real-name reporter (答复举报人) is owed whatever the triage: its clock
-starts at receipt and stops when the reply is recorded.
+starts at receipt and stops when the reply is recorded. A clue counts as closed in the
+figures only once it has ended (concluded, dismissed, merged) and owes no reply.
 
 The reporter's identity exists here only sealed (domain.reporter_identity): events carry
 the ciphertext and the key id, never the plaintext. The handling agency — the receiving
@@ -84,6 +89,7 @@ ACTION_LABELS = {
     "reveal": "查看举报人身份",
     "reseal": "更换密钥",
     "change handler": "变更办理单位",
+    "conclude with its referral": "随移送办结",
 }
 
 
@@ -427,6 +433,24 @@ class Clue(Reschedulable, Aggregate):
     def conclude(self, outcome: str, actor: str) -> None:
         self._require("conclude", ClueStatus.HANDLING)
         self._concluded(_text("outcome", outcome), actor)
+
+    def conclude_with_referral(self, referral_id: UUID, outcome: str, actor: str) -> None:
+        """The clue's own referral was accepted: the clue ends with the receiver's answer.
+        Another referral that merely names the clue concludes nothing."""
+        if self.status is not ClueStatus.REFERRED or referral_id != self.referral_id:
+            raise ClueRefused(
+                "conclude with its referral",
+                self.status,
+                "仅随本线索的移送办结 / only with its own referral",
+            )
+        self._concluded(_text("outcome", outcome), actor)
+
+    @property
+    def is_closed(self) -> bool:
+        """What the figures count as closed (ADR 0035): the handling ended and no reply is
+        owed to a real-name reporter. A referred clue is open until its referral is done."""
+        ended = self.status in (ClueStatus.CONCLUDED, ClueStatus.DISMISSED, ClueStatus.MERGED)
+        return ended and not self.clock_open()
 
     @event(Concluded)
     def _concluded(self, outcome: str, actor: str) -> None:

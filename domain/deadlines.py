@@ -11,6 +11,10 @@ the deadline of the whole item. Before a festival (2027年春节前, 国庆节�
 it; the lunar festivals (春节, 端午, 中秋) need a lunar converter, which the composition root
 supplies (`use_lunar_calendar`) as for the provisional calendar. 次年 / 翌年 is the year
 after the one given, 当年 / 本年 that year.
+
+Every year a text names must be one the working calendar supports (2000–2099,
+domain.calendar.supported), or the clock could never count the due; a year is written with
+four digits, or with two (26年, read as 2026), never as 0001.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from domain.calendar.statutory import LunarToSolar, qingming
+from domain.calendar.supported import OUT_OF_RANGE, is_supported_year
 
 
 class DeadlineKind(StrEnum):
@@ -55,6 +60,25 @@ class DeadlineParseError(ValueError):
         super().__init__(message)
 
 
+class DeadlineOutOfRange(DeadlineParseError):
+    """A date the working calendar cannot count: refused as a parse error (an import names
+    the row and column) but with the range in words."""
+
+    def __init__(self, text: str, year: int) -> None:
+        super().__init__(text, OUT_OF_RANGE)
+        self.year = year
+        self.args = (f"'{text}'：{year}年{OUT_OF_RANGE}",)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class _YearOutOfRange(ValueError):
+    def __init__(self, year: int) -> None:
+        super().__init__(year)
+        self.year = year
+
+
 _ONGOING_WORDS = (
     "立行立改", "长期坚持", "长期", "持续", "常态", "长效", "立即", "即知即改", "即查即改",
     "边查边改", "马上",
@@ -66,7 +90,8 @@ _PERIODIC = re.compile(r"(?:每(?:个)?(?:月|季|半年|年|周|旬)|定期|按
 _WRITTEN_YEAR = re.compile(r"(?<!\d)\d{4}(?!\d)|(?<![\d.])\d{2}\s*年")
 _CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 
-_YEAR = r"(?P<year>\d{4}|\d{2})\s*年"
+# (?<!\d): the year is the whole number written, so 12026 is not read as 2026.
+_YEAR = r"(?<!\d)(?P<year>\d{4}|\d{2})\s*年"
 _FESTIVALS = r"元旦|春节|清明节?|五一|劳动节|端午节?|中秋节?|国庆节?"
 _BEFORE_FESTIVAL = rf"(?:{_FESTIVALS})(?:假期)?\s*(?:前|之前|以前)"
 # (lunar month, day) of the festivals the lunar calendar fixes
@@ -104,8 +129,8 @@ def _festival(year: int, name: str) -> date:
 
 
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("iso", re.compile(r"(?P<year>\d{4})[-/.](?P<month>\d{1,2})[-/.](?P<day>\d{1,2})")),
-    ("month_end", re.compile(r"(?P<year>\d{4})[-/.](?P<month>\d{1,2})(?![-/.\d])")),
+    ("iso", re.compile(r"(?<!\d)(?P<year>\d{4})[-/.](?P<month>\d{1,2})[-/.](?P<day>\d{1,2})")),
+    ("month_end", re.compile(r"(?<!\d)(?P<year>\d{4})[-/.](?P<month>\d{1,2})(?![-/.\d])")),
     ("day", re.compile(_YEAR + r"\s*(?P<month>\d{1,2})\s*月\s*(?P<day>\d{1,2})\s*[日号]")),
     ("third", re.compile(_YEAR + r"\s*(?P<month>\d{1,2})\s*月\s*(?P<third>上旬|中旬|下旬)")),
     (
@@ -120,13 +145,14 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("half", re.compile(_YEAR + r"\s*(?P<half>上半年|下半年)")),
     ("year_end", re.compile(_YEAR + r"\s*(?:年)?(?:底|末|内|前)")),
     # A year alone (2026年, 2026年度) is its end; "2026年起" is when something starts.
-    ("year_end", re.compile(r"(?P<year>\d{4})\s*年(?:度)?(?!\s*(?:起|开始|以来))")),
+    ("year_end", re.compile(r"(?<!\d)(?P<year>\d{4})\s*年(?:度)?(?!\s*(?:起|开始|以来))")),
 ]
 
 
 def _year(raw: str) -> int:
-    year = int(raw)
-    return 2000 + year if year < 100 else year
+    """Two digits are this century's year (26年); four are the year as written, so that
+    0001 stays year 1 (and is refused) rather than becoming 2001."""
+    return 2000 + int(raw) if len(raw) == 2 else int(raw)
 
 
 def _month_end(year: int, month: int) -> date:
@@ -135,6 +161,8 @@ def _month_end(year: int, month: int) -> date:
 
 def _to_date(kind: str, groups: dict[str, str]) -> date:
     year = _year(groups["year"])
+    if not is_supported_year(year):  # before date(): year 0 or 10000 is no date at all
+        raise _YearOutOfRange(year)
     if kind in ("iso", "day"):
         return date(year, int(groups["month"]), int(groups["day"]))
     if kind == "third":
@@ -233,6 +261,8 @@ def parse_deadline(text: str, year: int | None = None) -> Deadline:
         for match in pattern.finditer(consumed):
             try:
                 found.append(_to_date(kind, match.groupdict()))
+            except _YearOutOfRange as error:
+                raise DeadlineOutOfRange(original, error.year) from None
             except ValueError as error:
                 raise DeadlineParseError(original, str(error)) from None
         # Blank out what matched so that "2026年3月底" is not read again as a year end.

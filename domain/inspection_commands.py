@@ -10,6 +10,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
+from domain.calendar import check_supported_date
 from domain.campaigns import CoverageTarget
 from domain.errors import InvalidInput
 from domain.inspections import (
@@ -70,6 +71,7 @@ class InspectionCommands:
         """The first inspection of an institution opens its stream; later ones add a visit."""
         from domain.application import CommandResult
 
+        check_supported_date("on", on)
         self.get_campaign(campaign)
         self.get_agency(agency)
         Inspection.check(institution, category)
@@ -97,6 +99,7 @@ class InspectionCommands:
         same number with another date or campaign is refused."""
         from domain.application import CommandResult
 
+        check_supported_date("filedOn", filed_on)
         self.get_agency(agency)
         if campaign is not None:
             self.get_campaign(campaign)

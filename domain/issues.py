@@ -22,7 +22,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.calendar import WorkingCalendar
+from domain.calendar import WorkingCalendar, check_supported_date, is_supported_year
 from domain.clocks import (
     DEFAULT_LADDER,
     ONE_DAY,
@@ -333,7 +333,13 @@ class RectificationIssue(Aggregate):
             )
         if self.deadline.kind is DeadlineKind.ONGOING or self.deadline.due_date is None:
             raise InvalidInput("deadline", "an ongoing issue has no due date to extend")
-        if requested.due_date is None or requested.due_date <= self.deadline.due_date:
+        if requested.due_date is None:
+            raise InvalidInput("deadline", "the requested date must be after the current one")
+        check_supported_date("deadline", requested.due_date)
+        # A due stored before dates were checked (9999-12-31) can never be counted: any
+        # date the calendar supports corrects it, earlier or not.
+        correcting = not is_supported_year(self.deadline.due_date.year)
+        if requested.due_date <= self.deadline.due_date and not correcting:
             raise InvalidInput("deadline", "the requested date must be after the current one")
         self._extension_requested(requested, reason.strip(), actor)
 
@@ -377,6 +383,8 @@ class RectificationIssue(Aggregate):
         self._require("reopen", IssueStatus.CLOSED)
         self._require_text("reason", reason)
         kept = deadline or self.deadline
+        if kept.due_date is not None:  # a kept date stored before dates were checked too
+            check_supported_date("deadline", kept.due_date)
         if today is not None and kept.due_date is not None and kept.due_date < today:
             if deadline is None:
                 raise InvalidInput(

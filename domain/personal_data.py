@@ -75,6 +75,8 @@ FIELDS: dict[str, dict[str, Treatment]] = {
     "rectify:Agency.Registered": _spec(keep="name kind level parent_id region"),
     "rectify:AgencyAlias.Created": _spec(keep="alias agency_id"),
     "rectify:Campaign.CaseThresholdSet": _spec(keep="threshold"),
+    "rectify:Campaign.EvidenceRequirementSet": _spec(keep="required"),
+    "rectify:Campaign.ExtensionApproversSet": _spec(keep="approvers"),
     "rectify:Campaign.CoverageTargetSet": _spec(keep="category population required_percent region"),
     "rectify:Campaign.Launched": _spec(keep="title lead_agency_id"),
     "rectify:Campaign.LeadAgencyAssigned": _spec(keep="agency_id"),
@@ -211,7 +213,7 @@ FIELDS: dict[str, dict[str, Treatment]] = {
     "rectify:Referral.Reassigned": _spec(
         keep="previous_agency_id receiver_agency_id receiver_name at claim_due", scrub="reason"
     ),
-    "rectify:Referral.Returned": _spec(keep="agency_id", scrub="reason detail"),
+    "rectify:Referral.Returned": _spec(keep="agency_id claimed_by", scrub="reason detail"),
     "rectify:Referral.Sent": _spec(
         keep="sender_agency_id receiver_agency_id receiver_name subject_kind subject_id "
         "campaign_id parent_id children claim_days answer_days at claim_due",
@@ -316,14 +318,75 @@ def _state_table() -> dict[str, dict[str, Treatment]]:
 
 STATE_FIELDS = _state_table()
 
-# Mainland mobile numbers, landlines with an area code, resident ID numbers (18 digits, the
-# last may be X; the old 15-digit form too), not inside a longer run of digits; and e-mail
-# addresses.
+# Mainland mobile numbers (also written 135-1234-5678 or 135 1234 5678), landlines with an
+# area code, resident ID numbers (18 digits, the last may be X; the old 15-digit form too),
+# in ASCII or full-width digits (１３５…, as an IME types them), not inside a longer run of
+# digits or letters; and e-mail addresses.
+_D = "[0-9０-９]"
+_EDGE = "0-9０-９A-Za-zＡ-Ｚａ-ｚ"
 _PATTERNS = re.compile(
-    r"(?<![0-9A-Za-z])(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])"
-    r"|[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
+    rf"(?<![{_EDGE}])(?:[1１][3-9３-９]{_D}[-－ ]?{_D}{{4}}[-－ ]?{_D}{{4}}"
+    rf"|[0０]{_D}{{2,3}}[-－]?{_D}{{7,8}}|{_D}{{17}}[0-9０-９XxＸｘ]|{_D}{{15}})(?![{_EDGE}])"
+    r"|[A-Za-z0-9._%+-]+[@＠][A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
 )
 MIN_NAME = 2  # one character would mask every occurrence of a common surname
+
+# How a person is written where staff name one: 陈某某（店主）, 店主陈某某, 店主：陈某某,
+# 陈某某、李某 — the name alone is what free text quotes, in any of these forms.
+_NOTE = re.compile(r"[（(【\[][^（）()【】\[\]]*[）)】\]]")
+_SEPARATORS = re.compile(r"[、，,；;/／\s]+|及|以及")
+_TITLE_WORDS = (
+    "店主 老板 老板娘 负责人 法定代表人 法人代表 法人 实际控制人 经营者 业主 院长 副院长 "
+    "所长 主任 医生 医师 主治医师 大夫 护士 护士长 药师 药剂师 村医 乡医 经理 总经理 股东 "
+    "员工 职工 工作人员 收费员 会计 出纳 推销员 医药代表 中介 护工 技师 科长 局长 站长 "
+    "先生 女士 同志 嫌疑人 当事人 被举报人"
+)
+TITLES = sorted(_TITLE_WORDS.split(), key=len, reverse=True)
+# Surnames common enough to be written with 某某 (陈某某, 欧阳某): a name anonymised by hand
+# is still the person's, and free text quotes it. Characters that also make everyday words
+# before 某 (于某日, 向某医院, 和某人) are left out.
+_SURNAME_WORDS = (
+    "欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 夏侯 令狐 "
+    "王 李 张 刘 陈 杨 黄 赵 吴 周 徐 孙 马 朱 胡 郭 何 林 罗 郑 梁 谢 宋 唐 许 韩 冯 邓 曹 "
+    "彭 曾 肖 田 董 袁 潘 蒋 蔡 余 杜 叶 程 苏 魏 吕 丁 任 沈 姚 卢 姜 崔 钟 谭 陆 汪 范 金 "
+    "石 廖 贾 夏 韦 付 傅 白 邹 孟 熊 秦 邱 江 尹 薛 闫 段 雷 侯 龙 史 陶 黎 贺 顾 毛 郝 龚 "
+    "邵 万 钱 严 覃 武 戴 莫 孔 汤 温 康 施 牛 樊 葛 邢 齐 易 乔 伍 庞 颜 倪 庄 聂 章 鲁 岳 "
+    "翟 殷 詹 申 欧 耿 兰 焦 俞 左 柳 祝 尚 符 舒 阮 柯 纪 梅 童 凌 毕 季 裴 霍 涂 苗 谷 盛 "
+    "翁 冉 骆 蓝 游 辛 靳 柴 蒙 鲍 喻 祁 蒲 房 滕 屈 饶 牟 艾 尤 穆 卓 缪 麦 褚 娄 窦 戚 岑 "
+    "景 党 宫 费 卜 冷 晏 席 卫 米 柏 宗 瞿 桂 佟 臧 闵 苟 邬 边 卞 姬 仇 栾 隋 刁 巫 寇 "
+    "桑 郎 甄 丛 仲 虞 敖 巩 佘 池 苑 迟 邝"
+)
+_ANONYMISED = re.compile(f"(?:{'|'.join(_SURNAME_WORDS.split())})某{{1,2}}")
+
+
+def name_forms(value: str) -> set[str]:
+    """Every form of the person (or persons) `value` names that free text may quote: the
+    value as written, and each name without its bracketed note, label or title
+    (陈某某（店主） → 陈某某; 店主陈大明 → 陈大明), at least MIN_NAME characters long."""
+    forms = {value.strip()}
+    for part in _SEPARATORS.split(_NOTE.sub(" ", value)):
+        part = part.rpartition("：")[2].rpartition(":")[2].strip()
+        forms.add(part)
+        forms.update(_ANONYMISED.findall(part))
+        stripped = True
+        while stripped:
+            stripped = False
+            for title in TITLES:
+                if part.startswith(title) and len(part) > len(title):
+                    part, stripped = part[len(title) :], True
+                elif part.endswith(title) and len(part) > len(title):
+                    part, stripped = part[: -len(title)], True
+        forms.add(part)
+    return {form for form in forms if len(form) >= MIN_NAME and form not in TITLES}
+
+
+def scrub_text(text: str, names: list[str]) -> str:
+    """`text` without phone, ID numbers, e-mail addresses, surnames written with 某, and
+    `names` (longest first, so 张三丰 goes before 张三)."""
+    text = _PATTERNS.sub(SCRUBBED, text)
+    for name in names:
+        text = text.replace(name, SCRUBBED)
+    return _ANONYMISED.sub(SCRUBBED, text)
 
 
 class Masker:
@@ -339,9 +402,14 @@ class Masker:
         self, item: str, fields: Mapping[str, Any], table: Mapping[str, Treatment]
     ) -> None:
         for name, value in fields.items():
-            masked = table.get(name) is Treatment.MASK and isinstance(value, str)
-            if masked and len(value.strip()) >= MIN_NAME:
-                self.known.setdefault(item, set()).add(value.strip())
+            if table.get(name) is Treatment.MASK and isinstance(value, str):
+                self.known.setdefault(item, set()).update(name_forms(value))
+
+    def remember_person(self, item: str, *values: str) -> None:
+        """Values naming a person no masked field shows (a reporter's unsealed identity),
+        so that the item's free text loses them too."""
+        for value in values:
+            self.known.setdefault(item, set()).update(name_forms(value))
 
     def _names(self, item: str, fields: Mapping[str, Any]) -> list[str]:
         related = {item} | {v for v in fields.values() if isinstance(v, str) and v in self.known}
@@ -350,10 +418,7 @@ class Masker:
 
     def _scrub(self, value: Any, names: list[str]) -> Any:
         if isinstance(value, str):
-            text = _PATTERNS.sub(SCRUBBED, value)
-            for name in names:
-                text = text.replace(name, SCRUBBED)
-            return text
+            return scrub_text(value, names)
         if isinstance(value, list):
             return [self._scrub(v, names) for v in value]
         if isinstance(value, dict):
@@ -365,6 +430,8 @@ class Masker:
     ) -> dict[str, Any]:
         self.remember(item, fields, table)
         names = self._names(item, fields)
+        if names:  # a referral about a clue keeps its names for its own later answer
+            self.known.setdefault(item, set()).update(names)
         out: dict[str, Any] = {}
         for name, value in fields.items():
             treatment = table.get(name, COMMON.get(name, Treatment.SCRUB))

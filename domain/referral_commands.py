@@ -14,7 +14,9 @@ provisional.
 A referral made at a clue's triage carries the clue along (ADR 0022): returning it gives
 the clue back to the agency that received it, reassigning it hands the clue to the new
 receiver. The clue's `HandlerChanged` is saved with the referral's event, both or neither,
-so no moment exists where the referral has moved and the reporter's identity has not.
+so no moment exists where the referral has moved and the reporter's identity has not. The
+same holds for a return after claiming. When the sender accepts the answer the clue
+concludes with it, in the same save (ADR 0035).
 """
 
 from __future__ import annotations
@@ -316,12 +318,8 @@ class ReferralCommands:
         """The clue this referral was made for, its handler moved after the referral: back
         to the clue's receiving agency while returned, else to the current receiver. A
         referral that only names a clue (sendReferral) moves nothing."""
-        if referral.subject_kind != "clue" or referral.subject_id is None:
-            return []
-        if not self._exists(referral.subject_id):
-            return []
-        clue = self._get(Clue, referral.subject_id, "clue")
-        if clue.referral_id != referral.id or clue.status is not ClueStatus.REFERRED:
+        clue = _own_clue(self, referral)
+        if clue is None:
             return []
         if referral.status is ReferralStatus.RETURNED:
             handler = self.get_agency(clue.agency_id)
@@ -369,7 +367,17 @@ class ReferralCommands:
         )
 
     def accept_referral(self: _App, item_id: UUID, comment: str, actor: str) -> CommandResult:
-        return self._changing_referral(item_id, lambda r: r.accept(comment, actor), actor)
+        def clue_concluding(r: Referral) -> list[Aggregate]:
+            clue = _own_clue(self, r)
+            if clue is None:
+                return []
+            outcome = f"移送{r.receiver_name}办结 / concluded by its referral：{r.outcome}"
+            clue.conclude_with_referral(r.id, outcome, actor)
+            return [clue]
+
+        return self._changing_referral(
+            item_id, lambda r: r.accept(comment, actor), actor, also=clue_concluding
+        )
 
     def send_back_referral(
         self: _App, item_id: UUID, reason: str, actor: str, at: datetime | None = None
@@ -442,6 +450,19 @@ def _check_subject(app: _App, sender: UUID, kind: str, subject: UUID | None, off
         raise NotAllowed(
             f"subjectId: 只能关联本单位的{label} / may link only a {kind} of the sending agency"
         )
+
+
+def _own_clue(app: _App, referral: Referral) -> Clue | None:
+    """The clue this referral was made for at its triage, while referred; None for a
+    referral that only names a clue (sendReferral) or a clue no longer referred."""
+    if referral.subject_kind != "clue" or referral.subject_id is None:
+        return None
+    if not app._exists(referral.subject_id):
+        return None
+    clue = app._get(Clue, referral.subject_id, "clue")
+    if clue.referral_id != referral.id or clue.status is not ClueStatus.REFERRED:
+        return None
+    return clue
 
 
 def _members(app: _App, group: Agency) -> list[Agency]:

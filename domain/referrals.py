@@ -1,12 +1,16 @@
 """Cross-agency referrals (移送/转办): a matter passed from one agency to another.
 
     SENT ──claim──► CLAIMED ──answer──► ANSWERED ──accept──► ACCEPTED
-      │  ▲             ▲                    │
-      │  │             └─────send_back──────┘
-    return│
-      ▼  │reassign (coordinator: a new receiving agency, a new round, new clocks)
-    RETURNED
-A SENT referral nobody claims may also be reassigned by the coordinator.
+     │  ▲            │   ▲                  │
+     │  │            │   └────send_back─────┘
+  return reassign  return (after claiming: with a written detail)
+     │  │            │
+     ▼  │            │
+    RETURNED ◄───────┘
+The coordinator (the leading group office) reassigns a RETURNED referral, and may also
+take a SENT or CLAIMED one from its receiver (SENT ──reassign──► SENT, CLAIMED
+──reassign──► SENT): each reassignment is a new round with a new receiver and a new claim
+clock; the previous receiver's clocks stop for good.
 
 A referral to an agency group is a parent with one child referral per member (each its
 own stream). The parent is never claimed or answered itself; it rolls up its children:
@@ -16,9 +20,12 @@ save, so two children changing at once conflict on the parent and one of them re
 
 Clocks: claim within `claim_days` working days of sending (or of reassignment); answer
 within `answer_days` working days of claiming (or of a send-back), so a slow claim does
-not eat the receiver's handling time — the claim clock already times that. Due instants
-are computed by the command with the working calendar and recorded in the events, so the
-history shows what was asked and the read side needs no calendar. A calendar loaded later
+not eat the receiver's handling time — the claim clock already times that. A return stops
+whichever clock runs (nothing rings while the office decides); a reassignment starts the
+claim clock of the new round, whose milestone keys name the round, so nothing recorded or
+pending for an earlier receiver can ring again. Due instants are computed by the command
+with the working calendar and recorded in the events, so the history shows what was asked
+and the read side needs no calendar. A calendar loaded later
 (a year's official arrangement) may move the running clock's due: the clock engine then
 records `DueDateRecomputed` from the same start and period (ADR 0023).
 """
@@ -74,12 +81,14 @@ STATUS_LABELS = {
 class ReturnReason(StrEnum):
     NOT_OUR_REMIT = "NOT_OUR_REMIT"  # 不属于本单位职责
     INSUFFICIENT_MATERIAL = "INSUFFICIENT_MATERIAL"  # 材料不全
+    NEEDS_ANOTHER_AGENCY = "NEEDS_ANOTHER_AGENCY"  # 需其他单位办理
     OTHER = "OTHER"
 
 
 RETURN_LABELS = {
     ReturnReason.NOT_OUR_REMIT: "不属于本单位职责",
     ReturnReason.INSUFFICIENT_MATERIAL: "材料不全",
+    ReturnReason.NEEDS_ANOTHER_AGENCY: "需其他单位办理",
     ReturnReason.OTHER: "其他",
 }
 
@@ -187,11 +196,20 @@ class Referral(Reschedulable, Aggregate):
         actor: str
 
     class Returned(Aggregate.Event):
+        """v2 says who had claimed it ("" for a return instead of claiming; ADR 0035)."""
+
         TOPIC = "rectify:Referral.Returned"
+        class_version = 2
         agency_id: UUID
         reason: str
         detail: str
         actor: str
+        claimed_by: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            # v1 code returned only unclaimed referrals: nobody had claimed it.
+            state["claimed_by"] = ""
 
     class Answered(Aggregate.Event):
         TOPIC = "rectify:Referral.Answered"
@@ -305,7 +323,7 @@ class Referral(Reschedulable, Aggregate):
         self.answer_days = answer_days
         self.status = ReferralStatus.DISPATCHED if children else ReferralStatus.SENT
         self.round = 1  # +1 at each reassignment
-        self.answer_cycle = 0  # +1 at each claim or send-back
+        self.answer_cycle = 0  # +1 at each claim or send-back within a round
         self.clock_started: datetime | None = None if children else at
         self.claim_due = claim_due
         self.answer_due: datetime | None = None
@@ -363,19 +381,28 @@ class Referral(Reschedulable, Aggregate):
     def return_to_sender(
         self, agency_id: UUID, reason: ReturnReason, detail: str, actor: str
     ) -> None:
-        """退回 instead of claiming; the coordinator then reassigns it."""
-        self._require("return", ReferralStatus.SENT)
+        """退回, instead of claiming or after claiming (claimed by mistake, not its remit
+        after all); the coordinator then reassigns it. Once claimed, the receiver has
+        started on it, so it says in words why it gives it up."""
+        self._require("return", ReferralStatus.SENT, ReferralStatus.CLAIMED)
         self._require_receiver("return", agency_id)
         if reason is ReturnReason.OTHER:
             self._require_text("detail", detail)
-        self._returned(agency_id, reason.value, detail.strip(), actor)
+        if self.status is ReferralStatus.CLAIMED and not detail.strip():
+            raise InvalidInput(
+                "detail", "签收后退回须说明理由 / a return after claiming needs a detail"
+            )
+        self._returned(agency_id, reason.value, detail.strip(), actor, self.claimed_by)
 
     @event(Returned)
-    def _returned(self, agency_id: UUID, reason: str, detail: str, actor: str) -> None:
+    def _returned(
+        self, agency_id: UUID, reason: str, detail: str, actor: str, claimed_by: str
+    ) -> None:
         self.return_reason = reason
         self.return_detail = detail
         self.status = ReferralStatus.RETURNED
         self.clock_started = None
+        self.answer_due = None  # the answer clock, if one ran, stops with the return
 
     def answer(
         self,
@@ -454,8 +481,11 @@ class Referral(Reschedulable, Aggregate):
         claim_due: datetime,
         actor: str,
     ) -> None:
-        """A returned (or never claimed) referral goes to another agency: a new round."""
-        self._require("reassign", ReferralStatus.RETURNED, ReferralStatus.SENT)
+        """A returned, unclaimed or claimed referral goes to another agency: a new round
+        (taking a claimed one from its receiver is the office's call, e.g. a wrong claim)."""
+        self._require(
+            "reassign", ReferralStatus.RETURNED, ReferralStatus.SENT, ReferralStatus.CLAIMED
+        )
         if agency_id == self.receiver_agency_id:
             raise InvalidInput("agency", f"已指派给{agency_name} / already with {agency_name}")
         if agency_id == self.sender_agency_id:
@@ -481,6 +511,9 @@ class Referral(Reschedulable, Aggregate):
         self.assignments.append(receiver_agency_id)
         self.status = ReferralStatus.SENT
         self.round += 1
+        # Each round counts its own answer clocks (before claims after a return existed, a
+        # reassigned round never had one, so this changes no key already recorded).
+        self.answer_cycle = 0
         self.claimed_by = ""
         self.clock_started = at
         self.claim_due = claim_due

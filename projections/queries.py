@@ -40,7 +40,8 @@ async def create_pool(database_url: str, schema: str, max_size: int = 10) -> Poo
         # bounded: a server that does not answer is an outage (api/outages.py), not a hang
         timeout=CONNECT_SECONDS,
         command_timeout=QUERY_SECONDS,
-        server_settings={"search_path": schema},
+        # and the server itself stops a read running longer (a client gone away included)
+        server_settings={"search_path": schema, "statement_timeout": f"{QUERY_SECONDS:.0f}s"},
         init=_init_connection,
     )
 

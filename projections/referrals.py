@@ -115,7 +115,8 @@ class ReferralProjection:
                     "due_at": event.answer_due,
                 }
             case Referral.Returned():
-                return {"status": ReferralStatus.RETURNED.value, "due_at": None}
+                # A return after claiming stops the answer clock too.
+                return {"status": ReferralStatus.RETURNED.value, "answer_due": None, "due_at": None}
             case Referral.Answered():
                 return {
                     "status": ReferralStatus.ANSWERED.value,
@@ -167,7 +168,10 @@ class ReferralProjection:
             case Referral.Returned():
                 label = RETURN_LABELS.get(event.reason, event.reason)  # StrEnum keys: str too
                 detail = f"：{event.detail}" if event.detail else ""
-                return f"{self.agency_name(event.agency_id)}退回（{label}）{detail}"
+                agency = self.agency_name(event.agency_id)
+                if event.claimed_by:
+                    return f"{agency}签收后退回（{label}）{detail}；签收人：{event.claimed_by}"
+                return f"{agency}退回（{label}）{detail}"
             case Referral.Answered():
                 parts = [f"办理结果：{event.outcome}"]
                 if event.measures:

@@ -25,6 +25,7 @@ from projections.audiences import AudienceProjection
 from projections.case_transfers import CaseTransferProjection
 from projections.clocks import ClockProjection
 from projections.clues import ClueProjection
+from projections.files import FileReferenceProjection
 from projections.ledger import LedgerProjection
 from projections.notifications import NotificationProjection
 from projections.progress import ProgressProjection
@@ -48,6 +49,7 @@ READ_MODELS.append(ClueProjection)
 READ_MODELS.append(StatisticsProjection)
 READ_MODELS.append(ProgressProjection)
 READ_MODELS.append(AudienceProjection)
+READ_MODELS.append(FileReferenceProjection)
 
 
 def read_tables() -> list[str]:

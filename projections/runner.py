@@ -187,10 +187,18 @@ def _announce(cur: psycopg.Cursor[Any], channel: str, position: int, events: lis
     cur.execute("SELECT pg_notify(%s, %s)", (channel, payload))
 
 
-def _catch_up(conn: psycopg.Connection[Any], app: RectifyApp, schema: str, limit: int) -> int:
+def _catch_up(
+    conn: psycopg.Connection[Any],
+    app: RectifyApp,
+    schema: str,
+    limit: int,
+    on_commit: Callable[[], None] | None = None,
+) -> int:
     total, channel = 0, changes.channel(schema)
     while count := process_batch(conn, app, channel, limit):
         total += count
+        if on_commit is not None:  # e.g. an audit checkpoint over what was just projected
+            on_commit()
     return total
 
 
@@ -213,8 +221,10 @@ def run_projections(
     schema: str,
     stop: threading.Event,
     poll_seconds: float = 0.2,
+    on_commit: Callable[[], None] | None = None,
 ) -> None:
-    """Catch up, then poll until `stop` is set. A failed batch is retried after a pause."""
+    """Catch up, then poll until `stop` is set. A failed batch is retried after a pause.
+    `on_commit` is called after every batch committed (rectify.audit_commands.checkpointing)."""
     app = RectifyApp(env=es_env)
     conn: psycopg.Connection[Any] | None = None
     try:
@@ -223,7 +233,7 @@ def run_projections(
                 if conn is None or conn.closed:
                     conn = connect(database_url, schema)
                     ensure_schema(conn, schema)
-                _catch_up(conn, app, schema, BATCH_SIZE)
+                _catch_up(conn, app, schema, BATCH_SIZE, on_commit)
             except psycopg.OperationalError:
                 log.warning("projection: database unavailable, retrying", exc_info=True)
                 if conn is not None:

@@ -21,7 +21,8 @@ from domain.clues import Clue
 from domain.issues import RectificationIssue as Issue
 from domain.referrals import Referral
 
-_CLUE_ENDS = (Clue.Referred, Clue.MergedAsDuplicate, Clue.Dismissed, Clue.Concluded)
+# A referred clue is not ended: it concludes with its referral (ADR 0035).
+_CLUE_ENDS = (Clue.MergedAsDuplicate, Clue.Dismissed, Clue.Concluded)
 _MILESTONES = (
     Issue.ReminderRecorded,
     Issue.OverdueRecorded,
@@ -76,10 +77,8 @@ class StatisticsProjection:
             self._referral(event)
         elif isinstance(event, (Transfer.Reported, Transfer.Event)):
             self._transfer(event)
-        elif isinstance(event, Clue.Received):
-            self._insert(event, "clue", event.campaign_id, event.agency_id, event.institution)
-        elif isinstance(event, _CLUE_ENDS):
-            self._set(event, "closed_at = %s", event.timestamp)
+        elif isinstance(event, (Clue.Received, Clue.Event)):
+            self._clue(event)
 
     def _insert(
         self, event: Any, kind: str, campaign: Any, agency: Any, label: str, due: Any = None
@@ -126,6 +125,36 @@ class StatisticsProjection:
                     "closed_at = NULL, done_at = NULL, done_due = NULL, due_date = %s",
                     event.deadline.due_date,
                 )
+
+    def _clue(self, event: Any) -> None:
+        """Closed once it has ended and owes no reply, at the later of the two (ADR 0035)."""
+        if isinstance(event, Clue.Received):
+            self.cur.execute(
+                "INSERT INTO stat_items (item_id, kind, campaign_id, agency_id, label, opened_at,"
+                " reply_owed) VALUES (%s, 'clue', %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                (
+                    event.originator_id,
+                    event.campaign_id,
+                    event.agency_id,
+                    event.institution,
+                    event.timestamp,
+                    event.reply_due is not None,
+                ),
+            )
+        elif isinstance(event, _CLUE_ENDS):
+            self._set(
+                event,
+                "ended_at = %s, closed_at = CASE WHEN reply_owed THEN NULL ELSE %s END",
+                event.timestamp,
+                event.timestamp,
+            )
+        elif isinstance(event, Clue.ReplyRecorded):
+            # Right-hand sides see the row before the update: ended_at as it stood.
+            self._set(
+                event,
+                "reply_owed = false, closed_at = CASE WHEN ended_at IS NULL THEN NULL ELSE %s END",
+                event.timestamp,
+            )
 
     def _referral(self, event: Any) -> None:
         at = event.timestamp

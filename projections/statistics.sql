@@ -9,10 +9,25 @@ CREATE TABLE IF NOT EXISTS stat_items (
     label text NOT NULL,
     opened_at timestamptz NOT NULL,
     closed_at timestamptz,               -- signed off, accepted, concluded/dismissed/...
+                                         -- (a clue: and its reply given, if one is owed)
     due_date date,                       -- the due day in force now, null if none runs
     done_at timestamptz,                 -- the act judged for timeliness (sign-off, answer)
     done_due date                        -- the due day in force at that act
 );
+-- A clue closes when its handling has ended and no reply to a real-name reporter is owed
+-- (ADR 0035): both facts are kept, closed_at is set once both hold. Guarded rather than
+-- `ADD COLUMN IF NOT EXISTS` (see schema.sql). After upgrading, rebuild this model
+-- (`rectify rebuild-projections --model statistics`) so old clues are judged the new way.
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema()
+                   AND table_name = 'stat_items' AND column_name = 'ended_at') THEN
+        ALTER TABLE stat_items ADD COLUMN ended_at timestamptz;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema()
+                   AND table_name = 'stat_items' AND column_name = 'reply_owed') THEN
+        ALTER TABLE stat_items ADD COLUMN reply_owed boolean NOT NULL DEFAULT false;
+    END IF;
+END $$;
 CREATE INDEX IF NOT EXISTS stat_items_campaign ON stat_items (campaign_id, kind);
 CREATE INDEX IF NOT EXISTS stat_items_overdue ON stat_items (due_date) WHERE closed_at IS NULL;
 

@@ -45,6 +45,9 @@ log = logging.getLogger(__name__)
 
 ITERSIZE = 2000
 MOVE_CANDIDATES = 50  # arrivals and departures kept for matching moved events; bounded work
+# Checkpoints follow the projection runner's batches at most this often: the window in which
+# a cut tail goes unseen, against one checkpoint row (and its heads) per busy second.
+SPACING = timedelta(seconds=1)
 
 
 class BreakKind(Enum):
@@ -221,14 +224,24 @@ def _hashes_query(recorder: ChunkedApplicationRecorder) -> Composed:
     ).format(**_names(recorder))
 
 
-def _checkpoints(curs: Cursor[DictRow], recorder: ChunkedApplicationRecorder) -> list[Checkpoint]:
-    curs.execute(
-        SQL(
-            "SELECT seq, position, events, taken_at, log_digest, digest, mac, acknowledged "
-            "FROM {schema}.{checkpoints} WHERE log = %s ORDER BY seq"
-        ).format(**_names(recorder)),
-        (recorder.events_table_name,),
-    )
+def _checkpoints(
+    curs: Cursor[DictRow], recorder: ChunkedApplicationRecorder, since: int | None = 0
+) -> list[Checkpoint]:
+    """The checkpoints of seq `since` on (all by default), or only the latest (None): a
+    taker that runs on every projection batch must not read thousands to extend one."""
+    columns = "seq, position, events, taken_at, log_digest, digest, mac, acknowledged"
+    if since is None:
+        query = SQL(
+            "SELECT * FROM (SELECT " + columns + " FROM {schema}.{checkpoints} WHERE log = %s "
+            "ORDER BY seq DESC LIMIT 1) AS latest"
+        ).format(**_names(recorder))
+        curs.execute(query, (recorder.events_table_name,))
+    else:
+        query = SQL(
+            "SELECT " + columns + " FROM {schema}.{checkpoints} WHERE log = %s AND seq >= %s "
+            "ORDER BY seq"
+        ).format(**_names(recorder))
+        curs.execute(query, (recorder.events_table_name, since))
     return [
         Checkpoint(
             row["seq"],
@@ -837,7 +850,7 @@ def verify(
 
 def latest_checkpoint(recorder: ChunkedApplicationRecorder) -> Checkpoint | None:
     with recorder.datastore.get_connection() as conn, conn.cursor() as curs:
-        checkpoints = _checkpoints(curs, recorder)
+        checkpoints = _checkpoints(curs, recorder, None)
     return checkpoints[-1] if checkpoints else None
 
 
@@ -937,7 +950,7 @@ def take_checkpoint(
             (f"rectify-audit-checkpoint:{recorder.datastore.schema}:{recorder.events_table_name}",),
         )
         with conn.cursor() as curs:
-            checkpoints = _checkpoints(curs, recorder)
+            checkpoints = _checkpoints(curs, recorder, known.seq if known else None)
         _refuse_unless_intact(conn, recorder, custody, checkpoints, known)
         last = checkpoints[-1] if checkpoints else None
         digest = last.log_digest if last else GENESIS
@@ -1082,13 +1095,19 @@ def seal(recorder: ChunkedApplicationRecorder) -> int:
 
 
 def checkpoint_periodically(
-    recorder: ChunkedApplicationRecorder, stop: threading.Event, custody: Custody
+    recorder: ChunkedApplicationRecorder,
+    stop: threading.Event,
+    custody: Custody,
+    wake: threading.Event | None = None,
 ) -> None:
-    """Take a checkpoint now, every interval until `stop`, and once more on the way out
-    (so that a clean stop leaves no event waiting for one); a failure waits for the next.
-    The last checkpoint taken is remembered: if it disappears or changes, the taker stops
-    extending the chain rather than bless what was done to the log."""
+    """Take a checkpoint now, again whenever `wake` is set (the projection runner sets it
+    on every batch it commits) but at most once every SPACING, at least every interval
+    until `stop`, and once more on the way out (so that a clean stop leaves no event
+    waiting for one); a failure waits for the next. The last checkpoint taken is
+    remembered: if it disappears or changes, the taker stops extending the chain rather
+    than bless what was done to the log."""
     assert custody.interval is not None
+    wake = wake or threading.Event()
     known: Checkpoint | None = None
 
     def take() -> None:
@@ -1114,5 +1133,8 @@ def checkpoint_periodically(
 
     while not stop.is_set():
         take()
-        stop.wait(custody.interval.total_seconds())
+        # a nudge set while taking is kept: the next take covers its events anyway
+        wake.wait(custody.interval.total_seconds())
+        wake.clear()
+        stop.wait(SPACING.total_seconds())  # a burst of batches makes one checkpoint
     take()

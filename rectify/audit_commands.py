@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC
 from pathlib import Path
@@ -184,31 +184,36 @@ def seal_command() -> None:
 
 
 @contextmanager
-def checkpointing(es_env: dict[str, str], minutes: float, key: str) -> Iterator[None]:
-    """Take audit checkpoints every `minutes` in a thread while the body runs (0: never),
-    authenticated with `key` (RECTIFY_AUDIT_KEY), and one more as it ends.
+def checkpointing(es_env: dict[str, str], minutes: float, key: str) -> Iterator[Callable[[], None]]:
+    """Take audit checkpoints in a thread while the body runs, authenticated with `key`
+    (RECTIFY_AUDIT_KEY): whenever the body calls the function it is given (the projection
+    runner, on every batch it commits), at most once a second, and at least every
+    `minutes` (0: never), and one more as it ends.
 
     Hosted by `rectify projections`, the one long-running process that is synchronous and
-    already follows the whole log; see docs/decisions/0009-tamper-evidence.md.
+    already follows the whole log; see docs/decisions/0009-tamper-evidence.md and 0025.
     """
     if minutes <= 0:
-        yield
+        yield lambda: None
         return
     from rectify.composition import rectify_app
 
     ledger = rectify_app(es_env)
-    stop = threading.Event()
+    stop, wake = threading.Event(), threading.Event()
     recorder = ledger.recorder
     assert isinstance(recorder, ChunkedApplicationRecorder)
     custody = custody_of(ledger, key, minutes)
     taker = threading.Thread(
-        target=checkpoint_periodically, args=(recorder, stop, custody), name="audit-checkpoints"
+        target=checkpoint_periodically,
+        args=(recorder, stop, custody, wake),
+        name="audit-checkpoints",
     )
     taker.start()
     try:
-        yield
+        yield wake.set
     finally:
         stop.set()
+        wake.set()
         taker.join()
         ledger.close()
 

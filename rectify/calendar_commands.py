@@ -19,7 +19,13 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from domain.calendar import NoCalendarData, WorkingCalendar, YearArrangement
+from domain.calendar import (
+    OUT_OF_RANGE,
+    NoCalendarData,
+    WorkingCalendar,
+    YearArrangement,
+    is_supported_year,
+)
 from domain.clocks import TIMEZONE
 from rectify.calendar_data import (
     CalendarFileRejected,
@@ -75,12 +81,16 @@ def _calendar_until(load: Loader | None, first: int, last: int) -> WorkingCalend
 def _parse_start(text: str) -> date:
     try:
         if "T" in text or " " in text.strip():
-            return datetime.fromisoformat(text)
-        return date.fromisoformat(text)
+            start: date = datetime.fromisoformat(text)
+        else:
+            start = date.fromisoformat(text)
     except ValueError:
         raise typer.BadParameter(
             f"'{text}' is not an ISO date or date-time", param_hint="START"
         ) from None
+    if not is_supported_year(start.year):
+        raise typer.BadParameter(f"{start.year}年{OUT_OF_RANGE}", param_hint="START")
+    return start
 
 
 @calendar_app.command()

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from domain.application import CommandResult, RectifyApp
+from domain.campaigns import EXTENSION_APPROVER_LABELS, ExtensionApprovers
 from domain.errors import DomainError, NotFound, UnknownAgencies
 from domain.names import campaign_id
 from rectify.composition import rectify_app
@@ -118,6 +119,12 @@ def show(title: str) -> None:
         lead = ledger.get_agency(campaign.lead_agency_id).name if campaign.lead_agency_id else "—"
     out.print(f"{campaign.title}  牵头单位 lead: {lead}")
     out.print("成员单位 members: " + ("、".join(names.values()) or "—"))
+    approvers = campaign.approvers()
+    out.print(
+        f"延期审批 extension approvers: {EXTENSION_APPROVER_LABELS[approvers]} ({approvers.value})"
+    )
+    evidence = "是 yes" if campaign.requires_evidence() else "否 no"
+    out.print(f"销号须上传佐证材料 evidence required before sign-off: {evidence}")
     table = Table("阶段 phase", "开始 starts", "结束 ends")
     for item in campaign.phases:
         table.add_row(item.name, item.starts.isoformat(), item.ends.isoformat())
@@ -146,3 +153,26 @@ def threshold(
 ) -> None:
     """设定立案数阈值 / name regions with fewer law-enforcement cases a year than this."""
     _run(lambda ledger: ledger.set_case_threshold(_campaign(ledger, title), cases, ACTOR))
+
+
+@campaign_app.command("extension-approvers")
+def extension_approvers(
+    title: str,
+    rule: ExtensionApprovers = typer.Argument(
+        ...,
+        help="leadership: 仅领导（默认）; leadership_or_office: 领导或领导小组办公室（协调办）",
+    ),
+) -> None:
+    """延期审批规则 / who may approve or deny extensions in this campaign."""
+    _run(lambda ledger: ledger.set_extension_approvers(_campaign(ledger, title), rule, ACTOR))
+
+
+@campaign_app.command("evidence")
+def evidence(
+    title: str,
+    required: bool = typer.Option(
+        True, "--required/--not-required", help="销号前须上传佐证材料 / evidence before sign-off"
+    ),
+) -> None:
+    """销号前须上传佐证材料 / whether sign-off needs an uploaded file in a progress report."""
+    _run(lambda ledger: ledger.require_evidence(_campaign(ledger, title), required, ACTOR))

@@ -16,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from rectify.audit_commands import audit_app, checkpointing
+from rectify.backup_cli import backup, restore
 from rectify.calendar_commands import calendar_app
 from rectify.campaign_commands import campaign_app
 from rectify.clue_cli import clue_app
@@ -46,6 +47,8 @@ app.command("notifier")(notifier)
 app.add_typer(audit_app, name="audit")
 app.add_typer(referral_app, name="referral")
 app.add_typer(clue_app, name="clues")
+app.command("backup")(backup)
+app.command("restore")(restore)
 out = Console()
 err = Console(stderr=True)
 
@@ -450,9 +453,9 @@ def projections() -> None:
     settings = _checked_settings(serving=False, audit_key=True)
     with (
         database(settings) as db,
-        checkpointing(db.es_env, settings.audit_checkpoint_minutes, settings.audit_key),
+        checkpointing(db.es_env, settings.audit_checkpoint_minutes, settings.audit_key) as nudge,
     ):
-        run_projections(db.es_env, db.url, db.schema, stop)
+        run_projections(db.es_env, db.url, db.schema, stop, on_commit=nudge)
 
 
 def _temporal_address(settings: Settings) -> str:

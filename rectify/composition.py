@@ -51,6 +51,7 @@ def api_config(settings: Settings, db: Database) -> ApiConfig:
         settings.timezone,
         production=settings.production,
         max_body_bytes=settings.max_body_bytes,
+        max_file_bytes=settings.max_file_bytes,
         mutations_per_minute=settings.mutations_per_minute,
         cors_origins=parse_origins(settings.cors_origins),
         persisted_queries=settings.persisted_queries,

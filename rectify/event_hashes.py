@@ -15,6 +15,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from uuid import UUID
 
+from domain.audit_trail import Integrity
+
 GENESIS = bytes(32)  # the "previous hash" of a stream's first event and the empty log
 EVENT_TAG = b"rectify-event-v1"
 LOG_TAG = b"rectify-log-v1"
@@ -97,3 +99,47 @@ def checkpoint_mac(key: bytes, digest: bytes, heads: bytes, acknowledged: bool) 
     return hmac.new(
         key, encode(MAC_TAG, digest, heads, b"\x01" if acknowledged else b"\x00"), hashlib.sha256
     ).digest()
+
+
+def chain_integrity(
+    originator_id: UUID | str, rows: Iterable[tuple[int, str | None, bytes | None, bytes | None]]
+) -> dict[int, Integrity]:
+    """Version -> integrity of each event of one stream, from its rows in version order:
+    (version, topic, state, stored hash), topic and state None for a hash row whose event is
+    gone, the hash None for an event without a hash row.
+
+    An event is VERIFIED when the chain recomputed from the stream's first event reaches
+    its stored hash (so it and everything before it are what was hashed); ALTERED when it
+    does not hash to its own row on the stored hash before it (or has no row); UNCHAINED
+    when it does, but the chain before it is broken (a version missing, an event altered)
+    or the hash before it is gone too. The full check, with checkpoints and stream heads,
+    is `rectify audit verify`."""
+    found: dict[int, Integrity] = {}
+    recomputed = GENESIS
+    chained, expected = True, 1
+    previous: bytes | None = GENESIS
+    for version, topic, state, stored in rows:
+        if version != expected:  # versions deleted together with their hash rows
+            chained, previous = False, None
+        expected = version + 1
+        if topic is None or state is None:  # an event deleted, its hash row left
+            chained, previous = False, stored
+            continue
+        if stored is None:
+            found[version] = Integrity.ALTERED
+            chained, previous = False, None
+            continue
+        own = (
+            None if previous is None else event_hash(previous, originator_id, version, topic, state)
+        )
+        if chained:
+            recomputed = event_hash(recomputed, originator_id, version, topic, state)
+            chained = recomputed == stored
+        if chained:
+            found[version] = Integrity.VERIFIED
+        elif own is not None and own != stored:
+            found[version] = Integrity.ALTERED
+        else:
+            found[version] = Integrity.UNCHAINED
+        previous = stored
+    return found

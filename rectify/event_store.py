@@ -31,9 +31,10 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
+from domain.audit_trail import Integrity
 from domain.errors import InvalidInput
 from projections.parked import holds_nul
-from rectify.event_hashes import GENESIS, event_hash
+from rectify.event_hashes import GENESIS, chain_integrity, event_hash
 
 CHUNK = 500
 TOPIC = "rectify.event_store:ChunkedApplicationRecorder"
@@ -122,6 +123,12 @@ class ChunkedApplicationRecorder(PostgresApplicationRecorder):
         ).format(**names)
         self.select_command_key_statement = SQL(
             "SELECT item_id, position, fingerprint FROM {schema}.{command_keys} WHERE scope = %s"
+        ).format(**names)
+        self.select_stream_with_hashes_statement = SQL(
+            "SELECT originator_version, e.topic, e.state, h.hash "
+            "FROM (SELECT * FROM {schema}.{events} WHERE originator_id = %s) AS e "
+            "FULL OUTER JOIN (SELECT * FROM {schema}.{hashes} WHERE originator_id = %s) AS h "
+            "USING (originator_id, originator_version) ORDER BY originator_version"
         ).format(**names)
         self.select_latest_hashes_statement = SQL(
             "SELECT DISTINCT ON (originator_id) originator_id, hash FROM {schema}.{hashes} "
@@ -215,6 +222,23 @@ class ChunkedApplicationRecorder(PostgresApplicationRecorder):
         if row is None:
             return None
         return row["item_id"], int(row["position"]), str(row["fingerprint"])
+
+    @retry((InterfaceError, OperationalError), max_attempts=3, wait=0.2)
+    def stream_integrity(self, originator_id: Any) -> dict[int, Integrity]:
+        """What the hash chain says of each stored event of one stream (one statement, one
+        snapshot): what the audit trail shows beside every entry (domain.audit_trail)."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self.select_stream_with_hashes_statement, (originator_id, originator_id))
+            rows = [
+                (
+                    int(row["originator_version"]),
+                    row["topic"],
+                    None if row["state"] is None else bytes(row["state"]),
+                    None if row["hash"] is None else bytes(row["hash"]),
+                )
+                for row in curs.fetchall()
+            ]
+        return chain_integrity(originator_id, rows)
 
     def _chain(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent]) -> list[bytes]:
         """Each event's hash, in the order given, chained in version order per stream onto

@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     # taker (`rectify projections`) and `rectify audit`, never by the API
     audit_key: str = Field(default=DEV_AUDIT_KEY, alias="RECTIFY_AUDIT_KEY")
     max_body_bytes: int = Field(default=1024 * 1024, alias="RECTIFY_MAX_BODY_BYTES")
+    max_file_bytes: int = Field(default=20 * 1024 * 1024, alias="RECTIFY_MAX_FILE_BYTES")
     mutations_per_minute: int = Field(default=300, alias="RECTIFY_MUTATIONS_PER_MINUTE")
     cors_origins: str = Field(default="", alias="RECTIFY_CORS_ORIGINS")  # comma-separated
     persisted_queries: str | None = Field(default=None, alias="RECTIFY_PERSISTED_QUERIES")

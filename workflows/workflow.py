@@ -5,6 +5,11 @@ for the item's pending milestones, sleeps until the next one, asks an activity t
 it, and reads again. Signals only mean "look again", so a duplicate or out-of-order signal
 costs one extra read and nothing else. Deterministic: no I/O, time from workflow.now(), no
 randomness; due instants are computed in activities, so a calendar change is data.
+
+A clock fault (an activity failing in a way no retry fixes: a due the calendar cannot
+count) does not fail the workflow: the activity has reported it (workflows.clock_faults),
+and the clock waits for the next change of the item (an extension, a reopening, a calendar
+loaded), then reads again.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from workflows.activities import ESCALATION, REMINDER, ClockActivities
@@ -23,6 +29,14 @@ ACTIVITY_TIMEOUT = timedelta(seconds=30)
 ACTIVITY_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=1))
 # Start a fresh history well before Temporal's limits; the new run simply reads again.
 MAX_READS_PER_RUN = 500
+# Before this patch a clock fault failed the workflow; histories from then replay as before.
+FAULT_WAITS = "clock-fault-waits"
+
+
+def _is_fault(error: ActivityError) -> bool:
+    """A non-retryable failure of the activity: retrying cannot fix it, a change may."""
+    cause = error.cause
+    return isinstance(cause, ApplicationError) and cause.non_retryable
 
 
 @workflow.defn
@@ -44,18 +58,30 @@ class ClockWorkflow:
         while True:
             # Cleared before reading: a signal that arrives during the read triggers another.
             self._changed = False
-            plan = await workflow.execute_activity_method(
+            reads += 1
+            plan = await self._load(input)
+            if plan is None:  # a clock fault, reported by the activity
+                await self._wait_for_change()
+            elif plan.closed:
+                return "closed"
+            else:
+                await self._wait_and_record(input, plan)
+            if reads >= MAX_READS_PER_RUN or workflow.info().is_continue_as_new_suggested():
+                workflow.continue_as_new(input)
+
+    async def _load(self, input: ClockInput) -> ClockPlan | None:
+        """The item's plan, or None after a clock fault."""
+        try:
+            return await workflow.execute_activity_method(
                 ClockActivities.load_clock,
                 input,
                 start_to_close_timeout=ACTIVITY_TIMEOUT,
                 retry_policy=ACTIVITY_RETRY,
             )
-            reads += 1
-            if plan.closed:
-                return "closed"
-            await self._wait_and_record(input, plan)
-            if reads >= MAX_READS_PER_RUN or workflow.info().is_continue_as_new_suggested():
-                workflow.continue_as_new(input)
+        except ActivityError as error:
+            if _is_fault(error) and workflow.patched(FAULT_WAITS):
+                return None
+            raise
 
     async def _wait_and_record(self, input: ClockInput, plan: ClockPlan) -> None:
         """Sleep until the next milestone (or a change), record it; the caller reads again."""
@@ -79,15 +105,27 @@ class ClockWorkflow:
         # Quiet escalation: of several rungs already due at once (old items imported, a
         # worker down for days) only the highest is notified; the others are history.
         caught_up = workflow.patched("quiet-catch-up") and self._superseded(plan, milestone)
-        recorded = await workflow.execute_activity_method(
-            ClockActivities.record_milestone,
-            MilestoneInput(input.item_id, milestone.key, input.kind, caught_up),
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            retry_policy=ACTIVITY_RETRY,
-        )
+        try:
+            recorded = await workflow.execute_activity_method(
+                ClockActivities.record_milestone,
+                MilestoneInput(input.item_id, milestone.key, input.kind, caught_up),
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                retry_policy=ACTIVITY_RETRY,
+            )
+        except ActivityError as error:
+            if not (_is_fault(error) and workflow.patched(FAULT_WAITS)):
+                raise
+            await self._wait_for_change()
+            return
         # Declined: usually the item changed (the next read shows it); if the read offers
         # the same key again, wait for a change rather than asking again.
         self._declined = None if recorded else milestone.key
+
+    async def _wait_for_change(self) -> None:
+        """After a clock fault: nothing to do until the item changes (the read clears the
+        flag; a signal already in during the failed activity counts)."""
+        await workflow.wait_condition(lambda: self._changed)
+        self._declined = None
 
     @staticmethod
     def _superseded(plan: ClockPlan, milestone: PendingMilestone) -> bool:

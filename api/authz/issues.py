@@ -7,6 +7,11 @@ Coordinators, leadership, auditors and admins read every issue. Campaigns, agenc
 `systemStatus` and the campaign figures (dashboard, statistics, campaignProgress,
 enforcementCases: counts shared by the campaign's agencies) are open to every signed-in
 role, `READ` below.
+
+Extensions are decided by leadership; a campaign may let the leading-group office
+(coordinators and admins) decide too (`Campaign.extension_approvers`, default leadership
+only): `RULES` lists every role that may ever decide, `authorize_extension_decision` the
+campaign's own rule.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from uuid import UUID
 from api.auth import Role, User
 from api.authz.core import ALL, COORDINATION, STAFF, NotAllowedError, Scope
 from api.authz.core import own_agency as _agency
+from domain.campaigns import ExtensionApprovers
 
 
 class Action(StrEnum):
@@ -83,6 +89,7 @@ RULES: dict[Action, dict[Role, Scope]] = {
     Action.SIGN_OFF: COORDINATION,
     Action.REJECT: COORDINATION,
     Action.REQUEST_EXTENSION: {Role.LIAISON: Scope.LEAD, Role.COORDINATOR: Scope.ANY},
+    # the office only where the campaign lets it (authorize_extension_decision)
     Action.APPROVE_EXTENSION: {Role.LEADERSHIP: Scope.REGION, **COORDINATION},
     Action.DENY_EXTENSION: {Role.LEADERSHIP: Scope.REGION, **COORDINATION},
     Action.REOPEN: COORDINATION,
@@ -141,6 +148,23 @@ def authorize(
         raise NotAllowedError(f"只能代表本单位{label} / may {action.value} for its own agency only")
     if user.role is Role.LIAISON and acting_for is not None and acting_for != own:
         raise NotAllowedError("联络员只能代表本单位 / a liaison acts for its own agency only")
+
+
+EXTENSION_DECIDERS: dict[ExtensionApprovers, frozenset[Role]] = {
+    ExtensionApprovers.LEADERSHIP: frozenset({Role.LEADERSHIP}),
+    ExtensionApprovers.LEADERSHIP_OR_OFFICE: frozenset(
+        {Role.LEADERSHIP, Role.COORDINATOR, Role.ADMIN}
+    ),
+}
+
+
+def authorize_extension_decision(user: User, action: Action, approvers: ExtensionApprovers) -> None:
+    """The campaign's rule on who decides extensions, after `authorize` passed the table."""
+    if user.role not in EXTENSION_DECIDERS[approvers]:
+        label = LABELS[action]
+        raise NotAllowedError(
+            f"本专项行动的延期仅由领导{label} / in this campaign only leadership may {action.value}"
+        )
 
 
 NO_AGENCY = UUID(int=0)  # matches no agency: staff whose token names none read nothing

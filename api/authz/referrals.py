@@ -2,10 +2,10 @@
 
 - send: a liaison for its own agency; a coordinator or admin for any agency (and may link
   any subject; a liaison's linked subject must be its agency's, which the domain checks);
-- claim, return, answer: only a liaison of the receiving agency;
+- claim, return (before or after claiming), answer: only a liaison of the receiving agency;
 - accept, send back: a liaison of the sending agency, or a coordinator (or admin);
-- reassign, and a campaign's referral terms: a coordinator (the leading group office) or
-  an admin;
+- reassign (a returned, unclaimed or claimed referral), and a campaign's referral terms:
+  a coordinator (the leading group office) or an admin;
 - reads and the queue: liaisons, investigators and agency heads see what their agency sent
   or was ever asked to handle; coordinators, leadership, auditors and admins see all.
 The resolvers check these against the aggregate, on the worker thread (api/referrals.py).

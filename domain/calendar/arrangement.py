@@ -10,9 +10,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from domain.calendar.supported import OUT_OF_RANGE
 from domain.errors import DomainError, InvalidInput
 
-FIRST_YEAR, LAST_YEAR = 1900, 2099  # what the lunar conversion (and common sense) supports
+# What the calendar can count (the lunar conversion's range, for the provisional rule of a
+# year before a due: reminders count back); a user may name only domain.calendar.supported's.
+FIRST_YEAR, LAST_YEAR = 1900, 2099
 SATURDAY = 5
 
 
@@ -115,7 +118,8 @@ def _problems(
 ) -> list[InvalidInput]:
     problems: list[InvalidInput] = []
     if not FIRST_YEAR <= year <= LAST_YEAR:
-        return [InvalidInput("year", f"{year} is outside {FIRST_YEAR}–{LAST_YEAR}")]
+        # Outside what can be counted is outside what is supported too: one message.
+        return [InvalidInput("year", f"{year}年{OUT_OF_RANGE}")]
     off = _indexed(holidays)
     worked = _indexed(working_days)
     for index, day in off:

@@ -14,6 +14,7 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from domain.calendar.arrangement import YearArrangement
+from domain.calendar.supported import check_supported_year
 from domain.errors import InvalidInput
 from domain.names import NAMESPACE
 
@@ -61,6 +62,7 @@ class OfficialCalendar(Aggregate):
         actor: str,
     ) -> bool:
         """Replace the year's arrangement; the same days again record nothing (False)."""
+        check_supported_year("year", self.year)
         if not actor.strip():
             raise InvalidInput("actor", "empty; say who loads the calendar")
         if not source.strip():

@@ -102,7 +102,7 @@ def _issue(world: World, tag: str, *steps: Callable[[RectifyApp, UUID], object])
         ["措施"],
         agency_id(HEALTH),
         [agency_id(INSURANCE)],
-        parse_deadline("2099年12月31日"),
+        parse_deadline("2099年6月30日"),
         actor="准备",
     )
     for step in steps:
@@ -119,7 +119,7 @@ def _signed_off(app: RectifyApp, item: UUID) -> object:
 
 
 def _extension_requested(app: RectifyApp, item: UUID) -> object:
-    return app.request_extension(item, parse_deadline("2100年3月底"), "需要更多时间", "准备")
+    return app.request_extension(item, parse_deadline("2099年9月底"), "需要更多时间", "准备")
 
 
 def _paused(app: RectifyApp, item: UUID) -> object:
@@ -135,6 +135,20 @@ def _clocked_issue(world: World, tag: str) -> dict[str, Any]:
         [agency_id(INSURANCE)], parse_deadline("2030年12月31日"), actor="准备",
     ).id  # fmt: skip
     app.schedule_clock("issue", item, build_calendar())
+    return {"id": str(item)}
+
+
+def _office_decides(world: World, tag: str) -> dict[str, Any]:
+    """An issue awaiting a decision on its extension, in a campaign that lets the
+    leading-group office decide extensions too (`setExtensionApprovers`)."""
+    app = world.app
+    campaign = app.launch_campaign(f"办公室审批延期{tag}", actor="准备").id
+    app.set_extension_approvers(campaign, "leadership_or_office", "准备")
+    item = app.register_issue(
+        campaign, f"E{tag}", f"问题{tag}", ["措施"], agency_id(HEALTH), [],
+        parse_deadline("2099年6月30日"), actor="准备",
+    ).id  # fmt: skip
+    _extension_requested(app, item)
     return {"id": str(item)}
 
 
@@ -188,7 +202,7 @@ ISSUE_CASES = [
     Case(
         "requestExtension",
         'mutation($id: ID!) { requestExtension(issueId: $id, reason: "客观原因",'
-        f' deadlineText: "2100年3月底") {TYPE} }}',
+        f' deadlineText: "2099年9月底") {TYPE} }}',
         on_issue(),
         # api/authz/issues.py lists no admin here (admin is in every other coordination rule).
         own_liaison_or("coordinator"),
@@ -198,13 +212,28 @@ ISSUE_CASES = [
         "approveExtension",
         f"mutation($id: ID!) {{ approveExtension(issueId: $id) {TYPE} }}",
         on_issue(_extension_requested),
-        only("leadership", "coordinator", "admin"),
+        # a campaign's default: leadership decides extensions (README, issue 13 item 6)
+        only("leadership"),
         "IssueChanged",
     ),
     Case(
         "denyExtension",
         f'mutation($id: ID!) {{ denyExtension(issueId: $id, reason: "理由不足") {TYPE} }}',
         on_issue(_extension_requested),
+        only("leadership"),
+        "IssueChanged",
+    ),
+    Case(
+        "approveExtension where the office may decide",
+        f"mutation($id: ID!) {{ approveExtension(issueId: $id) {TYPE} }}",
+        _office_decides,
+        only("leadership", "coordinator", "admin"),
+        "IssueChanged",
+    ),
+    Case(
+        "denyExtension where the office may decide",
+        f'mutation($id: ID!) {{ denyExtension(issueId: $id, reason: "理由不足") {TYPE} }}',
+        _office_decides,
         only("leadership", "coordinator", "admin"),
         "IssueChanged",
     ),
@@ -268,6 +297,21 @@ CAMPAIGN_CASES = [
         "scheduleCampaignPhase",
         'mutation($campaign: ID!) { scheduleCampaignPhase(campaign: $campaign, name: "自查",'
         ' starts: "2026-01-01", ends: "2026-03-31") { __typename } }',
+        _fresh_campaign,
+        only("coordinator", "admin"),
+        "CampaignChanged",
+    ),
+    Case(
+        "setExtensionApprovers",
+        "mutation($campaign: ID!) { setExtensionApprovers(campaign: $campaign,"
+        " approvers: LEADERSHIP_OR_OFFICE) { __typename } }",
+        _fresh_campaign,
+        only("coordinator", "admin"),
+        "CampaignChanged",
+    ),
+    Case(
+        "requireEvidence",
+        "mutation($campaign: ID!) { requireEvidence(campaign: $campaign) { __typename } }",
         _fresh_campaign,
         only("coordinator", "admin"),
         "CampaignChanged",
@@ -345,6 +389,14 @@ REFERRAL_CASES = [
         "ReferralChanged",
     ),
     Case(
+        "returnClaimedReferral",  # 签收后退回 (issue 13)
+        f"mutation($id: ID!) {{ returnReferral(referralId: $id, reason: NOT_OUR_REMIT,"
+        f' detail: "误签收") {TYPE} }}',
+        to_own("claim"),
+        own_liaison_or(),
+        "ReferralChanged",
+    ),
+    Case(
         "answerReferral",
         f'mutation($id: ID!) {{ answerReferral(referralId: $id, outcome: "已查处") {TYPE} }}',
         to_own("claim"),
@@ -370,6 +422,14 @@ REFERRAL_CASES = [
         'mutation($id: ID!) { reassignReferral(referralId: $id, agency: "县市场监管局",'
         f' reason: "职责调整") {TYPE} }}',
         to_own(),
+        only("coordinator", "admin"),
+        "ReferralChanged",
+    ),
+    Case(
+        "reassignClaimedReferral",  # the office takes a claimed referral (issue 13)
+        'mutation($id: ID!) { reassignReferral(referralId: $id, agency: "县市场监管局",'
+        f' reason: "职责调整") {TYPE} }}',
+        to_own("claim"),
         only("coordinator", "admin"),
         "ReferralChanged",
     ),

@@ -16,6 +16,7 @@ from domain.clues import Channel
 from domain.deadlines import Deadline
 from domain.names import agency_id, campaign_id
 from domain.referrals import ReturnReason
+from domain.reporter_identity import ReporterIdentity
 from rectify.calendar_data import build_calendar
 from tests import cross_check
 from tests.integration.api_fixtures import (
@@ -82,7 +83,9 @@ def close_issue(app: RectifyApp, item: UUID) -> None:
 def build_dataset(app: RectifyApp, clock: Clock) -> None:
     """Issues closed before and after their due dates (one after an extension, one
     reopened), referrals claimed and answered at different speeds (one sent back, one
-    returned and reassigned, one never claimed, one without a campaign), clues, rungs."""
+    returned and reassigned, one returned after claiming and reassigned, one never claimed,
+    one without a campaign), clues (handled here; referred on, concluded by the referral's
+    acceptance before and after the reply owed; referred and returned), rungs."""
     campaign = campaign_id(CAMPAIGN)
     health, insurance, market = agency_id(HEALTH), agency_id(INSURANCE), agency_id(MARKET)
     police = app.register_agency(POLICE, actor="管理员", region="某县").id
@@ -141,8 +144,24 @@ def build_dataset(app: RectifyApp, clock: Clock) -> None:
         health, Channel.LETTER, "虚假宣传", actor="接线员", institution="某美容院", at=clock.now
     )
     report("T1", health)
+
+    def referred_clue(content: str, to: UUID) -> tuple[UUID, UUID]:
+        item = app.receive_clue(
+            health, Channel.HOTLINE_12320, content, actor="接线员", institution="某门诊部",
+            reporter=ReporterIdentity("举报人", "13800000000"), real_name=True,
+            campaign=campaign, at=clock.now,
+        ).id  # fmt: skip
+        app.refer_clue(item, to, "属其职责", "办理人", at=clock.now)
+        return item, app.get_clue(item).referral_id  # type: ignore[return-value]
+
+    replied_first, rc1 = referred_clue("药品回扣", market)  # replied, then concluded
+    _, rc2 = referred_clue("挂证", market)  # concluded, the reply still owed
+    replied_last, rc3 = referred_clue("过度检查", market)  # concluded, then replied
+    _, rc4 = referred_clue("套保", market)  # its referral returned after claim
     clock.later(5)
     claim("R1", market)
+    for referral in (rc1, rc2, rc3, rc4):
+        app.claim_referral(referral, market, "联络员", at=clock.now)
     clock.at(date(2026, 3, 4), 9)
     close_issue(app, issues["G"])  # on time
     clock.later(1.5)
@@ -163,6 +182,10 @@ def build_dataset(app: RectifyApp, clock: Clock) -> None:
     answer("R3", insurance)
     app.handle_clue(clue, "本单位办理", "办理人")
     app.conclude_clue(clue, "已立案查处", "办理人")
+    app.reply_to_reporter(replied_first, "已转市场监管局办理", "电话", "办理人")
+    for referral in (rc1, rc2, rc3):
+        app.answer_referral(referral, market, "已查处", "联络员")
+    app.return_referral(rc4, market, ReturnReason.NEEDS_ANOTHER_AGENCY, "误签收，属医保", "联络员")
     clock.at(date(2026, 3, 9))
     app.send_back_referral(referrals["R3"], "材料不全", "协调办", at=clock.now)
     send("R4", insurance)  # never claimed: overdue
@@ -172,9 +195,15 @@ def build_dataset(app: RectifyApp, clock: Clock) -> None:
     answer("R3", insurance)
     app.accept_referral(referrals["R1"], "同意", "卫健联络员")
     app.return_referral(referrals["R5"], market, ReturnReason.NOT_OUR_REMIT, "", "联络员")
+    for referral in (rc1, rc2, rc3):
+        app.accept_referral(referral, "同意", "卫健联络员")
+    send("R7", market)
+    claim("R7", market)
     send("R6", market, in_campaign=False)
     clock.at(date(2026, 3, 11))
     app.reassign_referral(referrals["R5"], insurance, "改派医保局", "协调办", at=clock.now)
+    app.return_referral(referrals["R7"], market, ReturnReason.NOT_OUR_REMIT, "误签收", "联络员")
+    app.reply_to_reporter(replied_last, "已办结", "电话", "办理人")
     register("E", insurance, date(2026, 3, 31))
     clock.later(1)
     claim("R6", market)
@@ -199,7 +228,10 @@ def build_dataset(app: RectifyApp, clock: Clock) -> None:
         clock.later(n + 0.5)
         claim(name, market)
     clock.at(date(2026, 3, 19))
+    app.reassign_referral(referrals["R7"], insurance, "改派医保局", "协调办", at=clock.now)
     claim("R5", insurance)
+    clock.later(1)
+    claim("R7", insurance)
     for n, name in enumerate(reversed(batch)):
         clock.later(n * 2 + 1)
         answer(name, market)
@@ -215,6 +247,7 @@ def build_dataset(app: RectifyApp, clock: Clock) -> None:
     close_issue(app, issues["C"])  # on time against the extended due date
     clock.at(date(2026, 4, 9))
     app.accept_referral(referrals["R2"], "同意", "卫健联络员")
+    answer("R7", insurance)
 
 
 QUERY = """query($campaign: ID, $asOf: Date, $weeks: Int!) {

@@ -390,3 +390,83 @@ async def test_a_referral_linked_to_another_agencys_issue_or_clue_is_not_allowed
         assert refused["__typename"] == "NotAllowed" and "subjectId" in refused["message"]
     office = await run(api, SEND, "coordinator", None, input=_linking("clue", clue, sender=MARKET))
     assert office["__typename"] == "ReferralChanged"  # the leading group office may link any
+
+
+async def test_a_liaison_returns_a_referral_it_claimed_by_mistake_saying_why(api: Api) -> None:
+    item = await send(api, MARKET, HEALTH)
+    await run(api, CLAIM, agency=HEALTH, id=item)
+    returned = await run(
+        api, RETURN, agency=HEALTH, id=item, reason="NEEDS_ANOTHER_AGENCY", detail="误签收，属医保"
+    )
+    referral = returned["referral"]
+    assert referral["status"] == "RETURNED" and referral["answerDue"] is None
+    last = referral["history"][-1]
+    assert last["type"] == "Returned" and last["actor"] == f"liaison-user（{HEALTH}）"
+    assert last["summary"] == (
+        f"{HEALTH}签收后退回（需其他单位办理）：误签收，属医保；签收人：liaison-user（{HEALTH}）"
+    )
+
+
+async def test_a_return_after_claiming_without_a_detail_is_refused_naming_detail(
+    api: Api,
+) -> None:
+    item = await send(api, MARKET, HEALTH)
+    await run(api, CLAIM, agency=HEALTH, id=item)
+    refused = await run(api, RETURN, agency=HEALTH, id=item, reason="NOT_OUR_REMIT", detail="")
+    assert refused["__typename"] == "InvalidInput" and refused["field"] == "detail"
+    assert "签收后退回须说明理由 / a return after claiming needs a detail" in refused["message"]
+
+
+async def test_a_claimed_referral_is_returned_only_by_its_receiver(api: Api) -> None:
+    item = await send(api, MARKET, HEALTH)
+    await run(api, CLAIM, agency=HEALTH, id=item)
+    for role, agency in (("liaison", INSURANCE), ("liaison", MARKET), ("coordinator", None)):
+        refused = await run(
+            api, RETURN, role=role, agency=agency, id=item, reason="OTHER", detail="误签收"
+        )
+        assert refused["__typename"] == "NotAllowed", (role, agency)
+
+
+async def test_an_answered_referral_cannot_be_returned_naming_the_state(api: Api) -> None:
+    item = await send(api, MARKET, HEALTH)
+    await run(api, CLAIM, agency=HEALTH, id=item)
+    await run(api, ANSWER, agency=HEALTH, id=item, outcome="已查处")
+    refused = await run(api, RETURN, agency=HEALTH, id=item, reason="OTHER", detail="误签收")
+    assert refused["__typename"] == "InvalidTransition"
+    assert refused["currentState"] == "ANSWERED"
+
+
+async def test_the_office_reassigns_a_referral_returned_after_claiming_and_the_new_receiver_answers(
+    api: Api,
+) -> None:
+    item = await send(api, MARKET, HEALTH)
+    await run(api, CLAIM, agency=HEALTH, id=item)
+    await run(api, RETURN, agency=HEALTH, id=item, reason="NOT_OUR_REMIT", detail="误签收")
+    moved = await run(
+        api, REASSIGN, role="coordinator", id=item, to=INSURANCE, reason="涉及医保基金"
+    )
+    referral = moved["referral"]
+    assert referral["status"] == "SENT" and referral["round"] == 2
+    assert referral["claimedBy"] == "" and referral["answerDue"] is None
+    assert referral["claimDue"] is not None
+    assert (await run(api, ANSWER, agency=HEALTH, id=item, outcome="x"))["__typename"] == (
+        "NotAllowed"
+    )
+    await run(api, CLAIM, agency=INSURANCE, id=item)
+    answered = await run(api, ANSWER, agency=INSURANCE, id=item, outcome="已追回医保基金")
+    assert answered["referral"]["status"] == "ANSWERED"
+    types = [h["type"] for h in answered["referral"]["history"]]
+    assert types == ["Sent", "Claimed", "Returned", "Reassigned", "Claimed", "Answered"]
+
+
+async def test_the_office_takes_a_claimed_referral_from_its_receiver(api: Api) -> None:
+    item = await send(api, MARKET, HEALTH)
+    await run(api, CLAIM, agency=HEALTH, id=item)
+    refused = await run(api, REASSIGN, agency=HEALTH, id=item, to=INSURANCE, reason="x")
+    assert refused["__typename"] == "NotAllowed"
+    moved = await run(
+        api, REASSIGN, role="coordinator", id=item, to=INSURANCE, reason="卫健局无执法权"
+    )
+    referral = moved["referral"]
+    assert referral["status"] == "SENT" and referral["receiver"]["name"] == INSURANCE
+    assert "卫健局无执法权" in referral["history"][-1]["summary"]

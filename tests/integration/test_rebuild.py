@@ -65,6 +65,8 @@ def _issues(app: RectifyApp) -> None:
     app.schedule_clock("issue", five, build_calendar())
     app.pause_clock(five, "等待检测", WHO)
     app.resume_clock(five, "检测完成", WHO)
+    evidence = "sha256:" + "ab" * 32  # an uploaded file's reference (file_references)
+    app.report_progress(five, agency_id(HEALTH), "附整改佐证材料", [evidence], WHO)
 
 
 def _referrals(app: RectifyApp) -> None:

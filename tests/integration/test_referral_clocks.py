@@ -99,3 +99,44 @@ async def test_return_stops_the_clock_and_reassignment_starts_a_new_one_for_the_
     await clocks.sleep_until(end_of(claim_day) + MINUTE)
     assert rung_keys(app, item) == [("remind-1wd", "round2:claim"), ("overdue", "round2:claim")]
     assert app.get_referral(item).assignments == [health, insurance]
+
+
+async def test_return_after_claiming_stops_the_answer_clock_and_the_new_receiver_gets_a_claim_clock(
+    clocks: Clocks,
+) -> None:
+    app = clocks.app
+    market, health, insurance = _agencies(app)
+    sent_at = await clocks.env.get_current_time()
+    item = app.send_referral(market, health, "骗保线索", actor="张三", at=sent_at).id
+    app.claim_referral(item, health, "李四", at=sent_at)  # by mistake
+    await clocks.dispatcher.dispatch_pending()
+    answer_day = CAL.add_working_days(sent_at.astimezone(TIMEZONE).date(), 15)
+    await clocks.sleep_until(nine(CAL.add_working_days(answer_day, -1)) + MINUTE)
+    assert rung_keys(app, item) == [("remind-1wd", "round1:answer1")]
+
+    app.return_referral(item, health, ReturnReason.NEEDS_ANOTHER_AGENCY, "误签收", "李四")
+    await clocks.dispatcher.dispatch_pending()
+    # Past the answer due and every escalation of the old answer clock: nothing rings.
+    await clocks.sleep_until(end_of(CAL.add_working_days(answer_day, 4)) + MINUTE)
+    assert rung_keys(app, item) == [("remind-1wd", "round1:answer1")]
+
+    moved_at = await clocks.env.get_current_time()
+    app.reassign_referral(item, insurance, "医保基金问题", "协调办", at=moved_at)
+    await clocks.dispatcher.dispatch_pending()
+    claim_day = CAL.add_working_days(moved_at.astimezone(TIMEZONE).date(), 3)
+    await clocks.sleep_until(end_of(claim_day) + MINUTE)
+    assert rung_keys(app, item) == [
+        ("remind-1wd", "round1:answer1"),
+        ("remind-1wd", "round2:claim"),
+        ("overdue", "round2:claim"),
+    ]
+
+    claimed_at = await clocks.env.get_current_time()
+    app.claim_referral(item, insurance, "王五", at=claimed_at)
+    await clocks.dispatcher.dispatch_pending()
+    new_answer_day = CAL.add_working_days(claimed_at.astimezone(TIMEZONE).date(), 15)
+    await clocks.sleep_until(end_of(new_answer_day) + MINUTE)
+    recorded = rung_keys(app, item)
+    assert recorded[3:] == [("remind-1wd", "round2:answer1"), ("overdue", "round2:answer1")]
+    # The first receiver's clocks never rang again.
+    assert [r for r in recorded if r[1].startswith("round1")] == [("remind-1wd", "round1:answer1")]

@@ -32,4 +32,5 @@ def test_a_recording_loads_into_postgresql_and_the_read_side_follows_it_to_the_e
     assert projection_position(database_url, schema) == app.recorder.max_notification_id()
     with closing(connect(database_url, schema)) as conn:
         regions = dict(conn.execute("SELECT name, region FROM agencies").fetchall())
-    assert regions["县卫健局"] == "某县"  # registered (v1 upcast, or v2), region assigned
+    if any(f.topic.startswith("rectify:Agency.") for f in fixtures):  # not in every recording
+        assert regions["县卫健局"] == "某县"  # registered (v1 upcast, or v2), region assigned

@@ -553,3 +553,150 @@ def test_app_refuses_a_merge_by_an_agency_that_does_not_handle_the_clue(
     first, second = _receive(app, health), _receive(app, health)
     with pytest.raises(NotAllowed):
         app.merge_clue(second, first, "同一事项", "张三", agency=market)
+
+
+# -- a referred clue reaches an end (ADR 0035) -----------------------------------------------
+
+
+def test_referred_clue_concludes_with_its_own_referral() -> None:
+    clue = _clue(status=ClueStatus.REFERRED)
+    assert clue.referral_id is not None
+    clue.conclude_with_referral(clue.referral_id, "移送县市场监管局办结：已处罚", "张三")
+    [event] = clue.collect_events()
+    assert isinstance(event, Clue.Concluded)
+    assert event.outcome == "移送县市场监管局办结：已处罚" and event.actor == "张三"
+    assert clue.status is ClueStatus.CONCLUDED and clue.outcome.endswith("已处罚")
+
+
+def test_conclusion_by_another_referral_than_the_clues_own_is_refused() -> None:
+    clue = _clue(status=ClueStatus.REFERRED)
+    with pytest.raises(ClueRefused, match="仅随本线索的移送办结") as refused:
+        clue.conclude_with_referral(uuid4(), "已处罚", "张三")
+    assert refused.value.current_state == "REFERRED"
+    assert clue.collect_events() == []
+
+
+@pytest.mark.parametrize(
+    "state",
+    [ClueStatus.RECEIVED, ClueStatus.HANDLING, ClueStatus.MERGED, ClueStatus.DISMISSED,
+     ClueStatus.CONCLUDED],
+)  # fmt: skip
+def test_conclusion_with_a_referral_of_a_clue_not_referred_is_refused_naming_the_state(
+    state: ClueStatus,
+) -> None:
+    clue = _clue(status=state)
+    with pytest.raises(ClueRefused) as refused:
+        clue.conclude_with_referral(uuid4(), "已处罚", "张三")
+    assert refused.value.current_state == state.value
+    assert f"cannot conclude with its referral while the clue is {state.value}" in str(
+        refused.value
+    )
+
+
+def test_a_referred_clue_is_not_closed() -> None:
+    assert not _clue(real_name=False, status=ClueStatus.REFERRED).is_closed
+
+
+def test_an_ended_clue_owing_a_reply_is_not_closed_until_the_reply() -> None:
+    clue = _clue(real_name=True, status=ClueStatus.CONCLUDED)
+    assert not clue.is_closed
+    clue.reply("已办结", "电话", MONDAY, "李四")
+    assert clue.is_closed
+
+
+@pytest.mark.parametrize("state", [ClueStatus.CONCLUDED, ClueStatus.DISMISSED, ClueStatus.MERGED])
+def test_an_ended_anonymous_clue_is_closed(state: ClueStatus) -> None:
+    assert _clue(real_name=False, status=state).is_closed
+
+
+def test_app_accepting_the_clues_referral_concludes_the_clue_in_the_same_save(
+    app: RectifyApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    health, market = _agencies(app)
+    item = _receive(app, health)
+    app.refer_clue(item, market, "属市场监管职责", "李四", at=MONDAY)
+    referral = app.get_clue(item).referral_id
+    assert referral is not None
+    app.claim_referral(referral, market, "市场监管局-张三", at=MONDAY)
+    app.answer_referral(referral, market, "已立案查处", "市场监管局-张三")
+    assert app.get_clue(item).status is ClueStatus.REFERRED  # answered, not yet accepted
+    saves: list[list[str]] = []
+    save = app._save
+
+    def recording(*aggregates: Any) -> int | None:
+        saves.append([type(a).__name__ for a in aggregates])
+        return save(*aggregates)
+
+    monkeypatch.setattr(app, "_save", recording)
+    app.accept_referral(referral, "同意办结", "卫健局-李四")
+    assert saves == [["Referral", "Clue"]]
+    clue = app.get_clue(item)
+    assert clue.status is ClueStatus.CONCLUDED
+    assert clue.outcome == "移送县市场监管局办结 / concluded by its referral：已立案查处"
+    assert not clue.is_closed  # the real-name reporter is still owed a reply
+
+
+def test_app_a_referral_that_only_names_a_clue_does_not_conclude_it(app: RectifyApp) -> None:
+    health, market = _agencies(app)
+    item = _receive(app, health)
+    app.handle_clue(item, "本局办理", "李四")
+    sent = app.send_referral(
+        health, market, "请协查", actor="李四", subject_kind="clue", subject_id=item
+    )
+    app.claim_referral(sent.id, market, "张三", at=MONDAY)
+    app.answer_referral(sent.id, market, "已协查", "张三")
+    app.accept_referral(sent.id, "", "李四")
+    assert app.get_clue(item).status is ClueStatus.HANDLING
+
+
+def test_app_clue_follows_a_return_after_claiming_and_the_reassignment(app: RectifyApp) -> None:
+    health, market, insurance = _three_agencies(app)
+    item = _receive(app, health)
+    app.refer_clue(item, market, "属市场监管职责", "李四", at=MONDAY)
+    referral = app.get_clue(item).referral_id
+    assert referral is not None
+    app.claim_referral(referral, market, "市场监管局-张三", at=MONDAY)
+    app.return_referral(referral, market, ReturnReason.NEEDS_ANOTHER_AGENCY, "误签收", "张三")
+    assert app.get_clue(item).handling_agency_id == health
+    with pytest.raises(InvalidInput, match="agency"):
+        app.reveal_reporter(item, market, "核实", "张三")
+    app.reassign_referral(referral, insurance, "涉及医保基金", "协调办", at=MONDAY)
+    assert app.get_clue(item).handling_agency_id == insurance
+    moves = [e for e in app.events.get(item) if isinstance(e, Clue.HandlerChanged)]
+    assert [(m.previous_agency_id, m.handling_agency_id) for m in moves] == [
+        (market, health),
+        (health, insurance),
+    ]
+    assert "误签收" in moves[0].reason and moves[0].actor == "张三"
+
+
+def test_app_refuses_to_conclude_a_referred_clue_before_its_referral_is_accepted(
+    app: RectifyApp,
+) -> None:
+    health, market = _agencies(app)
+    item = _receive(app, health)
+    app.refer_clue(item, market, "属市场监管职责", "李四", at=MONDAY)
+    with pytest.raises(ClueRefused, match="concludes when its referral is accepted") as refused:
+        app.conclude_clue(item, "已办结", "张三")
+    assert refused.value.current_state == "REFERRED"
+
+
+def test_app_concludes_by_hand_a_referred_clue_whose_referral_was_accepted_before(
+    app: RectifyApp,
+) -> None:
+    """A referral accepted before clues concluded with their referrals left its clue
+    REFERRED; the handling agency concludes it by hand."""
+    health, market = _agencies(app)
+    item = _receive(app, health)
+    app.refer_clue(item, market, "属市场监管职责", "李四", at=MONDAY)
+    referral = app.get_clue(item).referral_id
+    assert referral is not None
+    app.claim_referral(referral, market, "张三", at=MONDAY)
+    app.answer_referral(referral, market, "已查处", "张三")
+    accepted = app.get_referral(referral)
+    accepted.accept("", "李四")  # saved alone, as the code before ADR 0035 did
+    app._save(accepted)
+    assert app.get_clue(item).status is ClueStatus.REFERRED
+    app.conclude_clue(item, "已由市场监管局查处", "张三")
+    clue = app.get_clue(item)
+    assert clue.status is ClueStatus.CONCLUDED and clue.outcome == "已由市场监管局查处"

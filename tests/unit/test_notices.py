@@ -189,6 +189,24 @@ def test_a_returned_referral_tells_the_leading_group_office_at_once() -> None:
         assert notice_id(sent.id, found.version, Recipient(agency, "")) not in app.repository
 
 
+def test_a_referral_returned_after_claiming_tells_the_leading_group_office_too() -> None:
+    app = RectifyApp()
+    market = app.register_agency("县市场监管局", actor="t").id
+    health = app.register_agency("县卫健局", actor="t").id
+    office = app.register_agency("县卫健委", actor="t").id
+    campaign = app.launch_campaign("专项整治", actor="t", lead_agency=office).id
+    sent = app.send_referral(market, health, "医保基金问题", actor="t", campaign=campaign)
+    app.claim_referral(sent.id, health, "卫健局-李四")
+    app.return_referral(sent.id, health, ReturnReason.NEEDS_ANOTHER_AGENCY, "误签收", "卫健局-李四")
+    *_, returned = app.events.get(sent.id)
+    found = notice_of(returned)
+    assert found is not None and found.kind == StepKind.RETURNED
+    assert app.issue_notices(found).changed
+    notice = app.repository.get(notice_id(sent.id, found.version, Recipient(office, COORDINATOR)))
+    assert isinstance(notice, Notice) and notice.kind == "returned"
+    assert notice.title.startswith("【移送被退回（需其他单位办理），请重新指派】移送：医保基金问题")
+
+
 def test_other_referral_steps_tell_nobody() -> None:
     app = RectifyApp()
     market = app.register_agency("县市场监管局", actor="t").id

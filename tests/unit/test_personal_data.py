@@ -341,3 +341,73 @@ def test_a_delivery_to_a_webhook_whose_url_is_a_credential_shows_no_token() -> N
 
     assert "tok-77aa" not in repr([requested, failed])
     assert requested["address"].endswith(f"access_token={PROTECTED_IN_TEXT}")
+
+
+# -- names in the forms a clue really carries them (issue 13 item 4) ---------------------
+
+
+@pytest.mark.parametrize(
+    ("person", "text"),
+    [
+        ("陈某某（店主）", "店主陈某某多次收取回扣"),
+        ("陈某某(店主)", "经查陈某某多次收取回扣"),
+        ("店主陈某某", "陈某某多次收取回扣"),
+        ("店主：陈大明", "陈大明多次收取回扣"),
+        ("陈大明（法定代表人）", "法定代表人陈大明多次收取回扣"),
+        ("欧阳某某（院长）", "院长欧阳某某多次收取回扣"),
+        ("陈某某（店主）、李某（护士）", "护士李某多次收取回扣"),
+    ],
+    ids=["note-after", "ascii-brackets", "title-before", "label", "full-name", "compound", "two"],
+)
+def test_a_person_named_in_a_field_is_masked_inside_the_free_text_too(
+    person: str, text: str
+) -> None:
+    masker = Masker()
+    masker.payload(CLUE, "rectify:Clue.Received", {"person": person, "content": ""})
+
+    later = masker.payload(CLUE, "rectify:Clue.Concluded", {"outcome": text})
+
+    assert later["outcome"].endswith(f"{SCRUBBED}多次收取回扣"), later
+    for name in ("陈某某", "陈大明", "欧阳某某", "李某"):
+        assert name not in later["outcome"]
+
+
+def test_a_name_in_the_same_events_free_text_is_masked() -> None:
+    masked = Masker().payload(
+        CLUE,
+        "rectify:Clue.Received",
+        {"person": "陈某某（店主）", "content": "举报店主陈某某无证行医"},
+    )
+    assert masked["content"] == f"举报店主{SCRUBBED}无证行医"
+
+
+def test_a_surname_written_with_mou_is_masked_even_where_no_field_names_it() -> None:
+    masked = Masker().payload(CLUE, "rectify:Clue.Dismissed", {"reason": "其妻王某某代收费用"})
+    assert masked["reason"] == f"其妻{SCRUBBED}代收费用"
+
+
+def test_everyday_words_before_mou_are_kept() -> None:
+    reason = "于某日向某医院反映，和某人同行"
+    masked = Masker().payload(CLUE, "rectify:Clue.Dismissed", {"reason": reason})
+    assert masked["reason"] == reason
+
+
+def test_a_title_alone_is_not_taken_for_a_name() -> None:
+    masker = Masker()
+    masker.payload(CLUE, "rectify:Clue.Received", {"person": "陈某某（店主）", "content": ""})
+
+    later = masker.payload(CLUE, "rectify:Clue.Concluded", {"outcome": "已约谈店主"})
+
+    assert later["outcome"] == "已约谈店主"
+
+
+@pytest.mark.parametrize(
+    "number",
+    ["１３５１２３４５６７８", "135-1234-5678", "135 1234 5678",
+     "４４０３０１１９７７０７０７１２３Ｘ", "０７５５－１２３４５６７８", "a.b＠example.cn"],
+    ids=["full-width-mobile", "dashed-mobile", "spaced-mobile", "full-width-id",
+         "full-width-landline", "full-width-at"],
+)  # fmt: skip
+def test_phone_and_id_numbers_in_full_width_digits_are_masked(number: str) -> None:
+    masked = Masker().payload(CLUE, "rectify:Clue.Dismissed", {"reason": f"联系{number}核实"})
+    assert masked["reason"] == f"联系{SCRUBBED}核实"

@@ -139,6 +139,49 @@ def test_sender_sends_an_answer_back_for_more_work_with_a_fresh_answer_clock() -
     assert referral.answer_cycle == 2
 
 
+def test_receiver_returns_a_claimed_referral_saying_who_claimed_and_why() -> None:
+    referral = _claimed()
+    referral.return_to_sender(HEALTH, ReturnReason.NEEDS_ANOTHER_AGENCY, " 误签收，属医保 ", "李四")
+    [event] = referral.collect_events()
+    assert isinstance(event, Referral.Returned)
+    assert (event.reason, event.detail, event.actor) == (
+        "NEEDS_ANOTHER_AGENCY",
+        "误签收，属医保",
+        "李四",
+    )
+    assert event.claimed_by == "卫健局-李四"
+    assert referral.status is ReferralStatus.RETURNED
+    assert referral.answer_due is None
+
+
+def test_return_before_claiming_records_no_claimant() -> None:
+    referral = _sent()
+    referral.return_to_sender(HEALTH, ReturnReason.NOT_OUR_REMIT, "", "李四")
+    [event] = referral.collect_events()
+    assert isinstance(event, Referral.Returned) and event.claimed_by == ""
+
+
+def test_coordinator_reassigns_a_referral_returned_after_claiming_for_a_new_round() -> None:
+    referral = _claimed()
+    referral.return_to_sender(HEALTH, ReturnReason.NOT_OUR_REMIT, "误签收", "李四")
+    referral.reassign(INSURANCE, "县医保局", "涉及医保基金", MONDAY, CLAIM_DUE, "协调办")
+    assert _events(referral) == ["Returned", "Reassigned"]
+    assert referral.status is ReferralStatus.SENT
+    assert (referral.round, referral.claimed_by, referral.answer_due) == (2, "", None)
+    referral.claim(INSURANCE, MONDAY, ANSWER_DUE, "医保局-王五")
+    referral.answer(INSURANCE, "已查处", [], "", "", [], "医保局-王五")
+    assert referral.status is ReferralStatus.ANSWERED
+
+
+def test_coordinator_takes_a_claimed_referral_from_its_receiver() -> None:
+    referral = _claimed()
+    referral.reassign(INSURANCE, "县医保局", "签收单位无执法权", MONDAY, CLAIM_DUE, "协调办")
+    [event] = referral.collect_events()
+    assert isinstance(event, Referral.Reassigned)
+    assert (event.previous_agency_id, event.actor) == (HEALTH, "协调办")
+    assert referral.status is ReferralStatus.SENT and referral.claimed_by == ""
+
+
 def test_coordinator_reassigns_a_returned_referral_to_another_agency() -> None:
     referral = _returned()
     due = CLAIM_DUE + timedelta(days=7)
@@ -202,10 +245,25 @@ def test_return_by_another_agency_is_refused() -> None:
         _sent().return_to_sender(INSURANCE, ReturnReason.NOT_OUR_REMIT, "", "王五")
 
 
-def test_return_after_claiming_is_refused() -> None:
-    with pytest.raises(InvalidTransition) as refused:
-        _claimed().return_to_sender(HEALTH, ReturnReason.NOT_OUR_REMIT, "", "李四")
-    assert refused.value.current_state == "CLAIMED"
+def test_return_after_claiming_without_a_detail_is_refused_naming_detail() -> None:
+    referral = _claimed()
+    with pytest.raises(InvalidInput) as refused:
+        referral.return_to_sender(HEALTH, ReturnReason.NOT_OUR_REMIT, " ", "李四")
+    assert refused.value.field == "detail"
+    assert "签收后退回须说明理由" in str(refused.value)
+    assert referral.collect_events() == [] and referral.status is ReferralStatus.CLAIMED
+
+
+def test_return_after_claiming_by_another_agency_is_refused() -> None:
+    with pytest.raises(WrongAgency):
+        _claimed().return_to_sender(INSURANCE, ReturnReason.NOT_OUR_REMIT, "误签收", "王五")
+
+
+def test_return_of_an_answered_referral_is_refused_naming_the_state() -> None:
+    with pytest.raises(ReferralRefused) as refused:
+        _answered().return_to_sender(HEALTH, ReturnReason.NOT_OUR_REMIT, "误签收", "李四")
+    assert refused.value.current_state == "ANSWERED"
+    assert "已反馈状态下不能退回" in str(refused.value)
 
 
 def test_return_for_another_reason_without_detail_is_refused() -> None:
@@ -256,10 +314,10 @@ def test_send_back_without_reason_is_refused() -> None:
         _answered().send_back(" ", MONDAY, ANSWER_DUE, "张三")
 
 
-def test_reassign_of_a_claimed_referral_is_refused() -> None:
+def test_reassign_of_an_answered_referral_is_refused_naming_the_state() -> None:
     with pytest.raises(InvalidTransition) as refused:
-        _claimed().reassign(INSURANCE, "县医保局", "x", MONDAY, CLAIM_DUE, "协调办")
-    assert refused.value.current_state == "CLAIMED"
+        _answered().reassign(INSURANCE, "县医保局", "x", MONDAY, CLAIM_DUE, "协调办")
+    assert refused.value.current_state == "ANSWERED"
 
 
 def test_reassign_to_the_same_agency_is_refused() -> None:
@@ -310,14 +368,15 @@ STEPS = {
     "claim": (lambda r: r.claim(r.receiver_agency_id, MONDAY, ANSWER_DUE, "联络员"),
               Referral.Claimed, {"SENT"}),
     "return": (lambda r: r.return_to_sender(r.receiver_agency_id, ReturnReason.NOT_OUR_REMIT,
-                                            "", "联络员"), Referral.Returned, {"SENT"}),
+                                            "误签收", "联络员"),
+               Referral.Returned, {"SENT", "CLAIMED"}),
     "answer": (lambda r: r.answer(r.receiver_agency_id, "已处理", [], "", "", [], "联络员"),
                Referral.Answered, {"CLAIMED"}),
     "accept": (lambda r: r.accept("", "张三"), Referral.Accepted, {"ANSWERED"}),
     "send back": (lambda r: r.send_back("再查", MONDAY, ANSWER_DUE, "张三"),
                   Referral.SentBack, {"ANSWERED"}),
     "reassign": (lambda r: r.reassign(INSURANCE, "县医保局", "改派", MONDAY, CLAIM_DUE, "协调办"),
-                 Referral.Reassigned, {"SENT", "RETURNED"}),
+                 Referral.Reassigned, {"SENT", "CLAIMED", "RETURNED"}),
 }  # fmt: skip
 
 ALLOWED = [(s, a) for a, (_, _, ok) in STEPS.items() for s in ReferralStatus if s.value in ok]
@@ -327,7 +386,7 @@ REFUSED = [(s, a) for a, (_, _, ok) in STEPS.items() for s in ReferralStatus if 
 def test_the_matrix_covers_every_state_and_step() -> None:
     assert set(STATES) == set(ReferralStatus)
     assert len(ALLOWED) + len(REFUSED) == len(ReferralStatus) * len(STEPS)
-    assert len(ALLOWED) == 7
+    assert len(ALLOWED) == 9
 
 
 @pytest.mark.parametrize(("state", "action"), ALLOWED, ids=[f"{a}@{s}" for s, a in ALLOWED])
@@ -392,6 +451,29 @@ def test_returned_referral_is_open_but_its_clock_does_not_run() -> None:
     referral = _returned()
     assert referral.clock_open() and not referral.clock_running()
     assert referral.milestones(CAL, REFERRAL_LADDER) == []
+
+
+def test_return_after_claiming_stops_the_answer_clock() -> None:
+    referral = _claimed()
+    answer_milestones = referral.milestones(CAL, REFERRAL_LADDER)
+    referral.return_to_sender(HEALTH, ReturnReason.NOT_OUR_REMIT, "误签收", "李四")
+    referral.collect_events()
+    assert referral.clock_open() and not referral.clock_running()
+    assert referral.milestones(CAL, REFERRAL_LADDER) == []
+    assert not any(referral.record_milestone(m, "system:clock") for m in answer_milestones)
+
+
+def test_reassignment_after_a_claim_gives_the_new_receiver_a_claim_clock_only() -> None:
+    referral = _claimed()
+    old = referral.milestones(CAL, REFERRAL_LADDER)
+    referral.return_to_sender(HEALTH, ReturnReason.NOT_OUR_REMIT, "误签收", "李四")
+    later = MONDAY + timedelta(days=2)
+    referral.reassign(INSURANCE, "县医保局", "x", later, CLAIM_DUE + timedelta(days=2), "协调办")
+    referral.collect_events()
+    keys = [m.key for m in referral.milestones(CAL, REFERRAL_LADDER)]
+    assert keys and all(":round2:claim:" in k for k in keys)
+    assert not any(referral.record_milestone(m, "system:clock") for m in old)
+    assert [p.name for p in referral.period_clocks()] == ["claim"]
 
 
 def test_reassignment_restarts_the_claim_clock_with_new_keys() -> None:
