@@ -24,6 +24,7 @@ from domain.names import campaign_id, issue_id
 CAMPAIGN = "混沌测试专项行动"
 HEALTH, INSURANCE = "县卫健局", "县医疗保障局"
 IMPORTED_NUMBERS = [str(n) for n in range(1, 9)]  # tests/fixtures/ledger_sample.csv
+ONGOING_IMPORTED = "2"  # 立行立改，长期坚持
 # Past deadlines ring overdue and the escalation rungs at once (caught up) while the run
 # goes on; a far one rings nothing yet; an ongoing one runs its review clock.
 DEADLINES = [
@@ -105,10 +106,12 @@ class Load:
     _counter: int = 0
     _issues: list[str] = field(default_factory=list)
     _paused: set[str] = field(default_factory=set)
+    _ongoing: set[str] = field(default_factory=set)  # no clock to pause
 
     def __post_init__(self) -> None:
         campaign = campaign_id(CAMPAIGN)
         self._issues = [str(issue_id(campaign, n)) for n in IMPORTED_NUMBERS]
+        self._ongoing = {str(issue_id(campaign, ONGOING_IMPORTED))}
 
     # -- running -----------------------------------------------------------------------
 
@@ -232,6 +235,8 @@ class Load:
         if outcome.status == "acknowledged":
             with self._lock:
                 self._issues.append(item)
+                if variables["input"]["deadline"] == DEADLINES[-1]:
+                    self._ongoing.add(item)
 
     def _some_issue(self, rng: random.Random) -> str:
         with self._lock:
@@ -251,7 +256,8 @@ class Load:
             self._mutate(client, rng, "progress", marker, PROGRESS, variables, item)
 
     def _pause_or_resume(self, client: httpx.Client, rng: random.Random) -> None:
-        item = self._some_issue(rng)
+        with self._lock:
+            item = rng.choice([i for i in self._issues if i not in self._ongoing])
         paused = item in self._paused
         marker = self._marker("恢复" if paused else "暂停")
         variables = {"id": item, "reason": f"原因{marker}"}
