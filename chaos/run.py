@@ -99,7 +99,7 @@ def _drive(
     report.add("recovery", {"seconds": recovered[0]}, recovered[1])
     # The harness only kills and waits: anything not back by itself needed a person.
     alone = not (recovered[1] or killer.problems)
-    report.counts["manual steps"] = {"needed": "none" if alone else "yes (see FAILED)"}
+    report.counts["manual steps"] = {"to bring processes back": "none" if alone else "needed"}
     if not system.running() or system.postmaster_pid() is None:
         what = "rectify run" if not system.running() else "the embedded PostgreSQL"
         report.add("checks", {}, [f"{what} is not running: nothing else can be checked"])
