@@ -40,13 +40,29 @@ class User:
     expires_at: datetime | None = field(default=None, compare=False)
 
 
-def expiry(claims: dict[str, object]) -> datetime | None:
-    exp = claims.get("exp")
-    return datetime.fromtimestamp(exp, UTC) if isinstance(exp, (int, float)) else None
-
-
 class InvalidToken(Exception):
     pass
+
+
+def expiry(claims: dict[str, object]) -> datetime | None:
+    """When the token ends. PyJWT accepts any number as `exp` (1e20 is merely "not yet
+    expired"), but a datetime ends in year 9999: such a token is refused, not a 500."""
+    exp = claims.get("exp")
+    if not isinstance(exp, (int, float)):
+        return None
+    try:
+        return datetime.fromtimestamp(exp, UTC)
+    except (OverflowError, ValueError, OSError):
+        raise InvalidToken("令牌有效期（exp）超出范围 / the token's exp is out of range") from None
+
+
+def optional_text(claims: dict[str, object], name: str) -> str | None:
+    """A claim that must be text when present (an agency, a region): anything else in a
+    signed token is a provider's misconfiguration, refused as a bad token."""
+    value = claims.get(name)
+    if value is None or isinstance(value, str):
+        return value
+    raise InvalidToken(f"令牌声明 {name} 须为文本 / the token's {name} claim must be text")
 
 
 def issue_token(
@@ -81,9 +97,9 @@ def verify_token(secret: str, token: str) -> User:
     return User(
         str(claims["sub"]),
         role,
-        claims.get("agency_id"),
-        claims.get("agency_name"),
-        claims.get("region"),
+        optional_text(claims, "agency_id"),
+        optional_text(claims, "agency_name"),
+        optional_text(claims, "region"),
         expiry(claims),
     )
 

@@ -11,7 +11,6 @@ from typing import Annotated
 from uuid import UUID
 
 import strawberry
-from graphql import GraphQLError
 
 from api import commands, cursors
 from api.authz.case_transfers import Step, authorize_step, may_read, reads_all
@@ -87,8 +86,7 @@ class CaseTransferQuery:
         order_by: CaseTransferOrder = CaseTransferOrder.REPORTED,
     ) -> CaseTransferConnection:
         context, given = info.context, filter or CaseTransferFilter()
-        if not 0 < first <= MAX_PAGE:
-            raise GraphQLError(f"first: between 1 and {MAX_PAGE}")
+        cursors.page_size(first, MAX_PAGE)
         user = context.user
         if reads_all(user):
             party = None

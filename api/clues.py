@@ -222,8 +222,7 @@ class ClueQuery:
         order_by: ClueOrder = ClueOrder.RECEIVED,
     ) -> ClueConnection:
         given, user = filter or ClueFilter(), info.context.user
-        if not 0 < first <= MAX_PAGE:
-            raise GraphQLError(f"first: between 1 and {MAX_PAGE}")
+        cursors.page_size(first, MAX_PAGE)
         agency = None
         if not reads_all(user):
             agency = own_agency(user)
@@ -263,7 +262,8 @@ class ClueQuery:
         except NotAllowedError as refused:
             raise GraphQLError(refused.message) from None
         item = commands.parse_id(clue_id, "clueId") if clue_id else None
-        rows = await clue_queries.clue_reveals(info.context.pool, item, min(first, MAX_PAGE))
+        first = cursors.page_size(first, MAX_PAGE)
+        rows = await clue_queries.clue_reveals(info.context.pool, item, first)
         return [
             ReporterReveal(
                 clue_id=strawberry.ID(str(r["clue_id"])),

@@ -13,6 +13,18 @@ from graphql import GraphQLError
 from projections.keyset import Keyset
 
 
+def page_size(first: int, limit: int, field: str = "first") -> int:
+    """`first` when it is a page size this list serves (1 to `limit`), else a refusal naming
+    the argument: a negative LIMIT would reach PostgreSQL and come back as an unexpected
+    error, a huge one would read a whole table."""
+    if not 0 < first <= limit:
+        raise GraphQLError(
+            f"{field}: 须在 1 到 {limit} 之间 / must be between 1 and {limit}",
+            extensions={"field": field},
+        )
+    return first
+
+
 def encode(kind: str, order: str, keyset: Keyset, row: Any) -> str:
     """The cursor of `row`, a row selected with `keyset.select()`."""
     return encode_values(kind, order, keyset.values_of(row))
@@ -27,7 +39,8 @@ def decode(cursor: str, kind: str, order: str, keyset: Keyset) -> tuple[Any, ...
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
         raise GraphQLError(
             f"after: 游标无效或不属于此列表及排序 / invalid cursor for this list and order:"
-            f" {cursor}"
+            f" {cursor}",
+            extensions={"field": "after"},
         ) from None
 
 

@@ -23,15 +23,17 @@ from graphql import (
     FragmentSpreadNode,
     GraphQLError,
     InlineFragmentNode,
-    OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
     parse,
 )
+from starlette.datastructures import QueryParams
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.operations import operation_to_run
 
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 DEFAULT_MUTATIONS_PER_MINUTE = 60
@@ -147,21 +149,21 @@ def count_mutations(body: bytes) -> int:
 
 def _mutation_fields(item: dict[str, Any]) -> int:
     query, name = item.get("query"), item.get("operationName")
-    if not isinstance(query, str):
+    if not isinstance(query, str) or not isinstance(name, (str, type(None))):
         return 0
     try:
         document = parse(query)
     except GraphQLError:
         return 0
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    if name:
-        operations = [op for op in operations if op.name and op.name.value == name]
-    if len(operations) != 1 or operations[0].operation != OperationType.MUTATION:
+    # the operation that will run, by the server's own rule: without a name, the first
+    # (api/operations.py); a mutation after a query runs nothing, one before it runs
+    operation = operation_to_run(document, name)
+    if operation is None or operation.operation != OperationType.MUTATION:
         return 0
     fragments = {
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }
-    return _fields(operations[0].selection_set, fragments, set())
+    return _fields(operation.selection_set, fragments, set())
 
 
 def _fields(
@@ -182,10 +184,63 @@ def _fields(
     return count
 
 
+def _bad_request(message: str) -> JSONResponse:
+    return JSONResponse(
+        {"errors": [{"message": message, "extensions": {"code": "BAD_REQUEST"}}]},
+        status_code=400,
+    )
+
+
+def _json_problem(text: str) -> JSONResponse | None:
+    try:
+        json.loads(text)
+    except ValueError:
+        return _bad_request("请求不是有效的 JSON / the request is not valid JSON")
+    except RecursionError:
+        return _bad_request("请求嵌套过深 / the request is nested too deeply")
+    return None
+
+
+def malformed_body(scope: Scope, body: bytes) -> JSONResponse | None:
+    """A 400 for a JSON POST body GraphQL could not take, None for one it can. strawberry
+    itself answers a bare JSON string or number and invalid UTF-8 with HTTP 500 (it calls
+    `.get` on whatever parsed, and catches only JSONDecodeError); a body nested deeper than
+    the parser's recursion limit would do the same."""
+    content_type = (_header(scope, "content-type") or "").lower()
+    if "application/json" not in content_type:
+        return None  # strawberry refuses other content types itself, with a 400
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return _bad_request("请求体不是有效的 UTF-8 编码 / the body is not valid UTF-8")
+    problem = _json_problem(text)
+    if problem is not None:
+        return problem
+    if not isinstance(json.loads(text), (dict, list)):
+        return _bad_request("请求须为 JSON 对象 / the request must be a JSON object")
+    return None
+
+
+def malformed_query_string(scope: Scope) -> JSONResponse | None:
+    """The same for a GET's `variables` and `extensions`, JSON in the query string, which
+    strawberry parses catching only JSONDecodeError: deep nesting was an HTTP 500 too."""
+    params = QueryParams(scope.get("query_string", b""))
+    for name in ("variables", "extensions"):
+        value = params.get(name)
+        if value:
+            problem = _json_problem(value)
+            if problem is not None:
+                return problem
+    return None
+
+
 class LimitMutations:
     """Per-user (token subject) limit on GraphQL mutations; reads are never limited. Sits
     behind the bearer guard, which puts the user in the scope. Over the limit the request is
-    answered HTTP 429 with Retry-After before GraphQL runs, so nothing of it is executed."""
+    answered HTTP 429 with Retry-After before GraphQL runs, so nothing of it is executed.
+    It buffers each POST body anyway, so it also answers a body GraphQL cannot take
+    (`malformed_body`, and a GET's JSON parameters: `malformed_query_string`) with a 400,
+    limit or not."""
 
     def __init__(self, app: ASGIApp, window: SlidingWindow) -> None:
         self.app = app
@@ -193,7 +248,12 @@ class LimitMutations:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         user = scope.get("user")
-        if scope["type"] != "http" or scope["method"] != "POST" or self.window.limit <= 0:
+        if scope["type"] == "http" and scope["method"] == "GET":
+            refusal = malformed_query_string(scope)
+            if refusal is not None:
+                await refusal(scope, receive, send)
+                return
+        if scope["type"] != "http" or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
         # The body is bounded by LimitBodySize, so buffering it here is safe.
@@ -207,7 +267,11 @@ class LimitMutations:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
-        count = count_mutations(body)
+        refusal = malformed_body(scope, body)
+        if refusal is not None:
+            await refusal(scope, receive, send)
+            return
+        count = count_mutations(body) if self.window.limit > 0 else 0
         wait = self.window.take(str(getattr(user, "subject", "")), count) if count else 0.0
         if wait:
             seconds = math.ceil(wait)

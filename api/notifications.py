@@ -12,7 +12,6 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import strawberry
-from graphql import GraphQLError
 
 from api import cursors
 from api.context import Context
@@ -130,8 +129,7 @@ class NotificationQuery:
         first: int = 20,
         after: str | None = None,
     ) -> NotificationConnection:
-        if not 0 < first <= MAX_PAGE:
-            raise GraphQLError(f"first: between 1 and {MAX_PAGE}")
+        cursors.page_size(first, MAX_PAGE)
         before = cursors.decode(after, CURSOR_KIND, "NEWEST", INBOX)[0] if after else None
         page = await inbox.inbox_page(info.context.pool, _viewer(info), unread_only, first, before)
         edges = [

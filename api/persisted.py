@@ -174,7 +174,9 @@ class PersistedOnly:
         except ValueError:
             raise Refused(400, "BAD_REQUEST", "请求须为 JSON / the body must be JSON") from None
         document = allowed_document(payload, self.allowed)
-        body = json.dumps({**payload, "query": document}, ensure_ascii=False).encode("utf-8")
+        # ASCII escapes: a lone surrogate in a variable cannot be encoded as UTF-8, and is
+        # for the input checks to refuse with its field, not for this line to fail on
+        body = json.dumps({**payload, "query": document}).encode("utf-8")
         headers = [(k, v) for k, v in scope["headers"] if k.lower() != b"content-length"]
         headers.append((b"content-length", str(len(body)).encode("ascii")))
         replay: list[Message] = [{"type": "http.request", "body": body, "more_body": False}]

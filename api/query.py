@@ -10,7 +10,6 @@ from typing import Any
 from uuid import UUID
 
 import strawberry
-from graphql import GraphQLError
 
 from api import cursors
 from api.auth import Role, User
@@ -95,8 +94,7 @@ class Query:
         order_by: IssueOrder = IssueOrder.LEDGER,
     ) -> IssueConnection:
         pool, given = info.context.pool, filter or IssueFilter()
-        if not 0 < first <= MAX_PAGE:
-            raise GraphQLError(f"first: between 1 and {MAX_PAGE}")
+        cursors.page_size(first, MAX_PAGE)
         campaign = agency = None
         if given.campaign is not None:
             campaign = await queries.resolve_campaign(pool, given.campaign)

@@ -213,8 +213,7 @@ class ReferralQuery:
         order_by: ReferralOrder = ReferralOrder.SENT,
     ) -> ReferralConnection:
         context, given = info.context, filter or ReferralQueueFilter()
-        if not 0 < first <= MAX_PAGE:
-            raise GraphQLError(f"first: between 1 and {MAX_PAGE}")
+        cursors.page_size(first, MAX_PAGE)
         user = context.user
         # Coordinators run the work; leadership and auditors oversee it: all agencies.
         if reads_all(user):

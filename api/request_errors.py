@@ -21,6 +21,8 @@ from graphql.validation import ValuesOfCorrectTypeRule
 from graphql.validation.rules import ASTValidationRule
 from strawberry.extensions import SchemaExtension
 
+from domain.errors import InvalidInput
+
 _VARIABLE = re.compile(r"^Variable '\$(\w+)' (?:has invalid value at ((?:\.\w+|\[\d+\])+))?")
 # Runs that may be a value: quoted text, digits, anything outside plain ASCII.
 _VALUE_LIKE = re.compile(r"'[^']*'|\"[^\"]*\"|\d+|[^\x00-\x7f]+")
@@ -70,7 +72,49 @@ class NameFieldsOfBadValues(SchemaExtension):
         yield
 
 
+class NameFieldsOfRefusals(SchemaExtension):
+    """Puts the field in `extensions.field` of two refusals graphql-core and our resolvers
+    raise without it. A variable GraphQL cannot coerce (`$first` missing, `$input` with a
+    number for a phone) is named as in the log: `$input.reporter.phone`. A query resolver
+    that cannot use an argument raises the domain's InvalidInput (an id that is not one):
+    a mutation answers that with its InvalidInput result, a query has no such member, so
+    it becomes a GraphQL error naming the field, not an unexpected error."""
+
+    def on_execute(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        errors = getattr(result, "errors", None)
+        if errors:
+            result.errors = [_naming_field(error) for error in errors]  # type: ignore[union-attr]
+
+
+def _naming_field(error: GraphQLError) -> GraphQLError:
+    original = error.original_error
+    if isinstance(original, InvalidInput):
+        extensions = {"field": original.field, "code": original.code}
+        return GraphQLError(
+            str(original),
+            error.nodes,
+            path=error.path,
+            original_error=original,
+            extensions=extensions,
+        )
+    if error.path is None and "field" not in (error.extensions or {}):
+        field = _field(error)
+        if field:
+            extensions = {**(error.extensions or {}), "field": field}
+            return GraphQLError(error.message, error.nodes, extensions=extensions)
+    return error
+
+
+def is_refused_value(error: GraphQLError) -> bool:
+    """A value the domain refused, named by its field: the client's mistake, not ours."""
+    return isinstance(error.original_error, InvalidInput)
+
+
 def _field(error: GraphQLError) -> str:
+    if isinstance(error.original_error, InvalidInput):
+        return error.original_error.field
     named = (error.extensions or {}).get("field")
     if isinstance(named, str):
         return named
@@ -81,12 +125,16 @@ def _field(error: GraphQLError) -> str:
 
 
 def _kind(error: GraphQLError) -> str:
+    if (error.extensions or {}).get("code") == "INVALID_INPUT":
+        return "invalid input"  # api/input_checks.py: a string or list refused
     if error.message.startswith("Syntax Error"):
         return "syntax error"
     if error.message.startswith("Variable '$"):
         return "invalid variable"
     if error.path is None:
         return "invalid document"
+    if is_refused_value(error):
+        return "invalid input"
     return "refused by the resolver"
 
 

@@ -23,6 +23,7 @@ from api.clock_controls import ClockControlMutation, ClockQuery
 from api.clues import ClueMutation, ClueQuery
 from api.file_references import CheckFileReferences
 from api.idempotency import IdempotencyKeys
+from api.input_checks import CheckInputText
 from api.live import Subscription, SubscriptionsOnlyOverWebsockets
 from api.mutations import Mutation
 from api.notifications import NotificationMutation, NotificationQuery
@@ -31,7 +32,13 @@ from api.progress import ProgressMutation, ProgressQuery
 from api.query import Query
 from api.referrals import ReferralMutation, ReferralQuery, ReferralTermsMutation
 from api.reporting import ReportingMutation
-from api.request_errors import NameFieldsOfBadValues, refused, unexpected
+from api.request_errors import (
+    NameFieldsOfBadValues,
+    NameFieldsOfRefusals,
+    is_refused_value,
+    refused,
+    unexpected,
+)
 from api.results import EXCEPTION_HANDLERS
 from api.statistics import StatisticsQuery
 
@@ -70,9 +77,14 @@ VALIDATION_RULES = [
 
 
 def _is_unexpected(error: GraphQLError) -> bool:
-    """Mask errors raised by our code; keep GraphQL's own (syntax, validation, bad cursor)."""
+    """Mask errors raised by our code; keep GraphQL's own (syntax, validation, bad cursor)
+    and the domain's refusals of a value (InvalidInput, naming its field)."""
     original = error.original_error
-    return original is not None and not isinstance(original, GraphQLError)
+    return (
+        original is not None
+        and not isinstance(original, GraphQLError)
+        and not is_refused_value(error)
+    )
 
 
 class RectifySchema(Schema):
@@ -105,6 +117,8 @@ def build_schema(production: bool = False) -> Schema:
             SubscriptionsOnlyOverWebsockets,
             lambda: AddValidationRules(rules),
             NameFieldsOfBadValues,
+            CheckInputText,
+            NameFieldsOfRefusals,
             IdempotencyKeys,
             CheckFileReferences,
             lambda: ParserCache(maxsize=256),

@@ -14,6 +14,7 @@ import strawberry
 from graphql import GraphQLError
 from starlette.concurrency import run_in_threadpool
 
+from api import cursors
 from api.authz import issue_scope
 from api.context import Context
 from api.types import Agency, Campaign
@@ -206,8 +207,7 @@ class Statistics:
 
     @strawberry.field(description="逾期清单 / overdue items, most working days overdue first")
     async def overdue(self, info: Info, first: int = 50) -> OverdueList:
-        if not 0 < first <= MAX_OVERDUE:
-            raise GraphQLError(f"first: between 1 and {MAX_OVERDUE}")
+        cursors.page_size(first, MAX_OVERDUE)
         # the list names items (an issue's problem, a referral's reason): agency staff see
         # their own agency's, like the items themselves; the counts stay everyone's
         page = await figures.overdue(
@@ -236,8 +236,7 @@ class Statistics:
 
     @strawberry.field(description="每周新增与办结 / opened vs closed per ISO week")
     async def weekly(self, info: Info, weeks: int = 12) -> list[WeekCounts]:
-        if not 0 < weeks <= MAX_WEEKS:
-            raise GraphQLError(f"weeks: between 1 and {MAX_WEEKS}")
+        cursors.page_size(weeks, MAX_WEEKS, "weeks")
         rows = await figures.weekly(
             info.context.pool, self.campaign_id, self.as_of, info.context.config.timezone, weeks
         )

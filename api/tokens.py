@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import jwt
 
-from api.auth import InvalidToken, Role, User, expiry, verify_token
+from api.auth import InvalidToken, Role, User, expiry, optional_text, verify_token
 
 if TYPE_CHECKING:
     from rectify.settings import Settings
@@ -97,9 +97,9 @@ class JwksVerifier:
         return User(
             str(decoded["sub"]),
             role,
-            decoded.get(self.claims.agency_id),
-            decoded.get(self.claims.agency_name),
-            decoded.get(self.claims.region),
+            optional_text(decoded, self.claims.agency_id),
+            optional_text(decoded, self.claims.agency_name),
+            optional_text(decoded, self.claims.region),
             expiry(decoded),
         )
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import re
 from base64 import b64encode
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -177,6 +179,119 @@ async def test_a_named_mutation_among_queries_is_counted(serve: Serve) -> None:
             for name in ("Write", "Read", "Read", "Write")
         ]
     assert [r.status_code for r in responses] == [200, 200, 200, 429]
+
+
+async def test_a_mutation_first_in_a_document_without_operation_name_is_counted(
+    serve: Serve,
+) -> None:
+    """Without operationName strawberry runs the document's first operation (not the
+    spec's "must provide operation name"): a mutation placed first ran uncounted."""
+    document = f"mutation Write {MUTATION.removeprefix('mutation')} query Read {READ}"
+    async with serve(mutations_per_minute=1, clock=Clock()) as client:
+        first = await post(client, document)
+        second = await post(client, document)
+    assert first.status_code == 200, first.text
+    assert first.json()["data"]["result"]["__typename"]  # the mutation is what ran
+    assert second.status_code == 429
+
+
+async def test_a_query_first_in_a_document_without_operation_name_is_not_counted(
+    serve: Serve,
+) -> None:
+    document = f"query Read {READ} mutation Write {MUTATION.removeprefix('mutation')}"
+    async with serve(mutations_per_minute=1, clock=Clock()) as client:
+        reads = [await post(client, document) for _ in range(3)]
+        mutation = await post(client, MUTATION)
+    assert [r.json() for r in reads] == [{"data": {"issue": None}}] * 3  # the query ran
+    assert mutation.status_code == 200
+
+
+async def test_a_mutation_sent_by_get_does_not_run(serve: Serve) -> None:
+    """GET is not counted by the limit: it must not be a way to run a mutation at all."""
+    async with serve(mutations_per_minute=1, clock=Clock()) as client:
+        responses = [
+            await client.get("/graphql", params={"query": MUTATION}, headers=bearer())
+            for _ in range(2)
+        ]
+    for response in responses:
+        assert response.status_code in (400, 405), response.text
+        assert "data" not in response.text or response.json().get("data") is None
+
+
+# bodies GraphQL cannot take
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b'"abc"', "请求须为 JSON 对象 / the request must be a JSON object"),
+        (b"123", "请求须为 JSON 对象 / the request must be a JSON object"),
+        (b"null", "请求须为 JSON 对象 / the request must be a JSON object"),
+        (
+            b'{"query": "{ me { role } }\xff"}',
+            "请求体不是有效的 UTF-8 编码 / the body is not valid UTF-8",
+        ),
+        (b"[" * 100_000 + b"]" * 100_000, "请求嵌套过深 / the request is nested too deeply"),
+        (b'{"query": ', "请求不是有效的 JSON / the request is not valid JSON"),
+    ],
+)
+@pytest.mark.parametrize("limit", [60, 0])
+async def test_a_body_graphql_cannot_take_is_a_bilingual_400(
+    serve: Serve, body: bytes, message: str, limit: int
+) -> None:
+    async with serve(mutations_per_minute=limit, max_body_bytes=1_000_000) as client:
+        response = await client.post(
+            "/graphql",
+            content=body,
+            headers={**bearer(), "Content-Type": "application/json"},
+        )
+    assert response.status_code == 400, response.text
+    assert message in response.json()["errors"][0]["message"]
+
+
+@pytest.mark.parametrize("name", ["variables", "extensions"])
+async def test_a_get_with_json_parameters_nested_too_deeply_is_a_bilingual_400(
+    serve: Serve, name: str
+) -> None:
+    params = {"query": "{ me { role } }", name: "[" * 3000 + "]" * 3000}
+    async with serve() as client:
+        response = await client.get("/graphql", params=params, headers=bearer())
+    assert response.status_code == 400, response.text
+    assert "请求嵌套过深" in response.json()["errors"][0]["message"]
+
+
+# tokens
+
+
+def _signed(claims: str) -> str:
+    """A token signed with the test secret around claims written as raw JSON (PyJWT's
+    encoder would refuse some of them)."""
+    header = base64.urlsafe_b64encode(b'{"alg":"HS256","typ":"JWT"}').rstrip(b"=")
+    payload = base64.urlsafe_b64encode(claims.encode()).rstrip(b"=")
+    signature = hmac.new(SECRET.encode(), header + b"." + payload, hashlib.sha256).digest()
+    return b".".join([header, payload, base64.urlsafe_b64encode(signature).rstrip(b"=")]).decode()
+
+
+@pytest.mark.parametrize(
+    ("claims", "message"),
+    [
+        ('{"sub":"x","role":"coordinator","exp":1e20}', "exp is out of range"),
+        ('{"sub":"x","role":"coordinator","exp":253402300800}', "exp is out of range"),
+        ('{"sub":"x","role":"liaison","agency_id":[1],"exp":4102444800}', "agency_id claim"),
+    ],
+)
+async def test_a_token_with_a_claim_out_of_range_is_a_bilingual_401(
+    serve: Serve, claims: str, message: str
+) -> None:
+    async with serve() as client:
+        response = await client.post(
+            "/graphql",
+            json={"query": "{ me { role } }"},
+            headers={"Authorization": f"Bearer {_signed(claims)}"},
+        )
+    assert response.status_code == 401, response.text
+    assert "需要有效的登录令牌" in response.json()["message"]
+    assert message in response.json()["message"]
 
 
 # security headers and CORS

@@ -265,4 +265,5 @@ async def test_a_page_size_out_of_range_is_refused(api: Api, first: int) -> None
         json={"query": INBOX, "variables": {"unreadOnly": False, "first": first}},
         headers={"Authorization": f"Bearer {issue_token(SECRET, 'liaison', None, None, 'x')}"},
     )
-    assert "first: between 1 and 100" in response.json()["errors"][0]["message"]
+    (error,) = response.json()["errors"]
+    assert error["extensions"]["field"] == "first" and "between 1 and 100" in error["message"]
