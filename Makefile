@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.run-installed
 DEV_STAMP := $(VENV)/.dev-installed
 
-.PHONY: run test lint unit integration e2e bench lock clean audit-deps
+.PHONY: run test lint unit integration e2e bench lock clean audit-deps chaos
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ e2e: $(DEV_STAMP)
 
 bench: $(DEV_STAMP)
 	$(BIN)/python -m bench
+
+# Fault injection (chaos/): load through GraphQL while processes are killed, then checks.
+# CHAOS_ARGS e.g. "--seed 42 --minutes 10 --targets serve,postgres".
+chaos: $(DEV_STAMP)
+	$(BIN)/python -m chaos $(CHAOS_ARGS)
 
 # pip-audit over constraints.txt; offline it prints "skipped: ..." and succeeds.
 audit-deps: $(DEV_STAMP)
