@@ -32,7 +32,12 @@ from workflows.calendars import StoredCalendar
 from workflows.following import TRANSIENT, follow
 from workflows.inputs import ClockInput, clock_workflow_id
 from workflows.positions import TRACKING, Positions
-from workflows.reconcile import RECONCILE_SECONDS, reconcile_clocks, running_clocks
+from workflows.reconcile import (
+    RECONCILE_SECONDS,
+    reconcile_clocks,
+    running_clocks,
+    temporal_epoch,
+)
 from workflows.workflow import ClockWorkflow
 
 log = logging.getLogger(__name__)
@@ -349,6 +354,7 @@ async def run_dispatcher(
             "clock dispatch",
             reconcile=dispatcher.reconcile,  # clocks Temporal lost are started again
             reconcile_seconds=reconcile_seconds,
+            epoch=lambda: temporal_epoch(client),
         )
     finally:
         await asyncio.to_thread(dispatcher.close)

@@ -20,6 +20,7 @@ from projections import parked
 # event causes sets that event aside (projections/parked.py) so the follower moves on.
 TRANSIENT: tuple[type[BaseException], ...] = (*parked.TRANSIENT, RPCError, TimeoutError, OSError)
 
+EPOCH_SECONDS = 10.0  # how often a follower asks whether Temporal is the same server
 IDLE_WAIT = 0.2  # seconds between polls when the log has nothing new
 MAX_ERROR_WAIT = 30.0
 
@@ -32,16 +33,26 @@ async def follow(
     name: str,
     reconcile: Callable[[], Awaitable[object]] | None = None,
     reconcile_seconds: float = 300.0,
+    epoch: Callable[[], Awaitable[object]] | None = None,
+    epoch_seconds: float = EPOCH_SECONDS,
 ) -> None:
-    """Run `catch_up(stop)` until `stop` is set; after a pass, at start and every
-    `reconcile_seconds`, `reconcile()` (Temporal state the follower re-creates if lost: a
-    failed reconciliation is tried again after the next pass)."""
+    """Run `catch_up(stop)` until `stop` is set; after a pass, `reconcile()` (Temporal
+    state the follower re-creates if lost) at start, every `reconcile_seconds`, after a
+    failed pass (Temporal or PostgreSQL may have come back without their state), and as
+    soon as `epoch()` (asked every `epoch_seconds`) answers differently: a Temporal server
+    that lost its state has a new one (workflows/reconcile.py, `temporal_epoch`)."""
     error_wait = IDLE_WAIT
     reconciled_at: float | None = None
+    seen_epoch: object = None
+    epoch_at = 0.0
     while not stop.is_set():
         try:
             processed = await catch_up(stop)
             now = asyncio.get_running_loop().time()
+            if epoch is not None and now - epoch_at >= epoch_seconds:
+                current, epoch_at = await epoch(), now
+                if current != seen_epoch:
+                    seen_epoch, reconciled_at = current, None
             if reconcile is not None and (
                 reconciled_at is None or now - reconciled_at >= reconcile_seconds
             ):
@@ -49,6 +60,7 @@ async def follow(
                 reconciled_at = now
             error_wait = IDLE_WAIT
         except Exception:
+            reconciled_at = None  # whatever was away may have come back empty
             log.exception("%s failed; retrying in %.1f s", name, error_wait)
             await wait(stop, error_wait)
             error_wait = min(error_wait * 2, MAX_ERROR_WAIT)

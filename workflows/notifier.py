@@ -42,6 +42,7 @@ from workflows.delivery_inputs import DeliveryInput, delivery_workflow_id
 from workflows.delivery_workflow import DeliveryWorkflow
 from workflows.following import TRANSIENT, follow
 from workflows.positions import TRACKING, Positions
+from workflows.reconcile import temporal_epoch
 from workflows.reporting_activities import schedule_id, sync_schedule
 
 log = logging.getLogger(__name__)
@@ -281,6 +282,7 @@ async def run_notifier(
             stop,
             "notification dispatch",
             reconcile=notifier.reconcile,  # schedules Temporal lost are created again
+            epoch=lambda: temporal_epoch(client),
         )
     finally:
         await asyncio.to_thread(notifier.close)

@@ -16,6 +16,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable
 from uuid import UUID
 
+from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
 from temporalio.client import Client
 
 from workflows.inputs import clock_workflow_id
@@ -25,6 +26,15 @@ log = logging.getLogger(__name__)
 RECONCILE_SECONDS = 300.0  # how often the dispatcher looks again once it has started
 CONCURRENT_STARTS = 16
 Target = tuple[str, UUID]  # (clocked kind, item id)
+
+
+async def temporal_epoch(client: Client) -> str:
+    """The id of the client's namespace: a server started on an empty database (a restore,
+    a lost dev-server file, a rebuilt cluster) creates its namespace anew, with a new id."""
+    response = await client.workflow_service.describe_namespace(
+        DescribeNamespaceRequest(namespace=client.namespace)
+    )
+    return str(response.namespace_info.id)
 
 
 async def running_clocks(client: Client, task_queue: str, workflow_type: str) -> set[str]:

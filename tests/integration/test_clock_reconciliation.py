@@ -4,6 +4,7 @@ again by the dispatcher from the open items of the log, on a real dev server."""
 from __future__ import annotations
 
 import asyncio
+import socket
 from datetime import timedelta
 from uuid import uuid4
 
@@ -15,16 +16,24 @@ from domain.application import RectifyApp
 from domain.deadlines import Deadline
 from rectify.embedded import find_binary
 from tests.integration.temporal_fixtures import register_issue, sign_off
-from workflows.dispatcher import Dispatcher
+from workflows.dispatcher import Dispatcher, run_dispatcher
 from workflows.inputs import clock_workflow_id
 from workflows.reconcile import running_clocks
 from workflows.schedule import TIMEZONE
 from workflows.worker import build_worker
 
 
-async def _running(client: Client, task_queue: str, count: int) -> set[str]:
-    """The running clocks once Temporal's visibility lists exactly `count` (up to 10 s)."""
-    for _ in range(100):
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def _running(client: Client, task_queue: str, count: int, seconds: float = 10) -> set[str]:
+    """The running clocks once Temporal's visibility lists exactly `count` (or after
+    `seconds`)."""
+    found: set[str] = set()
+    for _ in range(int(seconds * 10)):
         found = await running_clocks(client, task_queue, "ClockWorkflow")
         if len(found) == count:
             return found
@@ -89,3 +98,33 @@ async def test_a_clock_terminated_in_temporal_is_started_again_and_reads_its_ite
                 assert (await restarted.describe()).status == WorkflowExecutionStatus.RUNNING
         finally:
             dispatcher.close()
+
+
+async def test_the_running_dispatcher_restarts_clocks_soon_after_temporal_comes_back_empty(
+    app: RectifyApp, es_env: dict[str, str], database_url: str, schema: str
+) -> None:
+    """Not only at its own start or every five minutes: a Temporal server that came back
+    without its state (a new namespace id) is reconciled within seconds."""
+    task_queue = f"clocks-{uuid4().hex[:8]}"
+    dev, port = find_binary("temporal"), _free_port()
+    first = await WorkflowEnvironment.start_local(dev_server_existing_path=dev, port=port)
+    today = (await first.get_current_time()).astimezone(TIMEZONE).date()
+    item = register_issue(app, Deadline.on(today + timedelta(days=60)))
+    client = first.client
+    stop = asyncio.Event()
+    dispatcher = asyncio.create_task(
+        run_dispatcher(es_env, database_url, schema, client, task_queue, stop,
+                       reconcile_seconds=3600)
+    )  # fmt: skip
+    try:
+        assert await _running(client, task_queue, 1) == {clock_workflow_id(item)}
+        await first.shutdown()
+        async with await WorkflowEnvironment.start_local(
+            dev_server_existing_path=dev, port=port
+        ) as second:
+            assert await _running(second.client, task_queue, 1, seconds=60) == {
+                clock_workflow_id(item)
+            }
+    finally:
+        stop.set()
+        await asyncio.wait_for(dispatcher, timeout=30)
