@@ -5,9 +5,9 @@ open dated item with a running clock, the read models equal to a rebuild, and no
 hand. The seed is printed; `python -m chaos --seed N --minutes 1` replays the choices.
 
 TARGETS lists what `rectify run` claims to survive within the settle time: every role,
-the Temporal dev server and the embedded PostgreSQL. `temporal-state` (the dev server
-back without its database) is left to `make chaos`: the dispatcher re-creates lost clocks
-only at its start and every 5 minutes, longer than this test waits.
+the Temporal dev server, the dev server back without its database (`temporal-state`: the
+dispatcher sees the new namespace within 10 s and re-creates the lost clocks) and the
+embedded PostgreSQL.
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ import random
 import pytest
 
 from chaos.run import run
-from chaos.system import POSTGRES, ROLES, TEMPORAL
+from chaos.system import POSTGRES, ROLES, TEMPORAL, TEMPORAL_STATE
 
 pytestmark = pytest.mark.e2e
 
-TARGETS = [*ROLES, TEMPORAL, POSTGRES]
+TARGETS = [*ROLES, TEMPORAL, TEMPORAL_STATE, POSTGRES]
 LOAD_SECONDS = 60.0
 KILLS = len(TARGETS)  # each once
 
