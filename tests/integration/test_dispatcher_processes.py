@@ -48,3 +48,43 @@ async def test_worker_and_dispatcher_loops_record_an_overdue_issue_and_stop_clea
         finally:
             stop.set()
             await asyncio.wait_for(processes, timeout=15)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def test_the_worker_serves_again_after_temporal_comes_back_without_its_state(
+    app: RectifyApp, es_env: dict[str, str], database_url: str, schema: str
+) -> None:
+    dev, port = find_binary("temporal"), _free_port()
+    first = await WorkflowEnvironment.start_local(dev_server_existing_path=dev, port=port)
+    address = first.client.service_client.config.target_host
+    task_queue = f"clocks-{uuid4().hex[:8]}"
+    stop = asyncio.Event()
+    worker = asyncio.create_task(run_worker(es_env, address, "default", task_queue, 3, stop))
+    try:
+        await asyncio.sleep(2)  # the worker polls the first server
+        await first.shutdown()
+        async with await WorkflowEnvironment.start_local(
+            dev_server_existing_path=dev, port=port
+        ) as second:
+            today = (await second.get_current_time()).astimezone(TIMEZONE).date()
+            issue_id = register_issue(app, Deadline.on(today - timedelta(days=3)))
+            dispatching = asyncio.create_task(
+                run_dispatcher(es_env, database_url, schema, second.client, task_queue, stop)
+            )
+            for _ in range(600):  # real time: up to 60 s
+                if milestones(app, issue_id):
+                    break
+                await asyncio.sleep(0.1)
+            assert [name for name, _ in milestones(app, issue_id)] == ["OverdueRecorded"]
+            stop.set()
+            await asyncio.wait_for(dispatching, timeout=30)
+    finally:
+        stop.set()
+        await asyncio.wait_for(worker, timeout=30)
