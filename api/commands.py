@@ -28,7 +28,7 @@ def parse_id(value: str, field: str) -> UUID:
     try:
         return UUID(str(value).strip())
     except ValueError:
-        raise InvalidInput(field, f"'{value}' is not an id") from None
+        raise InvalidInput(field, f"'{value}' 不是有效的编号 / '{value}' is not an id") from None
 
 
 def find_agency(app: RectifyApp, key: str, field: str) -> UUID:

@@ -155,7 +155,7 @@ class NotificationMutation:
         try:
             notification = UUID(str(id).strip())
         except ValueError:
-            raise InvalidInput("id", f"'{id}' is not an id") from None
+            raise InvalidInput("id", f"'{id}' 不是有效的编号 / '{id}' is not an id") from None
         if not await inbox.mark_read(info.context.pool, _viewer(info), notification):
             # Someone else's notice is reported exactly like a missing one.
             raise NotFound("notification", str(notification))

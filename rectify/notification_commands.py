@@ -110,7 +110,9 @@ def remove(
         try:
             item = UUID(endpoint.strip())
         except ValueError:
-            raise InvalidInput("endpoint", f"'{endpoint}' is not an id") from None
+            raise InvalidInput(
+                "endpoint", f"'{endpoint}' 不是有效的编号 / '{endpoint}' is not an id"
+            ) from None
         ledger.remove_endpoint(_agency(ledger, agency), item, ACTOR)
     out.print(f"{endpoint}  removed")
 

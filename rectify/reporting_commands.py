@@ -103,7 +103,9 @@ def submit(
         try:
             item = UUID(report.strip())
         except ValueError:
-            raise InvalidInput("report", f"'{report}' is not an id") from None
+            raise InvalidInput(
+                "report", f"'{report}' 不是有效的编号 / '{report}' is not an id"
+            ) from None
         found = ledger.find_agency(agency)
         if found is None:
             raise UnknownAgencies([agency])

@@ -233,3 +233,13 @@ async def test_leadership_of_a_region_may_not_decide_for_an_agency_without_one(
     refused = await _as_regional_leadership(api, DENY, "甲县", id=five, reason="不予延期")
 
     assert refused["__typename"] == "NotAllowed", refused
+
+
+async def test_an_id_that_is_not_one_is_refused_in_both_languages(api: Api) -> None:
+    data = await api.gql(
+        'mutation { signOff(issueId: "县卫健局") '
+        "{ __typename ... on InvalidInput { field message } } }"
+    )
+    refused = data["signOff"]
+    assert refused["field"] == "issueId"
+    assert "不是有效的编号" in refused["message"] and "is not an id" in refused["message"]
