@@ -466,7 +466,8 @@ def test_four_agencies_refer_transfer_refuse_and_reconsider(world: World) -> Non
              "NotAllowed", (HEALTH,)),
             ("health", ACCEPT, {"id": salon_referral}, "NotAllowed", ("sending agency",)),
             ("market", ACCEPT, {"id": salon_referral}, "InvalidTransition", ()),
-            ("health", RETURN, {"id": salon_referral}, "InvalidTransition", ()),
+            # a return after claiming is allowed, but only saying why (ADR 0035)
+            ("health", RETURN, {"id": salon_referral}, "InvalidInput", ("detail",)),
         ],
     )  # fmt: skip
 
@@ -955,6 +956,7 @@ def test_real_name_reporter_phone_reaches_only_the_handling_agency(world: World)
         ("Received", market.actor),
         ("Referred", market.actor),
         ("ReporterRevealed", investigator.actor),
+        ("Concluded", market.actor),  # with its referral's acceptance (ADR 0035)
     ]
     reveals = w["auditor"].query(REVEALS, at=at, id=clue)["clueReveals"]
     assert [(r["agency"]["name"], r["actor"], r["reason"]) for r in reveals] == [
