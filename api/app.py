@@ -143,7 +143,7 @@ def create_app(config: ApiConfig) -> Starlette:
         try:
             position = await queries.position(request.app.state.pool)
         except CONNECTION_ERRORS:
-            request.app.state.database_watch.down()
+            await request.app.state.database_watch.down()
             return JSONResponse(
                 {"ok": False, "database": "unavailable", "message": MESSAGE},
                 status_code=503,
@@ -186,7 +186,7 @@ def create_app(config: ApiConfig) -> Starlette:
             parked_count, _ = await parked.parked_events(pool, limit=0)
             faults = len(await clock_faults(pool))
         except CONNECTION_ERRORS:
-            request.app.state.database_watch.down()
+            await request.app.state.database_watch.down()
             database_gauge.set(0)
         else:
             database_gauge.set(1)

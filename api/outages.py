@@ -80,16 +80,19 @@ class DatabaseWatch:
         self.up = True
         self._task: asyncio.Task[None] | None = None
 
-    def down(self) -> None:
+    async def down(self) -> None:
+        """Mark it down; the pool's kept connections are dead too (a restarted server
+        knows none of them), so they are all replaced on their next use."""
         if self.up:
             log.error("database unavailable: answering 503 until it is back")
-        self.up = False
+            self.up = False
+            await self.pool.expire_connections()
 
     async def probe(self) -> bool:
         try:
             await self.pool.fetchval("SELECT 1", timeout=self.probe_seconds)
         except (*CONNECTION_ERRORS, asyncpg.PostgresError):
-            self.down()
+            await self.down()
             return False
         if not self.up:
             # connections the pool kept from before the outage are dead: open new ones
@@ -139,7 +142,7 @@ class AnswerOutages:
         try:
             await self.app(scope, receive, watching_send)
         except ServiceUnavailable:
-            watch.down()
+            await watch.down()
             if started:
                 raise
             await unavailable()(scope, receive, send)
