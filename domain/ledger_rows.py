@@ -211,13 +211,17 @@ def _item_starts(line: str, style: str | None = None) -> list[re.Match[str]]:
 
 
 def _outer_style(lines: list[str]) -> str | None:
-    """The style of the cell's first numbered item: its numbering is the measures', any
-    other (一是…二是… inside 1. 2.) numbers sub-points of a measure."""
-    for line in lines:
-        starts = _item_starts(line)
-        if starts:
-            return _marker(starts[0])[0]
-    return None
+    """The style that numbers the measures; any other (一是…二是… inside 1. 2.) numbers
+    sub-points of a measure. The first numbered line gives it; lines none of which starts
+    numbered are each a measure (None); a single line is numbered by its first item.
+    """
+    firsts = [(line, starts[0]) for line in lines if (starts := _item_starts(line))]
+    for line, first in firsts:
+        if not line[: first.start()].strip():
+            return _marker(first)[0]
+    if len(lines) > 1 or not firsts:
+        return None
+    return _marker(firsts[0][1])[0]
 
 
 def _without_marker(item: str) -> str:

@@ -192,6 +192,14 @@ def test_yishi_ershi_without_outer_numbering_are_the_measures() -> None:
     ]
 
 
+def test_unnumbered_lines_are_each_a_measure_with_their_sub_points() -> None:
+    text = "加强监管。一是开展检查；二是建立台账。\n完善制度。一是修订办法；二是加强考核。"
+    assert split_measures(text) == [
+        "加强监管。一是开展检查；二是建立台账。",
+        "完善制度。一是修订办法；二是加强考核。",
+    ]
+
+
 def test_a_json_list_item_loses_its_own_number_as_the_cell_text_would() -> None:
     text = "1.加强监管。一是开展检查；二是建立台账。\n2.完善制度"
     listed = ["1.加强监管。一是开展检查；二是建立台账。", "2.完善制度"]
