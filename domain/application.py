@@ -32,7 +32,7 @@ from domain.errors import Conflict, InvalidInput, NotFound, UnknownAgencies
 from domain.evidence import EvidenceRequired, stored_digests
 from domain.inspection_commands import InspectionCommands
 from domain.issues import IssueStatus, RectificationIssue
-from domain.ledger_rows import LedgerRejected, LedgerRow, RowProblem
+from domain.ledger_rows import LedgerRejected, LedgerRow, RowProblem, reimport_problems
 from domain.names import (
     agency_id,
     alias_id,
@@ -330,23 +330,18 @@ class RectifyApp(
             item_id = issue_id(campaign.id, row.number)
             if self._exists(item_id):
                 existing = self.get_issue(item_id)
-                same = (
-                    existing.problem == row.problem
-                    and existing.measures == row.measures
-                    and existing.lead_agency_id == lead
-                    and existing.co_agency_ids == co
-                    and existing.registered_deadline.text == row.deadline.text
-                )
-                if same:
-                    report.unchanged.append(item_id)
+                differences = reimport_problems(
+                    row,
+                    {"problem": existing.problem, "measures": existing.measures,
+                     "lead": existing.lead_agency_id, "co": existing.co_agency_ids,
+                     "deadline": existing.registered_deadline.text},
+                    {"problem": row.problem, "measures": row.measures, "lead": lead, "co": co,
+                     "deadline": row.deadline.text},
+                )  # fmt: skip
+                if differences:
+                    problems += differences
                 else:
-                    problems.append(
-                        RowProblem(
-                            row.row,
-                            row.headers.get("number", "number"),
-                            f"'{row.number}' is already in this campaign with other content",
-                        )
-                    )
+                    report.unchanged.append(item_id)
                 continue
             RectificationIssue.check_registration(row.number, row.problem, lead, co)
             issue = RectificationIssue(

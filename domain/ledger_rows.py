@@ -190,27 +190,55 @@ def _marker(match: re.Match[str]) -> tuple[str, int]:
     return "digit" + match["punct"].replace("．", "."), int(match["digit"])
 
 
-def _item_starts(line: str) -> list[re.Match[str]]:
+def _item_starts(line: str, style: str | None = None) -> list[re.Match[str]]:
     """Markers that start an item: a circled number anywhere; any marker at the start of
-    the line or after a separator; else only the next number of the list so far
-    ("（一）开展检查（二）建立机制", "1.规范流程2.建立台账")."""
+    the line or after a separator; else only the next number of its list so far
+    ("（一）开展检查（二）建立机制", "1.规范流程2.建立台账"). With `style`, only the markers
+    of that style: the others are sub-points inside its items."""
     starts: list[re.Match[str]] = []
-    last: tuple[str, int] | None = None
+    last: dict[str, int] = {}
     for match in _MARKER.finditer(line):
-        style, number = _marker(match)
+        kind, number = _marker(match)
         before = line[: match.start()]
-        separators = _BEFORE_SHI if style == "shi" else _BEFORE_ITEM
+        separators = _BEFORE_SHI if kind == "shi" else _BEFORE_ITEM
         opens = not before.strip() or before[-1] in separators or before[-1].isspace()
-        if style == "circled" or opens or last == (style, number - 1):
+        if style is not None and kind != style:
+            continue
+        if kind == "circled" or opens or last.get(kind) == number - 1:
             starts.append(match)
-            last = (style, number)
+            last[kind] = number
     return starts
 
 
+def _outer_style(lines: list[str]) -> str | None:
+    """The style that numbers the measures; any other (一是…二是… inside 1. 2.) numbers
+    sub-points of a measure. The first numbered line gives it; lines none of which starts
+    numbered are each a measure (None); a single line is numbered by its first item.
+    """
+    firsts = [(line, starts[0]) for line in lines if (starts := _item_starts(line))]
+    for line, first in firsts:
+        if not line[: first.start()].strip():
+            return _marker(first)[0]
+    if len(lines) > 1 or not firsts:
+        return None
+    return _marker(firsts[0][1])[0]
+
+
+def _without_marker(item: str) -> str:
+    """A list item as the file's text would give it: without its own leading number."""
+    starts = _item_starts(item)
+    return item[starts[0].end() :] if starts and starts[0].start() == 0 else item
+
+
 def split_measures(value: object) -> list[str]:
-    """A JSON list, or text split at line breaks and numbered items (1. 2. / 一是 二是)."""
+    """A JSON list, or text split at line breaks and numbered items (1. 2. / 一是 二是).
+
+    Only the cell's outer numbering splits it: in "1.加强监管。一是开展检查；二是建立台账。
+    2.完善制度" the 一是/二是 stay in the first measure's text, and a line that starts no
+    numbered item continues the one before it. Without numbering, each line is a measure.
+    """
     if isinstance(value, list):
-        items = [str(item) for item in value]
+        items = [_without_marker(str(item).strip()) for item in value]
     else:
         text = "" if value is None else str(value).strip()
         if text.startswith("["):
@@ -220,13 +248,20 @@ def split_measures(value: object) -> list[str]:
                 loaded = None
             if isinstance(loaded, list):
                 return split_measures(loaded)
+        lines = [line for line in re.split(r"[\r\n]+", text) if line.strip()]
+        style = _outer_style(lines)
         items = []
-        for line in re.split(r"[\r\n]+", text):
-            starts = _item_starts(line)
-            if not starts or starts[0].start() > 0:
-                items.append(line[: starts[0].start()] if starts else line)
+        numbered = False  # an item of the outer numbering has begun
+        for line in lines:
+            starts = _item_starts(line, style) if style else []
+            head = line[: starts[0].start()] if starts else line
+            if numbered and head.strip():
+                items[-1] += "\n" + head
+            elif head.strip():
+                items.append(head)
             for match, following in itertools.zip_longest(starts, starts[1:]):
                 items.append(line[match.end() : following.start() if following else len(line)])
+                numbered = True
     # The separators between items go; a full stop that ends a sentence is the writer's.
     cleaned = [item.strip().strip(";；,，").strip() for item in items]
     return [item for item in cleaned if item]
@@ -607,3 +642,54 @@ def _long_lists(rows: list[LedgerRow]) -> tuple[list[LedgerRow], list[RowProblem
 
 def responsible_header(headers: dict[str, str]) -> str:
     return headers.get("responsible") or headers.get("lead") or "responsible"
+
+
+# The fields a re-import compares, each named by the column it came from.
+_COMPARED = ("problem", "measures", "lead", "co", "deadline")
+_EXCERPT = 30
+
+
+def _excerpt(text: str) -> str:
+    return text if len(text) <= _EXCERPT else text[:_EXCERPT] + "…"
+
+
+def _column(headers: dict[str, str], name: str) -> str:
+    if name == "lead":
+        return headers.get("lead") or responsible_header(headers)
+    if name == "co":
+        return headers.get("co") or responsible_header(headers)
+    return headers.get(name, name)
+
+
+def _measures_difference(stored: list[str], new: list[str]) -> str:
+    for index, (was, now) in enumerate(zip(stored, new, strict=False), start=1):
+        if was != now:
+            shown = _excerpt(was)
+            return f"第{index}条措施已登记为“{shown}” / measure {index} stored as '{shown}'"
+    return (
+        f"文件中{len(new)}条措施，已登记{len(stored)}条 / {len(new)} measures, {len(stored)} stored"
+    )
+
+
+def reimport_problems(
+    row: LedgerRow, stored: dict[str, object], new: dict[str, object]
+) -> list[RowProblem]:
+    """Each field of a row whose issue number is already in the campaign that differs from
+    the stored issue, named by its column: re-importing a file creates nothing, and a
+    changed row is refused so that nothing registered is overwritten by an import."""
+    problems: list[RowProblem] = []
+    differs = f"与已登记的问题“{row.number}”不同 / differs from the stored issue '{row.number}'"
+    for name in _COMPARED:
+        was, now = stored[name], new[name]
+        if was == now:
+            continue
+        if name == "measures" and isinstance(was, list) and isinstance(now, list):
+            detail = f": {_measures_difference(was, now)}"
+        elif isinstance(was, str):
+            detail = f": 已登记为“{_excerpt(was)}” / stored as '{_excerpt(was)}'"
+        else:
+            detail = ""
+        found = RowProblem(row.row, _column(row.headers, name), differs + detail)
+        if found not in problems:  # lead and co read from one column: named once
+            problems.append(found)
+    return problems

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from typer.testing import CliRunner
 
 from domain.application import RectifyApp
 from domain.issues import RectificationIssue
+from domain.names import campaign_id
 from rectify.cli import app as cli
 
 SAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "ledger_sample.csv"
@@ -220,3 +222,132 @@ def test_a_region_on_a_token_other_than_leadership_is_refused(run) -> None:
 
     assert result.exit_code == 2
     assert "--region" in result.output
+
+
+# One ledger with measures as plans write them: sub-points (一是…二是…) inside numbered
+# measures (../shared/samples/ledger_sample.csv, ../shared/seeds/004_…), and 一是…二是… as
+# the measures themselves where nothing numbers them.
+NESTED_ROWS = [
+    [
+        "1",
+        "部分医疗机构未落实检验检查结果互认,重复检查问题群众反映强烈。",
+        "1.加强检验检查结果互认监管。一是开展互认情况专项检查；二是建立重复检查问题台账。\n"
+        "2.将重复检查纳入医疗机构绩效考核。",
+        "县卫健局、县医疗保障局",
+        "2026年3月底",
+    ],
+    [
+        "2",
+        "诱导消费、不合理诊疗和违规收费行为时有发生。",
+        "（一）开展“合理用药、合理检查、合理治疗”专项整治行动。一是查处诱导消费；二是查处"
+        "不合理诊疗行为。（二）开展规范医疗机构收费行为专项检查。",
+        "县卫健局牵头，县医疗保障局、县市场监管局参与",
+        "2026年6月底",
+    ],
+    [
+        "3",
+        "欺诈骗保、挂名住院、串换项目等问题查处力度不够。",
+        "一是开展医保基金使用专项检查;二是建立案件线索移送和协作查处机制。",
+        "县医疗保障局,县卫健局,县公安局",
+        "2025年12月下旬",
+    ],
+]
+NESTED_MEASURES = {
+    "1": [
+        "加强检验检查结果互认监管。一是开展互认情况专项检查；二是建立重复检查问题台账。",
+        "将重复检查纳入医疗机构绩效考核。",
+    ],
+    "2": [
+        "开展“合理用药、合理检查、合理治疗”专项整治行动。一是查处诱导消费；二是查处"
+        "不合理诊疗行为。",
+        "开展规范医疗机构收费行为专项检查。",
+    ],
+    "3": ["开展医保基金使用专项检查", "建立案件线索移送和协作查处机制。"],
+}
+
+
+def _nested_ledger_files(folder: Path) -> list[Path]:
+    """The same ledger as CSV, as xlsx, and as JSON with measures lists numbered as the
+    text numbers them."""
+    csv_path = folder / "ledger.csv"
+    with csv_path.open("w", encoding="utf-8", newline="") as out:
+        csv.writer(out).writerows([HEADER, *NESTED_ROWS])
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    for values in [HEADER, *NESTED_ROWS]:
+        sheet.append(values)
+    xlsx_path = folder / "ledger.xlsx"
+    workbook.save(xlsx_path)
+    listed = {
+        "1": [
+            "1.加强检验检查结果互认监管。一是开展互认情况专项检查；二是建立重复检查问题台账。",
+            "2.将重复检查纳入医疗机构绩效考核。",
+        ],
+        "3": ["一是开展医保基金使用专项检查", "二是建立案件线索移送和协作查处机制。"],
+    }
+    objects = [
+        {**dict(zip(HEADER, values, strict=True)), **{"整改措施": listed[values[0]]}}
+        if values[0] in listed
+        else dict(zip(HEADER, values, strict=True))
+        for values in NESTED_ROWS
+    ]
+    json_path = folder / "ledger.json"
+    json_path.write_text(json.dumps(objects, ensure_ascii=False), encoding="utf-8")
+    return [csv_path, xlsx_path, json_path]
+
+
+def _registered(app: RectifyApp, campaign: str) -> dict[str, dict[str, object]]:
+    """The Registered events of a campaign's issues by number, without what names the
+    campaign or the file (ids, time, source)."""
+    found: dict[str, dict[str, object]] = {}
+    for notification in app.recorder.select_notifications(start=1, limit=10_000):
+        if notification.topic != "rectify:RectificationIssue.Registered":
+            continue
+        event = app.mapper.to_domain_event(notification)
+        if event.campaign_id != campaign_id(campaign):
+            continue
+        state = dict(event.__dict__)
+        for name in ("originator_id", "timestamp", "campaign_id", "source"):
+            state.pop(name)
+        found[event.number] = state
+    return found
+
+
+def test_the_same_ledger_as_csv_xlsx_and_json_gives_identical_measures_and_events(
+    run, app: RectifyApp, tmp_path: Path
+) -> None:
+    files = _nested_ledger_files(tmp_path)
+    for path in files:
+        result = run("import-issues", str(path), "--campaign", path.suffix, "--create-agencies")
+        assert result.exit_code == 0, result.output
+
+    events = [_registered(app, path.suffix) for path in files]
+    assert {n: e["measures"] for n, e in events[0].items()} == NESTED_MEASURES
+    assert events[1] == events[0]
+    assert events[2] == events[0]
+    position = app.recorder.max_notification_id()
+    for path in files[1:]:  # into the CSV's campaign: the same issues, nothing new
+        again = run("import-issues", str(path), "--campaign", ".csv")
+        assert again.exit_code == 0, again.output
+    assert app.recorder.max_notification_id() == position
+
+
+def test_a_reimport_with_other_measures_names_the_row_field_and_stored_issue(
+    run, app: RectifyApp, tmp_path: Path
+) -> None:
+    csv_path, *_ = _nested_ledger_files(tmp_path)
+    run("import-issues", str(csv_path), "--campaign", "回头看", "--create-agencies")
+    position = app.recorder.max_notification_id()
+    changed = tmp_path / "changed.csv"
+    changed.write_text(
+        csv_path.read_text(encoding="utf-8").replace("二是建立重复检查问题台账", "二是通报"),
+        encoding="utf-8",
+    )
+
+    result = run("import-issues", str(changed), "--campaign", "回头看")
+
+    assert result.exit_code == 1
+    assert "row 2, 整改措施: 与已登记的问题“1”不同 / differs from the stored issue '1'" in (
+        result.output.replace("\n", "")
+    )
+    assert app.recorder.max_notification_id() == position

@@ -201,7 +201,7 @@ def test_reimport_with_a_new_row_adds_only_that_row(app: RectifyApp) -> None:
     assert _topics(app).count("rectify:RectificationIssue.Registered") == 8
 
 
-def test_changed_content_for_an_existing_number_is_refused_naming_the_row(
+def test_changed_content_for_an_existing_number_is_refused_naming_the_field(
     app: RectifyApp,
 ) -> None:
     app.import_ledger(
@@ -214,20 +214,77 @@ def test_changed_content_for_an_existing_number_is_refused_naming_the_row(
             CAMPAIGN, _rows(changed), actor="importer", source="f", create_agencies=True
         )
     assert [str(p) for p in refused.value.problems] == [
-        "row 3, 问题编号: '2' is already in this campaign with other content"
+        "row 3, 反馈问题: 与已登记的问题“2”不同 / differs from the stored issue '2': "
+        '已登记为“医务人员收受"红包"、回扣举报线索查处不及时,件件有回音未落…” / '
+        "stored as '医务人员收受\"红包\"、回扣举报线索查处不及时,件件有回音未落…'"
     ]
     assert _topics(app) == topics  # neither row 4 nor its new agency 县委网信办 was saved
     assert app.find_agency("县委网信办") is None
 
 
-def test_changed_deadline_for_an_existing_number_is_refused(app: RectifyApp) -> None:
+def test_changed_deadline_for_an_existing_number_is_refused_naming_the_deadline(
+    app: RectifyApp,
+) -> None:
     app.import_ledger(
         CAMPAIGN, _rows(SAMPLE[:1]), actor="importer", source="f", create_agencies=True
     )
-    with pytest.raises(LedgerRejected, match="row 2, 问题编号: '1' is already in this campaign"):
+    with pytest.raises(LedgerRejected) as refused:
         app.import_ledger(
             CAMPAIGN, _rows([(*SAMPLE[0][:5], "2026年4月底")]), actor="importer", source="f"
         )
+    assert [str(p) for p in refused.value.problems] == [
+        "row 2, 完成时限: 与已登记的问题“1”不同 / differs from the stored issue '1': "
+        "已登记为“2026年3月底。” / stored as '2026年3月底。'"
+    ]
+
+
+def test_changed_measure_for_an_existing_number_is_refused_naming_the_measure(
+    app: RectifyApp,
+) -> None:
+    app.import_ledger(
+        CAMPAIGN, _rows(SAMPLE[:1]), actor="importer", source="f", create_agencies=True
+    )
+    measures = "1.建立检验检查结果互认清单,每季度通报互认率。\n2.将重复检查纳入考核。"
+    with pytest.raises(LedgerRejected) as refused:
+        app.import_ledger(
+            CAMPAIGN, _rows([(*SAMPLE[0][:3], measures, *SAMPLE[0][4:])]), actor="i", source="f"
+        )
+    assert [str(p) for p in refused.value.problems] == [
+        "row 2, 整改措施: 与已登记的问题“1”不同 / differs from the stored issue '1': "
+        "第2条措施已登记为“将重复检查纳入医疗机构绩效考核。” / "
+        "measure 2 stored as '将重复检查纳入医疗机构绩效考核。'"
+    ]
+
+
+def test_an_added_measure_for_an_existing_number_is_refused_counting_the_measures(
+    app: RectifyApp,
+) -> None:
+    app.import_ledger(
+        CAMPAIGN, _rows(SAMPLE[:1]), actor="importer", source="f", create_agencies=True
+    )
+    measures = SAMPLE[0][3] + "\n3.每月通报。"
+    with pytest.raises(LedgerRejected) as refused:
+        app.import_ledger(
+            CAMPAIGN, _rows([(*SAMPLE[0][:3], measures, *SAMPLE[0][4:])]), actor="i", source="f"
+        )
+    assert [str(p) for p in refused.value.problems] == [
+        "row 2, 整改措施: 与已登记的问题“1”不同 / differs from the stored issue '1': "
+        "文件中3条措施，已登记2条 / 3 measures, 2 stored"
+    ]
+
+
+def test_changed_agencies_for_an_existing_number_are_refused_naming_the_column(
+    app: RectifyApp,
+) -> None:
+    app.import_ledger(
+        CAMPAIGN, _rows(SAMPLE[:1]), actor="importer", source="f", create_agencies=True
+    )
+    swapped = (*SAMPLE[0][:4], "县医疗保障局、县卫健局", SAMPLE[0][5])
+    with pytest.raises(LedgerRejected) as refused:
+        app.import_ledger(CAMPAIGN, _rows([swapped]), actor="importer", source="f")
+    assert [str(p) for p in refused.value.problems] == [
+        "row 2, 责任部门: 与已登记的问题“1”不同 / differs from the stored issue '1'"
+    ]
 
 
 def test_same_number_in_another_campaign_is_another_issue(app: RectifyApp) -> None:

@@ -147,6 +147,69 @@ def test_numbers_inside_a_sentence_do_not_split_it(text: str) -> None:
     assert split_measures(text) == [text]
 
 
+def test_yishi_ershi_inside_a_numbered_measure_stay_in_it() -> None:
+    assert split_measures("1.加强监管。一是开展检查；二是建立台账。2.完善制度") == [
+        "加强监管。一是开展检查；二是建立台账。",
+        "完善制度",
+    ]
+
+
+# As ../shared/seeds/004_… writes a task (line break where the plan wraps it).
+PLAN_TASKS = (
+    "（三）治理医疗服务中的违法违规行为。一是开展“合理用药、合理检查、合理治疗”专项整治行动，"
+    "查处诱导消费和不合\n理诊疗行为。二是加强医务人员规范检查、规范治疗、合理用药等执业行为的"
+    "监督检查。三是开展规范医疗机构收费行为专项检查。\n"
+    "（四）加强医疗机构内部管理。一是落实院务公开；二是规范药品耗材采购。"
+)
+
+
+def test_sub_points_of_a_plans_bracketed_tasks_stay_in_their_task() -> None:
+    assert split_measures(PLAN_TASKS) == [
+        "治理医疗服务中的违法违规行为。一是开展“合理用药、合理检查、合理治疗”专项整治行动，"
+        "查处诱导消费和不合\n理诊疗行为。二是加强医务人员规范检查、规范治疗、合理用药等执业行为的"
+        "监督检查。三是开展规范医疗机构收费行为专项检查。",
+        "加强医疗机构内部管理。一是落实院务公开；二是规范药品耗材采购。",
+    ]
+
+
+def test_numbered_sub_points_inside_yishi_stay_in_it() -> None:
+    assert split_measures("一是加强监管：1.开展检查；2.建立台账。二是完善制度。") == [
+        "加强监管：1.开展检查；2.建立台账。",
+        "完善制度。",
+    ]
+
+
+def test_sub_point_lines_continue_the_numbered_measure_above_them() -> None:
+    text = "1.加强监管：\n（1）开展检查；\n（2）建立台账。\n2.完善制度。"
+    assert split_measures(text) == ["加强监管：\n（1）开展检查；\n（2）建立台账。", "完善制度。"]
+
+
+def test_yishi_ershi_without_outer_numbering_are_the_measures() -> None:
+    assert split_measures("一是开展检查；二是建立台账。\n三是完善制度。") == [
+        "开展检查",
+        "建立台账。",
+        "完善制度。",
+    ]
+
+
+def test_unnumbered_lines_are_each_a_measure_with_their_sub_points() -> None:
+    text = "加强监管。一是开展检查；二是建立台账。\n完善制度。一是修订办法；二是加强考核。"
+    assert split_measures(text) == [
+        "加强监管。一是开展检查；二是建立台账。",
+        "完善制度。一是修订办法；二是加强考核。",
+    ]
+
+
+def test_a_json_list_item_loses_its_own_number_as_the_cell_text_would() -> None:
+    text = "1.加强监管。一是开展检查；二是建立台账。\n2.完善制度"
+    listed = ["1.加强监管。一是开展检查；二是建立台账。", "2.完善制度"]
+    assert split_measures(listed) == split_measures(text)
+    assert split_measures(["2026.3前完成排查", "1.5万元专项资金"]) == [
+        "2026.3前完成排查",
+        "1.5万元专项资金",
+    ]
+
+
 @pytest.mark.parametrize("value", [None, "", "  \n "])
 def test_empty_measures_give_no_items(value: object) -> None:
     assert split_measures(value) == []
