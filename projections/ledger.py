@@ -16,8 +16,7 @@ from psycopg.types.json import Jsonb
 from domain.agencies import Agency
 from domain.campaigns import Campaign
 from domain.deadlines import Deadline
-from domain.issues import extended_deadline
-from domain.issues import IssueStatus
+from domain.issues import IssueStatus, extended_deadline
 from domain.issues import RectificationIssue as Issue
 from projections.summaries import summarise
 
