@@ -4,6 +4,7 @@ beside the extended date in the read side, the history and the case file."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -15,13 +16,16 @@ from tests.integration.api_fixtures import (
     HEALTH,
     Api,
     api,
+    import_known_ledger,
     issue,
     projection_thread,
     wait_until_projected,
 )
-from tests.integration.test_graphql_mutations import APPROVE, EXTEND, changed, run
+from tests.integration.test_audit_human import Run, run
+from tests.integration.test_graphql_mutations import APPROVE, EXTEND, changed
+from tests.integration.test_graphql_mutations import run as run_mutation
 
-FIXTURES = (api, projection_thread)
+FIXTURES = (api, projection_thread, run)
 CALENDAR = build_calendar()
 LAST = "query($id: ID!) { issueClock(issueId: $id) { dueAt lastMilestone lastMilestoneAt } }"
 ISSUE = """query($id: ID!) { issue(id: $id) { deadline { dueDate text }
@@ -90,10 +94,18 @@ async def test_an_extended_deadline_keeps_the_ledgers_wording_beside_the_new_dat
     api: Api, app: RectifyApp
 ) -> None:
     five = issue("5")  # 2099年3月底
-    changed(await run(api, EXTEND, "liaison", HEALTH, id=five, reason="需招标", due="2099-05-31"))
-    first = changed(await run(api, APPROVE, "leadership", id=five))
-    changed(await run(api, EXTEND, "liaison", HEALTH, id=five, reason="再延", text="2099年6月底"))
-    second = changed(await run(api, APPROVE, "leadership", id=five))
+    changed(
+        await run_mutation(
+            api, EXTEND, "liaison", HEALTH, id=five, reason="需招标", due="2099-05-31"
+        )
+    )
+    first = changed(await run_mutation(api, APPROVE, "leadership", id=five))
+    changed(
+        await run_mutation(
+            api, EXTEND, "liaison", HEALTH, id=five, reason="再延", text="2099年6月底"
+        )
+    )
+    second = changed(await run_mutation(api, APPROVE, "leadership", id=five))
     await wait_until_projected(api.client, app)
     read = (await api.gql(ISSUE, role="auditor", id=five))["issue"]
 
@@ -104,3 +116,19 @@ async def test_an_extended_deadline_keeps_the_ledgers_wording_beside_the_new_dat
     assert second["history"][-1]["summary"] == (
         "批准延期：2099-05-31 → 2099-06-30，完成时限：2099年3月底（延期至2099-06-30）"
     )
+
+
+def test_a_case_file_shows_the_ledgers_wording_beside_the_extended_date(
+    app: RectifyApp, run: Run
+) -> None:
+    import_known_ledger(app)
+    five = UUID(issue("5"))  # 2099年3月底
+    app.request_extension(five, Deadline.on(date(2099, 6, 30)), "需第三方检测", actor="test")
+    app.approve_extension(five, "同意", actor="test")
+
+    result = run("audit", "export", str(five))
+
+    assert result.exit_code == 0, result.output
+    case = json.loads(result.stdout)
+    assert case["state"]["deadline"]["text"] == "2099年3月底（延期至2099-06-30）"
+    assert case["trail"][-1]["payload"]["deadline"]["text"] == "2099年3月底（延期至2099-06-30）"
