@@ -124,6 +124,18 @@ def _read(info: Info, id: strawberry.ID, read: Any) -> Any:
     return load
 
 
+def _check_version(app: RectifyApp, item: UUID, version: int | None) -> None:
+    """A version the item has not reached is refused, naming `version`: answering null (or
+    the latest state) would read as "no such item" (or claim a future)."""
+    if version is None or version < 1:
+        return  # none asked, or state_as_of refuses it
+    last = int(app.state_as_of(item)["version"])
+    if version > last:
+        raise InvalidInput(
+            "version", f"该事项只有 {last} 个版本 / the item has only {last} versions"
+        )
+
+
 @strawberry.type
 class AuditTrailQuery:
     @strawberry.field(description="事项的完整审计轨迹 / every event of an item: who, when, what")
@@ -148,11 +160,14 @@ class AuditTrailQuery:
     ) -> JSON | None:
         def read(app: RectifyApp, item: UUID) -> Any:
             try:
+                _check_version(app, item, version)
                 return app.state_integrity(item, app.state_as_of(item, at=at, version=version))
             except NotFound:
                 return None
             except InvalidInput as error:
-                raise GraphQLError(str(error)) from None
+                raise GraphQLError(
+                    str(error), extensions={"field": error.field, "code": error.code}
+                ) from None
 
         load = _read(info, id, read)
         return None if load is None else await run_in_threadpool(load)

@@ -14,6 +14,7 @@ from api.context import Context
 from api.types import Agency, HistoryEntry, PageInfo
 from domain import case_transfers as criminal
 from domain import discipline_transfers as discipline
+from domain.clocks import TIMEZONE
 from projections import case_transfer_queries as transfer_queries
 
 Info = strawberry.Info[Context, None]
@@ -103,6 +104,17 @@ def _status_label(kind: str, status: str) -> str:
     return criminal.STATUS_LABELS[criminal.TransferStatus(status)]
 
 
+def _china(instant: datetime) -> datetime:
+    """Every instant of a transfer in one zone and one precision (China time, +08:00, whole
+    seconds): the read table keeps UTC from the database beside ISO text from the events,
+    and a due in hours carries the microseconds of the step it counts from."""
+    return instant.astimezone(TIMEZONE).replace(microsecond=0)
+
+
+def _china_or_none(instant: datetime | None) -> datetime | None:
+    return None if instant is None else _china(instant)
+
+
 def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
@@ -141,7 +153,7 @@ class CaseTransfer:
     async def history(self, info: Info) -> list[HistoryEntry]:
         rows = await transfer_queries.transfer_history(info.context.pool, UUID(str(self.id)))
         return [
-            HistoryEntry(at=r["at"], type=r["type"], actor=r["actor"], summary=r["summary"])
+            HistoryEntry(at=_china(r["at"]), type=r["type"], actor=r["actor"], summary=r["summary"])
             for r in rows
         ]
 
@@ -174,13 +186,13 @@ class CaseTransfer:
                 StatutoryDeadline(
                     step=step,
                     label=DEADLINE_LABELS.get(step, step),
-                    due=datetime.fromisoformat(due),
+                    due=_china(datetime.fromisoformat(due)),
                 )
                 for step, due in sorted(
                     deadlines.items(), key=lambda kv: datetime.fromisoformat(kv[1])
                 )
             ],
-            due_at=row["due_at"],
+            due_at=_china_or_none(row["due_at"]),
             due_step=row["due_step"],
             overdue=bool(row["overdue"]),
             breaches=[
@@ -188,12 +200,12 @@ class CaseTransfer:
                     step=b["step"],
                     label=b["label"],
                     addressee=b["addressee"],
-                    due=datetime.fromisoformat(b["due"]),
-                    recorded_at=datetime.fromisoformat(b["at"]),
+                    due=_china(datetime.fromisoformat(b["due"])),
+                    recorded_at=_china(datetime.fromisoformat(b["at"])),
                 )
                 for b in breaches
             ],
-            reported_at=row["reported_at"],
+            reported_at=_china(row["reported_at"]),
         )
 
 

@@ -69,7 +69,10 @@ class IssueClock:
     milestones: list[ClockMilestone] = strawberry.field(
         description="reminders, overdue and escalation rungs of the current schedule"
     )
-    last_milestone: str
+    last_milestone: str | None = strawberry.field(
+        description="最近一次节点 / the latest milestone of the current schedule (a reopening, "
+        "an extension or a pause that moves the due starts a new one); null when none yet"
+    )
     last_milestone_at: datetime | None
     closed: bool
 
@@ -96,7 +99,7 @@ class ClockQuery:
             pause_reason=row["pause_reason"],
             policy_version=row["policy_version"],
             milestones=milestones,
-            last_milestone=row["last_milestone"],
+            last_milestone=row["last_milestone"] or None,
             last_milestone_at=row["last_milestone_at"],
             closed=row["closed"],
         )

@@ -119,6 +119,16 @@ def due_day(due: datetime, tz: ZoneInfo = TIMEZONE) -> date:
     return (_aware(due, "due") - TICK).astimezone(tz).date()
 
 
+def due_wording(due: datetime, tz: ZoneInfo = TIMEZONE) -> str:
+    """A due instant as people write it before 前: the end of a day is that day's end
+    (`须于2026-12-09日终前`, not `2026-12-10 00:00前`, which reads as a day later); any other
+    instant (a period in hours) is its China time to the minute."""
+    local = _aware(due, "due").astimezone(tz)
+    if local.time() == time(0, 0):
+        return f"{due_day(due, tz).isoformat()}日终"
+    return local.strftime("%Y-%m-%d %H:%M")
+
+
 def due_at(
     calendar: WorkingCalendar, start: datetime, period: Period, tz: ZoneInfo = TIMEZONE
 ) -> datetime:

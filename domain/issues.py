@@ -354,7 +354,8 @@ class RectificationIssue(Aggregate):
 
     def approve_extension(self, comment: str, actor: str) -> None:
         requested = self._require_pending("approve an extension")
-        self._extension_approved(self.deadline, requested, comment.strip(), actor)
+        extended = extended_deadline(self.deadline, requested)
+        self._extension_approved(self.deadline, extended, comment.strip(), actor)
 
     @event(ExtensionApproved)
     def _extension_approved(
@@ -655,6 +656,24 @@ class RectificationIssue(Aggregate):
         self.scheduled_provisional = provisional
         self.policy_version = policy_version
         self.scheduled_rings = list(rings)
+
+
+EXTENDED_TO = "（延期至"
+
+
+def extended_deadline(previous: Deadline, requested: Deadline) -> Deadline:
+    """The deadline an approved extension gives: the new date, with the wording the ledger
+    gave kept beside it (`2026年3月底（延期至2026-05-31）`), so that a reader of the ledger
+    still sees what was first promised. An earlier extension's note is replaced, not
+    stacked. Applied again to its own result it gives the same deadline (the read side
+    uses it on extensions recorded before the wording was kept)."""
+    if requested.due_date is None:
+        return requested
+    original = previous.text.split(EXTENDED_TO)[0].strip()
+    new_date = requested.due_date.isoformat()
+    if not original or original == new_date:
+        return Deadline.on(requested.due_date)
+    return Deadline.on(requested.due_date, f"{original}{EXTENDED_TO}{new_date}）")
 
 
 def _require_aware(field: str, value: datetime) -> None:

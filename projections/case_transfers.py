@@ -21,7 +21,7 @@ from domain.case_transfers import (
     SupervisionOutcome,
     TransferStatus,
 )
-from domain.clocks import TIMEZONE
+from domain.clocks import due_wording
 from domain.discipline_transfers import (
     DisciplineOutcome,
     DisciplineStatus,
@@ -263,7 +263,7 @@ def _receipt_deadlines(event: CaseTransfer.Received) -> Jsonb:
 
 
 def _when(instant: datetime) -> str:
-    return instant.astimezone(TIMEZONE).strftime("%Y-%m-%d %H:%M")
+    return due_wording(instant)
 
 
 def summary(event: Any) -> str:

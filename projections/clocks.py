@@ -17,6 +17,8 @@ from psycopg.types.json import Jsonb
 from domain.issues import RectificationIssue as Issue
 
 _MILESTONES = (Issue.ReminderRecorded, Issue.OverdueRecorded, Issue.EscalationRecorded)
+# Shown as null by the API: no milestone of the current schedule recorded yet.
+_NO_MILESTONE: dict[str, Any] = {"last_milestone": "", "last_milestone_at": None}
 
 
 class ClockProjection:
@@ -26,6 +28,15 @@ class ClockProjection:
         self.cur = cursor
 
     def apply(self, event: DomainEventProtocol[Any], position: int) -> None:
+        if isinstance(event, Issue.ExtensionApproved):
+            # Before the clock reschedules, the old due's milestones are over already; an
+            # issue whose clock never ran gets no row (it has no clock to show).
+            self.cur.execute(
+                "UPDATE issue_clocks SET last_position = %s, last_milestone = '',"
+                " last_milestone_at = NULL WHERE issue_id = %s AND last_position < %s",
+                (position, event.originator_id, position),
+            )
+            return
         changes = self._changes(event)
         if changes is None:
             return
@@ -43,12 +54,17 @@ class ClockProjection:
     def _changes(event: Any) -> dict[str, Any] | None:
         match event:
             case Issue.ClockScheduled() | Issue.DueDateRecomputed():
-                return {
+                changes = {
                     "due_at": event.due,
                     "provisional": event.provisional,
                     "policy_version": event.policy_version,
                     "rings": Jsonb(list(event.rings)),
                 }
+                if isinstance(event, Issue.DueDateRecomputed) and event.previous != event.due:
+                    # The milestones of the old due are not this schedule's (an extension,
+                    # a pause): "overdue" would no longer be true.
+                    changes |= _NO_MILESTONE
+                return changes
             case Issue.ClockPaused():
                 return {"paused_since": event.at, "pause_reason": event.reason}
             case Issue.ClockResumed():
@@ -65,8 +81,7 @@ class ClockProjection:
                     "rings": Jsonb([]),
                     "paused_since": None,
                     "pause_reason": "",
-                    "last_milestone": "",
-                    "last_milestone_at": None,
+                    **_NO_MILESTONE,
                 }
             case _ if isinstance(event, _MILESTONES):
                 return {"last_milestone": event.rung or event.key, "last_milestone_at": event.at}

@@ -16,7 +16,7 @@ from psycopg.types.json import Jsonb
 from domain.agencies import Agency
 from domain.campaigns import Campaign
 from domain.deadlines import Deadline
-from domain.issues import IssueStatus
+from domain.issues import IssueStatus, extended_deadline
 from domain.issues import RectificationIssue as Issue
 from projections.summaries import summarise
 
@@ -184,7 +184,9 @@ class LedgerProjection:
             case Issue.ExtensionRequested():
                 return {"pending_extension_due": event.requested.due_date}
             case Issue.ExtensionApproved():
-                return {**self._deadline(event.deadline), "pending_extension_due": None}
+                # extensions recorded before the ledger's wording was kept get it here too
+                extended = extended_deadline(event.previous, event.deadline)
+                return {**self._deadline(extended), "pending_extension_due": None}
             case Issue.ExtensionDenied():
                 return {"pending_extension_due": None}
             case Issue.Reopened():

@@ -11,6 +11,7 @@ from uuid import UUID
 from domain.clocks import due_stamp
 from domain.deadlines import Deadline
 from domain.issues import RectificationIssue as Issue
+from domain.issues import extended_deadline
 
 
 def _due(deadline: Deadline) -> str:
@@ -71,8 +72,10 @@ def summarise(event: Issue.Event, agency_name: Callable[[UUID], str]) -> str:
         case Issue.ExtensionRequested():
             return f"申请延期至 {_due(event.requested)}：{event.reason}"
         case Issue.ExtensionApproved():
+            extended = extended_deadline(event.previous, event.deadline)
+            wording = "" if extended.text == _due(extended) else f"，完成时限：{extended.text}"
             return _with(
-                f"批准延期：{_due(event.previous)} → {_due(event.deadline)}", event.comment
+                f"批准延期：{_due(event.previous)} → {_due(event.deadline)}{wording}", event.comment
             )
         case Issue.ExtensionDenied():
             return f"驳回延期：{event.reason}"

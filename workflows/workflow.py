@@ -31,6 +31,9 @@ ACTIVITY_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=1))
 MAX_READS_PER_RUN = 500
 # Before this patch a clock fault failed the workflow; histories from then replay as before.
 FAULT_WAITS = "clock-fault-waits"
+# Before this patch every reminder already due rang on its own: an item registered the day
+# before its due got the 3- and the 1-working-day reminder at once.
+QUIET_REMINDERS = "quiet-reminders"
 
 
 def _is_fault(error: ActivityError) -> bool:
@@ -105,6 +108,8 @@ class ClockWorkflow:
         # Quiet escalation: of several rungs already due at once (old items imported, a
         # worker down for days) only the highest is notified; the others are history.
         caught_up = workflow.patched("quiet-catch-up") and self._superseded(plan, milestone)
+        if milestone.kind == REMINDER and workflow.patched(QUIET_REMINDERS):
+            caught_up = self._superseded(plan, milestone, REMINDER)
         try:
             recorded = await workflow.execute_activity_method(
                 ClockActivities.record_milestone,
@@ -128,15 +133,17 @@ class ClockWorkflow:
         self._declined = None
 
     @staticmethod
-    def _superseded(plan: ClockPlan, milestone: PendingMilestone) -> bool:
-        """An escalation rung whose next, higher rung is already due as well. (Overdue is
-        always told: it is the change of state the rungs build on.)"""
-        if milestone.kind != ESCALATION:
+    def _superseded(plan: ClockPlan, milestone: PendingMilestone, kind: str = ESCALATION) -> bool:
+        """An escalation rung whose next, higher rung is already due as well; or (kind
+        REMINDER) a reminder whose later reminder is already due too: an item registered
+        on or near its due gets one reminder, not two saying the same. (Overdue is always
+        told: it is the change of state the rungs build on.)"""
+        if milestone.kind != kind:
             return False
         now, at = workflow.now(), datetime.fromisoformat(milestone.at)
         return any(
             other.key != milestone.key
-            and other.kind == ESCALATION
+            and other.kind == kind
             and at < datetime.fromisoformat(other.at) <= now
             for other in plan.pending
         )

@@ -32,6 +32,7 @@ from tests.integration.api_fixtures import (
     import_known_ledger,
     issue,
     projection_thread,
+    token,
     wait_until_projected,
 )
 
@@ -236,12 +237,23 @@ async def test_item_as_of_a_version_through_graphql(api: Api) -> None:
     assert first["version"] == 1
 
 
-async def test_item_as_of_a_version_past_the_end_is_null_not_the_current_state(
+async def test_item_as_of_a_version_past_the_end_is_refused_naming_the_version(
     api: Api,
 ) -> None:
     item = issue("4")  # three events
     assert (await api.gql(AS_OF, "coordinator", id=item, version=3))["itemAsOf"]["version"] == 3
-    assert (await api.gql(AS_OF, "coordinator", id=item, version=4))["itemAsOf"] is None
+
+    response = await api.client.post(
+        "/graphql",
+        json={"query": AS_OF, "variables": {"id": item, "version": 4}},
+        headers={"Authorization": "Bearer " + token("coordinator")},
+    )
+    answer = response.json()
+
+    assert answer["data"]["itemAsOf"] is None
+    [error] = answer["errors"]
+    assert error["message"] == "version: 该事项只有 3 个版本 / the item has only 3 versions"
+    assert error["extensions"]["field"] == "version"
 
 
 async def test_auditor_reads_the_trail_with_before_and_after(api: Api) -> None:

@@ -369,3 +369,28 @@ async def test_an_investigator_reads_only_referrals_of_its_own_agency(api: Api) 
     one = "query($id: ID!) { referral(id: $id) { id } }"
     assert (await api.gql(one, "investigator", INSURANCE, id=item))["referral"] is None
     assert (await api.gql(one, "agency_head", HEALTH, id=item))["referral"] == {"id": item}
+
+
+DUES = """query($id: ID!) { caseTransfer(id: $id) { dueAt reportedAt deadlines { step due }
+    history { at summary } } }"""
+
+
+async def test_statutory_dues_are_in_china_time_to_the_second_and_written_as_a_days_end(
+    api: Api, agencies: None
+) -> None:
+    item = await at_police(api)  # the decision (3 days) and forwarding (24 hours) clocks run
+
+    read = (await api.gql(DUES, "investigator", HEALTH, id=item))["caseTransfer"]
+    instants = [read["dueAt"], read["reportedAt"], *(d["due"] for d in read["deadlines"])]
+    instants += [h["at"] for h in read["history"]]
+    lines = " ".join(h["summary"] for h in read["history"])
+    decision = datetime.fromisoformat(
+        next(d["due"] for d in read["deadlines"] if d["step"] == "decision")
+    )
+
+    assert all(i.endswith("+08:00") and "." not in i for i in instants), instants
+    assert decision.time() == datetime.min.time()  # the end of the day before
+    assert (
+        f"须于{(decision - timedelta(days=1)).date().isoformat()}日终前作出是否立案的决定" in lines
+    )
+    assert "00:00前" not in lines

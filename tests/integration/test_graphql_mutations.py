@@ -120,7 +120,9 @@ async def test_extensions_are_requested_then_approved_or_denied(api: Api) -> Non
     assert asked["pendingExtensionDue"] == "2099-06-30"
     assert approved["deadline"]["dueDate"] == "2099-06-30"
     assert approved["pendingExtensionDue"] is None
-    assert approved["history"][-1]["summary"] == "批准延期：2099-03-31 → 2099-06-30"
+    assert approved["history"][-1]["summary"] == (
+        "批准延期：2099-03-31 → 2099-06-30，完成时限：2099年3月底（延期至2099-06-30）"
+    )
     assert denied["deadline"]["dueDate"] == "2099-06-30"
     assert denied["history"][-1]["summary"] == "驳回延期：不予延期"
 

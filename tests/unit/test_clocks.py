@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -20,6 +20,7 @@ from domain.clocks import (
     due_at,
     due_day,
     due_stamp,
+    due_wording,
     end_of_day,
     is_provisional,
     kind_of_aggregate,
@@ -176,3 +177,15 @@ def test_a_due_on_31_december_of_an_official_year_is_not_provisional() -> None:
     due = end_of_day(date(2026, 12, 31))  # 00:00 on 1 January 2027, a provisional year
     assert not is_provisional(CAL, due, due)
     assert is_provisional(CAL, due, end_of_day(date(2027, 1, 4)))
+
+
+def test_a_due_at_the_end_of_a_day_is_written_as_that_days_end() -> None:
+    due = datetime(2026, 12, 9, 16, 0, tzinfo=UTC)  # 2026-12-10 00:00 in China
+
+    assert due_wording(due) == "2026-12-09日终"
+
+
+def test_a_due_within_a_day_is_written_in_china_time_to_the_minute() -> None:
+    due = datetime(2026, 12, 9, 7, 30, 45, 123, tzinfo=UTC)
+
+    assert due_wording(due) == "2026-12-09 15:30"

@@ -11,7 +11,7 @@ import pytest
 from domain.application import RectifyApp
 from domain.deadlines import Deadline
 from domain.errors import InvalidInput, InvalidTransition, NotFound
-from domain.issues import IssueStatus, RectificationIssue
+from domain.issues import IssueStatus, RectificationIssue, extended_deadline
 from domain.names import issue_id
 
 CAMPAIGN = uuid4()
@@ -345,17 +345,31 @@ def test_request_extension_refused_unless_later_than_current_due_date(
     _refused(issue, refused)
 
 
-def test_approve_extension_moves_the_deadline() -> None:
+def test_approve_extension_moves_the_deadline_and_keeps_the_ledgers_wording() -> None:
     issue = _pending_extension()
     issue.approve_extension(" 同意 ", "coordinator")
     events = issue.collect_events()
     assert [type(e) for e in events] == [RectificationIssue.ExtensionApproved]
     approved = events[0]
     assert getattr(approved, "previous", None) == DUE
-    assert getattr(approved, "deadline", None) == Deadline.on(date(2026, 6, 30), "2026年6月底")
+    assert getattr(approved, "deadline", None) == Deadline.on(
+        date(2026, 6, 30), "2026年3月底（延期至2026-06-30）"
+    )
     assert getattr(approved, "comment", None) == "同意"
     assert issue.deadline.due_date == date(2026, 6, 30)
     assert issue.pending_extension is None
+
+
+def test_an_extended_deadline_read_again_stays_the_same() -> None:
+    """The read side applies the wording to extensions recorded before it was kept."""
+    plain = Deadline.on(date(2026, 6, 30), "2026年6月底")
+    kept = extended_deadline(DUE, plain)
+
+    assert kept.text == "2026年3月底（延期至2026-06-30）"
+    assert extended_deadline(DUE, kept) == kept
+    assert extended_deadline(kept, Deadline.on(date(2026, 9, 30))).text == (
+        "2026年3月底（延期至2026-09-30）"
+    )
 
 
 def test_approve_extension_refused_without_pending_request() -> None:
