@@ -37,7 +37,6 @@ from api.types import PageInfo
 from domain import case_transfers as criminal
 from domain import discipline_transfers as discipline
 from domain.application import CommandResult, RectifyApp
-from domain.case_transfers import WrongTransferAgency
 from domain.errors import InvalidInput
 from domain.names import campaign_id
 from projections import case_transfer_queries as transfer_queries
@@ -156,13 +155,10 @@ CaseTransferResult = Annotated[
 Work = Callable[[RectifyApp], CommandResult]
 
 
-async def _run(info: Info, work: Work) -> CaseTransferChanged | NotAllowedResult:
-    """Run on a worker thread; the shared refusals go through the schema's handlers."""
+async def _run(info: Info, work: Work) -> CaseTransferChanged:
+    """Run the command; refusals go through the schema's table (api/results.py)."""
     context = info.context
-    try:
-        result = await commands.run_command(context, work)
-    except WrongTransferAgency as error:
-        return NotAllowedResult(message=str(error))
+    result = await commands.run_command(context, work)
     if result.position is not None:
         await queries.wait_for_position(
             context.pool, result.position, commands.READ_YOUR_WRITES_SECONDS

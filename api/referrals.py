@@ -42,7 +42,7 @@ from domain import referrals as domain
 from domain.application import CommandResult, RectifyApp
 from domain.errors import InvalidInput
 from domain.names import campaign_id
-from domain.referrals import STATUS_LABELS, AlreadyClaimed, WrongAgency
+from domain.referrals import STATUS_LABELS, AlreadyClaimed
 from projections import queries, referral_queries
 from projections.referral_queries import Direction as QueueDirection
 
@@ -310,9 +310,10 @@ ReferralResult = Annotated[
 
 async def _run(
     info: Info, command: Callable[[RectifyApp], CommandResult]
-) -> ReferralChanged | NotAllowedResult | AlreadyClaimedResult:
-    """Run on a worker thread; refusals of our own kinds become their union members here,
-    the shared ones (InvalidTransition, InvalidInput, …) go through the schema's handlers."""
+) -> ReferralChanged | AlreadyClaimedResult:
+    """Run the command; AlreadyClaimed, a referral's own refusal, becomes its union member
+    here, every shared one (NotAllowed, InvalidTransition, …) goes through the schema's
+    table (api/results.py)."""
     context = info.context
     try:
         result = await commands.run_command(context, command)
@@ -323,8 +324,6 @@ async def _run(
             agency_name=error.agency_name,
             claimed_by=error.claimed_by,
         )
-    except WrongAgency as error:
-        return NotAllowedResult(message=str(error))
     if result.position is not None:
         await queries.wait_for_position(
             context.pool, result.position, commands.READ_YOUR_WRITES_SECONDS

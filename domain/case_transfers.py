@@ -48,7 +48,7 @@ from domain.clocks import (
     ladder_milestones,
     register_clocked,
 )
-from domain.errors import DomainError, InvalidInput, InvalidTransition
+from domain.errors import InvalidInput, InvalidTransition, NotAllowed
 from domain.names import NAMESPACE
 
 KIND = "case-transfer"
@@ -159,10 +159,8 @@ class TransferRefused(InvalidTransition):
         self.args = (message + (f": {detail}" if detail else ""),)
 
 
-class WrongTransferAgency(DomainError):
+class WrongTransferAgency(NotAllowed):
     """The acting agency is not the one the step belongs to."""
-
-    code = "NOT_ALLOWED"
 
     def __init__(self, action: str, agency_name: str) -> None:
         self.action = action

@@ -51,7 +51,7 @@ from domain.clocks import (
     ladder_milestones,
     register_clocked,
 )
-from domain.errors import DomainError, InvalidInput, InvalidTransition
+from domain.errors import InvalidInput, InvalidTransition, NotAllowed
 from domain.names import NAMESPACE
 
 DEFAULT_CLAIM_DAYS = 3
@@ -126,10 +126,8 @@ class AlreadyClaimed(ReferralRefused):
         self.args = (f"已被{agency_name}签收 / already claimed by {agency_name} ({claimed_by})",)
 
 
-class WrongAgency(DomainError):
+class WrongAgency(NotAllowed):
     """The acting agency is not the one the step belongs to (receiver or sender)."""
-
-    code = "NOT_ALLOWED"
 
     def __init__(self, action: str, role: str, agency_name: str) -> None:
         self.action = action
