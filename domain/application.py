@@ -27,6 +27,7 @@ from domain.case_transfer_commands import CaseTransferCommands
 from domain.clock_commands import ClockCommands
 from domain.clocks import TIMEZONE
 from domain.clue_commands import ClueCommands
+from domain.command_results import CommandResult
 from domain.deadlines import Deadline
 from domain.errors import Conflict, InvalidInput, NotFound, UnknownAgencies
 from domain.evidence import EvidenceRequired, stored_digests
@@ -59,13 +60,7 @@ class ImportReport:
     position: int | None = None
 
 
-@dataclass(frozen=True)
-class CommandResult:
-    """What a command wrote: the item and the log position of its last event."""
-
-    id: UUID
-    position: int | None
-    changed: bool = True
+__all__ = ["CommandResult", "ImportReport", "RectifyApp"]
 
 
 class RectifyApp(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -33,6 +33,7 @@ from domain.case_transfers import (
     case_transfer_id,
 )
 from domain.clocks import Period, due_at
+from domain.command_results import CommandResult
 from domain.discipline_transfers import (
     DisciplineOutcome,
     DisciplineTransfer,
@@ -40,9 +41,6 @@ from domain.discipline_transfers import (
     discipline_transfer_id,
 )
 from domain.errors import InvalidInput, NotAllowed, NotFound
-
-if TYPE_CHECKING:
-    from domain.application import CommandResult
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -151,7 +149,6 @@ class CaseTransferCommands:
         With a `key` (e.g. the administrative case number) a repeated report finds the
         transfer already reported and changes nothing.
         """
-        from domain.application import CommandResult
 
         when = _now(at)
         item_id = case_transfer_id(key)
@@ -325,7 +322,6 @@ class CaseTransferCommands:
         key: str | None = None,
         at: datetime | None = None,
     ) -> CommandResult:
-        from domain.application import CommandResult
 
         when = _now(at)
         item_id = discipline_transfer_id(key)

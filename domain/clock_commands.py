@@ -36,6 +36,7 @@ from domain.clocks import (
     clocked_kind,
     moved_dues,
 )
+from domain.command_results import CommandResult
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.issues import RectificationIssue
 from domain.policies import EscalationPolicy, applicable_ladder, policy_id
@@ -43,7 +44,6 @@ from domain.policies import EscalationPolicy, applicable_ladder, policy_id
 if TYPE_CHECKING:
     from eventsourcing.application import Repository
 
-    from domain.application import CommandResult
 
 A = TypeVar("A", bound=Aggregate)
 MAX_ATTEMPTS = 5
@@ -206,7 +206,6 @@ class ClockCommands:
         apply_to_running: bool = False,
         reason: str = "",
     ) -> CommandResult:
-        from domain.application import CommandResult
 
         clocked_kind(kind)
         self._get(Campaign, campaign, "campaign")

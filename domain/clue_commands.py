@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -29,12 +29,10 @@ from domain.clues import (
     clue_id,
     clue_terms_id,
 )
+from domain.command_results import CommandResult
 from domain.errors import Conflict, InvalidInput, NotAllowed
 from domain.referrals import Referral, ReferralStatus, referral_id
 from domain.reporter_identity import IdentityKeys, ReporterIdentity, seal, unseal
-
-if TYPE_CHECKING:
-    from domain.application import CommandResult
 
 A = TypeVar("A", bound=Aggregate)
 MAX_ATTEMPTS = 5
@@ -96,7 +94,6 @@ class ClueCommands:
     def set_clue_reply_days(
         self: _App, campaign: UUID, reply_days: int, actor: str
     ) -> CommandResult:
-        from domain.application import CommandResult
 
         self._get(Aggregate, campaign, "campaign")
         item_id = clue_terms_id(campaign)
@@ -134,7 +131,6 @@ class ClueCommands:
     ) -> CommandResult:
         """登记线索. Without `reporter` the report is anonymous; a real-name reporter is
         owed a reply within the campaign's reply days (working days from receipt)."""
-        from domain.application import CommandResult
 
         when = _now(at)
         channel_name = channel.value if isinstance(channel, Channel) else str(channel)
@@ -178,7 +174,6 @@ class ClueCommands:
         self: _App, item_id: UUID, change: Callable[[Clue], list[Aggregate]]
     ) -> CommandResult:
         """Reload, decide, save the clue with what the decision built; retry on conflict."""
-        from domain.application import CommandResult
 
         for _ in range(MAX_ATTEMPTS):
             clue = self.get_clue(item_id)
@@ -294,7 +289,6 @@ class ClueCommands:
     ) -> tuple[ReporterIdentity, CommandResult]:
         """Open the identity for the handling agency's staff; the reveal is recorded first,
         so nobody sees it without a ReporterRevealed event in the clue's history."""
-        from domain.application import CommandResult
 
         for _ in range(MAX_ATTEMPTS):
             clue = self.get_clue(item_id)

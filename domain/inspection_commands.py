@@ -12,6 +12,7 @@ from eventsourcing.domain import Aggregate
 
 from domain.calendar import check_supported_date
 from domain.campaigns import CoverageTarget
+from domain.command_results import CommandResult
 from domain.errors import InvalidInput
 from domain.inspections import (
     EnforcementCase,
@@ -22,7 +23,6 @@ from domain.inspections import (
 
 if TYPE_CHECKING:
     from domain.agencies import Agency
-    from domain.application import CommandResult
     from domain.campaigns import Campaign
 
 A = TypeVar("A", bound=Aggregate)
@@ -69,7 +69,6 @@ class InspectionCommands:
         region: str | None = None,
     ) -> CommandResult:
         """The first inspection of an institution opens its stream; later ones add a visit."""
-        from domain.application import CommandResult
 
         check_supported_date("on", on)
         self.get_campaign(campaign)
@@ -97,7 +96,6 @@ class InspectionCommands:
     ) -> CommandResult:
         """A case number is unique per agency: the same filing again is a no-op (a retry), the
         same number with another date or campaign is refused."""
-        from domain.application import CommandResult
 
         check_supported_date("filedOn", filed_on)
         self.get_agency(agency)

@@ -12,6 +12,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
 from domain.agencies import has_function
+from domain.command_results import CommandResult
 from domain.delivery import (
     ChannelKind,
     Delivery,
@@ -31,7 +32,6 @@ from domain.notices import (
 
 if TYPE_CHECKING:
     from domain.agencies import Agency
-    from domain.application import CommandResult
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -60,7 +60,6 @@ class NotificationCommands:
 
     def issue_notices(self: _App, milestone: MilestoneRecord) -> CommandResult:
         """Issue the milestone's notices once: ids come from (item, version, recipient)."""
-        from domain.application import CommandResult
 
         facts = NotificationCommands._facts(self, milestone)
         for _ in range(3):
@@ -114,7 +113,6 @@ class NotificationCommands:
         kinds: list[str] | None = None,
         actor: str,
     ) -> CommandResult:
-        from domain.application import CommandResult
 
         self.get_agency(agency)
         wanted = list(kinds or [])

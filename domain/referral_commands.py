@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -35,6 +35,7 @@ from domain.calendar.service import loaded_years
 from domain.case_transfers import CaseTransfer
 from domain.clocks import Period, due_at
 from domain.clues import Clue, ClueStatus
+from domain.command_results import CommandResult
 from domain.discipline_transfers import DisciplineTransfer
 from domain.errors import Conflict, InvalidInput, NotAllowed
 from domain.inspections import EnforcementCase
@@ -53,9 +54,6 @@ from domain.referrals import (
     referral_id,
     referral_terms_id,
 )
-
-if TYPE_CHECKING:
-    from domain.application import CommandResult
 
 A = TypeVar("A", bound=Aggregate)
 MAX_ATTEMPTS = 5
@@ -144,7 +142,6 @@ class ReferralCommands:
     def set_referral_terms(
         self: _App, campaign: UUID, claim_days: int, answer_days: int, actor: str
     ) -> CommandResult:
-        from domain.application import CommandResult
 
         self._get(Aggregate, campaign, "campaign")
         item_id = referral_terms_id(campaign)
@@ -255,7 +252,6 @@ class ReferralCommands:
         repeated send finds the referral already sent and changes nothing. A linked subject
         must exist and be the sender's (see `_check_subject`); `office`: sent by the leading
         group office, which may link any."""
-        from domain.application import CommandResult
 
         if key and self._exists(referral_id(key)):
             return CommandResult(referral_id(key), None, changed=False)
@@ -285,7 +281,6 @@ class ReferralCommands:
     ) -> CommandResult:
         """Reload, decide, save with the parent's roll-up (and what `also` changed with
         it, e.g. the clue it carries), all in one save; on a conflict decide again."""
-        from domain.application import CommandResult
 
         for _ in range(MAX_ATTEMPTS):
             referral = self.get_referral(item_id)

@@ -11,11 +11,11 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
+from domain.command_results import CommandResult
 from domain.reporting import Cadence, ReportDue, ReportingDuty, duty_id, report_due_id
 
 if TYPE_CHECKING:
     from domain.agencies import Agency
-    from domain.application import CommandResult
     from domain.campaigns import Campaign
 
 A = TypeVar("A", bound=Aggregate)
@@ -43,7 +43,6 @@ class ReportingCommands:
         actor: str,
     ) -> CommandResult:
         """Set a duty, or change its cadence or agencies (the schedule follows)."""
-        from domain.application import CommandResult
 
         self.get_campaign(campaign)
         for agency in agencies:
@@ -67,7 +66,6 @@ class ReportingCommands:
 
     def open_report_due(self: _App, duty: UUID, instant: datetime) -> CommandResult:
         """The report of the period `instant` falls in, opened once however often asked."""
-        from domain.application import CommandResult
 
         found = self._get(ReportingDuty, duty, "reporting duty")
         period, due = found.cadence.period(instant)
