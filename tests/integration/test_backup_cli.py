@@ -10,21 +10,18 @@ import shutil
 import stat
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
-from typer.testing import CliRunner, Result
 
 from domain.application import RectifyApp
 from rectify.backup import PgTools, Refused, embedded_bin, major, server_version
-from rectify.cli import app as cli
 from rectify.embedded import start_embedded_postgres
 from tests.integration.api_fixtures import import_known_ledger
-
-Run = Callable[..., Result]
+from tests.integration.conftest import Run
 
 
 def _tools_of(database_url: str) -> Path:
@@ -43,15 +40,6 @@ def _tools_of(database_url: str) -> Path:
 @pytest.fixture
 def pg_bin(database_url: str) -> str:
     return str(_tools_of(database_url))
-
-
-@pytest.fixture
-def run(database_url: str, schema: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Run:
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("RECTIFY_DB_SCHEMA", schema)
-    monkeypatch.setenv("RECTIFY_HOME", str(tmp_path / "home"))
-    runner = CliRunner()
-    return lambda *args: runner.invoke(cli, list(args), catch_exceptions=False)
 
 
 @pytest.fixture

@@ -2,28 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
-
-import pytest
-from typer.testing import CliRunner, Result
-
 from domain.application import RectifyApp
 from domain.campaigns import ExtensionApprovers
 from domain.names import campaign_id
-from rectify.cli import app as cli
+from tests.integration.conftest import Run
 
-Run = Callable[..., Result]
 TITLE = "医疗乱象专项整治"
-
-
-@pytest.fixture
-def run(database_url: str, schema: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Run:
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("RECTIFY_DB_SCHEMA", schema)
-    monkeypatch.setenv("RECTIFY_HOME", str(tmp_path / "home"))
-    runner = CliRunner()
-    return lambda *args: runner.invoke(cli, list(args), catch_exceptions=False)
 
 
 def test_show_names_the_default_rules_and_the_commands_change_them(

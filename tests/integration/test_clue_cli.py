@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from contextlib import closing
-from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner, Result
 
 from domain.application import RectifyApp
 from domain.reporter_identity import KEYS_VARIABLE, ReporterIdentity, new_key
-from rectify.cli import app as cli
+from tests.integration.conftest import Run
 
-Run = Callable[..., Result]
 REPORTER = ReporterIdentity("举报人", "13700000000")
-
-
-@pytest.fixture
-def run(database_url: str, schema: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Run:
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("RECTIFY_DB_SCHEMA", schema)
-    monkeypatch.setenv("RECTIFY_HOME", str(tmp_path / "home"))
-    runner = CliRunner()
-    return lambda *args: runner.invoke(cli, list(args), catch_exceptions=False)
 
 
 def test_new_key_prints_an_id_and_a_key(run: Run) -> None:

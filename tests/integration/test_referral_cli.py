@@ -2,27 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
-
-import pytest
-from typer.testing import CliRunner, Result
-
 from domain.application import RectifyApp
 from domain.names import campaign_id
-from rectify.cli import app as cli
+from tests.integration.conftest import Run
 
-Run = Callable[..., Result]
 TITLE = "医疗美容专项整治"
-
-
-@pytest.fixture
-def run(database_url: str, schema: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Run:
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("RECTIFY_DB_SCHEMA", schema)
-    monkeypatch.setenv("RECTIFY_HOME", str(tmp_path / "home"))
-    runner = CliRunner()
-    return lambda *args: runner.invoke(cli, list(args), catch_exceptions=False)
 
 
 def test_terms_default_then_set_for_new_referrals(run: Run, es_env: dict[str, str]) -> None:
