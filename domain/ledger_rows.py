@@ -433,7 +433,9 @@ def skip_headings(raw_rows: list[RawRow]) -> tuple[list[RawRow], list[str]]:
     notes: list[str] = []
     for raw in raw_rows:
         texts = {_text(v) for v in raw.cells.values()} - {""}
-        if any(text_problem(t, _NO_LIMIT) for t in texts):
+        # checked as written: U+001C–U+001F count as white space and would strip away
+        written = [t for v in raw.cells.values() for t in _cell_texts(v)]
+        if any(text_problem(t, _NO_LIMIT) for t in written):
             kept.append(raw)  # to be refused with the row named, not skipped as a heading
         elif texts and all(_FOOTER.match(t) for t in texts):
             notes.append(f"row {raw.row}: skipped, a sign-off line '{sorted(texts)[0]}'")

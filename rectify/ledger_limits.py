@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from domain.ledger_rows import LedgerRejected, RowProblem
+from domain.text_rules import text_problem
 
 MAX_FILE_BYTES = 32 * 2**20  # the file as stored (.csv, .xlsx or .json)
 MAX_UNPACKED_BYTES = 64 * 2**20  # all entries of an .xlsx, unpacked
@@ -92,7 +93,11 @@ def check_workbook_archive(path: Path) -> None:
 
 
 def _empty(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
+    """Nothing written; U+001C–U+001F count as white space to `strip` but are characters
+    no text may hold, so a cell of them is kept, to be refused with its row named."""
+    if not isinstance(value, str):
+        return value is None
+    return not value.strip() and text_problem(value, len(value)) is None
 
 
 class BoundedTable:

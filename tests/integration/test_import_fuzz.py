@@ -55,6 +55,8 @@ def _stored_after(app: RectifyApp, position: int) -> list[str]:
 
 @settings(
     max_examples=EXAMPLES or 50,
+    derandomize=not EXAMPLES,  # the same examples each normal run; random in a long one
+    database=None if not EXAMPLES else settings.default.database,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
