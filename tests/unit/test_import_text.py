@@ -199,3 +199,14 @@ def test_names_that_no_text_may_hold_are_not_looked_up_as_agencies() -> None:
     raw_rows = [RawRow(2, {"责任单位": "县卫健局、县\x00医保局"})]
 
     assert responsible_names(headers, raw_rows) == [(2, "责任单位", "县卫健局")]
+
+
+def test_a_row_of_only_separator_controls_is_refused_not_dropped_as_blank(
+    tmp_path: Path,
+) -> None:
+    """U+001C–U+001F are white space to str.strip, but no text may hold them."""
+    path = _csv(tmp_path, GOOD, ["\x1f", "", "", "", ""])
+
+    assert _problems(path) == [
+        "row 3, 问题编号: 含有控制字符（U+001F） / contains a control character (U+001F)"
+    ]
