@@ -7,12 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
 from domain.agencies import AgencyKind
 from domain.application import RectifyApp
 from domain.names import agency_id
-from rectify.cli import app as cli
 from tests.integration.api_fixtures import (
     HEALTH,
     INSURANCE,
@@ -25,18 +23,6 @@ from tests.integration.api_fixtures import (
 
 FIXTURES = (api, projection_thread)
 MEMBERS = "县综合监管协调机制各成员单位"
-
-
-@pytest.fixture
-def run(database_url: str, schema: str, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("RECTIFY_DB_SCHEMA", schema)
-    runner = CliRunner()
-
-    def invoke(*args: str):  # type: ignore[no-untyped-def]
-        return runner.invoke(cli, list(args), catch_exceptions=False)
-
-    return invoke
 
 
 # -- the CLI ----------------------------------------------------------------------------

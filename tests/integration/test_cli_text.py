@@ -8,26 +8,12 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from typer.testing import CliRunner
 
 from domain.application import RectifyApp
 from domain.text_rules import MAX_NAME, MAX_TEXT
-from rectify.cli import app as cli
 
 HEADER = ["问题编号", "反馈问题", "整改措施", "责任单位", "完成时限"]
 NUL = "县\x00卫健局"
-
-
-@pytest.fixture
-def run(database_url: str, schema: str, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("RECTIFY_DB_SCHEMA", schema)
-    runner = CliRunner()
-
-    def invoke(*args: str):  # type: ignore[no-untyped-def]
-        return runner.invoke(cli, list(args), catch_exceptions=False)
-
-    return invoke
 
 
 def _events(app: RectifyApp) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import inspect
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,6 @@ import pytest
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import Mapper
 
-from domain.application import RectifyApp
 from domain.calendar.official import OfficialCalendar
 from domain.campaigns import Campaign
 from domain.clocks import Clocked, Reschedulable, clocked_kinds
@@ -29,33 +28,20 @@ from tests.fixtures.stored_events import (
     DIGESTS,
     PATTERN,
     RECORD_COMMAND,
-    Fixture,
     all_fixtures,
     class_version,
     defined_event_classes,
     field_problems,
     fixture_files,
+    mapper,
     recording_problems,
+    replay,
     streams,
 )
 
+USES = (mapper,)  # the fixture: the application's mapper, module-scoped
+
 CALENDAR = build_calendar()
-
-
-@pytest.fixture(scope="module")
-def mapper() -> Iterator[Mapper[Any]]:
-    """The application's own mapper (its transcoder with every transcoding registered)."""
-    app = RectifyApp(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
-    yield app.mapper
-    app.close()
-
-
-def replay(mapper: Mapper[Any], stream: list[Fixture]) -> Any:
-    """As the repository does: decode each stored event and let it mutate the aggregate."""
-    aggregate: Any = None
-    for fixture in stream:
-        aggregate = mapper.to_domain_event(fixture.stored_event()).mutate(aggregate)  # type: ignore[attr-defined]
-    return aggregate
 
 
 # What the read side and the commands ask of some kinds beyond their properties.

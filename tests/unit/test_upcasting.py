@@ -9,7 +9,6 @@ stored inspection topics resolve to — fails the fixture checks until its upcas
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -20,31 +19,20 @@ from eventsourcing.persistence import Mapper
 from eventsourcing.utils import _topic_cache
 
 from domain.agencies import Agency
-from domain.application import RectifyApp
 from tests.fixtures.stored_events import FOLDER as FIXTURES
 from tests.fixtures.stored_events import (
     Fixture,
     all_fixtures,
     field_problems,
     load,
+    mapper,
+    replay,
     streams,
 )
 
+USES = (mapper,)  # the fixture: the application's mapper, module-scoped
+
 V1_RECORDING = FIXTURES / "recorded-2026-12-06.json"  # before Agency.Registered v2
-
-
-@pytest.fixture(scope="module")
-def mapper() -> Iterator[Mapper[Any]]:
-    app = RectifyApp(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
-    yield app.mapper
-    app.close()
-
-
-def replay(mapper: Mapper[Any], stream: list[Fixture]) -> Any:
-    aggregate: Any = None
-    for fixture in stream:
-        aggregate = mapper.to_domain_event(fixture.stored_event()).mutate(aggregate)  # type: ignore[attr-defined]
-    return aggregate
 
 
 def v1_registrations() -> list[Fixture]:
