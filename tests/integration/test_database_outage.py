@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -47,8 +48,38 @@ async def client(own_server: tuple[str, Any]) -> AsyncIterator[httpx.AsyncClient
             yield http
 
 
+def _children(pid: int) -> set[int]:
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
 def _kill(server: Any) -> None:
-    os.kill(server.get_pid(), signal.SIGKILL)
+    """Kill the postmaster and wait until its backends have noticed and exited too: a
+    backend serves a query that reaches it in the few milliseconds before it does, so the
+    outage starts when the last of them is gone."""
+    postmaster = server.get_pid()
+    backends = _children(postmaster)
+    os.kill(postmaster, signal.SIGKILL)
+    for _ in range(200):
+        if not any(_alive(pid) for pid in backends | {postmaster}):
+            return
+        time.sleep(0.05)
+    raise AssertionError("PostgreSQL's backends outlived their postmaster by 10 s")
 
 
 async def _graphql(http: httpx.AsyncClient, query: str) -> httpx.Response:
