@@ -34,6 +34,7 @@ from domain.evidence import EvidenceRequired, stored_digests
 from domain.inspection_commands import InspectionCommands
 from domain.issues import IssueStatus, RectificationIssue
 from domain.ledger_rows import LedgerRejected, LedgerRow, RowProblem, reimport_problems
+from domain.messages import says
 from domain.names import (
     agency_id,
     alias_id,
@@ -135,8 +136,7 @@ class RectifyApp(
         if fingerprint != key.fingerprint:
             raise InvalidInput(
                 "Idempotency-Key",
-                "此键已用于另一请求，请为新操作使用新键 / this key was already used for another "
-                "request; use a new key for a new operation",
+                says("key_reused"),
             )
         return CommandResult(item_id, position)
 
@@ -153,7 +153,7 @@ class RectifyApp(
                 return CommandResult(item_id, self._save(aggregate))
             except IntegrityError:
                 continue
-        raise Conflict(f"{kind} {item_id} kept changing; try again")
+        raise Conflict.kept_changing(kind, item_id)
 
     # -- agencies ------------------------------------------------------------------------
 
@@ -181,7 +181,7 @@ class RectifyApp(
     ) -> CommandResult:
         clean = normalise_name(name)
         if not clean:
-            raise InvalidInput("name", "empty")
+            raise InvalidInput("name", says("empty"))
         existing = self.find_agency(clean)
         parent_id = None
         if parent:
@@ -200,7 +200,7 @@ class RectifyApp(
         for alias in aliases:
             other = self.find_agency(alias)
             if other is not None and other != agency.id:
-                raise InvalidInput("alias", f"'{alias}' already names another agency")
+                raise InvalidInput("alias", says("alias_taken", alias=alias))
             if other is None:
                 known = len(agency.aliases)
                 agency.add_alias(display_name(alias), actor)
@@ -217,7 +217,7 @@ class RectifyApp(
         referral to the group goes to each member, and a member must be able to claim)."""
         found = self._get(Agency, member, "agency")
         if found.kind is AgencyKind.GROUP:
-            raise InvalidInput("member", f"{found.name} 是单位组 / is a group; name an agency")
+            raise InvalidInput("member", says("is_a_group", name=found.name))
         return self._retrying(group, "agency", lambda g: g.add_member(member, actor))
 
     def get_agency(self, item_id: UUID) -> Agency:
@@ -229,7 +229,7 @@ class RectifyApp(
         self, title: str, *, actor: str, lead_agency: UUID | None = None
     ) -> CommandResult:
         if not normalise_name(title):
-            raise InvalidInput("title", "empty")
+            raise InvalidInput("title", says("empty"))
         item_id = campaign_id(title)
         if lead_agency is not None:
             self.get_agency(lead_agency)
@@ -283,7 +283,7 @@ class RectifyApp(
     ) -> ImportReport:
         """All or nothing: every new agency, the campaign and every new issue in one save."""
         if not normalise_name(campaign_title):
-            raise InvalidInput("campaign", "empty")
+            raise InvalidInput("campaign", says("empty"))
         to_save: list[Aggregate] = []
         names: dict[str, UUID] = {}
         unknown: dict[str, str] = {}  # normalised key -> the first spelling, shown as written
@@ -370,10 +370,10 @@ class RectifyApp(
             self.get_agency(agency)
         RectificationIssue.check_registration(number, problem, lead, co)
         if not measures:
-            raise InvalidInput("measures", "at least one measure is required")
+            raise InvalidInput("measures", says("no_measures"))
         item_id = issue_id(campaign, number)
         if self._exists(item_id):
-            raise InvalidInput("number", f"'{number}' is already in this campaign")
+            raise InvalidInput("number", says("number_taken", number=number))
         issue = RectificationIssue(
             campaign, number, problem, measures, lead, co, deadline, "manual", actor
         )

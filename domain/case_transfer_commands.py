@@ -41,6 +41,7 @@ from domain.discipline_transfers import (
     discipline_transfer_id,
 )
 from domain.errors import InvalidInput, NotAllowed, NotFound
+from domain.messages import halves, says
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -70,7 +71,7 @@ def _now(at: datetime | None) -> datetime:
     if at is None:
         return datetime.now(UTC)
     if at.tzinfo is None:
-        raise InvalidInput("at", "needs an aware date-time (with a UTC offset)")
+        raise InvalidInput("at", says("aware_time"))
     return at
 
 
@@ -79,9 +80,15 @@ def _one_agency(app: _App, agency: UUID, field: str, function: str | None = None
     (a transfer of a suspected crime goes to the police, supervision to a procuratorate)."""
     found = app.get_agency(agency)
     if found.kind is AgencyKind.GROUP:
-        raise InvalidInput(field, f"{found.name} 是单位组，请指定一个单位 / is a group")
+        raise InvalidInput(field, says("is_a_group", name=found.name))
     if function is not None and not has_function(found.name, function):
-        raise InvalidInput(field, f"{found.name} 不是{FUNCTION_LABELS[function]}")
+        function_label, function_en = halves(FUNCTION_LABELS[function])
+        raise InvalidInput(
+            field,
+            says(
+                "not_function", name=found.name, function_label=function_label, function=function_en
+            ),
+        )
     return found
 
 
@@ -155,11 +162,11 @@ class CaseTransferCommands:
         if key and self._exists(item_id):
             return CommandResult(item_id, None, changed=False)
         if not facts.strip():
-            raise InvalidInput("facts", "案情为空 / empty")
+            raise InvalidInput("facts", says("facts_empty"))
         own = _one_agency(self, agency, "agency")
         to = _one_agency(self, police, "police", "police")
         if police == agency:
-            raise InvalidInput("police", "不能移送给本单位 / cannot transfer to oneself")
+            raise InvalidInput("police", says("transfer_to_oneself"))
         if campaign is not None:
             self._get(Aggregate, campaign, "campaign")
         transfer = CaseTransfer(
@@ -333,10 +340,7 @@ class CaseTransferCommands:
         if case_transfer is not None:
             linked = self._get(CaseTransfer, case_transfer, "case transfer")
             if linked.agency_id != agency:
-                raise NotAllowed(
-                    "只能关联本单位移送的案件 / only a case transfer of the sending agency"
-                    " may be linked"
-                )
+                raise NotAllowed(says("link_own_case_only"))
         if campaign is not None:
             self._get(Aggregate, campaign, "campaign")
         transfer = DisciplineTransfer(

@@ -49,6 +49,7 @@ from domain.clocks import (
     register_clocked,
 )
 from domain.errors import InvalidInput, InvalidTransition, NotAllowed
+from domain.messages import says
 from domain.names import NAMESPACE
 
 KIND = "case-transfer"
@@ -150,13 +151,14 @@ class TransferRefused(InvalidTransition):
     """A step the transfer's current state does not allow; names the state."""
 
     def __init__(self, action: str, current_state: TransferStatus, detail: str = "") -> None:
-        super().__init__(action, current_state.value, detail)
-        label = ACTION_LABELS.get(action, action)
-        message = (
-            f"{STATUS_LABELS[current_state]}状态下不能{label} / "
-            f"cannot {action} while the case transfer is {current_state.value}"
+        super().__init__(
+            action,
+            current_state.value,
+            detail,
+            kind="case transfer",
+            state_label=STATUS_LABELS[current_state],
+            action_label=ACTION_LABELS.get(action, action),
         )
-        self.args = (message + (f": {detail}" if detail else ""),)
 
 
 class WrongTransferAgency(NotAllowed):
@@ -165,7 +167,7 @@ class WrongTransferAgency(NotAllowed):
     def __init__(self, action: str, agency_name: str) -> None:
         self.action = action
         label = ACTION_LABELS.get(action, action)
-        super().__init__(f"仅{agency_name}可以{label} / only {agency_name} may {action}")
+        super().__init__(says("only_agency", name=agency_name, action=action, action_label=label))
 
 
 def case_transfer_id(key: str | None = None) -> UUID:
@@ -175,7 +177,7 @@ def case_transfer_id(key: str | None = None) -> UUID:
 
 def _text(field: str, value: str) -> str:
     if not value.strip():
-        raise InvalidInput(field, "不能为空 / empty")
+        raise InvalidInput(field, says("empty"))
     return value.strip()
 
 
@@ -437,7 +439,7 @@ class CaseTransfer(Reschedulable, Aggregate):
             raise TransferRefused(
                 "request reconsideration",
                 self.status,
-                f"提请复议期限已于{window.isoformat()}届满 / the period to ask ended",
+                says("reconsideration_window_over", ended=window.isoformat()),
             )
         self._reconsideration_requested(clean, at, reconsideration_due, actor)
 
@@ -460,7 +462,7 @@ class CaseTransfer(Reschedulable, Aggregate):
         """立案监督: the agency asks the procuratorate to look at the refusal."""
         self._require("request supervision", TransferStatus.REFUSED, TransferStatus.REFUSAL_UPHELD)
         if procuratorate_id in (self.agency_id, self.police_agency_id):
-            raise InvalidInput("procuratorate", "须为人民检察院 / must be the procuratorate")
+            raise InvalidInput("procuratorate", says("must_be_procuratorate"))
         clean = _text("reason", reason)
         self._supervision_requested(procuratorate_id, procuratorate_name, clean, at, actor)
 
@@ -521,7 +523,7 @@ class CaseTransfer(Reschedulable, Aggregate):
         self._require("forward", TransferStatus.RECEIVED)
         self._require_police("forward", agency_id)
         if to_agency_id in (agency_id, self.agency_id):
-            raise InvalidInput("police", "须为另一有管辖权的公安机关 / another competent police")
+            raise InvalidInput("police", says("must_be_other_police"))
         clean = _text("reason", reason)
         step = f"forwarding{self.receipts}"
         self._breach(FORWARDING, step, self.deadlines[step], at, actor)

@@ -39,6 +39,7 @@ from domain.clocks import (
 from domain.command_results import CommandResult
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.issues import RectificationIssue
+from domain.messages import KINDS, label, says
 from domain.policies import EscalationPolicy, applicable_ladder, policy_id
 
 if TYPE_CHECKING:
@@ -86,7 +87,7 @@ class ClockCommands:
         entry = clocked_kind(kind)
         item: Any = self._get(entry.aggregate, item_id, kind)
         if not isinstance(item, Clocked):
-            raise InvalidInput("kind", f"'{kind}' items do not implement the clock protocol")
+            raise InvalidInput("kind", says("not_clock_protocol", kind=kind))
         return item
 
     def policy_of(self: _App, campaign: UUID | None, kind: str) -> EscalationPolicy | None:
@@ -127,7 +128,7 @@ class ClockCommands:
             except IntegrityError:
                 continue
             return view, True
-        raise Conflict(f"{kind} {item_id} kept changing; try again")
+        raise Conflict.kept_changing(kind, item_id)
 
     def record_clock_milestone(
         self: _App,
@@ -162,7 +163,7 @@ class ClockCommands:
             except IntegrityError:
                 continue
             return recorded
-        raise Conflict(f"{kind} {item_id} kept changing; try again")
+        raise Conflict.kept_changing(kind, item_id)
 
     def recompute_dues(
         self: _App, item: Any, calendar: WorkingCalendar, actor: str = CLOCK_ACTOR
@@ -219,7 +220,11 @@ class ClockCommands:
                 return CommandResult(policy.id, self._save(policy))
             except IntegrityError:
                 continue
-        raise Conflict(f"the policy of {kind} in {campaign} kept changing; try again")
+        raise Conflict(
+            says(
+                "policy_kept_changing", kind=kind, kind_label=label(KINDS, kind), campaign=campaign
+            )
+        )
 
 
 def _issue(item: Any) -> RectificationIssue:

@@ -51,6 +51,7 @@ from zoneinfo import ZoneInfo
 
 from domain.calendar import WorkingCalendar
 from domain.errors import InvalidInput
+from domain.messages import says
 
 TIMEZONE = ZoneInfo("Asia/Shanghai")
 RING_TIME = time(9, 0)  # reminders and rungs go out at the start of the working day
@@ -74,7 +75,7 @@ class Period:
 
     def __post_init__(self) -> None:
         if not isinstance(self.count, int) or isinstance(self.count, bool) or self.count < 0:
-            raise InvalidInput("period", f"'{self.count}' is not a whole number of 0 or more")
+            raise InvalidInput("period", says("not_a_count", count=self.count))
 
     @classmethod
     def working_days(cls, count: int) -> Period:
@@ -102,7 +103,7 @@ class Period:
         ):
             if cleaned.endswith(suffix) and cleaned[: -len(suffix)].isdigit():
                 return cls(int(cleaned[: -len(suffix)]), unit)
-        raise InvalidInput("period", f"'{text}' is not a period; expected e.g. 3wd, 15d, 24h")
+        raise InvalidInput("period", says("not_a_period", text=text))
 
     def __str__(self) -> str:
         suffix = {"working_days": "wd", "calendar_days": "d", "hours": "h"}[self.unit.value]
@@ -237,7 +238,7 @@ def add_working_time(
     at = _aware(instant, "instant").astimezone(tz)
     left = amount
     if left < timedelta(0):
-        raise InvalidInput("amount", "working time cannot be negative")
+        raise InvalidInput("amount", says("negative_working_time"))
     while left > timedelta(0):
         day = at.date()
         end = datetime.combine(day + ONE_DAY, time(0, 0), tzinfo=tz)
@@ -279,7 +280,7 @@ class Milestone:
     def __post_init__(self) -> None:
         _aware(self.at, "at")
         if not self.key:
-            raise InvalidInput("key", "empty")
+            raise InvalidInput("key", says("empty"))
 
 
 @dataclass(frozen=True)
@@ -294,7 +295,7 @@ class Rung:
 
     def __post_init__(self) -> None:
         if not self.name.strip() or ":" in self.name:
-            raise InvalidInput("rung", f"'{self.name}' is not a rung name (no ':' allowed)")
+            raise InvalidInput("rung", says("not_a_rung_name", name=self.name))
 
 
 @dataclass(frozen=True)
@@ -308,7 +309,7 @@ class Ladder:
         names = [r.name for r in self.rungs]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
-            raise InvalidInput("rungs", "repeated rung: " + "、".join(duplicates))
+            raise InvalidInput("rungs", says("repeated_rungs", names="、".join(duplicates)))
 
 
 # Reminders 3 and 1 working days before due, overdue at due, then the ladder of
@@ -517,7 +518,7 @@ def register_clocked(
 ) -> ClockedKind:
     """Make an aggregate class clocked; registering the same kind again replaces it."""
     if not kind or ":" in kind or " " in kind:
-        raise InvalidInput("kind", f"'{kind}' is not a kind name")
+        raise InvalidInput("kind", says("not_a_kind_name", kind=kind))
     entry = ClockedKind(
         kind,
         aggregate,
@@ -538,7 +539,7 @@ def clocked_kind(kind: str) -> ClockedKind:
     try:
         return _REGISTRY[kind]
     except KeyError:
-        raise InvalidInput("kind", f"'{kind}' is not a clocked kind") from None
+        raise InvalidInput("kind", says("not_a_clocked_kind", kind=kind)) from None
 
 
 def kind_of_aggregate(aggregate: type[Any] | object) -> ClockedKind | None:
@@ -558,7 +559,7 @@ def kind_of_topic(topic: str) -> ClockedKind | None:
 
 def _aware(value: datetime, field_name: str) -> datetime:
     if not isinstance(value, datetime) or value.tzinfo is None:
-        raise InvalidInput(field_name, "needs an aware date-time (with a UTC offset)")
+        raise InvalidInput(field_name, says("aware_time"))
     return value
 
 

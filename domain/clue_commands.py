@@ -31,6 +31,7 @@ from domain.clues import (
 )
 from domain.command_results import CommandResult
 from domain.errors import Conflict, InvalidInput, NotAllowed
+from domain.messages import says
 from domain.referrals import Referral, ReferralStatus, referral_id
 from domain.reporter_identity import IdentityKeys, ReporterIdentity, seal, unseal
 
@@ -75,7 +76,7 @@ def _now(at: datetime | None) -> datetime:
     if at is None:
         return datetime.now(UTC)
     if at.tzinfo is None:
-        raise InvalidInput("at", "needs an aware date-time (with a UTC offset)")
+        raise InvalidInput("at", says("aware_time"))
     return at
 
 
@@ -109,7 +110,14 @@ class ClueCommands:
                 return CommandResult(item_id, self._save(terms))
             except IntegrityError:
                 continue
-        raise Conflict(f"clue terms of {campaign} kept changing; try again")
+        raise Conflict(
+            says(
+                "terms_kept_changing",
+                what="clue terms",
+                what_label="线索答复时限",
+                campaign=campaign,
+            )
+        )
 
     # -- intake ---------------------------------------------------------------------------
 
@@ -184,7 +192,7 @@ class ClueCommands:
                 return CommandResult(item_id, self._save(clue, *others))
             except IntegrityError:
                 continue
-        raise Conflict(f"clue {item_id} kept changing; try again")
+        raise Conflict.kept_changing("clue", item_id)
 
     def handle_clue(self: _App, item_id: UUID, note: str, actor: str) -> CommandResult:
         def handle(clue: Clue) -> list[Aggregate]:
@@ -208,7 +216,7 @@ class ClueCommands:
             target = self.get_agency(receiver)
             if target.kind is AgencyKind.GROUP:
                 # The identity goes to one agency that answers for it, never to a group.
-                raise InvalidInput("receiver", f"{target.name} 是单位组 / is a group")
+                raise InvalidInput("receiver", says("is_a_group", name=target.name))
             clue.refer(receiver, target.name, reason, referral_id(key), actor)
             return self.build_referral(
                 clue.agency_id, receiver, reason,
@@ -230,7 +238,7 @@ class ClueCommands:
 
         def merge(clue: Clue) -> list[Aggregate]:
             if agency is not None and clue.handling_agency_id != agency:
-                raise NotAllowed("仅办理单位可以并案 / only the handling agency may merge")
+                raise NotAllowed(says("merge_handler_only"))
             clue.merge_into(self.get_clue(into), note, actor)
             return []
 
@@ -254,7 +262,7 @@ class ClueCommands:
                     raise ClueRefused(
                         "conclude",
                         clue.status,
-                        "随移送确认办结自动办结 / concludes when its referral is accepted",
+                        says("concludes_with_referral"),
                     )
                 clue.conclude_with_referral(clue.referral_id, outcome, actor)
                 return []
@@ -299,7 +307,7 @@ class ClueCommands:
                 return identity, CommandResult(item_id, self._save(clue))
             except IntegrityError:
                 continue
-        raise Conflict(f"clue {item_id} kept changing; try again")
+        raise Conflict.kept_changing("clue", item_id)
 
     def reseal_clue(self: _App, item_id: UUID, actor: str) -> CommandResult:
         """Seal the identity again under the current key (an IdentityResealed event)."""

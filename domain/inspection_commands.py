@@ -8,10 +8,12 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from uuid import UUID
 
+import eventsourcing.domain
 from eventsourcing.domain import Aggregate
 
 from domain.calendar import check_supported_date
 from domain.campaigns import CoverageTarget
+from domain.clocks import TIMEZONE
 from domain.command_results import CommandResult
 from domain.errors import InvalidInput
 from domain.inspections import (
@@ -20,6 +22,7 @@ from domain.inspections import (
     enforcement_case_id,
     inspection_id,
 )
+from domain.messages import says
 
 if TYPE_CHECKING:
     from domain.agencies import Agency
@@ -71,6 +74,10 @@ class InspectionCommands:
         """The first inspection of an institution opens its stream; later ones add a visit."""
 
         check_supported_date("on", on)
+        # China time, by the clock that stamps the event: a visit is recorded after it.
+        today = eventsourcing.domain.datetime_now_with_tzinfo().astimezone(TIMEZONE).date()
+        if on > today:
+            raise InvalidInput("on", says("inspection_in_future", on=on, today=today))
         self.get_campaign(campaign)
         self.get_agency(agency)
         Inspection.check(institution, category)
@@ -109,7 +116,7 @@ class InspectionCommands:
                 return CommandResult(item_id, None, changed=False)
             raise InvalidInput(
                 "number",
-                f"案号 {number} 已由本单位立案 / case {number} is already filed by this agency",
+                says("case_already_filed", number=number),
             )
         case = EnforcementCase(agency, number.strip(), filed_on, campaign, actor)
         return CommandResult(case.id, self._save(case))

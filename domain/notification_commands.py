@@ -22,6 +22,7 @@ from domain.delivery import (
     endpoints_id,
 )
 from domain.errors import Conflict, InvalidInput
+from domain.messages import says
 from domain.notices import (
     DISCIPLINE,
     RESPONSIBLE,
@@ -70,7 +71,7 @@ class NotificationCommands:
                 return CommandResult(milestone.item_id, self._save(*notices))
             except IntegrityError:
                 continue  # issued concurrently (two notifiers): skip what is there now
-        raise Conflict(f"notices of {milestone.key} kept changing; try again")
+        raise Conflict(says("notices_kept_changing", key=milestone.key))
 
     @staticmethod
     def _facts(app: _App, milestone: MilestoneRecord) -> ItemFacts:
@@ -128,7 +129,7 @@ class NotificationCommands:
         try:
             return CommandResult(endpoints.id, self._save(endpoints))
         except IntegrityError:
-            raise Conflict(f"endpoints of {agency} changed concurrently; try again") from None
+            raise Conflict(says("endpoints_kept_changing", agency=agency)) from None
 
     def remove_endpoint(self: _App, agency: UUID, endpoint: UUID, actor: str) -> CommandResult:
         return self._retrying(
@@ -169,7 +170,7 @@ class NotificationCommands:
         self: _App, item: UUID, attempt: int, error: str, permanent: bool
     ) -> CommandResult:
         if attempt < 1:
-            raise InvalidInput("attempt", "attempts count from 1")
+            raise InvalidInput("attempt", says("attempt_from_one"))
         return self._retrying(
             item, "delivery", lambda d: d.record_failure(attempt, error, permanent)
         )

@@ -31,6 +31,7 @@ from domain.clocks import (
     register_clocked,
 )
 from domain.errors import InvalidInput, InvalidTransition
+from domain.messages import says
 from domain.names import NAMESPACE, normalise_name
 
 
@@ -46,7 +47,7 @@ class Cadence:
 
     def __post_init__(self) -> None:
         if self.kind is CadenceKind.MONTHLY and not 1 <= self.day <= 31:
-            raise InvalidInput("day", f"'{self.day}' is not a day of the month (1–31)")
+            raise InvalidInput("day", says("not_a_day_of_month", day=self.day))
 
     def period(self, instant: datetime) -> tuple[str, date]:
         """The period an instant falls in (China Standard Time) and its due date."""
@@ -111,9 +112,9 @@ class ReportingDuty(Aggregate):
     @staticmethod
     def check(name: str, cadence: Cadence, agency_ids: list[UUID]) -> None:
         if not normalise_name(name):
-            raise InvalidInput("name", "empty")
+            raise InvalidInput("name", says("empty"))
         if not agency_ids:
-            raise InvalidInput("agencies", "at least one agency must report")
+            raise InvalidInput("agencies", says("one_agency_must_report"))
 
     @event(Set)
     def __init__(
@@ -144,7 +145,7 @@ class ReportingDuty(Aggregate):
 
     def end(self, actor: str) -> None:
         if self.ended:
-            raise InvalidTransition("end a reporting duty", "ENDED")
+            raise InvalidTransition("end a reporting duty", "ENDED", kind="reporting duty")
         self._ended(actor)
 
     @event(Ended)
@@ -229,11 +230,13 @@ class ReportDue(Aggregate):
 
     def submit(self, agency_id: UUID, text: str, actor: str) -> None:
         if agency_id not in self.agency_ids:
-            raise InvalidInput("agency", "this agency does not owe this report")
+            raise InvalidInput("agency", says("report_not_owed"))
         if agency_id in self.submitted:
-            raise InvalidTransition("submit the report", "SUBMITTED", "already submitted")
+            raise InvalidTransition(
+                "submit the report", "SUBMITTED", says("already_submitted"), kind="report"
+            )
         if not text.strip():
-            raise InvalidInput("text", "empty")
+            raise InvalidInput("text", says("empty"))
         self._submitted(agency_id, text.strip(), actor)
 
     @event(Submitted)

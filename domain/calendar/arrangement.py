@@ -12,6 +12,7 @@ from datetime import date
 
 from domain.calendar.supported import OUT_OF_RANGE
 from domain.errors import DomainError, InvalidInput
+from domain.messages import joined, says
 
 # What the calendar can count (the lunar conversion's range, for the provisional rule of a
 # year before a due: reminders count back); a user may name only domain.calendar.supported's.
@@ -25,8 +26,10 @@ class ArrangementInvalid(InvalidInput):
     def __init__(self, problems: list[InvalidInput]) -> None:
         self.problems = problems
         first = problems[0]
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        super().__init__(first.field, first.message + more)
+        more = says("and_more", count=len(problems) - 1)
+        super().__init__(
+            first.field, joined(first.message, more) if problems[1:] else first.message
+        )
 
 
 class NoCalendarData(DomainError):
@@ -36,7 +39,8 @@ class NoCalendarData(DomainError):
 
     def __init__(self, year: int, detail: str = "") -> None:
         self.year = year
-        super().__init__(f"no calendar for {year}" + (f": {detail}" if detail else ""))
+        message = says("no_calendar", year=year)
+        super().__init__(joined(message, detail) if detail else message)
 
 
 @dataclass(frozen=True)
@@ -71,7 +75,7 @@ class YearArrangement:
         """From ISO strings or dates; problems name the list and the index (holidays[2])."""
         problems: list[InvalidInput] = []
         if not isinstance(year, int) or isinstance(year, bool):
-            raise InvalidInput("year", f"'{year}' is not a year")
+            raise InvalidInput("year", says("not_a_year", year=year))
         off = _dates("holidays", holidays, problems)
         worked = _dates("working_days", working_days, problems)
         problems += _problems(year, off, worked)

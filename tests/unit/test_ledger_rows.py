@@ -439,9 +439,10 @@ def test_bad_deadline_is_reported_with_row_and_column() -> None:
     with pytest.raises(LedgerRejected) as rejected:
         read_rows(_cn_headers(), [_cn_row(2, "1", "2026年3月底"), _cn_row(4, "3", "2021年13月底")])
     assert [str(p) for p in rejected.value.problems] == [
-        "row 4, 完成时限: cannot read '2021年13月底' (bad month number 13; must be 1-12)"
+        "row 4, 完成时限: 无法识别时限'2021年13月底'（日期不存在） / "
+        "cannot read '2021年13月底' (bad month number 13; must be 1-12)"
     ]
-    assert str(rejected.value).startswith("row 4, 完成时限: cannot read '2021年13月底'")
+    assert str(rejected.value).startswith("row 4, 完成时限: 无法识别时限'2021年13月底'")
 
 
 def test_every_problem_of_every_row_is_reported() -> None:
@@ -464,10 +465,13 @@ def test_every_problem_of_every_row_is_reported() -> None:
         (4, "完成时限"),
     ]
     messages = [str(p) for p in rejected.value.problems]
-    assert messages[0] == "row 2, 完成时限: cannot read '6月底' (no year)"
+    assert (
+        messages[0]
+        == "row 2, 完成时限: 无法识别时限'6月底'（没有写明年份） / cannot read '6月底' (no year)"
+    )
     assert messages[4] == "row 3, 责任部门: no responsible agency"
     assert messages[5] == "row 4, 问题编号: '1' repeats row 2"
-    assert messages[6] == "row 4, 完成时限: cannot read '' (empty)"
+    assert messages[6] == "row 4, 完成时限: 无法识别时限''（不能为空） / cannot read '' (empty)"
 
 
 def test_duplicate_number_is_reported_with_the_first_row() -> None:
@@ -487,7 +491,7 @@ def test_english_problems_name_the_english_column() -> None:
     }
     with pytest.raises(LedgerRejected) as rejected:
         read_rows(headers, [RawRow(4, cells)])
-    assert str(rejected.value.problems[0]).startswith("row 4, deadline: cannot read '2021年13月底'")
+    assert str(rejected.value.problems[0]).startswith("row 4, deadline: 无法识别时限'2021年13月底'")
 
 
 def test_ledger_of_only_blank_lines_is_refused() -> None:
