@@ -234,7 +234,7 @@ MESSAGES: dict[str, str] = {
     "needs_lunar": "{name}的日期需要农历换算，请直接写日期 / {name} needs a lunar conversion; "
     "write the date instead",
     "no_year": "没有写明年份 / no year",
-    "no_such_date": "日期不存在 / {error}",
+    "no_such_date": "日期不存在 / no such date: {error}",
     # -- notices and reports ---------------------------------------------------------------
     "webhook_url": "回调地址须以 http:// 或 https:// 开头 / a webhook needs an http:// or "
     "https:// URL",

@@ -440,7 +440,7 @@ def test_bad_deadline_is_reported_with_row_and_column() -> None:
         read_rows(_cn_headers(), [_cn_row(2, "1", "2026年3月底"), _cn_row(4, "3", "2021年13月底")])
     assert [str(p) for p in rejected.value.problems] == [
         "row 4, 完成时限: 无法识别时限'2021年13月底'（日期不存在） / "
-        "cannot read '2021年13月底' (bad month number 13; must be 1-12)"
+        "cannot read '2021年13月底' (no such date: bad month number 13; must be 1-12)"
     ]
     assert str(rejected.value).startswith("row 4, 完成时限: 无法识别时限'2021年13月底'")
 
