@@ -29,6 +29,7 @@ from strawberry.types.graphql import OperationType
 
 from api.auth import InvalidToken, User
 from api.authz import notices
+from domain.messages import says
 from projections.changes import channel
 
 log = logging.getLogger("rectify.api")
@@ -154,7 +155,7 @@ def bearer_of(params: dict[str, Any]) -> str:
     token = params.get("token")
     if isinstance(token, str) and token.strip():
         return token.strip()
-    raise InvalidToken("connection_init: no bearer token")
+    raise InvalidToken(says("missing_token_on_connect"))
 
 
 async def authenticate(context: Any, verifier: Any) -> None:

@@ -247,6 +247,15 @@ MESSAGES: dict[str, str] = {
     "one_agency_must_report": "至少须有一个报送单位 / at least one agency must report",
     "report_not_owed": "该单位无须报送此报告 / this agency does not owe this report",
     "already_submitted": "已报送 / already submitted",
+    # -- the API's own refusals (api/) ----------------------------------------------------
+    "which_agency_reports": "须指明报送单位（调用者未关联单位） / which agency reports? (the "
+    "caller has none)",
+    "deadline_or_text": "须给出新的完成日期（newDueDate）或时限文字（deadlineText） / give "
+    "newDueDate or deadlineText",
+    "missing_token": "缺少令牌 / missing bearer token",
+    "missing_token_on_connect": "connection_init 未带令牌 / connection_init: no bearer token",
+    "invalid_token": "令牌无效 / invalid token: {error}",
+    "unknown_signing_key": "未知签名密钥 / unknown signing key: {error}",
     # -- reporter identity keys (configuration, refused at start) --------------------------
     "key_format": "{variable}：'{kid}' 格式应为 'kid:base64key' / {variable}: '{kid}' is not "
     "'kid:base64key'",
