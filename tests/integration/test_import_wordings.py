@@ -138,7 +138,7 @@ def test_unknown_agencies_of_every_row_are_listed_with_every_other_problem(
     for expected in (
         "row 2, 责任单位: unknown agency '县废物管理中心'",
         "row 3, 责任单位: unknown agency '县甲局'",
-        "row 3, 完成时限: cannot read '2026年13月底'",
+        "row 3, 完成时限: 无法识别时限'2026年13月底'",
         "row 4, 责任单位: unknown agency '县废物管理中心'",
         "row 4, 反馈问题: empty",
     ):
