@@ -247,6 +247,30 @@ MESSAGES: dict[str, str] = {
     "one_agency_must_report": "至少须有一个报送单位 / at least one agency must report",
     "report_not_owed": "该单位无须报送此报告 / this agency does not owe this report",
     "already_submitted": "已报送 / already submitted",
+    # -- a ledger import (domain/ledger_rows.py, rectify/ledger_files.py) -----------------
+    "two_columns": "同一字段（{name}）有两列：{quoted}，请只保留一列 / two columns for one field "
+    "({name}): {quoted}; keep one",
+    "column_missing": "缺少此列 / column is missing",
+    "number_repeats": "编号'{number}'与第{first}行重复 / '{number}' repeats row {first}",
+    "no_responsible": "没有责任单位 / no responsible agency",
+    "no_rows": "文件中没有数据行 / no rows",
+    "in_header": "表头{problem_label} / the header {problem}",
+    "in_name": "名称'{name}…'：{problem_label} / the name '{name}…': {problem}",
+    "no_header_row": "找不到表头行 / no header row",
+    "not_text_file": "不是 UTF-8 或 GB18030 文本 / not UTF-8 or GB18030 text",
+    "workbook_unreadable": "无法打开工作簿 / cannot open workbook: {error}",
+    "workbook_without_sheet": "工作簿中没有工作表 / the workbook has no sheet",
+    "workbook_broken_after": "工作簿第{row}行之后无法读取 / cannot read workbook after row "
+    "{row}: {error}",
+    "not_json": "不是有效的 JSON / not JSON: {error}",
+    "json_shape": '应为对象列表，或 {{"issues": [...]}} / expected a list of objects, or '
+    '{{"issues": [...]}}',
+    "unsupported_file": "不支持的文件类型'{suffix}'，请用 .csv、.xlsx 或 .json / unsupported type "
+    "'{suffix}'; use .csv, .xlsx or .json",
+    "file_missing": "{path} 不存在 / {path} does not exist",
+    "unknown_agency_in_row": "未知单位'{name}'：请先用 `rectify agency add` 添加，或导入时加 "
+    "--create-agencies / unknown agency '{name}': add it with `rectify agency add`, or import "
+    "with --create-agencies",
     # -- the API's own refusals (api/) ----------------------------------------------------
     "which_agency_reports": "须指明报送单位（调用者未关联单位） / which agency reports? (the "
     "caller has none)",

@@ -66,13 +66,18 @@ def _progress() -> Progress:
 def _rejected(problems: list[RowProblem], file: Path) -> NoReturn:
     for problem in sorted(problems, key=lambda p: p.row):  # one line each, never wrapped
         err.print(str(problem), markup=False, highlight=False, soft_wrap=True)
-    err.print(f"nothing imported: {len(problems)} problem(s) in {file}", soft_wrap=True)
+    err.print(
+        f"未导入：{file} 中有 {len(problems)} 处问题 / nothing imported: {len(problems)} "
+        f"problem(s) in {file}",
+        soft_wrap=True,
+    )
     raise typer.Exit(1)
 
 
 def _unknown_agencies(ledger: RectifyApp, named: list[tuple[int, str, str]]) -> list[RowProblem]:
     """Every name that matches no agency, on every row that gives it (valid or not)."""
     from domain.ledger_rows import RowProblem
+    from domain.messages import says
     from domain.names import normalise_name
 
     known: dict[str, bool] = {}
@@ -86,8 +91,7 @@ def _unknown_agencies(ledger: RectifyApp, named: list[tuple[int, str, str]]) -> 
                 RowProblem(
                     row,
                     column,
-                    f"unknown agency '{name}' (未知机构; add it with `rectify agency add`,"
-                    " or import with --create-agencies)",
+                    says("unknown_agency_in_row", name=name),
                 )
             )
     return problems
@@ -224,7 +228,10 @@ def token(
             try:
                 found = ledger.find_agency(agency)
                 if found is None:
-                    err.print(f"--agency: unknown agency '{agency}'", markup=False)
+                    err.print(
+                        f"--agency：未知单位'{agency}' / --agency: unknown agency '{agency}'",
+                        markup=False,
+                    )
                     raise typer.Exit(2)
                 agency_id, agency_name = str(found), ledger.get_agency(found).name
             finally:
@@ -319,7 +326,8 @@ def agency_add(
             unknown = [m for m, agency in found.items() if agency is None]
             if unknown:
                 err.print(
-                    "unknown agency (未知机构): " + "、".join(unknown)
+                    "未知单位：" + "、".join(unknown) + "，请先用 `rectify agency add` 添加"
+                    " / unknown agency: " + "、".join(unknown)
                     + "; add it first with `rectify agency add`",
                     markup=False, soft_wrap=True,
                 )  # fmt: skip
@@ -365,7 +373,7 @@ def agency_show(name: str) -> None:
         try:
             found = ledger.find_agency(name)
             if found is None:
-                err.print(f"unknown agency (未知机构): {name}", markup=False)
+                err.print(f"未知单位：{name} / unknown agency: {name}", markup=False)
                 raise typer.Exit(1)
             agency = ledger.get_agency(found)
             members = [ledger.get_agency(m).name for m in agency.member_ids]

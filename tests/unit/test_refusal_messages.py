@@ -118,6 +118,22 @@ def test_no_refusal_in_domain_is_written_at_its_raise_site() -> None:
     assert written == []
 
 
+def test_no_problem_of_a_ledger_import_is_written_where_it_is_found() -> None:
+    """The problems a refused import lists, row by row (domain/ledger_rows.py and the file
+    readers of rectify/)."""
+    written = []
+    for path in [*sorted(DOMAIN.rglob("*.py")), *sorted(DOMAIN.parent.glob("rectify/ledger*.py"))]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and _name(node) == "RowProblem" and len(node.args) > 2:
+                message = node.args[2]
+                chinese_and_english = isinstance(message, ast.JoinedStr | ast.Constant) and (
+                    SEPARATOR in ast.unparse(message) and CJK.search(ast.unparse(message))
+                )
+                if _written_here(message) and not chinese_and_english:
+                    written.append(f"{path.name}:{node.lineno}: {ast.unparse(node)}")
+    assert written == []
+
+
 def test_every_message_the_domain_asks_for_is_in_the_catalogue() -> None:
     asked = set()
     for path in sorted(DOMAIN.rglob("*.py")):
