@@ -225,6 +225,12 @@ MESSAGES: dict[str, str] = {
     "not_whole_number": "'{n}' 不是整数 / '{n}' is not a whole number",
     "negative_period": "{n} 为负数，期限不能倒数 / {n} is negative; a period cannot run backwards",
     "hours_need_time": "以小时计的期限须有具体时间 / a period in hours needs a date and time",
+    "not_a_date_list": "须为日期列表（YYYY-MM-DD） / must be a list of dates (YYYY-MM-DD)",
+    "not_a_date": "'{value}' 不是日期（YYYY-MM-DD） / '{value}' is not a date (YYYY-MM-DD)",
+    "day_not_in_year": "{day} 不在{year}年内 / {day} is not in {year}",
+    "day_also_holiday": "{day} 同时列为节假日 / {day} is also listed as a holiday",
+    "weekday_adjusted": "{day} 是工作日，只能调整周六或周日 / {day} is a weekday; only a "
+    "Saturday or Sunday can be adjusted",
     "calendar_actor_missing": "须写明由谁导入日历 / empty; say who loads the calendar",
     "calendar_source_missing": "须写明日期所依据的通知或文件 / empty; name the notice or file "
     "the days come from",

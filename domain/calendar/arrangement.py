@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from domain.calendar.supported import OUT_OF_RANGE
+from domain.calendar.supported import FIRST_YEAR as FIRST
+from domain.calendar.supported import LAST_YEAR as LAST
 from domain.errors import DomainError, InvalidInput
 from domain.messages import joined, says
 
@@ -99,7 +100,7 @@ def _dates(
     field: str, values: Sequence[str | date], problems: list[InvalidInput]
 ) -> list[tuple[int, date]]:
     if isinstance(values, str | bytes) or not isinstance(values, Sequence):
-        problems.append(InvalidInput(field, "must be a list of dates (YYYY-MM-DD)"))
+        problems.append(InvalidInput(field, says("not_a_date_list")))
         return []
     found: list[tuple[int, date]] = []
     for index, value in enumerate(values):
@@ -109,9 +110,7 @@ def _dates(
         try:
             found.append((index, date.fromisoformat(str(value).strip())))
         except ValueError:
-            problems.append(
-                InvalidInput(f"{field}[{index}]", f"'{value}' is not a date (YYYY-MM-DD)")
-            )
+            problems.append(InvalidInput(f"{field}[{index}]", says("not_a_date", value=value)))
     return found
 
 
@@ -123,26 +122,26 @@ def _problems(
     problems: list[InvalidInput] = []
     if not FIRST_YEAR <= year <= LAST_YEAR:
         # Outside what can be counted is outside what is supported too: one message.
-        return [InvalidInput("year", f"{year}年{OUT_OF_RANGE}")]
+        return [
+            InvalidInput("year", says("year_outside_calendar", year=year, first=FIRST, last=LAST))
+        ]
     off = _indexed(holidays)
     worked = _indexed(working_days)
     for index, day in off:
         if day.year != year:
-            problems.append(InvalidInput(f"holidays[{index}]", f"{day} is not in {year}"))
+            problems.append(
+                InvalidInput(f"holidays[{index}]", says("day_not_in_year", day=day, year=year))
+            )
     off_days = {day for _, day in off}
     for index, day in worked:
         field = f"working_days[{index}]"
         if day.year != year:
-            problems.append(InvalidInput(field, f"{day} is not in {year}"))
+            problems.append(InvalidInput(field, says("day_not_in_year", day=day, year=year)))
         elif day in off_days:
-            problems.append(InvalidInput(field, f"{day} is also listed as a holiday"))
+            problems.append(InvalidInput(field, says("day_also_holiday", day=day)))
         elif day.weekday() < SATURDAY:
             # Monday–Friday are worked anyway: listing one is most likely a typo.
-            problems.append(
-                InvalidInput(
-                    field, f"{day} is a weekday; only a Saturday or Sunday can be adjusted"
-                )
-            )
+            problems.append(InvalidInput(field, says("weekday_adjusted", day=day)))
     return problems
 
 

@@ -62,8 +62,9 @@ def test_json_date_problems_name_the_list_position(tmp_path: Path) -> None:
         '{"year": 2027, "holidays": ["2027-01-01", "2027-13-01"], "working_days": ["2027-01-01"]}'
     )
     assert _problems(_write(tmp_path, "bad.json", text)) == [
-        "holidays[1]: '2027-13-01' is not a date (YYYY-MM-DD)",
-        "working_days[0]: 2027-01-01 is also listed as a holiday",
+        "holidays[1]: '2027-13-01' 不是日期（YYYY-MM-DD） / "
+        "'2027-13-01' is not a date (YYYY-MM-DD)",
+        "working_days[0]: 2027-01-01 同时列为节假日 / 2027-01-01 is also listed as a holiday",
     ]
 
 
@@ -92,8 +93,9 @@ def test_text_file_refusals_name_the_row_and_column(tmp_path: Path) -> None:
 def test_text_file_domain_refusals_are_mapped_back_to_rows(tmp_path: Path) -> None:
     text = "2027-01-01,holiday\n2027-02-06,holiday\n2027-02-06,working_day\n2027-02-22,班\n"
     assert _problems(_write(tmp_path, "bad.txt", text)) == [
-        "row 3: 2027-02-06 is also listed as a holiday",
-        "row 4: 2027-02-22 is a weekday; only a Saturday or Sunday can be adjusted",
+        "row 3: 2027-02-06 同时列为节假日 / 2027-02-06 is also listed as a holiday",
+        "row 4: 2027-02-22 是工作日，只能调整周六或周日 / "
+        "2027-02-22 is a weekday; only a Saturday or Sunday can be adjusted",
     ]
 
 
