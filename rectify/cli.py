@@ -172,7 +172,7 @@ def import_issues(
         except LedgerRejected as rejected:
             _rejected(rejected.problems, file)
         except DomainError as error:
-            err.print(f"nothing imported: {error}", markup=False)
+            err.print(f"未导入 / nothing imported: {error}", markup=False)
             raise typer.Exit(1) from None
         finally:
             ledger.close()
@@ -203,13 +203,17 @@ def token(
     from rectify.composition import rectify_app
 
     if role not in ROLES:
-        err.print(f"--role: must be one of {', '.join(ROLES)}")
+        err.print(
+            f"--role：须为 {'、'.join(ROLES)} 之一 / --role: must be one of {', '.join(ROLES)}"
+        )
         raise typer.Exit(2)
     if role == "liaison" and not agency:
-        err.print("--agency: a liaison acts for an agency; name it")
+        err.print(
+            "--agency：联络员代表一个单位，请写明 / --agency: a liaison acts for an agency; name it"
+        )
         raise typer.Exit(2)
     if region is not None and role != "leadership":
-        err.print("--region: only leadership is limited to a region")
+        err.print("--region：只有领导可限定地区 / --region: only leadership is limited to a region")
         raise typer.Exit(2)
     settings = Settings()
     if settings.production:

@@ -67,7 +67,9 @@ def _read(path: Path) -> list[dict[str, Any]]:
     try:
         data = json.loads(path.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise InvalidInput("file", f"cannot read {path.name}: {error}") from None
+        raise InvalidInput(
+            "file", f"无法读取 {path.name} / cannot read {path.name}: {error}"
+        ) from None
     rungs = data.get("rungs") if isinstance(data, dict) else None
     if not isinstance(rungs, list) or not all(isinstance(r, dict) for r in rungs):
         raise InvalidInput("rungs", 'expected {"rungs": [{name, kind, offset, …}, …]}')
