@@ -12,6 +12,7 @@ from api.authz import NotAllowedError
 from api.types import Issue
 from domain import errors
 from domain.deadlines import DeadlineParseError
+from domain.messages import says
 
 
 @strawberry.type
@@ -104,7 +105,7 @@ class _NotFound(strawberry.ExceptionHandler[errors.NotFound, NotFoundResult]):
 
 class _Conflict(strawberry.ExceptionHandler[errors.Conflict, ConflictResult]):
     def handle(self, exception: errors.Conflict, **_: Any) -> ConflictResult:
-        return ConflictResult(message=str(exception) or "changed concurrently; try again")
+        return ConflictResult(message=str(exception) or says("changed_concurrently"))
 
 
 EXCEPTION_HANDLERS = (

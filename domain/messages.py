@@ -74,6 +74,7 @@ MESSAGES: dict[str, str] = {
     "unknown_agencies": "未知单位：{names} / unknown agencies: {names}",
     "kept_changing": "{kind_label} {key} 被反复同时修改，请重试 / {kind} {key} kept changing; "
     "try again",
+    "changed_concurrently": "已被同时修改，请重试 / changed concurrently; try again",
     "and_more": "另有 {count} 处问题 / and {count} more",
     "no_calendar": "没有{year}年的日历数据 / no calendar for {year}",
     "cannot_read_deadline": "无法识别时限'{text}' / cannot read '{text}'",
