@@ -232,6 +232,30 @@ MESSAGES: dict[str, str] = {
     "day_also_holiday": "{day} 同时列为节假日 / {day} is also listed as a holiday",
     "weekday_adjusted": "{day} 是工作日，只能调整周六或周日 / {day} is a weekday; only a "
     "Saturday or Sunday can be adjusted",
+    # a calendar file (rectify/calendar_data.py)
+    "calendar_file_unreadable": "无法读取 / cannot read: {error}",
+    "calendar_not_json": "第{line}行第{column}列：不是有效的 JSON / line {line}, column {column}: "
+    "not JSON ({error})",
+    "calendar_not_object": "应为含 year、holidays、working_days 的对象 / expected an object "
+    "with year, holidays, working_days",
+    "calendar_unknown_field": "{key}：未知字段，可用：{known} / {key}: unknown field; expected "
+    "one of {known}",
+    "calendar_year": "year：{given}，应如 2027 / year: {given}; expected e.g. 2027",
+    "calendar_holidays_missing": "holidays：缺少，应为日期列表（YYYY-MM-DD） / holidays: "
+    "missing; expected a list of dates (YYYY-MM-DD)",
+    "calendar_source_text": "source：应为文本 / source: expected text",
+    "calendar_not_a_list": "{name}：应为日期列表（YYYY-MM-DD） / {name}: expected a list of dates "
+    "(YYYY-MM-DD)",
+    "calendar_kind_missing": "第{row}行 kind：缺少，应为 holiday 或 working_day / row {row}, "
+    "kind: missing; expected holiday or working_day",
+    "calendar_row_not_a_date": "第{row}行 date：'{text}' 不是日期（YYYY-MM-DD） / row {row}, "
+    "date: '{text}' is not a date (YYYY-MM-DD)",
+    "calendar_row_other_year": "第{row}行 date：{day} 不在{year}年内（一个文件一年） / row {row}, "
+    "date: {day} is not in {year} (one year a file)",
+    "calendar_unknown_kind": "第{row}行 kind：'{kind}'，应为 holiday 或 working_day / row {row}, "
+    "kind: '{kind}'; expected holiday or working_day",
+    "calendar_no_dates": "没有日期，每行一天：2027-01-01,holiday / no dates found; one line per "
+    "day: 2027-01-01,holiday",
     "calendar_actor_missing": "须写明由谁导入日历 / empty; say who loads the calendar",
     "calendar_source_missing": "须写明日期所依据的通知或文件 / empty; name the notice or file "
     "the days come from",
