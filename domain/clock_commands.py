@@ -14,7 +14,6 @@ never recorded (ADR 0023).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
@@ -37,9 +36,10 @@ from domain.clocks import (
     moved_dues,
 )
 from domain.command_results import CommandResult
-from domain.errors import Conflict, InvalidInput, NotFound
+from domain.errors import Conflict, InvalidInput
 from domain.issues import RectificationIssue
 from domain.policies import EscalationPolicy, applicable_ladder, policy_id
+from domain.retrying import CanRetry
 
 if TYPE_CHECKING:
     from eventsourcing.application import Repository
@@ -50,16 +50,13 @@ MAX_ATTEMPTS = 5
 CLOCK_ACTOR = "system:clock"
 
 
-class _App(Protocol):
+class _App(CanRetry, Protocol):
     """What the mixin uses of `RectifyApp`."""
 
     @property
     def repository(self) -> Repository[UUID]: ...
     def _get(self, cls: type[A], item_id: UUID, kind: str) -> A: ...
     def _save(self, *aggregates: Aggregate) -> int | None: ...
-    def _retrying(
-        self, item_id: UUID, kind: str, change: Callable[[Any], None]
-    ) -> CommandResult: ...
 
 
 @dataclass(frozen=True)
@@ -186,13 +183,15 @@ class ClockCommands:
         self: _App, item: UUID, reason: str, actor: str, at: datetime | None = None
     ) -> CommandResult:
         when = at or datetime.now(UTC)
-        return self._retrying(item, "issue", lambda i: _issue(i).pause_clock(when, reason, actor))
+        return self.retrying(RectificationIssue, item, lambda i: i.pause_clock(when, reason, actor))
 
     def resume_clock(
         self: _App, item: UUID, reason: str, actor: str, at: datetime | None = None
     ) -> CommandResult:
         when = at or datetime.now(UTC)
-        return self._retrying(item, "issue", lambda i: _issue(i).resume_clock(when, reason, actor))
+        return self.retrying(
+            RectificationIssue, item, lambda i: i.resume_clock(when, reason, actor)
+        )
 
     # -- policies ------------------------------------------------------------------------
 
@@ -220,12 +219,6 @@ class ClockCommands:
             except IntegrityError:
                 continue
         raise Conflict(f"the policy of {kind} in {campaign} kept changing; try again")
-
-
-def _issue(item: Any) -> RectificationIssue:
-    if not isinstance(item, RectificationIssue):
-        raise NotFound("issue", str(getattr(item, "id", "")))
-    return item
 
 
 def _calendar_notes(app: _App, calendar: WorkingCalendar, years: range) -> list[str]:
