@@ -24,6 +24,7 @@ from domain.calendar import WorkingCalendar
 from domain.campaigns import Campaign, Phase
 from domain.case_transfer_commands import CaseTransferCommands
 from domain.clock_commands import ClockCommands
+from domain.clock_settings import ClockSettings
 from domain.clocks import TIMEZONE
 from domain.clue_commands import ClueCommands
 from domain.command_results import CommandResult
@@ -81,13 +82,18 @@ class RectifyApp(
         env: Mapping[str, str] | None = None,
         *,
         calendar_source: Callable[[Any], WorkingCalendar] | None = None,
+        clock_settings: ClockSettings | None = None,
     ) -> None:
         """`calendar_source` (app -> WorkingCalendar) is where the commands' due dates come
         from; every process gets the stored calendar from the composition root
-        (rectify.composition). Without it, see ReferralCommands.referral_calendar."""
+        (rectify.composition). Without it, see ReferralCommands.referral_calendar.
+        `clock_settings`: the built-in ladders' settings, from the same root (defaults
+        without it)."""
         super().__init__(env=env)
         if calendar_source is not None:
             self.calendar_source = calendar_source
+        if clock_settings is not None:
+            self.clock_settings = clock_settings
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

@@ -26,6 +26,7 @@ from eventsourcing.persistence import IntegrityError
 from domain.calendar import WorkingCalendar
 from domain.calendar.service import get_official_calendar
 from domain.campaigns import Campaign
+from domain.clock_settings import ClockSettings
 from domain.clocks import (
     Clocked,
     Ladder,
@@ -53,6 +54,8 @@ CLOCK_ACTOR = "system:clock"
 class _App(CanRetry, Protocol):
     """What the mixin uses of `RectifyApp`."""
 
+    clock_settings: ClockSettings
+
     @property
     def repository(self) -> Repository[UUID]: ...
     def _get(self, cls: type[A], item_id: UUID, kind: str) -> A: ...
@@ -77,6 +80,9 @@ class ClockView:
 
 
 class ClockCommands:
+    # Set by the composition root (RECTIFY_REMINDER_WORKING_DAYS): see domain/clock_settings.
+    clock_settings: ClockSettings = ClockSettings()
+
     # -- the engine ----------------------------------------------------------------------
 
     def get_clocked(self: _App, kind: str, item_id: UUID) -> Clocked:
@@ -239,7 +245,8 @@ def _calendar_notes(app: _App, calendar: WorkingCalendar, years: range) -> list[
 
 def _view(app: _App, kind: str, item: Any, calendar: WorkingCalendar) -> ClockView:
     policy = ClockCommands.policy_of(app, item.clock_campaign_id, kind)
-    ladder = applicable_ladder(policy, kind, getattr(item, "policy_version", None))
+    pinned = getattr(item, "policy_version", None)
+    ladder = applicable_ladder(policy, kind, pinned, app.clock_settings.default_ladder(kind))
     milestones: list[Milestone] = item.milestones(calendar, ladder) if item.clock_open() else []
     due = milestones[0].due if milestones else None
     return ClockView(
