@@ -25,6 +25,7 @@ KINDS: dict[str, str] = {
     "delivery": "通知投递",
     "discipline transfer": "移送纪检监察机关",
     "endpoint": "通知端点",
+    "endpoints": "通知端点",
     "enforcement case": "行政处罚案件",
     "inspection": "检查记录",
     "issue": "问题",

@@ -502,7 +502,6 @@ def worker() -> None:
                 _temporal_address(settings),
                 settings.temporal_namespace,
                 settings.task_queue,
-                settings.reminder_working_days,
                 stop,
                 make_app=rectify_app,
             )
