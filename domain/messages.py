@@ -163,10 +163,10 @@ MESSAGES: dict[str, str] = {
     "already_merged": "该线索已并入 {into} / already merged into {into}",
     "concludes_with_own_referral": "仅随本线索的移送办结 / concludes only with its own referral",
     "concludes_with_referral": "随移送确认办结自动办结 / concludes when its referral is accepted",
-    "no_reply_owed": "非实名举报，无需答复 / not a real-name report: no reply is owed",
+    "no_reply_owed": "非实名举报，无需答复 / no reply is owed to a report that is not real-name",
     "already_replied": "已答复过举报人 / the reporter has already been replied to",
     "triage_first": "先分办再答复 / triage it first",
-    "anonymous_no_identity": "匿名举报，无身份信息 / anonymous: there is no identity",
+    "anonymous_no_identity": "匿名举报，无身份信息 / an anonymous report holds no identity",
     "reveal_handler_only": "仅办理单位可以查看举报人身份 / only the handling agency may "
     "reveal the reporter",
     "reply_days_positive": "'{days}' 不是正的工作日数 / '{days}' is not a positive number of "
