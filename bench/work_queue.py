@@ -15,8 +15,10 @@ import os
 import statistics
 import time
 import uuid
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import psycopg
@@ -81,11 +83,11 @@ async def _fill(conn: asyncpg.Connection) -> list[uuid.UUID]:
 
 
 async def _page_ms(
-    conn: asyncpg.Connection, scope: q.WorkScope, order: str, after: object
+    conn: asyncpg.Connection, scope: q.WorkScope, order: str, after: Sequence[Any] | None
 ) -> float:
     calendar, today = build_calendar(), date.today()
     started = time.perf_counter()
-    page = await q.work_page(conn, scope, q.WorkFilter(), "Asia/Shanghai", 20, after, order)  # type: ignore[arg-type]
+    page = await q.work_page(conn, scope, q.WorkFilter(), "Asia/Shanghai", 20, after, order)
     for row in page.rows:
         working_days_left(calendar, row["due"], today)
     return (time.perf_counter() - started) * 1000
