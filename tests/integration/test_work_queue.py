@@ -10,6 +10,7 @@ from uuid import UUID
 
 import pytest
 
+from api.auth import issue_token
 from domain.application import RectifyApp
 from domain.clocks import TIMEZONE
 from domain.deadlines import parse_deadline
@@ -22,6 +23,7 @@ from tests.integration.api_fixtures import (
     HEALTH,
     INSURANCE,
     MARKET,
+    SECRET,
     Api,
     api,
     issue,
@@ -172,6 +174,19 @@ async def test_each_transfer_step_is_in_the_queue_of_the_party_and_role_that_tak
     assert police[item]["agency"]["name"] == POLICE
 
 
+async def test_a_handled_clue_offers_its_conclusion_and_the_reply_owed_to_its_reporter(
+    api: Api, app: RectifyApp, work: dict[str, UUID]
+) -> None:
+    app.handle_clue(work["clue"], "立案调查", "卫健执法人员")
+    await projected(api, app)
+    item = str(work["clue"])
+    liaison = rows(await queue(api, filter={"kinds": ["CLUE_TO_HANDLE"]}))[item]
+    assert steps(liaison) == ["concludeClue", "replyToReporter"]
+    assert liaison["status"] == "HANDLING" and liaison["overdue"]  # the reply is late
+    head = rows(await queue(api, "agency_head", HEALTH))
+    assert item not in head  # a head reveals a reporter but takes none of these steps
+
+
 async def test_paging_across_kinds_returns_every_row_once_in_both_orders(
     api: Api, app: RectifyApp, work: dict[str, UUID]
 ) -> None:
@@ -259,6 +274,28 @@ async def test_the_office_sees_unclaimed_returned_submitted_and_extension_rows(
     assert steps(office[issue("5")]) == ["approveExtension", "denyExtension"]
     # the liaison's own row no longer offers an extension request while one is pending
     assert "requestExtension" not in steps(rows(await queue(api, first=100))[issue("5")])
+
+
+async def test_leadership_of_a_region_decides_only_its_region_s_extensions(
+    api: Api, app: RectifyApp
+) -> None:
+    app.register_agency(HEALTH, actor="admin", region="东区")
+    app.request_extension(UUID(issue("1")), parse_deadline("2099年6月30日"), "工期", "卫健")
+    app.reopen(UUID(issue("4")), "回头看发现反弹", parse_deadline("2099年3月31日"), "协调办")
+    app.request_extension(UUID(issue("4")), parse_deadline("2099年6月30日"), "工期", "市场监管")
+    await projected(api, app)
+
+    async def decided_by(region: str | None) -> set[str]:
+        bearer = issue_token(SECRET, "leadership", None, None, "领导", 1, region)
+        response = await api.client.post(
+            "/graphql", json={"query": QUEUE}, headers={"Authorization": f"Bearer {bearer}"}
+        )
+        edges = response.json()["data"]["workQueue"]["edges"]
+        return {edge["node"]["id"] for edge in edges}
+
+    assert await decided_by("东区") == {issue("1")}  # 1 is led by health, of 东区
+    assert await decided_by(None) == {issue("1"), issue("4")}  # 4: market regulation
+    assert await decided_by("西区") == set()
 
 
 async def refusal(api: Api, role: str, agency: str | None, **variables: Any) -> dict[str, Any]:
