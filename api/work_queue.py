@@ -128,7 +128,12 @@ class WorkItem:
         "year the calendar does not cover"
     )
     overdue: bool = strawberry.field(description="期限已过 / due day before today")
-    received_at: datetime
+    received_at: datetime = strawberry.field(
+        description="收到时间：移送发出、问题登记、线索收到、报送期开始；待验收、待核验、延期、"
+        "行刑衔接各步为最近一次变动 / when it came in: a referral sent, an issue registered, "
+        "a clue received, a report period opened; an answer to accept, an issue to verify, "
+        "an extension or a transfer step: its last change"
+    )
     steps: list[WorkStep] = strawberry.field(
         description="当前用户可办理的下一步，按权限表 / the steps the caller may take next"
     )

@@ -50,13 +50,13 @@ _COLUMNS = (
 _BRANCHES: dict[str, str] = {
     REFERRAL_TO_CLAIM: (
         f"SELECT 'REFERRAL_TO_CLAIM', r.id, r.reason, r.case_number, r.campaign_id, r.status,"
-        f" {_day('r.due_at')}, r.updated_at, r.receiver_agency_id, r.sender_agency_id, ''"
+        f" {_day('r.due_at')}, r.sent_at, r.receiver_agency_id, r.sender_agency_id, ''"
         " FROM referrals r WHERE NOT r.is_group AND r.status = ANY({states})"
         " AND ($1::uuid IS NULL OR r.receiver_agency_id = $1)"
     ),
     REFERRAL_TO_ANSWER: (
         f"SELECT 'REFERRAL_TO_ANSWER', r.id, r.reason, r.case_number, r.campaign_id, r.status,"
-        f" {_day('r.due_at')}, r.updated_at, r.receiver_agency_id, r.sender_agency_id, ''"
+        f" {_day('r.due_at')}, r.sent_at, r.receiver_agency_id, r.sender_agency_id, ''"
         " FROM referrals r WHERE NOT r.is_group AND r.status = ANY({states})"
         " AND ($1::uuid IS NULL OR r.receiver_agency_id = $1)"
     ),
