@@ -35,7 +35,8 @@ from projections.changes import channel
 log = logging.getLogger("rectify.api")
 QUEUE_SIZE = 100  # a slow client loses surplus notices, not the process its memory
 RECONNECT_SECONDS = (0.5, 1.0, 2.0, 5.0)  # backoff of the listening connection
-QUEUE_KINDS = {"referral", "issue", "clue", "case_transfer", "discipline_transfer"}
+# Every kind with rows in `workQueue` (api/work_queue.py): a report owed is one too.
+QUEUE_KINDS = {"referral", "issue", "clue", "case_transfer", "discipline_transfer", "report"}
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+from uuid import UUID
 
 PARSERS: dict[str, Callable[[str], Any]] = {
     "bigint": int,
     "date": date.fromisoformat,
     "timestamptz": datetime.fromisoformat,
+    "text": str,
+    "uuid": UUID,
 }
 FAR_DATE = "DATE '9999-12-31'"  # undated items sort after every due date
 FAR_TIME = "TIMESTAMPTZ '9999-12-31 00:00:00+00'"
