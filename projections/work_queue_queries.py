@@ -17,7 +17,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from projections.keyset import Key, Keyset, Page, fetch_page
+from projections.keyset import FAR_DATE, Key, Keyset, Page, fetch_page
 
 Pool = Any  # asyncpg.Pool
 
@@ -157,14 +157,11 @@ class WorkFilter:
     today: date = field(default_factory=date.today)
 
 
-# Undated rows sort after every due day. Not keyset.FAR_DATE: asyncpg sends date.max
-# (9999-12-31), a cursor's value, as 'infinity', after which no row would ever come.
-FAR_DAY = "DATE '9000-01-01'"
 # The orders; the last two keys (kind, item) are unique within one caller's queue.
 WORK_ORDERS = {
     "DUE": Keyset(
         (
-            Key(f"coalesce(w.due, {FAR_DAY})", "date"),
+            Key(f"coalesce(w.due, {FAR_DATE})", "date"),
             Key("w.kind", "text"),
             Key("w.item_id", "uuid"),
         )
