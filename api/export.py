@@ -27,13 +27,14 @@ from graphql import GraphQLBoolean, GraphQLInputObjectType, GraphQLInt, get_name
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import FileResponse, Response
 from strawberry import Schema
 
 from api.auth import User
 from api.context import Context
 from api.export_lists import EXPORTS, ListExport, Node, Shown
-from api.outages import CONNECTION_ERRORS, ServiceUnavailable
+from api.http_refusals import Refused, answering_refusals
+from api.outages import ServiceUnavailable
 from api.schema import production_schema, schema
 from domain.personal_data import Masker
 from projections import queries
@@ -43,26 +44,13 @@ PAGE = 200  # the lists' own page limit (MAX_PAGE)
 OPTIONS = ("lang", "title", "orderBy")
 
 
-class _Refused(Exception):
-    def __init__(self, status: int, error: str, message: str) -> None:
-        self.response = JSONResponse({"error": error, "message": message}, status_code=status)
-
-
+@answering_refusals
 async def export(request: Request) -> Response:
-    try:
-        return await _export(request)
-    except _Refused as refused:
-        return refused.response
-    except CONNECTION_ERRORS:
-        raise ServiceUnavailable() from None  # answered 503 by AnswerOutages
-
-
-async def _export(request: Request) -> Response:
     state, user = request.app.state, request.scope["user"]
     found = EXPORTS.get(str(request.path_params["list"]))
     if found is None:
         known = "、".join(f"{name}.xlsx" for name in EXPORTS)
-        raise _Refused(404, "not_found", f"没有这个列表 / no such list; exportable: {known}")
+        raise Refused(404, "not_found", f"没有这个列表 / no such list; exportable: {known}")
     params = request.query_params
     shown = Shown(ZoneInfo(state.config.timezone), params.get("lang") == "en")
     with_title = _flag(params.get("title", "true"), "title")
@@ -87,7 +75,7 @@ async def _export(request: Request) -> Response:
 
 def _flag(value: str, name: str) -> bool:
     if value not in ("true", "false"):
-        raise _Refused(400, "bad_request", f"{name}: 应为 true 或 false / true or false")
+        raise Refused(400, "bad_request", f"{name}: 应为 true 或 false / true or false")
     return value == "true"
 
 
@@ -104,7 +92,7 @@ def _query(gql: Schema, found: ListExport, params: dict[str, str]) -> tuple[str,
             continue
         if name not in filter_type.fields:
             known = ", ".join([*filter_type.fields, *OPTIONS, "title"])
-            raise _Refused(
+            raise Refused(
                 400, "bad_request", f"{name}: 没有这个筛选条件 / no such filter; known: {known}"
             )
         kind = get_named_type(filter_type.fields[name].type)
@@ -112,7 +100,7 @@ def _query(gql: Schema, found: ListExport, params: dict[str, str]) -> tuple[str,
             given[name] = _flag(value, name)
         elif kind is GraphQLInt:
             if not value.lstrip("-").isdigit():
-                raise _Refused(400, "bad_request", f"{name}: 应为整数 / an integer")
+                raise Refused(400, "bad_request", f"{name}: 应为整数 / an integer")
             given[name] = int(value)
         else:
             given[name] = value
@@ -146,7 +134,7 @@ async def _page(
         raise ServiceUnavailable()
     if result.errors:
         messages = "; ".join(error.message for error in result.errors)
-        raise _Refused(400, "bad_request", f"无法导出 / cannot export: {messages}")
+        raise Refused(400, "bad_request", f"无法导出 / cannot export: {messages}")
     assert result.data is not None
     page: dict[str, Any] = result.data["list"]
     return page
@@ -168,7 +156,7 @@ async def _write(
     limit: int = request.app.state.config.max_export_rows
     page = await _page(request, gql, query, variables)
     if page["totalCount"] > limit:
-        raise _Refused(
+        raise Refused(
             422,
             "too_many_rows",
             f"共 {page['totalCount']} 行，超过导出上限 {limit} 行，请缩小筛选范围 / "

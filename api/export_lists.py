@@ -15,6 +15,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from projections.clues import CHANNEL_LABELS
+
 Node = dict[str, Any]
 Cell = str | int | None
 
@@ -79,6 +81,23 @@ def _agency(node: Node, key: str) -> str:
     return str(found["name"]) if found else ""
 
 
+def text(zh: str, en: str, width: int, key: str) -> Column:
+    return Column(zh, en, width, lambda n, s: n[key])
+
+
+def instant(zh: str, en: str, key: str) -> Column:
+    return Column(zh, en, 17, lambda n, s: s.instant(n[key]))
+
+
+def agency(zh: str, en: str, key: str) -> Column:
+    return Column(zh, en, 20, lambda n, s: _agency(n, key))
+
+
+# the API's Chinese label of the status (statusLabel), or its English value
+STATUS = Column("状态", "Status", 14, lambda n, s: s.label(n["status"], {}, n["statusLabel"]))
+OVERDUE = Column("是否逾期", "Overdue", 9, lambda n, s: s.yes_no(n["overdue"]))
+
+
 def _numbered(items: list[str]) -> str:
     """Measures as a ledger writes them in one cell: 1.… 2.…, one per line."""
     if len(items) == 1:
@@ -95,15 +114,6 @@ def _progress(node: Node, shown: Shown) -> None:
 
 
 ISSUE_STATUS = {"OPEN": "整改中", "SUBMITTED": "待核验", "CLOSED": "已销号"}
-CHANNELS = {
-    "HOTLINE_12320": "12320热线",
-    "MAILBOX": "举报信箱",
-    "LETTER": "来信",
-    "WECHAT": "微信",
-    "WEB_FORM": "网上举报",
-    "IN_PERSON": "来访",
-    "OTHER_AGENCY": "其他单位转来",
-}
 KINDS = {"CRIMINAL": "行刑衔接", "DISCIPLINE": "移送纪委监委"}
 _AGENCY = "{ name }"
 
@@ -119,8 +129,8 @@ ISSUES = ListExport(
     aggregate="RectificationIssue",
     masked={"problem": "problem", "measures": "measures", "progress": "text"},
     columns=[
-        Column("问题编号", "Number", 10, lambda n, s: n["number"]),
-        Column("问题", "Problem", 50, lambda n, s: n["problem"]),
+        text("问题编号", "Number", 10, "number"),
+        text("问题", "Problem", 50, "problem"),
         Column("整改措施", "Measures", 60, lambda n, s: _numbered(n["measures"])),
         Column(
             "责任单位",
@@ -132,9 +142,9 @@ ISSUES = ListExport(
             ),
         ),
         Column("完成时限", "Deadline", 18, lambda n, s: n["deadline"]["text"]),
-        Column("整改进展", "Progress", 50, lambda n, s: n["progress"]),
+        text("整改进展", "Progress", 50, "progress"),
         Column("状态", "Status", 10, lambda n, s: s.label(n["status"], ISSUE_STATUS)),
-        Column("是否逾期", "Overdue", 9, lambda n, s: s.yes_no(n["overdue"])),
+        OVERDUE,
         Column("专项行动", "Campaign", 30, lambda n, s: n["campaign"]["title"]),
     ],
     derive=_progress,
@@ -152,17 +162,17 @@ REFERRALS = ListExport(
     aggregate="Referral",
     masked={"reason": "reason", "outcome": "outcome"},
     columns=[
-        Column("移送时间", "Sent", 17, lambda n, s: s.instant(n["sentAt"])),
-        Column("移送单位", "Sender", 20, lambda n, s: _agency(n, "sender")),
-        Column("接收单位", "Receiver", 20, lambda n, s: _agency(n, "receiver")),
-        Column("移送事由", "Reason", 50, lambda n, s: n["reason"]),
-        Column("状态", "Status", 10, lambda n, s: s.label(n["status"], {}, n["statusLabel"])),
-        Column("签收人", "Claimed by", 16, lambda n, s: n["claimedBy"]),
-        Column("签收时限", "Claim due", 17, lambda n, s: s.instant(n["claimDue"])),
-        Column("反馈时限", "Answer due", 17, lambda n, s: s.instant(n["answerDue"])),
-        Column("是否逾期", "Overdue", 9, lambda n, s: s.yes_no(n["overdue"])),
-        Column("办理结果", "Outcome", 50, lambda n, s: n["outcome"]),
-        Column("案件编号", "Case number", 16, lambda n, s: n["caseNumber"]),
+        instant("移送时间", "Sent", "sentAt"),
+        agency("移送单位", "Sender", "sender"),
+        agency("接收单位", "Receiver", "receiver"),
+        text("移送事由", "Reason", 50, "reason"),
+        STATUS,
+        text("签收人", "Claimed by", 16, "claimedBy"),
+        instant("签收时限", "Claim due", "claimDue"),
+        instant("反馈时限", "Answer due", "answerDue"),
+        OVERDUE,
+        text("办理结果", "Outcome", 50, "outcome"),
+        text("案件编号", "Case number", 16, "caseNumber"),
     ],
 )
 
@@ -179,19 +189,19 @@ CLUES = ListExport(
     aggregate="Clue",
     masked={"person": "person", "content": "content", "outcome": "outcome"},
     columns=[
-        Column("受理时间", "Received", 17, lambda n, s: s.instant(n["receivedAt"])),
-        Column("来源渠道", "Channel", 12, lambda n, s: s.label(n["channel"], CHANNELS)),
-        Column("被举报单位", "Institution", 28, lambda n, s: n["institution"]),
-        Column("被举报人", "Person reported on", 14, lambda n, s: n["person"]),
-        Column("反映问题", "Content", 50, lambda n, s: n["content"]),
+        instant("受理时间", "Received", "receivedAt"),
+        Column("来源渠道", "Channel", 12, lambda n, s: s.label(n["channel"], CHANNEL_LABELS)),
+        text("被举报单位", "Institution", 28, "institution"),
+        text("被举报人", "Person reported on", 14, "person"),
+        text("反映问题", "Content", 50, "content"),
         # 匿名 / anonymous or 受保护 / protected: the identity itself is never exported
         Column("举报人", "Reporter", 16, lambda n, s: n["reporter"]["display"]),
-        Column("受理单位", "Receiving agency", 20, lambda n, s: _agency(n, "receivingAgency")),
-        Column("承办单位", "Handling agency", 20, lambda n, s: _agency(n, "handlingAgency")),
-        Column("状态", "Status", 10, lambda n, s: s.label(n["status"], {}, n["statusLabel"])),
-        Column("办理结果", "Outcome", 40, lambda n, s: n["outcome"]),
-        Column("答复时限", "Reply due", 17, lambda n, s: s.instant(n["replyDue"])),
-        Column("答复时间", "Replied", 17, lambda n, s: s.instant(n["repliedAt"])),
+        agency("受理单位", "Receiving agency", "receivingAgency"),
+        agency("承办单位", "Handling agency", "handlingAgency"),
+        STATUS,
+        text("办理结果", "Outcome", 40, "outcome"),
+        instant("答复时限", "Reply due", "replyDue"),
+        instant("答复时间", "Replied", "repliedAt"),
     ],
 )
 
@@ -207,19 +217,19 @@ CASE_TRANSFERS = ListExport(
     aggregate="CaseTransfer",
     masked={"suspect": "suspect", "facts": "facts", "outcome": "reasons"},
     columns=[
-        Column("报告时间", "Reported", 17, lambda n, s: s.instant(n["reportedAt"])),
+        instant("报告时间", "Reported", "reportedAt"),
         Column("类型", "Kind", 12, lambda n, s: s.label(n["kind"], KINDS)),
-        Column("案件编号", "Case number", 16, lambda n, s: n["caseNumber"]),
-        Column("移送单位", "Transferring agency", 20, lambda n, s: _agency(n, "agency")),
-        Column("接收单位", "Receiver", 20, lambda n, s: _agency(n, "receiver")),
-        Column("当事人", "Suspect", 14, lambda n, s: n["suspect"]),
-        Column("涉嫌罪名/事由", "Suspected offence", 20, lambda n, s: n["suspectedOffence"]),
-        Column("案情", "Facts", 50, lambda n, s: n["facts"]),
-        Column("状态", "Status", 14, lambda n, s: s.label(n["status"], {}, n["statusLabel"])),
-        Column("当前时限", "Due", 17, lambda n, s: s.instant(n["dueAt"])),
-        Column("是否逾期", "Overdue", 9, lambda n, s: s.yes_no(n["overdue"])),
-        Column("决定及理由", "Decision", 40, lambda n, s: n["outcome"]),
-        Column("刑事立案号", "Criminal case number", 18, lambda n, s: n["criminalCaseNumber"]),
+        text("案件编号", "Case number", 16, "caseNumber"),
+        agency("移送单位", "Transferring agency", "agency"),
+        agency("接收单位", "Receiver", "receiver"),
+        text("当事人", "Suspect", 14, "suspect"),
+        text("涉嫌罪名/事由", "Suspected offence", 20, "suspectedOffence"),
+        text("案情", "Facts", 50, "facts"),
+        STATUS,
+        instant("当前时限", "Due", "dueAt"),
+        OVERDUE,
+        text("决定及理由", "Decision", 40, "outcome"),
+        text("刑事立案号", "Criminal case number", 18, "criminalCaseNumber"),
     ],
 )
 

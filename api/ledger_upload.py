@@ -25,7 +25,7 @@ from starlette.responses import JSONResponse, Response
 
 from api.auth import User
 from api.authz.core import COORDINATION
-from api.outages import CONNECTION_ERRORS, ServiceUnavailable
+from api.http_refusals import Refused, answering_refusals
 from domain.application import RectifyApp
 from domain.errors import DomainError
 from domain.ledger_rows import LedgerRejected, LedgerRow, RowProblem
@@ -43,34 +43,8 @@ MULTIPART_OVERHEAD = 64 * 1024  # boundaries, part headers and the small fields
 BODY_LIMIT = MAX_FILE_BYTES + MULTIPART_OVERHEAD
 
 
-def _error(status: int, error: str, message: str, **extra: Any) -> JSONResponse:
-    return JSONResponse({"error": error, "message": message, **extra}, status_code=status)
-
-
-class _Refused(Exception):
-    def __init__(self, response: JSONResponse) -> None:
-        self.response = response
-
-
+@answering_refusals
 async def preview(request: Request) -> Response:
-    try:
-        return await _preview(request)
-    except _Refused as refused:
-        return refused.response
-    except CONNECTION_ERRORS:
-        raise ServiceUnavailable() from None  # answered 503 by AnswerOutages
-
-
-async def import_ledger(request: Request) -> Response:
-    try:
-        return await _import(request)
-    except _Refused as refused:
-        return refused.response
-    except CONNECTION_ERRORS:
-        raise ServiceUnavailable() from None
-
-
-async def _preview(request: Request) -> Response:
     upload = await _read_upload(request)
     app: RectifyApp = request.app.state.rectify
     checked = await run_in_threadpool(_check, app, upload, _this_year(request))
@@ -87,7 +61,8 @@ async def _preview(request: Request) -> Response:
     )
 
 
-async def _import(request: Request) -> Response:
+@answering_refusals
+async def import_ledger(request: Request) -> Response:
     upload = await _read_upload(request)
     user: User = request.scope["user"]
     app: RectifyApp = request.app.state.rectify
@@ -124,9 +99,9 @@ async def _import(request: Request) -> Response:
     except LedgerRejected as rejected:  # found by the save (e.g. a number changed meaning)
         done = CheckedLedger([], rejected.problems)
     except DomainError as error:
-        return _error(422, "invalid", f"未导入任何内容 / nothing imported: {error}")
+        raise Refused(422, "invalid", f"未导入任何内容 / nothing imported: {error}") from None
     if isinstance(done, CheckedLedger):
-        return _error(
+        raise Refused(
             422,
             "ledger_rejected",
             _problems_message(done.problems, preview=False),
@@ -146,30 +121,26 @@ class _Upload:
 async def _read_upload(request: Request) -> _Upload:
     user: User = request.scope["user"]
     if user.role not in COORDINATION:
-        raise _Refused(
-            _error(
-                403,
-                "not_allowed",
-                f"{user.role.value} 无权导入台账（仅协调办、管理员）/ role {user.role.value} may "
-                "not import ledgers (coordinators and admins only)",
-            )
+        raise Refused(
+            403,
+            "not_allowed",
+            f"{user.role.value} 无权导入台账（仅协调办、管理员）/ role {user.role.value} may "
+            "not import ledgers (coordinators and admins only)",
         )
     try:
         form = await request.form(max_files=1, max_fields=8)
     except HTTPException as error:  # starlette's answer to a malformed multipart body
-        raise _Refused(
-            _error(400, "bad_request", f"无法解析上传内容 / not a multipart upload: {error.detail}")
+        raise Refused(
+            400, "bad_request", f"无法解析上传内容 / not a multipart upload: {error.detail}"
         ) from None
     try:
         part = form.get(FIELD)
         if not isinstance(part, UploadFile):
-            raise _Refused(
-                _error(
-                    400,
-                    "bad_request",
-                    f"缺少文件字段 {FIELD!r} / no file in the field {FIELD!r}",
-                    field=FIELD,
-                )
+            raise Refused(
+                400,
+                "bad_request",
+                f"缺少文件字段 {FIELD!r} / no file in the field {FIELD!r}",
+                field=FIELD,
             )
         content = await part.read(MAX_FILE_BYTES + 1)
         name = (part.filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
@@ -179,45 +150,37 @@ async def _read_upload(request: Request) -> _Upload:
     finally:
         await form.close()
     if len(content) > MAX_FILE_BYTES:
-        raise _Refused(
-            _error(
-                413,
-                "file_too_large",
-                f"台账文件超过 {MAX_FILE_BYTES} 字节上限 / the ledger exceeds the limit of "
-                f"{MAX_FILE_BYTES} bytes",
-                limit=MAX_FILE_BYTES,
-            )
+        raise Refused(
+            413,
+            "file_too_large",
+            f"台账文件超过 {MAX_FILE_BYTES} 字节上限 / the ledger exceeds the limit of "
+            f"{MAX_FILE_BYTES} bytes",
+            limit=MAX_FILE_BYTES,
         )
     if not campaign:
-        raise _Refused(
-            _error(
-                400,
-                "bad_request",
-                "campaign: 请填写专项行动名称 / name the campaign",
-                field="campaign",
-            )
+        raise Refused(
+            400,
+            "bad_request",
+            "campaign: 请填写专项行动名称 / name the campaign",
+            field="campaign",
         )
     suffix = Path(name).suffix.lower()
     if suffix not in READERS:
-        raise _Refused(
-            _error(
-                415,
-                "unsupported_file_type",
-                f"file: 不支持的文件类型 {suffix or '（无扩展名）'}，请上传 .csv、.xlsx 或 .json / "
-                f"unsupported file type '{suffix}'; upload .csv, .xlsx or .json",
-                field=FIELD,
-            )
+        raise Refused(
+            415,
+            "unsupported_file_type",
+            f"file: 不支持的文件类型 {suffix or '（无扩展名）'}，请上传 .csv、.xlsx 或 .json / "
+            f"unsupported file type '{suffix}'; upload .csv, .xlsx or .json",
+            field=FIELD,
         )
     year = None
     if year_text:
         if not year_text.isdigit() or not 2000 <= int(year_text) <= 2099:
-            raise _Refused(
-                _error(
-                    400,
-                    "bad_request",
-                    "year: 应为 2000–2099 的年份 / a year from 2000 to 2099",
-                    field="year",
-                )
+            raise Refused(
+                400,
+                "bad_request",
+                "year: 应为 2000–2099 的年份 / a year from 2000 to 2099",
+                field="year",
             )
         year = int(year_text)
     return _Upload(name, content, campaign, year, create)

@@ -13,7 +13,7 @@ import httpx
 import openpyxl
 import pytest
 
-from api.app import ApiConfig, create_app
+from api.app import ApiConfig
 from domain.application import RectifyApp
 from tests.integration.api_fixtures import (
     CAMPAIGN,
@@ -24,6 +24,7 @@ from tests.integration.api_fixtures import (
     Api,
     api,
     projection_thread,
+    served,
     token,
     wait_until_projected,
 )
@@ -203,11 +204,9 @@ async def limited(
     api: Api, es_env: dict[str, str], database_url: str, schema: str
 ) -> AsyncIterator[httpx.AsyncClient]:
     """A second API process over the same data, allowing exports of three rows at most."""
-    web = create_app(ApiConfig(database_url, schema, dict(es_env), SECRET, max_export_rows=3))
-    async with web.router.lifespan_context(web):
-        transport = httpx.ASGITransport(app=web)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield client
+    config = ApiConfig(database_url, schema, dict(es_env), SECRET, max_export_rows=3)
+    async with served(config) as client:
+        yield client
 
 
 async def test_a_list_over_the_row_limit_is_refused_in_both_languages(
