@@ -221,3 +221,24 @@ async def test_a_list_over_the_row_limit_is_refused_in_both_languages(
     }
     narrowed = await export(limited, f"/export/issues.xlsx?agency={MARKET}")
     assert len(table(sheet_of(narrowed))) == 3
+
+
+async def test_an_exported_ledger_reads_back_as_the_same_issues(api: Api) -> None:
+    """The layout is one the importer reads: the preview of an export finds every issue."""
+    exported = await export(api.client, f"/export/issues.xlsx?campaign={CAMPAIGN}")
+    preview = await api.client.post(
+        "/ledger/preview",
+        files={"file": ("台账.xlsx", exported.content)},
+        data={"campaign": CAMPAIGN},
+        headers={"Authorization": f"Bearer {token('coordinator')}"},
+    )
+    body = preview.json()
+    assert body["problems"] == []
+    assert [(r["number"], r["lead"]) for r in body["rows"]] == [
+        ("1", HEALTH),
+        ("2", INSURANCE),
+        ("3", HEALTH),
+        ("4", MARKET),
+        ("5", HEALTH),
+    ]
+    assert body["rows"][0]["measures"] == ["措施1-1", "措施1-2"]
