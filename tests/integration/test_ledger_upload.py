@@ -158,3 +158,14 @@ async def test_an_unreadable_file_is_one_problem_of_the_file(api: Api) -> None:
     body = response.json()
     assert body["valid"] is False and body["problems"][0]["row"] == 0
     assert body["problems"][0]["text"].startswith("文件「")
+
+
+async def test_a_file_over_the_import_limit_is_refused_413_in_both_languages(api: Api) -> None:
+    from infrastructure.ledger_limits import MAX_FILE_BYTES
+
+    response = await post(api.client, "/ledger/preview", GOOD + " " * MAX_FILE_BYTES)
+    assert response.status_code == 413
+    assert response.json()["message"] == (
+        f"台账文件超过 {MAX_FILE_BYTES} 字节上限 / the ledger exceeds the limit of "
+        f"{MAX_FILE_BYTES} bytes"
+    )

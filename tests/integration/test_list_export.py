@@ -242,3 +242,26 @@ async def test_an_exported_ledger_reads_back_as_the_same_issues(api: Api) -> Non
         ("5", HEALTH),
     ]
     assert body["rows"][0]["measures"] == ["措施1-1", "措施1-2"]
+
+
+REPORT = """mutation($input: ReportCaseTransferInput!) { result: reportCaseTransfer(input: $input) {
+  __typename } }"""
+
+
+async def test_case_transfer_export_masks_the_suspect_and_is_scoped_to_parties(
+    api: Api, app: RectifyApp
+) -> None:
+    app.register_agency("县公安局", actor="admin")
+    facts = "张三丰（身份证440301197707071234）在某诊所非法行医，张三丰拒不停业"
+    input = {"police": "县公安局", "facts": facts, "suspectedOffence": "非法行医罪"}
+    reported = await api.gql(REPORT, "investigator", HEALTH, input={**input, "suspect": "张三丰"})
+    assert reported["result"]["__typename"] == "CaseTransferChanged"
+    await wait_until_projected(api.client, app)
+    response = await export(api.client, "/export/case-transfers.xlsx", "investigator", HEALTH)
+    (row,) = table(sheet_of(response))
+    assert row["当事人"] == "已屏蔽 / masked"
+    assert row["案情"] == "[已屏蔽]（身份证[已屏蔽]）在某诊所非法行医，[已屏蔽]拒不停业"
+    assert (row["移送单位"], row["接收单位"], row["状态"]) == (HEALTH, "县公安局", "待审批")
+    assert "张三丰".encode() not in response.content
+    outsider = await export(api.client, "/export/case-transfers.xlsx", "investigator", MARKET)
+    assert table(sheet_of(outsider)) == []
