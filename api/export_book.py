@@ -4,6 +4,7 @@ Layout: an optional title row, then the header row (bold, frozen with everything
 it), then one row per item with 序号 (its place in the export) first; column widths from
 api/export_lists.py, long text wrapped. A cell of user text that starts like a formula
 (`=`) is written as text: an export never computes anything a user typed.
+Other cells are written as plain values: a styled cell costs far more to write.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from api.export_lists import Cell, ListExport, Node, Shown
 
 BOLD = Font(bold=True)
 WRAP = Alignment(wrap_text=True, vertical="top")
-TOP = Alignment(vertical="top")
 WRAPPED_FROM_WIDTH = 28  # narrower columns hold names and dates, wider ones text
 
 
@@ -42,16 +42,24 @@ class Book:
         self.wrapped = [False, *(c.width >= WRAPPED_FROM_WIDTH for c in found.columns)]
 
     def _cell(self, value: Cell, font: Font | None = None, wrap: bool = False) -> Any:
-        cell = WriteOnlyCell(self.sheet)
+        cell = WriteOnlyCell(self.sheet, value=value)
         if isinstance(value, str):
             cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
             cell.data_type = "s"  # never a formula, whatever the text starts with
-        else:
-            cell.value = value
         if font is not None:
             cell.font = font
-        cell.alignment = WRAP if wrap else TOP
+        if wrap:
+            cell.alignment = WRAP
         return cell
+
+    def _value(self, value: Cell, wrap: bool) -> Any:
+        """A plain value where it can be (styled cells cost ~20 times more to write): text
+        that looks like a formula, or that wraps in a wide column, gets a cell of its own."""
+        if isinstance(value, str) and (
+            value.startswith("=") or (wrap and "\n" in value) or ILLEGAL_CHARACTERS_RE.search(value)
+        ):
+            return self._cell(value, wrap=wrap)
+        return value
 
     def add(self, nodes: list[Node], before: int) -> None:
         """Rows for `nodes`, numbered after the `before` rows already written."""
@@ -59,7 +67,7 @@ class Book:
             values: list[Cell] = [place]
             values += [column.cell(node, self.shown) for column in self.found.columns]
             self.sheet.append(
-                [self._cell(v, wrap=w) for v, w in zip(values, self.wrapped, strict=True)]
+                [self._value(v, w) for v, w in zip(values, self.wrapped, strict=True)]
             )
 
     def save(self, path: str) -> None:
