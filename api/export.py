@@ -52,7 +52,10 @@ async def export(request: Request) -> Response:
         known = "、".join(f"{name}.xlsx" for name in EXPORTS)
         raise Refused(404, "not_found", f"没有这个列表 / no such list; exportable: {known}")
     params = request.query_params
-    shown = Shown(ZoneInfo(state.config.timezone), params.get("lang") == "en")
+    lang = params.get("lang", "zh")
+    if lang not in ("zh", "en"):
+        raise Refused(400, "bad_request", "lang: 应为 zh 或 en / zh or en")
+    shown = Shown(ZoneInfo(state.config.timezone), lang == "en")
     with_title = _flag(params.get("title", "true"), "title")
     gql = production_schema if state.config.production else schema
     query, variables = _query(gql, found, {k: v for k, v in params.items() if k != "title"})

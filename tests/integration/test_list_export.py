@@ -168,6 +168,8 @@ async def test_a_filter_the_list_does_not_have_is_refused_naming_it(api: Api) ->
     assert response.json()["message"].startswith("colour: 没有这个筛选条件 / no such filter")
     bad = await export(api.client, "/export/issues.xlsx?overdue=maybe")
     assert bad.status_code == 400 and bad.json()["message"].startswith("overdue:")
+    lang = await export(api.client, "/export/issues.xlsx?lang=fr")
+    assert lang.status_code == 400 and lang.json()["message"] == "lang: 应为 zh 或 en / zh or en"
     wrong = await export(api.client, "/export/issues.xlsx?status=LOST")
     assert wrong.status_code == 400 and "LOST" in wrong.json()["message"]
 
