@@ -62,6 +62,7 @@ def api_config(settings: Settings, db: Database) -> ApiConfig:
         max_body_bytes=settings.max_body_bytes,
         max_file_bytes=settings.max_file_bytes,
         mutations_per_minute=settings.mutations_per_minute,
+        max_export_rows=settings.max_export_rows,
         cors_origins=parse_origins(settings.cors_origins),
         persisted_queries=settings.persisted_queries,
         verifier=verifier_from_settings(settings),

@@ -17,7 +17,7 @@ from typing import Any
 
 from domain.ledger_rows import LedgerRejected, RawRow, RowProblem, map_headers
 from domain.messages import says
-from rectify.ledger_limits import (
+from infrastructure.ledger_limits import (
     BoundedTable,
     JsonCounter,
     check_file_size,
