@@ -329,3 +329,12 @@ async def test_a_sign_in_clears_away_sessions_that_expired(web: Web) -> None:
     await web.login("auditor1")
     rows = await web.site.state.pool.fetch("SELECT username FROM web_sessions")
     assert [r["username"] for r in rows] == ["auditor1"]
+
+
+async def test_signing_in_again_ends_the_browsers_earlier_session(web: Web) -> None:
+    await web.login("zhang.san")
+    earlier = web.client.cookies.get(COOKIE)
+    await web.login("auditor1")
+    assert web.client.cookies.get(COOKIE) != earlier
+    web.client.cookies.set(COOKIE, earlier or "")
+    assert (await web.client.get("/auth/session")).status_code == 401
