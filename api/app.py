@@ -1,4 +1,5 @@
-"""The starlette application: /graphql behind bearer auth, /healthz, and a home page."""
+"""The starlette application: /graphql behind a bearer token or a session cookie, the
+sign-in routes (/auth/…), /healthz, and a home page."""
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -18,7 +19,7 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
-from api.auth import RequireBearer, Role, User
+from api.auth import Role, User
 from api.config import ApiConfig
 from api.context import Context
 from api.export import export
@@ -32,7 +33,8 @@ from api.hygiene import (
 )
 from api.ledger_upload import BODY_LIMIT as LEDGER_BODY_LIMIT
 from api.ledger_upload import import_ledger, preview
-from api.live import ChangeFeed, authenticate
+from api.live import ChangeFeed
+from api.oidc_sign_in import oidc_callback, oidc_login, sign_in_options
 from api.outages import (
     CONNECTION_ERRORS,
     MESSAGE,
@@ -42,6 +44,8 @@ from api.outages import (
 )
 from api.persisted import persisted_only
 from api.schema import production_schema, schema
+from api.session_auth import RequireSignIn, authenticate_connection
+from api.sign_in import current_session, login, logout
 from api.tokens import SecretVerifier
 from domain.application import RectifyApp
 from projections import parked, queries, status
@@ -72,7 +76,7 @@ class RectifyGraphQL(GraphQL[Context, None]):
         return Context(request, request.user, state.pool, state.rectify, state.config)
 
     async def on_ws_connect(self, context: Context) -> None:  # type: ignore[override]
-        await authenticate(context, context.request.app.state.verifier)
+        await authenticate_connection(context, context.request.app.state.verifier)
 
     async def process_result(
         self, request: Request, result: ExecutionResult
@@ -127,6 +131,7 @@ def create_app(config: ApiConfig) -> Starlette:
         anyio.to_thread.current_default_thread_limiter().total_tokens = _thread_limit(config.es_env)
         app.state.config = config
         app.state.verifier = verifier
+        app.state.sign_ins = SlidingWindow(config.sign_ins_per_minute, clock=config.clock)
         make_app = config.make_app or (lambda env: RectifyApp(env=env))
         app.state.rectify = await run_in_threadpool(make_app, config.es_env)
         app.state.pool = await queries.create_pool(config.database_url, config.schema)
@@ -230,26 +235,38 @@ def create_app(config: ApiConfig) -> Starlette:
             Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
-            Route("/graphql", AnswerOutages(RequireBearer(limited, verifier))),
-            Route("/files", AnswerOutages(RequireBearer(upload_app, verifier)), methods=["POST"]),
+            Route("/auth/login", AnswerOutages(request_response(login)), methods=["POST"]),
+            Route(
+                "/auth/session", AnswerOutages(request_response(current_session)), methods=["GET"]
+            ),
+            Route("/auth/logout", AnswerOutages(request_response(logout)), methods=["POST"]),
+            Route("/auth/options", sign_in_options, methods=["GET"]),
+            Route("/auth/oidc/login", AnswerOutages(request_response(oidc_login)), methods=["GET"]),
+            Route(
+                "/auth/oidc/callback",
+                AnswerOutages(request_response(oidc_callback)),
+                methods=["GET"],
+            ),
+            Route("/graphql", AnswerOutages(RequireSignIn(limited, verifier))),
+            Route("/files", AnswerOutages(RequireSignIn(upload_app, verifier)), methods=["POST"]),
             Route(
                 "/files/{sha256}",
-                AnswerOutages(RequireBearer(download_app, verifier)),
+                AnswerOutages(RequireSignIn(download_app, verifier)),
                 methods=["GET"],
             ),
             Route(
                 "/export/{list}.xlsx",
-                AnswerOutages(RequireBearer(export_app, verifier)),
+                AnswerOutages(RequireSignIn(export_app, verifier)),
                 methods=["GET"],
             ),
             Route(
                 "/ledger/preview",
-                AnswerOutages(RequireBearer(preview_app, verifier)),
+                AnswerOutages(RequireSignIn(preview_app, verifier)),
                 methods=["POST"],
             ),
             Route(
                 "/ledger/import",
-                AnswerOutages(RequireBearer(import_app, verifier)),
+                AnswerOutages(RequireSignIn(import_app, verifier)),
                 methods=["POST"],
             ),
             WebSocketRoute("/graphql", graphql),

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from api.sessions import Limits
+
 if TYPE_CHECKING:
+    from api.oidc_sign_in import OidcSignIn
     from api.tokens import TokenVerifier
     from domain.application import RectifyApp
 
@@ -31,3 +35,11 @@ class ApiConfig:
     # How the process builds its application: rectify.composition wires the stored calendar
     # (`rectify serve`); None, a bare RectifyApp (tests that bring no calendar).
     make_app: Callable[[dict[str, str]], RectifyApp] | None = None
+    # Web sessions (api/sessions.py): idle and absolute expiry, and the wall clock they are
+    # judged by (tests move it instead of waiting).
+    session_limits: Limits = field(default_factory=Limits)
+    now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    # Sign-in attempts per client address and API process in any 60 s (429 beyond); 0: none
+    sign_ins_per_minute: int = 30
+    # Browser sign-in through an OIDC provider (api/oidc_sign_in.py); None: passwords only.
+    oidc_sign_in: OidcSignIn | None = None

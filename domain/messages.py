@@ -35,6 +35,7 @@ KINDS: dict[str, str] = {
     "notification": "通知",
     "policy": "时限规则",
     "referral": "移送件",
+    "account": "用户账号",
     "report": "报告",
     "reporting duty": "报送任务",
 }
@@ -325,6 +326,19 @@ MESSAGES: dict[str, str] = {
     "identity keys",
     "key_not_configured": "{variable}：未配置密钥'{kid}' / {variable}: key '{kid}' is not "
     "configured",
+    # -- web accounts (domain/accounts.py) ----------------------------------------------
+    "username_length": "用户名须为 2 至 {most} 个字符 / a user name has 2 to {most} characters",
+    "username_characters": "用户名只能含字母、数字和 {allowed} / a user name holds only "
+    "letters, digits and {allowed}",
+    "username_taken": "用户名 {name} 已存在 / user name {name} is taken",
+    "password_too_short": "密码至少 {least} 个字符 / a password has at least {least} characters",
+    "password_too_long": "密码至多 {most} 个字符 / a password has at most {most} characters",
+    "password_blank_or_control": "密码不能以空白开头或结尾，也不能含控制字符 / a password "
+    "neither starts nor ends with white space and holds no control characters",
+    "unknown_role": "未知角色 {role} / unknown role {role}; one of {roles}",
+    "role_needs_agency": "{role} 须代表一个单位 / a {role} speaks for an agency: name it",
+    "region_only_leadership": "只有领导可限定地区 / only leadership is limited to a region",
+    "no_role_held": "该账号没有角色 / the account holds no role",
     "identity_does_not_open": "举报人身份无法用密钥'{kid}'解开 / sealed identity does not open "
     "with key '{kid}'",
 }
