@@ -20,9 +20,9 @@ from api.context import Context
 from api.types import Agency, Campaign
 from domain.calendar import OUT_OF_RANGE, WorkingCalendar, is_supported_year
 from domain.clocks import DEFAULT_LADDER
+from infrastructure.stored_calendar import StoredCalendar
 from projections import queries
 from projections import statistics_queries as figures
-from workflows.calendars import StoredCalendar
 
 Info = strawberry.Info[Context, None]
 MAX_OVERDUE = 200

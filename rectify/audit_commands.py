@@ -19,7 +19,8 @@ from uuid import UUID
 
 import typer
 
-from rectify.audit import (
+from infrastructure.event_store import ChunkedApplicationRecorder
+from infrastructure.verification import (
     AlreadySealed,
     Checkpoint,
     CheckpointRefused,
@@ -31,7 +32,6 @@ from rectify.audit import (
     take_checkpoint,
     verify,
 )
-from rectify.event_store import ChunkedApplicationRecorder
 from rectify.runtime import database
 from rectify.settings import Settings
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from domain.application import RectifyApp
-from workflows.calendars import StoredCalendar
+from infrastructure.stored_calendar import StoredCalendar
 
 if TYPE_CHECKING:
     from api.config import ApiConfig
@@ -26,7 +26,7 @@ def wire_domain() -> None:
     """What the domain takes from outside: the lunar calendar, for deadlines written as
     "before Spring Festival" (domain.deadlines)."""
     from domain.deadlines import use_lunar_calendar
-    from rectify.calendar_data import lunar_to_solar
+    from infrastructure.calendar_data import lunar_to_solar
 
     use_lunar_calendar(lunar_to_solar)
 

@@ -25,7 +25,7 @@ from domain.application import RectifyApp
 from domain.clock_commands import CLOCK_ACTOR
 from domain.clocks import MilestoneKind
 from domain.errors import Conflict, DomainError
-from workflows.calendars import StoredCalendar
+from infrastructure.stored_calendar import StoredCalendar
 from workflows.clock_faults import ClockFaultTable
 from workflows.inputs import ClockInput, ClockPlan, MilestoneInput, PendingMilestone
 

@@ -28,7 +28,7 @@ from domain.application import RectifyApp
 from domain.calendar import OfficialCalendar, YearArrangement
 from domain.clocks import clocked_kinds, kind_of_topic
 from domain.policies import EscalationPolicy
-from workflows.calendars import StoredCalendar
+from infrastructure.stored_calendar import StoredCalendar
 from workflows.following import TRANSIENT, follow
 from workflows.inputs import ClockInput, clock_workflow_id
 from workflows.positions import TRACKING, Positions

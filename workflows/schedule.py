@@ -22,7 +22,7 @@ from domain.clocks import (
     Rung,
     end_of_day,
 )
-from rectify.calendar_data import build_calendar
+from infrastructure.calendar_data import build_calendar
 
 __all__ = ["TIMEZONE", "default_ladder", "overdue_at", "remind_at"]
 

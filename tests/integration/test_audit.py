@@ -21,7 +21,9 @@ from typer.testing import CliRunner, Result
 from domain.application import RectifyApp
 from domain.deadlines import parse_deadline
 from domain.ledger_rows import LedgerRow
-from rectify.audit import (
+from infrastructure.event_hashes import GENESIS, checkpoint_digest, event_hash, fold_log
+from infrastructure.event_store import ChunkedApplicationRecorder
+from infrastructure.verification import (
     CheckpointRefused,
     Custody,
     custody_of,
@@ -31,8 +33,6 @@ from rectify.audit import (
 )
 from rectify.audit_commands import checkpointing
 from rectify.cli import app as cli
-from rectify.event_hashes import GENESIS, checkpoint_digest, event_hash, fold_log
-from rectify.event_store import ChunkedApplicationRecorder
 from rectify.settings import DEV_AUDIT_KEY
 
 Run = Callable[..., Result]

@@ -26,7 +26,7 @@ from domain.calendar.service import load_arrangement
 from domain.clocks import TIMEZONE
 from domain.deadlines import Deadline
 from domain.issues import RectificationIssue
-from rectify.calendar_data import build_calendar
+from infrastructure.calendar_data import build_calendar
 from rectify.embedded import find_binary
 from tests.integration.temporal_fixtures import (
     RECORDED,

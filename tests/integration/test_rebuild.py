@@ -21,11 +21,11 @@ from domain.notices import Notice
 from domain.referrals import ReturnReason
 from domain.reporter_identity import ReporterIdentity
 from domain.reporting import Cadence, CadenceKind
+from infrastructure.calendar_data import build_calendar
 from projections import catch_up, projection_position, rebuild_projections
 from projections.changes import channel
 from projections.registry import UnknownReadModel, model_names, read_tables
 from projections.runner import connect, process_batch
-from rectify.calendar_data import build_calendar
 from rectify.cli import app as cli
 from tests.integration import test_projection
 from tests.integration.api_fixtures import (

@@ -16,7 +16,7 @@ from temporalio.testing import WorkflowEnvironment
 from domain.application import RectifyApp
 from domain.clocks import TIMEZONE
 from domain.deadlines import Deadline
-from rectify.calendar_data import build_calendar
+from infrastructure.calendar_data import build_calendar
 from rectify.embedded import find_binary
 from tests.integration.temporal_fixtures import register_issue, rungs
 from workflows.dispatcher import Dispatcher

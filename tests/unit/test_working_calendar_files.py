@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from rectify.calendar_data import (
+from infrastructure.calendar_data import (
     CalendarFile,
     CalendarFileRejected,
     arrangement_as_json,

@@ -31,7 +31,7 @@ from psycopg import Connection, Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
-from rectify.event_hashes import (
+from infrastructure.event_hashes import (
     GENESIS,
     checkpoint_digest,
     checkpoint_mac,
@@ -39,7 +39,7 @@ from rectify.event_hashes import (
     fold_log,
     heads_digest,
 )
-from rectify.event_store import ChunkedApplicationRecorder
+from infrastructure.event_store import ChunkedApplicationRecorder
 
 log = logging.getLogger(__name__)
 
