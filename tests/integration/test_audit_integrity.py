@@ -20,8 +20,8 @@ from psycopg import sql
 from typer.testing import CliRunner
 
 from domain.application import RectifyApp
+from infrastructure.audit_queries import latest_checkpoint
 from infrastructure.event_store import ChunkedApplicationRecorder
-from infrastructure.verification import latest_checkpoint
 from projections import run_projections
 from rectify.audit_commands import checkpointing
 from rectify.cli import app as cli
