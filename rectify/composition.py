@@ -18,6 +18,7 @@ from infrastructure.stored_calendar import StoredCalendar
 
 if TYPE_CHECKING:
     from api.config import ApiConfig
+    from api.tokens import TokenVerifier
     from rectify.runtime import Database
     from rectify.settings import Settings
 
@@ -41,7 +42,6 @@ def api_config(settings: Settings, db: Database) -> ApiConfig:
     """The HTTP server's configuration, as `rectify serve` runs it."""
     from api.config import ApiConfig
     from api.hygiene import parse_origins
-    from api.tokens import verifier_from_settings
 
     return ApiConfig(
         db.url,
@@ -57,4 +57,23 @@ def api_config(settings: Settings, db: Database) -> ApiConfig:
         persisted_queries=settings.persisted_queries,
         verifier=verifier_from_settings(settings),
         make_app=rectify_app,
+    )
+
+
+def verifier_from_settings(settings: Settings) -> TokenVerifier:
+    """The bearer-token verifier the settings configure (OIDC, or the shared secret)."""
+    from api.tokens import ClaimNames, build_verifier
+
+    return build_verifier(
+        settings.jwt_secret,
+        settings.oidc_jwks_url,
+        settings.oidc_issuer,
+        settings.oidc_audience,
+        settings.oidc_leeway_seconds,
+        ClaimNames(
+            settings.oidc_role_claim,
+            settings.oidc_agency_id_claim,
+            settings.oidc_agency_name_claim,
+            settings.oidc_region_claim,
+        ),
     )
