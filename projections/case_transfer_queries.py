@@ -12,11 +12,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-import asyncpg
-
 from projections.keyset import FAR_TIME, Key, Keyset, fetch_page
-
-Pool = Any  # asyncpg.Pool
+from projections.rows import Pool, Record
 
 
 @dataclass(frozen=True)
@@ -30,7 +27,7 @@ class TransferFilter:
 
 @dataclass(frozen=True)
 class TransferPage:
-    rows: list[asyncpg.Record]
+    rows: list[Record]
     total: int
     has_next: bool
 
@@ -89,13 +86,13 @@ async def transfer_page(
     return TransferPage(page.rows, page.total, page.has_next)
 
 
-async def transfer_by_id(pool: Pool, item: UUID, now: datetime) -> asyncpg.Record | None:
+async def transfer_by_id(pool: Pool, item: UUID, now: datetime) -> Record | None:
     return await pool.fetchrow(
         f"SELECT {_COLUMNS} FROM case_transfers t WHERE t.id = $2", now, item
     )
 
 
-async def transfer_history(pool: Pool, item: UUID) -> list[asyncpg.Record]:
+async def transfer_history(pool: Pool, item: UUID) -> list[Record]:
     return await pool.fetch(
         "SELECT version, at, type, actor, summary FROM case_transfer_history"
         " WHERE transfer_id = $1 ORDER BY version",

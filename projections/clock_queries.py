@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
-import asyncpg
-
-Pool = Any  # asyncpg.Pool
+from projections.rows import Pool, Record
 
 
-async def issue_clock(pool: Pool, issue_id: UUID) -> asyncpg.Record | None:
-    row: asyncpg.Record | None = await pool.fetchrow(
+async def issue_clock(pool: Pool, issue_id: UUID) -> Record | None:
+    row: Record | None = await pool.fetchrow(
         "SELECT issue_id, due_at, provisional, policy_version, rings, paused_since,"
         " pause_reason, last_milestone, last_milestone_at, closed"
         " FROM issue_clocks WHERE issue_id = $1",

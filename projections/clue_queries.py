@@ -7,11 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-import asyncpg
-
 from projections.keyset import FAR_TIME, Key, Keyset, fetch_page
-
-Pool = Any  # asyncpg.Pool
+from projections.rows import Pool, Record
 
 
 @dataclass(frozen=True)
@@ -24,7 +21,7 @@ class ClueFilter:
 
 @dataclass(frozen=True)
 class CluePage:
-    rows: list[asyncpg.Record]
+    rows: list[Record]
     total: int
     has_next: bool
 
@@ -82,11 +79,11 @@ async def clue_page(
     return CluePage(page.rows, page.total, page.has_next)
 
 
-async def clue_by_id(pool: Pool, clue_id: UUID) -> asyncpg.Record | None:
+async def clue_by_id(pool: Pool, clue_id: UUID) -> Record | None:
     return await pool.fetchrow(f"{_SELECT} WHERE c.id = $1", clue_id)
 
 
-async def clue_history(pool: Pool, clue_id: UUID) -> list[asyncpg.Record]:
+async def clue_history(pool: Pool, clue_id: UUID) -> list[Record]:
     return await pool.fetch(
         "SELECT version, at, type, actor, summary FROM clue_history"
         " WHERE clue_id = $1 ORDER BY version",
@@ -94,7 +91,7 @@ async def clue_history(pool: Pool, clue_id: UUID) -> list[asyncpg.Record]:
     )
 
 
-async def clue_reveals(pool: Pool, clue_id: UUID | None, limit: int) -> list[asyncpg.Record]:
+async def clue_reveals(pool: Pool, clue_id: UUID | None, limit: int) -> list[Record]:
     """Reveals, newest first; of one clue or of all."""
     return await pool.fetch(
         "SELECT r.*, a.name AS agency_name FROM clue_reveals r"

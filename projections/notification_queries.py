@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-Pool = Any  # asyncpg.Pool
+from projections.rows import Pool
 
 OFFICE_ROLES = ("coordinator", "admin")
 

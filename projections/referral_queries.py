@@ -13,11 +13,9 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
-import asyncpg
-
 from projections.keyset import FAR_TIME, Key, Keyset, fetch_page
+from projections.rows import Pool, Record
 
-Pool = Any  # asyncpg.Pool
 DUE_SOON = timedelta(days=2)
 
 
@@ -37,7 +35,7 @@ class QueueFilter:
 
 @dataclass(frozen=True)
 class ReferralPage:
-    rows: list[asyncpg.Record]
+    rows: list[Record]
     total: int
     has_next: bool
 
@@ -105,11 +103,11 @@ async def referral_page(
     return ReferralPage(page.rows, page.total, page.has_next)
 
 
-async def referral_by_id(pool: Pool, referral_id: UUID, now: datetime) -> asyncpg.Record | None:
+async def referral_by_id(pool: Pool, referral_id: UUID, now: datetime) -> Record | None:
     return await pool.fetchrow(f"SELECT {_COLUMNS} {_FROM} WHERE r.id = $2", now, referral_id)
 
 
-async def referral_children(pool: Pool, parent_id: UUID, now: datetime) -> list[asyncpg.Record]:
+async def referral_children(pool: Pool, parent_id: UUID, now: datetime) -> list[Record]:
     return await pool.fetch(
         f"SELECT {_COLUMNS} {_FROM} WHERE r.parent_id = $2 ORDER BY r.receiver_name",
         now,
@@ -117,7 +115,7 @@ async def referral_children(pool: Pool, parent_id: UUID, now: datetime) -> list[
     )
 
 
-async def referral_history(pool: Pool, referral_id: UUID) -> list[asyncpg.Record]:
+async def referral_history(pool: Pool, referral_id: UUID) -> list[Record]:
     return await pool.fetch(
         "SELECT version, at, type, actor, summary FROM referral_history"
         " WHERE referral_id = $1 ORDER BY version",

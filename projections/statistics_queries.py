@@ -10,12 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 from uuid import UUID
 
-import asyncpg
-
-Pool = Any  # asyncpg.Pool
+from projections.rows import Pool, Record
 
 _SCOPE = "($1::uuid IS NULL OR i.campaign_id = $1)"
 # Closed with a due day in force, and on time: the act's China-time date not after that day.
@@ -30,7 +27,7 @@ _COUNTS = f"""
 """
 
 
-async def by_kind(pool: Pool, campaign: UUID | None, today: date, tz: str) -> list[asyncpg.Record]:
+async def by_kind(pool: Pool, campaign: UUID | None, today: date, tz: str) -> list[Record]:
     """One row per kind, and a total row whose kind is NULL."""
     return await pool.fetch(
         f"SELECT i.kind, {_COUNTS} FROM stat_items i WHERE {_SCOPE}"
@@ -41,9 +38,7 @@ async def by_kind(pool: Pool, campaign: UUID | None, today: date, tz: str) -> li
     )
 
 
-async def by_agency(
-    pool: Pool, campaign: UUID | None, today: date, tz: str
-) -> list[asyncpg.Record]:
+async def by_agency(pool: Pool, campaign: UUID | None, today: date, tz: str) -> list[Record]:
     return await pool.fetch(
         f"SELECT a.id, a.name, a.kind, {_COUNTS} FROM stat_items i"
         f" JOIN agencies a ON a.id = i.agency_id WHERE {_SCOPE}"
@@ -54,9 +49,7 @@ async def by_agency(
     )
 
 
-async def by_region(
-    pool: Pool, campaign: UUID | None, today: date, tz: str
-) -> list[asyncpg.Record]:
+async def by_region(pool: Pool, campaign: UUID | None, today: date, tz: str) -> list[Record]:
     """The by-agency figures summed per region of the responsible agency; agencies
     with no region assigned form one row whose region is NULL, listed last."""
     return await pool.fetch(
@@ -69,7 +62,7 @@ async def by_region(
     )
 
 
-async def referral_times(pool: Pool, campaign: UUID | None) -> list[asyncpg.Record]:
+async def referral_times(pool: Pool, campaign: UUID | None) -> list[Record]:
     """Hours to claim (assignment → claim) and to answer (claim → first answer) per
     receiving agency, over the rounds that reached that step."""
     return await pool.fetch(
@@ -91,7 +84,7 @@ async def referral_times(pool: Pool, campaign: UUID | None) -> list[asyncpg.Reco
     )
 
 
-async def escalations(pool: Pool, campaign: UUID | None) -> list[asyncpg.Record]:
+async def escalations(pool: Pool, campaign: UUID | None) -> list[Record]:
     return await pool.fetch(
         "SELECT e.rung, count(*) AS count FROM stat_escalations e"
         f" JOIN stat_items i ON i.item_id = e.item_id WHERE {_SCOPE}"
@@ -102,7 +95,7 @@ async def escalations(pool: Pool, campaign: UUID | None) -> list[asyncpg.Record]
 
 @dataclass(frozen=True)
 class OverduePage:
-    rows: list[asyncpg.Record]
+    rows: list[Record]
     total: int
 
 
@@ -144,7 +137,7 @@ async def overdue(
 
 async def weekly(
     pool: Pool, campaign: UUID | None, today: date, tz: str, weeks: int
-) -> list[asyncpg.Record]:
+) -> list[Record]:
     """Items opened and closed per ISO week (Monday start, dates in `tz`), the `weeks`
     weeks up to today's, empty weeks included."""
     week = "date_trunc('week', {} AT TIME ZONE $3)::date"
