@@ -315,7 +315,9 @@ class Dispatcher:
 
     # -- our position ---------------------------------------------------------------------
 
-    def _execute(self, query: sql.Composable, params: tuple[Any, ...] = ()) -> psycopg.Cursor:
+    def _execute(
+        self, query: sql.SQL | sql.Composed, params: tuple[Any, ...] = ()
+    ) -> psycopg.Cursor[Any]:
         return self._positions.execute(query, params)
 
     def _read_position(self) -> int:
