@@ -228,7 +228,8 @@ class ClueQuery:
             agency = own_agency(user)
             if agency is None:
                 return _EMPTY
-        order, keyset = order_by.value, clue_queries.CLUE_ORDERS[order_by.value]
+        order = order_by.name  # each member's name is its value (strawberry.enum_value)
+        keyset = clue_queries.CLUE_ORDERS[order]
         page = await clue_queries.clue_page(
             info.context.pool,
             clue_queries.ClueFilter(

@@ -111,7 +111,8 @@ class Query:
             given.overdue,
             viewer_agency_id=issue_scope(info.context.user),
         )
-        order, keyset = order_by.value, queries.ISSUE_ORDERS[order_by.value]
+        order = order_by.name  # each member's name is its value (strawberry.enum_value)
+        keyset = queries.ISSUE_ORDERS[order]
         page = await queries.issue_page(
             pool,
             criteria,

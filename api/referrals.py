@@ -242,7 +242,8 @@ class ReferralQuery:
             given.due_soon,
             given.overdue,
         )
-        order, keyset = order_by.value, referral_queries.REFERRAL_ORDERS[order_by.value]
+        order = order_by.name  # each member's name is its value (strawberry.enum_value)
+        keyset = referral_queries.REFERRAL_ORDERS[order]
         page = await referral_queries.referral_page(
             context.pool,
             queue,
@@ -388,7 +389,7 @@ class ReferralMutation:
     @strawberry.mutation(description="移送 / refer to another agency or to an agency group")
     async def send_referral(self, info: Info, input: SendReferralInput) -> ReferralResult:
         user, who = info.context.user, commands.actor(info.context)
-        named = input.sender
+        named: str | None = input.sender
         scope = authorize(user, ReferralAction.SEND)
         if scope is Scope.OWN:
             sender_key: str | None = str(acting_agency(user, NO_AGENCY))
