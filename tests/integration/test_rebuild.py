@@ -148,9 +148,12 @@ def _notices(app: RectifyApp) -> None:
     assert issue_notices_in(app, log) > 0
     start = log[-1].id + 1
     notice = next(
-        n.originator_id
-        for n in app.recorder.select_notifications(start=start, limit=100_000)
-        if isinstance(app.mapper.to_domain_event(n), Notice.Issued)
+        event.originator_id
+        for event in map(
+            app.mapper.to_domain_event,
+            app.recorder.select_notifications(start=start, limit=100_000),
+        )
+        if isinstance(event, Notice.Issued)
     )
     health = agency_id(HEALTH)
     app.add_endpoint(
