@@ -29,8 +29,9 @@ from domain.calendar import OfficialCalendar, YearArrangement
 from domain.clocks import clocked_kinds, kind_of_topic
 from domain.policies import EscalationPolicy
 from infrastructure.stored_calendar import StoredCalendar
+from workflows.clock_inputs import ClockInput, clock_workflow_id
+from workflows.clock_workflow import ClockWorkflow
 from workflows.following import TRANSIENT, follow
-from workflows.inputs import ClockInput, clock_workflow_id
 from workflows.positions import TRACKING, Positions
 from workflows.reconcile import (
     RECONCILE_SECONDS,
@@ -38,7 +39,6 @@ from workflows.reconcile import (
     running_clocks,
     temporal_epoch,
 )
-from workflows.workflow import ClockWorkflow
 
 log = logging.getLogger(__name__)
 

@@ -37,7 +37,7 @@ from domain.application import RectifyApp
 from domain.delivery import delivery_id
 from domain.notices import STEP_TOPICS, Notice, notice_of
 from domain.reporting import ReportingDuty
-from workflows.delivery import Message
+from workflows.delivery_channels import Message
 from workflows.delivery_inputs import DeliveryInput, delivery_workflow_id
 from workflows.delivery_workflow import DeliveryWorkflow
 from workflows.following import TRANSIENT, follow

@@ -27,7 +27,7 @@ from infrastructure.custody import Custody, custody_of
 from infrastructure.event_hashes import GENESIS, checkpoint_digest, event_hash, fold_log
 from infrastructure.event_store import ChunkedApplicationRecorder
 from infrastructure.verification import verify
-from rectify.audit_commands import checkpointing
+from rectify.audit_cli import checkpointing
 from rectify.cli import app as cli
 from rectify.settings import DEV_AUDIT_KEY
 

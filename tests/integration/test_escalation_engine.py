@@ -36,9 +36,9 @@ from tests.integration.temporal_fixtures import (
     rungs,
     sign_off,
 )
-from workflows.activities import ClockActivities
+from workflows.clock_activities import ClockActivities
+from workflows.clock_inputs import MilestoneInput
 from workflows.dispatcher import Dispatcher
-from workflows.inputs import MilestoneInput
 from workflows.worker import build_worker
 
 MINUTE = timedelta(minutes=1)

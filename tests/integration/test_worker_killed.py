@@ -31,8 +31,8 @@ from temporalio import activity
 from temporalio.client import Client
 from rectify.composition import rectify_app
 from rectify.settings import eventsourcing_env
-from workflows.activities import ClockActivities
-from workflows.inputs import MilestoneInput
+from workflows.clock_activities import ClockActivities
+from workflows.clock_inputs import MilestoneInput
 from workflows.worker import build_worker
 
 class KilledAfterCommitting(ClockActivities):
