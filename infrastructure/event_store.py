@@ -37,7 +37,6 @@ from infrastructure.event_hashes import GENESIS, chain_integrity, event_hash
 from projections.parked import holds_nul
 
 CHUNK = 500
-TOPIC = "infrastructure.event_store:ChunkedApplicationRecorder"
 CHECKPOINTS_TABLE = "audit_checkpoints"
 COMMAND_KEYS_TABLE = "command_keys"
 HEADS_TABLE = "audit_checkpoint_heads"
