@@ -1,11 +1,14 @@
-"""The part of an asyncpg pool the read side uses, with types: asyncpg ships no stubs, so
-without these every query's result would be Any to mypy."""
+"""The part of an asyncpg pool the read side uses, with types (asyncpg ships no stubs, so
+without these every query's result would be Any to mypy), and the row parts several
+queries share."""
 
 from __future__ import annotations
 
 from collections.abc import ItemsView, KeysView, ValuesView
 from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from typing import Any, Protocol
+from uuid import UUID
 
 
 class Record(Protocol):
@@ -26,3 +29,17 @@ class Pool(Protocol):
     async def fetchval(self, query: str, /, *args: Any) -> Any: ...
     async def execute(self, query: str, /, *args: Any) -> str: ...
     def acquire(self) -> AbstractAsyncContextManager[Any]: ...
+
+
+@dataclass(frozen=True)
+class AgencyRef:
+    """An agency as a read row names it: id, name and kind (AGENCY or GROUP)."""
+
+    id: UUID
+    name: str
+    kind: str | None
+
+    @classmethod
+    def of(cls, row: Record, prefix: str = "") -> AgencyRef:
+        """From the columns `{prefix}id`, `{prefix}name` and `{prefix}kind` of `row`."""
+        return cls(row[f"{prefix}id"], row[f"{prefix}name"], row[f"{prefix}kind"])
