@@ -12,7 +12,7 @@ handles, an issue it leads or co-owns, a case it is party to (the domain checks 
 from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 import strawberry
@@ -119,7 +119,7 @@ class Referral:
         return [Referral.of(r) for r in rows]
 
     @classmethod
-    def of(cls, row: Any) -> "Referral":
+    def of(cls, row: referral_queries.ReferralRow) -> "Referral":
         status = domain.ReferralStatus(row["status"])
         return cls(
             id=strawberry.ID(str(row["id"])),
