@@ -14,7 +14,7 @@ from typing import Any, TypedDict, cast
 from uuid import UUID
 
 from projections.keyset import FAR_TIME, Key, Keyset, fetch_page
-from projections.rows import Pool, Record
+from projections.rows import HistoryRow, Pool, Record
 
 DUE_SOON = timedelta(days=2)
 
@@ -66,14 +66,6 @@ class ReferralRow(TypedDict):
     sender_kind: str | None
     receiver_kind: str | None
     overdue: bool
-
-
-class HistoryRow(TypedDict):
-    version: int
-    at: datetime
-    type: str
-    actor: str
-    summary: str
 
 
 def _referral(row: Record) -> ReferralRow:

@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import ItemsView, KeysView, ValuesView
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import Any, Protocol
+from datetime import datetime
+from typing import Any, Protocol, TypedDict
 from uuid import UUID
 
 
@@ -44,3 +45,13 @@ class AgencyRef:
     def of(cls, row: Record, prefix: str = "") -> AgencyRef:
         """From the columns `{prefix}id`, `{prefix}name` and `{prefix}kind` of `row`."""
         return cls(row[f"{prefix}id"], row[f"{prefix}name"], row[f"{prefix}kind"])
+
+
+class HistoryRow(TypedDict):
+    """An entry of an item's history table (issue, referral, clue, case transfer)."""
+
+    version: int
+    at: datetime
+    type: str
+    actor: str
+    summary: str

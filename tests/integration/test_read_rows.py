@@ -10,9 +10,10 @@ import pytest
 
 from domain.application import RectifyApp
 from domain.names import agency_id
-from projections import referral_queries
+from domain.reporter_identity import ReporterIdentity
+from projections import clue_queries, referral_queries
 from projections.queries import create_pool
-from projections.rows import Pool
+from projections.rows import HistoryRow, Pool
 from tests.integration.api_fixtures import HEALTH, INSURANCE, Api, api, projection_thread
 from tests.integration.api_fixtures import wait_until_projected as projected
 
@@ -43,6 +44,36 @@ async def test_a_referral_row_has_exactly_the_columns_its_type_names(
 
     assert row is not None and history and page.rows
     assert set(row) == referral_queries.ReferralRow.__required_keys__
-    assert set(history[0]) == referral_queries.HistoryRow.__required_keys__
+    assert set(history[0]) == HistoryRow.__required_keys__
     keyset = {key for key in page.rows[0] if key.startswith("keyset_")}
     assert set(page.rows[0]) - keyset == referral_queries.ReferralRow.__required_keys__
+
+
+async def test_a_clue_row_and_a_reveal_row_have_exactly_the_columns_their_types_name(
+    api: Api, app: RectifyApp, pool: Pool
+) -> None:
+    health = agency_id(HEALTH)
+    reporter = ReporterIdentity("陈某某", "13800000000", "440301197707071234")
+    clue = app.receive_clue(
+        health,
+        "HOTLINE_12320",
+        "无证开展医疗美容",
+        actor="张三",
+        institution="某美容院",
+        reporter=reporter,
+        real_name=True,
+    ).id
+    app.reveal_reporter(clue, health, "核实举报内容", "李四")
+    await projected(api.client, app)
+
+    row = await clue_queries.clue_by_id(pool, clue)
+    history = await clue_queries.clue_history(pool, clue)
+    reveals = await clue_queries.clue_reveals(pool, clue, 1)
+    page = await clue_queries.clue_page(pool, clue_queries.ClueFilter(), first=1, after=None)
+
+    assert row is not None and history and reveals and page.rows
+    assert set(row) == clue_queries.ClueRow.__required_keys__
+    assert set(history[0]) == HistoryRow.__required_keys__
+    assert set(reveals[0]) == clue_queries.RevealRow.__required_keys__
+    keyset = {key for key in page.rows[0] if key.startswith("keyset_")}
+    assert set(page.rows[0]) - keyset == clue_queries.ClueRow.__required_keys__
