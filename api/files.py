@@ -194,8 +194,8 @@ async def may_read_referencing_item(pool: Any, user: User, digest: str) -> bool:
             clue = await clue_queries.clue_by_id(pool, item)
             allowed = clue is not None and clues.may_read(user, clue)
         elif kind in ("CaseTransfer", "DisciplineTransfer"):
-            row = await case_transfer_queries.transfer_by_id(pool, item, now)
-            allowed = row is not None and case_transfers.may_read(user, row)
+            transfer = await case_transfer_queries.transfer_by_id(pool, item, now)
+            allowed = transfer is not None and case_transfers.may_read(user, transfer)
         else:  # an item kind with no read rule here: nobody reads its files through it
             allowed = False
         if allowed:

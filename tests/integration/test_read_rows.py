@@ -11,7 +11,7 @@ import pytest
 from domain.application import RectifyApp
 from domain.names import agency_id
 from domain.reporter_identity import ReporterIdentity
-from projections import clue_queries, referral_queries
+from projections import case_transfer_queries, clue_queries, referral_queries
 from projections.queries import create_pool
 from projections.rows import HistoryRow, Pool
 from tests.integration.api_fixtures import HEALTH, INSURANCE, Api, api, projection_thread
@@ -77,3 +77,24 @@ async def test_a_clue_row_and_a_reveal_row_have_exactly_the_columns_their_types_
     assert set(reveals[0]) == clue_queries.RevealRow.__required_keys__
     keyset = {key for key in page.rows[0] if key.startswith("keyset_")}
     assert set(page.rows[0]) - keyset == clue_queries.ClueRow.__required_keys__
+
+
+async def test_a_case_transfer_row_has_exactly_the_columns_its_type_names(
+    api: Api, app: RectifyApp, pool: Pool
+) -> None:
+    police = app.register_agency("县公安局", actor="t").id
+    sent = app.report_case_transfer(agency_id(HEALTH), police, "虚构病历骗保", actor="张三")
+    await projected(api.client, app)
+    now = datetime.now(UTC)
+
+    row = await case_transfer_queries.transfer_by_id(pool, sent.id, now)
+    history = await case_transfer_queries.transfer_history(pool, sent.id)
+    page = await case_transfer_queries.transfer_page(
+        pool, case_transfer_queries.TransferFilter(), now, first=1, after=None
+    )
+
+    assert row is not None and history and page.rows
+    assert set(row) == case_transfer_queries.TransferRow.__required_keys__
+    assert set(history[0]) == HistoryRow.__required_keys__
+    keyset = {key for key in page.rows[0] if key.startswith("keyset_")}
+    assert set(page.rows[0]) - keyset == case_transfer_queries.TransferRow.__required_keys__
