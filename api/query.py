@@ -6,7 +6,6 @@ out); campaigns, agencies, `me`, `systemStatus` and the dashboard's counts are o
 """
 
 from enum import Enum
-from typing import Any
 from uuid import UUID
 
 import strawberry
@@ -67,7 +66,7 @@ _NOTHING = IssueConnection(
 )
 
 
-def may_read_issue(user: User, row: Any) -> bool:
+def may_read_issue(user: User, row: queries.IssueRow) -> bool:
     """`row` as projections.queries gives an issue: its lead and co-agencies."""
     co = [UUID(str(a["id"])) for a in row["co_agencies"]]
     return may(user, Action.READ_ISSUE, row["lead_agency_id"], [row["lead_agency_id"], *co])

@@ -8,6 +8,7 @@ from uuid import UUID
 import strawberry
 
 from api.context import Context
+from projections.queries import IssueRow
 from projections.rows import AgencyRef
 
 
@@ -149,7 +150,7 @@ class Issue:
         ]
 
     @classmethod
-    def of(cls, row: Any) -> "Issue":
+    def of(cls, row: IssueRow) -> "Issue":
         return cls(
             id=strawberry.ID(str(row["id"])),
             number=row["number"],

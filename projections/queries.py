@@ -12,14 +12,14 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypedDict, cast
 from uuid import UUID
 
 import asyncpg
 
 from domain.names import agency_id, campaign_id, normalise_name
 from projections.keyset import FAR_DATE, Key, Keyset, fetch_page
-from projections.rows import Pool, Record
+from projections.rows import HistoryRow, Pool, Record
 from projections.runner import NAME as TRACKING_NAME
 
 
@@ -168,9 +168,50 @@ def _where(issue_filter: IssueFilter, params: list[Any], today: date) -> str:
     return " AND ".join(conditions)
 
 
+class AgencyItem(TypedDict):
+    id: str  # from jsonb: the agency's UUID as text
+    name: str
+    kind: str
+
+
+class IssueRow(TypedDict):
+    """An issue as the API reads it (_ISSUE_COLUMNS): its ledger columns, its campaign's
+    title, its lead agency's name and kind, its co-responsible agencies, and whether it is
+    overdue on the day asked. A page's rows also carry their keyset columns."""
+
+    id: UUID
+    number: str
+    problem: str
+    measures: list[str]
+    status: str
+    deadline_kind: str
+    due_date: date | None
+    deadline_text: str
+    cycle: int
+    pending_extension_due: date | None
+    registered_position: int
+    campaign_id: UUID
+    campaign_title: str
+    lead_agency_id: UUID
+    lead_agency_name: str
+    lead_agency_kind: str
+    overdue: bool | None  # None: no due date
+    co_agencies: list[AgencyItem]
+
+
+class IssueHistoryRow(HistoryRow):
+    issue_id: UUID
+    position: int
+
+
+def _issue(row: Record) -> IssueRow:
+    # The columns are those named above; tests/integration/test_read_rows.py holds them to it.
+    return cast(IssueRow, dict(row))
+
+
 @dataclass(frozen=True)
 class IssuePage:
-    rows: list[Record]
+    rows: list[IssueRow]
     total: int
     has_next: bool
 
@@ -201,25 +242,26 @@ async def issue_page(
     page = await fetch_page(
         pool, columns, _ISSUE_FROM, where, params, ISSUE_ORDERS[order], after, first, [today]
     )
-    return IssuePage(page.rows, page.total, page.has_next)
+    return IssuePage([_issue(r) for r in page.rows], page.total, page.has_next)
 
 
-async def issue_by_id(pool: Pool, issue_id: UUID, today: date) -> Record | None:
-    return await pool.fetchrow(
+async def issue_by_id(pool: Pool, issue_id: UUID, today: date) -> IssueRow | None:
+    row = await pool.fetchrow(
         f"SELECT {_columns(1)} {_ISSUE_FROM} WHERE i.id = $2", today, issue_id
     )
+    return _issue(row) if row is not None else None
 
 
-async def histories(pool: Pool, issue_ids: list[UUID]) -> dict[UUID, list[Record]]:
+async def histories(pool: Pool, issue_ids: list[UUID]) -> dict[UUID, list[IssueHistoryRow]]:
     """The history of several issues in one query (for a DataLoader)."""
     rows = await pool.fetch(
         "SELECT issue_id, version, at, type, actor, summary, position FROM issue_history"
         " WHERE issue_id = ANY($1::uuid[]) ORDER BY issue_id, version",
         issue_ids,
     )
-    found: dict[UUID, list[Record]] = {i: [] for i in issue_ids}
+    found: dict[UUID, list[IssueHistoryRow]] = {i: [] for i in issue_ids}
     for row in rows:
-        found[row["issue_id"]].append(row)
+        found[row["issue_id"]].append(cast(IssueHistoryRow, dict(row)))
     return found
 
 

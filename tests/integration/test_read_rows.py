@@ -11,7 +11,7 @@ import pytest
 from domain.application import RectifyApp
 from domain.names import agency_id
 from domain.reporter_identity import ReporterIdentity
-from projections import case_transfer_queries, clue_queries, referral_queries
+from projections import case_transfer_queries, clue_queries, queries, referral_queries
 from projections.queries import create_pool
 from projections.rows import HistoryRow, Pool
 from tests.integration.api_fixtures import HEALTH, INSURANCE, Api, api, projection_thread
@@ -98,3 +98,19 @@ async def test_a_case_transfer_row_has_exactly_the_columns_its_type_names(
     assert set(history[0]) == HistoryRow.__required_keys__
     keyset = {key for key in page.rows[0] if key.startswith("keyset_")}
     assert set(page.rows[0]) - keyset == case_transfer_queries.TransferRow.__required_keys__
+
+
+async def test_an_issue_row_has_exactly_the_columns_its_type_names(api: Api, pool: Pool) -> None:
+    today = datetime.now(UTC).date()
+
+    page = await queries.issue_page(pool, queries.IssueFilter(), today, first=1, after=None)
+    assert page.rows  # the known ledger, imported by the api fixture
+    row = await queries.issue_by_id(pool, page.rows[0]["id"], today)
+    history = (await queries.histories(pool, [page.rows[0]["id"]]))[page.rows[0]["id"]]
+
+    assert row is not None and history
+    assert set(row) == queries.IssueRow.__required_keys__
+    assert set(row["co_agencies"][0]) == queries.AgencyItem.__required_keys__
+    assert set(history[0]) == queries.IssueHistoryRow.__required_keys__
+    keyset = {key for key in page.rows[0] if key.startswith("keyset_")}
+    assert set(page.rows[0]) - keyset == queries.IssueRow.__required_keys__
