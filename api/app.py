@@ -6,7 +6,6 @@ from contextlib import asynccontextmanager
 from importlib.resources import files
 
 import anyio.to_thread
-from graphql import ExecutionResult
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, generate_latest
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -18,6 +17,7 @@ from starlette.staticfiles import StaticFiles
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.execution import ExecutionResult
 
 from api.auth import Role, User
 from api.config import ApiConfig
@@ -49,6 +49,7 @@ from api.sign_in import current_session, login, logout
 from api.tokens import SecretVerifier
 from domain.application import RectifyApp
 from projections import parked, queries, status
+from projections.rows import Pool
 from projections.runner import connect, ensure_schema
 from workflows.clock_faults import clock_faults
 
@@ -75,12 +76,12 @@ class RectifyGraphQL(GraphQL[Context, None]):
         await _read_after(request, response, state.pool)
         return Context(request, request.user, state.pool, state.rectify, state.config)
 
-    async def on_ws_connect(self, context: Context) -> None:  # type: ignore[override]
+    async def on_ws_connect(self, context: Context) -> None:
         await authenticate_connection(context, context.request.app.state.verifier)
 
     async def process_result(
         self, request: Request, result: ExecutionResult
-    ) -> GraphQLHTTPResponse:  # type: ignore[override]
+    ) -> GraphQLHTTPResponse:
         """A request that met a lost database connection is answered 503 (api/outages.py),
         not with "Unexpected error": the client can tell it to retry."""
         if getattr(request.state, "database_outage", False):  # set by the schema's error hook
@@ -94,7 +95,7 @@ MIN_POSITION_HEADER = "X-Rectify-Min-Position"
 READ_WAIT_SECONDS = 5.0
 
 
-async def _read_after(request: Request, response: Response | None, pool: object) -> None:
+async def _read_after(request: Request, response: Response | None, pool: Pool) -> None:
     """Read-your-writes: a client that sends the log position a mutation returned gets
     answers from read tables at least that fresh; the wait is bounded, and the position
     actually read is returned in the same header so the client can tell."""

@@ -95,7 +95,7 @@ class AuditEntry:
                 )
                 for c in entry.changes
             ],
-            payload=entry.payload,
+            payload=JSON(entry.payload),
             integrity=entry.integrity,
             integrity_warning=entry.integrity_warning,
         )

@@ -106,13 +106,6 @@ def verify_token(secret: str, token: str) -> User:
     )
 
 
-def user_from_header(secret: str, header: str | None) -> User:
-    scheme, _, token = (header or "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise InvalidToken(says("missing_token"))
-    return verify_token(secret, token.strip())
-
-
 async def user_from_header_with(verifier: TokenVerifier, header: str | None) -> User:
     scheme, _, token = (header or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():

@@ -158,7 +158,7 @@ class CaseTransfer:
         ]
 
     @classmethod
-    def of(cls, row: Any) -> "CaseTransfer":
+    def of(cls, row: transfer_queries.TransferRow) -> "CaseTransfer":
         deadlines = _json(row["deadlines"]) or {}
         breaches = _json(row["breaches"]) or []
         procuratorate = None

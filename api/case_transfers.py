@@ -105,7 +105,8 @@ class CaseTransferQuery:
             given.overdue,
             given.breached,
         )
-        order, keyset = order_by.value, transfer_queries.TRANSFER_ORDERS[order_by.value]
+        order = order_by.name  # each member's name is its value (strawberry.enum_value)
+        keyset = transfer_queries.TRANSFER_ORDERS[order]
         page = await transfer_queries.transfer_page(
             context.pool,
             found,

@@ -89,17 +89,17 @@ class ClockQuery:
         if row is None:
             return None
         milestones = []
-        for ring in row["rings"]:
+        for ring in row.rings:
             rung, _, at = str(ring).partition("@")
             milestones.append(ClockMilestone(rung=rung, at=datetime.fromisoformat(at)))
         return IssueClock(
-            due_at=row["due_at"],
-            provisional=row["provisional"],
-            paused_since=row["paused_since"],
-            pause_reason=row["pause_reason"],
-            policy_version=row["policy_version"],
+            due_at=row.due_at,
+            provisional=row.provisional,
+            paused_since=row.paused_since,
+            pause_reason=row.pause_reason,
+            policy_version=row.policy_version,
             milestones=milestones,
-            last_milestone=row["last_milestone"] or None,
-            last_milestone_at=row["last_milestone_at"],
-            closed=row["closed"],
+            last_milestone=row.last_milestone or None,
+            last_milestone_at=row.last_milestone_at,
+            closed=row.closed,
         )

@@ -13,7 +13,7 @@ Nobody reads the identity through a query: the read tables do not have it, and t
 from collections.abc import Callable
 from datetime import datetime
 from enum import Enum
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 import strawberry
@@ -125,11 +125,11 @@ class Clue:
         ]
 
     @classmethod
-    def of(cls, row: Any) -> "Clue":
+    def of(cls, row: clue_queries.ClueRow) -> "Clue":
         status = domain.ClueStatus(row["status"])
 
-        def optional_id(column: str) -> strawberry.ID | None:
-            return strawberry.ID(str(row[column])) if row[column] else None
+        def optional_id(value: UUID | None) -> strawberry.ID | None:
+            return strawberry.ID(str(value)) if value else None
 
         return cls(
             id=strawberry.ID(str(row["id"])),
@@ -153,9 +153,9 @@ class Clue:
                 name=row["handling_agency_name"] or "",
             ),
             triage_note=row["triage_note"],
-            referred_to=optional_id("referred_to"),
-            referral_id=optional_id("referral_id"),
-            merged_into=optional_id("merged_into"),
+            referred_to=optional_id(row["referred_to"]),
+            referral_id=optional_id(row["referral_id"]),
+            merged_into=optional_id(row["merged_into"]),
             outcome=row["outcome"],
             reply_due=row["reply_due"],
             replied_at=row["replied_at"],
@@ -228,7 +228,8 @@ class ClueQuery:
             agency = own_agency(user)
             if agency is None:
                 return _EMPTY
-        order, keyset = order_by.value, clue_queries.CLUE_ORDERS[order_by.value]
+        order = order_by.name  # each member's name is its value (strawberry.enum_value)
+        keyset = clue_queries.CLUE_ORDERS[order]
         page = await clue_queries.clue_page(
             info.context.pool,
             clue_queries.ClueFilter(

@@ -14,13 +14,14 @@ from api.config import ApiConfig
 from api.provisional import provisional_years
 from domain.application import RectifyApp
 from projections import queries
+from projections.rows import Pool
 
 
 @dataclass
 class Context:
     request: Request
     user: User
-    pool: Any  # asyncpg.Pool
+    pool: Pool
     app: RectifyApp
     config: ApiConfig
     websocket: bool = False  # a graphql-transport-ws connection (subscriptions only)

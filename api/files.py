@@ -188,14 +188,14 @@ async def may_read_referencing_item(pool: Any, user: User, digest: str) -> bool:
             row = await queries.issue_by_id(pool, item, now.date())
             allowed = row is not None and may_read_issue(user, row)
         elif kind == "Referral":
-            row = await referral_queries.referral_by_id(pool, item, now)
-            allowed = row is not None and referrals.may_read(user, row)
+            referral = await referral_queries.referral_by_id(pool, item, now)
+            allowed = referral is not None and referrals.may_read(user, referral)
         elif kind == "Clue":
-            row = await clue_queries.clue_by_id(pool, item)
-            allowed = row is not None and clues.may_read(user, row)
+            clue = await clue_queries.clue_by_id(pool, item)
+            allowed = clue is not None and clues.may_read(user, clue)
         elif kind in ("CaseTransfer", "DisciplineTransfer"):
-            row = await case_transfer_queries.transfer_by_id(pool, item, now)
-            allowed = row is not None and case_transfers.may_read(user, row)
+            transfer = await case_transfer_queries.transfer_by_id(pool, item, now)
+            allowed = transfer is not None and case_transfers.may_read(user, transfer)
         else:  # an item kind with no read rule here: nobody reads its files through it
             allowed = False
         if allowed:

@@ -22,6 +22,7 @@ from typing import Any
 from graphql import GraphQLError, GraphQLResolveInfo
 from strawberry.extensions import SchemaExtension
 
+from api.context import Context
 from domain.command_keys import CommandKey, current
 
 HEADER = "idempotency-key"
@@ -29,7 +30,7 @@ MAX_KEY = 200
 _PRINTABLE = re.compile(r"^[\x21-\x7e]+$")
 
 
-def command_key(info: GraphQLResolveInfo, arguments: dict[str, Any]) -> CommandKey:
+def command_key(info: GraphQLResolveInfo[Context], arguments: dict[str, Any]) -> CommandKey:
     request = info.context.request
     given = request.headers.get(HEADER)
     if given is not None and (len(given) > MAX_KEY or not _PRINTABLE.match(given)):
@@ -54,7 +55,7 @@ class IdempotencyKeys(SchemaExtension):
         self,
         _next: Callable[..., Any],
         root: Any,
-        info: GraphQLResolveInfo,
+        info: GraphQLResolveInfo[Any],  # the library's: any context
         *args: Any,
         **kwargs: Any,
     ) -> Any:

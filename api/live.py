@@ -153,9 +153,9 @@ def bearer_of(params: dict[str, Any]) -> str:
         scheme, _, token = header.partition(" ")
         if scheme.lower() == "bearer" and token.strip():
             return token.strip()
-    token = params.get("token")
-    if isinstance(token, str) and token.strip():
-        return token.strip()
+    given = params.get("token")
+    if isinstance(given, str) and given.strip():
+        return given.strip()
     raise InvalidToken(says("missing_token_on_connect"))
 
 

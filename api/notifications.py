@@ -7,8 +7,9 @@ Who sees what is decided in one place, the query's visibility rule
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 import strawberry
@@ -66,20 +67,20 @@ class Notification:
     deliveries: list[NotificationDelivery]
 
     @classmethod
-    def of(cls, r: Any) -> Notification:
+    def of(cls, r: inbox.InboxRow) -> Notification:
         return cls(
-            id=strawberry.ID(str(r["id"])),
-            kind=r["kind"],
-            rung=r["rung"],
-            title=r["title"],
-            body=r["body"],
-            item_kind=r["item_kind"],
-            item_id=strawberry.ID(str(r["item_id"])),
-            agency_id=strawberry.ID(str(r["agency_id"])) if r["agency_id"] else None,
-            for_office=r["audience"] != "",
-            at=r["at"],
-            read_at=r["read_at"],
-            deliveries=[NotificationDelivery(**d) for d in r["deliveries"]],
+            id=strawberry.ID(str(r.id)),
+            kind=r.kind,
+            rung=r.rung,
+            title=r.title,
+            body=r.body,
+            item_kind=r.item_kind,
+            item_id=strawberry.ID(str(r.item_id)),
+            agency_id=strawberry.ID(str(r.agency_id)) if r.agency_id else None,
+            for_office=r.audience != "",
+            at=r.at,
+            read_at=r.read_at,
+            deliveries=[NotificationDelivery(**asdict(d)) for d in r.deliveries],
         )
 
 
@@ -134,7 +135,7 @@ class NotificationQuery:
         page = await inbox.inbox_page(info.context.pool, _viewer(info), unread_only, first, before)
         edges = [
             NotificationEdge(
-                cursor=cursors.encode_values(CURSOR_KIND, "NEWEST", [str(r["position"])]),
+                cursor=cursors.encode_values(CURSOR_KIND, "NEWEST", [str(r.position)]),
                 node=Notification.of(r),
             )
             for r in page.rows

@@ -76,10 +76,7 @@ class CampaignProgress:
     async def reports(self, info: Info) -> ReportCounts:
         row = await progress.reports(info.context.pool, self.campaign_id, self.as_of)
         return ReportCounts(
-            due=row["due"],
-            received=row["received"],
-            outstanding=row["outstanding"],
-            overdue=row["overdue"],
+            due=row.due, received=row.received, outstanding=row.outstanding, overdue=row.overdue
         )
 
     @strawberry.field
@@ -87,13 +84,13 @@ class CampaignProgress:
         rows = await progress.coverage(info.context.pool, self.campaign_id, self.as_of)
         return [
             Coverage(
-                category=r["category"],
-                region=r["region"],
-                population=r["population"],
-                required_percent=r["required_percent"],
-                inspected=r["inspected"],
-                percent=share(r["inspected"], r["population"]),
-                met=r["inspected"] * 100 >= r["required_percent"] * r["population"],
+                category=r.category,
+                region=r.region,
+                population=r.population,
+                required_percent=r.required_percent,
+                inspected=r.inspected,
+                percent=share(r.inspected, r.population),
+                met=r.inspected * 100 >= r.required_percent * r.population,
             )
             for r in rows
         ]
@@ -141,10 +138,10 @@ class ProgressQuery:
         rows = await progress.cases_by_region(pool, found, year)
         return [
             RegionCases(
-                region=r["region"],
-                count=r["count"],
+                region=r.region,
+                count=r.count,
                 threshold=limit,
-                below_threshold=r["count"] < limit,
+                below_threshold=r.count < limit,
             )
             for r in rows
         ]

@@ -17,7 +17,7 @@ from strawberry.dataloader import DataLoader
 
 from domain.application import RectifyApp
 from domain.clocks import due_day
-from workflows.calendars import StoredCalendar
+from infrastructure.stored_calendar import StoredCalendar
 
 if TYPE_CHECKING:
     import strawberry

@@ -6,7 +6,6 @@ out); campaigns, agencies, `me`, `systemStatus` and the dashboard's counts are o
 """
 
 from enum import Enum
-from typing import Any
 from uuid import UUID
 
 import strawberry
@@ -68,7 +67,7 @@ _NOTHING = IssueConnection(
 )
 
 
-def may_read_issue(user: User, row: Any) -> bool:
+def may_read_issue(user: User, row: queries.IssueRow) -> bool:
     """`row` as projections.queries gives an issue: its lead and co-agencies."""
     co = [UUID(str(a["id"])) for a in row["co_agencies"]]
     return may(user, Action.READ_ISSUE, row["lead_agency_id"], [row["lead_agency_id"], *co])
@@ -112,7 +111,8 @@ class Query:
             given.overdue,
             viewer_agency_id=issue_scope(info.context.user),
         )
-        order, keyset = order_by.value, queries.ISSUE_ORDERS[order_by.value]
+        order = order_by.name  # each member's name is its value (strawberry.enum_value)
+        keyset = queries.ISSUE_ORDERS[order]
         page = await queries.issue_page(
             pool,
             criteria,

@@ -12,7 +12,7 @@ handles, an issue it leads or co-owns, a case it is party to (the domain checks 
 from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 import strawberry
@@ -120,7 +120,7 @@ class Referral:
         return [Referral.of(r) for r in rows]
 
     @classmethod
-    def of(cls, row: Any) -> "Referral":
+    def of(cls, row: referral_queries.ReferralRow) -> "Referral":
         status = domain.ReferralStatus(row["status"])
         return cls(
             id=strawberry.ID(str(row["id"])),
@@ -243,7 +243,8 @@ class ReferralQuery:
             given.due_soon,
             given.overdue,
         )
-        order, keyset = order_by.value, referral_queries.REFERRAL_ORDERS[order_by.value]
+        order = order_by.name  # each member's name is its value (strawberry.enum_value)
+        keyset = referral_queries.REFERRAL_ORDERS[order]
         page = await referral_queries.referral_page(
             context.pool,
             queue,
@@ -370,7 +371,7 @@ class ReferralMutation:
     @strawberry.mutation(description="移送 / refer to another agency or to an agency group")
     async def send_referral(self, info: Info, input: SendReferralInput) -> ReferralResult:
         user, who = info.context.user, commands.actor(info.context)
-        named = input.sender
+        named: str | None = input.sender
         scope = authorize(user, ReferralAction.SEND)
         if scope is Scope.OWN:
             sender_key: str | None = str(acting_agency(user, NO_AGENCY))

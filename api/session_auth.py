@@ -30,7 +30,7 @@ from api.outages import CONNECTION_ERRORS, ServiceUnavailable
 from api.tokens import TokenVerifier
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-NOT_SIGNED_IN = {
+NOT_SIGNED_IN: dict[str, object] = {
     "error": "not_signed_in",
     "message": "未登录或登录已过期，请重新登录 / not signed in, or the session expired: "
     "sign in again",

@@ -7,7 +7,7 @@ week boundaries) are in projections.statistics_queries and ADR 0018.
 
 from datetime import date
 from enum import Enum
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 import strawberry
@@ -20,9 +20,9 @@ from api.context import Context
 from api.types import Agency, Campaign
 from domain.calendar import OUT_OF_RANGE, WorkingCalendar, is_supported_year
 from domain.clocks import DEFAULT_LADDER
+from infrastructure.stored_calendar import StoredCalendar
 from projections import queries
 from projections import statistics_queries as figures
-from workflows.calendars import StoredCalendar
 
 Info = strawberry.Info[Context, None]
 MAX_OVERDUE = 200
@@ -56,13 +56,13 @@ class Counts:
         return self.closed_on_time / self.closed_with_due_date
 
     @classmethod
-    def of(cls, row: Any) -> "Counts":
+    def of(cls, row: figures.CountsRow) -> "Counts":
         return cls(
-            open=row["open"],
-            closed=row["closed"],
-            overdue=row["overdue"],
-            closed_with_due_date=row["judged"],
-            closed_on_time=row["on_time"],
+            open=row.open,
+            closed=row.closed,
+            overdue=row.overdue,
+            closed_with_due_date=row.judged,
+            closed_on_time=row.on_time,
         )
 
 
@@ -126,10 +126,6 @@ class WeekCounts:
     closed: int
 
 
-def _hours(value: Any) -> float | None:
-    return None if value is None else float(value)
-
-
 RUNG_ORDER = [rung.name for rung in DEFAULT_LADDER.rungs]
 
 
@@ -147,7 +143,7 @@ class Statistics:
         rows = await figures.by_kind(
             info.context.pool, self.campaign_id, self.as_of, info.context.config.timezone
         )
-        return Counts.of(next(r for r in rows if r["kind"] is None))
+        return Counts.of(next(r.counts for r in rows if r.kind is None))
 
     @strawberry.field(
         description="按类型 / by item kind (issues, referrals, clues, case transfers)"
@@ -157,9 +153,9 @@ class Statistics:
             info.context.pool, self.campaign_id, self.as_of, info.context.config.timezone
         )
         return [
-            KindCounts(kind=ItemKind(r["kind"]), counts=Counts.of(r))
+            KindCounts(kind=ItemKind(r.kind), counts=Counts.of(r.counts))
             for r in rows
-            if r["kind"] is not None
+            if r.kind is not None
         ]
 
     @strawberry.field(
@@ -170,7 +166,9 @@ class Statistics:
         rows = await figures.by_agency(
             info.context.pool, self.campaign_id, self.as_of, info.context.config.timezone
         )
-        return [AgencyFigures(agency=Agency.of(r), counts=Counts.of(r)) for r in rows]
+        return [
+            AgencyFigures(agency=Agency.of_ref(r.agency), counts=Counts.of(r.counts)) for r in rows
+        ]
 
     @strawberry.field(
         description="按地区 / by the region of the responsible agency "
@@ -180,20 +178,20 @@ class Statistics:
         rows = await figures.by_region(
             info.context.pool, self.campaign_id, self.as_of, info.context.config.timezone
         )
-        return [RegionFigures(region=r["region"], counts=Counts.of(r)) for r in rows]
+        return [RegionFigures(region=r.region, counts=Counts.of(r.counts)) for r in rows]
 
     @strawberry.field(description="移送签收、反馈用时 / referral times per receiving agency")
     async def referral_times(self, info: Info) -> list[ReferralTimes]:
         rows = await figures.referral_times(info.context.pool, self.campaign_id)
         return [
             ReferralTimes(
-                agency=Agency.of(r),
-                claimed=r["claimed"],
-                answered=r["answered"],
-                claim_median_hours=_hours(r["claim_median"]),
-                claim_p90_hours=_hours(r["claim_p90"]),
-                answer_median_hours=_hours(r["answer_median"]),
-                answer_p90_hours=_hours(r["answer_p90"]),
+                agency=Agency.of_ref(r.agency),
+                claimed=r.claimed,
+                answered=r.answered,
+                claim_median_hours=r.claim_median,
+                claim_p90_hours=r.claim_p90,
+                answer_median_hours=r.answer_median,
+                answer_p90_hours=r.answer_p90,
             )
             for r in rows
         ]
@@ -201,7 +199,7 @@ class Statistics:
     @strawberry.field(description="提醒、逾期与各级督办次数 / recorded rungs, ladder order")
     async def escalations(self, info: Info) -> list[RungCount]:
         rows = await figures.escalations(info.context.pool, self.campaign_id)
-        found = {r["rung"]: r["count"] for r in rows}
+        found = {r.rung: r.count for r in rows}
         order = [r for r in RUNG_ORDER if r in found] + sorted(set(found) - set(RUNG_ORDER))
         return [RungCount(rung=rung, count=found[rung]) for rung in order]
 
@@ -223,11 +221,11 @@ class Statistics:
             total_count=page.total,
             items=[
                 OverdueItem(
-                    id=strawberry.ID(str(r["item_id"])),
-                    kind=ItemKind(r["kind"]),
-                    label=r["label"],
-                    agency=Agency.of(r, "agency_"),
-                    due_date=r["due_date"],
+                    id=strawberry.ID(str(r.item_id)),
+                    kind=ItemKind(r.kind),
+                    label=r.label,
+                    agency=Agency.of_ref(r.agency),
+                    due_date=r.due_date,
                     working_days_overdue=n,
                 )
                 for r, n in zip(page.rows, days, strict=True)
@@ -240,14 +238,14 @@ class Statistics:
         rows = await figures.weekly(
             info.context.pool, self.campaign_id, self.as_of, info.context.config.timezone, weeks
         )
-        return [
-            WeekCounts(week_start=r["monday"], opened=r["opened"], closed=r["closed"]) for r in rows
-        ]
+        return [WeekCounts(week_start=r.monday, opened=r.opened, closed=r.closed) for r in rows]
 
 
-def _working_days(calendar: WorkingCalendar, rows: list[Any], today: date) -> list[int]:
+def _working_days(
+    calendar: WorkingCalendar, rows: list[figures.OverdueRow], today: date
+) -> list[int]:
     """Working days in (due day, today]: on the first working day after the due day, 1."""
-    return [calendar.working_days_between(r["due_date"], today) for r in rows]
+    return [calendar.working_days_between(r.due_date, today) for r in rows]
 
 
 @strawberry.type

@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 import jwt
 
 from api.auth import InvalidToken, Role, User, expiry, optional_text, verify_token
 from domain.messages import says
-
-if TYPE_CHECKING:
-    from rectify.settings import Settings
 
 # Asymmetric only: a provider's tokens can never be forged with a secret we ship or share,
 # and listing these explicitly refuses `alg: none` and HS256-with-public-key confusion.
@@ -117,19 +114,3 @@ def build_verifier(
     if oidc_jwks_url and oidc_issuer and oidc_audience:
         return JwksVerifier(oidc_jwks_url, oidc_issuer, oidc_audience, leeway_seconds, claims)
     return SecretVerifier(secret)
-
-
-def verifier_from_settings(settings: Settings) -> TokenVerifier:
-    return build_verifier(
-        settings.jwt_secret,
-        settings.oidc_jwks_url,
-        settings.oidc_issuer,
-        settings.oidc_audience,
-        settings.oidc_leeway_seconds,
-        ClaimNames(
-            settings.oidc_role_claim,
-            settings.oidc_agency_id_claim,
-            settings.oidc_agency_name_claim,
-            settings.oidc_region_claim,
-        ),
-    )

@@ -8,6 +8,8 @@ from uuid import UUID
 import strawberry
 
 from api.context import Context
+from projections.queries import IssueRow
+from projections.rows import AgencyRef
 
 
 @strawberry.enum
@@ -42,6 +44,14 @@ class Agency:
             id=strawberry.ID(str(row[f"{prefix}id"])),
             name=row[f"{prefix}name"],
             kind=AgencyKind(kind) if kind else None,
+        )
+
+    @classmethod
+    def of_ref(cls, ref: AgencyRef) -> "Agency":
+        return cls(
+            id=strawberry.ID(str(ref.id)),
+            name=ref.name,
+            kind=AgencyKind(ref.kind) if ref.kind else None,
         )
 
 
@@ -140,7 +150,7 @@ class Issue:
         ]
 
     @classmethod
-    def of(cls, row: Any) -> "Issue":
+    def of(cls, row: IssueRow) -> "Issue":
         return cls(
             id=strawberry.ID(str(row["id"])),
             number=row["number"],

@@ -26,9 +26,9 @@ from api.types import Agency, Campaign, PageInfo
 from domain.application import RectifyApp
 from domain.calendar import WorkingCalendar, is_supported_year
 from domain.campaigns import ExtensionApprovers
+from infrastructure.stored_calendar import StoredCalendar
 from projections import queries
 from projections import work_queue_queries as q
-from workflows.calendars import StoredCalendar
 
 Info = strawberry.Info[Context, None]
 MAX_PAGE = 100

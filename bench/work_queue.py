@@ -26,8 +26,8 @@ import psycopg
 from api.auth import Role, User
 from api.authz.work_queue import work_scope
 from api.work_queue import working_days_left
+from infrastructure.calendar_data import build_calendar
 from projections import work_queue_queries as q
-from rectify.calendar_data import build_calendar
 
 ITEMS = int(os.environ.get("BENCH_QUEUE_ITEMS", "20000"))
 AGENCIES = 40

@@ -19,9 +19,9 @@ from chaos.load import Outcome
 from chaos.system import System
 from domain.application import RectifyApp
 from domain.clocks import MilestoneKind, kind_of_topic
+from infrastructure.stored_calendar import StoredCalendar
 from rectify.settings import eventsourcing_env
-from workflows.calendars import StoredCalendar
-from workflows.inputs import clock_workflow_id
+from workflows.clock_inputs import clock_workflow_id
 
 Problems = list[str]
 TEXTLESS = {"claim"}  # operations whose events carry no text of the client's

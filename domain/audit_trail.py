@@ -9,7 +9,7 @@ than may reveal a reporter or forge a delivery.
 
 Each entry also says whether its event still matches the hash chain the event store keeps
 (`Integrity`): an auditor must never read a changed `SignedOff` date as fact. The store
-that keeps the hashes answers (`IntegritySource`, rectify/event_store.py); a store without
+that keeps the hashes answers (`IntegritySource`, infrastructure/event_store.py); a store without
 hashes (in-memory unit tests) leaves it unknown (None).
 """
 

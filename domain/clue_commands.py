@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any, Protocol, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -41,7 +41,7 @@ MAX_ATTEMPTS = 5
 
 
 class _App(CanRetry, Protocol):
-    env: Any
+    env: ClassVar[dict[str, str]]  # as the library declares it (an instance sets its own)
     recorder: Any
 
     def _get(self, cls: type[A], item_id: UUID, kind: str) -> A: ...

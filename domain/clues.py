@@ -301,10 +301,6 @@ class Clue(Reschedulable, ClockRecord, Aggregate):
     # -- questions ------------------------------------------------------------------------
 
     @property
-    def has_identity(self) -> bool:
-        return self.sealed_identity is not None
-
-    @property
     def identity_key_id(self) -> str:
         return key_id(self.sealed_identity) if self.sealed_identity else ""
 

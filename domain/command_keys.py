@@ -4,7 +4,7 @@ first did, instead of doing it twice.
 A mutation acknowledged as "failed" may have committed just before the connection died;
 the client cannot know. So every command runs under a key (the client's `Idempotency-Key`
 for its request, else one made up for this attempt), and the first save of the command
-records the key in the same transaction as its events (rectify/event_store.py). A retry
+records the key in the same transaction as its events (infrastructure/event_store.py). A retry
 with the same key finds it and gets the original result; a save that meets its own key
 already recorded (the store committed, the answer was lost, the driver retried) stops
 there too. The key is scoped to who sent it and which field of the request, and records

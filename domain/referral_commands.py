@@ -112,7 +112,7 @@ def _now(at: datetime | None) -> datetime:
 
 
 class ReferralCommands:
-    # Set by the composition root: app -> calendar (workflows.calendars.StoredCalendar).
+    # Set by the composition root: app -> calendar (infrastructure.stored_calendar.StoredCalendar).
     calendar_source: Callable[[Any], WorkingCalendar] | None = None
 
     # -- calendar and terms ---------------------------------------------------------------

@@ -88,7 +88,7 @@ class ReturnReason(StrEnum):
     OTHER = "OTHER"
 
 
-RETURN_LABELS = {
+RETURN_LABELS: dict[str, str] = {  # StrEnum keys; events carry the reason as a plain str
     ReturnReason.NOT_OUR_REMIT: "不属于本单位职责",
     ReturnReason.INSUFFICIENT_MATERIAL: "材料不全",
     ReturnReason.NEEDS_ANOTHER_AGENCY: "需其他单位办理",

@@ -6,7 +6,7 @@ Statements only; the runner owns the transaction.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from eventsourcing.domain import DomainEventProtocol
 from psycopg import Cursor
@@ -23,7 +23,7 @@ _STATUS = {
 
 class AccountProjection:
     NAME = "accounts"
-    TABLES = ("accounts",)
+    TABLES: ClassVar[tuple[str, ...]] = ("accounts",)
 
     def __init__(self, cursor: Cursor[Any]) -> None:
         self.cur = cursor
@@ -35,6 +35,8 @@ class AccountProjection:
         )
 
     def apply(self, event: DomainEventProtocol[Any], position: int) -> None:
+        if not isinstance(event, Account.Event):
+            return
         item, at = event.originator_id, event.timestamp
         if isinstance(event, Account.Created):
             self.cur.execute(

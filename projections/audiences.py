@@ -10,7 +10,7 @@ agencies of the earlier ones.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
@@ -21,7 +21,7 @@ from domain.parties import agencies_named
 
 class AudienceProjection:
     NAME = "audience"
-    TABLES = ("item_audiences",)
+    TABLES: ClassVar[tuple[str, ...]] = ("item_audiences",)
 
     def __init__(self, cursor: Cursor[Any]) -> None:
         self.cur = cursor

@@ -9,14 +9,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict, cast
 from uuid import UUID
 
-import asyncpg
-
 from projections.keyset import FAR_TIME, Key, Keyset, fetch_page
-
-Pool = Any  # asyncpg.Pool
+from projections.rows import HistoryRow, Pool, Record
 
 
 @dataclass(frozen=True)
@@ -28,9 +25,49 @@ class TransferFilter:
     breached: bool | None = None  # a statutory breach is on record
 
 
+class TransferRow(TypedDict):
+    """A case transfer as the API reads it: the read table's columns (case_transfers.sql)
+    and whether its running statutory clock is overdue at the time asked. A page's rows
+    also carry their keyset columns."""
+
+    id: UUID
+    kind: str
+    campaign_id: UUID | None
+    agency_id: UUID
+    agency_name: str
+    receiver_id: UUID
+    receiver_name: str
+    receiver_ids: list[UUID]
+    procuratorate_id: UUID | None
+    procuratorate_name: str
+    status: str
+    case_number: str
+    suspect: str
+    suspected_offence: str
+    category: str
+    facts: str
+    attachments: list[str]
+    outcome: str
+    criminal_case_number: str
+    deadlines: dict[str, str]  # statutory due instants (ISO) by step key
+    due_at: datetime | None
+    due_step: str
+    breaches: list[dict[str, str]]  # {key, step, label, addressee, due, at}
+    reported_at: datetime
+    updated_at: datetime
+    reported_position: int
+    last_position: int
+    overdue: bool
+
+
+def _transfer(row: Record) -> TransferRow:
+    # The columns are those named above; tests/integration/test_read_rows.py holds them to it.
+    return cast(TransferRow, dict(row))
+
+
 @dataclass(frozen=True)
 class TransferPage:
-    rows: list[asyncpg.Record]
+    rows: list[TransferRow]
     total: int
     has_next: bool
 
@@ -86,18 +123,18 @@ async def transfer_page(
     page = await fetch_page(
         pool, _COLUMNS, "FROM case_transfers t", where, params, TRANSFER_ORDERS[order], after, first
     )
-    return TransferPage(page.rows, page.total, page.has_next)
+    return TransferPage([_transfer(r) for r in page.rows], page.total, page.has_next)
 
 
-async def transfer_by_id(pool: Pool, item: UUID, now: datetime) -> asyncpg.Record | None:
-    return await pool.fetchrow(
-        f"SELECT {_COLUMNS} FROM case_transfers t WHERE t.id = $2", now, item
-    )
+async def transfer_by_id(pool: Pool, item: UUID, now: datetime) -> TransferRow | None:
+    row = await pool.fetchrow(f"SELECT {_COLUMNS} FROM case_transfers t WHERE t.id = $2", now, item)
+    return _transfer(row) if row is not None else None
 
 
-async def transfer_history(pool: Pool, item: UUID) -> list[asyncpg.Record]:
-    return await pool.fetch(
+async def transfer_history(pool: Pool, item: UUID) -> list[HistoryRow]:
+    rows = await pool.fetch(
         "SELECT version, at, type, actor, summary FROM case_transfer_history"
         " WHERE transfer_id = $1 ORDER BY version",
         item,
     )
+    return [cast(HistoryRow, dict(r)) for r in rows]

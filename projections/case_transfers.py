@@ -9,7 +9,7 @@ without waiting for the clock engine; `breaches` are those the stream has record
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from eventsourcing.domain import DomainEventProtocol
 from psycopg import Cursor
@@ -45,7 +45,7 @@ STEP_LABELS = {
 
 
 class CaseTransferProjection:
-    TABLES = ("case_transfer_history", "case_transfers")
+    TABLES: ClassVar[tuple[str, ...]] = ("case_transfer_history", "case_transfers")
 
     def __init__(self, cursor: Cursor[Any]) -> None:
         self.cur = cursor

@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
-import asyncpg
-
-Pool = Any  # asyncpg.Pool
+from projections.rows import Pool
 
 
-async def issue_clock(pool: Pool, issue_id: UUID) -> asyncpg.Record | None:
-    row: asyncpg.Record | None = await pool.fetchrow(
+@dataclass(frozen=True)
+class IssueClockRow:
+    issue_id: UUID
+    due_at: datetime | None
+    provisional: bool
+    policy_version: int | None
+    rings: list[str]  # "rung@instant", of the current schedule
+    paused_since: datetime | None
+    pause_reason: str
+    last_milestone: str
+    last_milestone_at: datetime | None
+    closed: bool
+
+
+async def issue_clock(pool: Pool, issue_id: UUID) -> IssueClockRow | None:
+    row = await pool.fetchrow(
         "SELECT issue_id, due_at, provisional, policy_version, rings, paused_since,"
         " pause_reason, last_milestone, last_milestone_at, closed"
         " FROM issue_clocks WHERE issue_id = $1",
         issue_id,
     )
-    return row
+    return IssueClockRow(**row) if row is not None else None

@@ -8,7 +8,7 @@ it rests on a provisional calendar.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from eventsourcing.domain import DomainEventProtocol
 from psycopg import Cursor
@@ -22,7 +22,7 @@ _NO_MILESTONE: dict[str, Any] = {"last_milestone": "", "last_milestone_at": None
 
 
 class ClockProjection:
-    TABLES = ("issue_clocks",)
+    TABLES: ClassVar[tuple[str, ...]] = ("issue_clocks",)
 
     def __init__(self, cursor: Cursor[Any]) -> None:
         self.cur = cursor

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, TypedDict, cast
 from uuid import UUID
 
-import asyncpg
-
 from projections.keyset import FAR_TIME, Key, Keyset, fetch_page
-
-Pool = Any  # asyncpg.Pool
+from projections.rows import HistoryRow, Pool, Record
 
 
 @dataclass(frozen=True)
@@ -22,9 +20,58 @@ class ClueFilter:
     real_name: bool | None = None
 
 
+class ClueRow(TypedDict):
+    """A clue as the API reads it: the read table's columns (clues.sql) and the names of
+    its receiving and handling agencies. A page's rows also carry their keyset columns."""
+
+    id: UUID
+    agency_id: UUID
+    handling_agency_id: UUID
+    campaign_id: UUID | None
+    channel: str
+    institution: str
+    person: str
+    content: str
+    attachments: list[str]
+    anonymous: bool
+    real_name: bool
+    status: str
+    triage_note: str
+    referred_to: UUID | None
+    referral_id: UUID | None
+    merged_into: UUID | None
+    outcome: str
+    reply_due: datetime | None
+    replied_at: datetime | None
+    reply_channel: str
+    reveal_count: int
+    received_at: datetime
+    updated_at: datetime
+    received_position: int
+    last_position: int
+    agency_name: str | None
+    handling_agency_name: str | None
+
+
+class RevealRow(TypedDict):
+    clue_id: UUID
+    version: int
+    agency_id: UUID
+    actor: str
+    reason: str
+    at: datetime
+    position: int
+    agency_name: str | None
+
+
+def _clue(row: Record) -> ClueRow:
+    # The columns are those named above; tests/integration/test_read_rows.py holds them to it.
+    return cast(ClueRow, dict(row))
+
+
 @dataclass(frozen=True)
 class CluePage:
-    rows: list[asyncpg.Record]
+    rows: list[ClueRow]
     total: int
     has_next: bool
 
@@ -79,27 +126,30 @@ async def clue_page(
     params: list[Any] = []
     where = _where(given, params)
     page = await fetch_page(pool, _COLUMNS, _FROM, where, params, CLUE_ORDERS[order], after, first)
-    return CluePage(page.rows, page.total, page.has_next)
+    return CluePage([_clue(r) for r in page.rows], page.total, page.has_next)
 
 
-async def clue_by_id(pool: Pool, clue_id: UUID) -> asyncpg.Record | None:
-    return await pool.fetchrow(f"{_SELECT} WHERE c.id = $1", clue_id)
+async def clue_by_id(pool: Pool, clue_id: UUID) -> ClueRow | None:
+    row = await pool.fetchrow(f"{_SELECT} WHERE c.id = $1", clue_id)
+    return _clue(row) if row is not None else None
 
 
-async def clue_history(pool: Pool, clue_id: UUID) -> list[asyncpg.Record]:
-    return await pool.fetch(
+async def clue_history(pool: Pool, clue_id: UUID) -> list[HistoryRow]:
+    rows = await pool.fetch(
         "SELECT version, at, type, actor, summary FROM clue_history"
         " WHERE clue_id = $1 ORDER BY version",
         clue_id,
     )
+    return [cast(HistoryRow, dict(r)) for r in rows]
 
 
-async def clue_reveals(pool: Pool, clue_id: UUID | None, limit: int) -> list[asyncpg.Record]:
+async def clue_reveals(pool: Pool, clue_id: UUID | None, limit: int) -> list[RevealRow]:
     """Reveals, newest first; of one clue or of all."""
-    return await pool.fetch(
+    rows = await pool.fetch(
         "SELECT r.*, a.name AS agency_name FROM clue_reveals r"
         " LEFT JOIN agencies a ON a.id = r.agency_id"
         " WHERE $1::uuid IS NULL OR r.clue_id = $1 ORDER BY r.position DESC LIMIT $2",
         clue_id,
         limit,
     )
+    return [cast(RevealRow, dict(r)) for r in rows]

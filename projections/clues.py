@@ -6,7 +6,7 @@ never copied here; summaries name the reporter only as 实名 or 匿名.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from eventsourcing.domain import DomainEventProtocol
 from psycopg import Cursor
@@ -28,7 +28,7 @@ CHANNEL_LABELS = {
 
 
 class ClueProjection:
-    TABLES = ("clue_reveals", "clue_history", "clues")
+    TABLES: ClassVar[tuple[str, ...]] = ("clue_reveals", "clue_history", "clues")
 
     def __init__(self, cursor: Cursor[Any]) -> None:
         self.cur = cursor

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
@@ -23,8 +23,7 @@ from psycopg import Cursor
 
 from domain.evidence import stored_digests
 from domain.personal_data import aggregate_of
-
-Pool = Any  # asyncpg.Pool
+from projections.rows import Pool
 
 
 @dataclass(frozen=True)
@@ -40,7 +39,7 @@ class StoredFile:
 
 class FileReferenceProjection:
     NAME = "file_reference"
-    TABLES = ("file_references",)
+    TABLES: ClassVar[tuple[str, ...]] = ("file_references",)
 
     def __init__(self, cursor: Cursor[Any]) -> None:
         self.cur = cursor

@@ -6,7 +6,7 @@ tracking position are committed together or not at all.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
@@ -24,7 +24,13 @@ from projections.summaries import summarise
 class LedgerProjection:
     """Dispatches on the event's class. Agency names are cached for the summaries."""
 
-    TABLES = ("issue_history", "issue_responsibilities", "issues", "campaigns", "agencies")
+    TABLES: ClassVar[tuple[str, ...]] = (
+        "issue_history",
+        "issue_responsibilities",
+        "issues",
+        "campaigns",
+        "agencies",
+    )
 
     def __init__(self, cursor: Cursor[Any]) -> None:
         self.cur = cursor

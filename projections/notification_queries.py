@@ -8,10 +8,10 @@ agency sees the office's notices if a coordinator (or admin), nothing else.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
 from uuid import UUID
 
-Pool = Any  # asyncpg.Pool
+from projections.rows import Pool, Record
 
 OFFICE_ROLES = ("coordinator", "admin")
 
@@ -36,8 +36,52 @@ _VISIBLE = (
 
 
 @dataclass(frozen=True)
+class DeliveryState:
+    channel: str  # WEBHOOK or EMAIL
+    address: str
+    status: str  # PENDING, DELIVERED or FAILED
+    attempts: int
+    last_error: str | None
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    id: UUID
+    position: int  # of Notice.Issued in the log: the inbox's order and keyset
+    item_kind: str
+    item_id: UUID
+    kind: str
+    rung: str
+    agency_id: UUID | None  # None: the office of a campaign that has no lead agency
+    audience: str  # '' everyone of the agency, 'coordinator' the office only
+    title: str
+    body: str
+    at: datetime
+    read_at: datetime | None  # by this viewer
+    deliveries: list[DeliveryState]
+
+    @classmethod
+    def of(cls, row: Record) -> InboxRow:
+        return cls(
+            row["id"],
+            row["position"],
+            row["item_kind"],
+            row["item_id"],
+            row["kind"],
+            row["rung"],
+            row["agency_id"],
+            row["audience"],
+            row["title"],
+            row["body"],
+            row["at"],
+            row["read_at"],
+            [DeliveryState(**d) for d in row["deliveries"]],
+        )
+
+
+@dataclass(frozen=True)
 class InboxPage:
-    rows: list[Any]
+    rows: list[InboxRow]
     has_next: bool
     unread: int  # of all the viewer's notices, not only this page
 
@@ -73,7 +117,7 @@ async def inbox_page(
         viewer.audiences,
         viewer.reader,
     )
-    return InboxPage(rows[:first], len(rows) > first, int(unread))
+    return InboxPage([InboxRow.of(r) for r in rows[:first]], len(rows) > first, int(unread))
 
 
 async def mark_read(pool: Pool, viewer: Viewer, notification: UUID) -> bool:

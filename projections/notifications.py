@@ -5,7 +5,7 @@ Statements only; the runner owns the transaction (rows and tracking position tog
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from eventsourcing.domain import DomainEventProtocol
 from psycopg import Cursor
@@ -15,7 +15,7 @@ from domain.notices import Notice
 
 
 class NotificationProjection:
-    TABLES = ("notification_deliveries", "notifications")
+    TABLES: ClassVar[tuple[str, ...]] = ("notification_deliveries", "notifications")
 
     def __init__(self, cursor: Cursor[Any]) -> None:
         self.cur = cursor

@@ -9,7 +9,7 @@ recomputed from the log alone.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from eventsourcing.domain import DomainEventProtocol
 from psycopg import Cursor
@@ -27,7 +27,7 @@ def day_of(instant: datetime) -> Any:
 
 class ProgressProjection:
     NAME = "progress"
-    TABLES = (
+    TABLES: ClassVar[tuple[str, ...]] = (
         "progress_reports",
         "progress_cases",
         "progress_inspections",

@@ -2,21 +2,41 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
 from uuid import UUID
 
-import asyncpg
-
 from domain.campaigns import DEFAULT_CASE_THRESHOLD
+from projections.rows import Pool
 
-Pool = Any  # asyncpg.Pool
+
+@dataclass(frozen=True)
+class ReportTally:
+    due: int
+    received: int
+    outstanding: int
+    overdue: int
 
 
-async def reports(pool: Pool, campaign: UUID, as_of: date) -> asyncpg.Record:
+@dataclass(frozen=True)
+class TargetCoverage:
+    category: str
+    region: str | None
+    population: int
+    required_percent: int
+    inspected: int
+
+
+@dataclass(frozen=True)
+class RegionCases:
+    region: str
+    count: int
+
+
+async def reports(pool: Pool, campaign: UUID, as_of: date) -> ReportTally:
     """Per agency owing a period's report: due once opened, received once submitted, overdue
     when still not received after its due date."""
-    return await pool.fetchrow(
+    row = await pool.fetchrow(
         "SELECT count(*) AS due,"
         " count(*) FILTER (WHERE submitted_on <= $2) AS received,"
         " count(*) FILTER (WHERE submitted_on IS NULL OR submitted_on > $2) AS outstanding,"
@@ -26,12 +46,14 @@ async def reports(pool: Pool, campaign: UUID, as_of: date) -> asyncpg.Record:
         campaign,
         as_of,
     )
+    assert row is not None  # an aggregate without GROUP BY returns one row
+    return ReportTally(**row)
 
 
-async def coverage(pool: Pool, campaign: UUID, as_of: date) -> list[asyncpg.Record]:
+async def coverage(pool: Pool, campaign: UUID, as_of: date) -> list[TargetCoverage]:
     """Each target with the distinct institutions of its category (and region, if it has
     one) first inspected on or before `as_of`."""
-    return await pool.fetch(
+    rows = await pool.fetch(
         "SELECT t.category, t.region, t.population, t.required_percent,"
         " (SELECT count(*) FROM progress_inspections i WHERE i.campaign_id = t.campaign_id"
         "   AND i.category_key = t.category_key AND i.first_on <= $2"
@@ -40,6 +62,7 @@ async def coverage(pool: Pool, campaign: UUID, as_of: date) -> list[asyncpg.Reco
         campaign,
         as_of,
     )
+    return [TargetCoverage(**row) for row in rows]
 
 
 async def threshold(pool: Pool, campaign: UUID | None) -> int:
@@ -51,10 +74,10 @@ async def threshold(pool: Pool, campaign: UUID | None) -> int:
     return int(value) if value is not None else DEFAULT_CASE_THRESHOLD
 
 
-async def cases_by_region(pool: Pool, campaign: UUID | None, year: int) -> list[asyncpg.Record]:
+async def cases_by_region(pool: Pool, campaign: UUID | None, year: int) -> list[RegionCases]:
     """Every region that has an agency, with the cases its agencies filed in `year` (linked to
     `campaign`, when given): a region with none shows 0."""
-    return await pool.fetch(
+    rows = await pool.fetch(
         "SELECT a.region, count(c.case_id) AS count FROM agencies a"
         " LEFT JOIN progress_cases c ON c.agency_id = a.id"
         "  AND extract(year FROM c.filed_on) = $2"
@@ -64,3 +87,4 @@ async def cases_by_region(pool: Pool, campaign: UUID | None, year: int) -> list[
         campaign,
         year,
     )
+    return [RegionCases(**row) for row in rows]

@@ -12,16 +12,15 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypedDict, cast
 from uuid import UUID
 
 import asyncpg
 
 from domain.names import agency_id, campaign_id, normalise_name
 from projections.keyset import FAR_DATE, Key, Keyset, fetch_page
+from projections.rows import HistoryRow, Pool, Record
 from projections.runner import NAME as TRACKING_NAME
-
-Pool = Any  # asyncpg.Pool; loosely typed, asyncpg ships no precise generics
 
 
 async def _init_connection(conn: asyncpg.Connection) -> None:
@@ -33,7 +32,7 @@ QUERY_SECONDS = 60.0
 
 
 async def create_pool(database_url: str, schema: str, max_size: int = 10) -> Pool:
-    return await asyncpg.create_pool(
+    pool: Pool = await asyncpg.create_pool(
         database_url,
         min_size=1,
         max_size=max_size,
@@ -44,6 +43,7 @@ async def create_pool(database_url: str, schema: str, max_size: int = 10) -> Poo
         server_settings={"search_path": schema, "statement_timeout": f"{QUERY_SECONDS:.0f}s"},
         init=_init_connection,
     )
+    return pool
 
 
 def _as_uuid(value: str) -> UUID | None:
@@ -56,27 +56,33 @@ def _as_uuid(value: str) -> UUID | None:
 async def resolve_campaign(pool: Pool, key: str) -> UUID | None:
     """A campaign by id or by title."""
     candidates = [c for c in (_as_uuid(key), campaign_id(key)) if c is not None]
-    return await pool.fetchval("SELECT id FROM campaigns WHERE id = ANY($1::uuid[])", candidates)
+    found: UUID | None = await pool.fetchval(
+        "SELECT id FROM campaigns WHERE id = ANY($1::uuid[])", candidates
+    )
+    return found
 
 
 async def resolve_agency(pool: Pool, key: str) -> UUID | None:
     """An agency by id, by name or by one of its aliases."""
     candidates = [c for c in (_as_uuid(key), agency_id(key)) if c is not None]
-    found = await pool.fetchval("SELECT id FROM agencies WHERE id = ANY($1::uuid[])", candidates)
+    found: UUID | None = await pool.fetchval(
+        "SELECT id FROM agencies WHERE id = ANY($1::uuid[])", candidates
+    )
     if found is not None:
         return found
     wanted = normalise_name(key)
     for row in await pool.fetch("SELECT id, aliases FROM agencies WHERE aliases <> '{}'"):
         if any(normalise_name(alias) == wanted for alias in row["aliases"]):
-            return row["id"]
+            alias_of: UUID = row["id"]
+            return alias_of
     return None
 
 
-async def campaigns(pool: Pool) -> list[asyncpg.Record]:
+async def campaigns(pool: Pool) -> list[Record]:
     return await pool.fetch("SELECT id, title FROM campaigns ORDER BY registered_at, title")
 
 
-async def campaign_details(pool: Pool, campaigns: list[UUID]) -> dict[UUID, asyncpg.Record]:
+async def campaign_details(pool: Pool, campaigns: list[UUID]) -> dict[UUID, Record]:
     """Lead, members (with names) and phases of several campaigns in one query."""
     rows = await pool.fetch(
         "SELECT c.id, c.lead_agency_id, c.phases, l.name AS lead_name, l.kind AS lead_kind,"
@@ -91,14 +97,15 @@ async def campaign_details(pool: Pool, campaigns: list[UUID]) -> dict[UUID, asyn
 
 
 async def campaign_title(pool: Pool, campaign: UUID) -> str:
-    return await pool.fetchval("SELECT title FROM campaigns WHERE id = $1", campaign)
+    title: str = await pool.fetchval("SELECT title FROM campaigns WHERE id = $1", campaign)
+    return title
 
 
-async def agency(pool: Pool, agency_id: UUID) -> asyncpg.Record | None:
+async def agency(pool: Pool, agency_id: UUID) -> Record | None:
     return await pool.fetchrow("SELECT id, name, kind FROM agencies WHERE id = $1", agency_id)
 
 
-async def agencies(pool: Pool) -> list[asyncpg.Record]:
+async def agencies(pool: Pool) -> list[Record]:
     return await pool.fetch("SELECT id, name, kind FROM agencies ORDER BY kind, name")
 
 
@@ -161,9 +168,50 @@ def _where(issue_filter: IssueFilter, params: list[Any], today: date) -> str:
     return " AND ".join(conditions)
 
 
+class AgencyItem(TypedDict):
+    id: str  # from jsonb: the agency's UUID as text
+    name: str
+    kind: str
+
+
+class IssueRow(TypedDict):
+    """An issue as the API reads it (_ISSUE_COLUMNS): its ledger columns, its campaign's
+    title, its lead agency's name and kind, its co-responsible agencies, and whether it is
+    overdue on the day asked. A page's rows also carry their keyset columns."""
+
+    id: UUID
+    number: str
+    problem: str
+    measures: list[str]
+    status: str
+    deadline_kind: str
+    due_date: date | None
+    deadline_text: str
+    cycle: int
+    pending_extension_due: date | None
+    registered_position: int
+    campaign_id: UUID
+    campaign_title: str
+    lead_agency_id: UUID
+    lead_agency_name: str
+    lead_agency_kind: str
+    overdue: bool | None  # None: no due date
+    co_agencies: list[AgencyItem]
+
+
+class IssueHistoryRow(HistoryRow):
+    issue_id: UUID
+    position: int
+
+
+def _issue(row: Record) -> IssueRow:
+    # The columns are those named above; tests/integration/test_read_rows.py holds them to it.
+    return cast(IssueRow, dict(row))
+
+
 @dataclass(frozen=True)
 class IssuePage:
-    rows: list[asyncpg.Record]
+    rows: list[IssueRow]
     total: int
     has_next: bool
 
@@ -194,25 +242,26 @@ async def issue_page(
     page = await fetch_page(
         pool, columns, _ISSUE_FROM, where, params, ISSUE_ORDERS[order], after, first, [today]
     )
-    return IssuePage(page.rows, page.total, page.has_next)
+    return IssuePage([_issue(r) for r in page.rows], page.total, page.has_next)
 
 
-async def issue_by_id(pool: Pool, issue_id: UUID, today: date) -> asyncpg.Record | None:
-    return await pool.fetchrow(
+async def issue_by_id(pool: Pool, issue_id: UUID, today: date) -> IssueRow | None:
+    row = await pool.fetchrow(
         f"SELECT {_columns(1)} {_ISSUE_FROM} WHERE i.id = $2", today, issue_id
     )
+    return _issue(row) if row is not None else None
 
 
-async def histories(pool: Pool, issue_ids: list[UUID]) -> dict[UUID, list[asyncpg.Record]]:
+async def histories(pool: Pool, issue_ids: list[UUID]) -> dict[UUID, list[IssueHistoryRow]]:
     """The history of several issues in one query (for a DataLoader)."""
     rows = await pool.fetch(
         "SELECT issue_id, version, at, type, actor, summary, position FROM issue_history"
         " WHERE issue_id = ANY($1::uuid[]) ORDER BY issue_id, version",
         issue_ids,
     )
-    found: dict[UUID, list[asyncpg.Record]] = {i: [] for i in issue_ids}
+    found: dict[UUID, list[IssueHistoryRow]] = {i: [] for i in issue_ids}
     for row in rows:
-        found[row["issue_id"]].append(row)
+        found[row["issue_id"]].append(cast(IssueHistoryRow, dict(row)))
     return found
 
 
@@ -222,7 +271,7 @@ class Dashboard:
     open: int
     closed: int
     overdue: int
-    by_agency: list[asyncpg.Record]
+    by_agency: list[Record]
 
 
 async def dashboard(pool: Pool, campaign: UUID, today: date) -> Dashboard:
@@ -250,6 +299,7 @@ async def dashboard(pool: Pool, campaign: UUID, today: date) -> Dashboard:
         campaign,
         today,
     )
+    assert totals is not None  # an aggregate without GROUP BY returns one row
     return Dashboard(
         totals["total"], totals["open"], totals["closed"], totals["overdue"], list(by_agency)
     )

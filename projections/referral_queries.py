@@ -10,14 +10,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypedDict, cast
 from uuid import UUID
 
-import asyncpg
-
 from projections.keyset import FAR_TIME, Key, Keyset, fetch_page
+from projections.rows import HistoryRow, Pool, Record
 
-Pool = Any  # asyncpg.Pool
 DUE_SOON = timedelta(days=2)
 
 
@@ -35,9 +33,49 @@ class QueueFilter:
     overdue: bool | None = None
 
 
+class ReferralRow(TypedDict):
+    """A referral as the API reads it: the read table's columns (referrals.sql), its
+    sender's name and kind, its receiver's kind, and whether its running clock is overdue
+    at the time asked. A page's rows also carry their keyset columns (projections/keyset)."""
+
+    id: UUID
+    parent_id: UUID | None
+    is_group: bool
+    campaign_id: UUID | None
+    sender_agency_id: UUID
+    receiver_agency_id: UUID
+    receiver_name: str
+    assigned_ids: list[UUID]
+    status: str
+    reason: str
+    subject_kind: str
+    subject_id: UUID | None
+    attachments: list[str]
+    round: int
+    claimed_by: str
+    claim_due: datetime | None
+    answer_due: datetime | None
+    due_at: datetime | None
+    outcome: str
+    case_number: str
+    sent_at: datetime
+    updated_at: datetime
+    sent_position: int
+    last_position: int
+    sender_name: str | None
+    sender_kind: str | None
+    receiver_kind: str | None
+    overdue: bool
+
+
+def _referral(row: Record) -> ReferralRow:
+    # The columns are those named above; tests/integration/test_read_rows.py holds them to it.
+    return cast(ReferralRow, dict(row))
+
+
 @dataclass(frozen=True)
 class ReferralPage:
-    rows: list[asyncpg.Record]
+    rows: list[ReferralRow]
     total: int
     has_next: bool
 
@@ -102,24 +140,27 @@ async def referral_page(
     page = await fetch_page(
         pool, _COLUMNS, _FROM, where, params, REFERRAL_ORDERS[order], after, first
     )
-    return ReferralPage(page.rows, page.total, page.has_next)
+    return ReferralPage([_referral(r) for r in page.rows], page.total, page.has_next)
 
 
-async def referral_by_id(pool: Pool, referral_id: UUID, now: datetime) -> asyncpg.Record | None:
-    return await pool.fetchrow(f"SELECT {_COLUMNS} {_FROM} WHERE r.id = $2", now, referral_id)
+async def referral_by_id(pool: Pool, referral_id: UUID, now: datetime) -> ReferralRow | None:
+    row = await pool.fetchrow(f"SELECT {_COLUMNS} {_FROM} WHERE r.id = $2", now, referral_id)
+    return _referral(row) if row is not None else None
 
 
-async def referral_children(pool: Pool, parent_id: UUID, now: datetime) -> list[asyncpg.Record]:
-    return await pool.fetch(
+async def referral_children(pool: Pool, parent_id: UUID, now: datetime) -> list[ReferralRow]:
+    rows = await pool.fetch(
         f"SELECT {_COLUMNS} {_FROM} WHERE r.parent_id = $2 ORDER BY r.receiver_name",
         now,
         parent_id,
     )
+    return [_referral(r) for r in rows]
 
 
-async def referral_history(pool: Pool, referral_id: UUID) -> list[asyncpg.Record]:
-    return await pool.fetch(
+async def referral_history(pool: Pool, referral_id: UUID) -> list[HistoryRow]:
+    rows = await pool.fetch(
         "SELECT version, at, type, actor, summary FROM referral_history"
         " WHERE referral_id = $1 ORDER BY version",
         referral_id,
     )
+    return [cast(HistoryRow, dict(r)) for r in rows]

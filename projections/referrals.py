@@ -8,7 +8,7 @@ clock that runs now (claim while SENT, answer while CLAIMED), so the queue can t
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
@@ -21,7 +21,7 @@ from projections.summaries import due_recomputed, late
 
 
 class ReferralProjection:
-    TABLES = ("referral_history", "referrals")
+    TABLES: ClassVar[tuple[str, ...]] = ("referral_history", "referrals")
 
     def __init__(self, cursor: Cursor[Any]) -> None:
         self.cur = cursor

@@ -16,7 +16,7 @@ model is not replayed along with it.
 from __future__ import annotations
 
 import re
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from eventsourcing.domain import DomainEventProtocol
 from psycopg import Cursor
@@ -35,7 +35,7 @@ from projections.statistics import StatisticsProjection
 
 
 class ReadModel(Protocol):
-    TABLES: tuple[str, ...]
+    TABLES: ClassVar[tuple[str, ...]]
 
     def __init__(self, cursor: Cursor[Any]) -> None: ...
 

@@ -224,7 +224,7 @@ def run_projections(
     on_commit: Callable[[], None] | None = None,
 ) -> None:
     """Catch up, then poll until `stop` is set. A failed batch is retried after a pause.
-    `on_commit` is called after every batch committed (rectify.audit_commands.checkpointing)."""
+    `on_commit` is called after every batch committed (rectify.audit_cli.checkpointing)."""
     app = RectifyApp(env=es_env)
     conn: psycopg.Connection[Any] | None = None
     try:

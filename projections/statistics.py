@@ -9,7 +9,7 @@ Statements only; the runner owns the transaction. All times are the events' time
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from eventsourcing.domain import DomainEventProtocol
 from psycopg import Cursor
@@ -39,7 +39,7 @@ _KINDS = {
     Transfer.StatutoryBreachRecorded: "case_transfer",
 }
 # The statutory step whose period runs once the event is applied (none: no clock runs).
-_TRANSFER_DUES = {
+_TRANSFER_DUES: dict[type[object], str] = {
     Transfer.Reported: "approval_due",
     Transfer.Approved: "sending_due",
     Transfer.Received: "decision_due",
@@ -63,7 +63,7 @@ def _day(instant: datetime | None) -> Any:
 
 class StatisticsProjection:
     NAME = "statistics"
-    TABLES = ("stat_escalations", "stat_referral_rounds", "stat_items")
+    TABLES: ClassVar[tuple[str, ...]] = ("stat_escalations", "stat_referral_rounds", "stat_items")
 
     def __init__(self, cursor: Cursor[Any]) -> None:
         self.cur = cursor

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from decimal import Decimal
 from uuid import UUID
 
-import asyncpg
-
-Pool = Any  # asyncpg.Pool
+from projections.rows import AgencyRef, Pool, Record
 
 _SCOPE = "($1::uuid IS NULL OR i.campaign_id = $1)"
 # Closed with a due day in force, and on time: the act's China-time date not after that day.
@@ -30,21 +28,88 @@ _COUNTS = f"""
 """
 
 
-async def by_kind(pool: Pool, campaign: UUID | None, today: date, tz: str) -> list[asyncpg.Record]:
+@dataclass(frozen=True)
+class CountsRow:
+    open: int
+    closed: int
+    overdue: int
+    judged: int  # closed with a due day in force
+    on_time: int
+
+    @classmethod
+    def of(cls, row: Record) -> CountsRow:
+        return cls(row["open"], row["closed"], row["overdue"], row["judged"], row["on_time"])
+
+
+@dataclass(frozen=True)
+class KindRow:
+    kind: str | None  # None: every kind together
+    counts: CountsRow
+
+
+@dataclass(frozen=True)
+class AgencyRow:
+    agency: AgencyRef
+    counts: CountsRow
+
+
+@dataclass(frozen=True)
+class RegionRow:
+    region: str | None  # None: agencies with no region assigned
+    counts: CountsRow
+
+
+@dataclass(frozen=True)
+class ReferralTimesRow:
+    agency: AgencyRef
+    claimed: int
+    answered: int
+    claim_median: float | None  # hours
+    claim_p90: float | None
+    answer_median: float | None
+    answer_p90: float | None
+
+
+@dataclass(frozen=True)
+class RungRow:
+    rung: str
+    count: int
+
+
+@dataclass(frozen=True)
+class OverdueRow:
+    item_id: UUID
+    kind: str
+    label: str
+    due_date: date
+    agency: AgencyRef
+
+
+@dataclass(frozen=True)
+class WeekRow:
+    monday: date
+    opened: int
+    closed: int
+
+
+def _hours(value: Decimal | float | None) -> float | None:
+    return None if value is None else float(value)
+
+
+async def by_kind(pool: Pool, campaign: UUID | None, today: date, tz: str) -> list[KindRow]:
     """One row per kind, and a total row whose kind is NULL."""
-    return await pool.fetch(
+    rows = await pool.fetch(
         f"SELECT i.kind, {_COUNTS} FROM stat_items i WHERE {_SCOPE}"
         " GROUP BY GROUPING SETS ((i.kind), ()) ORDER BY i.kind NULLS LAST",
         campaign,
         today,
         tz,
     )
+    return [KindRow(row["kind"], CountsRow.of(row)) for row in rows]
 
 
-async def by_agency(
-    pool: Pool, campaign: UUID | None, today: date, tz: str
-) -> list[asyncpg.Record]:
-    return await pool.fetch(
+async def by_agency(pool: Pool, campaign: UUID | None, today: date, tz: str) -> list[AgencyRow]:
+    rows = await pool.fetch(
         f"SELECT a.id, a.name, a.kind, {_COUNTS} FROM stat_items i"
         f" JOIN agencies a ON a.id = i.agency_id WHERE {_SCOPE}"
         " GROUP BY a.id, a.name, a.kind ORDER BY a.name",
@@ -52,14 +117,13 @@ async def by_agency(
         today,
         tz,
     )
+    return [AgencyRow(AgencyRef.of(row), CountsRow.of(row)) for row in rows]
 
 
-async def by_region(
-    pool: Pool, campaign: UUID | None, today: date, tz: str
-) -> list[asyncpg.Record]:
+async def by_region(pool: Pool, campaign: UUID | None, today: date, tz: str) -> list[RegionRow]:
     """The by-agency figures summed per region of the responsible agency; agencies
     with no region assigned form one row whose region is NULL, listed last."""
-    return await pool.fetch(
+    rows = await pool.fetch(
         f"SELECT a.region, {_COUNTS} FROM stat_items i"
         f" JOIN agencies a ON a.id = i.agency_id WHERE {_SCOPE}"
         " GROUP BY a.region ORDER BY a.region NULLS LAST",
@@ -67,12 +131,13 @@ async def by_region(
         today,
         tz,
     )
+    return [RegionRow(row["region"], CountsRow.of(row)) for row in rows]
 
 
-async def referral_times(pool: Pool, campaign: UUID | None) -> list[asyncpg.Record]:
+async def referral_times(pool: Pool, campaign: UUID | None) -> list[ReferralTimesRow]:
     """Hours to claim (assignment → claim) and to answer (claim → first answer) per
     receiving agency, over the rounds that reached that step."""
-    return await pool.fetch(
+    rows = await pool.fetch(
         "WITH r AS ("
         "  SELECT r.agency_id,"
         "   extract(epoch FROM r.claimed_at - r.assigned_at) / 3600 AS claim_hours,"
@@ -89,20 +154,33 @@ async def referral_times(pool: Pool, campaign: UUID | None) -> list[asyncpg.Reco
         " GROUP BY a.id, a.name, a.kind ORDER BY a.name",
         campaign,
     )
+    return [
+        ReferralTimesRow(
+            AgencyRef.of(row),
+            row["claimed"],
+            row["answered"],
+            _hours(row["claim_median"]),
+            _hours(row["claim_p90"]),
+            _hours(row["answer_median"]),
+            _hours(row["answer_p90"]),
+        )
+        for row in rows
+    ]
 
 
-async def escalations(pool: Pool, campaign: UUID | None) -> list[asyncpg.Record]:
-    return await pool.fetch(
+async def escalations(pool: Pool, campaign: UUID | None) -> list[RungRow]:
+    rows = await pool.fetch(
         "SELECT e.rung, count(*) AS count FROM stat_escalations e"
         f" JOIN stat_items i ON i.item_id = e.item_id WHERE {_SCOPE}"
         " GROUP BY e.rung",
         campaign,
     )
+    return [RungRow(row["rung"], row["count"]) for row in rows]
 
 
 @dataclass(frozen=True)
 class OverduePage:
-    rows: list[asyncpg.Record]
+    rows: list[OverdueRow]
     total: int
 
 
@@ -139,17 +217,29 @@ async def overdue(
         agency,
         limit,
     )
-    return OverduePage(list(rows), int(total))
+    return OverduePage(
+        [
+            OverdueRow(
+                row["item_id"],
+                row["kind"],
+                row["label"],
+                row["due_date"],
+                AgencyRef.of(row, "agency_"),
+            )
+            for row in rows
+        ],
+        int(total),
+    )
 
 
 async def weekly(
     pool: Pool, campaign: UUID | None, today: date, tz: str, weeks: int
-) -> list[asyncpg.Record]:
+) -> list[WeekRow]:
     """Items opened and closed per ISO week (Monday start, dates in `tz`), the `weeks`
     weeks up to today's, empty weeks included."""
     week = "date_trunc('week', {} AT TIME ZONE $3)::date"
     first = "(date_trunc('week', $2::date) - ($4 - 1) * interval '1 week')"
-    return await pool.fetch(
+    rows = await pool.fetch(
         "WITH w AS (SELECT generate_series("
         f"   {first}, date_trunc('week', $2::date), interval '1 week')::date AS monday),"
         f" o AS (SELECT {week.format('i.opened_at')} AS monday, count(*) AS n"
@@ -165,3 +255,4 @@ async def weekly(
         tz,
         weeks,
     )
+    return [WeekRow(**row) for row in rows]

@@ -81,10 +81,10 @@ def summarise(event: Issue.Event, agency_name: Callable[[UUID], str]) -> str:
             return f"驳回延期：{event.reason}"
         case Issue.Reopened():
             return f"回头看重新打开：{event.reason}"
-        case Issue.ReminderRecorded() if _review(event):
-            return f"定期复查提醒（复查期限 {_instant(event.due)}）" + late(event)
-        case Issue.OverdueRecorded() if _review(event):
-            return f"定期复查逾期（复查期限 {_instant(event.due)}）" + late(event)
+        case Issue.ReminderRecorded(due=datetime() as due) if _review(event):
+            return f"定期复查提醒（复查期限 {_instant(due)}）" + late(event)
+        case Issue.OverdueRecorded(due=datetime() as due) if _review(event):
+            return f"定期复查逾期（复查期限 {_instant(due)}）" + late(event)
         case Issue.ReminderRecorded():
             return f"到期提醒（期限 {_due(event.deadline)}）" + late(event)
         case Issue.OverdueRecorded():

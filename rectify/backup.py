@@ -42,7 +42,8 @@ import psycopg
 from psycopg import IsolationLevel, sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from rectify.audit import Checkpoint, Verification
+from infrastructure.audit_queries import Checkpoint
+from infrastructure.verification import Verification
 from rectify.runtime import Database
 from rectify.settings import Settings
 
@@ -282,9 +283,10 @@ def _checkpointed_snapshot(db: Database, key: str, minutes: float) -> Iterator[_
     """An audit checkpoint, then a read-only REPEATABLE READ transaction whose snapshot is
     exported for pg_dump, both while writers are paused: the checkpoint covers exactly the
     log the archive holds, so a restore long after can still prove every event of it."""
-    from rectify.audit import CheckpointRefused, custody_of, take_checkpoint
+    from infrastructure.checkpoints import CheckpointRefused, take_checkpoint
+    from infrastructure.custody import custody_of
+    from infrastructure.event_store import ChunkedApplicationRecorder
     from rectify.composition import rectify_app
-    from rectify.event_store import ChunkedApplicationRecorder
 
     # Built before the pause: building runs the library's DDL, which must not wait for it.
     app = rectify_app(db.es_env)
@@ -621,10 +623,11 @@ def after_restore(db: Database, audit_key: str, minutes: float) -> Restored:
     """Verify the audit chain as `rectify audit verify` does, then rebuild every read model
     from the restored log (so the read tables equal the log whatever the archive held).
     Verified first: a log that was tampered with may also be one the rebuild cannot read."""
+    from infrastructure.custody import custody_of
+    from infrastructure.event_store import ChunkedApplicationRecorder
+    from infrastructure.verification import verify
     from projections import rebuild_projections
-    from rectify.audit import custody_of, verify
     from rectify.composition import rectify_app
-    from rectify.event_store import ChunkedApplicationRecorder
 
     # Building the application also re-creates the library's stored function, whose body
     # names the schema: a renamed schema's would still name the old one.

@@ -33,8 +33,8 @@ from domain.evidence import stored_digests
 from domain.personal_data import Masker
 from domain.reporter_identity import KeyConfigurationError, unseal
 from domain.trail_labels import agency_names, china_time, label, shown
+from infrastructure.event_store import ChunkedApplicationRecorder
 from projections.files import StoredFile, describe_all
-from rectify.event_store import ChunkedApplicationRecorder
 
 BATCH = 1000
 AgencyName = Callable[[str], str | None]

@@ -15,16 +15,16 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from rectify.audit_commands import audit_app, checkpointing
+from rectify.audit_cli import audit_app, checkpointing
 from rectify.backup_cli import backup, restore
-from rectify.calendar_commands import calendar_app
-from rectify.campaign_commands import campaign_app
+from rectify.calendar_cli import calendar_app
+from rectify.campaign_cli import campaign_app
 from rectify.cli_text import name_text
 from rectify.clue_cli import clue_app
-from rectify.notification_commands import notifications_app, notifier
-from rectify.policy_commands import policy_app
+from rectify.notification_cli import notifications_app, notifier
+from rectify.policy_cli import policy_app
 from rectify.referral_cli import referral_app
-from rectify.reporting_commands import reporting_app
+from rectify.reporting_cli import reporting_app
 from rectify.runtime import NoDatabase, database
 from rectify.settings import Settings
 from rectify.user_cli import user_app

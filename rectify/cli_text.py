@@ -35,7 +35,8 @@ def _checked(limit: int) -> Callable[[typer.CallbackParam, object], object]:
         for problem in problems:
             if problem is not None:
                 named = param.opts[0] if param.param_type_name == "option" else param.name
-                raise BadText(f"{named}: {problem}", param=param)
+                # typer types `param` as its own parameter class, not the CallbackParam it hands us
+                raise BadText(f"{named}: {problem}", param=param)  # type: ignore[arg-type]
         return value
 
     return check

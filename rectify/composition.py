@@ -18,12 +18,13 @@ from typing import TYPE_CHECKING
 
 from domain.application import RectifyApp
 from domain.clock_settings import ClockSettings
+from infrastructure.stored_calendar import StoredCalendar
 from rectify.settings import Settings
-from workflows.calendars import StoredCalendar
 
 if TYPE_CHECKING:
     from api.config import ApiConfig
     from api.oidc_sign_in import OidcSignIn
+    from api.tokens import TokenVerifier
     from rectify.runtime import Database
 
 
@@ -31,7 +32,7 @@ def wire_domain() -> None:
     """What the domain takes from outside: the lunar calendar, for deadlines written as
     "before Spring Festival" (domain.deadlines)."""
     from domain.deadlines import use_lunar_calendar
-    from rectify.calendar_data import lunar_to_solar
+    from infrastructure.calendar_data import lunar_to_solar
 
     use_lunar_calendar(lunar_to_solar)
 
@@ -53,7 +54,6 @@ def api_config(settings: Settings, db: Database) -> ApiConfig:
     from api.config import ApiConfig
     from api.hygiene import parse_origins
     from api.sessions import Limits
-    from api.tokens import verifier_from_settings
 
     return ApiConfig(
         db.url,
@@ -93,4 +93,23 @@ def oidc_sign_in(settings: Settings) -> OidcSignIn | None:
         client_secret=settings.oidc_client_secret or None,
         username_claim=settings.oidc_username_claim,
         leeway_seconds=settings.oidc_leeway_seconds,
+    )
+
+
+def verifier_from_settings(settings: Settings) -> TokenVerifier:
+    """The bearer-token verifier the settings configure (OIDC, or the shared secret)."""
+    from api.tokens import ClaimNames, build_verifier
+
+    return build_verifier(
+        settings.jwt_secret,
+        settings.oidc_jwks_url,
+        settings.oidc_issuer,
+        settings.oidc_audience,
+        settings.oidc_leeway_seconds,
+        ClaimNames(
+            settings.oidc_role_claim,
+            settings.oidc_agency_id_claim,
+            settings.oidc_agency_name_claim,
+            settings.oidc_region_claim,
+        ),
     )

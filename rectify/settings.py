@@ -122,5 +122,5 @@ def eventsourcing_env(database_url: str, schema: str) -> dict[str, str]:
         "POSTGRES_CONNECT_TIMEOUT": "3",
         "POSTGRES_MAX_OVERFLOW": "8",
         "CREATE_TABLE": "y",
-        "APPLICATION_RECORDER_TOPIC": "rectify.event_store:ChunkedApplicationRecorder",
+        "APPLICATION_RECORDER_TOPIC": "infrastructure.event_store:ChunkedApplicationRecorder",
     }

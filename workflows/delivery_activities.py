@@ -17,7 +17,7 @@ from temporalio.exceptions import ApplicationError
 
 from domain.application import RectifyApp
 from domain.delivery import ChannelKind, DeliveryStatus, Endpoint
-from workflows.delivery import Channel, EmailChannel, SmtpConfig, WebhookChannel
+from workflows.delivery_channels import Channel, EmailChannel, SmtpConfig, WebhookChannel
 from workflows.delivery_inputs import AbandonInput, DeliveryInput
 
 DELIVERED = "delivered"

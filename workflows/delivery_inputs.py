@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from workflows.delivery import Message
+from workflows.delivery_channels import Message
 
 
 @dataclass

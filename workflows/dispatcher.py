@@ -28,9 +28,10 @@ from domain.application import RectifyApp
 from domain.calendar import OfficialCalendar, YearArrangement
 from domain.clocks import clocked_kinds, kind_of_topic
 from domain.policies import EscalationPolicy
-from workflows.calendars import StoredCalendar
+from infrastructure.stored_calendar import StoredCalendar
+from workflows.clock_inputs import ClockInput, clock_workflow_id
+from workflows.clock_workflow import ClockWorkflow
 from workflows.following import TRANSIENT, follow
-from workflows.inputs import ClockInput, clock_workflow_id
 from workflows.positions import TRACKING, Positions
 from workflows.reconcile import (
     RECONCILE_SECONDS,
@@ -38,7 +39,6 @@ from workflows.reconcile import (
     running_clocks,
     temporal_epoch,
 )
-from workflows.workflow import ClockWorkflow
 
 log = logging.getLogger(__name__)
 
@@ -315,7 +315,9 @@ class Dispatcher:
 
     # -- our position ---------------------------------------------------------------------
 
-    def _execute(self, query: sql.Composable, params: tuple[Any, ...] = ()) -> psycopg.Cursor:
+    def _execute(
+        self, query: sql.SQL | sql.Composed, params: tuple[Any, ...] = ()
+    ) -> psycopg.Cursor[Any]:
         return self._positions.execute(query, params)
 
     def _read_position(self) -> int:

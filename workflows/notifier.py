@@ -37,7 +37,7 @@ from domain.application import RectifyApp
 from domain.delivery import delivery_id
 from domain.notices import STEP_TOPICS, Notice, notice_of
 from domain.reporting import ReportingDuty
-from workflows.delivery import Message
+from workflows.delivery_channels import Message
 from workflows.delivery_inputs import DeliveryInput, delivery_workflow_id
 from workflows.delivery_workflow import DeliveryWorkflow
 from workflows.following import TRANSIENT, follow
@@ -55,6 +55,12 @@ CONCURRENT_STARTS = 16
 DUTY_TOPICS = frozenset(
     (ReportingDuty.Set.TOPIC, ReportingDuty.Changed.TOPIC, ReportingDuty.Ended.TOPIC)
 )
+
+
+def _stream_id(notification: Notification) -> UUID:
+    """Our streams are named by UUIDs; the library types an originator id as UUID | str."""
+    found = notification.originator_id
+    return found if isinstance(found, UUID) else UUID(found)
 
 
 class Notifier:
@@ -106,7 +112,7 @@ class Notifier:
             if stop is not None and stop.is_set():
                 return processed
 
-    async def _process_or_park(self, batch: list[Notification]) -> None:
+    async def _process_or_park(self, batch: Sequence[Notification]) -> None:
         """A batch that fails for anything but PostgreSQL or Temporal is processed again
         one event at a time; an event that still fails is set aside, not retried for ever."""
         try:
@@ -125,7 +131,7 @@ class Notifier:
                 log.exception("notifier: event %s set aside", notification.id)
                 await asyncio.to_thread(self._positions.park, self.name, notification, error)
 
-    async def _process(self, batch: list[Notification]) -> None:
+    async def _process(self, batch: Sequence[Notification]) -> None:
         await asyncio.to_thread(issue_notices_in, self.app, batch)
         notices: list[Notice.Issued] = [
             self.app.mapper.to_domain_event(n)  # type: ignore[misc]
@@ -143,7 +149,7 @@ class Notifier:
         for result in results:
             if isinstance(result, BaseException):
                 raise result  # the position stays put; the batch is processed again
-        for duty in dict.fromkeys(n.originator_id for n in batch if n.topic in DUTY_TOPICS):
+        for duty in dict.fromkeys(_stream_id(n) for n in batch if n.topic in DUTY_TOPICS):
             found = await asyncio.to_thread(self.app.get_reporting_duty, duty)
             await sync_schedule(self.client, found, self.task_queue)
             await asyncio.to_thread(self._track_duty, found.id, found.ended)
@@ -167,7 +173,7 @@ class Notifier:
         while notifications := self.app.recorder.select_notifications(
             start=done + 1, limit=self.batch_size, stop=position, topics=sorted(DUTY_TOPICS)
         ):
-            for duty in dict.fromkeys(n.originator_id for n in notifications):
+            for duty in dict.fromkeys(_stream_id(n) for n in notifications):
                 self._track_duty(duty, self.app.get_reporting_duty(duty).ended)
             done = notifications[-1].id
         self._positions.write(self.name, position, DUTIES_TRACKING)

@@ -21,7 +21,7 @@ class Positions:
         database_url: str,
         schema: str,
         tracking: Sequence[str] = (TRACKING,),
-        ddl: Sequence[sql.Composable] = (),
+        ddl: Sequence[sql.SQL | sql.Composed] = (),
     ) -> None:
         """`tracking`: the (name, position) tables used; `ddl`: the follower's other
         tables, created with them on each new connection (idempotent)."""
@@ -34,7 +34,9 @@ class Positions:
     def table(self, name: str) -> sql.Composed:
         return sql.SQL("{}.{}").format(sql.Identifier(self.schema), sql.Identifier(name))
 
-    def execute(self, query: sql.Composable, params: tuple[Any, ...] = ()) -> psycopg.Cursor[Any]:
+    def execute(
+        self, query: sql.SQL | sql.Composed, params: tuple[Any, ...] = ()
+    ) -> psycopg.Cursor[Any]:
         if self._conn is None or self._conn.closed or self._conn.broken:
             self._conn = psycopg.connect(self.database_url, autocommit=True)
             self._conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(self.schema)))

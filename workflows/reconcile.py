@@ -19,7 +19,7 @@ from uuid import UUID
 from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
 from temporalio.client import Client
 
-from workflows.inputs import clock_workflow_id
+from workflows.clock_inputs import clock_workflow_id
 
 log = logging.getLogger(__name__)
 

@@ -11,12 +11,12 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from domain.application import RectifyApp
-from workflows.activities import ClockActivities
+from workflows.clock_activities import ClockActivities
+from workflows.clock_workflow import ClockWorkflow
 from workflows.delivery_activities import DeliveryActivities
 from workflows.delivery_workflow import DeliveryWorkflow
 from workflows.reporting_activities import ReportingActivities
 from workflows.reporting_workflow import ReportDutyWorkflow
-from workflows.workflow import ClockWorkflow
 
 # Activities block on PostgreSQL; keep their threads within the psycopg pool
 # (POSTGRES_POOL_SIZE 4 + POSTGRES_MAX_OVERFLOW 8) so none waits for a connection.

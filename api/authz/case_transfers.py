@@ -11,11 +11,11 @@ auditors read every transfer; agency staff read the transfers their agency is pa
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
 from uuid import UUID
 
 from api.auth import Role, User
 from api.authz.core import OVERSIGHT, ROLE_LABELS, STAFF, NotAllowedError, Rules, Scope, own_agency
+from projections.case_transfer_queries import TransferRow
 
 
 class Party(StrEnum):
@@ -114,7 +114,7 @@ def reads_all(user: User) -> bool:
     return READ.get(user.role) is Scope.ANY
 
 
-def may_read(user: User, row: Any) -> bool:
+def may_read(user: User, row: TransferRow) -> bool:
     """Coordinators, leadership, auditors and admins read all; staff their agency's."""
     if reads_all(user):
         return True

@@ -15,7 +15,6 @@ The resolvers check these against the aggregate, on the worker thread (api/clues
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
 from uuid import UUID
 
 from api.auth import Role, User
@@ -29,6 +28,7 @@ from api.authz.core import (
     own_agency,
     role_names,
 )
+from projections.clue_queries import ClueRow
 
 
 class ClueAction(StrEnum):
@@ -125,7 +125,7 @@ def reads_all(user: User) -> bool:
     return RULES[ClueAction.READ].get(user.role) is Scope.ANY
 
 
-def may_read(user: User, row: Any) -> bool:
+def may_read(user: User, row: ClueRow) -> bool:
     """`row` as projections.clue_queries gives a clue: its receiving and handling agency."""
     if reads_all(user):
         return True

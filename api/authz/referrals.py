@@ -14,7 +14,6 @@ The resolvers check these against the aggregate, on the worker thread (api/refer
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
 from uuid import UUID
 
 from api.auth import Role, User
@@ -29,6 +28,7 @@ from api.authz.core import (
     own_agency,
 )
 from domain.referrals import ACTION_LABELS
+from projections.referral_queries import ReferralRow
 
 
 class ReferralAction(StrEnum):
@@ -123,7 +123,7 @@ def reads_all(user: User) -> bool:
     return RULES[ReferralAction.READ].get(user.role) is Scope.ANY
 
 
-def may_read(user: User, row: Any) -> bool:
+def may_read(user: User, row: ReferralRow) -> bool:
     """Staff see what their agency sent or was ever asked to handle; others see all."""
     if reads_all(user):
         return True

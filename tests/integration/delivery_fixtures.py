@@ -27,8 +27,8 @@ from domain.deadlines import Deadline
 from domain.delivery import Delivery, delivery_id
 from domain.notices import Recipient, notice_id
 from rectify.embedded import find_binary
-from workflows.delivery import SmtpConfig
 from workflows.delivery_activities import DeliveryActivities, default_channels
+from workflows.delivery_channels import SmtpConfig
 from workflows.delivery_inputs import delivery_workflow_id
 from workflows.notifier import Notifier
 from workflows.worker import build_worker

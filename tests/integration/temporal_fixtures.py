@@ -22,9 +22,9 @@ from domain.application import RectifyApp
 from domain.deadlines import Deadline
 from domain.issues import RectificationIssue
 from rectify.embedded import find_binary
+from workflows.clock_inputs import clock_workflow_id
+from workflows.clock_schedule import TIMEZONE
 from workflows.dispatcher import Dispatcher
-from workflows.inputs import clock_workflow_id
-from workflows.schedule import TIMEZONE
 from workflows.worker import build_worker
 
 

@@ -21,18 +21,14 @@ from typer.testing import CliRunner, Result
 from domain.application import RectifyApp
 from domain.deadlines import parse_deadline
 from domain.ledger_rows import LedgerRow
-from rectify.audit import (
-    CheckpointRefused,
-    Custody,
-    custody_of,
-    latest_checkpoint,
-    take_checkpoint,
-    verify,
-)
-from rectify.audit_commands import checkpointing
+from infrastructure.audit_queries import latest_checkpoint
+from infrastructure.checkpoints import CheckpointRefused, take_checkpoint
+from infrastructure.custody import Custody, custody_of
+from infrastructure.event_hashes import GENESIS, checkpoint_digest, event_hash, fold_log
+from infrastructure.event_store import ChunkedApplicationRecorder
+from infrastructure.verification import verify
+from rectify.audit_cli import checkpointing
 from rectify.cli import app as cli
-from rectify.event_hashes import GENESIS, checkpoint_digest, event_hash, fold_log
-from rectify.event_store import ChunkedApplicationRecorder
 from rectify.settings import DEV_AUDIT_KEY
 
 Run = Callable[..., Result]

@@ -20,11 +20,11 @@ from psycopg import sql
 from typer.testing import CliRunner
 
 from domain.application import RectifyApp
+from infrastructure.audit_queries import latest_checkpoint
+from infrastructure.event_store import ChunkedApplicationRecorder
 from projections import run_projections
-from rectify.audit import latest_checkpoint
-from rectify.audit_commands import checkpointing
+from rectify.audit_cli import checkpointing
 from rectify.cli import app as cli
-from rectify.event_store import ChunkedApplicationRecorder
 from rectify.settings import DEV_AUDIT_KEY
 from tests.integration.api_fixtures import Api, api, issue, projection_thread
 

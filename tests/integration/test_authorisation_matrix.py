@@ -34,8 +34,8 @@ from domain.discipline_transfers import PersonCategory
 from domain.names import agency_id, campaign_id, issue_id
 from domain.reporter_identity import ReporterIdentity
 from domain.reporting import Cadence, CadenceKind
+from infrastructure.calendar_data import build_calendar
 from projections import run_projections
-from rectify.calendar_data import build_calendar
 from rectify.settings import eventsourcing_env
 from tests.integration.api_fixtures import (
     CAMPAIGN,

@@ -10,7 +10,7 @@ from domain.application import RectifyApp
 from domain.calendar import OfficialCalendar, official_calendar_id
 from domain.calendar.service import load_arrangement, loaded_arrangement, loaded_years
 from domain.errors import InvalidInput
-from rectify.calendar_data import build_calendar
+from infrastructure.calendar_data import build_calendar
 
 HOLIDAYS_2027 = ["2027-01-01", *(f"2027-02-{d:02d}" for d in range(5, 14))]
 WORKED_2027 = ["2027-02-20"]

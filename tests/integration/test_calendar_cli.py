@@ -155,7 +155,7 @@ def test_a_file_leaving_out_statutory_holidays_loads_with_a_note_naming_them(
 
 def test_a_complete_file_loads_without_notes(run: Run, tmp_path: Path) -> None:
     from domain.calendar.statutory import statutory_holidays
-    from rectify.calendar_data import lunar_to_solar
+    from infrastructure.calendar_data import lunar_to_solar
 
     holidays = sorted(d.isoformat() for d in statutory_holidays(2028, lunar_to_solar))
     data = {"year": 2028, "holidays": holidays, "working_days": []}

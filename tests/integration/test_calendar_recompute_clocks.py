@@ -22,12 +22,12 @@ from domain.clocks import TIMEZONE
 from domain.clues import Clue
 from domain.referrals import Referral
 from domain.reporter_identity import ReporterIdentity
-from rectify.calendar_data import build_calendar
+from infrastructure.calendar_data import build_calendar
+from infrastructure.stored_calendar import StoredCalendar
 from tests.integration.temporal_fixtures import (
     Clocks,
     clocks_fixture,  # noqa: F401  (provides the `clocks` fixture)
 )
-from workflows.calendars import StoredCalendar
 
 MINUTE = timedelta(minutes=1)
 HOUR = timedelta(hours=1)

@@ -19,7 +19,8 @@ from domain.calendar import YearArrangement
 from domain.calendar.service import load_arrangement
 from domain.clocks import TIMEZONE
 from domain.reporter_identity import ReporterIdentity
-from rectify.calendar_data import build_calendar
+from infrastructure.calendar_data import build_calendar
+from infrastructure.stored_calendar import StoredCalendar
 from tests.integration.api_fixtures import (
     HEALTH,
     MARKET,
@@ -28,7 +29,6 @@ from tests.integration.api_fixtures import (
     projection_thread,
     wait_until_projected,
 )
-from workflows.calendars import StoredCalendar
 
 FIXTURES = (api, projection_thread)
 AT = datetime(2026, 12, 30, 10, 0, tzinfo=TIMEZONE)

@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 
 from domain.application import RectifyApp
 from domain.clocks import TIMEZONE
-from rectify.calendar_data import build_calendar
+from infrastructure.calendar_data import build_calendar
 from rectify.composition import api_config
 from rectify.runtime import Database
 from rectify.settings import Settings

@@ -10,12 +10,12 @@ from uuid import UUID
 from domain.application import RectifyApp
 from domain.case_transfers import CaseTransfer, ReconsiderationOutcome
 from domain.clocks import TIMEZONE
-from rectify.calendar_data import build_calendar
+from infrastructure.calendar_data import build_calendar
+from infrastructure.stored_calendar import StoredCalendar
 from tests.integration.temporal_fixtures import (
     Clocks,
     clocks_fixture,  # noqa: F401  (provides the `clocks` fixture)
 )
-from workflows.calendars import StoredCalendar
 
 MINUTE = timedelta(minutes=1)
 CAL = build_calendar()

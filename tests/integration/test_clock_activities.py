@@ -12,8 +12,8 @@ from domain.clocks import TIMEZONE
 from domain.deadlines import Deadline
 from domain.issues import RectificationIssue
 from tests.integration.temporal_fixtures import milestones, register_issue, sign_off
-from workflows.activities import ClockActivities
-from workflows.inputs import ClockInput, ClockPlan, MilestoneInput
+from workflows.clock_activities import ClockActivities
+from workflows.clock_inputs import ClockInput, ClockPlan, MilestoneInput
 
 DUE = date(2026, 3, 27)  # a Friday
 

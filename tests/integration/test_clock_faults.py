@@ -23,12 +23,12 @@ from projections.queries import create_pool
 from rectify.embedded import find_binary
 from tests.integration.api_fixtures import HEALTH, Api, api, projection_thread
 from tests.integration.temporal_fixtures import Clocks, register_issue, sign_off
-from workflows.activities import ClockActivities
+from workflows.clock_activities import ClockActivities
 from workflows.clock_faults import clock_faults
+from workflows.clock_inputs import ClockInput, ClockPlan, MilestoneInput
+from workflows.clock_workflow import ClockWorkflow
 from workflows.dispatcher import Dispatcher
-from workflows.inputs import ClockInput, ClockPlan, MilestoneInput
 from workflows.worker import build_worker
-from workflows.workflow import ClockWorkflow
 
 FIXTURES = (api, projection_thread)  # for systemStatus
 # Stored as the old code accepted them: past year 9999's arithmetic, and a year the lunar

@@ -16,10 +16,10 @@ from domain.application import RectifyApp
 from domain.deadlines import Deadline
 from rectify.embedded import find_binary
 from tests.integration.temporal_fixtures import register_issue, sign_off
+from workflows.clock_inputs import clock_workflow_id
+from workflows.clock_schedule import TIMEZONE
 from workflows.dispatcher import Dispatcher, run_dispatcher
-from workflows.inputs import clock_workflow_id
 from workflows.reconcile import running_clocks
-from workflows.schedule import TIMEZONE
 from workflows.worker import build_worker
 
 

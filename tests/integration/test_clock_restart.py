@@ -17,9 +17,9 @@ from domain.application import RectifyApp
 from domain.deadlines import Deadline
 from rectify.embedded import find_binary
 from tests.integration.temporal_fixtures import register_issue, rungs, sign_off
+from workflows.clock_inputs import clock_workflow_id
+from workflows.clock_schedule import TIMEZONE
 from workflows.dispatcher import Dispatcher
-from workflows.inputs import clock_workflow_id
-from workflows.schedule import TIMEZONE
 from workflows.worker import build_worker
 
 RUNGS_AFTER_DUE = 5  # overdue and four escalations; reminders past due are skipped

@@ -15,8 +15,8 @@ from tests.integration.temporal_fixtures import (
     register_issue,
     sign_off,
 )
-from workflows.schedule import overdue_at, remind_at
-from workflows.workflow import ClockWorkflow
+from workflows.clock_schedule import overdue_at, remind_at
+from workflows.clock_workflow import ClockWorkflow
 
 MINUTE = timedelta(minutes=1)
 

@@ -11,7 +11,7 @@ from uuid import UUID
 
 from domain.application import RectifyApp
 from domain.deadlines import Deadline
-from rectify.calendar_data import build_calendar
+from infrastructure.calendar_data import build_calendar
 from tests.integration.api_fixtures import (
     HEALTH,
     Api,

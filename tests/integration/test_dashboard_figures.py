@@ -17,7 +17,8 @@ from domain.deadlines import Deadline
 from domain.names import agency_id, campaign_id
 from domain.referrals import ReturnReason
 from domain.reporter_identity import ReporterIdentity
-from rectify.calendar_data import build_calendar
+from infrastructure.calendar_data import build_calendar
+from infrastructure.stored_calendar import StoredCalendar
 from tests import cross_check
 from tests.integration.api_fixtures import (
     CAMPAIGN,
@@ -29,7 +30,6 @@ from tests.integration.api_fixtures import (
     projection_thread,
     wait_until_projected,
 )
-from workflows.calendars import StoredCalendar
 
 FIXTURES = (api, projection_thread)
 TODAY = date(2026, 4, 15)  # a Wednesday, six weeks after the first event

@@ -17,7 +17,7 @@ from tests.integration.temporal_fixtures import (
     register_issue,
     sign_off,
 )
-from workflows.schedule import overdue_at
+from workflows.clock_schedule import overdue_at
 
 
 async def test_dispatching_the_same_events_again_records_nothing_twice(clocks: Clocks) -> None:

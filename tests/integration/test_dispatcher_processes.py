@@ -15,9 +15,9 @@ from domain.application import RectifyApp
 from domain.deadlines import Deadline
 from rectify.embedded import find_binary
 from tests.integration.temporal_fixtures import milestones, register_issue
+from workflows.clock_inputs import clock_workflow_id
+from workflows.clock_schedule import TIMEZONE
 from workflows.dispatcher import run_dispatcher
-from workflows.inputs import clock_workflow_id
-from workflows.schedule import TIMEZONE
 from workflows.worker import run_worker
 
 

@@ -26,7 +26,7 @@ from domain.calendar.service import load_arrangement
 from domain.clocks import TIMEZONE
 from domain.deadlines import Deadline
 from domain.issues import RectificationIssue
-from rectify.calendar_data import build_calendar
+from infrastructure.calendar_data import build_calendar
 from rectify.embedded import find_binary
 from tests.integration.temporal_fixtures import (
     RECORDED,
@@ -36,9 +36,9 @@ from tests.integration.temporal_fixtures import (
     rungs,
     sign_off,
 )
-from workflows.activities import ClockActivities
+from workflows.clock_activities import ClockActivities
+from workflows.clock_inputs import MilestoneInput
 from workflows.dispatcher import Dispatcher
-from workflows.inputs import MilestoneInput
 from workflows.worker import build_worker
 
 MINUTE = timedelta(minutes=1)

@@ -13,7 +13,7 @@ from domain.clocks import TIMEZONE, MilestoneKind, Period, Rung
 from domain.deadlines import Deadline
 from domain.errors import InvalidInput, NotFound
 from domain.issues import RectificationIssue
-from rectify.calendar_data import build_calendar
+from infrastructure.calendar_data import build_calendar
 from tests.integration.temporal_fixtures import (
     Clocks,
     clocks_fixture,  # noqa: F401  (provides the `clocks` fixture)

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from domain.application import RectifyApp
 from domain.clocks import TIMEZONE
-from rectify.calendar_data import build_calendar
+from infrastructure.calendar_data import build_calendar
 from tests.integration.api_fixtures import (
     HEALTH,
     INSURANCE,

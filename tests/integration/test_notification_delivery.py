@@ -21,14 +21,14 @@ from tests.integration.delivery_fixtures import (
     remind_issue,
     smtp_sink,
 )
-from workflows.delivery import (
+from workflows.delivery_activities import DeliveryActivities
+from workflows.delivery_channels import (
     DELIVERY_HEADER,
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
     SmtpConfig,
     verify_signature,
 )
-from workflows.delivery_activities import DeliveryActivities
 from workflows.delivery_workflow import SEND_RETRY, DeliveryWorkflow
 
 FIXTURES = (deliveries_fixture, receiver, smtp_sink)
@@ -69,7 +69,7 @@ async def test_a_webhook_is_posted_as_json_with_a_valid_signature(
 
 
 def test_a_replayed_signature_is_refused_once_its_timestamp_is_old() -> None:
-    from workflows.delivery import sign
+    from workflows.delivery_channels import sign
 
     body = b'{"kind": "overdue"}'
     signature = sign(SECRET, "1700000000", body)

@@ -17,9 +17,9 @@ from domain.delivery import ChannelKind
 from rectify.embedded import find_binary
 from tests.integration.delivery_fixtures import Receiver, receiver
 from tests.integration.temporal_fixtures import register_issue
+from workflows.clock_schedule import TIMEZONE
 from workflows.dispatcher import run_dispatcher
 from workflows.notifier import run_notifier
-from workflows.schedule import TIMEZONE
 from workflows.worker import run_worker
 
 FIXTURES = (receiver,)

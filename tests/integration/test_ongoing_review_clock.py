@@ -15,7 +15,7 @@ from domain.clocks import TIMEZONE
 from domain.deadlines import Deadline
 from domain.issues import REVIEW_MONTHS, RectificationIssue
 from domain.names import agency_id
-from rectify.calendar_data import build_calendar
+from infrastructure.calendar_data import build_calendar
 from tests.integration.temporal_fixtures import (
     Clocks,
     clocks_fixture,

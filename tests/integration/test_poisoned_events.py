@@ -12,9 +12,9 @@ import pytest
 from domain.application import RectifyApp
 from domain.errors import InvalidInput
 from domain.names import agency_id, campaign_id, issue_id
+from infrastructure import event_store
 from projections import catch_up, projection_position, rebuild_projections
 from projections.ledger import LedgerProjection
-from rectify import event_store
 from tests.integration.api_fixtures import (
     CAMPAIGN,
     HEALTH,

@@ -219,6 +219,7 @@ def test_the_runner_follows_new_events_until_stopped(
     try:
         import_known_ledger(app)
         head = app.recorder.max_notification_id()
+        assert head is not None
         deadline = time.monotonic() + 5
         while projection_position(database_url, schema) < head:
             assert time.monotonic() < deadline, "the runner did not catch up"

@@ -11,8 +11,8 @@ from domain.clocks import TIMEZONE
 from domain.deadlines import Deadline
 from domain.issues import RectificationIssue
 from domain.notices import notice_of
+from infrastructure.calendar_data import build_calendar
 from projections.summaries import CAUGHT_UP_NOTE, summarise
-from rectify.calendar_data import build_calendar
 from tests.integration.temporal_fixtures import Clocks, clocks_fixture, register_issue
 
 __all__ = ["clocks_fixture"]  # provides the `clocks` fixture

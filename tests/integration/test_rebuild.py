@@ -21,11 +21,11 @@ from domain.notices import Notice
 from domain.referrals import ReturnReason
 from domain.reporter_identity import ReporterIdentity
 from domain.reporting import Cadence, CadenceKind
+from infrastructure.calendar_data import build_calendar
 from projections import catch_up, projection_position, rebuild_projections
 from projections.changes import channel
 from projections.registry import UnknownReadModel, model_names, read_tables
 from projections.runner import connect, process_batch
-from rectify.calendar_data import build_calendar
 from rectify.cli import app as cli
 from tests.integration import test_projection
 from tests.integration.api_fixtures import (
@@ -148,9 +148,12 @@ def _notices(app: RectifyApp) -> None:
     assert issue_notices_in(app, log) > 0
     start = log[-1].id + 1
     notice = next(
-        n.originator_id
-        for n in app.recorder.select_notifications(start=start, limit=100_000)
-        if isinstance(app.mapper.to_domain_event(n), Notice.Issued)
+        event.originator_id
+        for event in map(
+            app.mapper.to_domain_event,
+            app.recorder.select_notifications(start=start, limit=100_000),
+        )
+        if isinstance(event, Notice.Issued)
     )
     health = agency_id(HEALTH)
     app.add_endpoint(

@@ -15,7 +15,7 @@ import pytest
 
 from domain.application import CommandResult, RectifyApp
 from domain.referrals import AlreadyClaimed, Referral, ReferralStatus
-from workflows.calendars import StoredCalendar
+from infrastructure.stored_calendar import StoredCalendar
 
 
 class RacingApp(RectifyApp):

@@ -18,8 +18,8 @@ from domain.application import RectifyApp
 from domain.clocks import TIMEZONE
 from domain.reporting import Cadence, CadenceKind, ReportDue, report_due_id
 from rectify.embedded import find_binary
+from workflows.clock_inputs import clock_workflow_id
 from workflows.dispatcher import Dispatcher
-from workflows.inputs import clock_workflow_id
 from workflows.notifier import Notifier
 from workflows.reporting_activities import ReportDutyInput, schedule_id
 from workflows.reporting_workflow import ReportDutyWorkflow

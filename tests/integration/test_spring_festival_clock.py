@@ -26,7 +26,7 @@ from tests.integration.temporal_fixtures import (
     rungs,
     sign_off,
 )
-from workflows.workflow import ClockWorkflow
+from workflows.clock_workflow import ClockWorkflow
 
 __all__ = ["clocks_fixture"]  # provides the `clocks` fixture
 MINUTE = timedelta(minutes=1)

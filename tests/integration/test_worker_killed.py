@@ -16,7 +16,7 @@ from temporalio.testing import WorkflowEnvironment
 from domain.application import RectifyApp
 from domain.clocks import TIMEZONE
 from domain.deadlines import Deadline
-from rectify.calendar_data import build_calendar
+from infrastructure.calendar_data import build_calendar
 from rectify.embedded import find_binary
 from tests.integration.temporal_fixtures import register_issue, rungs
 from workflows.dispatcher import Dispatcher
@@ -31,8 +31,8 @@ from temporalio import activity
 from temporalio.client import Client
 from rectify.composition import rectify_app
 from rectify.settings import eventsourcing_env
-from workflows.activities import ClockActivities
-from workflows.inputs import MilestoneInput
+from workflows.clock_activities import ClockActivities
+from workflows.clock_inputs import MilestoneInput
 from workflows.worker import build_worker
 
 class KilledAfterCommitting(ClockActivities):

@@ -31,7 +31,7 @@ from domain.discipline_transfers import (
     discipline_transfer_id,
 )
 from domain.errors import InvalidInput, InvalidTransition, NotFound
-from rectify.calendar_data import build_calendar
+from infrastructure.calendar_data import build_calendar
 
 CAL = build_calendar()
 HEALTH, POLICE, OTHER_POLICE, PROCURATORATE, COMMISSION = (uuid4() for _ in range(5))

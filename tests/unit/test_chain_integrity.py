@@ -1,4 +1,4 @@
-"""What the hash chain says of each event an audit trail shows (rectify.event_hashes)."""
+"""What the hash chain says of each event an audit trail shows (infrastructure.event_hashes)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from uuid import UUID
 
 from domain.audit_trail import Integrity
 from domain.trail_labels import china_time, label, shown
-from rectify.event_hashes import GENESIS, chain_integrity, event_hash
+from infrastructure.event_hashes import GENESIS, chain_integrity, event_hash
 
 STREAM = UUID(int=1)
 TOPIC = "rectify:RectificationIssue.SignedOff"

@@ -11,9 +11,9 @@ from domain.clock_settings import ClockSettings
 from domain.clocks import DEFAULT_LADDER, clocked_kind
 from domain.deadlines import Deadline
 from domain.errors import InvalidInput
-from rectify.calendar_data import build_calendar
+from infrastructure.calendar_data import build_calendar
 from rectify.composition import rectify_app
-from workflows.schedule import default_ladder
+from workflows.clock_schedule import default_ladder
 
 IN_MEMORY = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
 

@@ -33,7 +33,7 @@ from domain.clocks import (
 )
 from domain.errors import InvalidInput
 from domain.issues import RectificationIssue
-from rectify.calendar_data import build_calendar
+from infrastructure.calendar_data import build_calendar
 
 CAL = build_calendar()
 

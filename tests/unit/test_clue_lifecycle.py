@@ -16,7 +16,7 @@ from domain.clues import CLUE_REPLY_LADDER, Clue, ClueRefused, ClueStatus, clue_
 from domain.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound
 from domain.referrals import Referral, ReturnReason
 from domain.reporter_identity import ReporterIdentity
-from rectify.calendar_data import build_calendar
+from infrastructure.calendar_data import build_calendar
 
 CAL = build_calendar()
 MARKET, HEALTH = uuid4(), uuid4()

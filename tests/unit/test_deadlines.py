@@ -219,7 +219,7 @@ def test_words_without_a_date_are_refused() -> None:
 @pytest.fixture
 def lunar() -> Iterator[None]:
     from domain.deadlines import use_lunar_calendar
-    from rectify.calendar_data import lunar_to_solar
+    from infrastructure.calendar_data import lunar_to_solar
 
     use_lunar_calendar(lunar_to_solar)
     yield

@@ -25,8 +25,8 @@ from domain.issues import RectificationIssue
 from domain.referrals import Referral
 from domain.reporter_identity import ReporterIdentity
 from domain.reporting import ReportDue
-from rectify.calendar_data import build_calendar
-from workflows.calendars import StoredCalendar
+from infrastructure.calendar_data import build_calendar
+from infrastructure.stored_calendar import StoredCalendar
 
 CAL = build_calendar()  # 2027: the provisional rule (the package stops at 2026)
 SENT = datetime(2026, 12, 30, 10, 0, tzinfo=TIMEZONE)

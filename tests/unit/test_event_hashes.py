@@ -9,7 +9,7 @@ from uuid import UUID
 
 import pytest
 
-from rectify.event_hashes import (
+from infrastructure.event_hashes import (
     GENESIS,
     canonical_time,
     checkpoint_digest,

@@ -11,7 +11,7 @@ from domain.clocks import DEFAULT_LADDER, TIMEZONE, Clocked, MilestoneKind, Peri
 from domain.deadlines import Deadline
 from domain.errors import InvalidInput, InvalidTransition
 from domain.issues import RectificationIssue
-from rectify.calendar_data import build_calendar
+from infrastructure.calendar_data import build_calendar
 
 CAL = build_calendar()
 DUE = date(2026, 3, 27)  # a Friday

@@ -6,7 +6,8 @@ import base64
 
 import pytest
 
-from api.tokens import JwksVerifier, SecretVerifier, verifier_from_settings
+from api.tokens import JwksVerifier, SecretVerifier
+from rectify.composition import verifier_from_settings
 from rectify.settings import Settings
 
 KEYS = "k1:" + base64.b64encode(bytes(range(32))).decode()

@@ -24,7 +24,7 @@ from domain.referrals import (
     child_referral_id,
     referral_id,
 )
-from rectify.calendar_data import build_calendar
+from infrastructure.calendar_data import build_calendar
 
 CAL = build_calendar()
 MARKET, HEALTH, INSURANCE = uuid4(), uuid4(), uuid4()  # 市场监管局, 卫健局, 医保局

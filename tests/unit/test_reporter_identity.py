@@ -24,7 +24,7 @@ from domain.reporter_identity import (
     seal,
     unseal,
 )
-from rectify.calendar_data import build_calendar
+from infrastructure.calendar_data import build_calendar
 
 REPORTER = ReporterIdentity(
     "王五", phone="13912345678", id_number="110101199001011234", address="某县某路1号"

@@ -12,7 +12,7 @@ from domain.clocks import DEFAULT_LADDER, TIMEZONE, MilestoneKind
 from domain.errors import InvalidInput, InvalidTransition
 from domain.notices import milestone_of
 from domain.reporting import Cadence, CadenceKind, report_due_id
-from rectify.calendar_data import build_calendar
+from infrastructure.calendar_data import build_calendar
 
 MONTHLY_30 = Cadence(CadenceKind.MONTHLY, 30)
 QUARTERLY = Cadence(CadenceKind.QUARTERLY)

@@ -3,7 +3,7 @@ from datetime import date, datetime
 import pytest
 
 from domain.clocks import DEFAULT_LADDER
-from workflows.schedule import (
+from workflows.clock_schedule import (
     TIMEZONE,
     default_ladder,
     is_working_day,

@@ -23,7 +23,7 @@ from domain.calendar.official import OfficialCalendar
 from domain.campaigns import Campaign
 from domain.clocks import Clocked, Reschedulable, clocked_kinds
 from domain.policies import EscalationPolicy
-from rectify.calendar_data import build_calendar
+from infrastructure.calendar_data import build_calendar
 from tests.fixtures.stored_events import (
     DIGESTS,
     PATTERN,

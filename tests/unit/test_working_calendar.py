@@ -9,7 +9,7 @@ import pytest
 
 from domain.calendar import WorkingCalendar
 from domain.errors import InvalidInput
-from rectify.calendar_data import build_calendar
+from infrastructure.calendar_data import build_calendar
 
 D = date.fromisoformat
 

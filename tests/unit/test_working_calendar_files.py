@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from domain.messages import halves
-from rectify.calendar_data import (
+from infrastructure.calendar_data import (
     CalendarFile,
     CalendarFileRejected,
     arrangement_as_json,

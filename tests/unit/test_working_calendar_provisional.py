@@ -15,7 +15,7 @@ from domain.calendar import (
     qingming,
     statutory_holidays,
 )
-from rectify.calendar_data import build_calendar, lunar_to_solar
+from infrastructure.calendar_data import build_calendar, lunar_to_solar
 
 D = date.fromisoformat
 

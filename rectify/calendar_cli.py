@@ -27,7 +27,7 @@ from domain.calendar import (
     is_supported_year,
 )
 from domain.clocks import TIMEZONE
-from rectify.calendar_data import (
+from infrastructure.calendar_data import (
     CalendarFileRejected,
     arrangement_as_json,
     build_calendar,

@@ -33,11 +33,10 @@ from psycopg.sql import SQL, Composed, Identifier, Literal
 
 from domain.audit_trail import Integrity
 from domain.errors import InvalidInput
+from infrastructure.event_hashes import GENESIS, chain_integrity, event_hash
 from projections.parked import holds_nul
-from rectify.event_hashes import GENESIS, chain_integrity, event_hash
 
 CHUNK = 500
-TOPIC = "rectify.event_store:ChunkedApplicationRecorder"
 CHECKPOINTS_TABLE = "audit_checkpoints"
 COMMAND_KEYS_TABLE = "command_keys"
 HEADS_TABLE = "audit_checkpoint_heads"

@@ -19,19 +19,17 @@ from uuid import UUID
 
 import typer
 
-from rectify.audit import (
+from infrastructure.audit_queries import Checkpoint, latest_checkpoint
+from infrastructure.checkpoints import (
     AlreadySealed,
-    Checkpoint,
     CheckpointRefused,
-    Custody,
     checkpoint_periodically,
-    custody_of,
-    latest_checkpoint,
     seal,
     take_checkpoint,
-    verify,
 )
-from rectify.event_store import ChunkedApplicationRecorder
+from infrastructure.custody import Custody, custody_of
+from infrastructure.event_store import ChunkedApplicationRecorder
+from infrastructure.verification import verify
 from rectify.runtime import database
 from rectify.settings import Settings
 

@@ -21,8 +21,8 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.activities import ESCALATION, REMINDER, ClockActivities
-    from workflows.inputs import ClockInput, ClockPlan, MilestoneInput, PendingMilestone
+    from workflows.clock_activities import ESCALATION, REMINDER, ClockActivities
+    from workflows.clock_inputs import ClockInput, ClockPlan, MilestoneInput, PendingMilestone
 
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
 # Keep retrying a database outage for ever, but not hammering it.

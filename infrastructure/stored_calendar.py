@@ -10,7 +10,7 @@ from eventsourcing.application import Application
 
 from domain.calendar import WorkingCalendar, YearArrangement
 from domain.calendar.service import loaded_arrangement
-from rectify.calendar_data import lunar_to_solar, package_arrangements
+from infrastructure.calendar_data import lunar_to_solar, package_arrangements
 
 
 class StoredCalendar(WorkingCalendar):

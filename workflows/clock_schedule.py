@@ -16,7 +16,7 @@ from domain.calendar import WorkingCalendar
 from domain.clock_settings import DEFAULT_REMINDER_WORKING_DAYS
 from domain.clock_settings import reminder_ladder as default_ladder
 from domain.clocks import TIMEZONE, end_of_day
-from rectify.calendar_data import build_calendar
+from infrastructure.calendar_data import build_calendar
 
 __all__ = ["TIMEZONE", "default_ladder", "overdue_at", "remind_at"]
 

@@ -25,9 +25,9 @@ from domain.application import RectifyApp
 from domain.clock_commands import CLOCK_ACTOR
 from domain.clocks import MilestoneKind
 from domain.errors import Conflict, DomainError
-from workflows.calendars import StoredCalendar
+from infrastructure.stored_calendar import StoredCalendar
 from workflows.clock_faults import ClockFaultTable
-from workflows.inputs import ClockInput, ClockPlan, MilestoneInput, PendingMilestone
+from workflows.clock_inputs import ClockInput, ClockPlan, MilestoneInput, PendingMilestone
 
 # Deterministic: the same item and calendar give the same error on every attempt. A domain
 # refusal (NoCalendarData for a year the calendar cannot count; NotFound, which for an item

@@ -1,0 +1,190 @@
+"""The audit's reads of the event store: the hash rows, checkpoints and stream heads
+beside the events table, as SQL over the recorder's tables (docs/decisions/0009)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from eventsourcing.persistence import StoredEvent
+from psycopg import Connection, Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Composed, Identifier
+
+from infrastructure.event_hashes import heads_digest
+from infrastructure.event_store import ChunkedApplicationRecorder
+
+ITERSIZE = 2000
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    seq: int
+    position: int
+    events: int
+    taken_at: datetime
+    log_digest: bytes
+    digest: bytes
+    mac: bytes | None = None  # None: taken before keyed checkpoints (docs/decisions/0025)
+    acknowledged: bool = False  # taken over a gap an operator accepted
+
+
+def table_names(recorder: ChunkedApplicationRecorder) -> dict[str, Identifier]:
+    return {
+        "schema": Identifier(recorder.datastore.schema),
+        "events": Identifier(recorder.events_table_name),
+        "hashes": Identifier(recorder.hashes_table_name),
+        "checkpoints": Identifier(recorder.checkpoints_table_name),
+        "heads": Identifier(recorder.heads_table_name),
+    }
+
+
+def streams_query(recorder: ChunkedApplicationRecorder) -> Composed:
+    return SQL(
+        "SELECT originator_id, originator_version, e.topic, e.state, "
+        "e.notification_id AS event_position, h.hash, h.notification_id AS hash_position, "
+        "e.originator_id IS NOT NULL AS has_event, h.originator_id IS NOT NULL AS has_hash "
+        "FROM {schema}.{events} AS e FULL OUTER JOIN {schema}.{hashes} AS h "
+        "USING (originator_id, originator_version) "
+        "ORDER BY originator_id, originator_version"
+    ).format(**table_names(recorder))
+
+
+def hashes_query(recorder: ChunkedApplicationRecorder) -> Composed:
+    return SQL(
+        "SELECT notification_id, hash FROM {schema}.{hashes} "
+        "WHERE notification_id > %s ORDER BY notification_id"
+    ).format(**table_names(recorder))
+
+
+def read_checkpoints(
+    curs: Cursor[DictRow], recorder: ChunkedApplicationRecorder, since: int | None = 0
+) -> list[Checkpoint]:
+    """The checkpoints of seq `since` on (all by default), or only the latest (None): a
+    taker that runs on every projection batch must not read thousands to extend one."""
+    columns = "seq, position, events, taken_at, log_digest, digest, mac, acknowledged"
+    if since is None:
+        query = SQL(
+            "SELECT * FROM (SELECT " + columns + " FROM {schema}.{checkpoints} WHERE log = %s "
+            "ORDER BY seq DESC LIMIT 1) AS latest"
+        ).format(**table_names(recorder))
+        curs.execute(query, (recorder.events_table_name,))
+    else:
+        query = SQL(
+            "SELECT " + columns + " FROM {schema}.{checkpoints} WHERE log = %s AND seq >= %s "
+            "ORDER BY seq"
+        ).format(**table_names(recorder))
+        curs.execute(query, (recorder.events_table_name, since))
+    return [
+        Checkpoint(
+            row["seq"],
+            row["position"],
+            row["events"],
+            row["taken_at"],
+            bytes(row["log_digest"]),
+            bytes(row["digest"]),
+            bytes(row["mac"]) if row["mac"] is not None else None,
+            bool(row["acknowledged"]),
+        )
+        for row in curs.fetchall()
+    ]
+
+
+@contextmanager
+def read_only_snapshot(recorder: ChunkedApplicationRecorder) -> Iterator[Connection[DictRow]]:
+    with recorder.datastore.get_connection() as conn, conn.transaction():
+        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        yield conn
+
+
+def cursor_rows(
+    conn: Connection[DictRow], name: str, query: Composed, params: tuple[Any, ...] = ()
+) -> Iterator[DictRow]:
+    with conn.cursor(name=name) as curs:
+        curs.itersize = ITERSIZE
+        curs.execute(query, params)
+        yield from curs
+
+
+def stream_head(row: DictRow) -> tuple[Any, int, int, bytes]:
+    """A stream head as the checkpoint MAC covers it: stream, version, position, hash."""
+    return (row["originator_id"], row["originator_version"], row["notification_id"],
+            bytes(row["hash"]))  # fmt: skip
+
+
+def heads_digest_of(
+    conn: Connection[DictRow], recorder: ChunkedApplicationRecorder, seq: int
+) -> bytes:
+    query = SQL(
+        "SELECT originator_id, originator_version, notification_id, hash FROM {schema}.{heads} "
+        "WHERE log = %s AND seq = %s ORDER BY originator_id"
+    ).format(**table_names(recorder))
+    rows = conn.execute(query, (recorder.events_table_name, seq)).fetchall()
+    return heads_digest(stream_head(r) for r in rows)
+
+
+def broken_heads_query(recorder: ChunkedApplicationRecorder) -> Composed:
+    """Recorded heads that no longer match the stream: their hash row or event is gone or
+    differs. With each, the newest version of the stream left, its hash row, and the newest
+    recorded head of the stream below it that still matches."""
+    return SQL(
+        "SELECT c.originator_id, c.originator_version, c.seq, "
+        "h.hash AS stored, h.hash IS NOT NULL AND h.hash <> c.hash AS differs, "
+        "e.originator_id IS NOT NULL AS has_event, "
+        "(SELECT max(l.originator_version) FROM {schema}.{events} AS l "
+        " WHERE l.originator_id = c.originator_id) AS last_version, "
+        "(SELECT t.hash FROM {schema}.{hashes} AS t WHERE t.originator_id = c.originator_id "
+        " ORDER BY t.originator_version DESC LIMIT 1) AS tail_hash, "
+        "(SELECT max(k.originator_version) FROM {schema}.{heads} AS k "
+        " JOIN {schema}.{hashes} AS kh USING (originator_id, originator_version) "
+        " WHERE k.log = c.log AND k.originator_id = c.originator_id "
+        " AND k.originator_version < c.originator_version AND kh.hash = k.hash) AS last_good "
+        "FROM {schema}.{heads} AS c "
+        "LEFT JOIN {schema}.{hashes} AS h USING (originator_id, originator_version) "
+        "LEFT JOIN {schema}.{events} AS e USING (originator_id, originator_version) "
+        "WHERE c.log = %s AND (h.hash IS DISTINCT FROM c.hash OR e.originator_id IS NULL) "
+        "ORDER BY c.originator_id, c.originator_version"
+    ).format(**table_names(recorder))
+
+
+def first_event_after(
+    conn: Connection[DictRow], recorder: ChunkedApplicationRecorder, position: int
+) -> tuple[int, StoredEvent] | None:
+    row = conn.execute(
+        SQL(
+            "SELECT originator_id, originator_version, topic, state, notification_id "
+            "FROM {schema}.{events} WHERE notification_id > %s ORDER BY notification_id LIMIT 1"
+        ).format(**table_names(recorder)),
+        (position,),
+    ).fetchone()
+    if row is None:
+        return None
+    stored = StoredEvent(
+        originator_id=row["originator_id"],
+        originator_version=row["originator_version"],
+        topic=row["topic"],
+        state=bytes(row["state"]),
+    )
+    return int(row["notification_id"]), stored
+
+
+def events_from(
+    conn: Connection[DictRow], recorder: ChunkedApplicationRecorder, position: int
+) -> int:
+    """How many events the log holds at or after `position`."""
+    row = conn.execute(
+        SQL("SELECT count(*) AS n FROM {schema}.{events} WHERE notification_id >= %s").format(
+            **table_names(recorder)
+        ),
+        (position,),
+    ).fetchone()
+    return int(row["n"]) if row else 0
+
+
+def latest_checkpoint(recorder: ChunkedApplicationRecorder) -> Checkpoint | None:
+    with recorder.datastore.get_connection() as conn, conn.cursor() as curs:
+        checkpoints = read_checkpoints(curs, recorder, None)
+    return checkpoints[-1] if checkpoints else None

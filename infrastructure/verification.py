@@ -1,0 +1,621 @@
+"""Verifying the hash chains and checkpoints of the whole log.
+
+`verify` reads everything in one read-only REPEATABLE READ transaction, so writers may go
+on meanwhile and both passes see the same log:
+1. every stream in version order: its events joined with their hash rows, each hash
+   recomputed from the event and the recomputed hash of the event before it;
+2. every hash row in notification-id order, folded into the log digest, against every
+   checkpoint (pass 1 has shown the hash rows are the events' true hashes);
+3. every checkpoint's MAC, keyed by a secret outside the database, and the stream heads
+   each checkpoint recorded against the streams as they are now (a cut tail, a rewrite);
+4. whether events older than the checkpoint interval are covered by any checkpoint.
+The long passes stream through server-side cursors: memory does not grow with the log.
+See docs/decisions/0009-tamper-evidence.md and 0025-keyed-checkpoints.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import UTC
+from enum import Enum
+from itertools import groupby
+from typing import Any
+
+from psycopg import Connection
+from psycopg.rows import DictRow
+from psycopg.sql import SQL
+
+from infrastructure.audit_queries import (
+    Checkpoint,
+    broken_heads_query,
+    cursor_rows,
+    events_from,
+    hashes_query,
+    read_checkpoints,
+    read_only_snapshot,
+    stream_head,
+    streams_query,
+    table_names,
+)
+from infrastructure.custody import Custody, authentic, oldest_overdue
+from infrastructure.event_hashes import (
+    GENESIS,
+    checkpoint_digest,
+    event_hash,
+    fold_log,
+    heads_digest,
+)
+from infrastructure.event_store import ChunkedApplicationRecorder
+
+MOVE_CANDIDATES = 50  # arrivals and departures kept for matching moved events; bounded work
+
+
+class BreakKind(Enum):
+    CONTENT_CHANGED = "事件内容被改动 / event content (topic or state) changed"
+    HASH_ALTERED = "哈希记录被改动 / hash row altered"
+    CHANGED = "事件或其哈希记录被改动 / event or its hash row changed"
+    DELETED = "事件被删除（哈希记录仍在）/ event deleted (its hash row remains)"
+    DELETED_WITH_HASH = "事件及其哈希记录被删除 / event deleted together with its hash row"
+    TRUNCATED = (
+        "流末尾的事件连同哈希记录被删除 / the stream's newest events were deleted together "
+        "with their hash rows"
+    )
+    REWRITTEN = (
+        "流被改写并重算哈希（与检查点记录的流头不符）/ stream rewritten and rehashed (its "
+        "head differs from what a checkpoint recorded)"
+    )
+    MOVED_OUT = "事件被移到另一个流 / event moved to another stream"
+    MOVED_IN = "事件从另一个流移来 / event moved here from another stream"
+    INSERTED = (
+        "事件没有哈希记录（被插入，或哈希记录被删除）/ "
+        "event has no hash row (inserted, or its hash row deleted)"
+    )
+    RENUMBERED = "事件的日志位置与哈希记录不符 / event's log position differs from its hash row"
+    CHECKPOINT_MISMATCH = "检查点与日志不符 / checkpoint does not match the log"
+    CHECKPOINT_MISSING = "检查点缺失 / checkpoint missing"
+    CHECKPOINT_FORGED = (
+        "检查点认证码不符（伪造、被改动，或用了另一个密钥）/ checkpoint MAC does not verify "
+        "(forged, edited, or taken with another RECTIFY_AUDIT_KEY)"
+    )
+    UNCOVERED = (
+        "超过检查点间隔仍无检查点覆盖，无法证明未被改写 / not covered by any checkpoint "
+        "although older than the checkpoint interval: cannot be proven unchanged"
+    )
+    CHECKPOINT_UNKNOWN = (
+        "库中没有该摘要的检查点（日志被重写或检查点被删除）/ "
+        "no checkpoint with that digest (log rewritten or checkpoint deleted)"
+    )
+
+
+# Breaks that say what cannot be proven rather than what was changed.
+UNPROVEN = frozenset({BreakKind.UNCOVERED})
+# At one log position, the event found where it does not belong comes after the one that
+# says where it came from.
+_ARRIVALS = frozenset({BreakKind.INSERTED, BreakKind.MOVED_IN})
+
+
+@dataclass(frozen=True)
+class Break:
+    kind: BreakKind
+    originator_id: str | None = None
+    version: int | None = None
+    position: int | None = None
+    detail: str = ""
+
+    def describe(self) -> str:
+        where = []
+        if self.originator_id is not None:
+            where.append(f"流 stream {self.originator_id}")
+        if self.version is not None:
+            where.append(f"版本 version {self.version}")
+        if self.position is not None:
+            where.append(f"位置 position {self.position}")
+        text = ("  ".join(where) + ": " if where else "") + self.kind.value
+        return f"{text} ({self.detail})" if self.detail else text
+
+
+@dataclass
+class Verification:
+    events: int = 0
+    streams: int = 0
+    checkpoints: int = 0
+    breaks: list[Break] = field(default_factory=list)
+    proven: Checkpoint | None = None  # the checkpoint named with --checkpoint, if it held
+    notes: list[str] = field(default_factory=list)  # worth saying even when intact
+
+    @property
+    def intact(self) -> bool:
+        return not self.breaks
+
+    @property
+    def tampered(self) -> bool:
+        """Something was changed, not only left unprovable."""
+        return any(b.kind not in UNPROVEN for b in self.breaks)
+
+    def ordered(self) -> list[Break]:
+        """Breaks that name a stream and version first, earliest in the log first (those
+        without a known position after them), then those of checkpoints and coverage: the
+        first line names what an investigator looks at. At one position the event found
+        where it does not belong comes last: the hash row left behind names the stream and
+        version it really had."""
+        return sorted(
+            self.breaks,
+            key=lambda b: (
+                b.originator_id is None,
+                b.position is None,
+                b.position or 0,
+                b.kind in _ARRIVALS,
+            ),
+        )
+
+
+# -- pass 1: the chain of every stream ----------------------------------------------------
+
+
+@dataclass
+class _Suspect:
+    """A hash mismatch whose cause the next event of the stream tells."""
+
+    version: int
+    position: int | None
+    stored: bytes
+    recomputed: bytes
+    topic: str
+    state: bytes
+
+
+@dataclass(frozen=True)
+class _Arrival:
+    """An event whose stored hash does not chain in its stream: perhaps moved here from
+    another stream together with its hash row (the hash names the stream it was built in)."""
+
+    found: Break
+    version: int
+    position: int | None
+    topic: str
+    state: bytes
+    stored: bytes
+
+
+@dataclass(frozen=True)
+class _Departure:
+    """Where a stream lost versions (a gap, or a cut tail): the hash the first missing
+    version chained onto."""
+
+    found: Break
+    originator_id: str
+    version: int
+    previous: bytes
+
+
+@dataclass
+class _Moves:
+    arrivals: list[_Arrival] = field(default_factory=list)
+    departures: list[_Departure] = field(default_factory=list)
+
+    def arrive(self, arrival: _Arrival) -> None:
+        if len(self.arrivals) < MOVE_CANDIDATES:
+            self.arrivals.append(arrival)
+
+    def depart(self, departure: _Departure) -> None:
+        if len(self.departures) < MOVE_CANDIDATES:
+            self.departures.append(departure)
+
+
+def _classify(suspect: _Suspect, oid: str, after: DictRow | None) -> Break:
+    kind = BreakKind.CHANGED
+    if after is not None and after["has_event"] and after["has_hash"]:
+        content = (oid, after["originator_version"], after["topic"], bytes(after["state"]))
+        stored_next = bytes(after["hash"])
+        if stored_next == event_hash(suspect.stored, *content):
+            kind = BreakKind.CONTENT_CHANGED  # the old hash row still chains on
+        elif stored_next == event_hash(suspect.recomputed, *content):
+            kind = BreakKind.HASH_ALTERED  # the event is what the next hash was built on
+    return Break(kind, oid, suspect.version, suspect.position)
+
+
+def _check_streams(
+    conn: Connection[DictRow], recorder: ChunkedApplicationRecorder, moves: _Moves
+) -> Verification:
+    result = Verification()
+    current: Any = object()
+    previous = GENESIS
+    expected = 1
+    broken = False
+    suspect: _Suspect | None = None
+
+    def settle(oid: str, after: DictRow | None) -> None:
+        assert suspect is not None
+        found = _classify(suspect, oid, after)
+        result.breaks.append(found)
+        moves.arrive(
+            _Arrival(
+                found,
+                suspect.version,
+                suspect.position,
+                suspect.topic,
+                suspect.state,
+                suspect.stored,
+            )
+        )
+
+    for row in cursor_rows(conn, "audit_streams", streams_query(recorder)):
+        oid = str(row["originator_id"])
+        version = row["originator_version"]
+        if oid != current:
+            if suspect is not None:
+                settle(str(current), None)
+            current, previous, expected, broken, suspect = oid, GENESIS, 1, False, None
+            result.streams += 1
+        result.events += bool(row["has_event"])
+        if suspect is not None:
+            settle(oid, row)
+            suspect, broken = None, True
+        if broken:
+            continue
+        position = row["event_position"] or row["hash_position"]
+        broken = True
+        if version != expected:
+            found = Break(BreakKind.DELETED_WITH_HASH, oid, expected)
+            result.breaks.append(found)
+            moves.depart(_Departure(found, oid, expected, previous))
+            if row["has_event"] and row["has_hash"]:  # a stranger, if the gap is at its start
+                stored = bytes(row["hash"])
+                state = bytes(row["state"])
+                moves.arrive(_Arrival(found, version, position, row["topic"], state, stored))
+        elif not row["has_event"]:
+            result.breaks.append(Break(BreakKind.DELETED, oid, version, position))
+        elif not row["has_hash"]:
+            result.breaks.append(Break(BreakKind.INSERTED, oid, version, position))
+        else:
+            state = bytes(row["state"])
+            recomputed = event_hash(previous, oid, version, row["topic"], state)
+            if recomputed != bytes(row["hash"]):
+                stored = bytes(row["hash"])
+                suspect = _Suspect(version, position, stored, recomputed, row["topic"], state)
+            elif row["event_position"] != row["hash_position"]:
+                detail = f"hash row says {row['hash_position']}"
+                result.breaks.append(Break(BreakKind.RENUMBERED, oid, version, position, detail))
+            else:
+                previous, expected, broken = recomputed, version + 1, False
+    if suspect is not None:
+        settle(str(current), None)
+    return result
+
+
+def _replace(result: Verification, old: Break, new: Break) -> None:
+    for i, found in enumerate(result.breaks):
+        if found is old:
+            result.breaks[i] = new
+            return
+
+
+def _label_moves(result: Verification, moves: _Moves) -> None:
+    """An event moved to another stream id shows as a loss in one stream and a stranger in
+    another. Without its hash row it is a hash row without event and an event without hash
+    row at one log position; with it, its stored hash is the one it had in the stream it
+    left, chained onto that stream's version before the gap."""
+    left: dict[int, Break] = {
+        b.position: b
+        for b in result.breaks
+        if b.kind is BreakKind.DELETED and b.position is not None
+    }
+    for found in list(result.breaks):
+        origin = left.get(found.position or -1)
+        if found.kind is not BreakKind.INSERTED or origin is None:
+            continue
+        if origin.originator_id == found.originator_id:
+            continue
+        _moved(result, origin, found, origin.version, found.version, found.position)
+    for arrival in moves.arrivals:
+        for departure in moves.departures:
+            if departure.originator_id == arrival.found.originator_id:
+                continue
+            built = event_hash(
+                departure.previous,
+                departure.originator_id,
+                arrival.version,
+                arrival.topic,
+                arrival.state,
+            )
+            if built == arrival.stored:
+                _moved(
+                    result,
+                    departure.found,
+                    arrival.found,
+                    arrival.version,
+                    arrival.version,
+                    arrival.position,
+                )
+                break
+
+
+def _moved(
+    result: Verification,
+    origin: Break,
+    arrived: Break,
+    from_version: int | None,
+    to_version: int | None,
+    position: int | None,
+) -> None:
+    _replace(
+        result,
+        origin,
+        Break(
+            BreakKind.MOVED_OUT,
+            origin.originator_id,
+            from_version,
+            position if origin.position is None else origin.position,
+            f"现为 now 流 stream {arrived.originator_id} 版本 version {to_version}",
+        ),
+    )
+    # a stream that starts late was reported at version 1: name where the event is now
+    _replace(
+        result,
+        arrived,
+        Break(
+            BreakKind.MOVED_IN,
+            arrived.originator_id,
+            to_version,
+            position,
+            f"原为 was 流 stream {origin.originator_id} 版本 version {from_version}",
+        ),
+    )
+
+
+# -- pass 2: the checkpoints --------------------------------------------------------------
+
+
+def _check_checkpoints(
+    conn: Connection[DictRow],
+    recorder: ChunkedApplicationRecorder,
+    checkpoints: list[Checkpoint],
+    result: Verification,
+) -> dict[bytes, bool]:
+    """Recompute every checkpoint from the hash rows; which stored digests held."""
+    held: dict[bytes, bool] = {}
+    pending = iter(checkpoints)
+    target = next(pending, None)
+    digest, events, chained = GENESIS, 0, GENESIS
+
+    def settle(checkpoint: Checkpoint) -> None:
+        nonlocal chained
+        recomputed = checkpoint_digest(
+            chained, checkpoint.seq, checkpoint.position, events, checkpoint.taken_at, digest
+        )
+        held[checkpoint.digest] = recomputed == checkpoint.digest
+        if recomputed != checkpoint.digest:
+            result.breaks.append(
+                Break(
+                    BreakKind.CHECKPOINT_MISMATCH,
+                    position=checkpoint.position,
+                    detail=f"检查点 checkpoint #{checkpoint.seq} "
+                    f"taken {checkpoint.taken_at.astimezone(UTC).isoformat()}",
+                )
+            )
+        chained = recomputed
+
+    expected_seq = 1
+    for checkpoint in checkpoints:
+        if checkpoint.seq != expected_seq:
+            result.breaks.append(
+                Break(BreakKind.CHECKPOINT_MISSING, detail=f"#{expected_seq}–#{checkpoint.seq - 1}")
+            )
+        expected_seq = checkpoint.seq + 1
+    if target is None:
+        return held
+    for row in cursor_rows(conn, "audit_log", hashes_query(recorder), (0,)):
+        while target is not None and row["notification_id"] > target.position:
+            settle(target)
+            target = next(pending, None)
+        if target is None:
+            break
+        digest = fold_log(digest, row["notification_id"], bytes(row["hash"]))
+        events += 1
+    while target is not None:
+        settle(target)
+        target = next(pending, None)
+    return held
+
+
+def _settle_with_checkpoints(
+    result: Verification, checkpoints: list[Checkpoint], held: dict[bytes, bool]
+) -> None:
+    """The last event of a stream has no successor to tell a changed event from an altered
+    hash row; a checkpoint taken after it that still holds tells: its hash row is original."""
+    for i, found in enumerate(result.breaks):
+        if found.kind is not BreakKind.CHANGED or found.position is None:
+            continue
+        cover = next((c for c in checkpoints if c.position >= found.position), None)
+        if cover is not None and held.get(cover.digest):
+            result.breaks[i] = replace(
+                found,
+                kind=BreakKind.CONTENT_CHANGED,
+                detail=f"哈希记录与检查点 #{cover.seq} 相符 / its hash row matches checkpoint "
+                f"#{cover.seq}",
+            )
+
+
+# -- pass 3: the MAC of every checkpoint, and the stream heads they recorded -------------
+
+
+def _check_macs(
+    conn: Connection[DictRow],
+    recorder: ChunkedApplicationRecorder,
+    checkpoints: list[Checkpoint],
+    key: bytes,
+    result: Verification,
+) -> None:
+    """Each checkpoint's MAC over its stored digest and the heads it recorded. The digest
+    chains every checkpoint before it, so a forged one anywhere breaks every later MAC's
+    meaning, and a checkpoint recomputed without the key fails here."""
+    query = SQL(
+        "SELECT seq, originator_id, originator_version, notification_id, hash "
+        "FROM {schema}.{heads} WHERE log = %s ORDER BY seq, originator_id"
+    ).format(**table_names(recorder))
+    digests: dict[int, bytes] = {}
+    rows = cursor_rows(conn, "audit_heads", query, (recorder.events_table_name,))
+    for seq, group in groupby(rows, key=lambda r: int(r["seq"])):
+        digests[seq] = heads_digest(stream_head(r) for r in group)
+    # heads of checkpoints after the last one: its rows were deleted, its heads left behind
+    last = checkpoints[-1].seq if checkpoints else 0
+    orphans = sorted(seq for seq in digests if seq > last)
+    if orphans:
+        result.breaks.append(
+            Break(
+                BreakKind.CHECKPOINT_MISSING,
+                detail=f"#{orphans[0]}–#{orphans[-1]}: 其流头记录仍在 / their stream heads remain",
+            )
+        )
+    empty = heads_digest(())
+    for checkpoint in checkpoints:
+        if not authentic(key, checkpoint, digests.get(checkpoint.seq, empty)):
+            result.breaks.append(
+                Break(
+                    BreakKind.CHECKPOINT_FORGED,
+                    position=checkpoint.position,
+                    detail=f"检查点 checkpoint #{checkpoint.seq}"
+                    + (" 无认证码 / has no MAC" if checkpoint.mac is None else ""),
+                )
+            )
+        elif checkpoint.acknowledged:
+            result.notes.append(
+                f"检查点 #{checkpoint.seq} 是经操作员确认空缺后接续的：其之前的事件曾超过间隔未被"
+                f"覆盖 / checkpoint #{checkpoint.seq} "
+                f"({checkpoint.taken_at.astimezone(UTC).isoformat()}) continued the chain over "
+                "a gap an operator acknowledged (--acknowledge-gap)"
+            )
+
+
+def _versions(first: int, last: int) -> str:
+    return f"version {first}" if first == last else f"versions {first}–{last}"
+
+
+def _check_heads(
+    conn: Connection[DictRow],
+    recorder: ChunkedApplicationRecorder,
+    result: Verification,
+    moves: _Moves,
+) -> None:
+    """Name the stream and version of what pass 1 cannot see: a stream whose newest events
+    were deleted with their hash rows (its chain is shorter but valid), or one rewritten and
+    rehashed consistently. Streams pass 1 found broken are named already, more precisely."""
+    broken = {b.originator_id for b in result.breaks if b.originator_id is not None}
+    rows = cursor_rows(
+        conn, "audit_stream_heads", broken_heads_query(recorder), (recorder.events_table_name,)
+    )
+    for oid, group in groupby(rows, key=lambda r: str(r["originator_id"])):
+        if oid in broken:
+            continue
+        head = next(group)  # the lowest recorded version that no longer matches
+        recorded = int(head["originator_version"])
+        if head["stored"] is None and not head["has_event"]:
+            last = int(head["last_version"] or 0)
+            found = Break(
+                BreakKind.TRUNCATED,
+                oid,
+                last + 1,
+                detail=f"已不在 gone: {_versions(last + 1, recorded)}; 检查点 checkpoint "
+                f"#{head['seq']} recorded the stream up to version {recorded}",
+            )
+            result.breaks.append(found)
+            previous = bytes(head["tail_hash"]) if last and head["tail_hash"] else GENESIS
+            moves.depart(_Departure(found, oid, last + 1, previous))
+        elif head["differs"]:
+            good = int(head["last_good"] or 0)
+            result.breaks.append(
+                Break(
+                    BreakKind.REWRITTEN,
+                    oid,
+                    good + 1,
+                    detail=f"改写发生在 rewritten somewhere in {_versions(good + 1, recorded)} "
+                    f"(checkpoint #{head['seq']} recorded version {recorded})",
+                )
+            )
+
+
+# -- pass 4: is everything old enough covered by a checkpoint? ---------------------------
+
+
+def _note_recent(
+    conn: Connection[DictRow],
+    recorder: ChunkedApplicationRecorder,
+    last: Checkpoint | None,
+    result: Verification,
+) -> None:
+    """Events after the newest checkpoint are proven by the keyless chains only until the
+    next one: say how many, so nobody reads "intact" as covering them too."""
+    after = last.position if last else 0
+    count = events_from(conn, recorder, after + 1)
+    if count:
+        result.notes.append(
+            f"位置 {after} 之后的 {count} 个事件尚待下一个检查点：在此之前，连同哈希记录"
+            f"一起删除其末尾不会被发现 / {count} event(s) after position {after} await the "
+            "next checkpoint: until then, cutting them together with their hash rows would "
+            "not show"
+        )
+
+
+def _check_coverage(
+    conn: Connection[DictRow],
+    recorder: ChunkedApplicationRecorder,
+    checkpoints: list[Checkpoint],
+    custody: Custody,
+    result: Verification,
+) -> None:
+    last = checkpoints[-1] if checkpoints else None
+    if custody.interval is None:
+        result.notes.append(
+            "未设定检查点间隔（RECTIFY_AUDIT_CHECKPOINT_MINUTES=0）：最新检查点之后的事件只有"
+            "无密钥的哈希链证明 / checkpoints are not taken periodically: events after "
+            f"position {last.position if last else 0} are proven only by the keyless chains"
+        )
+        return
+    overdue = oldest_overdue(conn, recorder, custody, last)
+    if overdue is None:
+        _note_recent(conn, recorder, last, result)
+        return
+    position, at = overdue
+    count = events_from(conn, recorder, position)
+    minutes = custody.interval.total_seconds() / 60
+    since = (
+        "库中没有任何检查点（被全部删除？）/ there is no checkpoint at all (all deleted?)"
+        if last is None
+        else f"检查点 #{last.seq} 之后的检查点可能被删除 / checkpoints after #{last.seq} "
+        f"({last.taken_at.astimezone(UTC).isoformat()}) may have been deleted"
+    )
+    result.breaks.append(
+        Break(
+            BreakKind.UNCOVERED,
+            position=position,
+            detail=f"位置 {position} 起的 {count} 个事件 events from "
+            f"position {position} on, the oldest of {at.astimezone(UTC).isoformat()}; "
+            f"间隔 interval {minutes:g} min; {since}",
+        )
+    )
+
+
+def verify(
+    recorder: ChunkedApplicationRecorder, custody: Custody, checkpoint: bytes | None = None
+) -> Verification:
+    """Recompute every stream's chain and every checkpoint, authenticate the checkpoints,
+    and require the log to be covered by them; with `checkpoint` (a digest an auditor
+    kept), also require that checkpoint to be in the log and to still hold."""
+    moves = _Moves()
+    with read_only_snapshot(recorder) as conn:
+        result = _check_streams(conn, recorder, moves)
+        with conn.cursor() as curs:
+            checkpoints = read_checkpoints(curs, recorder)
+        result.checkpoints = len(checkpoints)
+        held = _check_checkpoints(conn, recorder, checkpoints, result)
+        _check_macs(conn, recorder, checkpoints, custody.key, result)
+        _check_heads(conn, recorder, result, moves)
+        _check_coverage(conn, recorder, checkpoints, custody, result)
+    _label_moves(result, moves)
+    _settle_with_checkpoints(result, checkpoints, held)
+    if checkpoint is not None:
+        if checkpoint not in held:
+            result.breaks.append(Break(BreakKind.CHECKPOINT_UNKNOWN, detail=checkpoint.hex()))
+        elif held[checkpoint]:
+            result.proven = next(c for c in checkpoints if c.digest == checkpoint)
+    return result
