@@ -160,7 +160,8 @@ async def test_recording_a_milestone_that_cannot_be_counted_is_a_reported_fault_
     assert (raised.value.non_retryable, raised.value.type) == (True, "NoCalendarData")
     [(_, item, error)] = await faults(database_url, schema)
     assert item == issue_id
-    assert error.startswith("NoCalendarData: no calendar for 2100")
+    assert error.startswith("NoCalendarData: 没有2100年的日历数据")
+    assert "no calendar for 2100" in error
 
 
 class LosesRaces(ClockActivities):
