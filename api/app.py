@@ -40,6 +40,7 @@ from api.outages import (
 from api.persisted import persisted_only
 from api.schema import production_schema, schema
 from api.tokens import SecretVerifier
+from api.workbench import workbench_routes
 from domain.application import RectifyApp
 from projections import parked, queries, status
 from projections.runner import connect, ensure_schema
@@ -218,7 +219,6 @@ def create_app(config: ApiConfig) -> Starlette:
     csp = content_security_policy(inline_script_hashes(STATIC.iterdir()))
     return Starlette(
         routes=[
-            Route("/", page("index.html"), methods=["GET"]),
             Route("/dashboard", page("dashboard.html"), methods=["GET"]),
             Route("/queue", page("queue.html"), methods=["GET"]),
             Route("/issue", page("issue.html"), methods=["GET"]),
@@ -233,6 +233,8 @@ def create_app(config: ApiConfig) -> Starlette:
                 methods=["GET"],
             ),
             WebSocketRoute("/graphql", graphql),
+            # last: the workbench answers `/` and any other GET path of its own
+            *workbench_routes(config, page("index.html")),
         ],
         middleware=middleware(
             config.max_body_bytes,

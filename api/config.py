@@ -30,3 +30,5 @@ class ApiConfig:
     # How the process builds its application: rectify.composition wires the stored calendar
     # (`rectify serve`); None, a bare RectifyApp (tests that bring no calendar).
     make_app: Callable[[dict[str, str]], RectifyApp] | None = None
+    # The built workbench (web/, `make web`); None: api/web_dist when it has been built.
+    web_dist: str | None = None
