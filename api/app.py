@@ -1,4 +1,5 @@
-"""The starlette application: /graphql behind bearer auth, /healthz, and a home page."""
+"""The starlette application: /graphql behind a bearer token or a session cookie, the
+sign-in routes (/auth/…), /healthz, and a home page."""
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -18,7 +19,7 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
-from api.auth import RequireBearer, Role, User
+from api.auth import Role, User
 from api.config import ApiConfig
 from api.context import Context
 from api.files import body_limit, download, upload
@@ -29,7 +30,7 @@ from api.hygiene import (
     inline_script_hashes,
     middleware,
 )
-from api.live import ChangeFeed, authenticate
+from api.live import ChangeFeed
 from api.outages import (
     CONNECTION_ERRORS,
     MESSAGE,
@@ -39,6 +40,8 @@ from api.outages import (
 )
 from api.persisted import persisted_only
 from api.schema import production_schema, schema
+from api.session_auth import RequireSignIn, authenticate_connection
+from api.sign_in import current_session, login, logout
 from api.tokens import SecretVerifier
 from api.workbench import workbench_routes
 from domain.application import RectifyApp
@@ -70,7 +73,7 @@ class RectifyGraphQL(GraphQL[Context, None]):
         return Context(request, request.user, state.pool, state.rectify, state.config)
 
     async def on_ws_connect(self, context: Context) -> None:  # type: ignore[override]
-        await authenticate(context, context.request.app.state.verifier)
+        await authenticate_connection(context, context.request.app.state.verifier)
 
     async def process_result(
         self, request: Request, result: ExecutionResult
@@ -225,11 +228,16 @@ def create_app(config: ApiConfig) -> Starlette:
             Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
-            Route("/graphql", AnswerOutages(RequireBearer(limited, verifier))),
-            Route("/files", AnswerOutages(RequireBearer(upload_app, verifier)), methods=["POST"]),
+            Route("/auth/login", AnswerOutages(request_response(login)), methods=["POST"]),
+            Route(
+                "/auth/session", AnswerOutages(request_response(current_session)), methods=["GET"]
+            ),
+            Route("/auth/logout", AnswerOutages(request_response(logout)), methods=["POST"]),
+            Route("/graphql", AnswerOutages(RequireSignIn(limited, verifier))),
+            Route("/files", AnswerOutages(RequireSignIn(upload_app, verifier)), methods=["POST"]),
             Route(
                 "/files/{sha256}",
-                AnswerOutages(RequireBearer(download_app, verifier)),
+                AnswerOutages(RequireSignIn(download_app, verifier)),
                 methods=["GET"],
             ),
             WebSocketRoute("/graphql", graphql),

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
+
+from api.sessions import Limits
 
 if TYPE_CHECKING:
     from api.tokens import TokenVerifier
@@ -30,5 +33,9 @@ class ApiConfig:
     # How the process builds its application: rectify.composition wires the stored calendar
     # (`rectify serve`); None, a bare RectifyApp (tests that bring no calendar).
     make_app: Callable[[dict[str, str]], RectifyApp] | None = None
+    # Web sessions (api/sessions.py): idle and absolute expiry, and the wall clock they are
+    # judged by (tests move it instead of waiting).
+    session_limits: Limits = field(default_factory=Limits)
+    now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     # The built workbench (web/, `make web`); None: api/web_dist when it has been built.
     web_dist: str | None = None

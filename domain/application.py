@@ -19,6 +19,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
 from domain import command_keys, transcodings
+from domain.account_commands import AccountCommands
 from domain.agencies import Agency, AgencyAlias, AgencyKind, looks_like_group
 from domain.audit_trail import AuditCommands
 from domain.calendar import WorkingCalendar
@@ -72,6 +73,7 @@ class RectifyApp(
     ClueCommands,
     AuditCommands,
     InspectionCommands,
+    AccountCommands,
     Application[UUID],
 ):
     name = "Rectify"

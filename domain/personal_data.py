@@ -69,6 +69,16 @@ _MILESTONE = _spec(keep="key kind rung addressee at due caught_up", scrub="label
 _RECOMPUTED = _spec(keep="clock previous due provisional calendar")
 
 FIELDS: dict[str, dict[str, Treatment]] = {
+    # a user account (domain/accounts.py): its password hash is a secret wherever it shows
+    "rectify:Account.Created": _spec(keep="username display_name"),
+    "rectify:Account.Disabled": _spec(),
+    "rectify:Account.FailuresCleared": _spec(keep="at"),
+    "rectify:Account.Locked": _spec(keep="reason"),
+    "rectify:Account.PasswordSet": _spec(protect="password_hash"),
+    "rectify:Account.RoleGranted": _spec(keep="role agency_id agency_name region"),
+    "rectify:Account.RoleRevoked": _spec(keep="role"),
+    "rectify:Account.SignInFailed": _spec(keep="at failures"),
+    "rectify:Account.Unlocked": _spec(),
     "rectify:Agency.AliasAdded": _spec(keep="alias"),
     "rectify:Agency.MemberAdded": _spec(keep="member_id"),
     "rectify:Agency.RegionAssigned": _spec(keep="region"),

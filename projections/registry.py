@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from eventsourcing.domain import DomainEventProtocol
 from psycopg import Cursor
 
+from projections.accounts import AccountProjection
 from projections.audiences import AudienceProjection
 from projections.case_transfers import CaseTransferProjection
 from projections.clocks import ClockProjection
@@ -50,6 +51,7 @@ READ_MODELS.append(StatisticsProjection)
 READ_MODELS.append(ProgressProjection)
 READ_MODELS.append(AudienceProjection)
 READ_MODELS.append(FileReferenceProjection)
+READ_MODELS.append(AccountProjection)
 
 
 def read_tables() -> list[str]:

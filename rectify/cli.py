@@ -27,6 +27,7 @@ from rectify.referral_cli import referral_app
 from rectify.reporting_commands import reporting_app
 from rectify.runtime import NoDatabase, database
 from rectify.settings import Settings
+from rectify.user_cli import user_app
 
 if TYPE_CHECKING:
     from domain.application import RectifyApp
@@ -48,6 +49,7 @@ app.command("notifier")(notifier)
 app.add_typer(audit_app, name="audit")
 app.add_typer(referral_app, name="referral")
 app.add_typer(clue_app, name="clues")
+app.add_typer(user_app, name="user")
 app.command("backup")(backup)
 app.command("restore")(restore)
 out = Console()

@@ -32,9 +32,10 @@ from rectify.embedded import (
     restart_embedded_postgres,
     start_embedded_postgres,
 )
+from rectify.first_admin import announcement, ensure_first_admin
 from rectify.logs import configure
 from rectify.runtime import ensure_schema
-from rectify.settings import Settings
+from rectify.settings import Settings, eventsourcing_env
 
 CHILDREN = ("projections", "worker", "dispatcher", "notifier", "serve")
 STARTUP_SECONDS = 3.0  # every role must still be up this long after the API answers
@@ -184,6 +185,10 @@ def supervise(settings: Settings) -> int:
             log.info("embedded PostgreSQL started", data=str(home / "pg"))
         ensure_schema(database_url, settings.db_schema)
         env["DATABASE_URL"] = database_url
+        # a fresh home has no account: make the first admin, to show once it all runs
+        first_password = ensure_first_admin(
+            eventsourcing_env(database_url, settings.db_schema), home
+        )
         if not settings.temporal_address:
             temporal = start_temporal_dev_server(home, settings.temporal_port)
             env["TEMPORAL_ADDRESS"] = f"127.0.0.1:{settings.temporal_port}"
@@ -209,6 +214,8 @@ def supervise(settings: Settings) -> int:
             return 1
         url = f"http://{settings.http_host}:{settings.http_port}"
         log.info(f"Rectify is running at {url} (GraphQL at {url}/graphql); Ctrl-C stops it")
+        if first_password is not None:
+            print(announcement(first_password, home), flush=True)
 
         started = {name: time.monotonic() for name in children}
         crashes: dict[str, int] = {}
