@@ -77,6 +77,7 @@ export const messages = {
     'error.network': '无法连接服务器，请稍后重试',
     'error.session': '登录已过期，请重新登录',
     'error.unknown': '操作失败',
+    'error.noPages': '您的角色没有可打开的页面，请联系管理员',
   },
   en: {
     appName: 'Rectify workbench',
@@ -154,6 +155,7 @@ export const messages = {
     'error.network': 'Cannot reach the server; try again shortly',
     'error.session': 'Your session has ended; sign in again',
     'error.unknown': 'The action failed',
+    'error.noPages': 'Your role has no pages to open; ask an administrator',
   },
 } as const
 

@@ -26,7 +26,7 @@ const routes: RouteRecordRaw[] = [
     path: '/',
     component: Layout,
     children: [
-      { path: '', redirect: () => homeFor(session.user?.role) },
+      { path: '', component: Placeholder }, // never shown: the guard sends `/` home
       ...children,
       { path: 'forbidden', component: () => import('@/views/error/forbidden.vue') },
     ],
@@ -41,6 +41,7 @@ router.beforeEach(async (to) => {
   const user = session.user
   if (to.meta.public) return user ? homeFor(user.role) : true
   if (!user) return { path: '/login', query: to.fullPath === '/' ? {} : { redirect: to.fullPath } }
+  if (to.path === '/') return homeFor(user.role)
   if (to.meta.menu && !mayOpen(user.role, to.path)) return homeFor(user.role)
   return true
 })

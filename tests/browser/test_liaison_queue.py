@@ -1,0 +1,60 @@
+"""我的待办 in a real browser: a liaison finds a referral sent to their agency, claims it
+and answers it, only by clicking; a refusal is shown in the API's own words."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Locator, Page, expect
+
+from tests.browser.system import System, send_referral
+from tests.browser.test_sign_in import sign_in
+
+
+def row_of(page: Page, text: str) -> Locator:
+    return page.get_by_test_id("queue").locator("tr.el-table__row", has_text=text)
+
+
+def test_a_liaison_claims_and_answers_a_referral(web: Page, system: System) -> None:
+    reason = "浏览器测试：医院违规收费线索移送"
+    send_referral(system, reason)
+    sign_in(web, system, "liaison1")
+    expect(web).to_have_url(re.compile(r"/todo$"))
+
+    row = row_of(web, reason)
+    expect(row.get_by_test_id("status")).to_have_text("待签收")
+    row.get_by_test_id("action-claim").click()
+    dialog = web.get_by_role("dialog", name="签收")
+    expect(dialog).to_contain_text("确认签收这件移送？")
+    dialog.get_by_test_id("dialog-confirm").click()
+    expect(dialog).to_be_hidden()
+    expect(row.get_by_test_id("status")).to_have_text("办理中")
+
+    row.get_by_test_id("action-answer").click()
+    dialog = web.get_by_role("dialog", name="反馈")
+    dialog.get_by_label("办理结果").fill("已立案调查，责令退还违规收费")
+    dialog.get_by_label("案件编号").fill("卫医罚〔2026〕12号")
+    dialog.get_by_test_id("dialog-confirm").click()
+    expect(dialog).to_be_hidden()
+    expect(row.get_by_test_id("status")).to_have_text("已反馈")
+    expect(row.get_by_test_id("action-answer")).to_have_count(0)
+
+
+def test_an_answer_without_an_outcome_is_refused_in_the_api_words(
+    web: Page, system: System
+) -> None:
+    reason = "浏览器测试：空结果反馈"
+    send_referral(system, reason)
+    sign_in(web, system, "liaison1")
+    row = row_of(web, reason)
+    row.get_by_test_id("action-claim").click()
+    web.get_by_role("dialog", name="签收").get_by_test_id("dialog-confirm").click()
+    expect(row.get_by_test_id("status")).to_have_text("办理中")
+
+    row.get_by_test_id("action-answer").click()
+    dialog = web.get_by_role("dialog", name="反馈")
+    dialog.get_by_test_id("dialog-confirm").click()
+    # the API's InvalidInput, Chinese and English as it words them, stays in the dialog
+    expect(dialog.get_by_role("alert")).to_contain_text(re.compile(r".+ / .+"))
+    expect(dialog).to_be_visible()
+    expect(row.get_by_test_id("status")).to_have_text("办理中")
