@@ -12,6 +12,8 @@ const BUILT: Record<string, () => Promise<unknown>> = {
   '/todo': () => import('@/views/todo/index.vue'),
   '/notifications': () => import('@/views/notifications/index.vue'),
   '/verification': () => import('@/views/verification/index.vue'),
+  '/users': () => import('@/views/users/index.vue'),
+  '/login-log': () => import('@/views/login-log/index.vue'),
 }
 
 const children: RouteRecordRaw[] = MENU.map((entry) => ({
