@@ -12,6 +12,7 @@ const BUILT: Record<string, () => Promise<unknown>> = {
   '/todo': () => import('@/views/todo/index.vue'),
   '/notifications': () => import('@/views/notifications/index.vue'),
   '/verification': () => import('@/views/verification/index.vue'),
+  '/returned': () => import('@/views/returned/index.vue'),
   '/users': () => import('@/views/users/index.vue'),
   '/login-log': () => import('@/views/login-log/index.vue'),
 }
