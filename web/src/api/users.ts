@@ -1,9 +1,8 @@
 // 用户管理 and 登录日志 (admins): accounts and sign-in attempts, keyset-paged by the API.
 import { graphql } from '@/gql'
 import type { Role } from '@/gql/graphql'
-import { refusal } from '@/utils/errors'
 
-import { gql, notePosition } from './http'
+import { gql, settle } from './http'
 
 export const USERS = graphql(`
   query Users($first: Int!, $after: String) {
@@ -23,16 +22,23 @@ export const SIGN_IN_LOG = graphql(`
   }
 `)
 
+// What every mutation of this file answers: the change, or the API's refusal in its words.
+export const USER_OUTCOME = graphql(`
+  fragment UserOutcome on UserResult {
+    __typename
+    ... on UserChanged { position }
+    ... on NotAllowed { message }
+    ... on InvalidInput { message }
+    ... on InvalidTransition { message }
+    ... on NotFound { message }
+    ... on Conflict { message }
+  }
+`)
+
 export const CREATE_USER = graphql(`
   mutation CreateUser($username: String!, $displayName: String!, $password: String!, $role: Role, $agency: String) {
     result: createUser(username: $username, displayName: $displayName, password: $password, role: $role, agency: $agency) {
-      __typename
-      ... on UserChanged { position }
-      ... on NotAllowed { message }
-      ... on InvalidInput { message }
-      ... on InvalidTransition { message }
-      ... on NotFound { message }
-      ... on Conflict { message }
+      ...UserOutcome
     }
   }
 `)
@@ -40,13 +46,7 @@ export const CREATE_USER = graphql(`
 export const UNLOCK_USER = graphql(`
   mutation UnlockUser($username: String!) {
     result: unlockUser(username: $username) {
-      __typename
-      ... on UserChanged { position }
-      ... on NotAllowed { message }
-      ... on InvalidInput { message }
-      ... on InvalidTransition { message }
-      ... on NotFound { message }
-      ... on Conflict { message }
+      ...UserOutcome
     }
   }
 `)
@@ -61,11 +61,6 @@ export function signInLog(after: string | null) {
   return gql(SIGN_IN_LOG, { first: PAGE_SIZE, after })
 }
 
-function settle(result: { __typename: string; message?: string; position?: number | null }): void {
-  const refused = refusal(result)
-  if (refused) throw refused
-  notePosition(result.position)
-}
 
 export interface NewUser {
   username: string
