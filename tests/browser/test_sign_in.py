@@ -15,7 +15,7 @@ from tests.browser.system import PASSWORD, System
 MENUS = {
     "liaison1": ["我的待办", "通知"],
     "coord1": ["通知", "核验", "退回待改派", "延期审批", "台账导入"],
-    "leader1": ["通知", "延期审批", "领导驾驶舱"],
+    "leader1": ["领导驾驶舱", "通知", "延期审批"],
     "auditor1": ["审计"],
     "admin1": ["用户管理", "登录日志"],
 }

@@ -13,6 +13,7 @@ const BUILT: Record<string, () => Promise<unknown>> = {
   '/notifications': () => import('@/views/notifications/index.vue'),
   '/verification': () => import('@/views/verification/index.vue'),
   '/returned': () => import('@/views/returned/index.vue'),
+  '/cockpit': () => import('@/views/cockpit/index.vue'),
   '/users': () => import('@/views/users/index.vue'),
   '/login-log': () => import('@/views/login-log/index.vue'),
 }

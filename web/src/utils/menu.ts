@@ -13,12 +13,12 @@ const AGENCY_STAFF: readonly Role[] = ['liaison', 'investigator', 'agency_head']
 
 export const MENU: readonly MenuEntry[] = [
   { path: '/todo', titleKey: 'menu.todo', roles: AGENCY_STAFF },
+  { path: '/cockpit', titleKey: 'menu.cockpit', roles: ['leadership'] },
   { path: '/notifications', titleKey: 'menu.notifications', roles: [...AGENCY_STAFF, 'coordinator', 'leadership'] },
   { path: '/verification', titleKey: 'menu.verification', roles: ['coordinator'] },
   { path: '/returned', titleKey: 'menu.returned', roles: ['coordinator'] },
   { path: '/extensions', titleKey: 'menu.extensions', roles: ['coordinator', 'leadership'] },
   { path: '/ledger-import', titleKey: 'menu.ledgerImport', roles: ['coordinator'] },
-  { path: '/cockpit', titleKey: 'menu.cockpit', roles: ['leadership'] },
   { path: '/audit', titleKey: 'menu.audit', roles: ['auditor'] },
   { path: '/users', titleKey: 'menu.users', roles: ['admin'] },
   { path: '/login-log', titleKey: 'menu.loginLog', roles: ['admin'] },

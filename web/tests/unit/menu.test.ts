@@ -17,6 +17,7 @@ describe('the left menu follows the role', () => {
 
   it('gives leadership the cockpit, an auditor the audit, an admin users and the sign-in log', () => {
     expect(paths('leadership')).toContain('/cockpit')
+    expect(homeFor('leadership')).toBe('/cockpit')
     expect(paths('auditor')).toEqual(['/audit'])
     expect(paths('admin')).toEqual(['/users', '/login-log'])
   })
