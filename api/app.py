@@ -129,6 +129,7 @@ def create_app(config: ApiConfig) -> Starlette:
         anyio.to_thread.current_default_thread_limiter().total_tokens = _thread_limit(config.es_env)
         app.state.config = config
         app.state.verifier = verifier
+        app.state.sign_ins = SlidingWindow(config.sign_ins_per_minute, clock=config.clock)
         make_app = config.make_app or (lambda env: RectifyApp(env=env))
         app.state.rectify = await run_in_threadpool(make_app, config.es_env)
         app.state.pool = await queries.create_pool(config.database_url, config.schema)

@@ -38,6 +38,8 @@ class ApiConfig:
     # judged by (tests move it instead of waiting).
     session_limits: Limits = field(default_factory=Limits)
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    # Sign-in attempts per client address and API process in any 60 s (429 beyond); 0: none
+    sign_ins_per_minute: int = 30
     # Browser sign-in through an OIDC provider (api/oidc_sign_in.py); None: passwords only.
     oidc_sign_in: OidcSignIn | None = None
     # The built workbench (web/, `make web`); None: api/web_dist when it has been built.

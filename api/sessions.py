@@ -94,6 +94,12 @@ async def start(
 ) -> tuple[str, Session]:
     """A new session: (the cookie's token, the session)."""
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    # sessions nobody came back to are removed here, at a sign-in, not by a timer
+    await pool.execute(
+        "DELETE FROM web_sessions WHERE last_seen_at <= $1 OR created_at <= $2",
+        now - limits.idle,
+        now - limits.absolute,
+    )
     await pool.execute(
         "INSERT INTO web_sessions (token_sha256, username, display_name, role, agency_id,"
         " agency_name, region, csrf_token, created_at, last_seen_at)"

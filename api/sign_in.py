@@ -8,6 +8,9 @@ account's user name and password and get an HttpOnly session cookie (ADR 0042).
   answer cannot tell a stranger which accounts exist.
 - Every attempt is a line of the 登录日志 (table sign_in_log) with the client's address and
   user agent, readable by admins and auditors (`signInLog`).
+- At most `sign_ins_per_minute` attempts (default 30) per client address and API process
+  in any minute, then 429 with Retry-After: guessing across many accounts from one place
+  is slowed, where the lockout protects one account.
 - The login body must be JSON: a form another site posts cannot send it without a CORS
   preflight, which this server never grants to other origins by default.
 """
@@ -15,6 +18,7 @@ account's user name and password and get an HttpOnly session cookie (ADR 0042).
 from __future__ import annotations
 
 import json
+import math
 from datetime import datetime
 from typing import Any
 
@@ -59,6 +63,20 @@ REFUSALS: dict[str, tuple[int, dict[str, str]]] = {
         },
     ),
 }
+
+
+def _too_many(wait: float) -> JSONResponse:
+    seconds = math.ceil(wait)
+    return JSONResponse(
+        {
+            "error": "rate_limited",
+            "message": f"登录尝试过于频繁，请 {seconds} 秒后再试 / too many sign-in attempts "
+            f"from this address, retry after {seconds} s",
+            "retry_after": seconds,
+        },
+        status_code=429,
+        headers={"Retry-After": str(seconds)},
+    )
 
 
 def _bad_request(message: str) -> JSONResponse:
@@ -176,7 +194,12 @@ async def login(request: Request) -> Response:
     username, password = found
     state = request.app.state
     now = state.config.now()
+    address, _ = _client(request)
+    wait = state.sign_ins.take(address or "") if state.sign_ins.limit > 0 else 0.0
     try:
+        if wait:
+            await log_attempt(request, now, username, "rate_limited")
+            return _too_many(wait)
         outcome, account = await run_in_threadpool(_judge, state.rectify, username, password, now)
         await log_attempt(request, now, username, outcome)
         if account is None:

@@ -61,6 +61,7 @@ def api_config(settings: Settings, db: Database) -> ApiConfig:
         verifier=verifier_from_settings(settings),
         make_app=rectify_app,
         oidc_sign_in=oidc_sign_in(settings),
+        sign_ins_per_minute=settings.sign_ins_per_minute,
         session_limits=Limits(
             idle=timedelta(minutes=settings.session_idle_minutes),
             absolute=timedelta(hours=settings.session_absolute_hours),

@@ -60,6 +60,7 @@ class Settings(BaseSettings):
     persisted_queries: str | None = Field(default=None, alias="RECTIFY_PERSISTED_QUERIES")
     # web sessions (api/sessions.py): ended after this long unused, and this long after sign-in
     session_idle_minutes: float = Field(default=30, gt=0, alias="RECTIFY_SESSION_IDLE_MINUTES")
+    sign_ins_per_minute: int = Field(default=30, ge=0, alias="RECTIFY_SIGN_INS_PER_MINUTE")
     session_absolute_hours: float = Field(default=12, gt=0, alias="RECTIFY_SESSION_ABSOLUTE_HOURS")
 
     @property

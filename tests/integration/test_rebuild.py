@@ -165,6 +165,14 @@ def _notices(app: RectifyApp) -> None:
     app.abandon_delivery(abandoned, "邮箱不存在")
 
 
+def _accounts(app: RectifyApp) -> None:
+    """A web account granted, failing a sign-in, then locked (the accounts read model)."""
+    app.add_account("zhang.san", "张三", "$argon2id$hash", WHO)
+    app.grant_role("zhang.san", "liaison", agency_id(HEALTH), HEALTH, None, WHO)
+    app.record_failed_sign_in("zhang.san", datetime(2026, 5, 6, tzinfo=UTC))
+    app.lock_account("zhang.san", WHO)
+
+
 def drive_history(app: RectifyApp, es_env: dict[str, str], database_url: str, schema: str) -> None:
     """A varied history, projected incrementally in small batches as it is written."""
     for name in (POLICE, PROCURATORATE, COMMISSION):
@@ -176,6 +184,7 @@ def drive_history(app: RectifyApp, es_env: dict[str, str], database_url: str, sc
         (_transfers, 1),
         (_notices, 4),
         (_progress, 2),
+        (_accounts, 2),
     ):
         step(app)
         catch_up(es_env, database_url, schema, batch_size=batch)

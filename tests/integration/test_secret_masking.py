@@ -17,6 +17,8 @@ from uuid import UUID, uuid4
 import pytest
 from typer.testing import CliRunner, Result
 
+from api.passwords import hash_password
+from domain.accounts import account_id
 from domain.application import RectifyApp
 from domain.clues import Clue
 from domain.delivery import ChannelKind, endpoints_id
@@ -104,10 +106,23 @@ def _resealed_identity(app: RectifyApp, env: dict[str, str]) -> Planted:
     return Planted(clue, [first["ct"], resealed["ct"], resealed["nonce"]], "某诊所")
 
 
+def _password_hash(app: RectifyApp, env: dict[str, str]) -> Planted:
+    """A web account of the agency whose password is set, then set again (a change whose
+    before and after both hold a hash): the argon2 hashes, and their salt and digest."""
+    health = app.register_agency(HEALTH, actor="t").id
+    first, second = hash_password(_unique("first")), hash_password(_unique("second"))
+    name = "zhang." + uuid4().hex[:8]
+    app.add_account(name, "张三", first, "管理员", grant=("liaison", health, HEALTH, None))
+    app.set_account_password(name, second, "管理员")
+    parts = [part for hashed in (first, second) for part in hashed.rsplit("$", 2)[1:]]
+    return Planted(account_id(name), [first, second, *parts], name)
+
+
 SCENARIOS: dict[tuple[str, str], Callable[[RectifyApp, dict[str, str]], Planted]] = {
     ("rectify:Endpoints.EndpointAdded", "secret"): _webhook_secret,
     ("rectify:Clue.Received", "sealed_identity"): _sealed_identity,
     ("rectify:Clue.IdentityResealed", "sealed_identity"): _resealed_identity,
+    ("rectify:Account.PasswordSet", "password_hash"): _password_hash,
 }
 IDS = [f"{topic.partition(':')[2]}.{field}" for topic, field in SCENARIOS]
 

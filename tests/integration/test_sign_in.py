@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from starlette.applications import Starlette
 
 from api.app import ApiConfig, create_app
 from api.passwords import hash_password
@@ -51,6 +52,7 @@ class Web:
     client: httpx.AsyncClient
     clock: Clock
     app: RectifyApp
+    site: Starlette
 
     async def login(self, username: str, password: str = PASSWORD) -> httpx.Response:
         return await self.client.post(
@@ -90,7 +92,7 @@ async def web(
         transport = httpx.ASGITransport(app=site, client=("203.0.113.7", 50000))
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             await wait_until_projected(client, app)
-            yield Web(client, clock, app)
+            yield Web(client, clock, app, site)
 
 
 async def test_signing_in_answers_the_user_and_a_csrf_token_and_sets_an_httponly_cookie(
@@ -292,3 +294,33 @@ async def test_without_a_provider_the_login_page_offers_passwords_only(web: Web)
     response = await web.client.get("/auth/oidc/login")
     assert response.status_code == 404
     assert response.json()["error"] == "oidc_not_configured"
+
+
+async def test_too_many_attempts_from_one_address_are_answered_429(
+    app: RectifyApp, es_env: dict[str, str], database_url: str, schema: str
+) -> None:
+    add_user(app, "zhang.san", "auditor")
+    config = ApiConfig(database_url, schema, dict(es_env), SECRET, sign_ins_per_minute=2)
+    site = create_app(config)
+    async with site.router.lifespan_context(site):
+        transport = httpx.ASGITransport(app=site)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            answers = [
+                await client.post("/auth/login", json={"username": "x.y", "password": "wrong1"})
+                for _ in range(3)
+            ]
+            pool = site.state.pool
+            outcomes = [r["outcome"] for r in await pool.fetch("SELECT outcome FROM sign_in_log")]
+    assert [a.status_code for a in answers] == [401, 401, 429]
+    assert answers[2].json()["error"] == "rate_limited"
+    assert int(answers[2].headers["Retry-After"]) > 0
+    assert sorted(outcomes) == ["rate_limited", "unknown_user", "unknown_user"]
+
+
+async def test_a_sign_in_clears_away_sessions_that_expired(web: Web) -> None:
+    await web.login("zhang.san")
+    web.clock.advance(minutes=31)
+    web.client.cookies.clear()
+    await web.login("auditor1")
+    rows = await web.site.state.pool.fetch("SELECT username FROM web_sessions")
+    assert [r["username"] for r in rows] == ["auditor1"]
