@@ -67,3 +67,17 @@ mutation($id: ID!) {
     __typename ... on InvalidInput { message } ... on InvalidTransition { message }
   }
 }"""
+
+
+def test_on_a_phone_the_queue_keeps_the_subject_status_due_and_actions(
+    web: Page, system: System
+) -> None:
+    reason = "浏览器测试：手机上的待办"
+    send_referral(system, reason)
+    web.set_viewport_size({"width": 390, "height": 800})
+    sign_in(web, system, "liaison1")
+    row = row_of(web, reason)
+    expect(row).to_contain_text("待签收")
+    expect(row.get_by_test_id("due-badge")).to_be_visible()
+    expect(row.get_by_test_id("action-claim")).to_be_in_viewport()
+    expect(web.get_by_test_id("queue").get_by_text("移送单位")).to_have_count(0)
