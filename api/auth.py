@@ -11,6 +11,8 @@ import jwt
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from domain.messages import says
+
 if TYPE_CHECKING:
     from api.tokens import TokenVerifier
 
@@ -93,7 +95,7 @@ def verify_token(secret: str, token: str) -> User:
         )
         role = Role(claims["role"])
     except (jwt.PyJWTError, ValueError) as error:
-        raise InvalidToken(str(error)) from None
+        raise InvalidToken(says("invalid_token", error=error)) from None
     return User(
         str(claims["sub"]),
         role,
@@ -107,14 +109,14 @@ def verify_token(secret: str, token: str) -> User:
 def user_from_header(secret: str, header: str | None) -> User:
     scheme, _, token = (header or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise InvalidToken("missing bearer token")
+        raise InvalidToken(says("missing_token"))
     return verify_token(secret, token.strip())
 
 
 async def user_from_header_with(verifier: TokenVerifier, header: str | None) -> User:
     scheme, _, token = (header or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise InvalidToken("missing bearer token")
+        raise InvalidToken(says("missing_token"))
     return await verifier.verify(token.strip())
 
 

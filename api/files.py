@@ -26,7 +26,7 @@ from starlette.responses import JSONResponse, Response
 
 from api.auth import User
 from api.authz import case_transfers, clues, referrals
-from api.authz.core import COORDINATION, STAFF, own_agency
+from api.authz.core import COORDINATION, ROLE_LABELS, STAFF, own_agency
 from api.file_types import ACCEPTED, EXTENSIONS, detect
 from api.outages import CONNECTION_ERRORS, ServiceUnavailable
 from api.query import may_read_issue
@@ -70,7 +70,7 @@ async def _upload(request: Request) -> Response:
         return _error(
             403,
             "not_allowed",
-            f"{user.role.value} 无权上传文件 / role {user.role.value} may not upload files",
+            f"{ROLE_LABELS[user.role]}无权上传文件 / role {user.role.value} may not upload files",
         )
     limit: int = request.app.state.config.max_file_bytes
     try:

@@ -29,12 +29,14 @@ from strawberry.types.graphql import OperationType
 
 from api.auth import InvalidToken, User
 from api.authz import notices
+from domain.messages import says
 from projections.changes import channel
 
 log = logging.getLogger("rectify.api")
 QUEUE_SIZE = 100  # a slow client loses surplus notices, not the process its memory
 RECONNECT_SECONDS = (0.5, 1.0, 2.0, 5.0)  # backoff of the listening connection
-QUEUE_KINDS = {"referral", "issue", "clue", "case_transfer", "discipline_transfer"}
+# Every kind with rows in `workQueue` (api/work_queue.py): a report owed is one too.
+QUEUE_KINDS = {"referral", "issue", "clue", "case_transfer", "discipline_transfer", "report"}
 
 
 @dataclass(frozen=True)
@@ -154,7 +156,7 @@ def bearer_of(params: dict[str, Any]) -> str:
     token = params.get("token")
     if isinstance(token, str) and token.strip():
         return token.strip()
-    raise InvalidToken("connection_init: no bearer token")
+    raise InvalidToken(says("missing_token_on_connect"))
 
 
 async def authenticate(context: Any, verifier: Any) -> None:

@@ -15,6 +15,7 @@ from domain.calendar import check_supported_date
 from domain.deadlines import Deadline, parse_deadline
 from domain.errors import InvalidInput
 from domain.issues import RectificationIssue
+from domain.messages import says
 from domain.names import campaign_id
 
 Info = strawberry.Info[Context, None]
@@ -73,7 +74,7 @@ class Mutation:
         context, who = info.context, commands.actor(info.context)
         key = agency_id or context.user.agency_id
         if not key:
-            raise InvalidInput("agencyId", "which agency reports? (the caller has none)")
+            raise InvalidInput("agencyId", says("which_agency_reports"))
 
         def agency(app: RectifyApp) -> UUID:
             return commands.find_agency(app, key, "agencyId")
@@ -133,7 +134,7 @@ class Mutation:
         elif deadline_text:
             requested = parse_deadline(deadline_text)
         else:
-            raise InvalidInput("deadline", "give newDueDate or deadlineText")
+            raise InvalidInput("deadline", says("deadline_or_text"))
         who = commands.actor(info.context)
         return await commands.on_issue(
             info.context,

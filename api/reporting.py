@@ -22,6 +22,7 @@ from api.results import (
 )
 from domain.application import CommandResult, RectifyApp
 from domain.errors import InvalidInput
+from domain.messages import says
 
 Info = strawberry.Info[Context, None]
 
@@ -60,7 +61,7 @@ class ReportingMutation:
         item = parse_id(report_id, "reportId")
         key = agency_id or user.agency_id
         if not key:
-            raise InvalidInput("agencyId", "which agency reports? (the caller has none)")
+            raise InvalidInput("agencyId", says("which_agency_reports"))
 
         def submit(app: RectifyApp) -> CommandResult:
             agency: UUID = find_agency(app, key, "agencyId")

@@ -14,7 +14,18 @@ import traceback
 from collections.abc import Iterator
 from typing import Any
 
-from graphql import ArgumentNode, GraphQLError, ValueNode, VisitorAction
+from graphql import (
+    ArgumentNode,
+    DocumentNode,
+    GraphQLError,
+    ListValueNode,
+    ObjectValueNode,
+    ValueNode,
+    VariableNode,
+    Visitor,
+    VisitorAction,
+    visit,
+)
 from graphql.language import SKIP
 from graphql.utilities.validate_input_value import validate_input_literal
 from graphql.validation import ValuesOfCorrectTypeRule
@@ -75,7 +86,9 @@ class NameFieldsOfBadValues(SchemaExtension):
 class NameFieldsOfRefusals(SchemaExtension):
     """Puts the field in `extensions.field` of two refusals graphql-core and our resolvers
     raise without it. A variable GraphQL cannot coerce (`$first` missing, `$input` with a
-    number for a phone) is named as in the log: `$input.reporter.phone`. A query resolver
+    number for a phone) is named by the field it is given to, as an inline value is
+    (`input.reporter.phone`), with the variable in `extensions.variable` as the log names
+    it (`$input.reporter.phone`). A query resolver
     that cannot use an argument raises the domain's InvalidInput (an id that is not one):
     a mutation answers that with its InvalidInput result, a query has no such member, so
     it becomes a GraphQL error naming the field, not an unexpected error."""
@@ -85,10 +98,39 @@ class NameFieldsOfRefusals(SchemaExtension):
         result = self.execution_context.result
         errors = getattr(result, "errors", None)
         if errors:
-            result.errors = [_naming_field(error) for error in errors]  # type: ignore[union-attr]
+            uses = _variable_uses(self.execution_context.graphql_document)
+            result.errors = [_naming_field(error, uses) for error in errors]  # type: ignore[union-attr]
 
 
-def _naming_field(error: GraphQLError) -> GraphQLError:
+class _VariableUses(Visitor):
+    """Where each variable is given: `$input` → `input`, `$f` in `files: [$f]` → `files[0]`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: dict[str, str] = {}
+
+    def enter_argument(self, node: ArgumentNode, *_args: Any) -> None:
+        self.walk(node.value, node.name.value)
+
+    def walk(self, value: ValueNode, path: str) -> None:
+        if isinstance(value, VariableNode):
+            self.found.setdefault(value.name.value, path)
+        elif isinstance(value, ObjectValueNode):
+            for field in value.fields:
+                self.walk(field.value, f"{path}.{field.name.value}")
+        elif isinstance(value, ListValueNode):
+            for index, item in enumerate(value.values):
+                self.walk(item, f"{path}[{index}]")
+
+
+def _variable_uses(document: DocumentNode | None) -> dict[str, str]:
+    uses = _VariableUses()
+    if document is not None:
+        visit(document, uses)
+    return uses.found
+
+
+def _naming_field(error: GraphQLError, uses: dict[str, str]) -> GraphQLError:
     original = error.original_error
     if isinstance(original, InvalidInput):
         extensions = {"field": original.field, "code": original.code}
@@ -100,6 +142,14 @@ def _naming_field(error: GraphQLError) -> GraphQLError:
             extensions=extensions,
         )
     if error.path is None and "field" not in (error.extensions or {}):
+        variable = _VARIABLE.match(error.message)
+        if variable and variable.group(1) in uses:
+            extensions = {
+                **(error.extensions or {}),
+                "field": uses[variable.group(1)] + (variable.group(2) or ""),
+                "variable": _field(error),
+            }
+            return GraphQLError(error.message, error.nodes, extensions=extensions)
         field = _field(error)
         if field:
             extensions = {**(error.extensions or {}), "field": field}
@@ -115,7 +165,7 @@ def is_refused_value(error: GraphQLError) -> bool:
 def _field(error: GraphQLError) -> str:
     if isinstance(error.original_error, InvalidInput):
         return error.original_error.field
-    named = (error.extensions or {}).get("field")
+    named = (error.extensions or {}).get("variable") or (error.extensions or {}).get("field")
     if isinstance(named, str):
         return named
     found = _VARIABLE.match(error.message)

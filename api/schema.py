@@ -42,6 +42,7 @@ from api.request_errors import (
 )
 from api.results import EXCEPTION_HANDLERS
 from api.statistics import StatisticsQuery
+from api.work_queue import WorkQueueQuery
 
 # Each item kind keeps its own query and mutation classes in its own module; list them here.
 QUERIES: tuple[type, ...] = (Query, NotificationQuery)
@@ -62,6 +63,7 @@ MUTATIONS += (ClueMutation,)
 QUERIES += (AuditTrailQuery,)
 QUERIES += (StatisticsQuery,)
 QUERIES += (ProgressQuery,)
+QUERIES += (WorkQueueQuery,)
 MUTATIONS += (ProgressMutation,)
 MUTATIONS += (AgencyMutation,)
 QUERIES += (AccountQuery,)

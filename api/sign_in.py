@@ -161,6 +161,8 @@ async def start_session(request: Request, account: Account, now: datetime) -> Re
     """The session of a signed-in account: its body (what /auth/session answers) with the
     cookie set."""
     state = request.app.state
+    # a browser signing in again leaves no earlier session of its own behind
+    await sessions.end(state.pool, request.cookies.get(sessions.COOKIE))
     token, session = await sessions.start(
         state.pool,
         now,

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import jwt
 
 from api.auth import InvalidToken, Role, User, expiry, optional_text, verify_token
+from domain.messages import says
 
 if TYPE_CHECKING:
     from rectify.settings import Settings
@@ -70,7 +71,7 @@ class JwksVerifier:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as error:
-            raise InvalidToken(str(error)) from None
+            raise InvalidToken(says("invalid_token", error=error)) from None
         if header.get("alg") not in OIDC_ALGORITHMS:
             raise InvalidToken(f"算法不被接受 / algorithm {header.get('alg')!r} not accepted")
         try:
@@ -78,7 +79,7 @@ class JwksVerifier:
         except jwt.PyJWKClientConnectionError:
             raise InvalidToken("无法获取签名公钥 / identity provider keys unreachable") from None
         except jwt.PyJWKClientError as error:
-            raise InvalidToken(f"未知签名密钥 / {error}") from None
+            raise InvalidToken(says("unknown_signing_key", error=error)) from None
         if signing_key.algorithm_name != header["alg"]:
             raise InvalidToken("密钥与算法不符 / key does not match the token's algorithm")
         try:
@@ -93,7 +94,7 @@ class JwksVerifier:
             )
             role = Role(str(decoded.get(self.claims.role)))
         except (jwt.PyJWTError, ValueError) as error:
-            raise InvalidToken(str(error)) from None
+            raise InvalidToken(says("invalid_token", error=error)) from None
         return User(
             str(decoded["sub"]),
             role,

@@ -1,4 +1,5 @@
-"""`make bench`: how fast the ledger imports, commands save and the read side catches up.
+"""`make bench`: how fast the ledger imports, commands save and the read side catches up,
+and how long the work queue's page takes at 20,000 items (bench/work_queue.py).
 
 Runs against DATABASE_URL when set, else an embedded PostgreSQL in a temporary folder,
 in a fresh schema that is dropped afterwards. Prints one line per figure.
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import psycopg
 
+from bench import work_queue
 from domain.application import RectifyApp
 from domain.deadlines import parse_deadline
 from domain.ledger_rows import LedgerRow
@@ -87,12 +89,14 @@ def main() -> None:
     if os.environ.get("DATABASE_URL"):
         print(f"database: {os.environ['DATABASE_URL']}")
         run(os.environ["DATABASE_URL"])
+        work_queue.run(os.environ["DATABASE_URL"])
         return
     with tempfile.TemporaryDirectory() as folder:
         url, server = start_embedded_postgres(Path(folder) / "pg")
         print("database: embedded PostgreSQL (Unix socket)")
         try:
             run(url)
+            work_queue.run(url)
         finally:
             server.cleanup()  # type: ignore[attr-defined]
 

@@ -16,14 +16,15 @@ from eventsourcing.persistence import IntegrityError
 
 from domain.accounts import Account, account_id, check_username, normalise_username
 from domain.command_results import CommandResult
-from domain.errors import Conflict, InvalidInput, NotFound
+from domain.errors import InvalidInput, NotFound
+from domain.messages import says
+from domain.retrying import CanRetry
 
 A = TypeVar("A", bound=Aggregate)
-MAX_ATTEMPTS = 5
 PAGE = 500
 
 
-class _App(Protocol):
+class _App(CanRetry, Protocol):
     recorder: Any
 
     def _get(self, cls: type[A], item_id: UUID, kind: str) -> A: ...
@@ -80,7 +81,7 @@ class AccountCommands:
         neither. An existing user name is refused, naming `username`."""
         name = check_username(username)
         if self._exists(account_id(name)):
-            raise InvalidInput("username", f"用户名 {name} 已存在 / user name {name} is taken")
+            raise InvalidInput("username", says("username_taken", name=name))
         account = Account.add(name, display_name, actor)
         if password_hash is not None:
             account.set_password(password_hash, actor)
@@ -90,23 +91,14 @@ class AccountCommands:
         try:
             return CommandResult(account.id, self._save(account))
         except IntegrityError:
-            raise InvalidInput(
-                "username", f"用户名 {name} 已存在 / user name {name} is taken"
-            ) from None
+            raise InvalidInput("username", says("username_taken", name=name)) from None
 
     def _changing_account(
         self: _App, username: str, change: Callable[[Account], None]
     ) -> CommandResult:
-        for _ in range(MAX_ATTEMPTS):
-            account = self.get_account(username)
-            change(account)
-            if not account.pending_events:
-                return CommandResult(account.id, None, changed=False)
-            try:
-                return CommandResult(account.id, self._save(account))
-            except IntegrityError:
-                continue
-        raise Conflict(f"account {username} kept changing; try again")
+        """The one command path (domain/retrying.py), after a NotFound naming the user name
+        rather than the account's id."""
+        return self.retrying(Account, self.get_account(username).id, change)
 
     def grant_role(
         self: _App,

@@ -30,6 +30,7 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from domain.errors import InvalidInput, InvalidTransition
+from domain.messages import says
 from domain.names import NAMESPACE
 
 MAX_FAILURES = 5  # consecutive failed sign-ins that lock the account
@@ -79,12 +80,14 @@ class AccountRefused(InvalidTransition):
     """An account command its current state does not allow; names the state."""
 
     def __init__(self, action: str, current_state: AccountStatus, detail: str = "") -> None:
-        super().__init__(action, current_state.value, detail)
-        message = (
-            f"账号{STATUS_LABELS[current_state]}，不能{ACTION_LABELS.get(action, action)} / "
-            f"cannot {action} while the account is {current_state.value}"
+        super().__init__(
+            action,
+            current_state.value,
+            detail,
+            kind="account",
+            state_label=STATUS_LABELS[current_state],
+            action_label=ACTION_LABELS.get(action, action),
         )
-        self.args = (message + (f": {detail}" if detail else ""),)
 
 
 def normalise_username(username: str) -> str:
@@ -97,40 +100,20 @@ def check_username(username: str) -> str:
     """The normalised user name, or InvalidInput naming `username`."""
     name = normalise_username(username)
     if not 2 <= len(name) <= MAX_USERNAME_LENGTH:
-        raise InvalidInput(
-            "username",
-            f"用户名须为 2 至 {MAX_USERNAME_LENGTH} 个字符 / a user name has 2 to "
-            f"{MAX_USERNAME_LENGTH} characters",
-        )
+        raise InvalidInput("username", says("username_length", most=MAX_USERNAME_LENGTH))
     if not all(c.isalnum() or c in USERNAME_PUNCTUATION for c in name):
-        raise InvalidInput(
-            "username",
-            f"用户名只能含字母、数字和 {USERNAME_PUNCTUATION} / a user name holds only letters, "
-            f"digits and {USERNAME_PUNCTUATION}",
-        )
+        raise InvalidInput("username", says("username_characters", allowed=USERNAME_PUNCTUATION))
     return name
 
 
 def check_password(password: str) -> None:
     """The password policy, checked before hashing; the refusal never quotes the value."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(
-            "password",
-            f"密码至少 {MIN_PASSWORD_LENGTH} 个字符 / a password has at least "
-            f"{MIN_PASSWORD_LENGTH} characters",
-        )
+        raise InvalidInput("password", says("password_too_short", least=MIN_PASSWORD_LENGTH))
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise InvalidInput(
-            "password",
-            f"密码至多 {MAX_PASSWORD_LENGTH} 个字符 / a password has at most "
-            f"{MAX_PASSWORD_LENGTH} characters",
-        )
+        raise InvalidInput("password", says("password_too_long", most=MAX_PASSWORD_LENGTH))
     if password != password.strip() or not password.isprintable():
-        raise InvalidInput(
-            "password",
-            "密码不能以空白开头或结尾，也不能含控制字符 / a password neither starts nor ends "
-            "with white space and holds no control characters",
-        )
+        raise InvalidInput("password", says("password_blank_or_control"))
 
 
 def account_id(username: str) -> UUID:
@@ -140,15 +123,11 @@ def account_id(username: str) -> UUID:
 def check_grant(role: str, agency_id: UUID | None, region: str | None) -> None:
     """A role the system knows, with the agency and region it needs and no other."""
     if role not in ROLES:
-        raise InvalidInput(
-            "role", f"未知角色 {role} / unknown role {role}; one of {', '.join(ROLES)}"
-        )
+        raise InvalidInput("role", says("unknown_role", role=role, roles=", ".join(ROLES)))
     if role in AGENCY_ROLES and agency_id is None:
-        raise InvalidInput(
-            "agency", f"{role} 须代表一个单位 / a {role} speaks for an agency: name it"
-        )
+        raise InvalidInput("agency", says("role_needs_agency", role=role))
     if region is not None and role not in REGION_ROLES:
-        raise InvalidInput("region", "只有领导可限定地区 / only leadership is limited to a region")
+        raise InvalidInput("region", says("region_only_leadership"))
 
 
 class Account(Aggregate):
@@ -264,7 +243,7 @@ class Account(Aggregate):
     def revoke(self, actor: str) -> None:
         self._refuse_if_disabled("revoke the role")
         if self.role is None:
-            raise InvalidInput("role", "该账号没有角色 / the account holds no role")
+            raise InvalidInput("role", says("no_role_held"))
         self._revoke(self.role, actor)
 
     @event(RoleRevoked)
@@ -277,7 +256,7 @@ class Account(Aggregate):
         """`password_hash` as the caller's hasher wrote it (the password never gets here)."""
         self._refuse_if_disabled("set the password")
         if not password_hash:
-            raise InvalidInput("password", "empty hash")
+            raise InvalidInput("password", says("empty"))
         self._set_password(password_hash, actor)
 
     @event(PasswordSet)

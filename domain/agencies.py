@@ -13,6 +13,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.messages import says
 from domain.names import agency_id, alias_id, normalise_name
 
 
@@ -128,7 +129,7 @@ class Agency(Aggregate):
         if self.kind is not AgencyKind.GROUP:
             from domain.errors import InvalidInput
 
-            raise InvalidInput("kind", f"{self.name} is an agency, not a group")
+            raise InvalidInput("kind", says("agency_not_group", name=self.name))
         if member_id not in self.member_ids:
             self._add_member(member_id, actor)
 
@@ -141,7 +142,7 @@ class Agency(Aggregate):
         if not clean:
             from domain.errors import InvalidInput
 
-            raise InvalidInput("region", "empty")
+            raise InvalidInput("region", says("empty"))
         if clean != self.region:
             self._assign_region(clean, actor)
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -26,15 +25,17 @@ from domain.calendar import WorkingCalendar
 from domain.campaigns import Campaign, Phase
 from domain.case_transfer_commands import CaseTransferCommands
 from domain.clock_commands import ClockCommands
+from domain.clock_settings import ClockSettings
 from domain.clocks import TIMEZONE
 from domain.clue_commands import ClueCommands
 from domain.command_results import CommandResult
 from domain.deadlines import Deadline
-from domain.errors import Conflict, InvalidInput, NotFound, UnknownAgencies
+from domain.errors import InvalidInput, NotFound, UnknownAgencies
 from domain.evidence import EvidenceRequired, stored_digests
 from domain.inspection_commands import InspectionCommands
 from domain.issues import IssueStatus, RectificationIssue
 from domain.ledger_rows import LedgerRejected, LedgerRow, RowProblem, reimport_problems
+from domain.messages import says
 from domain.names import (
     agency_id,
     alias_id,
@@ -46,9 +47,9 @@ from domain.names import (
 from domain.notification_commands import NotificationCommands
 from domain.referral_commands import ReferralCommands
 from domain.reporting_commands import ReportingCommands
+from domain.retrying import Retrying
 
 A = TypeVar("A", bound=Aggregate)
-MAX_ATTEMPTS = 5
 
 
 @dataclass
@@ -74,6 +75,7 @@ class RectifyApp(
     AuditCommands,
     InspectionCommands,
     AccountCommands,
+    Retrying,
     Application[UUID],
 ):
     name = "Rectify"
@@ -83,13 +85,18 @@ class RectifyApp(
         env: Mapping[str, str] | None = None,
         *,
         calendar_source: Callable[[Any], WorkingCalendar] | None = None,
+        clock_settings: ClockSettings | None = None,
     ) -> None:
         """`calendar_source` (app -> WorkingCalendar) is where the commands' due dates come
         from; every process gets the stored calendar from the composition root
-        (rectify.composition). Without it, see ReferralCommands.referral_calendar."""
+        (rectify.composition). Without it, see ReferralCommands.referral_calendar.
+        `clock_settings`: the built-in ladders' settings, from the same root (defaults
+        without it)."""
         super().__init__(env=env)
         if calendar_source is not None:
             self.calendar_source = calendar_source
+        if clock_settings is not None:
+            self.clock_settings = clock_settings
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -137,25 +144,9 @@ class RectifyApp(
         if fingerprint != key.fingerprint:
             raise InvalidInput(
                 "Idempotency-Key",
-                "此键已用于另一请求，请为新操作使用新键 / this key was already used for another "
-                "request; use a new key for a new operation",
+                says("key_reused"),
             )
         return CommandResult(item_id, position)
-
-    def _retrying(self, item_id: UUID, kind: str, change: Callable[[Any], None]) -> CommandResult:
-        """Reload, re-decide and save; a concurrent writer makes us try again, bounded."""
-        cls = _kind_classes().get(kind, Aggregate)
-        for _ in range(MAX_ATTEMPTS):
-            # Of that kind, else NotFound: an id of another kind is not a crash in `change`.
-            aggregate: Any = self._get(cls, item_id, kind)
-            change(aggregate)
-            if not aggregate.pending_events:
-                return CommandResult(item_id, None, changed=False)
-            try:
-                return CommandResult(item_id, self._save(aggregate))
-            except IntegrityError:
-                continue
-        raise Conflict(f"{kind} {item_id} kept changing; try again")
 
     # -- agencies ------------------------------------------------------------------------
 
@@ -183,7 +174,7 @@ class RectifyApp(
     ) -> CommandResult:
         clean = normalise_name(name)
         if not clean:
-            raise InvalidInput("name", "empty")
+            raise InvalidInput("name", says("empty"))
         existing = self.find_agency(clean)
         parent_id = None
         if parent:
@@ -202,7 +193,7 @@ class RectifyApp(
         for alias in aliases:
             other = self.find_agency(alias)
             if other is not None and other != agency.id:
-                raise InvalidInput("alias", f"'{alias}' already names another agency")
+                raise InvalidInput("alias", says("alias_taken", alias=alias))
             if other is None:
                 known = len(agency.aliases)
                 agency.add_alias(display_name(alias), actor)
@@ -219,8 +210,8 @@ class RectifyApp(
         referral to the group goes to each member, and a member must be able to claim)."""
         found = self._get(Agency, member, "agency")
         if found.kind is AgencyKind.GROUP:
-            raise InvalidInput("member", f"{found.name} 是单位组 / is a group; name an agency")
-        return self._retrying(group, "agency", lambda g: g.add_member(member, actor))
+            raise InvalidInput("member", says("is_a_group", name=found.name))
+        return self.retrying(Agency, group, lambda g: g.add_member(member, actor))
 
     def get_agency(self, item_id: UUID) -> Agency:
         return self._get(Agency, item_id, "agency")
@@ -231,7 +222,7 @@ class RectifyApp(
         self, title: str, *, actor: str, lead_agency: UUID | None = None
     ) -> CommandResult:
         if not normalise_name(title):
-            raise InvalidInput("title", "empty")
+            raise InvalidInput("title", says("empty"))
         item_id = campaign_id(title)
         if lead_agency is not None:
             self.get_agency(lead_agency)
@@ -249,25 +240,25 @@ class RectifyApp(
 
     def assign_campaign_lead(self, campaign: UUID, agency: UUID, actor: str) -> CommandResult:
         self.get_agency(agency)
-        return self._retrying(campaign, "campaign", lambda c: c.assign_lead(agency, actor))
+        return self.retrying(Campaign, campaign, lambda c: c.assign_lead(agency, actor))
 
     def add_campaign_member(self, campaign: UUID, agency: UUID, actor: str) -> CommandResult:
         self.get_agency(agency)
-        return self._retrying(campaign, "campaign", lambda c: c.add_member(agency, actor))
+        return self.retrying(Campaign, campaign, lambda c: c.add_member(agency, actor))
 
     def schedule_campaign_phase(
         self, campaign: UUID, name: str, starts: date, ends: date, actor: str
     ) -> CommandResult:
         phase = Phase(name.strip(), starts, ends)
-        return self._retrying(campaign, "campaign", lambda c: c.schedule_phase(phase, actor))
+        return self.retrying(Campaign, campaign, lambda c: c.schedule_phase(phase, actor))
 
     def set_extension_approvers(self, campaign: UUID, approvers: str, actor: str) -> CommandResult:
-        return self._retrying(
-            campaign, "campaign", lambda c: c.set_extension_approvers(approvers, actor)
+        return self.retrying(
+            Campaign, campaign, lambda c: c.set_extension_approvers(approvers, actor)
         )
 
     def require_evidence(self, campaign: UUID, required: bool, actor: str) -> CommandResult:
-        return self._retrying(campaign, "campaign", lambda c: c.require_evidence(required, actor))
+        return self.retrying(Campaign, campaign, lambda c: c.require_evidence(required, actor))
 
     # -- issues --------------------------------------------------------------------------
 
@@ -285,7 +276,7 @@ class RectifyApp(
     ) -> ImportReport:
         """All or nothing: every new agency, the campaign and every new issue in one save."""
         if not normalise_name(campaign_title):
-            raise InvalidInput("campaign", "empty")
+            raise InvalidInput("campaign", says("empty"))
         to_save: list[Aggregate] = []
         names: dict[str, UUID] = {}
         unknown: dict[str, str] = {}  # normalised key -> the first spelling, shown as written
@@ -372,10 +363,10 @@ class RectifyApp(
             self.get_agency(agency)
         RectificationIssue.check_registration(number, problem, lead, co)
         if not measures:
-            raise InvalidInput("measures", "at least one measure is required")
+            raise InvalidInput("measures", says("no_measures"))
         item_id = issue_id(campaign, number)
         if self._exists(item_id):
-            raise InvalidInput("number", f"'{number}' is already in this campaign")
+            raise InvalidInput("number", says("number_taken", number=number))
         issue = RectificationIssue(
             campaign, number, problem, measures, lead, co, deadline, "manual", actor
         )
@@ -384,12 +375,14 @@ class RectifyApp(
     def report_progress(
         self, item: UUID, agency: UUID, text: str, attachments: list[str], actor: str
     ) -> CommandResult:
-        return self._retrying(
-            item, "issue", lambda i: i.report_progress(agency, text, attachments, actor)
+        return self.retrying(
+            RectificationIssue, item, lambda i: i.report_progress(agency, text, attachments, actor)
         )
 
     def submit_for_verification(self, item: UUID, summary: str, actor: str) -> CommandResult:
-        return self._retrying(item, "issue", lambda i: i.submit_for_verification(summary, actor))
+        return self.retrying(
+            RectificationIssue, item, lambda i: i.submit_for_verification(summary, actor)
+        )
 
     def sign_off(self, item: UUID, comment: str, actor: str) -> CommandResult:
         def sign(issue: RectificationIssue) -> None:
@@ -400,7 +393,7 @@ class RectifyApp(
                 raise EvidenceRequired(issue.status.value)
             issue.sign_off(comment, actor)
 
-        return self._retrying(item, "issue", sign)
+        return self.retrying(RectificationIssue, item, sign)
 
     def has_evidence(self, issue: RectificationIssue) -> bool:
         """Whether a progress report of `issue` carries an uploaded file (a `sha256:`
@@ -413,50 +406,34 @@ class RectifyApp(
         return False
 
     def reject(self, item: UUID, reason: str, actor: str) -> CommandResult:
-        return self._retrying(item, "issue", lambda i: i.reject(reason, actor))
+        return self.retrying(RectificationIssue, item, lambda i: i.reject(reason, actor))
 
     def request_extension(
         self, item: UUID, requested: Deadline, reason: str, actor: str
     ) -> CommandResult:
-        return self._retrying(
-            item, "issue", lambda i: i.request_extension(requested, reason, actor)
+        return self.retrying(
+            RectificationIssue, item, lambda i: i.request_extension(requested, reason, actor)
         )
 
     def approve_extension(self, item: UUID, comment: str, actor: str) -> CommandResult:
-        return self._retrying(item, "issue", lambda i: i.approve_extension(comment, actor))
+        return self.retrying(
+            RectificationIssue, item, lambda i: i.approve_extension(comment, actor)
+        )
 
     def deny_extension(self, item: UUID, reason: str, actor: str) -> CommandResult:
-        return self._retrying(item, "issue", lambda i: i.deny_extension(reason, actor))
+        return self.retrying(RectificationIssue, item, lambda i: i.deny_extension(reason, actor))
 
     def reopen(
         self, item: UUID, reason: str, deadline: Deadline | None, actor: str
     ) -> CommandResult:
         # the day the look-back reopens it, China time, by the clock that stamps the event
         today = eventsourcing.domain.datetime_now_with_tzinfo().astimezone(TIMEZONE).date()
-        return self._retrying(item, "issue", lambda i: i.reopen(reason, deadline, actor, today))
+        return self.retrying(
+            RectificationIssue, item, lambda i: i.reopen(reason, deadline, actor, today)
+        )
 
     def record_reminder(self, item: UUID, key: str, actor: str) -> CommandResult:
-        return self._retrying(item, "issue", lambda i: i.record_reminder(key, actor))
+        return self.retrying(RectificationIssue, item, lambda i: i.record_reminder(key, actor))
 
     def record_overdue(self, item: UUID, key: str, actor: str) -> CommandResult:
-        return self._retrying(item, "issue", lambda i: i.record_overdue(key, actor))
-
-
-@cache
-def _kind_classes() -> dict[str, type[Aggregate]]:
-    """The aggregate class each `_retrying` kind names (imported here: no import cycles)."""
-    from domain.case_transfers import CaseTransfer
-    from domain.delivery import Delivery
-    from domain.discipline_transfers import DisciplineTransfer
-    from domain.reporting import ReportDue, ReportingDuty
-
-    return {
-        "agency": Agency,
-        "campaign": Campaign,
-        "case transfer": CaseTransfer,
-        "delivery": Delivery,
-        "discipline transfer": DisciplineTransfer,
-        "issue": RectificationIssue,
-        "report": ReportDue,
-        "reporting duty": ReportingDuty,
-    }
+        return self.retrying(RectificationIssue, item, lambda i: i.record_overdue(key, actor))

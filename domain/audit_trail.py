@@ -26,6 +26,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from domain.errors import InvalidInput, NotFound
+from domain.messages import says
 from domain.personal_data import SECRET_NAMES, protect
 from domain.reporter_identity import PROTECTED
 from domain.trail_labels import agency_names, label, shown
@@ -226,9 +227,9 @@ class AuditCommands:
         `version`); with neither, its current state. A version the item has not reached is
         NotFound: showing the current state as "version N" would claim a future."""
         if at is not None and at.tzinfo is None:
-            raise InvalidInput("at", "needs an aware date-time (with a UTC offset)")
+            raise InvalidInput("at", says("aware_time"))
         if version is not None and version < 1:
-            raise InvalidInput("version", "版本从1开始 / versions start at 1")
+            raise InvalidInput("version", says("versions_start_at_one"))
         state: dict[str, Any] | None = None
         last = 0  # the highest version read: the item has at least that many
         for domain_event, aggregate in replay(self, item_id):
@@ -242,9 +243,9 @@ class AuditCommands:
         if not last:
             raise NotFound("item", str(item_id))
         if version is not None and version > last:
-            raise NotFound("item version", f"{item_id} 只到版本 {last} / has {last} versions")
+            raise NotFound("item version", str(item_id), says("versions_up_to", last=last))
         if state is None:
-            raise NotFound("item state", f"{item_id} 在该时间之前不存在 / did not exist yet")
+            raise NotFound("item state", str(item_id), says("not_yet_existing"))
         return state
 
     def state_integrity(self: _App, item_id: UUID, state: dict[str, Any]) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from domain.errors import InvalidInput
+from domain.messages import says
 from domain.names import campaign_id
 
 DEFAULT_CASE_THRESHOLD = 10
@@ -133,11 +134,9 @@ class Campaign(Aggregate):
         """Phases (动员部署, 自查自纠, 集中整治, 巩固提升 …) by name; rescheduling one replaces
         its dates. Phases may not overlap: each day of a campaign is in at most one phase."""
         if not phase.name.strip():
-            raise InvalidInput("phase", "阶段名称为空 / the phase has no name")
+            raise InvalidInput("phase", says("phase_unnamed"))
         if phase.ends < phase.starts:
-            raise InvalidInput(
-                "phase", f"{phase.name} 结束早于开始 / {phase.name} ends before it starts"
-            )
+            raise InvalidInput("phase", says("phase_ends_before", name=phase.name))
         for other in self.phases:
             if (
                 other.name != phase.name
@@ -146,7 +145,7 @@ class Campaign(Aggregate):
             ):
                 raise InvalidInput(
                     "phase",
-                    f"{phase.name} 与 {other.name} 时间重叠 / {phase.name} overlaps {other.name}",
+                    says("phase_overlaps", name=phase.name, other=other.name),
                 )
         if phase in self.phases:
             return
@@ -168,13 +167,11 @@ class Campaign(Aggregate):
         """One target per category: setting a category again replaces it; the same is a no-op."""
         category = target.category.strip()
         if not category:
-            raise InvalidInput("category", "机构类别为空 / the category is empty")
+            raise InvalidInput("category", says("category_empty"))
         if target.population < 1:
-            raise InvalidInput("population", "机构数至少为 1 / population must be at least 1")
+            raise InvalidInput("population", says("population_min"))
         if not 1 <= target.required_percent <= 100:
-            raise InvalidInput(
-                "requiredPercent", "覆盖比例须在 1–100 之间 / the share must be 1–100 %"
-            )
+            raise InvalidInput("requiredPercent", says("percent_range"))
         region = target.region.strip() if target.region and target.region.strip() else None
         clean = CoverageTarget(category, target.population, target.required_percent, region)
         if clean in self.targets():
@@ -193,7 +190,7 @@ class Campaign(Aggregate):
     def set_case_threshold(self, threshold: int, actor: str) -> None:
         """Counties with fewer than `threshold` cases a year are named; the same is a no-op."""
         if threshold < 1:
-            raise InvalidInput("threshold", "阈值至少为 1 / the threshold must be at least 1")
+            raise InvalidInput("threshold", says("threshold_min"))
         if threshold != getattr(self, "case_threshold", DEFAULT_CASE_THRESHOLD):
             self._set_case_threshold(threshold, actor)
 
@@ -216,9 +213,7 @@ class Campaign(Aggregate):
             rule = ExtensionApprovers(approvers.strip().lower())
         except ValueError:
             known = " / ".join(a.value for a in ExtensionApprovers)
-            message = (
-                f"未知的延期审批规则 {approvers!r}，可选：{known} / unknown rule; known: {known}"
-            )
+            message = says("unknown_approvers", given=repr(approvers), known=known)
             raise InvalidInput("approvers", message) from None
         if rule is not self.approvers():
             self._set_extension_approvers(rule.value, actor)

@@ -1,7 +1,7 @@
 """Commands of case transfers (行刑衔接) and transfers to discipline inspection, mixed
 into `RectifyApp`.
 
-Each command reloads the item, decides and saves (`_retrying`); statutory due instants are
+Each command reloads the item, decides and saves (`retrying`); statutory due instants are
 computed here with the working calendar (the same source as the referrals' clocks:
 `calendar_source` when the composition root sets it) and kept in the events.
 Who may act for which agency is the API's business (api/authz/case_transfers.py); the
@@ -40,20 +40,19 @@ from domain.discipline_transfers import (
     PersonCategory,
     discipline_transfer_id,
 )
-from domain.errors import InvalidInput, NotAllowed, NotFound
+from domain.errors import InvalidInput, NotAllowed
+from domain.messages import halves, says
+from domain.retrying import CanRetry
 
 A = TypeVar("A", bound=Aggregate)
 
 
-class _App(Protocol):
+class _App(CanRetry, Protocol):
     """What the mixin uses of `RectifyApp`."""
 
     def _get(self, cls: type[A], item_id: UUID, kind: str) -> A: ...
     def _exists(self, item_id: UUID) -> bool: ...
     def _save(self, *aggregates: Aggregate) -> int | None: ...
-    def _retrying(
-        self, item_id: UUID, kind: str, change: Callable[[Any], None]
-    ) -> CommandResult: ...
     def get_agency(self, item_id: UUID) -> Agency: ...
     def referral_calendar(self, years: range) -> WorkingCalendar: ...
     def recompute_dues(self, item: Any, calendar: WorkingCalendar, actor: str = ...) -> bool: ...
@@ -70,7 +69,7 @@ def _now(at: datetime | None) -> datetime:
     if at is None:
         return datetime.now(UTC)
     if at.tzinfo is None:
-        raise InvalidInput("at", "needs an aware date-time (with a UTC offset)")
+        raise InvalidInput("at", says("aware_time"))
     return at
 
 
@@ -79,9 +78,15 @@ def _one_agency(app: _App, agency: UUID, field: str, function: str | None = None
     (a transfer of a suspected crime goes to the police, supervision to a procuratorate)."""
     found = app.get_agency(agency)
     if found.kind is AgencyKind.GROUP:
-        raise InvalidInput(field, f"{found.name} 是单位组，请指定一个单位 / is a group")
+        raise InvalidInput(field, says("is_a_group", name=found.name))
     if function is not None and not has_function(found.name, function):
-        raise InvalidInput(field, f"{found.name} 不是{FUNCTION_LABELS[function]}")
+        function_label, function_en = halves(FUNCTION_LABELS[function])
+        raise InvalidInput(
+            field,
+            says(
+                "not_function", name=found.name, function_label=function_label, function=function_en
+            ),
+        )
     return found
 
 
@@ -104,9 +109,7 @@ class CaseTransferCommands:
     def _on_transfer(
         self: _App, item_id: UUID, change: Callable[[CaseTransfer], None]
     ) -> CommandResult:
-        def checked(item: Any) -> None:
-            if not isinstance(item, CaseTransfer):
-                raise NotFound("case transfer", str(item_id))
+        def checked(item: CaseTransfer) -> None:
             # A step is judged (late? within the 复议 window?) on the calendar in force: a
             # due an arrangement loaded since has moved is recorded first, in the same save.
             clocks = item.period_clocks()
@@ -115,17 +118,12 @@ class CaseTransferCommands:
                 self.recompute_dues(item, self.referral_calendar(range(first, first + 3)))
             change(item)
 
-        return self._retrying(item_id, "case transfer", checked)
+        return self.retrying(CaseTransfer, item_id, checked)
 
     def _on_discipline(
         self: _App, item_id: UUID, change: Callable[[DisciplineTransfer], None]
     ) -> CommandResult:
-        def checked(item: Any) -> None:
-            if not isinstance(item, DisciplineTransfer):
-                raise NotFound("discipline transfer", str(item_id))
-            change(item)
-
-        return self._retrying(item_id, "discipline transfer", checked)
+        return self.retrying(DisciplineTransfer, item_id, change)
 
     # -- the administrative agency --------------------------------------------------------
 
@@ -155,11 +153,11 @@ class CaseTransferCommands:
         if key and self._exists(item_id):
             return CommandResult(item_id, None, changed=False)
         if not facts.strip():
-            raise InvalidInput("facts", "案情为空 / empty")
+            raise InvalidInput("facts", says("facts_empty"))
         own = _one_agency(self, agency, "agency")
         to = _one_agency(self, police, "police", "police")
         if police == agency:
-            raise InvalidInput("police", "不能移送给本单位 / cannot transfer to oneself")
+            raise InvalidInput("police", says("transfer_to_oneself"))
         if campaign is not None:
             self._get(Aggregate, campaign, "campaign")
         transfer = CaseTransfer(
@@ -333,10 +331,7 @@ class CaseTransferCommands:
         if case_transfer is not None:
             linked = self._get(CaseTransfer, case_transfer, "case transfer")
             if linked.agency_id != agency:
-                raise NotAllowed(
-                    "只能关联本单位移送的案件 / only a case transfer of the sending agency"
-                    " may be linked"
-                )
+                raise NotAllowed(says("link_own_case_only"))
         if campaign is not None:
             self._get(Aggregate, campaign, "campaign")
         transfer = DisciplineTransfer(

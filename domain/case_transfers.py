@@ -28,14 +28,16 @@ the engine was down, and never twice.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from uuid import UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from domain import clock_recording
 from domain.calendar import WorkingCalendar
+from domain.clock_recording import ClockRecord
 from domain.clocks import (
     Ladder,
     Milestone,
@@ -49,6 +51,7 @@ from domain.clocks import (
     register_clocked,
 )
 from domain.errors import InvalidInput, InvalidTransition, NotAllowed
+from domain.messages import says
 from domain.names import NAMESPACE
 
 KIND = "case-transfer"
@@ -150,13 +153,14 @@ class TransferRefused(InvalidTransition):
     """A step the transfer's current state does not allow; names the state."""
 
     def __init__(self, action: str, current_state: TransferStatus, detail: str = "") -> None:
-        super().__init__(action, current_state.value, detail)
-        label = ACTION_LABELS.get(action, action)
-        message = (
-            f"{STATUS_LABELS[current_state]}状态下不能{label} / "
-            f"cannot {action} while the case transfer is {current_state.value}"
+        super().__init__(
+            action,
+            current_state.value,
+            detail,
+            kind="case transfer",
+            state_label=STATUS_LABELS[current_state],
+            action_label=ACTION_LABELS.get(action, action),
         )
-        self.args = (message + (f": {detail}" if detail else ""),)
 
 
 class WrongTransferAgency(NotAllowed):
@@ -165,7 +169,7 @@ class WrongTransferAgency(NotAllowed):
     def __init__(self, action: str, agency_name: str) -> None:
         self.action = action
         label = ACTION_LABELS.get(action, action)
-        super().__init__(f"仅{agency_name}可以{label} / only {agency_name} may {action}")
+        super().__init__(says("only_agency", name=agency_name, action=action, action_label=label))
 
 
 def case_transfer_id(key: str | None = None) -> UUID:
@@ -175,7 +179,7 @@ def case_transfer_id(key: str | None = None) -> UUID:
 
 def _text(field: str, value: str) -> str:
     if not value.strip():
-        raise InvalidInput(field, "不能为空 / empty")
+        raise InvalidInput(field, says("empty"))
     return value.strip()
 
 
@@ -187,7 +191,7 @@ class RunningClock:
     due: datetime
 
 
-class CaseTransfer(Reschedulable, Aggregate):
+class CaseTransfer(Reschedulable, ClockRecord, Aggregate):
     TOPIC = "rectify:CaseTransfer"
 
     class Event(Aggregate.Event):
@@ -309,19 +313,10 @@ class CaseTransfer(Reschedulable, Aggregate):
         at: datetime
         actor: str
 
-    class MilestoneRecorded(Aggregate.Event):
+    class MilestoneRecorded(clock_recording.MilestoneRecorded):
         """Another rung a campaign's policy adds to a statutory clock (e.g. a reminder)."""
 
         TOPIC = "rectify:CaseTransfer.MilestoneRecorded"
-        key: str
-        kind: str
-        rung: str
-        addressee: str
-        label: str
-        at: datetime
-        due: datetime
-        actor: str
-        caught_up: bool = False  # added later: recorded in a catch-up, not notified
 
     class DueDateRecomputed(Aggregate.Event):
         """A statutory due in days moved: the calendar in force now rolls the same period's
@@ -437,7 +432,7 @@ class CaseTransfer(Reschedulable, Aggregate):
             raise TransferRefused(
                 "request reconsideration",
                 self.status,
-                f"提请复议期限已于{window.isoformat()}届满 / the period to ask ended",
+                says("reconsideration_window_over", ended=window.isoformat()),
             )
         self._reconsideration_requested(clean, at, reconsideration_due, actor)
 
@@ -460,7 +455,7 @@ class CaseTransfer(Reschedulable, Aggregate):
         """立案监督: the agency asks the procuratorate to look at the refusal."""
         self._require("request supervision", TransferStatus.REFUSED, TransferStatus.REFUSAL_UPHELD)
         if procuratorate_id in (self.agency_id, self.police_agency_id):
-            raise InvalidInput("procuratorate", "须为人民检察院 / must be the procuratorate")
+            raise InvalidInput("procuratorate", says("must_be_procuratorate"))
         clean = _text("reason", reason)
         self._supervision_requested(procuratorate_id, procuratorate_name, clean, at, actor)
 
@@ -521,7 +516,7 @@ class CaseTransfer(Reschedulable, Aggregate):
         self._require("forward", TransferStatus.RECEIVED)
         self._require_police("forward", agency_id)
         if to_agency_id in (agency_id, self.agency_id):
-            raise InvalidInput("police", "须为另一有管辖权的公安机关 / another competent police")
+            raise InvalidInput("police", says("must_be_other_police"))
         clean = _text("reason", reason)
         step = f"forwarding{self.receipts}"
         self._breach(FORWARDING, step, self.deadlines[step], at, actor)
@@ -705,6 +700,12 @@ class CaseTransfer(Reschedulable, Aggregate):
     def clock_running(self) -> bool:
         return self.running_clock() is not None
 
+    @property
+    def clock_prefix(self) -> str:
+        """Of the running statutory clock's milestone keys (`case-transfer:<id>:<step>`)."""
+        clock = self.running_clock()
+        return clock.prefix if clock is not None else f"{KIND}:{self.id}"
+
     def milestones(self, calendar: WorkingCalendar, ladder: Ladder) -> list[Milestone]:
         clock = self.running_clock()
         if clock is None:
@@ -716,9 +717,6 @@ class CaseTransfer(Reschedulable, Aggregate):
         return ladder_milestones(
             clock.prefix, clock.due, Ladder((*rungs, statutory), ladder.version), calendar
         )
-
-    def has_milestone(self, key: str) -> bool:
-        return key in self.clock_keys
 
     def period_clocks(self) -> list[PeriodClock]:
         """The dues in force as starts and periods (domain.clocks.Reschedulable): the
@@ -746,14 +744,10 @@ class CaseTransfer(Reschedulable, Aggregate):
     ) -> None:
         self.deadlines[step] = due
 
-    def record_milestone(self, milestone: Milestone, actor: str) -> bool:
+    def _record_milestone_event(self, milestone: Milestone, actor: str) -> None:
+        """A breach is the statutory clock's own event; any other rung is MilestoneRecorded."""
         clock = self.running_clock()
-        if (
-            clock is None
-            or self.has_milestone(milestone.key)
-            or not milestone.key.startswith(clock.prefix + ":")
-        ):
-            return False
+        assert clock is not None  # record_milestone records only while a clock runs
         due = milestone.due or clock.due
         if milestone.kind is MilestoneKind.STATUTORY_BREACH:
             self._breach_recorded(
@@ -761,26 +755,7 @@ class CaseTransfer(Reschedulable, Aggregate):
                 clock.step.addressee, due, milestone.at, actor,
             )  # fmt: skip
         else:
-            self._milestone_recorded(
-                milestone.key, milestone.kind.value, milestone.rung, milestone.addressee,
-                milestone.label, milestone.at, due, actor, milestone.caught_up,
-            )  # fmt: skip
-        return True
-
-    @event(MilestoneRecorded)
-    def _milestone_recorded(
-        self,
-        key: str,
-        kind: str,
-        rung: str,
-        addressee: str,
-        label: str,
-        at: datetime,
-        due: datetime,
-        actor: str,
-        caught_up: bool = False,
-    ) -> None:
-        self.clock_keys.append(key)
+            super()._record_milestone_event(replace(milestone, due=due), actor)
 
 
 register_clocked(

@@ -14,7 +14,6 @@ never recorded (ADR 0023).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
@@ -27,6 +26,7 @@ from eventsourcing.persistence import IntegrityError
 from domain.calendar import WorkingCalendar
 from domain.calendar.service import get_official_calendar
 from domain.campaigns import Campaign
+from domain.clock_settings import ClockSettings
 from domain.clocks import (
     Clocked,
     Ladder,
@@ -37,9 +37,11 @@ from domain.clocks import (
     moved_dues,
 )
 from domain.command_results import CommandResult
-from domain.errors import Conflict, InvalidInput, NotFound
+from domain.errors import Conflict, InvalidInput
 from domain.issues import RectificationIssue
+from domain.messages import KINDS, label, says
 from domain.policies import EscalationPolicy, applicable_ladder, policy_id
+from domain.retrying import CanRetry
 
 if TYPE_CHECKING:
     from eventsourcing.application import Repository
@@ -50,16 +52,15 @@ MAX_ATTEMPTS = 5
 CLOCK_ACTOR = "system:clock"
 
 
-class _App(Protocol):
+class _App(CanRetry, Protocol):
     """What the mixin uses of `RectifyApp`."""
+
+    clock_settings: ClockSettings
 
     @property
     def repository(self) -> Repository[UUID]: ...
     def _get(self, cls: type[A], item_id: UUID, kind: str) -> A: ...
     def _save(self, *aggregates: Aggregate) -> int | None: ...
-    def _retrying(
-        self, item_id: UUID, kind: str, change: Callable[[Any], None]
-    ) -> CommandResult: ...
 
 
 @dataclass(frozen=True)
@@ -80,13 +81,16 @@ class ClockView:
 
 
 class ClockCommands:
+    # Set by the composition root (RECTIFY_REMINDER_WORKING_DAYS): see domain/clock_settings.
+    clock_settings: ClockSettings = ClockSettings()
+
     # -- the engine ----------------------------------------------------------------------
 
     def get_clocked(self: _App, kind: str, item_id: UUID) -> Clocked:
         entry = clocked_kind(kind)
         item: Any = self._get(entry.aggregate, item_id, kind)
         if not isinstance(item, Clocked):
-            raise InvalidInput("kind", f"'{kind}' items do not implement the clock protocol")
+            raise InvalidInput("kind", says("not_clock_protocol", kind=kind))
         return item
 
     def policy_of(self: _App, campaign: UUID | None, kind: str) -> EscalationPolicy | None:
@@ -127,7 +131,7 @@ class ClockCommands:
             except IntegrityError:
                 continue
             return view, True
-        raise Conflict(f"{kind} {item_id} kept changing; try again")
+        raise Conflict.kept_changing(kind, item_id)
 
     def record_clock_milestone(
         self: _App,
@@ -162,7 +166,7 @@ class ClockCommands:
             except IntegrityError:
                 continue
             return recorded
-        raise Conflict(f"{kind} {item_id} kept changing; try again")
+        raise Conflict.kept_changing(kind, item_id)
 
     def recompute_dues(
         self: _App, item: Any, calendar: WorkingCalendar, actor: str = CLOCK_ACTOR
@@ -186,13 +190,15 @@ class ClockCommands:
         self: _App, item: UUID, reason: str, actor: str, at: datetime | None = None
     ) -> CommandResult:
         when = at or datetime.now(UTC)
-        return self._retrying(item, "issue", lambda i: _issue(i).pause_clock(when, reason, actor))
+        return self.retrying(RectificationIssue, item, lambda i: i.pause_clock(when, reason, actor))
 
     def resume_clock(
         self: _App, item: UUID, reason: str, actor: str, at: datetime | None = None
     ) -> CommandResult:
         when = at or datetime.now(UTC)
-        return self._retrying(item, "issue", lambda i: _issue(i).resume_clock(when, reason, actor))
+        return self.retrying(
+            RectificationIssue, item, lambda i: i.resume_clock(when, reason, actor)
+        )
 
     # -- policies ------------------------------------------------------------------------
 
@@ -219,13 +225,11 @@ class ClockCommands:
                 return CommandResult(policy.id, self._save(policy))
             except IntegrityError:
                 continue
-        raise Conflict(f"the policy of {kind} in {campaign} kept changing; try again")
-
-
-def _issue(item: Any) -> RectificationIssue:
-    if not isinstance(item, RectificationIssue):
-        raise NotFound("issue", str(getattr(item, "id", "")))
-    return item
+        raise Conflict(
+            says(
+                "policy_kept_changing", kind=kind, kind_label=label(KINDS, kind), campaign=campaign
+            )
+        )
 
 
 def _calendar_notes(app: _App, calendar: WorkingCalendar, years: range) -> list[str]:
@@ -246,7 +250,8 @@ def _calendar_notes(app: _App, calendar: WorkingCalendar, years: range) -> list[
 
 def _view(app: _App, kind: str, item: Any, calendar: WorkingCalendar) -> ClockView:
     policy = ClockCommands.policy_of(app, item.clock_campaign_id, kind)
-    ladder = applicable_ladder(policy, kind, getattr(item, "policy_version", None))
+    pinned = getattr(item, "policy_version", None)
+    ladder = applicable_ladder(policy, kind, pinned, app.clock_settings.default_ladder(kind))
     milestones: list[Milestone] = item.milestones(calendar, ladder) if item.clock_open() else []
     due = milestones[0].due if milestones else None
     return ClockView(

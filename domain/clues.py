@@ -32,7 +32,9 @@ from uuid import UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from domain import clock_recording
 from domain.calendar import WorkingCalendar
+from domain.clock_recording import ClockRecord
 from domain.clocks import (
     Ladder,
     Milestone,
@@ -45,6 +47,7 @@ from domain.clocks import (
     register_clocked,
 )
 from domain.errors import InvalidInput, InvalidTransition, NotAllowed
+from domain.messages import says
 from domain.names import NAMESPACE
 from domain.reporter_identity import key_id
 
@@ -97,12 +100,14 @@ class ClueRefused(InvalidTransition):
     """A clue command its current state does not allow; names the state."""
 
     def __init__(self, action: str, current_state: ClueStatus, detail: str = "") -> None:
-        super().__init__(action, current_state.value, detail)
-        message = (
-            f"{STATUS_LABELS[current_state]}状态下不能{ACTION_LABELS.get(action, action)} / "
-            f"cannot {action} while the clue is {current_state.value}"
+        super().__init__(
+            action,
+            current_state.value,
+            detail,
+            kind="clue",
+            state_label=STATUS_LABELS[current_state],
+            action_label=ACTION_LABELS.get(action, action),
         )
-        self.args = (message + (f": {detail}" if detail else ""),)
 
 
 def clue_id(key: str | None = None) -> UUID:
@@ -126,11 +131,11 @@ CLUE_REPLY_LADDER = Ladder(
 
 def _text(field: str, value: str) -> str:
     if not value.strip():
-        raise InvalidInput(field, "不能为空 / empty")
+        raise InvalidInput(field, says("empty"))
     return value.strip()
 
 
-class Clue(Reschedulable, Aggregate):
+class Clue(Reschedulable, ClockRecord, Aggregate):
     TOPIC = "rectify:Clue"
 
     class Event(Aggregate.Event):
@@ -219,17 +224,10 @@ class Clue(Reschedulable, Aggregate):
         previous_key_id: str
         actor: str
 
-    class MilestoneRecorded(Aggregate.Event):
+    class MilestoneRecorded(clock_recording.MilestoneRecorded):
+        """A reminder, overdue or escalation of the reply owed to the reporter."""
+
         TOPIC = "rectify:Clue.MilestoneRecorded"
-        key: str
-        kind: str
-        rung: str
-        addressee: str
-        label: str
-        at: datetime
-        due: datetime
-        actor: str
-        caught_up: bool = False  # added later: recorded in a catch-up, not notified
 
     class DueDateRecomputed(Aggregate.Event):
         """The reply owed to the reporter is due on another day: the calendar in force now
@@ -293,14 +291,12 @@ class Clue(Reschedulable, Aggregate):
     ) -> None:
         """What the intake command checks before it seals anything."""
         if channel not in Channel.__members__:
-            raise InvalidInput("channel", f"'{channel}' 不是受理渠道 / is not a channel")
+            raise InvalidInput("channel", says("not_a_channel", channel=channel))
         if not (institution.strip() or person.strip()):
-            raise InvalidInput(
-                "institution", "须写明被举报单位或个人 / name an institution or person"
-            )
+            raise InvalidInput("institution", says("institution_or_person"))
         _text("content", content)
         if anonymous and real_name:
-            raise InvalidInput("realName", "匿名举报不能是实名 / anonymous cannot be real-name")
+            raise InvalidInput("realName", says("anonymous_real_name"))
 
     # -- questions ------------------------------------------------------------------------
 
@@ -342,7 +338,7 @@ class Clue(Reschedulable, Aggregate):
     ) -> None:
         self._require("refer", ClueStatus.RECEIVED)
         if receiver_agency_id == self.handling_agency_id:
-            raise InvalidInput("receiver", "不能移送给本单位 / cannot refer to oneself")
+            raise InvalidInput("receiver", says("refer_to_oneself"))
         self._referred(
             receiver_agency_id, receiver_name, _text("reason", reason), referral_id, actor
         )
@@ -375,9 +371,7 @@ class Clue(Reschedulable, Aggregate):
         """Follow the clue's own referral to the agency now answerable for it; no-op if the
         clue is already there. Another referral that merely names the clue moves nothing."""
         if self.status is not ClueStatus.REFERRED or referral_id != self.referral_id:
-            raise ClueRefused(
-                "change handler", self.status, "仅随本线索的移送变更 / only with its referral"
-            )
+            raise ClueRefused("change handler", self.status, says("handler_changes_with_referral"))
         if agency_id == self.handling_agency_id:
             return
         self._handler_changed(
@@ -404,15 +398,11 @@ class Clue(Reschedulable, Aggregate):
         owed move with it, on record, and that agency merges it."""
         self._require("merge", ClueStatus.RECEIVED)
         if other.id == self.id:
-            raise InvalidInput("intoClueId", "不能与自身并案 / cannot merge into itself")
+            raise InvalidInput("intoClueId", says("merge_into_itself"))
         if other.handling_agency_id != self.handling_agency_id:
-            raise NotAllowed(
-                "只能并入本单位办理的线索 / may merge only into a clue the same agency handles"
-            )
+            raise NotAllowed(says("merge_same_handler"))
         if other.status is ClueStatus.MERGED:
-            raise InvalidInput(
-                "intoClueId", f"该线索已并入{other.merged_into} / already merged elsewhere"
-            )
+            raise InvalidInput("intoClueId", says("already_merged", into=other.merged_into))
         self._merged(other.id, note.strip(), actor)
 
     @event(MergedAsDuplicate)
@@ -441,7 +431,7 @@ class Clue(Reschedulable, Aggregate):
             raise ClueRefused(
                 "conclude with its referral",
                 self.status,
-                "仅随本线索的移送办结 / only with its own referral",
+                says("concludes_with_own_referral"),
             )
         self._concluded(_text("outcome", outcome), actor)
 
@@ -461,11 +451,11 @@ class Clue(Reschedulable, Aggregate):
 
     def reply(self, text: str, channel: str, at: datetime, actor: str) -> None:
         if not self.real_name:
-            raise ClueRefused("reply", self.status, "非实名举报无需答复 / no reply is owed")
+            raise ClueRefused("reply", self.status, says("no_reply_owed"))
         if self.replied:
-            raise ClueRefused("reply", self.status, "已答复 / already replied")
+            raise ClueRefused("reply", self.status, says("already_replied"))
         if self.status is ClueStatus.RECEIVED:
-            raise ClueRefused("reply", self.status, "先分办再答复 / triage it first")
+            raise ClueRefused("reply", self.status, says("triage_first"))
         self._replied(_text("text", text), _text("channel", channel), at, actor)
 
     @event(ReplyRecorded)
@@ -477,9 +467,9 @@ class Clue(Reschedulable, Aggregate):
     def reveal(self, agency_id: UUID, reason: str, at: datetime, actor: str) -> None:
         """Record that the handling agency's staff looked at the identity, and why."""
         if self.sealed_identity is None:
-            raise ClueRefused("reveal", self.status, "匿名举报，无身份信息 / anonymous")
+            raise ClueRefused("reveal", self.status, says("anonymous_no_identity"))
         if agency_id != self.handling_agency_id:
-            raise InvalidInput("agency", "仅办理单位可查看 / only the handling agency may")
+            raise InvalidInput("agency", says("reveal_handler_only"))
         self._revealed(agency_id, _text("reason", reason), at, actor)
 
     @event(ReporterRevealed)
@@ -502,6 +492,10 @@ class Clue(Reschedulable, Aggregate):
     def clock_campaign_id(self) -> UUID | None:
         return self.campaign_id
 
+    @property
+    def clock_prefix(self) -> str:
+        return f"clue:{self.id}:reply"
+
     def clock_open(self) -> bool:
         return self.reply_due is not None and not self.replied
 
@@ -511,10 +505,7 @@ class Clue(Reschedulable, Aggregate):
     def milestones(self, calendar: WorkingCalendar, ladder: Ladder) -> list[Milestone]:
         if self.reply_due is None or self.replied:
             return []
-        return ladder_milestones(f"clue:{self.id}:reply", self.reply_due, ladder, calendar)
-
-    def has_milestone(self, key: str) -> bool:
-        return key in self.clock_keys
+        return ladder_milestones(self.clock_prefix, self.reply_due, ladder, calendar)
 
     def period_clocks(self) -> list[PeriodClock]:
         """The reply clock as a start and a period (domain.clocks.Reschedulable)."""
@@ -534,35 +525,6 @@ class Clue(Reschedulable, Aggregate):
         actor: str,
     ) -> None:
         self.reply_due = due
-
-    def record_milestone(self, milestone: Milestone, actor: str) -> bool:
-        if (
-            not self.clock_running()
-            or self.has_milestone(milestone.key)
-            or not milestone.key.startswith(f"clue:{self.id}:reply:")
-        ):
-            return False
-        self._milestone_recorded(
-            milestone.key, milestone.kind.value, milestone.rung, milestone.addressee,
-            milestone.label, milestone.at, milestone.due or milestone.at, actor,
-            milestone.caught_up,
-        )  # fmt: skip
-        return True
-
-    @event(MilestoneRecorded)
-    def _milestone_recorded(
-        self,
-        key: str,
-        kind: str,
-        rung: str,
-        addressee: str,
-        label: str,
-        at: datetime,
-        due: datetime,
-        actor: str,
-        caught_up: bool = False,
-    ) -> None:
-        self.clock_keys.append(key)
 
 
 class ClueTerms(Aggregate):
@@ -593,9 +555,9 @@ class ClueTerms(Aggregate):
 
     def set_reply_days(self, reply_days: int, actor: str) -> None:
         if not isinstance(reply_days, int) or isinstance(reply_days, bool) or reply_days < 1:
-            raise InvalidInput("replyDays", f"'{reply_days}' 不是正的工作日数 / not positive")
+            raise InvalidInput("replyDays", says("reply_days_positive", days=reply_days))
         if reply_days > 365:
-            raise InvalidInput("replyDays", f"'{reply_days}' 超过365 / over 365")
+            raise InvalidInput("replyDays", says("reply_days_max", days=reply_days))
         if reply_days != self.reply_days:
             self._set(reply_days, actor)
 

@@ -28,6 +28,7 @@ from enum import StrEnum
 
 from domain.calendar.statutory import LunarToSolar, qingming
 from domain.calendar.supported import OUT_OF_RANGE, is_supported_year
+from domain.messages import SEPARATOR, joined, says
 
 
 class DeadlineKind(StrEnum):
@@ -54,10 +55,8 @@ class DeadlineParseError(ValueError):
     def __init__(self, text: str, reason: str = "") -> None:
         self.text = text
         self.reason = reason
-        message = f"cannot read '{text}'"
-        if reason:
-            message += f" ({reason})"
-        super().__init__(message)
+        message = says("cannot_read_deadline", text=text)
+        super().__init__(joined(message, reason) if reason else message)
 
 
 class DeadlineOutOfRange(DeadlineParseError):
@@ -71,6 +70,12 @@ class DeadlineOutOfRange(DeadlineParseError):
 
     def __str__(self) -> str:
         return str(self.args[0])
+
+
+def _reason(error: ValueError) -> str:
+    """Our own reasons are in both languages; the standard library's are English."""
+    reason = str(error)
+    return reason if SEPARATOR in reason else says("no_such_date", error=reason)
 
 
 class _YearOutOfRange(ValueError):
@@ -122,7 +127,7 @@ def _festival(year: int, name: str) -> date:
     if name == "清明":
         return qingming(year)
     if _lunar_to_solar is None:
-        raise ValueError(f"{name}的日期需要农历换算 / write the date instead")
+        raise ValueError(says("needs_lunar", name=name))
     first = _lunar_to_solar(year, *_LUNAR[name])
     # the Spring Festival holiday begins on 除夕, the day before the first lunar day
     return first - timedelta(days=1) if name == "春节" else first
@@ -249,7 +254,7 @@ def parse_deadline(text: str, year: int | None = None) -> Deadline:
     """
     original = text.strip()
     if not original:
-        raise DeadlineParseError(text, "empty")
+        raise DeadlineParseError(text, says("empty"))
     normalised = unicodedata.normalize("NFKC", original)
     normalised = _resolve_relative_years(normalised, year)
     if year is not None and needs_a_year(normalised):
@@ -264,13 +269,13 @@ def parse_deadline(text: str, year: int | None = None) -> Deadline:
             except _YearOutOfRange as error:
                 raise DeadlineOutOfRange(original, error.year) from None
             except ValueError as error:
-                raise DeadlineParseError(original, str(error)) from None
+                raise DeadlineParseError(original, _reason(error)) from None
         # Blank out what matched so that "2026年3月底" is not read again as a year end.
         consumed = pattern.sub(lambda m: " " * len(m.group(0)), consumed)
     if found:
         return Deadline(DeadlineKind.DATE, max(found), original)
     if needs_a_year(normalised):  # "立行立改，6月底前" names a date: which year?
-        raise DeadlineParseError(original, "no year")
+        raise DeadlineParseError(original, says("no_year"))
     if any(word in normalised for word in _ONGOING_WORDS) or _PERIODIC.search(normalised):
         return Deadline(DeadlineKind.ONGOING, None, original)
     raise DeadlineParseError(original)

@@ -18,6 +18,7 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from domain.errors import InvalidInput, InvalidTransition, NotFound
+from domain.messages import says
 from domain.names import NAMESPACE
 
 MIN_SECRET_LENGTH = 16
@@ -57,15 +58,13 @@ def check_endpoint(channel: ChannelKind, address: str, secret: str) -> None:
     address = address.strip()
     if channel is ChannelKind.WEBHOOK:
         if not address.startswith(("http://", "https://")):
-            raise InvalidInput("url", "a webhook needs an http:// or https:// URL")
+            raise InvalidInput("url", says("webhook_url"))
         if len(secret) < MIN_SECRET_LENGTH:
-            raise InvalidInput(
-                "secret", f"签名密钥至少 {MIN_SECRET_LENGTH} 个字符 / at least 16 characters"
-            )
+            raise InvalidInput("secret", says("secret_too_short", least=MIN_SECRET_LENGTH))
     else:
         local, _, domain = address.partition("@")
         if not local or "." not in domain or " " in address:
-            raise InvalidInput("email", f"'{address}' 不是邮箱地址 / is not an e-mail address")
+            raise InvalidInput("email", says("not_an_email", address=address))
 
 
 class Endpoints(Aggregate):
@@ -203,7 +202,7 @@ class Delivery(Aggregate):
         if self.status is not DeliveryStatus.PENDING or attempt in self.failed_attempts:
             return
         if attempt < 1:
-            raise InvalidInput("attempt", "attempts count from 1")
+            raise InvalidInput("attempt", says("attempt_from_one"))
         self._attempt_failed(attempt, error.strip() or "unknown error", permanent)
 
     @event(AttemptFailed)
@@ -215,7 +214,7 @@ class Delivery(Aggregate):
             return
         if self.status is DeliveryStatus.FAILED:
             # A send that outlived its abandonment would be a bug in the workflow.
-            raise InvalidTransition("record a delivery", self.status.value)
+            raise InvalidTransition("record a delivery", self.status.value, kind="delivery")
         self._delivered(attempt, detail)
 
     @event(Delivered)

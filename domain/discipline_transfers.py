@@ -21,6 +21,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.case_transfers import WrongTransferAgency
 from domain.errors import InvalidInput, InvalidTransition
+from domain.messages import says
 from domain.names import NAMESPACE
 
 
@@ -54,10 +55,12 @@ ACTION_LABELS = {"receive": "接收", "decide": "作出处置决定"}
 
 class DisciplineRefused(InvalidTransition):
     def __init__(self, action: str, current_state: DisciplineStatus) -> None:
-        super().__init__(action, current_state.value)
-        self.args = (
-            f"{STATUS_LABELS[current_state]}状态下不能{ACTION_LABELS.get(action, action)} / "
-            f"cannot {action} while the discipline transfer is {current_state.value}",
+        super().__init__(
+            action,
+            current_state.value,
+            kind="discipline transfer",
+            state_label=STATUS_LABELS[current_state],
+            action_label=ACTION_LABELS.get(action, action),
         )
 
 
@@ -133,10 +136,10 @@ class DisciplineTransfer(Aggregate):
     @staticmethod
     def check(agency_id: UUID, commission_id: UUID, person: str, facts: str) -> None:
         if agency_id == commission_id:
-            raise InvalidInput("commission", "不能移送给本单位 / cannot transfer to oneself")
+            raise InvalidInput("commission", says("transfer_to_oneself"))
         for field, value in (("person", person), ("facts", facts)):
             if not value.strip():
-                raise InvalidInput(field, "不能为空 / empty")
+                raise InvalidInput(field, says("empty"))
 
     def _require(self, action: str, allowed: DisciplineStatus, agency_id: UUID) -> None:
         if self.status is not allowed:
@@ -157,7 +160,7 @@ class DisciplineTransfer(Aggregate):
     ) -> None:
         self._require("decide", DisciplineStatus.RECEIVED, agency_id)
         if outcome is DisciplineOutcome.NOT_OPENED and not detail.strip():
-            raise InvalidInput("detail", "不予立案须说明理由 / a refusal needs its reasons")
+            raise InvalidInput("detail", says("refusal_needs_reasons"))
         self._decided(agency_id, outcome.value, detail.strip(), at, actor)
 
     @event(Decided)

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 
 from domain.errors import InvalidInput, InvalidTransition
+from domain.messages import says
 
 PREFIX = "sha256:"
 _REFERENCE = re.compile(r"sha256:[0-9a-f]{64}")
@@ -27,8 +28,7 @@ def digest_of(attachment: str, field: str = "attachments") -> str:
     if not _REFERENCE.fullmatch(attachment):
         raise InvalidInput(
             field,
-            f"文件引用格式应为 sha256:加64位小写十六进制 / a file reference is sha256: followed "
-            f"by 64 lowercase hex digits, not {attachment[:80]!r}",
+            says("bad_file_reference", given=repr(attachment[:80])),
         )
     return attachment.removeprefix(PREFIX)
 
@@ -59,11 +59,7 @@ def stored_digests(attachments: Iterable[object]) -> list[str]:
 class EvidenceRequired(InvalidTransition):
     """The campaign asks for an uploaded file before an issue is signed off."""
 
-    MESSAGE = (
-        "本专项行动要求销号前提交整改佐证材料：该问题的进展报告中没有已上传的文件 / this "
-        "campaign requires evidence before sign-off: no progress report of the issue carries "
-        "an uploaded file"
-    )
+    MESSAGE = says("evidence_required")
 
     def __init__(self, current_state: str) -> None:
         super().__init__("sign off", current_state)

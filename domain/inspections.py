@@ -15,6 +15,7 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from domain.errors import InvalidInput
+from domain.messages import says
 from domain.names import NAMESPACE, normalise_name
 
 
@@ -66,9 +67,9 @@ class Inspection(Aggregate):
     @staticmethod
     def check(institution: str, category: str) -> None:
         if not normalise_name(institution):
-            raise InvalidInput("institution", "机构名称为空 / the institution has no name")
+            raise InvalidInput("institution", says("institution_unnamed"))
         if not normalise_name(category):
-            raise InvalidInput("category", "机构类别为空 / the category is empty")
+            raise InvalidInput("category", says("category_empty"))
 
     @event(Recorded)
     def __init__(
@@ -119,7 +120,7 @@ class EnforcementCase(Aggregate):
     @staticmethod
     def check(number: str) -> None:
         if not normalise_name(number):
-            raise InvalidInput("number", "案号为空 / the case number is empty")
+            raise InvalidInput("number", says("case_number_empty"))
 
     @event(Filed)
     def __init__(

@@ -23,6 +23,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from domain.calendar import WorkingCalendar, check_supported_date, is_supported_year
+from domain.clock_recording import ClockRecord
 from domain.clocks import (
     DEFAULT_LADDER,
     ONE_DAY,
@@ -38,6 +39,7 @@ from domain.clocks import (
 )
 from domain.deadlines import Deadline, DeadlineKind
 from domain.errors import InvalidInput, InvalidTransition
+from domain.messages import says
 from domain.names import issue_id
 
 REVIEW_MONTHS = 3  # an ongoing issue reports at least once a quarter (ADR 0026)
@@ -49,7 +51,7 @@ class IssueStatus(StrEnum):
     CLOSED = "CLOSED"  # 已销号
 
 
-class RectificationIssue(Aggregate):
+class RectificationIssue(ClockRecord, Aggregate):
     TOPIC = "rectify:RectificationIssue"
 
     class Event(Aggregate.Event):
@@ -244,11 +246,11 @@ class RectificationIssue(Aggregate):
         co_agency_ids: list[UUID],
     ) -> None:
         if not number.strip():
-            raise InvalidInput("number", "empty")
+            raise InvalidInput("number", says("empty"))
         if not problem.strip():
-            raise InvalidInput("problem", "empty")
+            raise InvalidInput("problem", says("empty"))
         if lead_agency_id in co_agency_ids:
-            raise InvalidInput("responsible", "the lead agency is also listed as co-responsible")
+            raise InvalidInput("responsible", says("lead_also_co"))
 
     @property
     def responsible_agency_ids(self) -> list[UUID]:
@@ -278,7 +280,7 @@ class RectificationIssue(Aggregate):
     @staticmethod
     def _require_text(field: str, value: str) -> None:
         if not value.strip():
-            raise InvalidInput(field, "a reason is required")
+            raise InvalidInput(field, says("reason_required"))
 
     # -- commands -------------------------------------------------------------------------
 
@@ -287,9 +289,9 @@ class RectificationIssue(Aggregate):
     ) -> None:
         self._require("report progress", IssueStatus.OPEN)
         if agency_id not in self.responsible_agency_ids:
-            raise InvalidInput("agency", "this agency is not responsible for the issue")
+            raise InvalidInput("agency", says("not_responsible"))
         if not text.strip():
-            raise InvalidInput("text", "empty")
+            raise InvalidInput("text", says("empty"))
         self._progress_reported(agency_id, text.strip(), list(attachments), actor)
 
     @event(ProgressReported)
@@ -329,18 +331,18 @@ class RectificationIssue(Aggregate):
         self._require_text("reason", reason)
         if self.pending_extension is not None:
             raise InvalidTransition(
-                "request an extension", self.status.value, "an extension request is pending"
+                "request an extension", self.status.value, says("extension_pending")
             )
         if self.deadline.kind is DeadlineKind.ONGOING or self.deadline.due_date is None:
-            raise InvalidInput("deadline", "an ongoing issue has no due date to extend")
+            raise InvalidInput("deadline", says("ongoing_no_due"))
         if requested.due_date is None:
-            raise InvalidInput("deadline", "the requested date must be after the current one")
+            raise InvalidInput("deadline", says("extension_not_later"))
         check_supported_date("deadline", requested.due_date)
         # A due stored before dates were checked (9999-12-31) can never be counted: any
         # date the calendar supports corrects it, earlier or not.
         correcting = not is_supported_year(self.deadline.due_date.year)
         if requested.due_date <= self.deadline.due_date and not correcting:
-            raise InvalidInput("deadline", "the requested date must be after the current one")
+            raise InvalidInput("deadline", says("extension_not_later"))
         self._extension_requested(requested, reason.strip(), actor)
 
     @event(ExtensionRequested)
@@ -349,7 +351,7 @@ class RectificationIssue(Aggregate):
 
     def _require_pending(self, action: str) -> Deadline:
         if self.pending_extension is None:
-            raise InvalidTransition(action, self.status.value, "no extension request is pending")
+            raise InvalidTransition(action, self.status.value, says("no_extension_pending"))
         return self.pending_extension
 
     def approve_extension(self, comment: str, actor: str) -> None:
@@ -390,13 +392,11 @@ class RectificationIssue(Aggregate):
             if deadline is None:
                 raise InvalidInput(
                     "deadline",
-                    f"原完成时限{kept.due_date.isoformat()}已过，重新打开须给出新的完成时限"
-                    f" / the deadline {kept.due_date.isoformat()} has passed: give a new one",
+                    says("reopen_deadline_passed", due=kept.due_date.isoformat()),
                 )
             raise InvalidInput(
                 "deadline",
-                f"新的完成时限{kept.due_date.isoformat()}早于今天 / the new deadline"
-                f" {kept.due_date.isoformat()} is before today",
+                says("reopen_deadline_before_today", due=kept.due_date.isoformat()),
             )
         self._reopened(reason.strip(), kept, actor)
 
@@ -414,14 +414,14 @@ class RectificationIssue(Aggregate):
         self._require("pause the clock", IssueStatus.OPEN, IssueStatus.SUBMITTED)
         self._require_text("reason", reason)
         if self.deadline.due_date is None:
-            raise InvalidInput("deadline", "an ongoing issue has no clock to pause")
+            raise InvalidInput("deadline", says("ongoing_no_clock"))
         if self.paused_at is not None:
             raise InvalidTransition(
-                "pause the clock", self.status.value, "the clock is already paused"
+                "pause the clock", self.status.value, says("clock_already_paused")
             )
         _require_aware("at", at)
         if self.pauses and at < self.pauses[-1][1]:
-            raise InvalidInput("at", "before the end of the previous pause")
+            raise InvalidInput("at", says("before_previous_pause"))
         self._clock_paused(at, reason.strip(), actor)
 
     @event(ClockPaused)
@@ -431,14 +431,12 @@ class RectificationIssue(Aggregate):
     def resume_clock(self, at: datetime, reason: str, actor: str) -> None:
         """Restart the clock; its due date moves by the paused working days."""
         if self.paused_at is None:
-            raise InvalidTransition(
-                "resume the clock", self.status.value, "the clock is not paused"
-            )
+            raise InvalidTransition("resume the clock", self.status.value, says("clock_not_paused"))
         self._require("resume the clock", IssueStatus.OPEN, IssueStatus.SUBMITTED)
         self._require_text("reason", reason)
         _require_aware("at", at)
         if at < self.paused_at:
-            raise InvalidInput("at", "before the pause it ends")
+            raise InvalidInput("at", says("before_pause"))
         self._clock_resumed(at, self.paused_at, reason.strip(), actor)
 
     @event(ClockResumed)
@@ -516,21 +514,8 @@ class RectificationIssue(Aggregate):
             return [replace(m, label=f"定期复查{m.label}") for m in found]
         return ladder_milestones(self.clock_prefix, due, ladder, calendar, provisional=provisional)
 
-    def has_milestone(self, key: str) -> bool:
-        return key in self.clock_keys
-
-    def record_milestone(self, milestone: Milestone, actor: str) -> bool:
-        """Record once; a repeated key, another cycle's key or a stopped clock records nothing.
-
-        The caller checks that the key is among the current milestones (it has the
-        calendar and the policy); the aggregate guards what it can know alone.
-        """
-        if (
-            not self.clock_running()
-            or self.has_milestone(milestone.key)
-            or not milestone.key.startswith(self.clock_prefix + ":")
-        ):
-            return False
+    def _record_milestone_event(self, milestone: Milestone, actor: str) -> None:
+        """Each kind of milestone has its issue event (they came before the other kinds)."""
         due = milestone.due or milestone.at
         late = milestone.caught_up
         if milestone.kind is MilestoneKind.REMINDER:
@@ -546,7 +531,6 @@ class RectificationIssue(Aggregate):
                 milestone.key, milestone.rung, milestone.addressee, milestone.label,
                 milestone.at, due, self.deadline, actor, late,
             )  # fmt: skip
-        return True
 
     def record_reminder(self, key: str, actor: str) -> bool:
         """A reminder by hand (before escalation policies): only the key clock_key("remind")."""
@@ -678,7 +662,7 @@ def extended_deadline(previous: Deadline, requested: Deadline) -> Deadline:
 
 def _require_aware(field: str, value: datetime) -> None:
     if not isinstance(value, datetime) or value.tzinfo is None:
-        raise InvalidInput(field, "needs an aware date-time (with a UTC offset)")
+        raise InvalidInput(field, says("aware_time"))
 
 
 # Every issue has a clock: a dated one towards its due date, an ongoing one (立行立改)

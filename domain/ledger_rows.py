@@ -20,6 +20,7 @@ from domain.deadlines import (
     needs_a_year,
     parse_deadline,
 )
+from domain.messages import halves, says
 from domain.names import display_name, normalise_name
 from domain.text_rules import MAX_ITEMS, MAX_NAME, MAX_TEXT, list_problem, text_problem
 
@@ -137,18 +138,18 @@ def map_headers(headers: list[str]) -> tuple[dict[str, str], list[RowProblem]]:
                 RowProblem(
                     0,
                     " / ".join(chosen),
-                    f"two columns for one field ({name}): {quoted}; 请只保留一列 / keep one",
+                    says("two_columns", name=name, quoted=quoted),
                 )
             )
         else:
             found[name] = chosen[0]
     problems += [
-        RowProblem(0, HEADERS[name][0] + " / " + HEADERS[name][-2], "column is missing")
+        RowProblem(0, HEADERS[name][0] + " / " + HEADERS[name][-2], says("column_missing"))
         for name in REQUIRED
         if name not in columns
     ]
     if "responsible" not in columns and "lead" not in columns:
-        problems.append(RowProblem(0, "责任部门 / responsible", "column is missing"))
+        problems.append(RowProblem(0, "责任部门 / responsible", says("column_missing")))
     return found, problems
 
 
@@ -484,7 +485,9 @@ def header_problems(raw_rows: list[RawRow]) -> list[RowProblem]:
             seen.add(header)
             problem = text_problem(str(header), _NO_LIMIT)
             if problem is not None:
-                problems.append(RowProblem(raw.row, _shown_header(header), "表头" + problem))
+                label, english = halves(problem)
+                message = says("in_header", problem_label=label, problem=english)
+                problems.append(RowProblem(raw.row, _shown_header(header), message))
     return problems
 
 
@@ -518,7 +521,9 @@ def _list_problems(field: str | None, row: int, column: str, value: object) -> l
         for name in entries:
             problem = text_problem(name, MAX_NAME)
             if problem is not None:
-                return [RowProblem(row, column, f"{problem}: '{name[:20]}…'")]
+                label, english = halves(problem)
+                message = says("in_name", problem_label=label, problem=english, name=name[:20])
+                return [RowProblem(row, column, message)]
     else:
         return []
     problem = list_problem(entries, MAX_ITEMS)
@@ -568,20 +573,22 @@ def check_rows(
             _merge_into(rows[-1], raw, cell, problems, headers, year)
             continue
         if not number:
-            problems.append(RowProblem(raw.row, headers["number"], "empty"))
+            problems.append(RowProblem(raw.row, headers["number"], says("empty")))
         elif normalise_name(number) in numbers:
             first = numbers[normalise_name(number)]
             problems.append(
-                RowProblem(raw.row, headers["number"], f"'{number}' repeats row {first}")
+                RowProblem(
+                    raw.row, headers["number"], says("number_repeats", number=number, first=first)
+                )
             )
         else:
             numbers[normalise_name(number)] = raw.row
         problem = _text(cell(raw, "problem"))
         if not problem:
-            problems.append(RowProblem(raw.row, headers["problem"], "empty"))
+            problems.append(RowProblem(raw.row, headers["problem"], says("empty")))
         measures = split_measures(cell(raw, "measures"))
         if not measures:
-            problems.append(RowProblem(raw.row, headers["measures"], "empty"))
+            problems.append(RowProblem(raw.row, headers["measures"], says("empty")))
         if "lead" in headers:
             leads = split_responsible(cell(raw, "lead"))
             co = split_responsible(cell(raw, "co")) + split_responsible(cell(raw, "responsible"))
@@ -592,7 +599,7 @@ def check_rows(
             responsible_header = headers["responsible"]
         names = leads + [n for n in co if normalise_name(n) not in map(normalise_name, leads)]
         if not names:
-            problems.append(RowProblem(raw.row, responsible_header, "no responsible agency"))
+            problems.append(RowProblem(raw.row, responsible_header, says("no_responsible")))
         deadline_text = _text(cell(raw, "deadline"))
         deadline: Deadline | None = None
         try:
@@ -618,7 +625,7 @@ def check_rows(
     rows, too_long = _long_lists(rows)
     problems += too_long
     if not rows and not problems:
-        problems.append(RowProblem(0, "file", "no rows"))
+        problems.append(RowProblem(0, "file", says("no_rows")))
     return rows, problems
 
 

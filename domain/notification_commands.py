@@ -4,7 +4,6 @@ milestones (by the notifier), agency endpoints, and the record of every delivery
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from uuid import UUID
 
@@ -22,6 +21,7 @@ from domain.delivery import (
     endpoints_id,
 )
 from domain.errors import Conflict, InvalidInput
+from domain.messages import says
 from domain.notices import (
     DISCIPLINE,
     RESPONSIBLE,
@@ -29,6 +29,7 @@ from domain.notices import (
     MilestoneRecord,
     notices_for,
 )
+from domain.retrying import CanRetry
 
 if TYPE_CHECKING:
     from domain.agencies import Agency
@@ -36,15 +37,12 @@ if TYPE_CHECKING:
 A = TypeVar("A", bound=Aggregate)
 
 
-class _App(Protocol):
+class _App(CanRetry, Protocol):
     """What the mixin uses of `RectifyApp`."""
 
     def _get(self, cls: type[A], item_id: UUID, kind: str) -> A: ...
     def _exists(self, item_id: UUID) -> bool: ...
     def _save(self, *aggregates: Aggregate) -> int | None: ...
-    def _retrying(
-        self, item_id: UUID, kind: str, change: Callable[[Any], None]
-    ) -> CommandResult: ...
     def get_agency(self, item_id: UUID) -> Agency: ...
     def find_agency(self, name: str) -> UUID | None: ...
     @property
@@ -70,7 +68,7 @@ class NotificationCommands:
                 return CommandResult(milestone.item_id, self._save(*notices))
             except IntegrityError:
                 continue  # issued concurrently (two notifiers): skip what is there now
-        raise Conflict(f"notices of {milestone.key} kept changing; try again")
+        raise Conflict(says("notices_kept_changing", key=milestone.key))
 
     @staticmethod
     def _facts(app: _App, milestone: MilestoneRecord) -> ItemFacts:
@@ -117,23 +115,20 @@ class NotificationCommands:
         self.get_agency(agency)
         wanted = list(kinds or [])
         if self._exists(endpoints_id(agency)):
-            result = self._retrying(
+            return self.retrying(
+                Endpoints,
                 endpoints_id(agency),
-                "endpoints",
                 lambda e: e.add(channel, address, secret, wanted, actor),
             )
-            return result
         endpoints = Endpoints(agency)
         endpoints.add(channel, address, secret, wanted, actor)
         try:
             return CommandResult(endpoints.id, self._save(endpoints))
         except IntegrityError:
-            raise Conflict(f"endpoints of {agency} changed concurrently; try again") from None
+            raise Conflict(says("endpoints_kept_changing", agency=agency)) from None
 
     def remove_endpoint(self: _App, agency: UUID, endpoint: UUID, actor: str) -> CommandResult:
-        return self._retrying(
-            endpoints_id(agency), "endpoints", lambda e: e.remove(endpoint, actor)
-        )
+        return self.retrying(Endpoints, endpoints_id(agency), lambda e: e.remove(endpoint, actor))
 
     def endpoints_of(self: _App, agency: UUID) -> list[Endpoint]:
         if not self._exists(endpoints_id(agency)):
@@ -169,16 +164,14 @@ class NotificationCommands:
         self: _App, item: UUID, attempt: int, error: str, permanent: bool
     ) -> CommandResult:
         if attempt < 1:
-            raise InvalidInput("attempt", "attempts count from 1")
-        return self._retrying(
-            item, "delivery", lambda d: d.record_failure(attempt, error, permanent)
-        )
+            raise InvalidInput("attempt", says("attempt_from_one"))
+        return self.retrying(Delivery, item, lambda d: d.record_failure(attempt, error, permanent))
 
     def record_delivered(self: _App, item: UUID, attempt: int, detail: str) -> CommandResult:
-        return self._retrying(item, "delivery", lambda d: d.record_delivered(attempt, detail))
+        return self.retrying(Delivery, item, lambda d: d.record_delivered(attempt, detail))
 
     def abandon_delivery(self: _App, item: UUID, reason: str) -> CommandResult:
-        return self._retrying(item, "delivery", lambda d: d.abandon(reason))
+        return self.retrying(Delivery, item, lambda d: d.abandon(reason))
 
 
 def _title(item: Any, milestone: MilestoneRecord) -> str:

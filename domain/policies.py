@@ -17,6 +17,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.clocks import Ladder, MilestoneKind, Period, Rung, clocked_kind
 from domain.errors import InvalidInput
+from domain.messages import says
 from domain.names import NAMESPACE
 
 
@@ -41,7 +42,9 @@ def rung_from_dict(data: dict[str, Any], index: int = 0) -> Rung:
         kind = MilestoneKind(str(data.get("kind", "")))
     except ValueError:
         kinds = ", ".join(k.value for k in MilestoneKind)
-        raise InvalidInput(f"{where}.kind", f"'{data.get('kind')}'; expected {kinds}") from None
+        raise InvalidInput(
+            f"{where}.kind", says("unknown_rung_kind", given=data.get("kind"), kinds=kinds)
+        ) from None
     try:
         offset = Period.parse(str(data.get("offset", "")))
     except InvalidInput as error:
@@ -60,7 +63,7 @@ def rung_from_dict(data: dict[str, Any], index: int = 0) -> Rung:
 
 def ladder_from_dicts(rungs: list[dict[str, Any]], version: int) -> Ladder:
     if not rungs:
-        raise InvalidInput("rungs", "a policy needs at least one rung")
+        raise InvalidInput("rungs", says("policy_needs_rung"))
     return Ladder(tuple(rung_from_dict(r, i) for i, r in enumerate(rungs)), version)
 
 
@@ -103,7 +106,7 @@ class EscalationPolicy(Aggregate):
     ) -> bool:
         """A new version; the same rungs again record nothing (unless now applied to running)."""
         if not actor.strip():
-            raise InvalidInput("actor", "empty")
+            raise InvalidInput("actor", says("empty"))
         stored = [rung_as_dict(r) for r in rungs]
         ladder_from_dicts(stored, 0)  # the same checks as when it is read back
         if self.ladders and self.ladders[-1] == stored and not apply_to_running:
@@ -126,7 +129,7 @@ class EscalationPolicy(Aggregate):
 
     def ladder(self, version: int) -> Ladder:
         if not 1 <= version <= self.latest_version:
-            raise InvalidInput("version", f"{version} is not a version of this policy")
+            raise InvalidInput("version", says("not_a_policy_version", version=version))
         return ladder_from_dicts(self.ladders[version - 1], version)
 
     def version_for(self, pinned: int | None) -> int:
@@ -137,9 +140,13 @@ class EscalationPolicy(Aggregate):
         return max(forced) if forced else pinned
 
 
-def applicable_ladder(policy: EscalationPolicy | None, kind: str, pinned: int | None) -> Ladder:
-    """The ladder of a clock of `kind` with its pinned version, given the campaign's policy."""
-    default = clocked_kind(kind).default_ladder
+def applicable_ladder(
+    policy: EscalationPolicy | None, kind: str, pinned: int | None, default: Ladder | None = None
+) -> Ladder:
+    """The ladder of a clock of `kind` with its pinned version, given the campaign's policy;
+    `default`: the ladder without a policy (ClockSettings.default_ladder), else the kind's."""
+    if default is None:
+        default = clocked_kind(kind).default_ladder
     if policy is None:
         return default
     version = policy.version_for(pinned)

@@ -40,6 +40,7 @@ from domain.discipline_transfers import DisciplineTransfer
 from domain.errors import Conflict, InvalidInput, NotAllowed
 from domain.inspections import EnforcementCase
 from domain.issues import RectificationIssue
+from domain.messages import says
 from domain.parties import agencies_named
 from domain.referrals import (
     DEFAULT_ANSWER_DAYS,
@@ -54,13 +55,14 @@ from domain.referrals import (
     referral_id,
     referral_terms_id,
 )
+from domain.retrying import CanRetry
 
 A = TypeVar("A", bound=Aggregate)
 MAX_ATTEMPTS = 5
 FALLBACK = "Monday–Friday (no calendar data)"
 
 
-class _App(Protocol):
+class _App(CanRetry, Protocol):
     """What the mixin uses of `RectifyApp`."""
 
     calendar_source: Callable[[Any], WorkingCalendar] | None
@@ -105,7 +107,7 @@ def _now(at: datetime | None) -> datetime:
     if at is None:
         return datetime.now(UTC)
     if at.tzinfo is None:
-        raise InvalidInput("at", "needs an aware date-time (with a UTC offset)")
+        raise InvalidInput("at", says("aware_time"))
     return at
 
 
@@ -157,7 +159,14 @@ class ReferralCommands:
                 return CommandResult(item_id, self._save(terms))
             except IntegrityError:
                 continue
-        raise Conflict(f"referral terms of {campaign} kept changing; try again")
+        raise Conflict(
+            says(
+                "terms_kept_changing",
+                what="referral terms",
+                what_label="移送时限",
+                campaign=campaign,
+            )
+        )
 
     # -- sending --------------------------------------------------------------------------
 
@@ -179,17 +188,22 @@ class ReferralCommands:
         triage can save them with its own aggregate, all or nothing."""
         when = _now(at)
         if not reason.strip():
-            raise InvalidInput("reason", "移送理由为空 / empty")
+            raise InvalidInput("reason", says("referral_reason_empty"))
         if subject_kind not in SUBJECT_KINDS:
-            raise InvalidInput("subjectKind", f"'{subject_kind}' is not one of clue/issue/case")
+            raise InvalidInput("subjectKind", says("not_a_subject_kind", kind=subject_kind))
         if subject_kind and subject_id is None:
-            raise InvalidInput("subjectId", f"a {subject_kind} referral names the {subject_kind}")
+            raise InvalidInput(
+                "subjectId",
+                says(
+                    "subject_id_missing", kind=subject_kind, kind_label=SUBJECT_LABELS[subject_kind]
+                ),
+            )
         from_agency = self.get_agency(sender)
         if from_agency.kind is AgencyKind.GROUP:
-            raise InvalidInput("sender", f"{from_agency.name} 是单位组，不能移送 / is a group")
+            raise InvalidInput("sender", says("group_cannot_send", name=from_agency.name))
         to_agency = self.get_agency(receiver)
         if receiver == sender:
-            raise InvalidInput("receiver", "不能移送给本单位 / cannot refer to oneself")
+            raise InvalidInput("receiver", says("refer_to_oneself"))
         if campaign is not None:
             self._get(Aggregate, campaign, "campaign")
         claim_days, answer_days = self.referral_terms(campaign)
@@ -216,7 +230,7 @@ class ReferralCommands:
             ]  # fmt: skip
         members = [m for m in _members(self, to_agency) if m.id != sender]
         if not members:
-            raise InvalidInput("receiver", f"{to_agency.name} 没有成员单位 / has no members")
+            raise InvalidInput("receiver", says("group_without_members", name=to_agency.name))
         claim_due = self._referral_due(when, claim_days)
         children: list[Aggregate] = [
             Referral(
@@ -282,21 +296,15 @@ class ReferralCommands:
         """Reload, decide, save with the parent's roll-up (and what `also` changed with
         it, e.g. the clue it carries), all in one save; on a conflict decide again."""
 
-        for _ in range(MAX_ATTEMPTS):
-            referral = self.get_referral(item_id)
-            change(referral)
-            if not referral.pending_events:
-                return CommandResult(item_id, None, changed=False)
-            to_save: list[Aggregate] = [referral, *(also(referral) if also else [])]
+        def along(referral: Referral) -> list[Aggregate]:
+            to_save = also(referral) if also else []
             if referral.parent_id is not None:
                 parent = self.get_referral(referral.parent_id)
                 parent.child_updated(referral.id, referral.status, actor)
-                to_save.append(parent)
-            try:
-                return CommandResult(item_id, self._save(*to_save))
-            except IntegrityError:
-                continue
-        raise Conflict(f"referral {item_id} kept changing; try again")
+                to_save = [*to_save, parent]
+            return to_save
+
+        return self.retrying(Referral, item_id, change, along)
 
     def claim_referral(
         self: _App, item_id: UUID, agency: UUID, actor: str, at: datetime | None = None
@@ -393,7 +401,7 @@ class ReferralCommands:
     ) -> CommandResult:
         target = self.get_agency(agency)
         if target.kind is AgencyKind.GROUP:
-            raise InvalidInput("agency", f"{target.name} 是单位组 / is a group; name one agency")
+            raise InvalidInput("agency", says("is_a_group", name=target.name))
 
         when = _now(at)
 
@@ -426,13 +434,15 @@ def _check_subject(app: _App, sender: UUID, kind: str, subject: UUID | None, off
     office coordinates every agency's work and may link any item."""
     if not kind:
         if subject is not None:
-            raise InvalidInput("subjectKind", "须注明关联事项类型 / name the kind of subjectId")
+            raise InvalidInput("subjectKind", says("subject_kind_missing"))
         return
     assert subject is not None  # build_referral refuses a kind without an id
     label = SUBJECT_LABELS[kind]
     item = app.repository.get(subject) if app._exists(subject) else None
     if not isinstance(item, SUBJECT_TYPES[kind]):
-        raise InvalidInput("subjectId", f"没有这件{label} / no such {kind}: {subject}")
+        raise InvalidInput(
+            "subjectId", says("no_such_subject", kind_label=label, kind=kind, subject=subject)
+        )
     if office:
         return
     if isinstance(item, Clue):
@@ -442,9 +452,7 @@ def _check_subject(app: _App, sender: UUID, kind: str, subject: UUID | None, off
     else:
         ours = sender in agencies_named(vars(item))  # every party the case has had
     if not ours:
-        raise NotAllowed(
-            f"subjectId: 只能关联本单位的{label} / may link only a {kind} of the sending agency"
-        )
+        raise NotAllowed(says("link_own_subject_only", kind_label=label, kind=kind))
 
 
 def _own_clue(app: _App, referral: Referral) -> Clue | None:

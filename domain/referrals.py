@@ -39,7 +39,9 @@ from uuid import UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from domain import clock_recording
 from domain.calendar import WorkingCalendar
+from domain.clock_recording import ClockRecord
 from domain.clocks import (
     Ladder,
     Milestone,
@@ -52,6 +54,7 @@ from domain.clocks import (
     register_clocked,
 )
 from domain.errors import InvalidInput, InvalidTransition, NotAllowed
+from domain.messages import says
 from domain.names import NAMESPACE
 
 DEFAULT_CLAIM_DAYS = 3
@@ -107,13 +110,14 @@ class ReferralRefused(InvalidTransition):
     """A referral command its current state does not allow; names the state."""
 
     def __init__(self, action: str, current_state: ReferralStatus, detail: str = "") -> None:
-        super().__init__(action, current_state.value, detail)
-        label = ACTION_LABELS.get(action, action)
-        message = (
-            f"{STATUS_LABELS[current_state]}状态下不能{label} / "
-            f"cannot {action} while the referral is {current_state.value}"
+        super().__init__(
+            action,
+            current_state.value,
+            detail,
+            kind="referral",
+            state_label=STATUS_LABELS[current_state],
+            action_label=ACTION_LABELS.get(action, action),
         )
-        self.args = (message + (f": {detail}" if detail else ""),)
 
 
 class AlreadyClaimed(ReferralRefused):
@@ -123,7 +127,7 @@ class AlreadyClaimed(ReferralRefused):
         super().__init__("claim", current_state)
         self.agency_name = agency_name
         self.claimed_by = claimed_by
-        self.args = (f"已被{agency_name}签收 / already claimed by {agency_name} ({claimed_by})",)
+        self.args = (says("already_claimed", name=agency_name, by=claimed_by),)
 
 
 class WrongAgency(NotAllowed):
@@ -131,10 +135,15 @@ class WrongAgency(NotAllowed):
 
     def __init__(self, action: str, role: str, agency_name: str) -> None:
         self.action = action
-        label = ACTION_LABELS.get(action, action)
-        who = "接收单位" if role == "receiver" else "移送单位"
         super().__init__(
-            f"仅{who}{agency_name}可以{label} / only the {role} agency {agency_name} may {action}"
+            says(
+                "only_role_agency",
+                role=role,
+                role_label="接收单位" if role == "receiver" else "移送单位",
+                name=agency_name,
+                action=action,
+                action_label=ACTION_LABELS.get(action, action),
+            )
         )
 
 
@@ -162,7 +171,7 @@ REFERRAL_LADDER = Ladder(
 )  # fmt: skip
 
 
-class Referral(Reschedulable, Aggregate):
+class Referral(Reschedulable, ClockRecord, Aggregate):
     TOPIC = "rectify:Referral"
 
     class Event(Aggregate.Event):
@@ -250,19 +259,10 @@ class Referral(Reschedulable, Aggregate):
         rolled_up: str
         actor: str
 
-    class MilestoneRecorded(Aggregate.Event):
+    class MilestoneRecorded(clock_recording.MilestoneRecorded):
         """A reminder, overdue or escalation of the claim or answer clock."""
 
         TOPIC = "rectify:Referral.MilestoneRecorded"
-        key: str
-        kind: str
-        rung: str
-        addressee: str
-        label: str
-        at: datetime
-        due: datetime
-        actor: str
-        caught_up: bool = False  # added later: recorded in a catch-up, not notified
 
     class DueDateRecomputed(Aggregate.Event):
         """The running claim or answer clock's due moved: the calendar in force now counts
@@ -340,7 +340,7 @@ class Referral(Reschedulable, Aggregate):
             raise ReferralRefused(
                 action,
                 self.status,
-                "分送各成员单位的移送由各子件办理 / handled through its children",
+                says("handled_by_children"),
             )
         if self.status not in allowed:
             raise ReferralRefused(action, self.status)
@@ -352,7 +352,7 @@ class Referral(Reschedulable, Aggregate):
     @staticmethod
     def _require_text(field: str, value: str) -> str:
         if not value.strip():
-            raise InvalidInput(field, "不能为空 / empty")
+            raise InvalidInput(field, says("empty"))
         return value.strip()
 
     # -- the receiver's steps -------------------------------------------------------------
@@ -387,9 +387,7 @@ class Referral(Reschedulable, Aggregate):
         if reason is ReturnReason.OTHER:
             self._require_text("detail", detail)
         if self.status is ReferralStatus.CLAIMED and not detail.strip():
-            raise InvalidInput(
-                "detail", "签收后退回须说明理由 / a return after claiming needs a detail"
-            )
+            raise InvalidInput("detail", says("return_after_claim_needs_detail"))
         self._returned(agency_id, reason.value, detail.strip(), actor, self.claimed_by)
 
     @event(Returned)
@@ -485,9 +483,9 @@ class Referral(Reschedulable, Aggregate):
             "reassign", ReferralStatus.RETURNED, ReferralStatus.SENT, ReferralStatus.CLAIMED
         )
         if agency_id == self.receiver_agency_id:
-            raise InvalidInput("agency", f"已指派给{agency_name} / already with {agency_name}")
+            raise InvalidInput("agency", says("already_assigned", name=agency_name))
         if agency_id == self.sender_agency_id:
-            raise InvalidInput("agency", "不能指派给移送单位 / cannot go back to the sender")
+            raise InvalidInput("agency", says("not_back_to_sender"))
         clean = self._require_text("reason", reason)
         self._reassigned(
             self.receiver_agency_id, agency_id, agency_name, clean, at, claim_due, actor
@@ -521,7 +519,7 @@ class Referral(Reschedulable, Aggregate):
 
     def child_updated(self, child_id: UUID, status: ReferralStatus, actor: str) -> None:
         if child_id not in self.children:
-            raise InvalidInput("child", f"{child_id} is not a child of this referral")
+            raise InvalidInput("child", says("not_a_child", child=child_id))
         if self.child_status[child_id] is status:
             return
         statuses = {**self.child_status, child_id: status}
@@ -570,9 +568,6 @@ class Referral(Reschedulable, Aggregate):
             return []
         return ladder_milestones(self.clock_prefix, due, ladder, calendar)
 
-    def has_milestone(self, key: str) -> bool:
-        return key in self.clock_keys
-
     def period_clocks(self) -> list[PeriodClock]:
         """The running clock as a start and a period (domain.clocks.Reschedulable)."""
         due, start = self.current_due, self.clock_started
@@ -596,35 +591,6 @@ class Referral(Reschedulable, Aggregate):
             self.claim_due = due
         else:
             self.answer_due = due
-
-    def record_milestone(self, milestone: Milestone, actor: str) -> bool:
-        if (
-            not self.clock_running()
-            or self.has_milestone(milestone.key)
-            or not milestone.key.startswith(self.clock_prefix + ":")
-        ):
-            return False
-        self._milestone_recorded(
-            milestone.key, milestone.kind.value, milestone.rung, milestone.addressee,
-            milestone.label, milestone.at, milestone.due or milestone.at, actor,
-            milestone.caught_up,
-        )  # fmt: skip
-        return True
-
-    @event(MilestoneRecorded)
-    def _milestone_recorded(
-        self,
-        key: str,
-        kind: str,
-        rung: str,
-        addressee: str,
-        label: str,
-        at: datetime,
-        due: datetime,
-        actor: str,
-        caught_up: bool = False,
-    ) -> None:
-        self.clock_keys.append(key)
 
 
 def rolled_up(statuses: Any) -> ReferralStatus:
@@ -669,7 +635,7 @@ class ReferralTerms(Aggregate):
     def set_terms(self, claim_days: int, answer_days: int, actor: str) -> None:
         for field, value in (("claimDays", claim_days), ("answerDays", answer_days)):
             if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 365:
-                raise InvalidInput(field, f"'{value}' 不是1到365之间的工作日数 / not 1–365")
+                raise InvalidInput(field, says("working_days_range", value=value))
         if (claim_days, answer_days) != (self.claim_days, self.answer_days):
             self._set(claim_days, answer_days, actor)
 

@@ -31,6 +31,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from domain.errors import DomainError, InvalidInput
+from domain.messages import says
 
 KEYS_VARIABLE = "RECTIFY_IDENTITY_KEYS"
 DEV_KEY_ID = "dev-insecure"
@@ -57,11 +58,9 @@ class ReporterIdentity:
 
     def __post_init__(self) -> None:
         if not self.name.strip():
-            raise InvalidInput("reporter.name", "实名举报须有姓名 / a named reporter has a name")
+            raise InvalidInput("reporter.name", says("reporter_name_required"))
         if not (self.phone.strip() or self.address.strip()):
-            raise InvalidInput(
-                "reporter.phone", "实名举报须留联系方式 / a named reporter leaves a contact"
-            )
+            raise InvalidInput("reporter.phone", says("reporter_contact_required"))
 
     def __repr__(self) -> str:
         # Never print personal data, even in a traceback or a debug log.
@@ -113,17 +112,21 @@ class IdentityKeys:
             kid, sep, encoded = part.partition(":")
             kid = kid.strip()
             if not sep or not kid or kid in keys:
-                raise KeyConfigurationError(f"{KEYS_VARIABLE}: '{kid}' is not 'kid:base64key'")
+                raise KeyConfigurationError(says("key_format", variable=KEYS_VARIABLE, kid=kid))
             try:
                 key = base64.b64decode(encoded.strip(), validate=True)
             except (binascii.Error, ValueError):
-                raise KeyConfigurationError(f"{KEYS_VARIABLE}: key '{kid}' is not base64") from None
+                raise KeyConfigurationError(
+                    says("key_not_base64", variable=KEYS_VARIABLE, kid=kid)
+                ) from None
             if len(key) != 32:
-                raise KeyConfigurationError(f"{KEYS_VARIABLE}: key '{kid}' is not 32 bytes")
+                raise KeyConfigurationError(
+                    says("key_not_32_bytes", variable=KEYS_VARIABLE, kid=kid)
+                )
             keys[kid] = key
             order.append(kid)
         if not order:
-            raise KeyConfigurationError(f"{KEYS_VARIABLE}: no key")
+            raise KeyConfigurationError(says("no_key", variable=KEYS_VARIABLE))
         return cls(keys, order[0])
 
     @classmethod
@@ -141,14 +144,11 @@ class IdentityKeys:
             published = [kid for kid, key in keys.keys.items() if key == _DEV_KEY]
             if production and published:
                 raise KeyConfigurationError(
-                    f"{KEYS_VARIABLE}: 生产模式不得使用公开的开发密钥 / production refuses the "
-                    f"published development key (kid '{published[0]}')"
+                    says("dev_key_in_production", variable=KEYS_VARIABLE, kid=published[0])
                 )
             return keys
         if production:
-            raise KeyConfigurationError(
-                f"{KEYS_VARIABLE}: 生产模式须配置举报人身份密钥 / production needs identity keys"
-            )
+            raise KeyConfigurationError(says("production_needs_keys", variable=KEYS_VARIABLE))
         return cls.development()
 
 
@@ -176,13 +176,13 @@ def unseal(sealed: Mapping[str, Any], keys: IdentityKeys, clue_id: UUID) -> Repo
     kid = key_id(sealed)
     key = keys.keys.get(kid)
     if key is None:
-        raise KeyConfigurationError(f"{KEYS_VARIABLE}: key '{kid}' is not configured")
+        raise KeyConfigurationError(says("key_not_configured", variable=KEYS_VARIABLE, kid=kid))
     try:
         nonce = base64.b64decode(str(sealed["nonce"]))
         ciphertext = base64.b64decode(str(sealed["ct"]))
         data = json.loads(AESGCM(key).decrypt(nonce, ciphertext, _aad(clue_id)))
     except (InvalidTag, KeyError, ValueError) as error:
-        raise KeyConfigurationError(f"sealed identity does not open with key '{kid}'") from error
+        raise KeyConfigurationError(says("identity_does_not_open", kid=kid)) from error
     return ReporterIdentity(**{k: str(v) for k, v in data.items()})
 
 

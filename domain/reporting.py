@@ -20,7 +20,9 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from domain import clock_recording
 from domain.calendar import WorkingCalendar
+from domain.clock_recording import ClockRecord
 from domain.clocks import (
     DEFAULT_LADDER,
     TIMEZONE,
@@ -31,6 +33,7 @@ from domain.clocks import (
     register_clocked,
 )
 from domain.errors import InvalidInput, InvalidTransition
+from domain.messages import says
 from domain.names import NAMESPACE, normalise_name
 
 
@@ -46,7 +49,7 @@ class Cadence:
 
     def __post_init__(self) -> None:
         if self.kind is CadenceKind.MONTHLY and not 1 <= self.day <= 31:
-            raise InvalidInput("day", f"'{self.day}' is not a day of the month (1–31)")
+            raise InvalidInput("day", says("not_a_day_of_month", day=self.day))
 
     def period(self, instant: datetime) -> tuple[str, date]:
         """The period an instant falls in (China Standard Time) and its due date."""
@@ -111,9 +114,9 @@ class ReportingDuty(Aggregate):
     @staticmethod
     def check(name: str, cadence: Cadence, agency_ids: list[UUID]) -> None:
         if not normalise_name(name):
-            raise InvalidInput("name", "empty")
+            raise InvalidInput("name", says("empty"))
         if not agency_ids:
-            raise InvalidInput("agencies", "at least one agency must report")
+            raise InvalidInput("agencies", says("one_agency_must_report"))
 
     @event(Set)
     def __init__(
@@ -144,7 +147,7 @@ class ReportingDuty(Aggregate):
 
     def end(self, actor: str) -> None:
         if self.ended:
-            raise InvalidTransition("end a reporting duty", "ENDED")
+            raise InvalidTransition("end a reporting duty", "ENDED", kind="reporting duty")
         self._ended(actor)
 
     @event(Ended)
@@ -152,7 +155,7 @@ class ReportingDuty(Aggregate):
         self.ended = True
 
 
-class ReportDue(Aggregate):
+class ReportDue(ClockRecord, Aggregate):
     """One period's report of one duty: open until every listed agency has submitted."""
 
     TOPIC = "rectify:ReportDue"
@@ -176,19 +179,10 @@ class ReportDue(Aggregate):
         text: str
         actor: str
 
-    class MilestoneRecorded(Aggregate.Event):
+    class MilestoneRecorded(clock_recording.MilestoneRecorded):
         """A reminder, overdue or escalation of the report's clock."""
 
         TOPIC = "rectify:ReportDue.MilestoneRecorded"
-        key: str
-        kind: str
-        rung: str
-        addressee: str
-        label: str
-        at: datetime
-        due: datetime
-        actor: str
-        caught_up: bool = False  # added later: recorded in a catch-up, not notified
 
     @staticmethod
     def create_id(duty_id: UUID, period: str, **_: Any) -> UUID:
@@ -229,11 +223,13 @@ class ReportDue(Aggregate):
 
     def submit(self, agency_id: UUID, text: str, actor: str) -> None:
         if agency_id not in self.agency_ids:
-            raise InvalidInput("agency", "this agency does not owe this report")
+            raise InvalidInput("agency", says("report_not_owed"))
         if agency_id in self.submitted:
-            raise InvalidTransition("submit the report", "SUBMITTED", "already submitted")
+            raise InvalidTransition(
+                "submit the report", "SUBMITTED", says("already_submitted"), kind="report"
+            )
         if not text.strip():
-            raise InvalidInput("text", "empty")
+            raise InvalidInput("text", says("empty"))
         self._submitted(agency_id, text.strip(), actor)
 
     @event(Submitted)
@@ -265,38 +261,6 @@ class ReportDue(Aggregate):
             return []
         due = end_of_day(self.due_date)
         return ladder_milestones(self.clock_prefix, due, ladder, calendar)
-
-    def has_milestone(self, key: str) -> bool:
-        return key in self.clock_keys
-
-    def record_milestone(self, milestone: Milestone, actor: str) -> bool:
-        if (
-            not self.clock_running()
-            or self.has_milestone(milestone.key)
-            or not milestone.key.startswith(self.clock_prefix + ":")
-        ):
-            return False
-        self._milestone_recorded(
-            milestone.key, milestone.kind.value, milestone.rung, milestone.addressee,
-            milestone.label, milestone.at, milestone.due or milestone.at, actor,
-            milestone.caught_up,
-        )  # fmt: skip
-        return True
-
-    @event(MilestoneRecorded)
-    def _milestone_recorded(
-        self,
-        key: str,
-        kind: str,
-        rung: str,
-        addressee: str,
-        label: str,
-        at: datetime,
-        due: datetime,
-        actor: str,
-        caught_up: bool = False,
-    ) -> None:
-        self.clock_keys.append(key)
 
 
 register_clocked(

@@ -12,15 +12,19 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+from uuid import UUID
 
 PARSERS: dict[str, Callable[[str], Any]] = {
     "bigint": int,
     "date": date.fromisoformat,
     "timestamptz": datetime.fromisoformat,
     "text": str,
+    "uuid": UUID,
 }
-FAR_DATE = "DATE '9999-12-31'"  # undated items sort after every due date
-FAR_TIME = "TIMESTAMPTZ '9999-12-31 00:00:00+00'"
+# Undated items sort after every due date (dates end in 2099, ADR 0032). Not 9999-12-31:
+# asyncpg sends date.max, a cursor's value, as 'infinity', after which no row ever comes.
+FAR_DATE = "DATE '9000-01-01'"
+FAR_TIME = "TIMESTAMPTZ '9000-01-01 00:00:00+00'"
 
 
 @dataclass(frozen=True)

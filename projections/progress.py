@@ -81,10 +81,11 @@ class ProgressProjection:
             for agency in event.agency_ids:
                 self.cur.execute(
                     "INSERT INTO progress_reports (item_id, agency_id, campaign_id, opened_on,"
-                    " due_date) VALUES (%s, %s, %s, %s, %s)"
+                    " due_date, name, period) VALUES (%s, %s, %s, %s, %s, %s, %s)"
                     " ON CONFLICT (item_id, agency_id) DO NOTHING",
-                    (item, agency, event.campaign_id, day_of(event.timestamp), event.due_date),
-                )
+                    (item, agency, event.campaign_id, day_of(event.timestamp), event.due_date,
+                     event.name, event.period),
+                )  # fmt: skip
         elif isinstance(event, ReportDue.Submitted):
             self.cur.execute(
                 "UPDATE progress_reports SET submitted_on = %s"

@@ -45,3 +45,15 @@ CREATE TABLE IF NOT EXISTS progress_reports (
     submitted_on date,                   -- the day (CST) this agency's report was recorded
     PRIMARY KEY (item_id, agency_id)
 );
+-- The report's name and period, for the work queue's row title (ADR 0044). Guarded rather
+-- than `ADD COLUMN IF NOT EXISTS` (see schema.sql); rows projected before stay '' until
+-- `rectify rebuild-projections --model progress`.
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema()
+                   AND table_name = 'progress_reports' AND column_name = 'name') THEN
+        ALTER TABLE progress_reports ADD COLUMN name text NOT NULL DEFAULT '';
+        ALTER TABLE progress_reports ADD COLUMN period text NOT NULL DEFAULT '';
+    END IF;
+END $$;
+CREATE INDEX IF NOT EXISTS progress_reports_owed ON progress_reports (agency_id)
+    WHERE submitted_on IS NULL;

@@ -87,7 +87,8 @@ def _parse_start(text: str) -> date:
             start = date.fromisoformat(text)
     except ValueError:
         raise typer.BadParameter(
-            f"'{text}' is not an ISO date or date-time", param_hint="START"
+            f"'{text}' 不是 ISO 日期或时间 / '{text}' is not an ISO date or date-time",
+            param_hint="START",
         ) from None
     if not is_supported_year(start.year):
         raise typer.BadParameter(f"{start.year}年{OUT_OF_RANGE}", param_hint="START")
@@ -112,7 +113,9 @@ def due(
     given = [o for o in (working_days, calendar_days, hours) if o is not None]
     if len(given) != 1:
         raise typer.BadParameter(
-            "give exactly one of --working-days, --calendar-days, --hours", param_hint="period"
+            "请只给出 --working-days、--calendar-days、--hours 之一 / "
+            "give exactly one of --working-days, --calendar-days, --hours",
+            param_hint="period",
         )
     moment = _parse_start(start)
     if hours is not None:

@@ -28,6 +28,7 @@ import chinese_calendar  # type: ignore[import-untyped]  # ships no py.typed
 from lunardate import LunarDate  # type: ignore[import-untyped]  # ships no py.typed
 
 from domain.calendar import ArrangementInvalid, WorkingCalendar, YearArrangement
+from domain.messages import says
 
 PACKAGE_SOURCE = f"chinesecalendar {chinese_calendar.__version__}"
 HOLIDAY_WORDS = {"holiday", "holidays", "off", "休", "假", "休息", "放假"}
@@ -97,7 +98,7 @@ def read_calendar_file(path: Path) -> CalendarFile:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
-        raise CalendarFileRejected(path, [f"cannot read: {error}"]) from None
+        raise CalendarFileRejected(path, [says("calendar_file_unreadable", error=error)]) from None
     if path.suffix.lower() == ".json":
         return _read_json(path, text)
     return _read_rows(path, text)
@@ -108,27 +109,29 @@ def _read_json(path: Path, text: str) -> CalendarFile:
         data = json.loads(text)
     except json.JSONDecodeError as error:
         raise CalendarFileRejected(
-            path, [f"line {error.lineno}, column {error.colno}: not JSON ({error.msg})"]
+            path,
+            [says("calendar_not_json", line=error.lineno, column=error.colno, error=error.msg)],
         ) from None
     if not isinstance(data, dict):
-        raise CalendarFileRejected(path, ["expected an object with year, holidays, working_days"])
+        raise CalendarFileRejected(path, [says("calendar_not_object")])
     problems = [
-        f"{key}: unknown field; expected one of {', '.join(sorted(JSON_FIELDS))}"
+        says("calendar_unknown_field", key=key, known=", ".join(sorted(JSON_FIELDS)))
         for key in data
         if key not in JSON_FIELDS
     ]
     year = data.get("year")
     if not isinstance(year, int) or isinstance(year, bool):
-        problems.append(f"year: {'missing' if year is None else repr(year)}; expected e.g. 2027")
+        given = "missing" if year is None else repr(year)
+        problems.append(says("calendar_year", given=given))
     if "holidays" not in data:
-        problems.append("holidays: missing; expected a list of dates (YYYY-MM-DD)")
+        problems.append(says("calendar_holidays_missing"))
     source = data.get("source", "")
     if not isinstance(source, str):
-        problems.append("source: expected text")
+        problems.append(says("calendar_source_text"))
     holidays, working_days = data.get("holidays", []), data.get("working_days", [])
     for name, values in (("holidays", holidays), ("working_days", working_days)):
         if not isinstance(values, list):
-            problems.append(f"{name}: expected a list of dates (YYYY-MM-DD)")
+            problems.append(says("calendar_not_a_list", name=name))
     if problems or not isinstance(year, int):
         raise CalendarFileRejected(path, problems)
     _check(path, year, holidays, working_days, lambda f: f)
@@ -145,27 +148,27 @@ def _read_rows(path: Path, text: str) -> CalendarFile:
         if not any(cells) or cells[0].startswith("#") or cells[0].lower() == "date":
             continue
         if len(cells) < 2 or not cells[1]:
-            problems.append(f"row {number}, kind: missing; expected holiday or working_day")
+            problems.append(says("calendar_kind_missing", row=number))
             continue
         day_text, kind = cells[0], cells[1].lower()
         try:
             day = date.fromisoformat(day_text)
         except ValueError:
-            problems.append(f"row {number}, date: '{day_text}' is not a date (YYYY-MM-DD)")
+            problems.append(says("calendar_row_not_a_date", row=number, text=day_text))
             continue
         if year is None:
             year = day.year
         elif day.year != year:
-            problems.append(f"row {number}, date: {day} is not in {year} (one year a file)")
+            problems.append(says("calendar_row_other_year", row=number, day=day, year=year))
             continue
         if kind in HOLIDAY_WORDS:
             off.append((number, day_text))
         elif kind in WORKING_WORDS:
             worked.append((number, day_text))
         else:
-            problems.append(f"row {number}, kind: '{cells[1]}'; expected holiday or working_day")
+            problems.append(says("calendar_unknown_kind", row=number, kind=cells[1]))
     if year is None and not problems:
-        problems.append("no dates found; one line per day: 2027-01-01,holiday")
+        problems.append(says("calendar_no_dates"))
     if problems or year is None:
         raise CalendarFileRejected(path, problems)
     rows = {"holidays": [n for n, _ in off], "working_days": [n for n, _ in worked]}

@@ -68,13 +68,18 @@ def _progress() -> Progress:
 def _rejected(problems: list[RowProblem], file: Path) -> NoReturn:
     for problem in sorted(problems, key=lambda p: p.row):  # one line each, never wrapped
         err.print(str(problem), markup=False, highlight=False, soft_wrap=True)
-    err.print(f"nothing imported: {len(problems)} problem(s) in {file}", soft_wrap=True)
+    err.print(
+        f"未导入：{file} 中有 {len(problems)} 处问题 / nothing imported: {len(problems)} "
+        f"problem(s) in {file}",
+        soft_wrap=True,
+    )
     raise typer.Exit(1)
 
 
 def _unknown_agencies(ledger: RectifyApp, named: list[tuple[int, str, str]]) -> list[RowProblem]:
     """Every name that matches no agency, on every row that gives it (valid or not)."""
     from domain.ledger_rows import RowProblem
+    from domain.messages import says
     from domain.names import normalise_name
 
     known: dict[str, bool] = {}
@@ -88,8 +93,7 @@ def _unknown_agencies(ledger: RectifyApp, named: list[tuple[int, str, str]]) -> 
                 RowProblem(
                     row,
                     column,
-                    f"unknown agency '{name}' (未知机构; add it with `rectify agency add`,"
-                    " or import with --create-agencies)",
+                    says("unknown_agency_in_row", name=name),
                 )
             )
     return problems
@@ -170,7 +174,7 @@ def import_issues(
         except LedgerRejected as rejected:
             _rejected(rejected.problems, file)
         except DomainError as error:
-            err.print(f"nothing imported: {error}", markup=False)
+            err.print(f"未导入 / nothing imported: {error}", markup=False)
             raise typer.Exit(1) from None
         finally:
             ledger.close()
@@ -201,13 +205,17 @@ def token(
     from rectify.composition import rectify_app
 
     if role not in ROLES:
-        err.print(f"--role: must be one of {', '.join(ROLES)}")
+        err.print(
+            f"--role：须为 {'、'.join(ROLES)} 之一 / --role: must be one of {', '.join(ROLES)}"
+        )
         raise typer.Exit(2)
     if role == "liaison" and not agency:
-        err.print("--agency: a liaison acts for an agency; name it")
+        err.print(
+            "--agency：联络员代表一个单位，请写明 / --agency: a liaison acts for an agency; name it"
+        )
         raise typer.Exit(2)
     if region is not None and role != "leadership":
-        err.print("--region: only leadership is limited to a region")
+        err.print("--region：只有领导可限定地区 / --region: only leadership is limited to a region")
         raise typer.Exit(2)
     settings = Settings()
     if settings.production:
@@ -226,7 +234,10 @@ def token(
             try:
                 found = ledger.find_agency(agency)
                 if found is None:
-                    err.print(f"--agency: unknown agency '{agency}'", markup=False)
+                    err.print(
+                        f"--agency：未知单位'{agency}' / --agency: unknown agency '{agency}'",
+                        markup=False,
+                    )
                     raise typer.Exit(2)
                 agency_id, agency_name = str(found), ledger.get_agency(found).name
             finally:
@@ -321,7 +332,8 @@ def agency_add(
             unknown = [m for m, agency in found.items() if agency is None]
             if unknown:
                 err.print(
-                    "unknown agency (未知机构): " + "、".join(unknown)
+                    "未知单位：" + "、".join(unknown) + "，请先用 `rectify agency add` 添加"
+                    " / unknown agency: " + "、".join(unknown)
                     + "; add it first with `rectify agency add`",
                     markup=False, soft_wrap=True,
                 )  # fmt: skip
@@ -367,7 +379,7 @@ def agency_show(name: str) -> None:
         try:
             found = ledger.find_agency(name)
             if found is None:
-                err.print(f"unknown agency (未知机构): {name}", markup=False)
+                err.print(f"未知单位：{name} / unknown agency: {name}", markup=False)
                 raise typer.Exit(1)
             agency = ledger.get_agency(found)
             members = [ledger.get_agency(m).name for m in agency.member_ids]
@@ -492,7 +504,6 @@ def worker() -> None:
                 _temporal_address(settings),
                 settings.temporal_namespace,
                 settings.task_queue,
-                settings.reminder_working_days,
                 stop,
                 make_app=rectify_app,
             )

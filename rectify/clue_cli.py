@@ -21,7 +21,10 @@ ACTOR = "cli:clues"
 def generate_key(key_id: str = typer.Argument(..., help="the new key's id, e.g. 2026a")) -> None:
     """生成密钥 / print a fresh key to put in front of RECTIFY_IDENTITY_KEYS."""
     out.print(f"{key_id}:{new_key()}", markup=False)
-    err.print(f"prepend it to {KEYS_VARIABLE}, restart, then run `rectify clues reseal`")
+    err.print(
+        f"请把它加在 {KEYS_VARIABLE} 最前面，重启后运行 `rectify clues reseal` / "
+        f"prepend it to {KEYS_VARIABLE}, restart, then run `rectify clues reseal`"
+    )
 
 
 @clue_app.command("reseal")

@@ -29,7 +29,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 from eventsourcing.utils import retry
 from psycopg import Cursor
 from psycopg.rows import DictRow
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Composed, Identifier, Literal
 
 from domain.audit_trail import Integrity
 from domain.errors import InvalidInput
@@ -48,6 +48,10 @@ class ChunkedApplicationRecorder(PostgresApplicationRecorder):
         self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"
     ) -> None:
         super().__init__(datastore, events_table_name=events_table_name)
+        self.sql_create_statements = [
+            _type_if_missing(statement, datastore.schema, self.stored_event_type_name)
+            for statement in self.sql_create_statements
+        ]
         self.hashes_table_name = f"{events_table_name}_hashes"
         self.check_identifier_length(self.hashes_table_name)
         self.checkpoints_table_name = CHECKPOINTS_TABLE
@@ -266,6 +270,19 @@ class ChunkedApplicationRecorder(PostgresApplicationRecorder):
                 e.state,
             )
         return [by_position[i] for i in range(len(stored_events))]
+
+
+def _type_if_missing(statement: Composed, schema: str, type_name: str) -> Composed:
+    """The library creates its composite type unguarded at every start and swallows the
+    DuplicateObject error, which the server still logs as `type … already exists` each
+    time a process starts: ask the catalogue first (PostgreSQL has no CREATE TYPE IF NOT
+    EXISTS)."""
+    if "CREATE TYPE" not in statement.as_string():
+        return statement
+    qualified = Identifier(schema, type_name).as_string()
+    return SQL("DO $$ BEGIN IF to_regtype({name}) IS NULL THEN {create}; END IF; END $$").format(
+        name=Literal(qualified), create=statement
+    )
 
 
 def refuse_nul(stored_events: Sequence[StoredEvent]) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from domain.ledger_rows import LedgerRejected, RawRow, RowProblem, map_headers
+from domain.messages import says
 from rectify.ledger_limits import (
     BoundedTable,
     JsonCounter,
@@ -49,7 +50,7 @@ def _find_header(table: list[list[object]]) -> tuple[int, list[str], dict[str, s
             return index, headers, mapped
         if best is None or len(problems) < len(best):
             best = problems
-    raise LedgerRejected(best or [RowProblem(0, "file", "no header row")])
+    raise LedgerRejected(best or [RowProblem(0, "file", says("no_header_row"))])
 
 
 def _from_table(
@@ -76,7 +77,7 @@ def _decode(data: bytes) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise LedgerRejected([RowProblem(0, "file", "not UTF-8 or GB18030 text")])
+    raise LedgerRejected([RowProblem(0, "file", says("not_text_file"))])
 
 
 def read_csv(path: Path, progress: Progress | None = None) -> tuple[dict[str, str], list[RawRow]]:
@@ -87,7 +88,7 @@ def read_csv(path: Path, progress: Progress | None = None) -> tuple[dict[str, st
         except UnicodeDecodeError:
             continue  # read again in the other encoding: the file is small enough
         return _from_table(table, progress)
-    raise LedgerRejected([RowProblem(0, "file", "not UTF-8 or GB18030 text")])
+    raise LedgerRejected([RowProblem(0, "file", says("not_text_file"))])
 
 
 def _csv_table(path: Path, encoding: str) -> list[list[object]]:
@@ -118,7 +119,9 @@ def read_xlsx(path: Path, progress: Progress | None = None) -> tuple[dict[str, s
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a damaged file
-        raise LedgerRejected([RowProblem(0, "file", f"cannot open workbook: {error}")]) from None
+        raise LedgerRejected(
+            [RowProblem(0, "file", says("workbook_unreadable", error=error))]
+        ) from None
     try:
         table = _sheet_table(workbook)
     finally:
@@ -138,7 +141,7 @@ def _sheet_table(workbook: Any) -> BoundedTable:
 
     sheet = workbook.active
     if not isinstance(sheet, ReadOnlyWorksheet):
-        raise LedgerRejected([RowProblem(0, "file", "the workbook has no sheet")])
+        raise LedgerRejected([RowProblem(0, "file", says("workbook_without_sheet"))])
     table = BoundedTable()
     try:
         with sheet._get_source() as source:
@@ -162,7 +165,7 @@ def _sheet_table(workbook: Any) -> BoundedTable:
         raise
     except Exception as error:  # damaged XML inside a well-formed zip, in many kinds
         raise LedgerRejected(
-            [RowProblem(0, "file", f"cannot read workbook after row {table.seen}: {error}")]
+            [RowProblem(0, "file", says("workbook_broken_after", row=table.seen, error=error))]
         ) from None
     return table
 
@@ -209,14 +212,12 @@ def read_json(path: Path, progress: Progress | None = None) -> tuple[dict[str, s
             [RowProblem(0, "file", "JSON 嵌套过深 / JSON nested too deeply")]
         ) from None
     except ValueError as error:  # JSONDecodeError, or an integer of over 4300 digits
-        raise LedgerRejected([RowProblem(0, "file", f"not JSON: {error}")]) from None
+        raise LedgerRejected([RowProblem(0, "file", says("not_json", error=error))]) from None
     counted.check()
     if isinstance(data, dict):
         data = data.get("issues", data.get("问题", data.get("items")))
     if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
-        raise LedgerRejected(
-            [RowProblem(0, "file", 'expected a list of objects, or {"issues": [...]}')]
-        )
+        raise LedgerRejected([RowProblem(0, "file", says("json_shape"))])
     headers_seen = dict.fromkeys(key for item in data for key in item)  # in order, once
     check_json_table(len(data), len(headers_seen))
     mapped, problems = map_headers(list(headers_seen))
@@ -238,11 +239,9 @@ def read_ledger_file(
 ) -> tuple[dict[str, str], list[RawRow]]:
     reader = READERS.get(path.suffix.lower())
     if reader is None:
-        raise LedgerRejected(
-            [RowProblem(0, "file", f"unsupported type '{path.suffix}'; use .csv, .xlsx or .json")]
-        )
+        raise LedgerRejected([RowProblem(0, "file", says("unsupported_file", suffix=path.suffix))])
     if not path.is_file():
-        raise LedgerRejected([RowProblem(0, "file", f"{path} does not exist")])
+        raise LedgerRejected([RowProblem(0, "file", says("file_missing", path=path))])
     try:
         return reader(path, progress)
     except OSError as error:  # not readable by this user, a disk error

@@ -58,7 +58,10 @@ def set_duty(
 ) -> None:
     """设定定期报送 / set (or change) a reporting duty; its schedule follows."""
     if (monthly_day is None) == (not quarterly):
-        err.print("--monthly-day N or --quarterly: choose one")
+        err.print(
+            "请在 --monthly-day N 与 --quarterly 中选一 / "
+            "--monthly-day N or --quarterly: choose one"
+        )
         raise typer.Exit(2)
     with _ledger() as ledger:
         cadence = (

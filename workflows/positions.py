@@ -37,17 +37,24 @@ class Positions:
     def execute(self, query: sql.Composable, params: tuple[Any, ...] = ()) -> psycopg.Cursor[Any]:
         if self._conn is None or self._conn.closed or self._conn.broken:
             self._conn = psycopg.connect(self.database_url, autocommit=True)
-            for name in self.tracking:
-                self._conn.execute(
-                    sql.SQL(
-                        "CREATE TABLE IF NOT EXISTS {} "
-                        "(name text PRIMARY KEY, position bigint NOT NULL)"
-                    ).format(self.table(name))
-                )
-            for statement in self.ddl:
-                self._conn.execute(statement)
             self._conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(self.schema)))
-            self._conn.execute(parked.DDL.encode())
+            # Dispatcher, notifier and projection runner start together and share tables
+            # (follower_parked): two CREATE TABLE IF NOT EXISTS at once make the server log
+            # an error for the loser. The projection runner takes the same lock.
+            with self._conn.transaction():
+                self._conn.execute(
+                    "SELECT pg_advisory_xact_lock(hashtext(%s))", (f"rectify-ddl:{self.schema}",)
+                )
+                for name in self.tracking:
+                    self._conn.execute(
+                        sql.SQL(
+                            "CREATE TABLE IF NOT EXISTS {} "
+                            "(name text PRIMARY KEY, position bigint NOT NULL)"
+                        ).format(self.table(name))
+                    )
+                for statement in self.ddl:
+                    self._conn.execute(statement)
+                self._conn.execute(parked.DDL.encode())
         return self._conn.execute(query, params)
 
     def park(self, follower: str, notification: Notification, error: BaseException) -> None:

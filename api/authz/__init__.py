@@ -16,7 +16,9 @@ caller's agency.
   to;
 - clues.py: clues and the reporter's protected identity;
 - referrals.py: referrals, their queue and terms;
-- notices.py: who is told of a change on the live-updates subscription.
+- notices.py: who is told of a change on the live-updates subscription;
+- work_queue.py: which rows of the work queue a caller sees and the steps each offers,
+  derived from the tables above (ADR 0044).
 
 The issue vocabulary is importable from here (`from api.authz import Action, authorize`).
 """

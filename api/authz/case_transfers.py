@@ -15,7 +15,7 @@ from typing import Any
 from uuid import UUID
 
 from api.auth import Role, User
-from api.authz.core import OVERSIGHT, STAFF, NotAllowedError, Rules, Scope, own_agency
+from api.authz.core import OVERSIGHT, ROLE_LABELS, STAFF, NotAllowedError, Rules, Scope, own_agency
 
 
 class Party(StrEnum):
@@ -84,12 +84,6 @@ RULES: dict[Step, tuple[Party, frozenset[Role]]] = {
     Step.DECIDE_DISCIPLINE: (Party.COMMISSION, STAFF),
 }
 
-_ROLE_LABELS = {
-    Role.AGENCY_HEAD: "单位负责人",
-    Role.INVESTIGATOR: "执法人员",
-    Role.LIAISON: "联络员",
-}
-
 
 def authorize_step(user: User, step: Step, party: UUID | None, party_name: str) -> UUID:
     """The agency `user` acts for, if it may take `step` for `party`; else NotAllowedError.
@@ -99,9 +93,9 @@ def authorize_step(user: User, step: Step, party: UUID | None, party_name: str) 
     belongs_to, roles = RULES[step]
     label = LABELS[step]
     if user.role not in roles:
-        who = "、".join(_ROLE_LABELS[r] for r in sorted(roles, key=lambda r: r.value))
+        who = "、".join(ROLE_LABELS[r] for r in sorted(roles, key=lambda r: r.value))
         raise NotAllowedError(
-            f"{user.role.value} 无权{label}，须为{belongs_to.value}的{who} / "
+            f"{ROLE_LABELS[user.role]}无权{label}，须为{belongs_to.value}的{who} / "
             f"role {user.role.value} may not {step.value}"
         )
     own = own_agency(user)

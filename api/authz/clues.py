@@ -19,7 +19,16 @@ from typing import Any
 from uuid import UUID
 
 from api.auth import Role, User
-from api.authz.core import ALL, COORDINATION, STAFF, NotAllowedError, Rules, Scope, own_agency
+from api.authz.core import (
+    ALL,
+    COORDINATION,
+    STAFF,
+    NotAllowedError,
+    Rules,
+    Scope,
+    own_agency,
+    role_names,
+)
 
 
 class ClueAction(StrEnum):
@@ -79,8 +88,11 @@ _REFUSALS = {
 def _refusal(action: ClueAction) -> str:
     if action in _REFUSALS:
         return _REFUSALS[action]
-    names, what = "、".join(r.value for r in RULES[action]), LABELS[action]
-    return f"仅办理单位的{names}可以{what} / only a {names} of the handling agency may {what}"
+    chinese, english = role_names(RULES[action])
+    return (
+        f"仅办理单位的{chinese}可以{LABELS[action]} / "
+        f"only the handling agency's {english} may {action.value}"
+    )
 
 
 def _within(scope: Scope, own: UUID | None, receiving: UUID | None, handling: UUID | None) -> bool:

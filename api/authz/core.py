@@ -7,6 +7,7 @@ the action at all; a role present may take it on an item whose agencies match th
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 from uuid import UUID
 
@@ -36,6 +37,24 @@ STAFF = frozenset({Role.LIAISON, Role.INVESTIGATOR, Role.AGENCY_HEAD})
 OVERSIGHT = frozenset({Role.COORDINATOR, Role.LEADERSHIP, Role.AUDITOR, Role.ADMIN})
 ALL: Rules = {role: Scope.ANY for role in Role}
 COORDINATION: Rules = {Role.COORDINATOR: Scope.ANY, Role.ADMIN: Scope.ANY}
+
+
+# How a refusal names a role in Chinese; the English half keeps the role's value.
+ROLE_LABELS = {
+    Role.LIAISON: "联络员",
+    Role.COORDINATOR: "协调办",
+    Role.LEADERSHIP: "领导",
+    Role.AUDITOR: "审计督查人员",
+    Role.ADMIN: "管理员",
+    Role.INVESTIGATOR: "执法人员",
+    Role.AGENCY_HEAD: "单位负责人",
+}
+
+
+def role_names(roles: Iterable[Role]) -> tuple[str, str]:
+    """Roles as a refusal lists them: `("执法人员、单位负责人", "investigator or agency_head")`."""
+    listed = list(roles)
+    return "、".join(ROLE_LABELS[r] for r in listed), " or ".join(r.value for r in listed)
 
 
 class NotAllowedError(Exception):

@@ -21,7 +21,7 @@ from enum import StrEnum
 from uuid import UUID
 
 from api.auth import Role, User
-from api.authz.core import ALL, COORDINATION, STAFF, NotAllowedError, Scope
+from api.authz.core import ALL, COORDINATION, ROLE_LABELS, STAFF, NotAllowedError, Scope
 from api.authz.core import own_agency as _agency
 from domain.campaigns import ExtensionApprovers
 
@@ -111,7 +111,7 @@ def authorize_role(user: User, action: Action) -> None:
     if user.role not in RULES[action]:
         label = LABELS[action]
         raise NotAllowedError(
-            f"{user.role.value} 无权{label} / role {user.role.value} may not {action.value}"
+            f"{ROLE_LABELS[user.role]}无权{label} / role {user.role.value} may not {action.value}"
         )
 
 

@@ -18,7 +18,16 @@ from typing import Any
 from uuid import UUID
 
 from api.auth import Role, User
-from api.authz.core import ALL, COORDINATION, STAFF, NotAllowedError, Rules, Scope, own_agency
+from api.authz.core import (
+    ALL,
+    COORDINATION,
+    ROLE_LABELS,
+    STAFF,
+    NotAllowedError,
+    Rules,
+    Scope,
+    own_agency,
+)
 from domain.referrals import ACTION_LABELS
 
 
@@ -60,7 +69,7 @@ _SENDER_OR_OFFICE = (
 )
 # The refusal of each action, the same whether the role or the agency is wrong.
 REFUSALS = {
-    ReferralAction.SEND: "{role} 无权移送 / role {role} may not refer",
+    ReferralAction.SEND: "{role_label}无权移送 / role {role} may not refer",
     ReferralAction.CLAIM: _RECEIVER_ONLY,
     ReferralAction.RETURN: _RECEIVER_ONLY,
     ReferralAction.ANSWER: _RECEIVER_ONLY,
@@ -77,6 +86,7 @@ def _refusal(user: User, action: ReferralAction, receiver_name: str) -> NotAllow
     return NotAllowedError(
         REFUSALS[action].format(
             role=user.role.value,
+            role_label=ROLE_LABELS[user.role],
             name=receiver_name,
             label=ACTION_LABELS.get(action.value, ""),
             action=action.value,

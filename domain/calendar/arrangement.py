@@ -10,8 +10,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from domain.calendar.supported import OUT_OF_RANGE
+from domain.calendar.supported import FIRST_YEAR as FIRST
+from domain.calendar.supported import LAST_YEAR as LAST
 from domain.errors import DomainError, InvalidInput
+from domain.messages import joined, says
 
 # What the calendar can count (the lunar conversion's range, for the provisional rule of a
 # year before a due: reminders count back); a user may name only domain.calendar.supported's.
@@ -25,8 +27,10 @@ class ArrangementInvalid(InvalidInput):
     def __init__(self, problems: list[InvalidInput]) -> None:
         self.problems = problems
         first = problems[0]
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        super().__init__(first.field, first.message + more)
+        more = says("and_more", count=len(problems) - 1)
+        super().__init__(
+            first.field, joined(first.message, more) if problems[1:] else first.message
+        )
 
 
 class NoCalendarData(DomainError):
@@ -36,7 +40,8 @@ class NoCalendarData(DomainError):
 
     def __init__(self, year: int, detail: str = "") -> None:
         self.year = year
-        super().__init__(f"no calendar for {year}" + (f": {detail}" if detail else ""))
+        message = says("no_calendar", year=year)
+        super().__init__(joined(message, detail) if detail else message)
 
 
 @dataclass(frozen=True)
@@ -71,7 +76,7 @@ class YearArrangement:
         """From ISO strings or dates; problems name the list and the index (holidays[2])."""
         problems: list[InvalidInput] = []
         if not isinstance(year, int) or isinstance(year, bool):
-            raise InvalidInput("year", f"'{year}' is not a year")
+            raise InvalidInput("year", says("not_a_year", year=year))
         off = _dates("holidays", holidays, problems)
         worked = _dates("working_days", working_days, problems)
         problems += _problems(year, off, worked)
@@ -95,7 +100,7 @@ def _dates(
     field: str, values: Sequence[str | date], problems: list[InvalidInput]
 ) -> list[tuple[int, date]]:
     if isinstance(values, str | bytes) or not isinstance(values, Sequence):
-        problems.append(InvalidInput(field, "must be a list of dates (YYYY-MM-DD)"))
+        problems.append(InvalidInput(field, says("not_a_date_list")))
         return []
     found: list[tuple[int, date]] = []
     for index, value in enumerate(values):
@@ -105,9 +110,7 @@ def _dates(
         try:
             found.append((index, date.fromisoformat(str(value).strip())))
         except ValueError:
-            problems.append(
-                InvalidInput(f"{field}[{index}]", f"'{value}' is not a date (YYYY-MM-DD)")
-            )
+            problems.append(InvalidInput(f"{field}[{index}]", says("not_a_date", value=value)))
     return found
 
 
@@ -119,26 +122,26 @@ def _problems(
     problems: list[InvalidInput] = []
     if not FIRST_YEAR <= year <= LAST_YEAR:
         # Outside what can be counted is outside what is supported too: one message.
-        return [InvalidInput("year", f"{year}年{OUT_OF_RANGE}")]
+        return [
+            InvalidInput("year", says("year_outside_calendar", year=year, first=FIRST, last=LAST))
+        ]
     off = _indexed(holidays)
     worked = _indexed(working_days)
     for index, day in off:
         if day.year != year:
-            problems.append(InvalidInput(f"holidays[{index}]", f"{day} is not in {year}"))
+            problems.append(
+                InvalidInput(f"holidays[{index}]", says("day_not_in_year", day=day, year=year))
+            )
     off_days = {day for _, day in off}
     for index, day in worked:
         field = f"working_days[{index}]"
         if day.year != year:
-            problems.append(InvalidInput(field, f"{day} is not in {year}"))
+            problems.append(InvalidInput(field, says("day_not_in_year", day=day, year=year)))
         elif day in off_days:
-            problems.append(InvalidInput(field, f"{day} is also listed as a holiday"))
+            problems.append(InvalidInput(field, says("day_also_holiday", day=day)))
         elif day.weekday() < SATURDAY:
             # Monday–Friday are worked anyway: listing one is most likely a typo.
-            problems.append(
-                InvalidInput(
-                    field, f"{day} is a weekday; only a Saturday or Sunday can be adjusted"
-                )
-            )
+            problems.append(InvalidInput(field, says("weekday_adjusted", day=day)))
     return problems
 
 

@@ -16,6 +16,7 @@ from eventsourcing.domain import Aggregate, event
 from domain.calendar.arrangement import YearArrangement
 from domain.calendar.supported import check_supported_year
 from domain.errors import InvalidInput
+from domain.messages import says
 from domain.names import NAMESPACE
 
 
@@ -64,9 +65,9 @@ class OfficialCalendar(Aggregate):
         """Replace the year's arrangement; the same days again record nothing (False)."""
         check_supported_year("year", self.year)
         if not actor.strip():
-            raise InvalidInput("actor", "empty; say who loads the calendar")
+            raise InvalidInput("actor", says("calendar_actor_missing"))
         if not source.strip():
-            raise InvalidInput("source", "empty; name the notice or file the days come from")
+            raise InvalidInput("source", says("calendar_source_missing"))
         new = YearArrangement.parse(self.year, holidays, working_days, source=source)
         current = self.arrangement()
         if current is not None and current.same_days(new):

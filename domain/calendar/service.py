@@ -15,6 +15,7 @@ from eventsourcing.persistence import IntegrityError
 from domain.calendar.arrangement import YearArrangement
 from domain.calendar.official import OfficialCalendar, official_calendar_id
 from domain.errors import Conflict, InvalidInput
+from domain.messages import says
 
 MAX_ATTEMPTS = 5
 
@@ -40,7 +41,7 @@ def load_arrangement(
     Two administrators loading at once: the loser reloads and decides again.
     """
     if not isinstance(year, int) or isinstance(year, bool):
-        raise InvalidInput("year", f"'{year}' is not a year")
+        raise InvalidInput("year", says("not_a_year", year=year))
     for _ in range(MAX_ATTEMPTS):
         calendar = get_official_calendar(app, year) or OfficialCalendar(year)
         changed = calendar.load(holidays, working_days, source, actor)
@@ -51,7 +52,7 @@ def load_arrangement(
         except IntegrityError:
             continue
         return True
-    raise Conflict(f"the calendar of {year} kept changing; try again")
+    raise Conflict(says("calendar_kept_changing", year=year))
 
 
 def loaded_arrangement(app: Application[UUID], year: int) -> YearArrangement | None:

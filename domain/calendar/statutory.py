@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 from domain.calendar.arrangement import NoCalendarData, YearArrangement
+from domain.messages import says
 
 LunarToSolar = Callable[[int, int, int], date]
 """(lunar year, lunar month, day) of an ordinary (non-leap) month → the solar date.
@@ -33,7 +34,7 @@ def statutory_holidays(year: int, lunar_to_solar: LunarToSolar) -> dict[date, st
         dragon_boat = lunar_to_solar(year, 5, 5)
         mid_autumn = lunar_to_solar(year, 8, 15)
     except ValueError as error:  # the converter's range is its own business
-        raise NoCalendarData(year, f"lunar dates unavailable ({error})") from None
+        raise NoCalendarData(year, says("no_lunar_dates", error=error)) from None
     days: dict[date, str] = {date(year, 1, 1): "元旦"}
     for offset in range(-1, 3):  # 除夕, 初一, 初二, 初三
         days[new_year + timedelta(days=offset)] = "春节"

@@ -19,6 +19,7 @@ from __future__ import annotations
 from datetime import date
 
 from domain.errors import InvalidInput
+from domain.messages import says
 
 FIRST_YEAR = 2000
 LAST_YEAR = 2099
@@ -35,10 +36,15 @@ def is_supported_year(year: int) -> bool:
 def check_supported_year(field: str, year: int) -> None:
     """Refuse a year outside the range, naming the field."""
     if not is_supported_year(year):
-        raise InvalidInput(field, f"{year}年{OUT_OF_RANGE}")
+        raise InvalidInput(
+            field, says("year_outside_calendar", year=year, first=FIRST_YEAR, last=LAST_YEAR)
+        )
 
 
 def check_supported_date(field: str, day: date) -> None:
     """Refuse a date (or date-time) outside the range, naming the field."""
     if not is_supported_year(day.year):
-        raise InvalidInput(field, f"{day.isoformat()} {OUT_OF_RANGE}")
+        raise InvalidInput(
+            field,
+            says("date_outside_calendar", day=day.isoformat(), first=FIRST_YEAR, last=LAST_YEAR),
+        )

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from domain.calendar.arrangement import NoCalendarData, YearArrangement
 from domain.calendar.statutory import LunarToSolar, provisional_arrangement
 from domain.errors import InvalidInput
+from domain.messages import says
 
 ONE_DAY = timedelta(days=1)
 
@@ -45,7 +46,7 @@ class WorkingCalendar:
         found = self._given.get(year) or self._computed.get(year)
         if found is None:
             if self._lunar_to_solar is None:
-                raise NoCalendarData(year, "no official data and no lunar conversion given")
+                raise NoCalendarData(year, says("no_official_data"))
             found = provisional_arrangement(year, self._lunar_to_solar, make_up=self._make_up)
             self._computed[year] = found
         return found
@@ -99,7 +100,7 @@ class WorkingCalendar:
     def add_hours(self, start: datetime, n: int) -> datetime:
         """Plain elapsed hours, holidays included; aware times stay in their zone."""
         if not isinstance(start, datetime):
-            raise InvalidInput("start", "a period in hours needs a date and time")
+            raise InvalidInput("start", says("hours_need_time"))
         _check_count("n", n)
         if start.tzinfo is None:
             return start + timedelta(hours=n)
@@ -129,6 +130,6 @@ def _day(value: date) -> date:
 
 def _check_count(field: str, n: int, *, allow_negative: bool = False) -> None:
     if not isinstance(n, int) or isinstance(n, bool):
-        raise InvalidInput(field, f"'{n}' is not a whole number")
+        raise InvalidInput(field, says("not_whole_number", n=n))
     if n < 0 and not allow_negative:
-        raise InvalidInput(field, f"{n} is negative; a period cannot run backwards")
+        raise InvalidInput(field, says("negative_period", n=n))

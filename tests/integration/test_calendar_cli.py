@@ -127,7 +127,10 @@ def test_a_bad_file_loads_nothing_and_names_each_problem(run: Run, tmp_path: Pat
     bad.write_text("2027-01-01,holiday\n2027-02-06,holiday\n2027-02-06,班\n", encoding="utf-8")
     result = run("load", str(bad))
     assert result.exit_code == 1
-    assert "2027.csv: row 3: 2027-02-06 is also listed as a holiday" in result.stderr
+    assert (
+        "2027.csv: row 3: 2027-02-06 同时列为节假日 / 2027-02-06 is also listed as a holiday"
+        in (result.stderr)
+    )
     assert run("due", "2027-02-04", "--working-days", "1").stdout == "2027-02-11\n"
 
 

@@ -136,6 +136,7 @@ async def build_dataset(api: Api, app: RectifyApp, clock: Clock) -> None:
 
     clock.at(date(2026, 3, 9))
     app.submit_report(march, health, "三月报告", "卫健联络员")
+    clock.at(date(2026, 3, 12))  # an inspection is recorded on or after its day
     await inspect(HEALTH, "甲县人民医院", "县级医院", date(2026, 3, 10), "甲县")
     await inspect(HEALTH, "甲县A诊所", "诊所", date(2026, 3, 12), "甲县")
     clock.at(date(2026, 3, 20))
@@ -143,10 +144,12 @@ async def build_dataset(api: Api, app: RectifyApp, clock: Clock) -> None:
     await inspect(MARKET, "乙县C诊所", "诊所", date(2026, 3, 20), "乙县")
     clock.at(date(2026, 4, 1))
     april = app.open_report_due(duty, clock.now).id
+    clock.at(date(2026, 4, 8))
     await inspect(HEALTH, "甲县 人民医院。", "县级医院", date(2026, 4, 5), "甲县")  # again
     await inspect(HEALTH, "甲县B诊所", "诊所", date(2026, 4, 8), "甲县")
     clock.at(date(2026, 4, 12))
     app.submit_report(april, health, "四月报告", "卫健联络员")
+    clock.at(date(2026, 4, 20))
     await inspect(MARKET, "乙县人民医院", "县级医院", date(2026, 4, 20), "乙县")
     for n in range(1, 11):  # 甲县: ten in 2026, seven of them for the campaign
         await file(HEALTH, f"甲卫罚〔2026〕{n}号", date(2026, 1 + n % 6, 3), linked=n <= 7)

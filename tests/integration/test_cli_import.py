@@ -91,8 +91,8 @@ def test_one_bad_row_imports_nothing_and_names_row_and_column(
 
     assert result.exit_code == 1
     lines = result.output.splitlines()
-    assert "row 4, 完成时限: cannot read '2021年13月底'" in "\n".join(lines)
-    assert any(line.startswith("row 5, 反馈问题: empty") for line in lines)
+    assert "row 4, 完成时限: 无法识别时限'2021年13月底'" in "\n".join(lines)
+    assert any(line.startswith("row 5, 反馈问题: 不能为空 / empty") for line in lines)
     assert app.recorder.max_notification_id() in (None, 0)
 
 
@@ -195,8 +195,8 @@ def test_unknown_agencies_are_reported_with_bad_rows_at_once(
     result = run("import-issues", str(path), "--campaign", "测试")
 
     assert result.exit_code == 1
-    assert "row 3, 责任单位: unknown agency '县废物管理中心'" in result.output
-    assert "row 4, 完成时限: cannot read '2026年13月底'" in result.output
+    assert "row 3, 责任单位: 未知单位'县废物管理中心'" in result.output
+    assert "row 4, 完成时限: 无法识别时限'2026年13月底'" in result.output
     assert app.recorder.max_notification_id() == before
 
 

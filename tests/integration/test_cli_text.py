@@ -134,7 +134,7 @@ def test_an_import_with_a_nul_and_unknown_agencies_lists_both_without_creating(
     result = run("import-issues", str(path), "--campaign", "专项")
 
     assert result.exit_code == 1
-    assert "row 2, 责任单位: unknown agency '县未知局'" in result.output
+    assert "row 2, 责任单位: 未知单位'县未知局'" in result.output
     assert "row 3, 反馈问题: 含有空字符" in result.output
     assert _events(app) == 0
 

@@ -1,3 +1,4 @@
+import psycopg
 import pytest
 from eventsourcing.persistence import IntegrityError
 
@@ -90,3 +91,14 @@ def test_many_processes_starting_at_once_create_the_tables_without_failing(
         for thread in threads:
             thread.join()
     assert errors == []
+
+
+def test_a_second_start_runs_no_statement_the_server_refuses(
+    app: RectifyApp, database_url: str
+) -> None:
+    # The library swallows the error of its unguarded CREATE TYPE, but the server logs
+    # `type … already exists` at every process start: run each start-up statement again
+    # on a plain connection, which swallows nothing.
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        for statement in app.recorder.sql_create_statements:  # type: ignore[attr-defined]
+            conn.execute(statement)

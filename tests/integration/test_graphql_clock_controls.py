@@ -56,8 +56,11 @@ async def test_resuming_a_running_clock_is_refused_naming_the_state(api: Api) ->
 async def test_pausing_without_a_reason_is_refused_naming_the_field(api: Api) -> None:
     result = await run(api, PAUSE, "coordinator", id=issue("5"), reason=" ")
 
-    assert result == {"__typename": "InvalidInput", "message": "reason: a reason is required",
-                      "field": "reason"}  # fmt: skip
+    assert result == {
+        "__typename": "InvalidInput",
+        "message": "reason: 须说明理由 / a reason is required",
+        "field": "reason",
+    }
 
 
 CLOCK = """query($id: ID!) { issueClock(issueId: $id) {

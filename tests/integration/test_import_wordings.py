@@ -136,11 +136,11 @@ def test_unknown_agencies_of_every_row_are_listed_with_every_other_problem(
     assert result.exit_code == 1
     lines = result.output.splitlines()
     for expected in (
-        "row 2, 责任单位: unknown agency '县废物管理中心'",
-        "row 3, 责任单位: unknown agency '县甲局'",
-        "row 3, 完成时限: cannot read '2026年13月底'",
-        "row 4, 责任单位: unknown agency '县废物管理中心'",
-        "row 4, 反馈问题: empty",
+        "row 2, 责任单位: 未知单位'县废物管理中心'",
+        "row 3, 责任单位: 未知单位'县甲局'",
+        "row 3, 完成时限: 无法识别时限'2026年13月底'",
+        "row 4, 责任单位: 未知单位'县废物管理中心'",
+        "row 4, 反馈问题: 不能为空 / empty",
     ):
         assert any(line.startswith(expected) for line in lines), (expected, result.output)
     assert not any("'县卫健局'" in line for line in lines)
@@ -178,7 +178,7 @@ def test_a_row_with_one_text_that_is_no_heading_is_still_refused(run, tmp_path: 
     result = run("import-issues", str(path), "--campaign", "2026年专项", "--create-agencies")
 
     assert result.exit_code == 1
-    assert "row 2, 整改举措: empty" in result.output
+    assert "row 2, 整改举措: 不能为空 / empty" in result.output
 
 
 def test_a_date_cell_keeps_the_text_the_sheet_shows(tmp_path: Path) -> None:

@@ -257,13 +257,21 @@ async def test_a_cursor_of_nothing_names_the_after_argument(api: Api) -> None:
     assert error["extensions"]["field"] == "after" and "invalid cursor" in error["message"]
 
 
-async def test_a_variable_graphql_cannot_coerce_names_the_variable(api: Api) -> None:
+async def test_a_variable_graphql_cannot_coerce_names_its_field_and_the_variable(
+    api: Api,
+) -> None:
     """graphql-core names the variable only in its message; extensions.field had nothing."""
     wrong_type = {"query": PROGRESS, "variables": {"id": issue("1"), "text": 123}}
     missing = {"query": PROGRESS, "variables": {"text": "ok"}}
-    for body, field in ((wrong_type, "$text"), (missing, "$id")):
+    in_a_list = {"query": PROGRESS, "variables": {"id": issue("1"), "text": "ok", "files": [1]}}
+    for body, field, variable in (
+        (wrong_type, "text", "$text"),
+        (missing, "issueId", "$id"),
+        (in_a_list, "attachments[0]", "$files[0]"),
+    ):
         (error,) = (await post(api, body)).json()["errors"]
         assert error["extensions"]["field"] == field, error
+        assert error["extensions"]["variable"] == variable, error
 
 
 # arguments a query resolver cannot use
@@ -275,3 +283,24 @@ async def test_a_query_given_something_that_is_not_an_id_names_the_field(api: Ap
     (error,) = response.json()["errors"]
     assert error["extensions"]["field"] == "issueId"
     assert error["message"].startswith("issueId: ")
+
+
+async def test_a_wrong_typed_variable_names_its_field_as_an_inline_value_does(
+    api: Api, app: RectifyApp
+) -> None:
+    reporter = '{name: "张三", phone: 13522223333}'
+    inline = f"""mutation {{ receiveClue(input: {{channel: LETTER, content: "x", realName: true,
+      reporter: {reporter}}}) {{ __typename }} }}"""
+    variables = {
+        "input": {
+            "channel": "LETTER",
+            "content": "x",
+            "realName": True,
+            "reporter": {"name": "张三", "phone": 13522223333},
+        }
+    }
+    by_literal = (await post(api, {"query": inline})).json()["errors"][0]
+    by_variable = (await post(api, {"query": RECEIVE, "variables": variables})).json()["errors"][0]
+    assert by_literal["extensions"]["field"] == "input.reporter.phone"
+    assert by_variable["extensions"]["field"] == "input.reporter.phone"
+    assert by_variable["extensions"]["variable"] == "$input.reporter.phone"

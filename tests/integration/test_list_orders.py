@@ -10,6 +10,7 @@ from uuid import UUID
 import pytest
 
 from domain.application import RectifyApp
+from domain.deadlines import Deadline
 from domain.names import agency_id
 from domain.reporter_identity import ReporterIdentity
 from tests.integration.api_fixtures import (
@@ -77,6 +78,22 @@ async def busy(api: Api, app: RectifyApp) -> Api:
         app.report_case_transfer(
             health, agency_id(POLICE), f"涉嫌非法行医{n}", actor="执法人员", at=start + timedelta(d)
         )
+    # two undated issues and two clues without a reply due: paging must pass them all
+    campaign = app.get_issue(UUID(issue("1"))).campaign_id
+    for n in range(2):
+        app.register_issue(
+            campaign,
+            f"常态{n}",
+            f"长期问题{n}",
+            ["常态化整改"],
+            health,
+            [],
+            Deadline.ongoing(),
+            actor="t",
+        )
+        app.receive_clue(
+            health, "HOTLINE_12320", f"匿名{n}", actor="接线员", institution="某诊所", at=start
+        )
     app.report_progress(UUID(issue("1")), health, "最后一次变动", [], "联络员")
     await wait_until_projected(api.client, app)
     return api
@@ -134,8 +151,9 @@ async def test_a_due_order_puts_the_soonest_first_and_the_undated_last(
 async def test_the_updated_order_puts_the_last_changed_issue_first(busy: Api) -> None:
     nodes = await _pages(busy, "issues", "UPDATED", 200)
 
-    # 1 had progress reported last, 4 was signed off after the import, the rest as imported
-    assert [n["number"] for n in nodes] == ["1", "4", "5", "3", "2"]
+    # 1 had progress reported last, then the two registered undated ones, 4 was signed off
+    # after the import, the rest as imported
+    assert [n["number"] for n in nodes] == ["1", "常态1", "常态0", "4", "5", "3", "2"]
 
 
 async def test_the_queue_due_order_follows_the_running_clock(busy: Api) -> None:

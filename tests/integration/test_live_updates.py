@@ -24,9 +24,12 @@ from websockets.sync.client import connect as ws_connect
 
 from api.app import ApiConfig, create_app
 from domain.application import RectifyApp
-from domain.names import agency_id
+from domain.clocks import TIMEZONE
+from domain.names import agency_id, campaign_id
+from domain.reporting import Cadence, CadenceKind
 from projections import changes, rebuild_projections
 from tests.integration.api_fixtures import (
+    CAMPAIGN,
     HEALTH,
     INSURANCE,
     MARKET,
@@ -185,6 +188,22 @@ def test_a_liaison_hears_only_of_changes_to_items_of_its_own_agency(
     assert ours is not None
     # the first notice this liaison gets is the one of its own item, not the earlier one
     assert notice["position"] >= ours
+
+
+def test_a_report_owed_reaches_the_queue_of_an_agency_that_owes_it(
+    server: str, app: RectifyApp
+) -> None:
+    """A report due is a row of `workQueue` (ADR 0044): its opening is a queue notice."""
+    with _subscribed(server, token("liaison", HEALTH)) as ws:
+        duty = app.set_reporting_duty(
+            campaign_id(CAMPAIGN), "督查整改月报", Cadence(CadenceKind.MONTHLY, 30),
+            [agency_id(HEALTH)], "协调办",
+        ).id  # fmt: skip
+        opened = app.open_report_due(duty, datetime(2026, 4, 1, tzinfo=TIMEZONE)).position
+        notice = _notice(_receive(ws))
+
+    assert opened is not None and notice["position"] >= opened
+    assert "report" in notice["kinds"]
 
 
 SEND = """mutation { result: sendReferral(input: {receiver: "县卫健局", reason: "美容院医美"})

@@ -154,6 +154,16 @@ async def _leave(client: httpx.AsyncClient) -> str:
     return response.headers["location"]
 
 
+async def _come_back(
+    client: httpx.AsyncClient, provider: Provider, username: str
+) -> httpx.Response:
+    """Leave for the provider, sign in there as `username`, come back with its code."""
+    location = await _leave(client)
+    code = provider.authorize(location, username)
+    state = parse_qs(urlsplit(location).query)["state"][0]
+    return await client.get("/auth/oidc/callback", params={"code": code, "state": state})
+
+
 async def test_the_login_sends_the_browser_to_the_provider_with_pkce(
     client: httpx.AsyncClient, provider: Provider
 ) -> None:
@@ -169,10 +179,7 @@ async def test_the_login_sends_the_browser_to_the_provider_with_pkce(
 async def test_coming_back_with_the_code_signs_in_the_local_account(
     client: httpx.AsyncClient, provider: Provider
 ) -> None:
-    location = await _leave(client)
-    code = provider.authorize(location, "zhang.san")
-    state = parse_qs(urlsplit(location).query)["state"][0]
-    response = await client.get("/auth/oidc/callback", params={"code": code, "state": state})
+    response = await _come_back(client, provider, "zhang.san")
     assert response.status_code == 303 and response.headers["location"] == "/"
     assert "HttpOnly" in response.headers["set-cookie"]
     session = await client.get("/auth/session")
@@ -204,11 +211,8 @@ async def test_an_unknown_state_is_refused(client: httpx.AsyncClient) -> None:
 async def test_an_id_token_of_another_sign_in_is_refused(
     client: httpx.AsyncClient, provider: Provider
 ) -> None:
-    location = await _leave(client)
     provider.nonce_override = "the nonce of some other sign-in"
-    code = provider.authorize(location, "zhang.san")
-    state = parse_qs(urlsplit(location).query)["state"][0]
-    response = await client.get("/auth/oidc/callback", params={"code": code, "state": state})
+    response = await _come_back(client, provider, "zhang.san")
     assert response.status_code == 401
     assert response.json()["error"] == "oidc_token"
     assert "set-cookie" not in response.headers
@@ -217,10 +221,7 @@ async def test_an_id_token_of_another_sign_in_is_refused(
 async def test_a_person_without_a_local_account_is_told_to_ask_an_admin(
     client: httpx.AsyncClient, provider: Provider
 ) -> None:
-    location = await _leave(client)
-    code = provider.authorize(location, "wang.wu")
-    state = parse_qs(urlsplit(location).query)["state"][0]
-    response = await client.get("/auth/oidc/callback", params={"code": code, "state": state})
+    response = await _come_back(client, provider, "wang.wu")
     assert response.status_code == 403
     assert response.json()["error"] == "no_account"
     assert "wang.wu" in response.json()["message"]

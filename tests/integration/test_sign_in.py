@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -272,18 +273,25 @@ async def test_an_account_without_a_role_is_told_so_with_its_right_password(web:
     assert response.json()["error"] == "no_role"
 
 
+@asynccontextmanager
+async def served(config: ApiConfig, base: str = "http://test") -> AsyncIterator[Any]:
+    """(client, site) of an API of its own `config` (no projection thread)."""
+    site = create_app(config)
+    async with site.router.lifespan_context(site):
+        transport = httpx.ASGITransport(app=site)
+        async with httpx.AsyncClient(transport=transport, base_url=base) as client:
+            yield client, site
+
+
 async def test_in_production_the_cookie_is_sent_over_https_only(
     app: RectifyApp, es_env: dict[str, str], database_url: str, schema: str
 ) -> None:
     add_user(app, "zhang.san", "auditor")
     config = ApiConfig(database_url, schema, dict(es_env), SECRET, production=True)
-    site = create_app(config)
-    async with site.router.lifespan_context(site):
-        transport = httpx.ASGITransport(app=site)
-        async with httpx.AsyncClient(transport=transport, base_url="https://test") as client:
-            response = await client.post(
-                "/auth/login", json={"username": "zhang.san", "password": PASSWORD}
-            )
+    async with served(config, "https://test") as (client, _):
+        response = await client.post(
+            "/auth/login", json={"username": "zhang.san", "password": PASSWORD}
+        )
     assert response.status_code == 200
     assert "Secure" in response.headers["set-cookie"]
 
@@ -301,16 +309,13 @@ async def test_too_many_attempts_from_one_address_are_answered_429(
 ) -> None:
     add_user(app, "zhang.san", "auditor")
     config = ApiConfig(database_url, schema, dict(es_env), SECRET, sign_ins_per_minute=2)
-    site = create_app(config)
-    async with site.router.lifespan_context(site):
-        transport = httpx.ASGITransport(app=site)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            answers = [
-                await client.post("/auth/login", json={"username": "x.y", "password": "wrong1"})
-                for _ in range(3)
-            ]
-            pool = site.state.pool
-            outcomes = [r["outcome"] for r in await pool.fetch("SELECT outcome FROM sign_in_log")]
+    async with served(config) as (client, site):
+        answers = [
+            await client.post("/auth/login", json={"username": "x.y", "password": "wrong1"})
+            for _ in range(3)
+        ]
+        rows = await site.state.pool.fetch("SELECT outcome FROM sign_in_log")
+    outcomes = [r["outcome"] for r in rows]
     assert [a.status_code for a in answers] == [401, 401, 429]
     assert answers[2].json()["error"] == "rate_limited"
     assert int(answers[2].headers["Retry-After"]) > 0
@@ -324,3 +329,12 @@ async def test_a_sign_in_clears_away_sessions_that_expired(web: Web) -> None:
     await web.login("auditor1")
     rows = await web.site.state.pool.fetch("SELECT username FROM web_sessions")
     assert [r["username"] for r in rows] == ["auditor1"]
+
+
+async def test_signing_in_again_ends_the_browsers_earlier_session(web: Web) -> None:
+    await web.login("zhang.san")
+    earlier = web.client.cookies.get(COOKIE)
+    await web.login("auditor1")
+    assert web.client.cookies.get(COOKIE) != earlier
+    web.client.cookies.set(COOKIE, earlier or "")
+    assert (await web.client.get("/auth/session")).status_code == 401

@@ -222,7 +222,7 @@ def test_agency_with_known_parent_records_it(app: RectifyApp) -> None:
 
 
 def test_empty_agency_name_is_refused(app: RectifyApp) -> None:
-    with pytest.raises(InvalidInput, match="name: empty"):
+    with pytest.raises(InvalidInput, match="name: 不能为空 / empty"):
         app.register_agency(" 。", actor="admin")
 
 
@@ -249,7 +249,7 @@ def test_launch_campaign_twice_changes_nothing(app: RectifyApp) -> None:
 
 
 def test_campaign_without_title_is_refused(app: RectifyApp) -> None:
-    with pytest.raises(InvalidInput, match="title: empty"):
+    with pytest.raises(InvalidInput, match="title: 不能为空 / empty"):
         app.launch_campaign("  ", actor="admin")
 
 

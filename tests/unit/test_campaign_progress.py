@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from uuid import UUID
 
+import eventsourcing.domain
 import pytest
 
 from domain.application import RectifyApp
@@ -198,3 +199,20 @@ def test_case_by_an_unknown_agency_is_refused(app: RectifyApp) -> None:
         app.file_enforcement_case(
             enforcement_case_id(_campaign(app), "x"), "罚1号", date(2026, 3, 2), ACTOR
         )
+
+
+def test_inspection_dated_after_today_in_china_is_refused(
+    app: RectifyApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    campaign, agency = _campaign(app), _agency(app)
+    # 2026-05-01 00:30 in China is still 2026-04-30 in UTC: the day is China's.
+    now = datetime(2026, 4, 30, 16, 30, tzinfo=UTC)
+    monkeypatch.setattr(eventsourcing.domain, "datetime_now_with_tzinfo", lambda: now)
+    assert app.record_inspection(campaign, "某诊所", "诊所", agency, date(2026, 5, 1), "", ACTOR)
+    with pytest.raises(InvalidInput) as refused:
+        app.record_inspection(campaign, "某医院", "医院", agency, date(2026, 5, 2), "", ACTOR)
+    assert refused.value.field == "on"
+    assert str(refused.value) == (
+        "on: 检查日期 2026-05-02 晚于今天（2026-05-01） / "
+        "the inspection date 2026-05-02 is after today (2026-05-01)"
+    )

@@ -199,11 +199,15 @@ def test_reply_to_an_anonymous_reporter_is_refused() -> None:
         _clue(real_name=False, status=ClueStatus.HANDLING).reply("答复", "电话", MONDAY, "李四")
 
 
-def test_second_reply_is_refused() -> None:
-    clue = _clue(status=ClueStatus.HANDLING)
+def test_second_reply_is_refused_as_already_replied_whatever_the_state() -> None:
+    clue = _clue(status=ClueStatus.REFERRED)
     clue.reply("答复", "电话", MONDAY, "李四")
-    with pytest.raises(ClueRefused, match="already replied"):
+    with pytest.raises(ClueRefused) as refused:
         clue.reply("再答复", "电话", MONDAY, "李四")
+    assert str(refused.value) == (
+        "不能答复举报人：已答复过举报人（问题线索当前为已移送） / "
+        "cannot reply: the reporter has already been replied to (the clue is REFERRED)"
+    )
 
 
 def test_reveal_of_an_anonymous_clue_is_refused() -> None:
@@ -588,9 +592,10 @@ def test_conclusion_with_a_referral_of_a_clue_not_referred_is_refused_naming_the
     with pytest.raises(ClueRefused) as refused:
         clue.conclude_with_referral(uuid4(), "已处罚", "张三")
     assert refused.value.current_state == state.value
-    assert f"cannot conclude with its referral while the clue is {state.value}" in str(
-        refused.value
-    )
+    assert (
+        "cannot conclude with its referral: concludes only with its own referral "
+        f"(the clue is {state.value})"
+    ) in str(refused.value)
 
 
 def test_a_referred_clue_is_not_closed() -> None:

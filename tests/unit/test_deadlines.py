@@ -188,14 +188,14 @@ def test_month_without_year_is_refused_as_no_year() -> None:
     with pytest.raises(DeadlineParseError) as refused:
         parse_deadline("6月底")
     assert "cannot read '6月底'" in str(refused.value)
-    assert refused.value.reason == "no year"
+    assert refused.value.reason == "没有写明年份 / no year"
 
 
 @pytest.mark.parametrize("text", ["", "   "])
 def test_empty_deadline_is_refused(text: str) -> None:
     with pytest.raises(DeadlineParseError) as refused:
         parse_deadline(text)
-    assert refused.value.reason == "empty"
+    assert refused.value.reason == "不能为空 / empty"
 
 
 def test_day_30_of_february_is_refused() -> None:

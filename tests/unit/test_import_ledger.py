@@ -342,7 +342,7 @@ def test_import_into_an_existing_campaign_keeps_it(app: RectifyApp) -> None:
 def test_import_without_campaign_title_is_refused(app: RectifyApp) -> None:
     from domain.errors import InvalidInput
 
-    with pytest.raises(InvalidInput, match="campaign: empty"):
+    with pytest.raises(InvalidInput, match="campaign: 不能为空 / empty"):
         app.import_ledger(" ", _rows(SAMPLE[:1]), actor="i", source="f", create_agencies=True)
     assert _topics(app) == []
 

@@ -270,7 +270,9 @@ def test_damaged_sheet_xml_is_refused_naming_the_rows_read(tmp_path: Path) -> No
 
     message = _refusal(path)
 
-    assert message.startswith("file: cannot read workbook after row ")
+    assert message.startswith(
+        "file: 工作簿第2001行之后无法读取 / cannot read workbook after row 2001"
+    )
     assert "reference to invalid character number" in message
 
 
@@ -320,7 +322,7 @@ def test_a_json_number_of_more_digits_than_python_reads_is_refused(tmp_path: Pat
     path = tmp_path / "digits.json"
     path.write_text('[{"number": ' + "1" * 5000 + "}]")
 
-    assert _refusal(path).startswith("file: not JSON")
+    assert _refusal(path).startswith("file: 不是有效的 JSON / not JSON")
 
 
 def test_a_file_that_cannot_be_read_is_refused_not_a_traceback(

@@ -130,7 +130,8 @@ def test_an_agency_name_longer_than_a_name_allows_is_refused(tmp_path: Path) -> 
 
     (problem,) = _problems(path)
 
-    assert problem.startswith(f"row 2, 责任单位: 超过 {MAX_NAME} 个字符上限")
+    assert problem.startswith(f"row 2, 责任单位: 名称'{'县' * 20}…'：超过 {MAX_NAME} 个字符上限")
+    assert f"/ the name '{'县' * 20}…': longer than {MAX_NAME} characters" in problem
 
 
 def test_more_measures_than_a_list_holds_are_refused(tmp_path: Path) -> None:
@@ -180,7 +181,7 @@ def test_a_header_with_a_nul_is_named_once_escaped(tmp_path: Path) -> None:
 
     assert _problems(path) == [
         "row 1, 备\\x00注: 表头含有空字符（U+0000），请删除后重试"
-        " / contains a NUL character (U+0000)"
+        " / the header contains a NUL character (U+0000)"
     ]
 
 

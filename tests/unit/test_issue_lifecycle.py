@@ -218,7 +218,7 @@ def test_sign_off_refused_while_open_names_current_state() -> None:
     with pytest.raises(InvalidTransition) as refused:
         issue.sign_off("同意", "coordinator")
     assert refused.value.current_state == "OPEN"
-    assert str(refused.value) == "cannot sign off while the issue is OPEN"
+    assert str(refused.value) == "整改中状态下不能销号 / cannot sign off while the issue is OPEN"
     _refused(issue, refused)
 
 
@@ -423,8 +423,12 @@ def test_sign_off_drops_a_pending_extension_request() -> None:
     issue.sign_off("同意", "coordinator")
     issue.collect_events()
     assert issue.pending_extension is None
-    with pytest.raises(InvalidTransition, match="CLOSED: no extension request is pending"):
+    with pytest.raises(InvalidTransition) as refused:
         issue.approve_extension("同意", "coordinator")
+    assert str(refused.value) == (
+        "不能批准延期：没有待审批的延期申请（问题当前为已销号） / "
+        "cannot approve an extension: no extension request is pending (the issue is CLOSED)"
+    )
 
 
 # -- reopen (回头看) ---------------------------------------------------------------------

@@ -321,13 +321,13 @@ def test_lead_and_co_columns_replace_responsible() -> None:
 
 def test_missing_deadline_column_is_reported() -> None:
     _, problems = map_headers(["问题编号", "反馈问题", "整改措施", "责任部门"])
-    assert problems == [RowProblem(0, "完成时限 / deadline", "column is missing")]
-    assert str(problems[0]) == "完成时限 / deadline: column is missing"
+    assert problems == [RowProblem(0, "完成时限 / deadline", "缺少此列 / column is missing")]
+    assert str(problems[0]) == "完成时限 / deadline: 缺少此列 / column is missing"
 
 
 def test_missing_responsible_column_is_reported() -> None:
     _, problems = map_headers(["问题编号", "反馈问题", "整改措施", "完成时限"])
-    assert problems == [RowProblem(0, "责任部门 / responsible", "column is missing")]
+    assert problems == [RowProblem(0, "责任部门 / responsible", "缺少此列 / column is missing")]
 
 
 def test_every_missing_column_is_reported() -> None:
@@ -439,9 +439,10 @@ def test_bad_deadline_is_reported_with_row_and_column() -> None:
     with pytest.raises(LedgerRejected) as rejected:
         read_rows(_cn_headers(), [_cn_row(2, "1", "2026年3月底"), _cn_row(4, "3", "2021年13月底")])
     assert [str(p) for p in rejected.value.problems] == [
-        "row 4, 完成时限: cannot read '2021年13月底' (bad month number 13; must be 1-12)"
+        "row 4, 完成时限: 无法识别时限'2021年13月底'（日期不存在） / "
+        "cannot read '2021年13月底' (no such date: bad month number 13; must be 1-12)"
     ]
-    assert str(rejected.value).startswith("row 4, 完成时限: cannot read '2021年13月底'")
+    assert str(rejected.value).startswith("row 4, 完成时限: 无法识别时限'2021年13月底'")
 
 
 def test_every_problem_of_every_row_is_reported() -> None:
@@ -464,16 +465,21 @@ def test_every_problem_of_every_row_is_reported() -> None:
         (4, "完成时限"),
     ]
     messages = [str(p) for p in rejected.value.problems]
-    assert messages[0] == "row 2, 完成时限: cannot read '6月底' (no year)"
-    assert messages[4] == "row 3, 责任部门: no responsible agency"
-    assert messages[5] == "row 4, 问题编号: '1' repeats row 2"
-    assert messages[6] == "row 4, 完成时限: cannot read '' (empty)"
+    assert (
+        messages[0]
+        == "row 2, 完成时限: 无法识别时限'6月底'（没有写明年份） / cannot read '6月底' (no year)"
+    )
+    assert messages[4] == "row 3, 责任部门: 没有责任单位 / no responsible agency"
+    assert messages[5] == "row 4, 问题编号: 编号'1'与第2行重复 / '1' repeats row 2"
+    assert messages[6] == "row 4, 完成时限: 无法识别时限''（不能为空） / cannot read '' (empty)"
 
 
 def test_duplicate_number_is_reported_with_the_first_row() -> None:
     with pytest.raises(LedgerRejected) as rejected:
         read_rows(_cn_headers(), [_cn_row(2, "A-1", "2026年底"), _cn_row(7, " A-1 ", "2026年底")])
-    assert [str(p) for p in rejected.value.problems] == ["row 7, 问题编号: 'A-1' repeats row 2"]
+    assert [str(p) for p in rejected.value.problems] == [
+        "row 7, 问题编号: 编号'A-1'与第2行重复 / 'A-1' repeats row 2"
+    ]
 
 
 def test_english_problems_name_the_english_column() -> None:
@@ -487,13 +493,13 @@ def test_english_problems_name_the_english_column() -> None:
     }
     with pytest.raises(LedgerRejected) as rejected:
         read_rows(headers, [RawRow(4, cells)])
-    assert str(rejected.value.problems[0]).startswith("row 4, deadline: cannot read '2021年13月底'")
+    assert str(rejected.value.problems[0]).startswith("row 4, deadline: 无法识别时限'2021年13月底'")
 
 
 def test_ledger_of_only_blank_lines_is_refused() -> None:
     with pytest.raises(LedgerRejected) as rejected:
         read_rows(_cn_headers(), [RawRow(2, dict.fromkeys(CN_HEADERS, ""))])
-    assert [str(p) for p in rejected.value.problems] == ["file: no rows"]
+    assert [str(p) for p in rejected.value.problems] == ["file: 文件中没有数据行 / no rows"]
 
 
 # -- found in acceptance: real plans' layouts --------------------------------------------

@@ -268,7 +268,7 @@ def test_a_yearless_deadline_without_a_year_names_row_and_column() -> None:
     with pytest.raises(LedgerRejected) as refused:
         read_rows(headers, _rows("一季度末"))
     assert [str(p) for p in refused.value.problems] == [
-        "row 2, 完成时限: cannot read '一季度末' (no year)"
+        "row 2, 完成时限: 无法识别时限'一季度末'（没有写明年份） / cannot read '一季度末' (no year)"
     ]
 
 

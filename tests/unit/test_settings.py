@@ -66,7 +66,9 @@ def test_production_refuses_malformed_identity_keys(monkeypatch: pytest.MonkeyPa
         RECTIFY_JWT_SECRET=STRONG,
         RECTIFY_IDENTITY_KEYS="k1:not-base64!",
     ).production_problems()
-    assert problems == ["RECTIFY_IDENTITY_KEYS: key 'k1' is not base64"]
+    assert problems == [
+        "RECTIFY_IDENTITY_KEYS：密钥'k1'不是 base64 / RECTIFY_IDENTITY_KEYS: key 'k1' is not base64"
+    ]
 
 
 def test_an_unknown_mode_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -9,6 +9,7 @@ import pytest
 from domain.calendar import ArrangementInvalid, OfficialCalendar, YearArrangement
 from domain.calendar.official import official_calendar_id
 from domain.errors import InvalidInput
+from domain.messages import halves
 
 HOLIDAYS = ["2027-01-01", "2027-02-06", "2027-02-05"]
 WORKED = ["2027-02-20"]
@@ -61,7 +62,10 @@ def test_a_new_arrangement_replaces_the_previous_one() -> None:
 
 
 def test_a_day_both_off_and_worked_is_refused_naming_the_field() -> None:
-    with pytest.raises(InvalidInput, match=r"^working_days\[0\]: 2027-02-06 is also listed"):
+    with pytest.raises(
+        InvalidInput,
+        match=r"^working_days\[0\]: 2027-02-06 同时列为节假日 / 2027-02-06 is also listed",
+    ):
         OfficialCalendar(2027).load(HOLIDAYS, ["2027-02-06"], "notice", "admin")
 
 
@@ -70,13 +74,13 @@ def test_every_problem_is_reported_with_its_list_position() -> None:
         OfficialCalendar(2027).load(
             ["2027-01-01", "2026-12-31", "2027-02-30"], ["2027-02-22"], "notice", "admin"
         )
-    fields = [(p.field, p.message) for p in refused.value.problems]
+    fields = [(p.field, halves(p.message)[1]) for p in refused.value.problems]
     assert fields == [
         ("holidays[2]", "'2027-02-30' is not a date (YYYY-MM-DD)"),
         ("holidays[1]", "2026-12-31 is not in 2027"),
         ("working_days[0]", "2027-02-22 is a weekday; only a Saturday or Sunday can be adjusted"),
     ]
-    assert "(and 2 more)" in str(refused.value)
+    assert "（另有 2 处问题）" in str(refused.value) and "(and 2 more)" in str(refused.value)
 
 
 def test_an_empty_actor_or_source_is_refused() -> None:

@@ -1,0 +1,93 @@
+"""The work queue's rules without a database: whose queue holds which kinds and states, the
+steps' mutations, the live notices that cover it, and the sign of the working days."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+from uuid import uuid4
+
+import pytest
+
+from api.auth import Role, User
+from api.authz.core import NotAllowedError
+from api.authz.work_queue import OFFICE_QUEUE, STAFF_QUEUE, work_scope
+from api.live import QUEUE_KINDS
+from api.work_queue import working_days_left
+from domain.calendar import WorkingCalendar, YearArrangement
+from projections import changes
+from projections import work_queue_queries as q
+
+HEALTH = str(uuid4())
+SDL = (Path(__file__).resolve().parents[2] / "api" / "schema.graphql").read_text("utf-8")
+
+
+def test_every_step_is_a_mutation_the_schema_serves() -> None:
+    mutation = SDL[SDL.index("type Mutation {") :]
+    served = set(re.findall(r"^  (\w+)\(", mutation[: mutation.index("\n}")], re.M))
+    for table in (STAFF_QUEUE, OFFICE_QUEUE):
+        for by_state in table.values():
+            for steps in by_state.values():
+                assert {step.mutation for step in steps} <= served
+
+
+def test_every_kind_the_queue_lists_has_a_branch() -> None:
+    assert set(STAFF_QUEUE) | set(OFFICE_QUEUE) == set(q.KINDS)
+
+
+def test_queue_notices_cover_every_aggregate_the_queue_reads() -> None:
+    feeding = ("RectificationIssue", "Referral", "Clue", "CaseTransfer", "DisciplineTransfer")
+    assert {changes.KINDS[name] for name in (*feeding, "ReportDue")} <= QUEUE_KINDS
+
+
+def test_a_liaison_s_queue_is_its_agency_s_in_every_staff_kind() -> None:
+    scope = work_scope(User("u", Role.LIAISON, HEALTH))
+    assert str(scope.agency) == HEALTH
+    assert set(scope.states) == set(STAFF_QUEUE)
+    # the head alone approves a reported transfer
+    assert "CRIMINAL:REPORTED" not in scope.states[q.CASE_TRANSFER_STEP]
+
+
+def test_an_investigator_sees_only_the_kinds_it_takes_a_step_in() -> None:
+    scope = work_scope(User("u", Role.INVESTIGATOR, HEALTH))
+    assert set(scope.states) == {q.CLUE_TO_HANDLE, q.CASE_TRANSFER_STEP}
+
+
+def test_an_agency_head_approves_transfers_and_nothing_of_the_liaison_s() -> None:
+    scope = work_scope(User("u", Role.AGENCY_HEAD, HEALTH))
+    assert "CRIMINAL:REPORTED" in scope.states[q.CASE_TRANSFER_STEP]
+    assert q.REFERRAL_TO_CLAIM not in scope.states and q.REPORT_DUE not in scope.states
+
+
+def test_the_office_sees_every_agency_s_office_kinds() -> None:
+    scope = work_scope(User("u", Role.COORDINATOR))
+    assert scope.agency is None and set(scope.states) == set(OFFICE_QUEUE)
+
+
+def test_leadership_decides_extensions_in_its_region_only() -> None:
+    scope = work_scope(User("u", Role.LEADERSHIP, region="某县"))
+    assert set(scope.states) == {q.EXTENSION_TO_DECIDE} and scope.region == "某县"
+
+
+def test_an_auditor_has_no_queue() -> None:
+    with pytest.raises(NotAllowedError, match="auditor 无待办事项"):
+        work_scope(User("u", Role.AUDITOR))
+
+
+def test_staff_without_an_agency_are_refused() -> None:
+    with pytest.raises(NotAllowedError, match="no agency"):
+        work_scope(User("u", Role.LIAISON))
+
+
+def test_working_days_left_count_forward_and_overdue_count_back() -> None:
+    monday_off = YearArrangement(2026, frozenset({date(2026, 3, 9)}), frozenset())
+    calendar = WorkingCalendar([monday_off])
+    friday, monday, tuesday = date(2026, 3, 6), date(2026, 3, 9), date(2026, 3, 10)
+    assert working_days_left(calendar, tuesday, friday) == 1  # Tuesday (Monday is off)
+    assert working_days_left(calendar, friday, friday) == 0  # due today: not overdue yet
+    assert working_days_left(calendar, friday, tuesday) == -1  # as the dashboard: 1 overdue
+    assert working_days_left(calendar, friday, monday) == 0  # past due, no working day yet
+    assert calendar.working_days_between(friday, tuesday) == 1
+    assert working_days_left(calendar, None, friday) is None
+    assert working_days_left(calendar, date(2100, 1, 1), friday) is None
