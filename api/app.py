@@ -47,6 +47,7 @@ from api.schema import production_schema, schema
 from api.session_auth import RequireSignIn, authenticate_connection
 from api.sign_in import current_session, login, logout
 from api.tokens import SecretVerifier
+from api.workbench import workbench_routes
 from domain.application import RectifyApp
 from projections import parked, queries, status
 from projections.rows import Pool
@@ -229,7 +230,6 @@ def create_app(config: ApiConfig) -> Starlette:
     csp = content_security_policy(inline_script_hashes(STATIC.iterdir()))
     return Starlette(
         routes=[
-            Route("/", page("index.html"), methods=["GET"]),
             Route("/dashboard", page("dashboard.html"), methods=["GET"]),
             Route("/queue", page("queue.html"), methods=["GET"]),
             Route("/issue", page("issue.html"), methods=["GET"]),
@@ -271,6 +271,8 @@ def create_app(config: ApiConfig) -> Starlette:
                 methods=["POST"],
             ),
             WebSocketRoute("/graphql", graphql),
+            # last: the workbench answers `/` and any other GET path of its own
+            *workbench_routes(config, page("index.html")),
         ],
         middleware=middleware(
             config.max_body_bytes,

@@ -43,3 +43,5 @@ class ApiConfig:
     sign_ins_per_minute: int = 30
     # Browser sign-in through an OIDC provider (api/oidc_sign_in.py); None: passwords only.
     oidc_sign_in: OidcSignIn | None = None
+    # The built workbench (web/, `make web`); None: api/web_dist when it has been built.
+    web_dist: str | None = None

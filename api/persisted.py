@@ -21,7 +21,18 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from graphql import GraphQLError, parse, print_ast
+from graphql import (
+    DefinitionNode,
+    DocumentNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    OperationDefinitionNode,
+    Visitor,
+    parse,
+    print_ast,
+    visit,
+)
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -33,15 +44,64 @@ STATIC = files("api").joinpath("static")
 PAGE_QUERY = re.compile(r"gql\(\s*([`\"])(.*?)\1|const query = `(.*?)`", re.DOTALL)
 
 
+# The workbench (web/, ADR 0043) writes its documents as graphql(`…`) in web/src/api/*.ts;
+# it sends each operation with the fragments it spreads appended, as GraphQL Code
+# Generator prints them. Read from the source tree: the list is generated in a checkout.
+WORKBENCH_SOURCES = Path(__file__).resolve().parents[1] / "web" / "src"
+WORKBENCH_DOCUMENT = re.compile(r"graphql\(`(.*?)`\)", re.DOTALL)
+
+
+def workbench_documents(root: Path = WORKBENCH_SOURCES) -> list[tuple[str, str]]:
+    """(file name, document as sent) of every operation of the workbench."""
+    written: list[tuple[str, str]] = []
+    for source in sorted(root.rglob("*.ts")) if root.is_dir() else []:
+        if "gql" in source.relative_to(root).parts[:1]:
+            continue  # generated from the same documents
+        text = source.read_text(encoding="utf-8")
+        written += [(source.name, m.group(1)) for m in WORKBENCH_DOCUMENT.finditer(text)]
+    fragments = {
+        definition.name.value: definition
+        for _, text in written
+        for definition in parse(text).definitions
+        if isinstance(definition, FragmentDefinitionNode)
+    }
+    found = []
+    for name, text in written:
+        document = parse(text)
+        if not any(isinstance(d, OperationDefinitionNode) for d in document.definitions):
+            continue
+        sent = DocumentNode(definitions=_with_fragments(document, fragments))
+        found.append((name, print_ast(sent)))
+    return found
+
+
+def _with_fragments(
+    document: DocumentNode, fragments: Mapping[str, FragmentDefinitionNode]
+) -> tuple[DefinitionNode, ...]:
+    """The operation, then each fragment it spreads (and theirs) in the order first met."""
+    wanted: list[str] = []
+
+    class Spreads(Visitor):
+        def enter_fragment_spread(self, node: FragmentSpreadNode, *_: Any) -> None:
+            if node.name.value not in wanted:
+                wanted.append(node.name.value)
+
+    visit(document, Spreads())
+    for name in wanted:  # grows while the fragments' own spreads are met
+        visit(fragments[name], Spreads())
+    return (*document.definitions, *(fragments[name] for name in wanted))
+
+
 def page_documents() -> list[tuple[str, str]]:
-    """(file name, document) of every GraphQL document the pages under api/static send."""
+    """(file name, document) of every GraphQL document the pages under api/static and the
+    workbench (web/src) send."""
     found = []
     for page in sorted(STATIC.iterdir(), key=lambda entry: entry.name):
         if not page.name.endswith((".html", ".js")):
             continue
         for match in PAGE_QUERY.finditer(page.read_text(encoding="utf-8")):
             found.append((page.name, match.group(2) or match.group(3)))
-    return found
+    return found + workbench_documents()
 
 
 def normalise(document: str) -> str:

@@ -1,0 +1,83 @@
+"""The workbench's build (web/ → api/web_dist/) served by the API: its page at `/` and at
+every path of the app, its hashed files from /assets/, under the same strict CSP, while
+/graphql, /healthz and the old pages keep answering as before. A made-up build stands in
+for `make web`, so this runs without Node."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.integration.test_api_hygiene import Serve, serve
+
+FIXTURES = (serve,)
+PAGE = (
+    "<!doctype html><title>整改工作台</title>"
+    '<script type="module" src="/assets/app-1a2b.js"></script>'
+)
+
+
+@pytest.fixture
+def built(tmp_path: Path) -> Path:
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "index.html").write_text(PAGE, encoding="utf-8")
+    (tmp_path / "assets" / "app-1a2b.js").write_text("console.log(1)", encoding="utf-8")
+    return tmp_path
+
+
+@pytest.mark.parametrize("path", ["/", "/login", "/todo", "/verification", "/users?x=1"])
+async def test_every_path_of_the_app_gets_its_page(serve: Serve, built: Path, path: str) -> None:
+    async with serve(web_dist=str(built)) as client:
+        response = await client.get(path)
+    assert response.status_code == 200
+    assert response.text == PAGE
+    assert response.headers["cache-control"] == "no-cache"
+
+
+async def test_the_hashed_files_are_served_to_be_kept(serve: Serve, built: Path) -> None:
+    async with serve(web_dist=str(built)) as client:
+        response = await client.get("/assets/app-1a2b.js")
+    assert response.status_code == 200
+    assert response.text == "console.log(1)"
+    assert "immutable" in response.headers["cache-control"]
+
+
+@pytest.mark.parametrize("path", ["/assets/gone-0000.js", "/favicon.ico", "/todo/x.map"])
+async def test_a_missing_file_is_not_answered_with_the_page(
+    serve: Serve, built: Path, path: str
+) -> None:
+    async with serve(web_dist=str(built)) as client:
+        response = await client.get(path)
+    assert response.status_code == 404
+
+
+async def test_the_page_is_under_the_strict_policy(serve: Serve, built: Path) -> None:
+    async with serve(web_dist=str(built)) as client:
+        response = await client.get("/todo")
+    policy = response.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "style-src 'self'" in policy
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+    assert "connect-src 'self'" in policy
+
+
+async def test_the_api_and_the_old_pages_still_answer_beside_the_app(
+    serve: Serve, built: Path
+) -> None:
+    async with serve(web_dist=str(built)) as client:
+        health = await client.get("/healthz")
+        unauthenticated = await client.post("/graphql", json={"query": "{ campaigns { id } }"})
+        dashboard = await client.get("/dashboard")
+        metrics = await client.get("/metrics")
+    assert health.json()["ok"] is True
+    assert unauthenticated.status_code == 401
+    assert 'id="token-form"' in dashboard.text
+    assert "rectify_log_head_position" in metrics.text
+
+
+async def test_without_a_build_the_home_page_is_the_old_one(serve: Serve, tmp_path: Path) -> None:
+    async with serve(web_dist=str(tmp_path)) as client:
+        home = await client.get("/")
+        elsewhere = await client.get("/todo")
+    assert 'id="token-form"' in home.text
+    assert elsewhere.status_code == 404

@@ -1,0 +1,51 @@
+// Routes and the guard (RuoYi's permission.ts): no session, the login page; a page not in
+// the person's menu, their home page. The server still decides every read and action.
+import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
+
+import { restoreSession } from '@/api/auth'
+import Layout from '@/layout/Layout.vue'
+import { session } from '@/store/session'
+import { homeFor, mayOpen, MENU } from '@/utils/menu'
+import Placeholder from '@/views/placeholder/index.vue'
+
+const BUILT: Record<string, () => Promise<unknown>> = {
+  '/todo': () => import('@/views/todo/index.vue'),
+  '/notifications': () => import('@/views/notifications/index.vue'),
+  '/verification': () => import('@/views/verification/index.vue'),
+  '/returned': () => import('@/views/returned/index.vue'),
+  '/cockpit': () => import('@/views/cockpit/index.vue'),
+  '/users': () => import('@/views/users/index.vue'),
+  '/login-log': () => import('@/views/login-log/index.vue'),
+}
+
+const children: RouteRecordRaw[] = MENU.map((entry) => ({
+  path: entry.path.slice(1),
+  component: BUILT[entry.path] ?? Placeholder,
+  meta: { menu: true, titleKey: entry.titleKey },
+}))
+
+const routes: RouteRecordRaw[] = [
+  { path: '/login', component: () => import('@/views/login/index.vue'), meta: { public: true } },
+  {
+    path: '/',
+    component: Layout,
+    children: [
+      { path: '', component: Placeholder }, // never shown: the guard sends `/` home
+      ...children,
+      { path: 'forbidden', component: () => import('@/views/error/forbidden.vue') },
+    ],
+  },
+  { path: '/:rest(.*)*', redirect: '/' },
+]
+
+export const router = createRouter({ history: createWebHistory(), routes })
+
+router.beforeEach(async (to) => {
+  if (!session.checked) await restoreSession()
+  const user = session.user
+  if (to.meta.public) return user ? homeFor(user.role) : true
+  if (!user) return { path: '/login', query: to.fullPath === '/' ? {} : { redirect: to.fullPath } }
+  if (to.path === '/') return homeFor(user.role)
+  if (to.meta.menu && !mayOpen(user.role, to.path)) return homeFor(user.role)
+  return true
+})

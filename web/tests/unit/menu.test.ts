@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest'
+
+import { homeFor, mayOpen, menuFor } from '@/utils/menu'
+
+const paths = (role: string) => menuFor(role).map((entry) => entry.path)
+
+describe('the left menu follows the role', () => {
+  it('gives a liaison the queue and the notices', () => {
+    expect(paths('liaison')).toEqual(['/todo', '/notifications'])
+    expect(homeFor('liaison')).toBe('/todo')
+  })
+
+  it('gives a coordinator verification, returned referrals, extensions and the ledger import', () => {
+    expect(paths('coordinator')).toEqual(expect.arrayContaining(['/verification', '/returned', '/extensions', '/ledger-import']))
+    expect(paths('coordinator')).not.toContain('/todo')
+  })
+
+  it('gives leadership the cockpit, an auditor the audit, an admin users and the sign-in log', () => {
+    expect(paths('leadership')).toContain('/cockpit')
+    expect(homeFor('leadership')).toBe('/cockpit')
+    expect(paths('auditor')).toEqual(['/audit'])
+    expect(paths('admin')).toEqual(['/users', '/login-log'])
+  })
+
+  it('opens no page outside the menu and none for an unknown role', () => {
+    expect(mayOpen('liaison', '/users')).toBe(false)
+    expect(menuFor('nobody')).toEqual([])
+    expect(homeFor(undefined)).toBe('/forbidden')
+  })
+})
