@@ -11,6 +11,7 @@ command build theirs here, explicitly, instead of relying on an import's side ef
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from domain.application import RectifyApp
@@ -41,6 +42,7 @@ def api_config(settings: Settings, db: Database) -> ApiConfig:
     """The HTTP server's configuration, as `rectify serve` runs it."""
     from api.config import ApiConfig
     from api.hygiene import parse_origins
+    from api.sessions import Limits
     from api.tokens import verifier_from_settings
 
     return ApiConfig(
@@ -57,4 +59,8 @@ def api_config(settings: Settings, db: Database) -> ApiConfig:
         persisted_queries=settings.persisted_queries,
         verifier=verifier_from_settings(settings),
         make_app=rectify_app,
+        session_limits=Limits(
+            idle=timedelta(minutes=settings.session_idle_minutes),
+            absolute=timedelta(hours=settings.session_absolute_hours),
+        ),
     )

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     mutations_per_minute: int = Field(default=300, alias="RECTIFY_MUTATIONS_PER_MINUTE")
     cors_origins: str = Field(default="", alias="RECTIFY_CORS_ORIGINS")  # comma-separated
     persisted_queries: str | None = Field(default=None, alias="RECTIFY_PERSISTED_QUERIES")
+    # web sessions (api/sessions.py): ended after this long unused, and this long after sign-in
+    session_idle_minutes: float = Field(default=30, gt=0, alias="RECTIFY_SESSION_IDLE_MINUTES")
+    session_absolute_hours: float = Field(default=12, gt=0, alias="RECTIFY_SESSION_ABSOLUTE_HOURS")
 
     @property
     def production(self) -> bool:
