@@ -50,6 +50,9 @@ class IssueFilter:
         default=None, description="id, name or alias; issues it leads or co-owns"
     )
     overdue: bool | None = None
+    pending_extension: bool | None = strawberry.field(
+        default=None, description="延期待审批 / an extension asked for and not yet decided"
+    )
 
 
 @strawberry.enum(description="问题列表排序 / orders of the issue list")
@@ -110,6 +113,7 @@ class Query:
             given.status.value if given.status else None,
             agency,
             given.overdue,
+            given.pending_extension,
             viewer_agency_id=issue_scope(info.context.user),
         )
         order, keyset = order_by.value, queries.ISSUE_ORDERS[order_by.value]
