@@ -22,6 +22,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from api.auth import Role, User
 from api.config import ApiConfig
 from api.context import Context
+from api.export import export
 from api.files import body_limit, download, upload
 from api.hygiene import (
     LimitMutations,
@@ -30,6 +31,8 @@ from api.hygiene import (
     inline_script_hashes,
     middleware,
 )
+from api.ledger_upload import BODY_LIMIT as LEDGER_BODY_LIMIT
+from api.ledger_upload import import_ledger, preview
 from api.live import ChangeFeed
 from api.outages import (
     CONNECTION_ERRORS,
@@ -219,6 +222,8 @@ def create_app(config: ApiConfig) -> Starlette:
     window = SlidingWindow(config.mutations_per_minute, clock=config.clock)
     limited = persisted_only(LimitMutations(graphql, window), config)
     upload_app, download_app = request_response(upload), request_response(download)
+    export_app = request_response(export)
+    preview_app, import_app = request_response(preview), request_response(import_ledger)
     csp = content_security_policy(inline_script_hashes(STATIC.iterdir()))
     return Starlette(
         routes=[
@@ -240,6 +245,21 @@ def create_app(config: ApiConfig) -> Starlette:
                 AnswerOutages(RequireSignIn(download_app, verifier)),
                 methods=["GET"],
             ),
+            Route(
+                "/export/{list}.xlsx",
+                AnswerOutages(RequireSignIn(export_app, verifier)),
+                methods=["GET"],
+            ),
+            Route(
+                "/ledger/preview",
+                AnswerOutages(RequireSignIn(preview_app, verifier)),
+                methods=["POST"],
+            ),
+            Route(
+                "/ledger/import",
+                AnswerOutages(RequireSignIn(import_app, verifier)),
+                methods=["POST"],
+            ),
             WebSocketRoute("/graphql", graphql),
             # last: the workbench answers `/` and any other GET path of its own
             *workbench_routes(config, page("index.html")),
@@ -250,7 +270,11 @@ def create_app(config: ApiConfig) -> Starlette:
             csp,
             [MIN_POSITION_HEADER],
             hsts=config.production,
-            larger_bodies={"/files": body_limit(config.max_file_bytes)},
+            larger_bodies={
+                "/files": body_limit(config.max_file_bytes),
+                "/ledger/preview": LEDGER_BODY_LIMIT,
+                "/ledger/import": LEDGER_BODY_LIMIT,
+            },
         ),
         lifespan=lifespan,
     )

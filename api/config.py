@@ -25,6 +25,7 @@ class ApiConfig:
     production: bool = False  # introspection off
     max_body_bytes: int = 1024 * 1024  # larger request bodies are answered 413
     max_file_bytes: int = 20 * 1024 * 1024  # larger evidence files are answered 413
+    max_export_rows: int = 50_000  # longer lists are refused by /export (api/export.py)
     mutations_per_minute: int = 300  # per token subject and API process; 0: no limit
     cors_origins: tuple[str, ...] = ()  # none: no CORS headers at all
     clock: Callable[[], float] = time.monotonic  # the rate limit's clock, injected by tests

@@ -31,6 +31,7 @@ from api.authz.referrals import (
 )
 from api.context import Context
 from api.results import (
+    AlreadyClaimedResult,
     ConflictResult,
     InvalidInputResult,
     InvalidTransitionResult,
@@ -42,7 +43,7 @@ from domain import referrals as domain
 from domain.application import CommandResult, RectifyApp
 from domain.errors import InvalidInput
 from domain.names import campaign_id
-from domain.referrals import STATUS_LABELS, AlreadyClaimed
+from domain.referrals import STATUS_LABELS
 from projections import queries, referral_queries
 from projections.referral_queries import Direction as QueueDirection
 
@@ -288,14 +289,6 @@ class ReferralChanged:
     )
 
 
-@strawberry.type(name="AlreadyClaimed")
-class AlreadyClaimedResult:
-    message: str
-    current_state: str
-    agency_name: str = strawberry.field(description="the agency that claimed it")
-    claimed_by: str
-
-
 ReferralResult = Annotated[
     ReferralChanged
     | NotAllowedResult
@@ -308,22 +301,11 @@ ReferralResult = Annotated[
 ]
 
 
-async def _run(
-    info: Info, command: Callable[[RectifyApp], CommandResult]
-) -> ReferralChanged | AlreadyClaimedResult:
-    """Run the command; AlreadyClaimed, a referral's own refusal, becomes its union member
-    here, every shared one (NotAllowed, InvalidTransition, …) goes through the schema's
-    table (api/results.py)."""
+async def _run(info: Info, command: Callable[[RectifyApp], CommandResult]) -> ReferralChanged:
+    """Run the command; refusals go through the schema's table (api/results.py), where
+    AlreadyClaimed becomes its own union member and every other one a shared member."""
     context = info.context
-    try:
-        result = await commands.run_command(context, command)
-    except AlreadyClaimed as error:
-        return AlreadyClaimedResult(
-            message=str(error),
-            current_state=error.current_state,
-            agency_name=error.agency_name,
-            claimed_by=error.claimed_by,
-        )
+    result = await commands.run_command(context, command)
     if result.position is not None:
         await queries.wait_for_position(
             context.pool, result.position, commands.READ_YOUR_WRITES_SECONDS

@@ -12,6 +12,7 @@ from api.authz import NotAllowedError
 from api.types import Issue
 from domain import errors
 from domain.deadlines import DeadlineParseError
+from domain.referrals import AlreadyClaimed
 
 
 @strawberry.type
@@ -34,6 +35,14 @@ class NotAllowedResult:
 class InvalidTransitionResult:
     message: str
     current_state: str
+
+
+@strawberry.type(name="AlreadyClaimed")
+class AlreadyClaimedResult:
+    message: str
+    current_state: str
+    agency_name: str = strawberry.field(description="the agency that claimed it")
+    claimed_by: str
 
 
 @strawberry.type(name="InvalidInput")
@@ -73,6 +82,20 @@ class _DomainNotAllowed(strawberry.ExceptionHandler[errors.NotAllowed, NotAllowe
         return NotAllowedResult(message=exception.message)
 
 
+class _AlreadyClaimed(strawberry.ExceptionHandler[AlreadyClaimed, AlreadyClaimedResult]):
+    """A referral's claim refused because another agency claimed first: names who. Only
+    fields whose union has AlreadyClaimed (ReferralResult) use it; elsewhere the refusal is
+    the InvalidTransition it derives from."""
+
+    def handle(self, exception: AlreadyClaimed, **_: Any) -> AlreadyClaimedResult:
+        return AlreadyClaimedResult(
+            message=str(exception),
+            current_state=exception.current_state,
+            agency_name=exception.agency_name,
+            claimed_by=exception.claimed_by,
+        )
+
+
 class _InvalidTransition(
     strawberry.ExceptionHandler[errors.InvalidTransition, InvalidTransitionResult]
 ):
@@ -107,9 +130,12 @@ class _Conflict(strawberry.ExceptionHandler[errors.Conflict, ConflictResult]):
         return ConflictResult(message=str(exception) or "changed concurrently; try again")
 
 
+# The first handler whose exception matches (and whose result the field's union has) wins:
+# a subclass comes before its base.
 EXCEPTION_HANDLERS = (
     _NotAllowed(),
     _DomainNotAllowed(),
+    _AlreadyClaimed(),
     _InvalidTransition(),
     _InvalidInput(),
     _BadDeadline(),

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -26,11 +25,12 @@ from domain.calendar import WorkingCalendar
 from domain.campaigns import Campaign, Phase
 from domain.case_transfer_commands import CaseTransferCommands
 from domain.clock_commands import ClockCommands
+from domain.clock_settings import ClockSettings
 from domain.clocks import TIMEZONE
 from domain.clue_commands import ClueCommands
 from domain.command_results import CommandResult
 from domain.deadlines import Deadline
-from domain.errors import Conflict, InvalidInput, NotFound, UnknownAgencies
+from domain.errors import InvalidInput, NotFound, UnknownAgencies
 from domain.evidence import EvidenceRequired, stored_digests
 from domain.inspection_commands import InspectionCommands
 from domain.issues import IssueStatus, RectificationIssue
@@ -46,9 +46,9 @@ from domain.names import (
 from domain.notification_commands import NotificationCommands
 from domain.referral_commands import ReferralCommands
 from domain.reporting_commands import ReportingCommands
+from domain.retrying import Retrying
 
 A = TypeVar("A", bound=Aggregate)
-MAX_ATTEMPTS = 5
 
 
 @dataclass
@@ -74,6 +74,7 @@ class RectifyApp(
     AuditCommands,
     InspectionCommands,
     AccountCommands,
+    Retrying,
     Application[UUID],
 ):
     name = "Rectify"
@@ -83,13 +84,18 @@ class RectifyApp(
         env: Mapping[str, str] | None = None,
         *,
         calendar_source: Callable[[Any], WorkingCalendar] | None = None,
+        clock_settings: ClockSettings | None = None,
     ) -> None:
         """`calendar_source` (app -> WorkingCalendar) is where the commands' due dates come
         from; every process gets the stored calendar from the composition root
-        (rectify.composition). Without it, see ReferralCommands.referral_calendar."""
+        (rectify.composition). Without it, see ReferralCommands.referral_calendar.
+        `clock_settings`: the built-in ladders' settings, from the same root (defaults
+        without it)."""
         super().__init__(env=env)
         if calendar_source is not None:
             self.calendar_source = calendar_source
+        if clock_settings is not None:
+            self.clock_settings = clock_settings
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -141,21 +147,6 @@ class RectifyApp(
                 "request; use a new key for a new operation",
             )
         return CommandResult(item_id, position)
-
-    def _retrying(self, item_id: UUID, kind: str, change: Callable[[Any], None]) -> CommandResult:
-        """Reload, re-decide and save; a concurrent writer makes us try again, bounded."""
-        cls = _kind_classes().get(kind, Aggregate)
-        for _ in range(MAX_ATTEMPTS):
-            # Of that kind, else NotFound: an id of another kind is not a crash in `change`.
-            aggregate: Any = self._get(cls, item_id, kind)
-            change(aggregate)
-            if not aggregate.pending_events:
-                return CommandResult(item_id, None, changed=False)
-            try:
-                return CommandResult(item_id, self._save(aggregate))
-            except IntegrityError:
-                continue
-        raise Conflict(f"{kind} {item_id} kept changing; try again")
 
     # -- agencies ------------------------------------------------------------------------
 
@@ -220,7 +211,7 @@ class RectifyApp(
         found = self._get(Agency, member, "agency")
         if found.kind is AgencyKind.GROUP:
             raise InvalidInput("member", f"{found.name} 是单位组 / is a group; name an agency")
-        return self._retrying(group, "agency", lambda g: g.add_member(member, actor))
+        return self.retrying(Agency, group, lambda g: g.add_member(member, actor))
 
     def get_agency(self, item_id: UUID) -> Agency:
         return self._get(Agency, item_id, "agency")
@@ -249,25 +240,25 @@ class RectifyApp(
 
     def assign_campaign_lead(self, campaign: UUID, agency: UUID, actor: str) -> CommandResult:
         self.get_agency(agency)
-        return self._retrying(campaign, "campaign", lambda c: c.assign_lead(agency, actor))
+        return self.retrying(Campaign, campaign, lambda c: c.assign_lead(agency, actor))
 
     def add_campaign_member(self, campaign: UUID, agency: UUID, actor: str) -> CommandResult:
         self.get_agency(agency)
-        return self._retrying(campaign, "campaign", lambda c: c.add_member(agency, actor))
+        return self.retrying(Campaign, campaign, lambda c: c.add_member(agency, actor))
 
     def schedule_campaign_phase(
         self, campaign: UUID, name: str, starts: date, ends: date, actor: str
     ) -> CommandResult:
         phase = Phase(name.strip(), starts, ends)
-        return self._retrying(campaign, "campaign", lambda c: c.schedule_phase(phase, actor))
+        return self.retrying(Campaign, campaign, lambda c: c.schedule_phase(phase, actor))
 
     def set_extension_approvers(self, campaign: UUID, approvers: str, actor: str) -> CommandResult:
-        return self._retrying(
-            campaign, "campaign", lambda c: c.set_extension_approvers(approvers, actor)
+        return self.retrying(
+            Campaign, campaign, lambda c: c.set_extension_approvers(approvers, actor)
         )
 
     def require_evidence(self, campaign: UUID, required: bool, actor: str) -> CommandResult:
-        return self._retrying(campaign, "campaign", lambda c: c.require_evidence(required, actor))
+        return self.retrying(Campaign, campaign, lambda c: c.require_evidence(required, actor))
 
     # -- issues --------------------------------------------------------------------------
 
@@ -384,12 +375,14 @@ class RectifyApp(
     def report_progress(
         self, item: UUID, agency: UUID, text: str, attachments: list[str], actor: str
     ) -> CommandResult:
-        return self._retrying(
-            item, "issue", lambda i: i.report_progress(agency, text, attachments, actor)
+        return self.retrying(
+            RectificationIssue, item, lambda i: i.report_progress(agency, text, attachments, actor)
         )
 
     def submit_for_verification(self, item: UUID, summary: str, actor: str) -> CommandResult:
-        return self._retrying(item, "issue", lambda i: i.submit_for_verification(summary, actor))
+        return self.retrying(
+            RectificationIssue, item, lambda i: i.submit_for_verification(summary, actor)
+        )
 
     def sign_off(self, item: UUID, comment: str, actor: str) -> CommandResult:
         def sign(issue: RectificationIssue) -> None:
@@ -400,7 +393,7 @@ class RectifyApp(
                 raise EvidenceRequired(issue.status.value)
             issue.sign_off(comment, actor)
 
-        return self._retrying(item, "issue", sign)
+        return self.retrying(RectificationIssue, item, sign)
 
     def has_evidence(self, issue: RectificationIssue) -> bool:
         """Whether a progress report of `issue` carries an uploaded file (a `sha256:`
@@ -413,50 +406,34 @@ class RectifyApp(
         return False
 
     def reject(self, item: UUID, reason: str, actor: str) -> CommandResult:
-        return self._retrying(item, "issue", lambda i: i.reject(reason, actor))
+        return self.retrying(RectificationIssue, item, lambda i: i.reject(reason, actor))
 
     def request_extension(
         self, item: UUID, requested: Deadline, reason: str, actor: str
     ) -> CommandResult:
-        return self._retrying(
-            item, "issue", lambda i: i.request_extension(requested, reason, actor)
+        return self.retrying(
+            RectificationIssue, item, lambda i: i.request_extension(requested, reason, actor)
         )
 
     def approve_extension(self, item: UUID, comment: str, actor: str) -> CommandResult:
-        return self._retrying(item, "issue", lambda i: i.approve_extension(comment, actor))
+        return self.retrying(
+            RectificationIssue, item, lambda i: i.approve_extension(comment, actor)
+        )
 
     def deny_extension(self, item: UUID, reason: str, actor: str) -> CommandResult:
-        return self._retrying(item, "issue", lambda i: i.deny_extension(reason, actor))
+        return self.retrying(RectificationIssue, item, lambda i: i.deny_extension(reason, actor))
 
     def reopen(
         self, item: UUID, reason: str, deadline: Deadline | None, actor: str
     ) -> CommandResult:
         # the day the look-back reopens it, China time, by the clock that stamps the event
         today = eventsourcing.domain.datetime_now_with_tzinfo().astimezone(TIMEZONE).date()
-        return self._retrying(item, "issue", lambda i: i.reopen(reason, deadline, actor, today))
+        return self.retrying(
+            RectificationIssue, item, lambda i: i.reopen(reason, deadline, actor, today)
+        )
 
     def record_reminder(self, item: UUID, key: str, actor: str) -> CommandResult:
-        return self._retrying(item, "issue", lambda i: i.record_reminder(key, actor))
+        return self.retrying(RectificationIssue, item, lambda i: i.record_reminder(key, actor))
 
     def record_overdue(self, item: UUID, key: str, actor: str) -> CommandResult:
-        return self._retrying(item, "issue", lambda i: i.record_overdue(key, actor))
-
-
-@cache
-def _kind_classes() -> dict[str, type[Aggregate]]:
-    """The aggregate class each `_retrying` kind names (imported here: no import cycles)."""
-    from domain.case_transfers import CaseTransfer
-    from domain.delivery import Delivery
-    from domain.discipline_transfers import DisciplineTransfer
-    from domain.reporting import ReportDue, ReportingDuty
-
-    return {
-        "agency": Agency,
-        "campaign": Campaign,
-        "case transfer": CaseTransfer,
-        "delivery": Delivery,
-        "discipline transfer": DisciplineTransfer,
-        "issue": RectificationIssue,
-        "report": ReportDue,
-        "reporting duty": ReportingDuty,
-    }
+        return self.retrying(RectificationIssue, item, lambda i: i.record_overdue(key, actor))

@@ -1,7 +1,7 @@
 """Commands of case transfers (行刑衔接) and transfers to discipline inspection, mixed
 into `RectifyApp`.
 
-Each command reloads the item, decides and saves (`_retrying`); statutory due instants are
+Each command reloads the item, decides and saves (`retrying`); statutory due instants are
 computed here with the working calendar (the same source as the referrals' clocks:
 `calendar_source` when the composition root sets it) and kept in the events.
 Who may act for which agency is the API's business (api/authz/case_transfers.py); the
@@ -40,20 +40,18 @@ from domain.discipline_transfers import (
     PersonCategory,
     discipline_transfer_id,
 )
-from domain.errors import InvalidInput, NotAllowed, NotFound
+from domain.errors import InvalidInput, NotAllowed
+from domain.retrying import CanRetry
 
 A = TypeVar("A", bound=Aggregate)
 
 
-class _App(Protocol):
+class _App(CanRetry, Protocol):
     """What the mixin uses of `RectifyApp`."""
 
     def _get(self, cls: type[A], item_id: UUID, kind: str) -> A: ...
     def _exists(self, item_id: UUID) -> bool: ...
     def _save(self, *aggregates: Aggregate) -> int | None: ...
-    def _retrying(
-        self, item_id: UUID, kind: str, change: Callable[[Any], None]
-    ) -> CommandResult: ...
     def get_agency(self, item_id: UUID) -> Agency: ...
     def referral_calendar(self, years: range) -> WorkingCalendar: ...
     def recompute_dues(self, item: Any, calendar: WorkingCalendar, actor: str = ...) -> bool: ...
@@ -104,9 +102,7 @@ class CaseTransferCommands:
     def _on_transfer(
         self: _App, item_id: UUID, change: Callable[[CaseTransfer], None]
     ) -> CommandResult:
-        def checked(item: Any) -> None:
-            if not isinstance(item, CaseTransfer):
-                raise NotFound("case transfer", str(item_id))
+        def checked(item: CaseTransfer) -> None:
             # A step is judged (late? within the 复议 window?) on the calendar in force: a
             # due an arrangement loaded since has moved is recorded first, in the same save.
             clocks = item.period_clocks()
@@ -115,17 +111,12 @@ class CaseTransferCommands:
                 self.recompute_dues(item, self.referral_calendar(range(first, first + 3)))
             change(item)
 
-        return self._retrying(item_id, "case transfer", checked)
+        return self.retrying(CaseTransfer, item_id, checked)
 
     def _on_discipline(
         self: _App, item_id: UUID, change: Callable[[DisciplineTransfer], None]
     ) -> CommandResult:
-        def checked(item: Any) -> None:
-            if not isinstance(item, DisciplineTransfer):
-                raise NotFound("discipline transfer", str(item_id))
-            change(item)
-
-        return self._retrying(item_id, "discipline transfer", checked)
+        return self.retrying(DisciplineTransfer, item_id, change)
 
     # -- the administrative agency --------------------------------------------------------
 

@@ -28,14 +28,16 @@ the engine was down, and never twice.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from uuid import UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from domain import clock_recording
 from domain.calendar import WorkingCalendar
+from domain.clock_recording import ClockRecord
 from domain.clocks import (
     Ladder,
     Milestone,
@@ -187,7 +189,7 @@ class RunningClock:
     due: datetime
 
 
-class CaseTransfer(Reschedulable, Aggregate):
+class CaseTransfer(Reschedulable, ClockRecord, Aggregate):
     TOPIC = "rectify:CaseTransfer"
 
     class Event(Aggregate.Event):
@@ -309,19 +311,10 @@ class CaseTransfer(Reschedulable, Aggregate):
         at: datetime
         actor: str
 
-    class MilestoneRecorded(Aggregate.Event):
+    class MilestoneRecorded(clock_recording.MilestoneRecorded):
         """Another rung a campaign's policy adds to a statutory clock (e.g. a reminder)."""
 
         TOPIC = "rectify:CaseTransfer.MilestoneRecorded"
-        key: str
-        kind: str
-        rung: str
-        addressee: str
-        label: str
-        at: datetime
-        due: datetime
-        actor: str
-        caught_up: bool = False  # added later: recorded in a catch-up, not notified
 
     class DueDateRecomputed(Aggregate.Event):
         """A statutory due in days moved: the calendar in force now rolls the same period's
@@ -705,6 +698,12 @@ class CaseTransfer(Reschedulable, Aggregate):
     def clock_running(self) -> bool:
         return self.running_clock() is not None
 
+    @property
+    def clock_prefix(self) -> str:
+        """Of the running statutory clock's milestone keys (`case-transfer:<id>:<step>`)."""
+        clock = self.running_clock()
+        return clock.prefix if clock is not None else f"{KIND}:{self.id}"
+
     def milestones(self, calendar: WorkingCalendar, ladder: Ladder) -> list[Milestone]:
         clock = self.running_clock()
         if clock is None:
@@ -716,9 +715,6 @@ class CaseTransfer(Reschedulable, Aggregate):
         return ladder_milestones(
             clock.prefix, clock.due, Ladder((*rungs, statutory), ladder.version), calendar
         )
-
-    def has_milestone(self, key: str) -> bool:
-        return key in self.clock_keys
 
     def period_clocks(self) -> list[PeriodClock]:
         """The dues in force as starts and periods (domain.clocks.Reschedulable): the
@@ -746,14 +742,10 @@ class CaseTransfer(Reschedulable, Aggregate):
     ) -> None:
         self.deadlines[step] = due
 
-    def record_milestone(self, milestone: Milestone, actor: str) -> bool:
+    def _record_milestone_event(self, milestone: Milestone, actor: str) -> None:
+        """A breach is the statutory clock's own event; any other rung is MilestoneRecorded."""
         clock = self.running_clock()
-        if (
-            clock is None
-            or self.has_milestone(milestone.key)
-            or not milestone.key.startswith(clock.prefix + ":")
-        ):
-            return False
+        assert clock is not None  # record_milestone records only while a clock runs
         due = milestone.due or clock.due
         if milestone.kind is MilestoneKind.STATUTORY_BREACH:
             self._breach_recorded(
@@ -761,26 +753,7 @@ class CaseTransfer(Reschedulable, Aggregate):
                 clock.step.addressee, due, milestone.at, actor,
             )  # fmt: skip
         else:
-            self._milestone_recorded(
-                milestone.key, milestone.kind.value, milestone.rung, milestone.addressee,
-                milestone.label, milestone.at, due, actor, milestone.caught_up,
-            )  # fmt: skip
-        return True
-
-    @event(MilestoneRecorded)
-    def _milestone_recorded(
-        self,
-        key: str,
-        kind: str,
-        rung: str,
-        addressee: str,
-        label: str,
-        at: datetime,
-        due: datetime,
-        actor: str,
-        caught_up: bool = False,
-    ) -> None:
-        self.clock_keys.append(key)
+            super()._record_milestone_event(replace(milestone, due=due), actor)
 
 
 register_clocked(

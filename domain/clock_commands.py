@@ -14,7 +14,6 @@ never recorded (ADR 0023).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
@@ -27,6 +26,7 @@ from eventsourcing.persistence import IntegrityError
 from domain.calendar import WorkingCalendar
 from domain.calendar.service import get_official_calendar
 from domain.campaigns import Campaign
+from domain.clock_settings import ClockSettings
 from domain.clocks import (
     Clocked,
     Ladder,
@@ -37,9 +37,10 @@ from domain.clocks import (
     moved_dues,
 )
 from domain.command_results import CommandResult
-from domain.errors import Conflict, InvalidInput, NotFound
+from domain.errors import Conflict, InvalidInput
 from domain.issues import RectificationIssue
 from domain.policies import EscalationPolicy, applicable_ladder, policy_id
+from domain.retrying import CanRetry
 
 if TYPE_CHECKING:
     from eventsourcing.application import Repository
@@ -50,16 +51,15 @@ MAX_ATTEMPTS = 5
 CLOCK_ACTOR = "system:clock"
 
 
-class _App(Protocol):
+class _App(CanRetry, Protocol):
     """What the mixin uses of `RectifyApp`."""
+
+    clock_settings: ClockSettings
 
     @property
     def repository(self) -> Repository[UUID]: ...
     def _get(self, cls: type[A], item_id: UUID, kind: str) -> A: ...
     def _save(self, *aggregates: Aggregate) -> int | None: ...
-    def _retrying(
-        self, item_id: UUID, kind: str, change: Callable[[Any], None]
-    ) -> CommandResult: ...
 
 
 @dataclass(frozen=True)
@@ -80,6 +80,9 @@ class ClockView:
 
 
 class ClockCommands:
+    # Set by the composition root (RECTIFY_REMINDER_WORKING_DAYS): see domain/clock_settings.
+    clock_settings: ClockSettings = ClockSettings()
+
     # -- the engine ----------------------------------------------------------------------
 
     def get_clocked(self: _App, kind: str, item_id: UUID) -> Clocked:
@@ -186,13 +189,15 @@ class ClockCommands:
         self: _App, item: UUID, reason: str, actor: str, at: datetime | None = None
     ) -> CommandResult:
         when = at or datetime.now(UTC)
-        return self._retrying(item, "issue", lambda i: _issue(i).pause_clock(when, reason, actor))
+        return self.retrying(RectificationIssue, item, lambda i: i.pause_clock(when, reason, actor))
 
     def resume_clock(
         self: _App, item: UUID, reason: str, actor: str, at: datetime | None = None
     ) -> CommandResult:
         when = at or datetime.now(UTC)
-        return self._retrying(item, "issue", lambda i: _issue(i).resume_clock(when, reason, actor))
+        return self.retrying(
+            RectificationIssue, item, lambda i: i.resume_clock(when, reason, actor)
+        )
 
     # -- policies ------------------------------------------------------------------------
 
@@ -222,12 +227,6 @@ class ClockCommands:
         raise Conflict(f"the policy of {kind} in {campaign} kept changing; try again")
 
 
-def _issue(item: Any) -> RectificationIssue:
-    if not isinstance(item, RectificationIssue):
-        raise NotFound("issue", str(getattr(item, "id", "")))
-    return item
-
-
 def _calendar_notes(app: _App, calendar: WorkingCalendar, years: range) -> list[str]:
     """What a recomputed due rests on, per year: the arrangement's source, and for a year
     an administrator loaded, the version of its stream (the load that changed it)."""
@@ -246,7 +245,8 @@ def _calendar_notes(app: _App, calendar: WorkingCalendar, years: range) -> list[
 
 def _view(app: _App, kind: str, item: Any, calendar: WorkingCalendar) -> ClockView:
     policy = ClockCommands.policy_of(app, item.clock_campaign_id, kind)
-    ladder = applicable_ladder(policy, kind, getattr(item, "policy_version", None))
+    pinned = getattr(item, "policy_version", None)
+    ladder = applicable_ladder(policy, kind, pinned, app.clock_settings.default_ladder(kind))
     milestones: list[Milestone] = item.milestones(calendar, ladder) if item.clock_open() else []
     due = milestones[0].due if milestones else None
     return ClockView(

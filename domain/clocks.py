@@ -3,7 +3,7 @@
 An item kind becomes *clocked* by implementing `Clocked` on its aggregate and calling
 `register_clocked` once (at the bottom of its module). The engine then does the rest:
 
-- the dispatcher starts or signals the item's workflow (`clock-<kind>-<id>`) for every
+- the dispatcher starts or signals the item's workflow (`<kind>-clock-<id>`) for every
   event whose topic is in `ClockedKind.topics`, and keeps a table of open clocks so that a
   calendar load or a policy change can signal the clocks it concerns;
 - the workflow (one class for every kind) asks an activity for the item's milestones, sleeps
@@ -21,18 +21,33 @@ calendar cannot count — is a *clock fault*: the engine reports it (workflows/c
 and waits for the item to change rather than retrying. Dates a user gives are kept within
 what the calendar counts (domain.calendar.supported) so that faults stay rare.
 
-To make an aggregate clocked (domain/issues.py is the worked example):
-1. keep `clock_keys: list[str]`, compute `milestones(calendar, ladder)` with
-   `due_at(...)` and `ladder_milestones(prefix, due, ladder, calendar)` where the prefix
-   names the item and its cycle (`referral:<id>:cycle1`);
-2. `record_milestone` appends your own past-tense event (e.g. `Referral.EscalationRecorded`
-   with key, rung, addressee, label, at, due, actor) and adds the key to `clock_keys`;
-3. optionally `policy_version` and `schedule_clock(due, provisional, policy_version,
-   rings, actor) -> bool` to pin the policy version and record schedule changes (without them
-   the latest policy always applies and no DueDateRecomputed is written);
-4. at the bottom of the module: `register_clocked("referral", Referral, topics,
-   DEFAULT_LADDER, closes_clock=(Referral.Closed.TOPIC,))`, and make sure the module is
-   imported by domain.application (the dispatcher and the worker import that).
+To make an aggregate clocked (domain/reporting.py's ReportDue is the smallest example,
+domain/referrals.py one with several clocks):
+1. mix `clock_recording.ClockRecord` in before `Aggregate`, set `self.clock_keys = []` in
+   the created event's `__init__`, and give `clock_prefix` (the item and its current clock:
+   `referral:<id>:round1:claim`), `clock_campaign_id`, `clock_open()` and `clock_running()`;
+2. compute `milestones(calendar, ladder)`: the due instant (a kept one, or
+   `due_at(calendar, start, period)`) and `ladder_milestones(self.clock_prefix, due, ladder,
+   calendar)`;
+3. declare `class MilestoneRecorded(clock_recording.MilestoneRecorded)` with a TOPIC of its
+   own (`rectify:Referral.MilestoneRecorded`): ClockRecord's `record_milestone` appends it
+   once per key, only while the clock runs and only for a key of the current clock.
+   Override `_record_milestone_event` for events of your own (issues: ReminderRecorded,
+   OverdueRecorded, EscalationRecorded; case transfers: StatutoryBreachRecorded);
+4. dues kept from a start and a period (referrals, clues, case transfers): mix in
+   `Reschedulable` as well, with `period_clocks()` and a `DueDateRecomputed` event method
+   `_due_recomputed(clock, previous, due, provisional, calendar, actor)`, so that a
+   calendar loaded later moves them (ADR 0023);
+5. optionally (issues) `policy_version` and `schedule_clock(due, provisional,
+   policy_version, rings, actor) -> bool` to pin the policy version and record schedule
+   changes (without them the latest policy always applies and no ClockScheduled is written);
+6. at the bottom of the module: `register_clocked("referral", Referral, topics,
+   REFERRAL_LADDER, moves_clock=…, closes_clock=(Referral.Accepted.TOPIC,))`, and make sure
+   the module is imported by domain.application (every process imports that).
+
+Without a campaign's policy a clock runs on its kind's registered ladder; the issues' first
+reminder is moved by the application's `ClockSettings` (domain.clock_settings), which the
+composition root gives every process (RECTIFY_REMINDER_WORKING_DAYS).
 
 Times: a due *date* means "by the end of that day" in China Standard Time, so its due
 instant is 00:00 of the next day. Reminders and escalation rungs ring at 09:00 of the

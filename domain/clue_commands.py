@@ -8,7 +8,7 @@ clue's `Referred` event: both or neither.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 from uuid import UUID
@@ -33,12 +33,13 @@ from domain.command_results import CommandResult
 from domain.errors import Conflict, InvalidInput, NotAllowed
 from domain.referrals import Referral, ReferralStatus, referral_id
 from domain.reporter_identity import IdentityKeys, ReporterIdentity, seal, unseal
+from domain.retrying import CanRetry
 
 A = TypeVar("A", bound=Aggregate)
 MAX_ATTEMPTS = 5
 
 
-class _App(Protocol):
+class _App(CanRetry, Protocol):
     env: Any
     recorder: Any
 
@@ -52,9 +53,6 @@ class _App(Protocol):
     def identity_keys(self) -> IdentityKeys: ...
     def clue_reply_days(self, campaign: UUID | None) -> int: ...
     def referral_calendar(self, years: range) -> WorkingCalendar: ...
-    def _changing_clue(
-        self, item_id: UUID, change: Callable[[Clue], list[Aggregate]]
-    ) -> CommandResult: ...
     def build_referral(
         self,
         sender: UUID,
@@ -170,28 +168,8 @@ class ClueCommands:
 
     # -- triage ---------------------------------------------------------------------------
 
-    def _changing_clue(
-        self: _App, item_id: UUID, change: Callable[[Clue], list[Aggregate]]
-    ) -> CommandResult:
-        """Reload, decide, save the clue with what the decision built; retry on conflict."""
-
-        for _ in range(MAX_ATTEMPTS):
-            clue = self.get_clue(item_id)
-            others = change(clue)
-            if not clue.pending_events:
-                return CommandResult(item_id, None, changed=False)
-            try:
-                return CommandResult(item_id, self._save(clue, *others))
-            except IntegrityError:
-                continue
-        raise Conflict(f"clue {item_id} kept changing; try again")
-
     def handle_clue(self: _App, item_id: UUID, note: str, actor: str) -> CommandResult:
-        def handle(clue: Clue) -> list[Aggregate]:
-            clue.handle(note, actor)
-            return []
-
-        return self._changing_clue(item_id, handle)
+        return self.retrying(Clue, item_id, lambda clue: clue.handle(note, actor))
 
     def refer_clue(
         self: _App,
@@ -203,20 +181,23 @@ class ClueCommands:
     ) -> CommandResult:
         """移送: the clue's Referred event and the referral (never the identity) together."""
 
-        def refer(clue: Clue) -> list[Aggregate]:
-            key = f"clue:{clue.id}:{receiver}"
+        key = f"clue:{item_id}:{receiver}"
+
+        def refer(clue: Clue) -> None:
             target = self.get_agency(receiver)
             if target.kind is AgencyKind.GROUP:
                 # The identity goes to one agency that answers for it, never to a group.
                 raise InvalidInput("receiver", f"{target.name} 是单位组 / is a group")
             clue.refer(receiver, target.name, reason, referral_id(key), actor)
+
+        def referral(clue: Clue) -> list[Aggregate]:
             return self.build_referral(
                 clue.agency_id, receiver, reason,
                 actor=actor, subject_kind="clue", subject_id=clue.id,
                 attachments=clue.attachments, campaign=clue.campaign_id, key=key, at=at,
             )  # fmt: skip
 
-        return self._changing_clue(item_id, refer)
+        return self.retrying(Clue, item_id, refer, along=referral)
 
     def merge_clue(
         self: _App,
@@ -228,27 +209,22 @@ class ClueCommands:
     ) -> CommandResult:
         """并案 within one handling agency; `agency`, the acting agency, must handle both."""
 
-        def merge(clue: Clue) -> list[Aggregate]:
+        def merge(clue: Clue) -> None:
             if agency is not None and clue.handling_agency_id != agency:
                 raise NotAllowed("仅办理单位可以并案 / only the handling agency may merge")
             clue.merge_into(self.get_clue(into), note, actor)
-            return []
 
-        return self._changing_clue(item_id, merge)
+        return self.retrying(Clue, item_id, merge)
 
     def dismiss_clue(self: _App, item_id: UUID, reason: str, actor: str) -> CommandResult:
-        def dismiss(clue: Clue) -> list[Aggregate]:
-            clue.dismiss(reason, actor)
-            return []
-
-        return self._changing_clue(item_id, dismiss)
+        return self.retrying(Clue, item_id, lambda clue: clue.dismiss(reason, actor))
 
     def conclude_clue(self: _App, item_id: UUID, outcome: str, actor: str) -> CommandResult:
         """办结 a clue handled here; a referred clue concludes with its referral's acceptance
         (ADR 0035), and by hand only once that referral is accepted (one accepted before
         clues concluded with their referrals)."""
 
-        def conclude(clue: Clue) -> list[Aggregate]:
+        def conclude(clue: Clue) -> None:
             if clue.status is ClueStatus.REFERRED and clue.referral_id is not None:
                 if self.get_referral(clue.referral_id).status is not ReferralStatus.ACCEPTED:
                     raise ClueRefused(
@@ -257,11 +233,10 @@ class ClueCommands:
                         "随移送确认办结自动办结 / concludes when its referral is accepted",
                     )
                 clue.conclude_with_referral(clue.referral_id, outcome, actor)
-                return []
+                return
             clue.conclude(outcome, actor)
-            return []
 
-        return self._changing_clue(item_id, conclude)
+        return self.retrying(Clue, item_id, conclude)
 
     def reply_to_reporter(
         self: _App,
@@ -271,11 +246,7 @@ class ClueCommands:
         actor: str,
         at: datetime | None = None,
     ) -> CommandResult:
-        def reply(clue: Clue) -> list[Aggregate]:
-            clue.reply(text, channel, _now(at), actor)
-            return []
-
-        return self._changing_clue(item_id, reply)
+        return self.retrying(Clue, item_id, lambda clue: clue.reply(text, channel, _now(at), actor))
 
     # -- the protected identity -----------------------------------------------------------
 
@@ -305,13 +276,12 @@ class ClueCommands:
         """Seal the identity again under the current key (an IdentityResealed event)."""
         keys = self.identity_keys()
 
-        def reseal(clue: Clue) -> list[Aggregate]:
+        def reseal(clue: Clue) -> None:
             if clue.sealed_identity is not None and clue.identity_key_id != keys.current:
                 identity = unseal(clue.sealed_identity, keys, clue.id)
                 clue.reseal(seal(identity, keys, clue.id), actor)
-            return []
 
-        return self._changing_clue(item_id, reseal)
+        return self.retrying(Clue, item_id, reseal)
 
     def reseal_all_clues(self: _App, actor: str, batch: int = 500) -> list[UUID]:
         """Key rotation: every clue whose identity is under an older key gets an

@@ -32,7 +32,9 @@ from uuid import UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from domain import clock_recording
 from domain.calendar import WorkingCalendar
+from domain.clock_recording import ClockRecord
 from domain.clocks import (
     Ladder,
     Milestone,
@@ -130,7 +132,7 @@ def _text(field: str, value: str) -> str:
     return value.strip()
 
 
-class Clue(Reschedulable, Aggregate):
+class Clue(Reschedulable, ClockRecord, Aggregate):
     TOPIC = "rectify:Clue"
 
     class Event(Aggregate.Event):
@@ -219,17 +221,10 @@ class Clue(Reschedulable, Aggregate):
         previous_key_id: str
         actor: str
 
-    class MilestoneRecorded(Aggregate.Event):
+    class MilestoneRecorded(clock_recording.MilestoneRecorded):
+        """A reminder, overdue or escalation of the reply owed to the reporter."""
+
         TOPIC = "rectify:Clue.MilestoneRecorded"
-        key: str
-        kind: str
-        rung: str
-        addressee: str
-        label: str
-        at: datetime
-        due: datetime
-        actor: str
-        caught_up: bool = False  # added later: recorded in a catch-up, not notified
 
     class DueDateRecomputed(Aggregate.Event):
         """The reply owed to the reporter is due on another day: the calendar in force now
@@ -502,6 +497,10 @@ class Clue(Reschedulable, Aggregate):
     def clock_campaign_id(self) -> UUID | None:
         return self.campaign_id
 
+    @property
+    def clock_prefix(self) -> str:
+        return f"clue:{self.id}:reply"
+
     def clock_open(self) -> bool:
         return self.reply_due is not None and not self.replied
 
@@ -511,10 +510,7 @@ class Clue(Reschedulable, Aggregate):
     def milestones(self, calendar: WorkingCalendar, ladder: Ladder) -> list[Milestone]:
         if self.reply_due is None or self.replied:
             return []
-        return ladder_milestones(f"clue:{self.id}:reply", self.reply_due, ladder, calendar)
-
-    def has_milestone(self, key: str) -> bool:
-        return key in self.clock_keys
+        return ladder_milestones(self.clock_prefix, self.reply_due, ladder, calendar)
 
     def period_clocks(self) -> list[PeriodClock]:
         """The reply clock as a start and a period (domain.clocks.Reschedulable)."""
@@ -534,35 +530,6 @@ class Clue(Reschedulable, Aggregate):
         actor: str,
     ) -> None:
         self.reply_due = due
-
-    def record_milestone(self, milestone: Milestone, actor: str) -> bool:
-        if (
-            not self.clock_running()
-            or self.has_milestone(milestone.key)
-            or not milestone.key.startswith(f"clue:{self.id}:reply:")
-        ):
-            return False
-        self._milestone_recorded(
-            milestone.key, milestone.kind.value, milestone.rung, milestone.addressee,
-            milestone.label, milestone.at, milestone.due or milestone.at, actor,
-            milestone.caught_up,
-        )  # fmt: skip
-        return True
-
-    @event(MilestoneRecorded)
-    def _milestone_recorded(
-        self,
-        key: str,
-        kind: str,
-        rung: str,
-        addressee: str,
-        label: str,
-        at: datetime,
-        due: datetime,
-        actor: str,
-        caught_up: bool = False,
-    ) -> None:
-        self.clock_keys.append(key)
 
 
 class ClueTerms(Aggregate):

@@ -3,15 +3,14 @@ threshold, inspections and law-enforcement cases."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
 from domain.calendar import check_supported_date
-from domain.campaigns import CoverageTarget
+from domain.campaigns import Campaign, CoverageTarget
 from domain.command_results import CommandResult
 from domain.errors import InvalidInput
 from domain.inspections import (
@@ -20,21 +19,18 @@ from domain.inspections import (
     enforcement_case_id,
     inspection_id,
 )
+from domain.retrying import CanRetry
 
 if TYPE_CHECKING:
     from domain.agencies import Agency
-    from domain.campaigns import Campaign
 
 A = TypeVar("A", bound=Aggregate)
 
 
-class _App(Protocol):
+class _App(CanRetry, Protocol):
     def _get(self, cls: type[A], item_id: UUID, kind: str) -> A: ...
     def _exists(self, item_id: UUID) -> bool: ...
     def _save(self, *aggregates: Aggregate) -> int | None: ...
-    def _retrying(
-        self, item_id: UUID, kind: str, change: Callable[[Any], None]
-    ) -> CommandResult: ...
     def get_agency(self, item_id: UUID) -> Agency: ...
     def get_campaign(self, item_id: UUID) -> Campaign: ...
 
@@ -50,12 +46,10 @@ class InspectionCommands:
         region: str | None = None,
     ) -> CommandResult:
         target = CoverageTarget(category, population, required_percent, region)
-        return self._retrying(campaign, "campaign", lambda c: c.set_coverage_target(target, actor))
+        return self.retrying(Campaign, campaign, lambda c: c.set_coverage_target(target, actor))
 
     def set_case_threshold(self: _App, campaign: UUID, threshold: int, actor: str) -> CommandResult:
-        return self._retrying(
-            campaign, "campaign", lambda c: c.set_case_threshold(threshold, actor)
-        )
+        return self.retrying(Campaign, campaign, lambda c: c.set_case_threshold(threshold, actor))
 
     def record_inspection(
         self: _App,
@@ -76,8 +70,8 @@ class InspectionCommands:
         Inspection.check(institution, category)
         item_id = inspection_id(campaign, category, institution)
         if self._exists(item_id):
-            return self._retrying(
-                item_id, "inspection", lambda i: i.repeat(agency, on, findings, actor)
+            return self.retrying(
+                Inspection, item_id, lambda i: i.repeat(agency, on, findings, actor)
             )
         clean_region = region.strip() if region and region.strip() else None
         inspection = Inspection(

@@ -23,6 +23,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from domain.calendar import WorkingCalendar, check_supported_date, is_supported_year
+from domain.clock_recording import ClockRecord
 from domain.clocks import (
     DEFAULT_LADDER,
     ONE_DAY,
@@ -49,7 +50,7 @@ class IssueStatus(StrEnum):
     CLOSED = "CLOSED"  # 已销号
 
 
-class RectificationIssue(Aggregate):
+class RectificationIssue(ClockRecord, Aggregate):
     TOPIC = "rectify:RectificationIssue"
 
     class Event(Aggregate.Event):
@@ -516,21 +517,8 @@ class RectificationIssue(Aggregate):
             return [replace(m, label=f"定期复查{m.label}") for m in found]
         return ladder_milestones(self.clock_prefix, due, ladder, calendar, provisional=provisional)
 
-    def has_milestone(self, key: str) -> bool:
-        return key in self.clock_keys
-
-    def record_milestone(self, milestone: Milestone, actor: str) -> bool:
-        """Record once; a repeated key, another cycle's key or a stopped clock records nothing.
-
-        The caller checks that the key is among the current milestones (it has the
-        calendar and the policy); the aggregate guards what it can know alone.
-        """
-        if (
-            not self.clock_running()
-            or self.has_milestone(milestone.key)
-            or not milestone.key.startswith(self.clock_prefix + ":")
-        ):
-            return False
+    def _record_milestone_event(self, milestone: Milestone, actor: str) -> None:
+        """Each kind of milestone has its issue event (they came before the other kinds)."""
         due = milestone.due or milestone.at
         late = milestone.caught_up
         if milestone.kind is MilestoneKind.REMINDER:
@@ -546,7 +534,6 @@ class RectificationIssue(Aggregate):
                 milestone.key, milestone.rung, milestone.addressee, milestone.label,
                 milestone.at, due, self.deadline, actor, late,
             )  # fmt: skip
-        return True
 
     def record_reminder(self, key: str, actor: str) -> bool:
         """A reminder by hand (before escalation policies): only the key clock_key("remind")."""

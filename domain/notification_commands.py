@@ -4,7 +4,6 @@ milestones (by the notifier), agency endpoints, and the record of every delivery
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from uuid import UUID
 
@@ -29,6 +28,7 @@ from domain.notices import (
     MilestoneRecord,
     notices_for,
 )
+from domain.retrying import CanRetry
 
 if TYPE_CHECKING:
     from domain.agencies import Agency
@@ -36,15 +36,12 @@ if TYPE_CHECKING:
 A = TypeVar("A", bound=Aggregate)
 
 
-class _App(Protocol):
+class _App(CanRetry, Protocol):
     """What the mixin uses of `RectifyApp`."""
 
     def _get(self, cls: type[A], item_id: UUID, kind: str) -> A: ...
     def _exists(self, item_id: UUID) -> bool: ...
     def _save(self, *aggregates: Aggregate) -> int | None: ...
-    def _retrying(
-        self, item_id: UUID, kind: str, change: Callable[[Any], None]
-    ) -> CommandResult: ...
     def get_agency(self, item_id: UUID) -> Agency: ...
     def find_agency(self, name: str) -> UUID | None: ...
     @property
@@ -117,12 +114,11 @@ class NotificationCommands:
         self.get_agency(agency)
         wanted = list(kinds or [])
         if self._exists(endpoints_id(agency)):
-            result = self._retrying(
+            return self.retrying(
+                Endpoints,
                 endpoints_id(agency),
-                "endpoints",
                 lambda e: e.add(channel, address, secret, wanted, actor),
             )
-            return result
         endpoints = Endpoints(agency)
         endpoints.add(channel, address, secret, wanted, actor)
         try:
@@ -131,9 +127,7 @@ class NotificationCommands:
             raise Conflict(f"endpoints of {agency} changed concurrently; try again") from None
 
     def remove_endpoint(self: _App, agency: UUID, endpoint: UUID, actor: str) -> CommandResult:
-        return self._retrying(
-            endpoints_id(agency), "endpoints", lambda e: e.remove(endpoint, actor)
-        )
+        return self.retrying(Endpoints, endpoints_id(agency), lambda e: e.remove(endpoint, actor))
 
     def endpoints_of(self: _App, agency: UUID) -> list[Endpoint]:
         if not self._exists(endpoints_id(agency)):
@@ -170,15 +164,13 @@ class NotificationCommands:
     ) -> CommandResult:
         if attempt < 1:
             raise InvalidInput("attempt", "attempts count from 1")
-        return self._retrying(
-            item, "delivery", lambda d: d.record_failure(attempt, error, permanent)
-        )
+        return self.retrying(Delivery, item, lambda d: d.record_failure(attempt, error, permanent))
 
     def record_delivered(self: _App, item: UUID, attempt: int, detail: str) -> CommandResult:
-        return self._retrying(item, "delivery", lambda d: d.record_delivered(attempt, detail))
+        return self.retrying(Delivery, item, lambda d: d.record_delivered(attempt, detail))
 
     def abandon_delivery(self: _App, item: UUID, reason: str) -> CommandResult:
-        return self._retrying(item, "delivery", lambda d: d.abandon(reason))
+        return self.retrying(Delivery, item, lambda d: d.abandon(reason))
 
 
 def _title(item: Any, milestone: MilestoneRecord) -> str:

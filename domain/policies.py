@@ -137,9 +137,13 @@ class EscalationPolicy(Aggregate):
         return max(forced) if forced else pinned
 
 
-def applicable_ladder(policy: EscalationPolicy | None, kind: str, pinned: int | None) -> Ladder:
-    """The ladder of a clock of `kind` with its pinned version, given the campaign's policy."""
-    default = clocked_kind(kind).default_ladder
+def applicable_ladder(
+    policy: EscalationPolicy | None, kind: str, pinned: int | None, default: Ladder | None = None
+) -> Ladder:
+    """The ladder of a clock of `kind` with its pinned version, given the campaign's policy;
+    `default`: the ladder without a policy (ClockSettings.default_ladder), else the kind's."""
+    if default is None:
+        default = clocked_kind(kind).default_ladder
     if policy is None:
         return default
     version = policy.version_for(pinned)

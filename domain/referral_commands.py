@@ -54,13 +54,14 @@ from domain.referrals import (
     referral_id,
     referral_terms_id,
 )
+from domain.retrying import CanRetry
 
 A = TypeVar("A", bound=Aggregate)
 MAX_ATTEMPTS = 5
 FALLBACK = "Monday–Friday (no calendar data)"
 
 
-class _App(Protocol):
+class _App(CanRetry, Protocol):
     """What the mixin uses of `RectifyApp`."""
 
     calendar_source: Callable[[Any], WorkingCalendar] | None
@@ -282,21 +283,15 @@ class ReferralCommands:
         """Reload, decide, save with the parent's roll-up (and what `also` changed with
         it, e.g. the clue it carries), all in one save; on a conflict decide again."""
 
-        for _ in range(MAX_ATTEMPTS):
-            referral = self.get_referral(item_id)
-            change(referral)
-            if not referral.pending_events:
-                return CommandResult(item_id, None, changed=False)
-            to_save: list[Aggregate] = [referral, *(also(referral) if also else [])]
+        def along(referral: Referral) -> list[Aggregate]:
+            to_save = also(referral) if also else []
             if referral.parent_id is not None:
                 parent = self.get_referral(referral.parent_id)
                 parent.child_updated(referral.id, referral.status, actor)
-                to_save.append(parent)
-            try:
-                return CommandResult(item_id, self._save(*to_save))
-            except IntegrityError:
-                continue
-        raise Conflict(f"referral {item_id} kept changing; try again")
+                to_save = [*to_save, parent]
+            return to_save
+
+        return self.retrying(Referral, item_id, change, along)
 
     def claim_referral(
         self: _App, item_id: UUID, agency: UUID, actor: str, at: datetime | None = None

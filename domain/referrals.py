@@ -39,7 +39,9 @@ from uuid import UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from domain import clock_recording
 from domain.calendar import WorkingCalendar
+from domain.clock_recording import ClockRecord
 from domain.clocks import (
     Ladder,
     Milestone,
@@ -162,7 +164,7 @@ REFERRAL_LADDER = Ladder(
 )  # fmt: skip
 
 
-class Referral(Reschedulable, Aggregate):
+class Referral(Reschedulable, ClockRecord, Aggregate):
     TOPIC = "rectify:Referral"
 
     class Event(Aggregate.Event):
@@ -250,19 +252,10 @@ class Referral(Reschedulable, Aggregate):
         rolled_up: str
         actor: str
 
-    class MilestoneRecorded(Aggregate.Event):
+    class MilestoneRecorded(clock_recording.MilestoneRecorded):
         """A reminder, overdue or escalation of the claim or answer clock."""
 
         TOPIC = "rectify:Referral.MilestoneRecorded"
-        key: str
-        kind: str
-        rung: str
-        addressee: str
-        label: str
-        at: datetime
-        due: datetime
-        actor: str
-        caught_up: bool = False  # added later: recorded in a catch-up, not notified
 
     class DueDateRecomputed(Aggregate.Event):
         """The running claim or answer clock's due moved: the calendar in force now counts
@@ -570,9 +563,6 @@ class Referral(Reschedulable, Aggregate):
             return []
         return ladder_milestones(self.clock_prefix, due, ladder, calendar)
 
-    def has_milestone(self, key: str) -> bool:
-        return key in self.clock_keys
-
     def period_clocks(self) -> list[PeriodClock]:
         """The running clock as a start and a period (domain.clocks.Reschedulable)."""
         due, start = self.current_due, self.clock_started
@@ -596,35 +586,6 @@ class Referral(Reschedulable, Aggregate):
             self.claim_due = due
         else:
             self.answer_due = due
-
-    def record_milestone(self, milestone: Milestone, actor: str) -> bool:
-        if (
-            not self.clock_running()
-            or self.has_milestone(milestone.key)
-            or not milestone.key.startswith(self.clock_prefix + ":")
-        ):
-            return False
-        self._milestone_recorded(
-            milestone.key, milestone.kind.value, milestone.rung, milestone.addressee,
-            milestone.label, milestone.at, milestone.due or milestone.at, actor,
-            milestone.caught_up,
-        )  # fmt: skip
-        return True
-
-    @event(MilestoneRecorded)
-    def _milestone_recorded(
-        self,
-        key: str,
-        kind: str,
-        rung: str,
-        addressee: str,
-        label: str,
-        at: datetime,
-        due: datetime,
-        actor: str,
-        caught_up: bool = False,
-    ) -> None:
-        self.clock_keys.append(key)
 
 
 def rolled_up(statuses: Any) -> ReferralStatus:

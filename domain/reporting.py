@@ -20,7 +20,9 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from domain import clock_recording
 from domain.calendar import WorkingCalendar
+from domain.clock_recording import ClockRecord
 from domain.clocks import (
     DEFAULT_LADDER,
     TIMEZONE,
@@ -152,7 +154,7 @@ class ReportingDuty(Aggregate):
         self.ended = True
 
 
-class ReportDue(Aggregate):
+class ReportDue(ClockRecord, Aggregate):
     """One period's report of one duty: open until every listed agency has submitted."""
 
     TOPIC = "rectify:ReportDue"
@@ -176,19 +178,10 @@ class ReportDue(Aggregate):
         text: str
         actor: str
 
-    class MilestoneRecorded(Aggregate.Event):
+    class MilestoneRecorded(clock_recording.MilestoneRecorded):
         """A reminder, overdue or escalation of the report's clock."""
 
         TOPIC = "rectify:ReportDue.MilestoneRecorded"
-        key: str
-        kind: str
-        rung: str
-        addressee: str
-        label: str
-        at: datetime
-        due: datetime
-        actor: str
-        caught_up: bool = False  # added later: recorded in a catch-up, not notified
 
     @staticmethod
     def create_id(duty_id: UUID, period: str, **_: Any) -> UUID:
@@ -265,38 +258,6 @@ class ReportDue(Aggregate):
             return []
         due = end_of_day(self.due_date)
         return ladder_milestones(self.clock_prefix, due, ladder, calendar)
-
-    def has_milestone(self, key: str) -> bool:
-        return key in self.clock_keys
-
-    def record_milestone(self, milestone: Milestone, actor: str) -> bool:
-        if (
-            not self.clock_running()
-            or self.has_milestone(milestone.key)
-            or not milestone.key.startswith(self.clock_prefix + ":")
-        ):
-            return False
-        self._milestone_recorded(
-            milestone.key, milestone.kind.value, milestone.rung, milestone.addressee,
-            milestone.label, milestone.at, milestone.due or milestone.at, actor,
-            milestone.caught_up,
-        )  # fmt: skip
-        return True
-
-    @event(MilestoneRecorded)
-    def _milestone_recorded(
-        self,
-        key: str,
-        kind: str,
-        rung: str,
-        addressee: str,
-        label: str,
-        at: datetime,
-        due: datetime,
-        actor: str,
-        caught_up: bool = False,
-    ) -> None:
-        self.clock_keys.append(key)
 
 
 register_clocked(

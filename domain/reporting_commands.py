@@ -3,9 +3,8 @@ duty, open a period's report-due item (from the duty's schedule), submit a repor
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -13,6 +12,7 @@ from eventsourcing.persistence import IntegrityError
 
 from domain.command_results import CommandResult
 from domain.reporting import Cadence, ReportDue, ReportingDuty, duty_id, report_due_id
+from domain.retrying import CanRetry
 
 if TYPE_CHECKING:
     from domain.agencies import Agency
@@ -22,13 +22,10 @@ A = TypeVar("A", bound=Aggregate)
 ACTOR = "system:schedule"
 
 
-class _App(Protocol):
+class _App(CanRetry, Protocol):
     def _get(self, cls: type[A], item_id: UUID, kind: str) -> A: ...
     def _exists(self, item_id: UUID) -> bool: ...
     def _save(self, *aggregates: Aggregate) -> int | None: ...
-    def _retrying(
-        self, item_id: UUID, kind: str, change: Callable[[Any], None]
-    ) -> CommandResult: ...
     def get_agency(self, item_id: UUID) -> Agency: ...
     def get_campaign(self, item_id: UUID) -> Campaign: ...
 
@@ -50,8 +47,8 @@ class ReportingCommands:
         ReportingDuty.check(name, cadence, agencies)
         item = duty_id(campaign, name)
         if self._exists(item):
-            return self._retrying(
-                item, "reporting duty", lambda d: d.change(cadence, list(agencies), actor)
+            return self.retrying(
+                ReportingDuty, item, lambda d: d.change(cadence, list(agencies), actor)
             )
         duty = ReportingDuty(
             campaign, name.strip(), cadence.kind.value, cadence.day, list(agencies), actor
@@ -59,7 +56,7 @@ class ReportingCommands:
         return CommandResult(duty.id, self._save(duty))
 
     def end_reporting_duty(self: _App, duty: UUID, actor: str) -> CommandResult:
-        return self._retrying(duty, "reporting duty", lambda d: d.end(actor))
+        return self.retrying(ReportingDuty, duty, lambda d: d.end(actor))
 
     def get_reporting_duty(self: _App, duty: UUID) -> ReportingDuty:
         return self._get(ReportingDuty, duty, "reporting duty")
@@ -84,4 +81,4 @@ class ReportingCommands:
         return self._get(ReportDue, item, "report")
 
     def submit_report(self: _App, item: UUID, agency: UUID, text: str, actor: str) -> CommandResult:
-        return self._retrying(item, "report", lambda r: r.submit(agency, text, actor))
+        return self.retrying(ReportDue, item, lambda r: r.submit(agency, text, actor))

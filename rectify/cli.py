@@ -30,8 +30,7 @@ from rectify.settings import Settings
 from rectify.user_cli import user_app
 
 if TYPE_CHECKING:
-    from domain.application import RectifyApp
-    from domain.ledger_rows import RawRow, RowProblem
+    from domain.ledger_rows import RowProblem
 
 app = typer.Typer(
     help="Rectify：医疗领域专项整治多部门协同系统 / multi-agency rectification workflow.",
@@ -72,48 +71,6 @@ def _rejected(problems: list[RowProblem], file: Path) -> NoReturn:
     raise typer.Exit(1)
 
 
-def _unknown_agencies(ledger: RectifyApp, named: list[tuple[int, str, str]]) -> list[RowProblem]:
-    """Every name that matches no agency, on every row that gives it (valid or not)."""
-    from domain.ledger_rows import RowProblem
-    from domain.names import normalise_name
-
-    known: dict[str, bool] = {}
-    problems: list[RowProblem] = []
-    for row, column, name in named:
-        key = normalise_name(name)
-        if key not in known:
-            known[key] = ledger.find_agency(name) is not None
-        if not known[key]:
-            problems.append(
-                RowProblem(
-                    row,
-                    column,
-                    f"unknown agency '{name}' (未知机构; add it with `rectify agency add`,"
-                    " or import with --create-agencies)",
-                )
-            )
-    return problems
-
-
-def _ledger_year(
-    given: int | None, campaign: str, headers: dict[str, str], raw_rows: list[RawRow]
-) -> int:
-    """The year of deadlines written without one: --year, else the one year the campaign
-    title writes, else the earliest year the ledger's deadlines write, else this year."""
-    import re
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
-    from domain.ledger_rows import ledger_year
-
-    if given is not None:
-        return given
-    titled = set(re.findall(r"(?<!\d)(20\d{2})(?!\d)", campaign))
-    if len(titled) == 1:
-        return int(titled.pop())
-    return ledger_year(headers, raw_rows) or datetime.now(ZoneInfo(Settings().timezone)).year
-
-
 @app.command("import-issues")
 def import_issues(
     file: Path = typer.Argument(
@@ -136,13 +93,17 @@ def import_issues(
     ),
 ) -> None:
     """导入问题台账 / import a rectification ledger, all or nothing."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
     from domain.errors import DomainError
-    from domain.ledger_rows import LedgerRejected, check_rows, responsible_names, skip_headings
+    from domain.ledger_rows import LedgerRejected
+    from infrastructure.ledger_import import check_agencies, check_ledger, import_checked
     from rectify.composition import rectify_app, wire_domain
-    from rectify.ledger_files import read_ledger_file
 
     wire_domain()  # deadlines such as 春节前 need the lunar calendar
     settings = Settings()
+    this_year = datetime.now(ZoneInfo(settings.timezone)).year
     try:
         with _progress() as progress:
             task = progress.add_task("读取 reading", total=None, visible=False)
@@ -151,21 +112,24 @@ def import_issues(
                 if total >= LARGE_FILE_ROWS:
                     progress.update(task, completed=done, total=total, visible=True)
 
-            headers, raw_rows = read_ledger_file(file, advance)
+            checked = check_ledger(file, campaign, this_year=this_year, year=year, progress=advance)
     except LedgerRejected as rejected:
         _rejected(rejected.problems, file)
-    raw_rows, skipped = skip_headings(raw_rows)
-    rows, problems = check_rows(headers, raw_rows, _ledger_year(year, campaign, headers, raw_rows))
     with database(settings) as db:
         ledger = rectify_app(db.es_env)
         try:
             if not create_agencies:
-                problems += _unknown_agencies(ledger, responsible_names(headers, raw_rows))
-            if problems:
-                _rejected(problems, file)
-            with err.status(f"saving {len(rows)} issues"):
-                report = ledger.import_ledger(
-                    campaign, rows, actor=actor, source=file.name, create_agencies=create_agencies
+                check_agencies(ledger, checked)
+            if checked.problems:
+                _rejected(checked.problems, file)
+            with err.status(f"saving {len(checked.rows)} issues"):
+                report = import_checked(
+                    ledger,
+                    checked,
+                    campaign,
+                    actor=actor,
+                    source=file.name,
+                    create_agencies=create_agencies,
                 )
         except LedgerRejected as rejected:
             _rejected(rejected.problems, file)
@@ -182,7 +146,7 @@ def import_issues(
     out.print(table)
     for name in report.agencies_created:  # in full: a table cell would cut the list short
         out.print(f"  新建机构 created agency: {name}", markup=False, highlight=False)
-    for note in [*skipped, *(note for row in rows for note in row.notes)]:
+    for note in checked.notes:
         out.print(f"  注意 note: {note}", markup=False, highlight=False, soft_wrap=True)
 
 
@@ -492,7 +456,6 @@ def worker() -> None:
                 _temporal_address(settings),
                 settings.temporal_namespace,
                 settings.task_queue,
-                settings.reminder_working_days,
                 stop,
                 make_app=rectify_app,
             )

@@ -1,11 +1,13 @@
-"""How every process builds its application: the one place that wires the stored calendar.
+"""How every process builds its application: the one place that wires the stored calendar
+and the clock settings.
 
 The commands compute due dates (a referral's claim, a clue's reply, a statutory step) with
 `RectifyApp.calendar_source`. A bare RectifyApp falls back to the years loaded in the event
 store and Monday–Friday elsewhere, which misses every holiday and 调休 working weekend of
 the package's years. So the API, the worker, the dispatcher, the notifier and each CLI
 command build theirs here, explicitly, instead of relying on an import's side effect
-(ADR 0023).
+(ADR 0023). The clock settings (RECTIFY_REMINDER_WORKING_DAYS) come with it, so that the
+worker, the dispatcher, the API and the CLI ring and show the same ladder.
 """
 
 from __future__ import annotations
@@ -15,12 +17,13 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from domain.application import RectifyApp
+from domain.clock_settings import ClockSettings
+from rectify.settings import Settings
 from workflows.calendars import StoredCalendar
 
 if TYPE_CHECKING:
     from api.config import ApiConfig
     from rectify.runtime import Database
-    from rectify.settings import Settings
 
 
 def wire_domain() -> None:
@@ -32,10 +35,16 @@ def wire_domain() -> None:
     use_lunar_calendar(lunar_to_solar)
 
 
-def rectify_app(es_env: Mapping[str, str]) -> RectifyApp:
-    """The application on the clocks' calendar: loaded years, package data, the rule."""
+def clock_settings(settings: Settings) -> ClockSettings:
+    return ClockSettings(reminder_working_days=settings.reminder_working_days)
+
+
+def rectify_app(es_env: Mapping[str, str], settings: Settings | None = None) -> RectifyApp:
+    """The application on the clocks' calendar (loaded years, package data, the rule) and
+    the clock settings of the environment (`settings`, else read from it)."""
     wire_domain()
-    return RectifyApp(env=es_env, calendar_source=StoredCalendar)
+    clocks = clock_settings(settings if settings is not None else Settings())
+    return RectifyApp(env=es_env, calendar_source=StoredCalendar, clock_settings=clocks)
 
 
 def api_config(settings: Settings, db: Database) -> ApiConfig:
@@ -55,6 +64,7 @@ def api_config(settings: Settings, db: Database) -> ApiConfig:
         max_body_bytes=settings.max_body_bytes,
         max_file_bytes=settings.max_file_bytes,
         mutations_per_minute=settings.mutations_per_minute,
+        max_export_rows=settings.max_export_rows,
         cors_origins=parse_origins(settings.cors_origins),
         persisted_queries=settings.persisted_queries,
         verifier=verifier_from_settings(settings),

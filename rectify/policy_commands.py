@@ -78,10 +78,10 @@ def _read(path: Path) -> list[dict[str, Any]]:
 def show(campaign: str = CAMPAIGN, kind: str = KIND) -> None:
     """Print the ladder new clocks get, as JSON (a file `set` accepts)."""
     with _ledger() as ledger:
-        entry = clocked_kind(kind)
+        clocked_kind(kind)  # an unknown kind is refused before the campaign is looked up
         policy = ledger.policy_of(_campaign(ledger, campaign), kind)
         if policy is None or policy.latest_version == 0:
-            ladder, version = entry.default_ladder, 0
+            ladder, version = ledger.clock_settings.default_ladder(kind), 0
         else:
             ladder, version = policy.ladder(policy.latest_version), policy.latest_version
     document = {"version": version, "rungs": [rung_as_dict(r) for r in ladder.rungs]}

@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1024 * 1024, alias="RECTIFY_MAX_BODY_BYTES")
     max_file_bytes: int = Field(default=20 * 1024 * 1024, alias="RECTIFY_MAX_FILE_BYTES")
     mutations_per_minute: int = Field(default=300, alias="RECTIFY_MUTATIONS_PER_MINUTE")
+    max_export_rows: int = Field(default=50_000, alias="RECTIFY_MAX_EXPORT_ROWS")
     cors_origins: str = Field(default="", alias="RECTIFY_CORS_ORIGINS")  # comma-separated
     persisted_queries: str | None = Field(default=None, alias="RECTIFY_PERSISTED_QUERIES")
     # web sessions (api/sessions.py): ended after this long unused, and this long after sign-in

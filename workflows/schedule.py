@@ -13,21 +13,14 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from domain.calendar import WorkingCalendar
-from domain.clocks import (
-    DEFAULT_LADDER,
-    TIMEZONE,
-    Ladder,
-    MilestoneKind,
-    Period,
-    Rung,
-    end_of_day,
-)
+from domain.clock_settings import DEFAULT_REMINDER_WORKING_DAYS
+from domain.clock_settings import reminder_ladder as default_ladder
+from domain.clocks import TIMEZONE, end_of_day
 from rectify.calendar_data import build_calendar
 
 __all__ = ["TIMEZONE", "default_ladder", "overdue_at", "remind_at"]
 
 REMIND_TIME = time(9, 0)
-DEFAULT_REMINDER_WORKING_DAYS = 3
 
 
 def _calendar(calendar: WorkingCalendar | None) -> WorkingCalendar:
@@ -60,20 +53,3 @@ def remind_at(
     day = working_days_before(due, working_days, calendar)
     # Never later than the overdue instant, whatever the configuration says.
     return min(datetime.combine(day, REMIND_TIME, tzinfo=tz), overdue_at(due, tz))
-
-
-def default_ladder(first_reminder_working_days: int = DEFAULT_REMINDER_WORKING_DAYS) -> Ladder:
-    """The built-in ladder with its first reminder moved (RECTIFY_REMINDER_WORKING_DAYS)."""
-    if first_reminder_working_days == DEFAULT_REMINDER_WORKING_DAYS:
-        return DEFAULT_LADDER
-    rungs = [r for r in DEFAULT_LADDER.rungs if r.name != "remind-3wd"]
-    first = Rung(
-        f"remind-{first_reminder_working_days}wd",
-        MilestoneKind.REMINDER,
-        Period.working_days(first_reminder_working_days),
-        "责任单位",
-        f"到期提醒（{first_reminder_working_days}个工作日）",
-    )
-    if first.name in {r.name for r in rungs}:
-        return Ladder(tuple(rungs))
-    return Ladder((first, *rungs))

@@ -11,13 +11,11 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from domain.application import RectifyApp
-from domain.clocks import clocked_kind, register_clocked
 from workflows.activities import ClockActivities
 from workflows.delivery_activities import DeliveryActivities
 from workflows.delivery_workflow import DeliveryWorkflow
 from workflows.reporting_activities import ReportingActivities
 from workflows.reporting_workflow import ReportDutyWorkflow
-from workflows.schedule import DEFAULT_REMINDER_WORKING_DAYS, default_ladder
 from workflows.workflow import ClockWorkflow
 
 # Activities block on PostgreSQL; keep their threads within the psycopg pool
@@ -58,38 +56,18 @@ def build_worker(
     )
 
 
-def use_reminder_working_days(days: int) -> None:
-    """RECTIFY_REMINDER_WORKING_DAYS: the first reminder of the issues' built-in ladder.
-
-    Process-wide, set once at worker start (one process per role); a campaign's policy,
-    when set, replaces the built-in ladder anyway.
-    """
-    if days == DEFAULT_REMINDER_WORKING_DAYS:
-        return
-    entry = clocked_kind("issue")
-    register_clocked(
-        entry.kind,
-        entry.aggregate,
-        entry.topics,
-        default_ladder(days),
-        moves_clock=entry.moves_clock,
-        closes_clock=entry.closes_clock,
-    )
-
-
 async def run_worker(
     es_env: dict[str, str],
     temporal_address: str,
     namespace: str,
     task_queue: str,
-    reminder_working_days: int,
     stop: asyncio.Event,
     make_app: Callable[[dict[str, str]], RectifyApp] = RectifyApp,
 ) -> None:
     """Run the clocks until `stop` is set, then let running activities finish.
 
-    `make_app` builds the application (the composition root wires its calendar)."""
-    use_reminder_working_days(reminder_working_days)
+    `make_app` builds the application (the composition root wires its calendar and its
+    clock settings, RECTIFY_REMINDER_WORKING_DAYS among them)."""
     client = await Client.connect(temporal_address, namespace=namespace)
     app = make_app(es_env)
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -106,13 +107,19 @@ async def api(
 ) -> AsyncIterator[Api]:
     """The known ledger behind a running API (httpx does not run the lifespan: we do)."""
     import_known_ledger(app)
-    web = create_app(ApiConfig(database_url, schema, dict(es_env), SECRET))
+    async with served(ApiConfig(database_url, schema, dict(es_env), SECRET)) as client:
+        await wait_until_projected(client, app)
+        yield Api(client)
+
+
+@asynccontextmanager
+async def served(config: ApiConfig) -> AsyncIterator[httpx.AsyncClient]:
+    """An API process of `config` (httpx does not run the lifespan: we do), and a client."""
+    web = create_app(config)
     async with web.router.lifespan_context(web):
         transport = httpx.ASGITransport(app=web)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            api = Api(client)
-            await wait_until_projected(client, app)
-            yield api
+            yield client
 
 
 async def wait_until_projected(client: httpx.AsyncClient, app: RectifyApp) -> None:

@@ -31,7 +31,7 @@ async def test_worker_and_dispatcher_loops_record_an_overdue_issue_and_stop_clea
         task_queue = f"clocks-{uuid4().hex[:8]}"
         stop = asyncio.Event()
         processes = asyncio.gather(
-            run_worker(es_env, address, "default", task_queue, 3, stop),
+            run_worker(es_env, address, "default", task_queue, stop),
             run_dispatcher(es_env, database_url, schema, env.client, task_queue, stop),
         )
         try:
@@ -66,7 +66,7 @@ async def test_the_worker_serves_again_after_temporal_comes_back_without_its_sta
     address = first.client.service_client.config.target_host
     task_queue = f"clocks-{uuid4().hex[:8]}"
     stop = asyncio.Event()
-    worker = asyncio.create_task(run_worker(es_env, address, "default", task_queue, 3, stop))
+    worker = asyncio.create_task(run_worker(es_env, address, "default", task_queue, stop))
     try:
         await asyncio.sleep(2)  # the worker polls the first server
         await first.shutdown()

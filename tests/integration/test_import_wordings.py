@@ -186,7 +186,7 @@ def test_a_date_cell_keeps_the_text_the_sheet_shows(tmp_path: Path) -> None:
 
     import openpyxl
 
-    from rectify.ledger_files import read_xlsx
+    from infrastructure.ledger_files import read_xlsx
 
     book = openpyxl.Workbook()
     sheet = book.active

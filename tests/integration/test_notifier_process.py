@@ -39,7 +39,7 @@ async def test_an_overdue_issue_reaches_the_lead_agencys_webhook(
         task_queue = f"notify-{uuid4().hex[:8]}"
         stop = asyncio.Event()
         processes = asyncio.gather(
-            run_worker(es_env, address, "default", task_queue, 3, stop),
+            run_worker(es_env, address, "default", task_queue, stop),
             run_dispatcher(es_env, database_url, schema, env.client, task_queue, stop),
             run_notifier(es_env, database_url, schema, env.client, task_queue, stop),
         )

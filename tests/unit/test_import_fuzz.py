@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from domain.ledger_rows import LedgerRejected, LedgerRow, RowProblem, check_rows, skip_headings
 from domain.text_rules import MAX_ITEMS, MAX_NAME, MAX_TEXT, list_problem, text_problem
+from infrastructure.ledger_files import read_ledger_file
 from rectify.composition import wire_domain
-from rectify.ledger_files import read_ledger_file
 from tests.ledger_strategies import (
     EXAMPLES,
     HEADER,

@@ -14,8 +14,8 @@ import openpyxl
 import pytest
 
 from domain.ledger_rows import LedgerRejected
-from rectify.ledger_files import read_ledger_file
-from rectify.ledger_limits import MAX_CELLS, MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS
+from infrastructure.ledger_files import read_ledger_file
+from infrastructure.ledger_limits import MAX_CELLS, MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS
 
 HEADER = ["问题编号", "反馈问题", "整改措施", "责任单位", "完成时限"]
 SHEET = "xl/worksheets/sheet1.xml"

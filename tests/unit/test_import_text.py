@@ -14,7 +14,7 @@ from domain.ledger_rows import (
     skip_headings,
 )
 from domain.text_rules import MAX_ITEMS, MAX_NAME, MAX_TEXT
-from rectify.ledger_files import read_ledger_file
+from infrastructure.ledger_files import read_ledger_file
 
 HEADER = ["问题编号", "反馈问题", "整改措施", "责任单位", "完成时限"]
 GOOD = ["1", "问题", "措施", "县卫健局", "2026年6月底"]

@@ -66,24 +66,3 @@ def test_the_configured_first_reminder_replaces_the_three_day_one_in_the_built_i
     assert names[:2] == ["remind-5wd", "remind-1wd"]
     assert "remind-3wd" not in names
     assert [r.name for r in default_ladder(1).rungs][:2] == ["remind-1wd", "overdue"]
-
-
-def test_the_worker_setting_moves_the_first_reminder_of_the_issue_kind() -> None:
-    from domain.clocks import clocked_kind, register_clocked
-    from workflows.worker import use_reminder_working_days
-
-    before = clocked_kind("issue")
-    try:
-        use_reminder_working_days(5)
-        assert clocked_kind("issue").default_ladder == default_ladder(5)
-        assert clocked_kind("issue").topics == before.topics
-    finally:
-        register_clocked(
-            before.kind,
-            before.aggregate,
-            before.topics,
-            before.default_ladder,
-            moves_clock=before.moves_clock,
-            closes_clock=before.closes_clock,
-        )
-    assert clocked_kind("issue").default_ladder == DEFAULT_LADDER

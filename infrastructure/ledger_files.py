@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from domain.ledger_rows import LedgerRejected, RawRow, RowProblem, map_headers
-from rectify.ledger_limits import (
+from infrastructure.ledger_limits import (
     BoundedTable,
     JsonCounter,
     check_file_size,
