@@ -5,6 +5,7 @@ reassigns a returned referral; leadership approves an extension; refusals in the
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from playwright.sync_api import Locator, Page, expect
 
@@ -168,3 +169,39 @@ def test_leadership_approves_a_pending_extension(web: Page, system: System) -> N
     dialog.get_by_test_id("dialog-confirm").click()
     expect(dialog).to_be_hidden()
     expect(row).to_have_count(0)
+
+
+LEDGER_WITH_A_BAD_ROW = """问题编号,反馈问题,整改措施,责任部门,完成时限
+1,浏览器预览：检查结果不互认,建立互认清单,县卫健局,2026年3月底
+2,浏览器预览：红包回扣查处不及时,设立举报专线,县不存在局,2026年4月底
+"""
+
+CAMPAIGNS = "{ campaigns { title } }"
+
+
+def test_a_ledger_preview_shows_the_row_problem_and_writes_nothing(
+    web: Page, system: System, tmp_path: Path
+) -> None:
+    ledger = tmp_path / "台账.csv"
+    ledger.write_text(LEDGER_WITH_A_BAD_ROW, encoding="utf-8")
+    campaign = "浏览器预览专项行动"
+
+    sign_in(web, system, "coord1")
+    web.locator(".sidebar .el-menu-item", has_text="台账导入").click()
+    web.get_by_test_id("ledger-campaign").click()
+    web.keyboard.type(campaign)
+    web.keyboard.press("Enter")
+    web.get_by_label("台账文件").set_input_files(str(ledger))
+    web.get_by_test_id("ledger-preview").click()
+
+    problem = web.get_by_test_id("preview-errors").locator("tr.el-table__row")
+    expect(problem).to_have_count(1)
+    expect(problem).to_contain_text("县不存在局")
+    expect(web.get_by_test_id("preview-verdict")).to_contain_text(re.compile(r".+ / .+"))
+    expect(web.get_by_test_id("preview-rows").locator("tr.el-table__row")).to_have_count(2)
+    expect(web.get_by_test_id("ledger-import")).to_be_disabled()
+
+    titles = [
+        c["title"] for c in system.graphql(system.token("coordinator"), CAMPAIGNS)["campaigns"]
+    ]
+    assert campaign not in titles

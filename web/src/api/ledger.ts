@@ -1,42 +1,103 @@
-// 台账导入 and 台账导出 over plain HTTP (not GraphQL): a file goes up as multipart form data,
-// a list comes down as an .xlsx. The preview writes nothing; only the import does.
+// 台账导入 and 台账导出 over plain HTTP (api/ledger_upload.py, api/export.py): a file goes
+// up as multipart form data, a list comes down as an .xlsx. The preview writes nothing;
+// only the import does, all or nothing.
 import { locale } from '@/i18n'
 import { session } from '@/store/session'
-import { httpFailure, networkFailure } from '@/utils/errors'
+import { ApiError, httpFailure, networkFailure } from '@/utils/errors'
 
-import { CSRF_HEADER } from './http'
+import { CSRF_HEADER, notePosition } from './http'
 
-export interface RowError {
-  row: number | null
-  field: string
-  message: string
+export interface PreviewRow {
+  row: number
+  number: string
+  problem: string
+  measures: string[]
+  lead: string
+  co: string[]
+  deadline: string
+}
+
+export interface RowProblem {
+  row: number
+  column: string
+  /** the API's words, Chinese then English, naming the row and the column */
+  text: string
 }
 
 export interface Preview {
-  rows: Record<string, unknown>[]
-  errors: RowError[]
+  valid: boolean
+  message: string
+  rows: PreviewRow[]
+  problems: RowProblem[]
+}
+
+export interface LedgerChoice {
+  file: File
+  campaign: string
+  createAgencies: boolean
+}
+
+/** A refused import: the API's message and the row problems it found, if any. */
+export class LedgerRefused extends ApiError {
+  constructor(
+    message: string,
+    status: number,
+    readonly problems: RowProblem[],
+  ) {
+    super(message, status, 'ledger_rejected')
+  }
+}
+
+type Loose = Record<string, unknown>
+
+function loose(value: unknown): Loose {
+  return value && typeof value === 'object' ? (value as Loose) : {}
 }
 
 function text(value: unknown): string {
   return typeof value === 'string' ? value : value == null ? '' : String(value)
 }
 
-/** The server's preview, read without trusting its shape: rows are shown as they come. */
-export function readPreview(body: unknown): Preview {
-  const found = (body && typeof body === 'object' ? body : {}) as { rows?: unknown; errors?: unknown }
-  const rows = Array.isArray(found.rows) ? found.rows.filter((r): r is Record<string, unknown> => !!r && typeof r === 'object') : []
-  const errors = (Array.isArray(found.errors) ? found.errors : []).map((item): RowError => {
-    const error = (item && typeof item === 'object' ? item : { message: item }) as Record<string, unknown>
-    const row = typeof error.row === 'number' ? error.row : null
-    return { row, field: text(error.field), message: text(error.message) }
-  })
-  return { rows, errors }
+function texts(value: unknown): string[] {
+  return Array.isArray(value) ? value.map(text) : []
 }
 
-async function postFile(path: string, file: File, campaign: string): Promise<unknown> {
+export function readProblems(value: unknown): RowProblem[] {
+  return (Array.isArray(value) ? value : []).map((item) => {
+    const found = loose(item)
+    return {
+      row: typeof found.row === 'number' ? found.row : 0,
+      column: text(found.column),
+      text: text(found.text) || text(found.message),
+    }
+  })
+}
+
+/** The server's preview, read defensively: a missing field is empty, never a crash. */
+export function readPreview(body: unknown): Preview {
+  const found = loose(body)
+  const rows = (Array.isArray(found.rows) ? found.rows : []).map((item): PreviewRow => {
+    const row = loose(item)
+    const deadline = loose(row.deadline)
+    return {
+      row: typeof row.row === 'number' ? row.row : 0,
+      number: text(row.number),
+      problem: text(row.problem),
+      measures: texts(row.measures),
+      lead: text(row.lead),
+      co: texts(row.co),
+      deadline: text(deadline.text) || text(deadline.dueDate),
+    }
+  })
+  const problems = readProblems(found.problems)
+  return { valid: found.valid === true && problems.length === 0, message: text(found.message), rows, problems }
+}
+
+async function postFile(path: string, choice: LedgerChoice): Promise<unknown> {
   const form = new FormData()
-  form.append('file', file)
-  form.append('campaign', campaign)
+  form.append('file', choice.file)
+  form.append('campaign', choice.campaign)
+  if (choice.createAgencies) form.append('createAgencies', 'true')
   let response: Response
   try {
     response = await fetch(path, {
@@ -55,19 +116,23 @@ async function postFile(path: string, file: File, campaign: string): Promise<unk
   } catch {
     body = null
   }
-  if (!response.ok) throw httpFailure(response.status, body, locale.value)
+  if (!response.ok) {
+    const failure = httpFailure(response.status, body, locale.value)
+    const problems = readProblems(loose(body).problems)
+    throw problems.length ? new LedgerRefused(failure.message, response.status, problems) : failure
+  }
   return body
 }
 
-export async function previewLedger(file: File, campaign: string): Promise<Preview> {
-  return readPreview(await postFile('/ledger/preview', file, campaign))
+export async function previewLedger(choice: LedgerChoice): Promise<Preview> {
+  return readPreview(await postFile('/ledger/preview', choice))
 }
 
-/** The number of issues written, when the server says it. */
-export async function importLedger(file: File, campaign: string): Promise<number | null> {
-  const body = (await postFile('/ledger/import', file, campaign)) as { imported?: unknown; count?: unknown } | null
-  const count = body?.imported ?? body?.count
-  return typeof count === 'number' ? count : null
+/** The import's own summary in the API's words (created, already there). */
+export async function importLedger(choice: LedgerChoice): Promise<string> {
+  const done = loose(await postFile('/ledger/import', choice))
+  notePosition(typeof done.position === 'number' ? done.position : null)
+  return text(done.message)
 }
 
 /** `/export/<list>.xlsx` with the list's filters as they stand on the page. */

@@ -135,7 +135,7 @@ export const messages = {
     'outcome.no_role': '未授予角色',
     'ledger.campaign': '专项行动',
     'ledger.campaignHint': '选择或输入专项行动名称',
-    'ledger.file': '台账文件（.xlsx、.csv）',
+    'ledger.file': '台账文件（.xlsx、.csv、.json）',
     'ledger.preview': '预览',
     'ledger.import': '导入',
     'ledger.rows': '共读出 {n} 行',
@@ -147,6 +147,9 @@ export const messages = {
     'ledger.imported': '已导入 {n} 条',
     'ledger.needBoth': '请选择专项行动和文件',
     'ledger.nothingWritten': '预览不写入任何数据',
+    'ledger.measures': '整改措施',
+    'ledger.co': '配合单位',
+    'ledger.createAgencies': '创建台账中未登记的单位',
   },
   en: {
     appName: 'Rectify workbench',
@@ -282,7 +285,7 @@ export const messages = {
     'outcome.no_role': 'No role granted',
     'ledger.campaign': 'Campaign',
     'ledger.campaignHint': 'Choose or type a campaign',
-    'ledger.file': 'Ledger file (.xlsx, .csv)',
+    'ledger.file': 'Ledger file (.xlsx, .csv, .json)',
     'ledger.preview': 'Preview',
     'ledger.import': 'Import',
     'ledger.rows': '{n} rows read',
@@ -294,6 +297,9 @@ export const messages = {
     'ledger.imported': '{n} imported',
     'ledger.needBoth': 'Choose a campaign and a file',
     'ledger.nothingWritten': 'A preview writes nothing',
+    'ledger.measures': 'Measures',
+    'ledger.co': 'Co-agencies',
+    'ledger.createAgencies': 'Create the agencies the ledger names that are not registered',
   },
 } as const
 
