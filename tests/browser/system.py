@@ -144,4 +144,37 @@ def send_referral(system: System, reason: str) -> str:
     data = system.graphql(system.token("coordinator"), SEND, input=sent)
     assert data["r"]["__typename"] == "ReferralChanged", data
     referral_id: str = data["r"]["referral"]["id"]
+    assert referral_id
     return referral_id
+
+
+SUBMIT = """
+mutation($id: ID!, $summary: String!) {
+  r: submitForVerification(issueId: $id, summary: $summary) { __typename }
+}"""
+ISSUES = """
+query($campaign: ID!) {
+  issues(filter: {campaign: $campaign, agency: "县卫健局", status: OPEN}, first: 50) {
+    edges { node { id number problem leadAgency { name } } }
+  }
+}"""
+
+
+def submit_issue(system: System) -> dict[str, str]:
+    """An open issue the liaisons' agency leads, submitted for verification by its liaison;
+    returns its id, number and problem."""
+    liaison = system.token("liaison", AGENCY)
+    edges = system.graphql(liaison, ISSUES, campaign=CAMPAIGN)["issues"]["edges"]
+    issue = next(e["node"] for e in edges if e["node"]["leadAgency"]["name"] == AGENCY)
+    data = system.graphql(liaison, SUBMIT, id=issue["id"], summary="已整改完毕")
+    assert data["r"]["__typename"] == "IssueChanged", data
+    return {"id": issue["id"], "number": issue["number"], "problem": issue["problem"]}
+
+
+def refusal_message(system: System, token: str, mutation: str, **variables: Any) -> str:
+    """The message the API refuses `mutation` with (a refusal changes nothing), to compare
+    with what the page shows."""
+    result = next(iter(system.graphql(token, mutation, **variables).values()))
+    assert result["__typename"] not in ("IssueChanged", "ReferralChanged"), result
+    message: str = result["message"]
+    return message
