@@ -32,16 +32,23 @@ export const SIGN_IN_LOG = graphql(`
   }
 `)
 
+// what every account change answers: its log position, or the API's refusal
+export const USER_OUTCOME = graphql(`
+  fragment UserOutcome on UserResult {
+    __typename
+    ... on UserChanged { position }
+    ... on NotAllowed { message }
+    ... on InvalidInput { message }
+    ... on InvalidTransition { message }
+    ... on NotFound { message }
+    ... on Conflict { message }
+  }
+`)
+
 export const CREATE_USER = graphql(`
   mutation CreateUser($username: String!, $displayName: String!, $password: String!, $role: Role, $agency: String, $region: String) {
     result: createUser(username: $username, displayName: $displayName, password: $password, role: $role, agency: $agency, region: $region) {
-      __typename
-      ... on UserChanged { position }
-      ... on NotAllowed { message }
-      ... on InvalidInput { message }
-      ... on InvalidTransition { message }
-      ... on NotFound { message }
-      ... on Conflict { message }
+      ...UserOutcome
     }
   }
 `)
@@ -49,13 +56,7 @@ export const CREATE_USER = graphql(`
 export const GRANT_ROLE = graphql(`
   mutation GrantRole($username: String!, $role: Role!, $agency: String, $region: String) {
     result: grantRole(username: $username, role: $role, agency: $agency, region: $region) {
-      __typename
-      ... on UserChanged { position }
-      ... on NotAllowed { message }
-      ... on InvalidInput { message }
-      ... on InvalidTransition { message }
-      ... on NotFound { message }
-      ... on Conflict { message }
+      ...UserOutcome
     }
   }
 `)
@@ -63,13 +64,7 @@ export const GRANT_ROLE = graphql(`
 export const REVOKE_ROLE = graphql(`
   mutation RevokeRole($username: String!) {
     result: revokeRole(username: $username) {
-      __typename
-      ... on UserChanged { position }
-      ... on NotAllowed { message }
-      ... on InvalidInput { message }
-      ... on InvalidTransition { message }
-      ... on NotFound { message }
-      ... on Conflict { message }
+      ...UserOutcome
     }
   }
 `)
@@ -77,13 +72,7 @@ export const REVOKE_ROLE = graphql(`
 export const RESET_PASSWORD = graphql(`
   mutation ResetPassword($username: String!, $password: String!) {
     result: resetPassword(username: $username, password: $password) {
-      __typename
-      ... on UserChanged { position }
-      ... on NotAllowed { message }
-      ... on InvalidInput { message }
-      ... on InvalidTransition { message }
-      ... on NotFound { message }
-      ... on Conflict { message }
+      ...UserOutcome
     }
   }
 `)
@@ -91,13 +80,7 @@ export const RESET_PASSWORD = graphql(`
 export const LOCK_USER = graphql(`
   mutation LockUser($username: String!) {
     result: lockUser(username: $username) {
-      __typename
-      ... on UserChanged { position }
-      ... on NotAllowed { message }
-      ... on InvalidInput { message }
-      ... on InvalidTransition { message }
-      ... on NotFound { message }
-      ... on Conflict { message }
+      ...UserOutcome
     }
   }
 `)
@@ -105,13 +88,7 @@ export const LOCK_USER = graphql(`
 export const UNLOCK_USER = graphql(`
   mutation UnlockUser($username: String!) {
     result: unlockUser(username: $username) {
-      __typename
-      ... on UserChanged { position }
-      ... on NotAllowed { message }
-      ... on InvalidInput { message }
-      ... on InvalidTransition { message }
-      ... on NotFound { message }
-      ... on Conflict { message }
+      ...UserOutcome
     }
   }
 `)
@@ -119,13 +96,7 @@ export const UNLOCK_USER = graphql(`
 export const DISABLE_USER = graphql(`
   mutation DisableUser($username: String!) {
     result: disableUser(username: $username) {
-      __typename
-      ... on UserChanged { position }
-      ... on NotAllowed { message }
-      ... on InvalidInput { message }
-      ... on InvalidTransition { message }
-      ... on NotFound { message }
-      ... on Conflict { message }
+      ...UserOutcome
     }
   }
 `)

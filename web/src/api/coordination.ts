@@ -90,16 +90,23 @@ export const OVERDUE_ISSUES = graphql(`
   }
 `)
 
+// what an extension decision answers: its log position, or the API's refusal
+export const EXTENSION_OUTCOME = graphql(`
+  fragment ExtensionOutcome on IssueResult {
+    __typename
+    ... on IssueChanged { position }
+    ... on NotAllowed { message }
+    ... on InvalidTransition { message }
+    ... on InvalidInput { message }
+    ... on NotFound { message }
+    ... on Conflict { message }
+  }
+`)
+
 export const APPROVE_EXTENSION = graphql(`
   mutation ApproveExtension($id: ID!, $comment: String!) {
     result: approveExtension(issueId: $id, comment: $comment) {
-      __typename
-      ... on IssueChanged { position }
-      ... on NotAllowed { message }
-      ... on InvalidTransition { message }
-      ... on InvalidInput { message }
-      ... on NotFound { message }
-      ... on Conflict { message }
+      ...ExtensionOutcome
     }
   }
 `)
@@ -107,13 +114,7 @@ export const APPROVE_EXTENSION = graphql(`
 export const DENY_EXTENSION = graphql(`
   mutation DenyExtension($id: ID!, $reason: String!) {
     result: denyExtension(issueId: $id, reason: $reason) {
-      __typename
-      ... on IssueChanged { position }
-      ... on NotAllowed { message }
-      ... on InvalidTransition { message }
-      ... on InvalidInput { message }
-      ... on NotFound { message }
-      ... on Conflict { message }
+      ...ExtensionOutcome
     }
   }
 `)
