@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import openpyxl
 from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.system import AGENCY, CAMPAIGN, PASSWORD, System, send_referral
@@ -205,3 +206,26 @@ def test_a_ledger_preview_shows_the_row_problem_and_writes_nothing(
         c["title"] for c in system.graphql(system.token("coordinator"), CAMPAIGNS)["campaigns"]
     ]
     assert campaign not in titles
+
+
+def test_the_overdue_list_exports_to_excel_as_shown(
+    web: Page, system: System, tmp_path: Path
+) -> None:
+    sign_in(web, system, "coord1")
+    web.locator(".sidebar .el-menu-item", has_text="逾期问题").click()
+    expect(web.get_by_test_id("total")).to_have_text(re.compile(r"共 [1-9]\d* 件"))
+    shown = int(re.sub(r"\D", "", web.get_by_test_id("total").inner_text()))
+    first_problem = web.get_by_test_id("overdue").locator("tr.el-table__row").first
+    problem = first_problem.locator("td").nth(1).inner_text()
+
+    with web.expect_download() as download:
+        web.get_by_test_id("export").click()
+    saved = tmp_path / "overdue.xlsx"
+    download.value.save_as(saved)
+
+    sheet = openpyxl.load_workbook(saved, read_only=True).worksheets[0]
+    rows = [row for row in sheet.iter_rows(values_only=True)]
+    header = next(i for i, row in enumerate(rows) if row and row[0] == "序号")
+    items = rows[header + 1 :]
+    assert len(items) == shown
+    assert problem in {cell for cell in items[0] if isinstance(cell, str)}
