@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 from playwright.sync_api import Locator, Page, expect
@@ -153,13 +154,19 @@ def test_a_coordinator_reassigns_a_returned_referral(web: Page, system: System) 
     expect(moved.get_by_test_id("receiver")).to_have_text(OTHER_AGENCY)
 
 
-def test_leadership_approves_a_pending_extension(web: Page, system: System) -> None:
+def ask_extension(system: System, nth: int) -> dict[str, Any]:
+    """The liaisons' agency asks to extend the nth open issue it leads."""
     coordinator = system.token("coordinator")
     issues = system.graphql(coordinator, ISSUES, campaign=CAMPAIGN)["issues"]["edges"]
-    issue = next(e["node"] for e in issues if e["node"]["leadAgency"]["name"] == AGENCY)
+    led = [e["node"] for e in issues if e["node"]["leadAgency"]["name"] == AGENCY]
+    issue: dict[str, Any] = led[nth]
     asked = system.graphql(system.token("liaison", AGENCY), EXTEND, id=issue["id"])
     assert asked["r"]["__typename"] == "IssueChanged", asked
+    return issue
 
+
+def test_leadership_approves_a_pending_extension(web: Page, system: System) -> None:
+    issue = ask_extension(system, 0)
     sign_in(web, system, "leader1")
     web.locator(".sidebar .el-menu-item", has_text="延期审批").click()
     row = table_row(web, "extensions", issue["problem"][:20])
@@ -170,6 +177,23 @@ def test_leadership_approves_a_pending_extension(web: Page, system: System) -> N
     dialog.get_by_test_id("dialog-confirm").click()
     expect(dialog).to_be_hidden()
     expect(row).to_have_count(0)
+
+
+def test_a_coordinator_sees_the_api_refuse_an_approval_reserved_to_leadership(
+    web: Page, system: System
+) -> None:
+    issue = ask_extension(system, 1)
+    sign_in(web, system, "coord1")
+    web.locator(".sidebar .el-menu-item", has_text="延期审批").click()
+    row = table_row(web, "extensions", issue["problem"][:20])
+    row.get_by_test_id("action-approve").click()
+    dialog = web.get_by_role("dialog", name="批准延期")
+    dialog.get_by_test_id("dialog-confirm").click()
+    # the campaign's rule (leadership decides) is the server's; the page shows its words
+    expect(dialog.get_by_role("alert")).to_contain_text(re.compile(r".+ / .+"))
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("button", name="取消").click()
+    expect(row.get_by_test_id("requested-due")).to_have_text("2099-06-30")
 
 
 LEDGER_WITH_A_BAD_ROW = """问题编号,反馈问题,整改措施,责任部门,完成时限
