@@ -37,7 +37,6 @@ from projections import account_queries, queries
 
 Info = strawberry.Info[Context, None]
 MAX_PAGE = 100
-USERS_CURSOR, SIGN_INS_CURSOR = "users", "sign-ins"
 AgencyArgument = Annotated[
     str | None, strawberry.argument(description="单位编号或名称 / agency id or name")
 ]
@@ -156,9 +155,16 @@ UserResult = Annotated[
 ]
 
 
-def _page_info(rows: list[Any], first: int, cursor: Any) -> tuple[list[Any], PageInfo]:
-    shown = rows[:first]
-    end = cursor(shown[-1]) if shown else None
+async def _page(
+    info: Info, list_name: str, table: str, first: int, after: str | None
+) -> tuple[list[tuple[str, Any]], PageInfo]:
+    """One keyset page of `table` (projections/account_queries.py): (cursor, row) pairs."""
+    cursors.page_size(first, MAX_PAGE)
+    keyset = account_queries.ORDERS[table]
+    start = cursors.decode(after, list_name, table, keyset) if after else None
+    rows = await account_queries.page(info.context.pool, table, first, start)
+    shown = [(cursors.encode(list_name, table, keyset, row), row) for row in rows[:first]]
+    end = shown[-1][0] if shown else None
     return shown, PageInfo(has_next_page=len(rows) > first, end_cursor=end)
 
 
@@ -175,16 +181,8 @@ class AccountQuery:
     @strawberry.field(description="用户账号 / every web account, by user name (admins only)")
     async def users(self, info: Info, first: int = 50, after: str | None = None) -> UserConnection:
         _may_read(info, AccountAction.LIST)
-        cursors.page_size(first, MAX_PAGE)
-        keyset = account_queries.USERS
-        start = cursors.decode(after, USERS_CURSOR, "USERNAME", keyset) if after else None
-        rows = await account_queries.users_page(info.context.pool, first, start)
-
-        def cursor(row: Any) -> str:
-            return cursors.encode(USERS_CURSOR, "USERNAME", keyset, row)
-
-        shown, page = _page_info(rows, first, cursor)
-        edges = [UserEdge(cursor=cursor(r), node=UserAccount.of_row(r)) for r in shown]
+        shown, page = await _page(info, "users", "accounts", first, after)
+        edges = [UserEdge(cursor=cursor, node=UserAccount.of_row(r)) for cursor, r in shown]
         return UserConnection(edges=edges, page_info=page)
 
     @strawberry.field(description="登录日志 / sign-in attempts, newest first (admins, auditors)")
@@ -192,18 +190,10 @@ class AccountQuery:
         self, info: Info, first: int = 50, after: str | None = None
     ) -> SignInConnection:
         _may_read(info, AccountAction.READ_SIGN_IN_LOG)
-        cursors.page_size(first, MAX_PAGE)
-        keyset = account_queries.SIGN_INS
-        start = cursors.decode(after, SIGN_INS_CURSOR, "NEWEST", keyset) if after else None
-        rows = await account_queries.sign_in_page(info.context.pool, first, start)
-
-        def cursor(row: Any) -> str:
-            return cursors.encode(SIGN_INS_CURSOR, "NEWEST", keyset, row)
-
-        shown, page = _page_info(rows, first, cursor)
+        shown, page = await _page(info, "sign-ins", "sign_in_log", first, after)
         edges = [
             SignInEdge(
-                cursor=cursor(r),
+                cursor=cursor,
                 node=SignInAttempt(
                     at=r["at"],
                     username=r["username"],
@@ -212,7 +202,7 @@ class AccountQuery:
                     user_agent=r["user_agent"],
                 ),
             )
-            for r in shown
+            for cursor, r in shown
         ]
         return SignInConnection(edges=edges, page_info=page)
 

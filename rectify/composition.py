@@ -23,6 +23,7 @@ from workflows.calendars import StoredCalendar
 
 if TYPE_CHECKING:
     from api.config import ApiConfig
+    from api.oidc_sign_in import OidcSignIn
     from rectify.runtime import Database
 
 
@@ -69,8 +70,26 @@ def api_config(settings: Settings, db: Database) -> ApiConfig:
         persisted_queries=settings.persisted_queries,
         verifier=verifier_from_settings(settings),
         make_app=rectify_app,
+        oidc_sign_in=oidc_sign_in(settings),
         session_limits=Limits(
             idle=timedelta(minutes=settings.session_idle_minutes),
             absolute=timedelta(hours=settings.session_absolute_hours),
         ),
+    )
+
+
+def oidc_sign_in(settings: Settings) -> OidcSignIn | None:
+    """Browser sign-in through the OIDC provider, when the issuer, a client id and the
+    callback address are all set."""
+    from api.oidc_sign_in import OidcSignIn
+
+    if not (settings.oidc_issuer and settings.oidc_client_id and settings.oidc_redirect_url):
+        return None
+    return OidcSignIn(
+        settings.oidc_issuer,
+        settings.oidc_client_id,
+        settings.oidc_redirect_url,
+        client_secret=settings.oidc_client_secret or None,
+        username_claim=settings.oidc_username_claim,
+        leeway_seconds=settings.oidc_leeway_seconds,
     )

@@ -260,3 +260,15 @@ async def test_me_names_the_signed_in_account(web: Web) -> None:
         "role": "LIAISON",
     }
     assert web.client.cookies.get(COOKIE)
+
+
+async def test_a_cursor_of_another_list_is_refused_naming_after(web: Web) -> None:
+    await web.login("zhang.san")
+    web.client.cookies.clear()
+    log = await bearer(web, SIGN_IN_LOG, "admin")
+    response = await web.client.post(
+        "/graphql",
+        json={"query": USERS, "variables": {"after": log["pageInfo"]["endCursor"]}},
+        headers={"Authorization": f"Bearer {token('admin')}"},
+    )
+    assert response.json()["errors"][0]["extensions"]["field"] == "after"

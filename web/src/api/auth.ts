@@ -46,3 +46,24 @@ export async function logout(): Promise<void> {
     signedOut()
   }
 }
+
+export interface SignInOptions {
+  password: boolean
+  oidc: boolean
+  oidcLoginUrl: string | null
+}
+
+/** What the login page offers: the provider's sign-in only where the server has one. */
+export async function signInOptions(): Promise<SignInOptions> {
+  try {
+    const { status, body } = await requestJson('/auth/options')
+    if (status === 200 && body && typeof body === 'object') {
+      const found = body as Partial<SignInOptions>
+      const url = typeof found.oidcLoginUrl === 'string' && /^\/(?![/\\])/.test(found.oidcLoginUrl) ? found.oidcLoginUrl : null
+      return { password: true, oidc: Boolean(found.oidc && url), oidcLoginUrl: url }
+    }
+  } catch {
+    // offered or not, the password form is there
+  }
+  return { password: true, oidc: false, oidcLoginUrl: null }
+}

@@ -1,10 +1,9 @@
-// 牵头办: referrals across agencies (returned, unclaimed, overdue), their reassignment,
-// pending extensions and overdue issues. Every list is keyset-paged by the API.
+// 牵头办: referrals across agencies (returned, unclaimed, overdue; reassigned through
+// api/referrals.ts), pending extensions and overdue issues. Every list is keyset-paged by the API.
 import { graphql } from '@/gql'
 import type { ReferralStatus } from '@/gql/graphql'
 
-import { gql } from './http'
-import { settle } from './settle'
+import { gql, settle } from './http'
 
 export const PAGE_SIZE = 20
 
@@ -26,30 +25,9 @@ export const SUPERVISED_REFERRALS = graphql(`
   }
 `)
 
-export const AGENCIES = graphql(`
-  query Agencies {
-    agencies { id name kind }
-  }
-`)
-
 export const CAMPAIGNS = graphql(`
   query Campaigns {
     campaigns { id title }
-  }
-`)
-
-export const REASSIGN = graphql(`
-  mutation ReassignReferral($id: ID!, $agency: ID!, $reason: String!) {
-    result: reassignReferral(referralId: $id, agency: $agency, reason: $reason) {
-      __typename
-      ... on ReferralChanged { position }
-      ... on NotAllowed { message }
-      ... on InvalidTransition { message }
-      ... on AlreadyClaimed { message }
-      ... on InvalidInput { message }
-      ... on NotFound { message }
-      ... on Conflict { message }
-    }
   }
 `)
 
@@ -90,23 +68,10 @@ export const OVERDUE_ISSUES = graphql(`
   }
 `)
 
-// what an extension decision answers: its log position, or the API's refusal
-export const EXTENSION_OUTCOME = graphql(`
-  fragment ExtensionOutcome on IssueResult {
-    __typename
-    ... on IssueChanged { position }
-    ... on NotAllowed { message }
-    ... on InvalidTransition { message }
-    ... on InvalidInput { message }
-    ... on NotFound { message }
-    ... on Conflict { message }
-  }
-`)
-
 export const APPROVE_EXTENSION = graphql(`
   mutation ApproveExtension($id: ID!, $comment: String!) {
     result: approveExtension(issueId: $id, comment: $comment) {
-      ...ExtensionOutcome
+      ...IssueOutcome
     }
   }
 `)
@@ -114,7 +79,7 @@ export const APPROVE_EXTENSION = graphql(`
 export const DENY_EXTENSION = graphql(`
   mutation DenyExtension($id: ID!, $reason: String!) {
     result: denyExtension(issueId: $id, reason: $reason) {
-      ...ExtensionOutcome
+      ...IssueOutcome
     }
   }
 `)
@@ -123,16 +88,8 @@ export function supervisedReferrals(status: ReferralStatus | null, overdue: bool
   return gql(SUPERVISED_REFERRALS, { status, overdue, first: PAGE_SIZE, after })
 }
 
-export async function agencies() {
-  return (await gql(AGENCIES)).agencies
-}
-
 export async function campaigns() {
   return (await gql(CAMPAIGNS)).campaigns
-}
-
-export async function reassignReferral(id: string, agency: string, reason: string): Promise<void> {
-  settle((await gql(REASSIGN, { id, agency, reason })).result)
 }
 
 export function pendingExtensions(after: string | null) {

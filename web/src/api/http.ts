@@ -2,7 +2,7 @@
 // CSRF header on GraphQL, and every failure turned into a message (src/utils/errors.ts).
 import { locale } from '@/i18n'
 import { session, signedOut } from '@/store/session'
-import { ApiError, graphqlErrorsMessage, httpFailure, networkFailure } from '@/utils/errors'
+import { ApiError, graphqlErrorsMessage, httpFailure, networkFailure, refusal } from '@/utils/errors'
 
 import type { TypedDocumentString } from '@/gql/graphql'
 
@@ -64,4 +64,12 @@ export async function gql<Result, Variables>(
   if (failed) throw new ApiError(failed, status, 'graphql')
   if (!answer?.data) throw httpFailure(status, body, locale.value)
   return answer.data
+}
+
+/** A mutation's result: a refusal is thrown with the API's message; a change's log
+ * position is kept so the next read shows it. */
+export function settle(result: { __typename: string; message?: string; position?: number | null }): void {
+  const refused = refusal(result)
+  if (refused) throw refused
+  notePosition(result.position)
 }

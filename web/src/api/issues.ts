@@ -1,8 +1,7 @@
 // 问题: the coordinator's verification inbox (issues submitted for verification).
 import { graphql } from '@/gql'
-import { refusal } from '@/utils/errors'
 
-import { gql, notePosition } from './http'
+import { gql, settle } from './http'
 
 export const SUBMITTED_ISSUES = graphql(`
   query SubmittedIssues($first: Int!, $after: String) {
@@ -22,16 +21,23 @@ export const SUBMITTED_ISSUES = graphql(`
   }
 `)
 
+// What every mutation of this file answers: the change, or the API's refusal in its words.
+export const ISSUE_OUTCOME = graphql(`
+  fragment IssueOutcome on IssueResult {
+    __typename
+    ... on IssueChanged { position }
+    ... on NotAllowed { message }
+    ... on InvalidTransition { message }
+    ... on InvalidInput { message }
+    ... on NotFound { message }
+    ... on Conflict { message }
+  }
+`)
+
 export const SIGN_OFF = graphql(`
   mutation SignOff($id: ID!, $comment: String!) {
     result: signOff(issueId: $id, comment: $comment) {
-      __typename
-      ... on IssueChanged { position }
-      ... on NotAllowed { message }
-      ... on InvalidTransition { message }
-      ... on InvalidInput { message }
-      ... on NotFound { message }
-      ... on Conflict { message }
+      ...IssueOutcome
     }
   }
 `)
@@ -39,13 +45,7 @@ export const SIGN_OFF = graphql(`
 export const REJECT = graphql(`
   mutation RejectIssue($id: ID!, $reason: String!) {
     result: rejectIssue(issueId: $id, reason: $reason) {
-      __typename
-      ... on IssueChanged { position }
-      ... on NotAllowed { message }
-      ... on InvalidTransition { message }
-      ... on InvalidInput { message }
-      ... on NotFound { message }
-      ... on Conflict { message }
+      ...IssueOutcome
     }
   }
 `)
@@ -56,11 +56,6 @@ export function submittedIssues(after: string | null) {
   return gql(SUBMITTED_ISSUES, { first: PAGE_SIZE, after })
 }
 
-function settle(result: { __typename: string; message?: string; position?: number | null }): void {
-  const refused = refusal(result)
-  if (refused) throw refused
-  notePosition(result.position)
-}
 
 export async function signOff(id: string, comment: string): Promise<void> {
   settle((await gql(SIGN_OFF, { id, comment })).result)

@@ -1,9 +1,8 @@
 // 移送: the liaison's queue and the steps on one referral.
 import { graphql } from '@/gql'
 import type { ReferralQueueFilter, ReturnReason } from '@/gql/graphql'
-import { refusal } from '@/utils/errors'
 
-import { gql, notePosition } from './http'
+import { gql, settle } from './http'
 
 export const REFERRAL_QUEUE = graphql(`
   query ReferralQueue($filter: ReferralQueueFilter, $first: Int!, $after: String) {
@@ -24,17 +23,24 @@ export const REFERRAL_QUEUE = graphql(`
 `)
 
 
+// What every mutation of this file answers: the change, or the API's refusal in its words.
+export const REFERRAL_OUTCOME = graphql(`
+  fragment ReferralOutcome on ReferralResult {
+    __typename
+    ... on ReferralChanged { position referral { id status statusLabel } }
+    ... on NotAllowed { message }
+    ... on InvalidTransition { message }
+    ... on AlreadyClaimed { message }
+    ... on InvalidInput { message }
+    ... on NotFound { message }
+    ... on Conflict { message }
+  }
+`)
+
 export const CLAIM = graphql(`
   mutation ClaimReferral($id: ID!) {
     result: claimReferral(referralId: $id) {
-      __typename
-      ... on ReferralChanged { position referral { id status statusLabel } }
-      ... on NotAllowed { message }
-      ... on InvalidTransition { message }
-      ... on AlreadyClaimed { message }
-      ... on InvalidInput { message }
-      ... on NotFound { message }
-      ... on Conflict { message }
+      ...ReferralOutcome
     }
   }
 `)
@@ -42,14 +48,7 @@ export const CLAIM = graphql(`
 export const RETURN = graphql(`
   mutation ReturnReferral($id: ID!, $reason: ReturnReason!, $detail: String!) {
     result: returnReferral(referralId: $id, reason: $reason, detail: $detail) {
-      __typename
-      ... on ReferralChanged { position referral { id status statusLabel } }
-      ... on NotAllowed { message }
-      ... on InvalidTransition { message }
-      ... on AlreadyClaimed { message }
-      ... on InvalidInput { message }
-      ... on NotFound { message }
-      ... on Conflict { message }
+      ...ReferralOutcome
     }
   }
 `)
@@ -57,15 +56,22 @@ export const RETURN = graphql(`
 export const ANSWER = graphql(`
   mutation AnswerReferral($id: ID!, $outcome: String!, $caseNumber: String!, $penalties: String!) {
     result: answerReferral(referralId: $id, outcome: $outcome, caseNumber: $caseNumber, penalties: $penalties) {
-      __typename
-      ... on ReferralChanged { position referral { id status statusLabel } }
-      ... on NotAllowed { message }
-      ... on InvalidTransition { message }
-      ... on AlreadyClaimed { message }
-      ... on InvalidInput { message }
-      ... on NotFound { message }
-      ... on Conflict { message }
+      ...ReferralOutcome
     }
+  }
+`)
+
+export const REASSIGN = graphql(`
+  mutation ReassignReferral($id: ID!, $agency: ID!, $reason: String!) {
+    result: reassignReferral(referralId: $id, agency: $agency, reason: $reason) {
+      ...ReferralOutcome
+    }
+  }
+`)
+
+export const AGENCIES = graphql(`
+  query Agencies {
+    agencies { id name kind }
   }
 `)
 
@@ -75,13 +81,6 @@ export function referralQueue(filter: ReferralQueueFilter, after: string | null)
   return gql(REFERRAL_QUEUE, { filter, first: PAGE_SIZE, after })
 }
 
-type Outcome = { __typename: string; message?: string; position?: number | null }
-
-function settle(result: Outcome): void {
-  const refused = refusal(result)
-  if (refused) throw refused
-  notePosition(result.position)
-}
 
 export async function claimReferral(id: string): Promise<void> {
   settle((await gql(CLAIM, { id })).result)
@@ -98,4 +97,12 @@ export async function answerReferral(
   penalties: string,
 ): Promise<void> {
   settle((await gql(ANSWER, { id, outcome, caseNumber, penalties })).result)
+}
+
+export async function reassignReferral(id: string, agency: string, reason: string): Promise<void> {
+  settle((await gql(REASSIGN, { id, agency, reason })).result)
+}
+
+export async function agencies() {
+  return (await gql(AGENCIES)).agencies
 }

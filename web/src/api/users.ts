@@ -1,21 +1,14 @@
-// 用户管理 and 登录日志 (admins): accounts, their grants, locks and passwords, and every
-// sign-in attempt. Both lists are keyset-paged by the API.
+// 用户管理 and 登录日志 (admins): accounts and sign-in attempts, keyset-paged by the API.
 import { graphql } from '@/gql'
 import type { Role } from '@/gql/graphql'
 
-import { gql } from './http'
-import { settle } from './settle'
-
-export const PAGE_SIZE = 20
+import { gql, settle } from './http'
 
 export const USERS = graphql(`
   query Users($first: Int!, $after: String) {
     users(first: $first, after: $after) {
       pageInfo { hasNextPage endCursor }
-      edges {
-        cursor
-        node { id username displayName status role agencyId agencyName region failedSignIns createdAt changedAt }
-      }
+      edges { cursor node { id username displayName status role agencyId agencyName region failedSignIns createdAt changedAt } }
     }
   }
 `)
@@ -24,15 +17,12 @@ export const SIGN_IN_LOG = graphql(`
   query SignInLog($first: Int!, $after: String) {
     signInLog(first: $first, after: $after) {
       pageInfo { hasNextPage endCursor }
-      edges {
-        cursor
-        node { at username outcome address userAgent }
-      }
+      edges { cursor node { at username outcome address userAgent } }
     }
   }
 `)
 
-// what every account change answers: its log position, or the API's refusal
+// What every mutation of this file answers: the change, or the API's refusal in its words.
 export const USER_OUTCOME = graphql(`
   fragment UserOutcome on UserResult {
     __typename
@@ -46,8 +36,16 @@ export const USER_OUTCOME = graphql(`
 `)
 
 export const CREATE_USER = graphql(`
-  mutation CreateUser($username: String!, $displayName: String!, $password: String!, $role: Role, $agency: String, $region: String) {
+  mutation CreateUser($username: String!, $displayName: String!, $password: String!, $role: Role, $agency: String, $region: String = null) {
     result: createUser(username: $username, displayName: $displayName, password: $password, role: $role, agency: $agency, region: $region) {
+      ...UserOutcome
+    }
+  }
+`)
+
+export const UNLOCK_USER = graphql(`
+  mutation UnlockUser($username: String!) {
+    result: unlockUser(username: $username) {
       ...UserOutcome
     }
   }
@@ -85,14 +83,6 @@ export const LOCK_USER = graphql(`
   }
 `)
 
-export const UNLOCK_USER = graphql(`
-  mutation UnlockUser($username: String!) {
-    result: unlockUser(username: $username) {
-      ...UserOutcome
-    }
-  }
-`)
-
 export const DISABLE_USER = graphql(`
   mutation DisableUser($username: String!) {
     result: disableUser(username: $username) {
@@ -101,16 +91,7 @@ export const DISABLE_USER = graphql(`
   }
 `)
 
-export const ROLES: Role[] = ['LIAISON', 'COORDINATOR', 'LEADERSHIP', 'AUDITOR', 'ADMIN', 'INVESTIGATOR', 'AGENCY_HEAD']
-
-export interface NewUser {
-  username: string
-  displayName: string
-  password: string
-  role: Role | null
-  agency: string | null
-  region: string | null
-}
+export const PAGE_SIZE = 20
 
 export function users(after: string | null) {
   return gql(USERS, { first: PAGE_SIZE, after })
@@ -120,8 +101,22 @@ export function signInLog(after: string | null) {
   return gql(SIGN_IN_LOG, { first: PAGE_SIZE, after })
 }
 
+
+export interface NewUser {
+  username: string
+  displayName: string
+  password: string
+  role: Role | null
+  agency: string | null
+  region?: string | null
+}
+
 export async function createUser(user: NewUser): Promise<void> {
-  settle((await gql(CREATE_USER, { ...user })).result)
+  settle((await gql(CREATE_USER, user)).result)
+}
+
+export async function unlockUser(username: string): Promise<void> {
+  settle((await gql(UNLOCK_USER, { username })).result)
 }
 
 export async function grantRole(username: string, role: Role, agency: string | null, region: string | null): Promise<void> {
@@ -138,10 +133,6 @@ export async function resetPassword(username: string, password: string): Promise
 
 export async function lockUser(username: string): Promise<void> {
   settle((await gql(LOCK_USER, { username })).result)
-}
-
-export async function unlockUser(username: string): Promise<void> {
-  settle((await gql(UNLOCK_USER, { username })).result)
 }
 
 export async function disableUser(username: string): Promise<void> {
