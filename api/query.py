@@ -49,6 +49,9 @@ class IssueFilter:
         default=None, description="id, name or alias; issues it leads or co-owns"
     )
     overdue: bool | None = None
+    pending_extension: bool | None = strawberry.field(
+        default=None, description="延期待审批 / an extension asked for and not yet decided"
+    )
 
 
 @strawberry.enum(description="问题列表排序 / orders of the issue list")
@@ -109,6 +112,7 @@ class Query:
             given.status.value if given.status else None,
             agency,
             given.overdue,
+            given.pending_extension,
             viewer_agency_id=issue_scope(info.context.user),
         )
         order = order_by.name  # each member's name is its value (strawberry.enum_value)

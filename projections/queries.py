@@ -115,6 +115,8 @@ class IssueFilter:
     status: str | None = None
     agency_id: UUID | None = None
     overdue: bool | None = None
+    # an extension asked for and not yet approved or denied (延期审批)
+    pending_extension: bool | None = None
     # the agency whose issues the caller may read (it leads or co-owns them); None: all
     viewer_agency_id: UUID | None = None
 
@@ -165,6 +167,9 @@ def _where(issue_filter: IssueFilter, params: list[Any], today: date) -> str:
         params.append(today)
         overdue = f"(i.status <> 'CLOSED' AND i.due_date < ${len(params)})"
         conditions.append(overdue if issue_filter.overdue else f"NOT COALESCE({overdue}, FALSE)")
+    if issue_filter.pending_extension is not None:
+        pending = "i.pending_extension_due IS NOT NULL"
+        conditions.append(pending if issue_filter.pending_extension else f"NOT ({pending})")
     return " AND ".join(conditions)
 
 

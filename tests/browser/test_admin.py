@@ -8,6 +8,7 @@ import re
 from playwright.sync_api import Page, expect
 
 from tests.browser.system import PASSWORD, System
+from tests.browser.test_coordinator_admin import choose
 from tests.browser.test_sign_in import sign_in
 
 
@@ -19,7 +20,8 @@ def test_an_admin_creates_a_liaison_who_then_signs_in(web: Page, system: System)
     dialog.get_by_label("账号").fill("liaison2")
     dialog.get_by_label("姓名").fill("吴新人")
     dialog.get_by_label("初始密码").fill(PASSWORD)
-    dialog.get_by_label("单位 / 地区").fill("县卫健局")
+    choose(web, dialog.get_by_test_id("user-role"), "联络员")
+    choose(web, dialog.get_by_test_id("user-agency"), "县卫健局")
     dialog.get_by_test_id("dialog-confirm").click()
     expect(dialog).to_be_hidden()
     row = web.get_by_test_id("users").locator("tr.el-table__row", has_text="liaison2")

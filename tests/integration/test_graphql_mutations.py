@@ -127,6 +127,24 @@ async def test_extensions_are_requested_then_approved_or_denied(api: Api) -> Non
     assert denied["history"][-1]["summary"] == "驳回延期：不予延期"
 
 
+PENDING = """query($pending: Boolean) {
+  issues(filter: { pendingExtension: $pending }) { totalCount edges { node { number } } } }"""
+
+
+async def test_the_issue_list_filters_on_a_pending_extension(api: Api) -> None:
+    five = issue("5")
+    changed(await run(api, EXTEND, "liaison", HEALTH, id=five, reason="需招标", due="2099-06-30"))
+
+    pending = (await api.gql(PENDING, role="coordinator", pending=True))["issues"]
+    others = (await api.gql(PENDING, role="coordinator", pending=False))["issues"]
+    changed(await run(api, DENY, "leadership", id=five, reason="不予延期"))
+    decided = (await api.gql(PENDING, role="coordinator", pending=True))["issues"]
+
+    assert [e["node"]["number"] for e in pending["edges"]] == ["5"]
+    assert "5" not in [e["node"]["number"] for e in others["edges"]] and others["totalCount"] > 0
+    assert decided["totalCount"] == 0
+
+
 async def test_a_closed_issue_is_reopened_after_a_look_back(api: Api) -> None:
     node = changed(
         await run(api, REOPEN, "coordinator", id=issue("4"), reason="问题反弹", text="2099年6月底")

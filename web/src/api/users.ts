@@ -8,7 +8,7 @@ export const USERS = graphql(`
   query Users($first: Int!, $after: String) {
     users(first: $first, after: $after) {
       pageInfo { hasNextPage endCursor }
-      edges { cursor node { id username displayName status role agencyName region failedSignIns createdAt } }
+      edges { cursor node { id username displayName status role agencyId agencyName region failedSignIns createdAt changedAt } }
     }
   }
 `)
@@ -36,8 +36,8 @@ export const USER_OUTCOME = graphql(`
 `)
 
 export const CREATE_USER = graphql(`
-  mutation CreateUser($username: String!, $displayName: String!, $password: String!, $role: Role, $agency: String) {
-    result: createUser(username: $username, displayName: $displayName, password: $password, role: $role, agency: $agency) {
+  mutation CreateUser($username: String!, $displayName: String!, $password: String!, $role: Role, $agency: String, $region: String = null) {
+    result: createUser(username: $username, displayName: $displayName, password: $password, role: $role, agency: $agency, region: $region) {
       ...UserOutcome
     }
   }
@@ -46,6 +46,46 @@ export const CREATE_USER = graphql(`
 export const UNLOCK_USER = graphql(`
   mutation UnlockUser($username: String!) {
     result: unlockUser(username: $username) {
+      ...UserOutcome
+    }
+  }
+`)
+
+export const GRANT_ROLE = graphql(`
+  mutation GrantRole($username: String!, $role: Role!, $agency: String, $region: String) {
+    result: grantRole(username: $username, role: $role, agency: $agency, region: $region) {
+      ...UserOutcome
+    }
+  }
+`)
+
+export const REVOKE_ROLE = graphql(`
+  mutation RevokeRole($username: String!) {
+    result: revokeRole(username: $username) {
+      ...UserOutcome
+    }
+  }
+`)
+
+export const RESET_PASSWORD = graphql(`
+  mutation ResetPassword($username: String!, $password: String!) {
+    result: resetPassword(username: $username, password: $password) {
+      ...UserOutcome
+    }
+  }
+`)
+
+export const LOCK_USER = graphql(`
+  mutation LockUser($username: String!) {
+    result: lockUser(username: $username) {
+      ...UserOutcome
+    }
+  }
+`)
+
+export const DISABLE_USER = graphql(`
+  mutation DisableUser($username: String!) {
+    result: disableUser(username: $username) {
       ...UserOutcome
     }
   }
@@ -68,6 +108,7 @@ export interface NewUser {
   password: string
   role: Role | null
   agency: string | null
+  region?: string | null
 }
 
 export async function createUser(user: NewUser): Promise<void> {
@@ -76,4 +117,24 @@ export async function createUser(user: NewUser): Promise<void> {
 
 export async function unlockUser(username: string): Promise<void> {
   settle((await gql(UNLOCK_USER, { username })).result)
+}
+
+export async function grantRole(username: string, role: Role, agency: string | null, region: string | null): Promise<void> {
+  settle((await gql(GRANT_ROLE, { username, role, agency, region })).result)
+}
+
+export async function revokeRole(username: string): Promise<void> {
+  settle((await gql(REVOKE_ROLE, { username })).result)
+}
+
+export async function resetPassword(username: string, password: string): Promise<void> {
+  settle((await gql(RESET_PASSWORD, { username, password })).result)
+}
+
+export async function lockUser(username: string): Promise<void> {
+  settle((await gql(LOCK_USER, { username })).result)
+}
+
+export async function disableUser(username: string): Promise<void> {
+  settle((await gql(DISABLE_USER, { username })).result)
 }

@@ -14,6 +14,11 @@ const BUILT: Record<string, () => Promise<unknown>> = {
   '/verification': () => import('@/views/verification/index.vue'),
   '/returned': () => import('@/views/returned/index.vue'),
   '/cockpit': () => import('@/views/cockpit/index.vue'),
+  '/unclaimed': () => import('@/views/unclaimed/index.vue'),
+  '/overdue': () => import('@/views/overdue/index.vue'),
+  '/extensions': () => import('@/views/extensions/index.vue'),
+  '/ledger-import': () => import('@/views/ledger-import/index.vue'),
+  '/agencies': () => import('@/views/agencies/index.vue'),
   '/users': () => import('@/views/users/index.vue'),
   '/login-log': () => import('@/views/login-log/index.vue'),
 }
