@@ -20,6 +20,7 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from api.auth import Role, User
+from api.case_files import download as download_case_file
 from api.config import ApiConfig
 from api.context import Context
 from api.files import body_limit, download, upload
@@ -238,6 +239,11 @@ def create_app(config: ApiConfig) -> Starlette:
             Route(
                 "/files/{sha256}",
                 AnswerOutages(RequireSignIn(download_app, verifier)),
+                methods=["GET"],
+            ),
+            Route(
+                "/case-files/{item_id}",
+                AnswerOutages(RequireSignIn(request_response(download_case_file), verifier)),
                 methods=["GET"],
             ),
             WebSocketRoute("/graphql", graphql),
