@@ -1,5 +1,7 @@
 // The workbench's own words, Chinese first. Refusals are not here: they are shown as the
 // API words them (src/utils/errors.ts).
+import { cockpitEn, cockpitZh } from './cockpit'
+
 export const messages = {
   'zh-CN': {
     appName: '整改工作台',
@@ -78,6 +80,7 @@ export const messages = {
     'error.session': '登录已过期，请重新登录',
     'error.unknown': '操作失败',
     'error.noPages': '您的角色没有可打开的页面，请联系管理员',
+    ...cockpitZh,
   },
   en: {
     appName: 'Rectify workbench',
@@ -156,6 +159,7 @@ export const messages = {
     'error.session': 'Your session has ended; sign in again',
     'error.unknown': 'The action failed',
     'error.noPages': 'Your role has no pages to open; ask an administrator',
+    ...cockpitEn,
   },
 } as const
 
