@@ -25,9 +25,10 @@ export const CLUE_REVEALS = graphql(`
   }
 `)
 
-export const AUDIT_AGENCIES = graphql(`
-  query AuditAgencies {
+export const AUDIT_NAMES = graphql(`
+  query AuditNames {
     agencies { id name }
+    campaigns { id title }
   }
 `)
 
@@ -65,8 +66,8 @@ export function clueReveals(clueId: string | null) {
   return gql(CLUE_REVEALS, { clueId })
 }
 
-export function auditAgencies() {
-  return gql(AUDIT_AGENCIES)
+export function auditNames() {
+  return gql(AUDIT_NAMES)
 }
 
 export function auditIssues(after: string | null) {
