@@ -62,11 +62,11 @@ def test_an_auditor_opens_an_issues_timeline_from_the_list(web: Page, system: Sy
 def test_an_auditor_reads_the_state_as_of_the_first_version(web: Page, system: System) -> None:
     issue = newest_issue(system)
     open_audit(web, system)
-    web.get_by_test_id("item-id").locator("input").fill(issue["id"])
+    web.get_by_label("事项编号").fill(issue["id"])
     web.get_by_test_id("open-item").click()
     expect(web.get_by_test_id("trail-entry").first).to_be_visible()
     web.get_by_role("radio", name="按版本").check(force=True)
-    web.get_by_test_id("as-of-version").locator("input").fill("1")
+    web.get_by_role("spinbutton").fill("1")
     web.get_by_test_id("as-of-show").click()
     state = web.get_by_test_id("as-of-state")
     expect(state).to_contain_text(issue["problem"][:10])
@@ -75,7 +75,7 @@ def test_an_auditor_reads_the_state_as_of_the_first_version(web: Page, system: S
 def test_an_auditor_downloads_the_case_file(web: Page, system: System) -> None:
     issue = newest_issue(system)
     open_audit(web, system)
-    web.get_by_test_id("item-id").locator("input").fill(issue["id"])
+    web.get_by_label("事项编号").fill(issue["id"])
     web.get_by_test_id("open-item").click()
     with web.expect_download() as download_info:
         web.get_by_test_id("case-file").click()
@@ -88,6 +88,6 @@ def test_an_auditor_downloads_the_case_file(web: Page, system: System) -> None:
 
 def test_an_unknown_item_is_said_so(web: Page, system: System) -> None:
     open_audit(web, system)
-    web.get_by_test_id("item-id").locator("input").fill("00000000-0000-0000-0000-000000000000")
+    web.get_by_label("事项编号").fill("00000000-0000-0000-0000-000000000000")
     web.get_by_test_id("open-item").click()
     expect(web.get_by_role("alert").first).to_contain_text("事项不存在或无权查看")
