@@ -32,6 +32,7 @@ from api.hygiene import (
     middleware,
 )
 from api.live import ChangeFeed
+from api.oidc_sign_in import oidc_callback, oidc_login, sign_in_options
 from api.outages import (
     CONNECTION_ERRORS,
     MESSAGE,
@@ -234,6 +235,13 @@ def create_app(config: ApiConfig) -> Starlette:
                 "/auth/session", AnswerOutages(request_response(current_session)), methods=["GET"]
             ),
             Route("/auth/logout", AnswerOutages(request_response(logout)), methods=["POST"]),
+            Route("/auth/options", sign_in_options, methods=["GET"]),
+            Route("/auth/oidc/login", AnswerOutages(request_response(oidc_login)), methods=["GET"]),
+            Route(
+                "/auth/oidc/callback",
+                AnswerOutages(request_response(oidc_callback)),
+                methods=["GET"],
+            ),
             Route("/graphql", AnswerOutages(RequireSignIn(limited, verifier))),
             Route("/files", AnswerOutages(RequireSignIn(upload_app, verifier)), methods=["POST"]),
             Route(

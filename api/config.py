@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from api.sessions import Limits
 
 if TYPE_CHECKING:
+    from api.oidc_sign_in import OidcSignIn
     from api.tokens import TokenVerifier
     from domain.application import RectifyApp
 
@@ -37,5 +38,7 @@ class ApiConfig:
     # judged by (tests move it instead of waiting).
     session_limits: Limits = field(default_factory=Limits)
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    # Browser sign-in through an OIDC provider (api/oidc_sign_in.py); None: passwords only.
+    oidc_sign_in: OidcSignIn | None = None
     # The built workbench (web/, `make web`); None: api/web_dist when it has been built.
     web_dist: str | None = None

@@ -10,6 +10,7 @@ from typing import Any
 from uuid import UUID
 
 import strawberry
+from starlette.concurrency import run_in_threadpool
 
 from api import cursors
 from api.auth import Role, User
@@ -216,4 +217,11 @@ class Query:
                 if row
                 else Agency(id=strawberry.ID(user.agency_id), name=user.agency_name or "")
             )
-        return Me(subject=user.subject, role=RoleType(user.role.value), agency=agency)
+        account = await run_in_threadpool(info.context.app.find_account, user.subject)
+        return Me(
+            subject=user.subject,
+            role=RoleType(user.role.value),
+            agency=agency,
+            region=user.region,
+            display_name=account.display_name if account else None,
+        )

@@ -15,6 +15,7 @@ from strawberry.extensions import (
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from api.accounts import AccountMutation, AccountQuery
 from api.agencies import AgencyMutation
 from api.audit_trail import AuditTrailQuery
 from api.campaigns import CampaignMutation
@@ -63,6 +64,8 @@ QUERIES += (StatisticsQuery,)
 QUERIES += (ProgressQuery,)
 MUTATIONS += (ProgressMutation,)
 MUTATIONS += (AgencyMutation,)
+QUERIES += (AccountQuery,)
+MUTATIONS += (AccountMutation,)
 
 log = logging.getLogger("rectify.api")
 MAX_DEPTH = 10

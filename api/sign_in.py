@@ -81,6 +81,19 @@ async def _credentials(request: Request) -> tuple[str, str] | JSONResponse:
     return username, password
 
 
+def admit(app: RectifyApp, account: Account, now: datetime) -> str:
+    """The outcome for an account whose owner proved who they are (a right password, an
+    identity provider's word): signed in (recorded when it clears failures), or why not."""
+    if account.status is AccountStatus.LOCKED:
+        return "locked"
+    if account.status is AccountStatus.DISABLED:
+        return "disabled"
+    if account.role is None:
+        return "no_role"
+    app.record_sign_in(account.username, now)
+    return "signed_in"
+
+
 def _judge(app: RectifyApp, username: str, password: str, now: datetime) -> tuple[str, Any]:
     """(outcome, account) of one attempt, recording a failure or a success that clears
     earlier failures on the account. Runs on a worker thread (argon2 takes tens of ms)."""
@@ -94,14 +107,8 @@ def _judge(app: RectifyApp, username: str, password: str, now: datetime) -> tupl
             if app.get_account(account.username).status is AccountStatus.LOCKED:
                 return "wrong_password_locked", None
         return "wrong_password", None
-    if account.status is AccountStatus.LOCKED:
-        return "locked", None
-    if account.status is AccountStatus.DISABLED:
-        return "disabled", None
-    if account.role is None:
-        return "no_role", None
-    app.record_sign_in(account.username, now)
-    return "signed_in", account
+    outcome = admit(app, account, now)
+    return outcome, account if outcome == "signed_in" else None
 
 
 def _client(request: Request) -> tuple[str | None, str | None]:
@@ -132,6 +139,36 @@ def _clear_cookie(response: Response, request: Request) -> None:
     )
 
 
+async def start_session(request: Request, account: Account, now: datetime) -> Response:
+    """The session of a signed-in account: its body (what /auth/session answers) with the
+    cookie set."""
+    state = request.app.state
+    token, session = await sessions.start(
+        state.pool,
+        now,
+        state.config.session_limits,
+        username=account.username,
+        display_name=account.display_name,
+        role=str(account.role),
+        agency_id=str(account.agency_id) if account.agency_id else None,
+        agency_name=account.agency_name,
+        region=account.region,
+    )
+    response = JSONResponse(session.body())
+    _set_cookie(response, request, token)
+    return response
+
+
+def refusal(outcome: str) -> JSONResponse:
+    status, body = REFUSALS.get(outcome, (401, INVALID_CREDENTIALS))
+    return JSONResponse(body, status_code=status)
+
+
+async def log_attempt(request: Request, now: datetime, username: str, outcome: str) -> None:
+    address, agent = _client(request)
+    await sessions.log_attempt(request.app.state.pool, now, username, outcome, address, agent)
+
+
 async def login(request: Request) -> Response:
     found = await _credentials(request)
     if isinstance(found, JSONResponse):
@@ -139,29 +176,14 @@ async def login(request: Request) -> Response:
     username, password = found
     state = request.app.state
     now = state.config.now()
-    address, agent = _client(request)
     try:
         outcome, account = await run_in_threadpool(_judge, state.rectify, username, password, now)
-        await sessions.log_attempt(state.pool, now, username, outcome, address, agent)
+        await log_attempt(request, now, username, outcome)
         if account is None:
-            status, body = REFUSALS.get(outcome, (401, INVALID_CREDENTIALS))
-            return JSONResponse(body, status_code=status)
-        token, session = await sessions.start(
-            state.pool,
-            now,
-            state.config.session_limits,
-            username=account.username,
-            display_name=account.display_name,
-            role=account.role,
-            agency_id=str(account.agency_id) if account.agency_id else None,
-            agency_name=account.agency_name,
-            region=account.region,
-        )
+            return refusal(outcome)
+        return await start_session(request, account, now)
     except CONNECTION_ERRORS:
         raise ServiceUnavailable() from None
-    response = JSONResponse(session.body())
-    _set_cookie(response, request, token)
-    return response
 
 
 async def current_session(request: Request) -> Response:

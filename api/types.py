@@ -218,6 +218,12 @@ class Me:
     subject: str
     role: RoleType
     agency: Agency | None
+    region: str | None = strawberry.field(
+        default=None, description="领导所辖地区 / the region leadership decides for, if limited"
+    )
+    display_name: str | None = strawberry.field(
+        default=None, description="姓名（网页账号）/ the web account's display name, if any"
+    )
 
 
 @strawberry.type

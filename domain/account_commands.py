@@ -14,7 +14,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
-from domain.accounts import Account, account_id, check_username
+from domain.accounts import Account, account_id, check_username, normalise_username
 from domain.command_results import CommandResult
 from domain.errors import Conflict, InvalidInput, NotFound
 
@@ -28,6 +28,7 @@ class _App(Protocol):
 
     def _get(self, cls: type[A], item_id: UUID, kind: str) -> A: ...
     def _exists(self, item_id: UUID) -> bool: ...
+    def get_account(self, username: str) -> Account: ...
     def _save(self, *aggregates: Aggregate) -> int | None: ...
     def _changing_account(
         self, username: str, change: Callable[[Account], None]
@@ -61,7 +62,11 @@ class AccountCommands:
         return found if limit is None else found[:limit]
 
     def get_account(self: _App, username: str) -> Account:
-        return self._get(Account, account_id(username), "account")
+        """The account of `username`, or NotFound naming the user name."""
+        try:
+            return self._get(Account, account_id(username), "account")
+        except NotFound:
+            raise NotFound("account", normalise_username(username)) from None
 
     def add_account(
         self: _App,
@@ -93,7 +98,7 @@ class AccountCommands:
         self: _App, username: str, change: Callable[[Account], None]
     ) -> CommandResult:
         for _ in range(MAX_ATTEMPTS):
-            account = self._get(Account, account_id(username), "account")
+            account = self.get_account(username)
             change(account)
             if not account.pending_events:
                 return CommandResult(account.id, None, changed=False)

@@ -17,6 +17,7 @@ PARSERS: dict[str, Callable[[str], Any]] = {
     "bigint": int,
     "date": date.fromisoformat,
     "timestamptz": datetime.fromisoformat,
+    "text": str,
 }
 FAR_DATE = "DATE '9999-12-31'"  # undated items sort after every due date
 FAR_TIME = "TIMESTAMPTZ '9999-12-31 00:00:00+00'"

@@ -26,3 +26,12 @@ CREATE TABLE IF NOT EXISTS sign_in_log (
     address text,
     user_agent text
 );
+
+-- A browser gone to the OIDC provider (api/oidc_sign_in.py): the PKCE verifier and nonce
+-- wait here under the digest of the `state` it carries, for one use within ten minutes.
+CREATE TABLE IF NOT EXISTS oidc_sign_ins (
+    state_sha256 text PRIMARY KEY,
+    code_verifier text NOT NULL,
+    nonce text NOT NULL,
+    created_at timestamptz NOT NULL
+);

@@ -11,6 +11,7 @@ command build theirs here, explicitly, instead of relying on an import's side ef
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from domain.application import RectifyApp
@@ -18,6 +19,7 @@ from workflows.calendars import StoredCalendar
 
 if TYPE_CHECKING:
     from api.config import ApiConfig
+    from api.oidc_sign_in import OidcSignIn
     from rectify.runtime import Database
     from rectify.settings import Settings
 
@@ -41,6 +43,7 @@ def api_config(settings: Settings, db: Database) -> ApiConfig:
     """The HTTP server's configuration, as `rectify serve` runs it."""
     from api.config import ApiConfig
     from api.hygiene import parse_origins
+    from api.sessions import Limits
     from api.tokens import verifier_from_settings
 
     return ApiConfig(
@@ -57,4 +60,26 @@ def api_config(settings: Settings, db: Database) -> ApiConfig:
         persisted_queries=settings.persisted_queries,
         verifier=verifier_from_settings(settings),
         make_app=rectify_app,
+        oidc_sign_in=oidc_sign_in(settings),
+        session_limits=Limits(
+            idle=timedelta(minutes=settings.session_idle_minutes),
+            absolute=timedelta(hours=settings.session_absolute_hours),
+        ),
+    )
+
+
+def oidc_sign_in(settings: Settings) -> OidcSignIn | None:
+    """Browser sign-in through the OIDC provider, when the issuer, a client id and the
+    callback address are all set."""
+    from api.oidc_sign_in import OidcSignIn
+
+    if not (settings.oidc_issuer and settings.oidc_client_id and settings.oidc_redirect_url):
+        return None
+    return OidcSignIn(
+        settings.oidc_issuer,
+        settings.oidc_client_id,
+        settings.oidc_redirect_url,
+        client_secret=settings.oidc_client_secret or None,
+        username_claim=settings.oidc_username_claim,
+        leeway_seconds=settings.oidc_leeway_seconds,
     )

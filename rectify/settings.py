@@ -38,6 +38,14 @@ class Settings(BaseSettings):
         default="agency_name", alias="RECTIFY_OIDC_AGENCY_NAME_CLAIM"
     )
     oidc_region_claim: str = Field(default="region", alias="RECTIFY_OIDC_REGION_CLAIM")
+    # browser sign-in by the authorization-code flow with PKCE (api/oidc_sign_in.py): with
+    # RECTIFY_OIDC_ISSUER, a registered client and this server's callback address
+    oidc_client_id: str | None = Field(default=None, alias="RECTIFY_OIDC_CLIENT_ID")
+    oidc_client_secret: str | None = Field(default=None, alias="RECTIFY_OIDC_CLIENT_SECRET")
+    oidc_redirect_url: str | None = Field(default=None, alias="RECTIFY_OIDC_REDIRECT_URL")
+    oidc_username_claim: str = Field(
+        default="preferred_username", alias="RECTIFY_OIDC_USERNAME_CLAIM"
+    )
     reminder_working_days: int = Field(default=3, alias="RECTIFY_REMINDER_WORKING_DAYS")
     timezone: str = Field(default="Asia/Shanghai", alias="RECTIFY_TIMEZONE")
     mode: Literal["development", "production"] = Field(default="development", alias="RECTIFY_MODE")
@@ -50,6 +58,9 @@ class Settings(BaseSettings):
     mutations_per_minute: int = Field(default=300, alias="RECTIFY_MUTATIONS_PER_MINUTE")
     cors_origins: str = Field(default="", alias="RECTIFY_CORS_ORIGINS")  # comma-separated
     persisted_queries: str | None = Field(default=None, alias="RECTIFY_PERSISTED_QUERIES")
+    # web sessions (api/sessions.py): ended after this long unused, and this long after sign-in
+    session_idle_minutes: float = Field(default=30, gt=0, alias="RECTIFY_SESSION_IDLE_MINUTES")
+    session_absolute_hours: float = Field(default=12, gt=0, alias="RECTIFY_SESSION_ABSOLUTE_HOURS")
 
     @property
     def production(self) -> bool:

@@ -1,5 +1,5 @@
 """Browser tests: Playwright for Python driving Debian's Chromium (never a downloaded
-browser) against the system started as `make run` starts it, once per session.
+browser) against the system started as `make run` starts it, once for them all.
 
 On a failure the page's screenshot and its console are kept in a folder whose path is
 printed (RECTIFY_BROWSER_ARTIFACTS, else browser-artifacts/ under pytest's basetemp)."""
@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import ConsoleMessage, Page
+from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 
 from tests.browser.system import System, start_system
 
@@ -44,22 +44,33 @@ def _prerequisites() -> None:
         pytest.fail("; ".join(missing), pytrace=False)
 
 
-@pytest.fixture(scope="session")
-def browser_type_launch_args() -> dict[str, Any]:
-    return {"executable_path": CHROMIUM, "args": CHROMIUM_ARGS, "headless": True}
+@pytest.fixture(scope="package")
+def chromium() -> Iterator[Browser]:
+    """Our own fixture, not pytest-playwright's session-wide one: the sync API keeps an
+    event loop running in this thread while it is started, which would stop every asyncio
+    test after the browser tests; this one is stopped when they are done."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        yield browser
+        browser.close()
 
 
-@pytest.fixture(scope="session")
-def browser_context_args() -> dict[str, Any]:
-    return {
-        "locale": "zh-CN",
-        "timezone_id": "Asia/Shanghai",
-        "viewport": {"width": 1280, "height": 800},
-    }
+@pytest.fixture
+def page(chromium: Browser) -> Iterator[Page]:
+    """A new browser profile per test: no cookie or stored language carried over."""
+    context = chromium.new_context(
+        locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1280, "height": 800}
+    )
+    yield context.new_page()
+    context.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+    """One system for all the browser tests, stopped when they are done (not left running
+    through the rest of `make test`)."""
     yield from start_system(tmp_path_factory.mktemp("home"))
 
 

@@ -7,7 +7,7 @@ import re
 
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.system import System, send_referral
+from tests.browser.system import System, refusal_message, send_referral
 from tests.browser.test_sign_in import sign_in
 
 
@@ -44,7 +44,7 @@ def test_an_answer_without_an_outcome_is_refused_in_the_api_words(
     web: Page, system: System
 ) -> None:
     reason = "浏览器测试：空结果反馈"
-    send_referral(system, reason)
+    referral = send_referral(system, reason)
     sign_in(web, system, "liaison1")
     row = row_of(web, reason)
     row.get_by_test_id("action-claim").click()
@@ -54,7 +54,16 @@ def test_an_answer_without_an_outcome_is_refused_in_the_api_words(
     row.get_by_test_id("action-answer").click()
     dialog = web.get_by_role("dialog", name="反馈")
     dialog.get_by_test_id("dialog-confirm").click()
-    # the API's InvalidInput, Chinese and English as it words them, stays in the dialog
-    expect(dialog.get_by_role("alert")).to_contain_text(re.compile(r".+ / .+"))
+    # the API's InvalidInput, as it words it, stays in the dialog
+    said = refusal_message(system, system.token("liaison", "县卫健局"), ANSWER, id=referral)
+    expect(dialog.get_by_role("alert")).to_have_text(said)
     expect(dialog).to_be_visible()
     expect(row.get_by_test_id("status")).to_have_text("办理中")
+
+
+ANSWER = """
+mutation($id: ID!) {
+  r: answerReferral(referralId: $id, outcome: "") {
+    __typename ... on InvalidInput { message } ... on InvalidTransition { message }
+  }
+}"""

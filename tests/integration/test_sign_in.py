@@ -252,3 +252,43 @@ async def test_logout_without_the_csrf_token_is_refused(web: Web) -> None:
     response = await web.client.post("/auth/logout")
     assert response.status_code == 403
     assert (await web.client.get("/auth/session")).status_code == 200
+
+
+async def test_a_login_that_is_not_json_is_refused(web: Web) -> None:
+    response = await web.client.post(
+        "/auth/login", data={"username": "zhang.san", "password": PASSWORD}
+    )
+    assert response.status_code == 400
+    assert response.json()["error"] == "bad_request"
+    assert "set-cookie" not in response.headers
+
+
+async def test_an_account_without_a_role_is_told_so_with_its_right_password(web: Web) -> None:
+    web.app.revoke_role("zhang.san", "test")
+    response = await web.login("zhang.san")
+    assert response.status_code == 423
+    assert response.json()["error"] == "no_role"
+
+
+async def test_in_production_the_cookie_is_sent_over_https_only(
+    app: RectifyApp, es_env: dict[str, str], database_url: str, schema: str
+) -> None:
+    add_user(app, "zhang.san", "auditor")
+    config = ApiConfig(database_url, schema, dict(es_env), SECRET, production=True)
+    site = create_app(config)
+    async with site.router.lifespan_context(site):
+        transport = httpx.ASGITransport(app=site)
+        async with httpx.AsyncClient(transport=transport, base_url="https://test") as client:
+            response = await client.post(
+                "/auth/login", json={"username": "zhang.san", "password": PASSWORD}
+            )
+    assert response.status_code == 200
+    assert "Secure" in response.headers["set-cookie"]
+
+
+async def test_without_a_provider_the_login_page_offers_passwords_only(web: Web) -> None:
+    options = (await web.client.get("/auth/options")).json()
+    assert options == {"password": True, "oidc": False, "oidcLoginUrl": None}
+    response = await web.client.get("/auth/oidc/login")
+    assert response.status_code == 404
+    assert response.json()["error"] == "oidc_not_configured"
