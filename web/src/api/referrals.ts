@@ -69,6 +69,27 @@ export const ANSWER = graphql(`
   }
 `)
 
+export const REASSIGN = graphql(`
+  mutation ReassignReferral($id: ID!, $agency: ID!, $reason: String!) {
+    result: reassignReferral(referralId: $id, agency: $agency, reason: $reason) {
+      __typename
+      ... on ReferralChanged { position referral { id status statusLabel } }
+      ... on NotAllowed { message }
+      ... on InvalidTransition { message }
+      ... on AlreadyClaimed { message }
+      ... on InvalidInput { message }
+      ... on NotFound { message }
+      ... on Conflict { message }
+    }
+  }
+`)
+
+export const AGENCIES = graphql(`
+  query Agencies {
+    agencies { id name kind }
+  }
+`)
+
 export const PAGE_SIZE = 20
 
 export function referralQueue(filter: ReferralQueueFilter, after: string | null) {
@@ -98,4 +119,12 @@ export async function answerReferral(
   penalties: string,
 ): Promise<void> {
   settle((await gql(ANSWER, { id, outcome, caseNumber, penalties })).result)
+}
+
+export async function reassignReferral(id: string, agency: string, reason: string): Promise<void> {
+  settle((await gql(REASSIGN, { id, agency, reason })).result)
+}
+
+export async function agencies() {
+  return (await gql(AGENCIES)).agencies
 }

@@ -14,6 +14,9 @@ const BUILT: Record<string, () => Promise<unknown>> = {
   '/verification': () => import('@/views/verification/index.vue'),
   '/cockpit': () => import('@/views/cockpit/index.vue'),
   '/audit': () => import('@/views/audit/index.vue'),
+  '/returned': () => import('@/views/returned/index.vue'),
+  '/users': () => import('@/views/users/index.vue'),
+  '/login-log': () => import('@/views/login-log/index.vue'),
 }
 
 const children: RouteRecordRaw[] = MENU.map((entry) => ({
