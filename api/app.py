@@ -20,6 +20,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.execution import ExecutionResult
 
 from api.auth import Role, User
+from api.case_files import download as download_case_file
 from api.config import ApiConfig
 from api.context import Context
 from api.export import export
@@ -269,6 +270,11 @@ def create_app(config: ApiConfig) -> Starlette:
                 "/ledger/import",
                 AnswerOutages(RequireSignIn(import_app, verifier)),
                 methods=["POST"],
+            ),
+            Route(
+                "/case-files/{item_id}",
+                AnswerOutages(RequireSignIn(request_response(download_case_file), verifier)),
+                methods=["GET"],
             ),
             WebSocketRoute("/graphql", graphql),
             # last: the workbench answers `/` and any other GET path of its own

@@ -239,7 +239,7 @@ def export_command(
 ) -> None:
     """导出案卷：当前状态与全部经过 / export an item's case file: its state and full trail."""
     from domain.errors import NotFound
-    from rectify.case_files import case_file, case_file_html
+    from projections.case_files import case_file, case_file_html
 
     if fmt not in ("json", "html"):
         typer.echo("--format: 应为 json 或 html / expected json or html", err=True)

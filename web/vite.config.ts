@@ -21,6 +21,7 @@ export default defineConfig({
       '/graphql': { target: 'http://127.0.0.1:8000', ws: true },
       '/auth': 'http://127.0.0.1:8000',
       '/files': 'http://127.0.0.1:8000',
+      '/case-files': 'http://127.0.0.1:8000',
     },
   },
   test: {

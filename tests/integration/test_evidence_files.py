@@ -19,7 +19,7 @@ from api.auth import issue_token
 from domain.application import RectifyApp
 from domain.issues import RectificationIssue
 from domain.names import agency_id
-from rectify.case_files import case_file, case_file_html
+from projections.case_files import case_file, case_file_html
 from tests.integration.api_fixtures import (
     CAMPAIGN,
     HEALTH,

@@ -1,5 +1,7 @@
 // The workbench's own words, Chinese first. Refusals are not here: they are shown as the
 // API words them (src/utils/errors.ts).
+import { cockpitEn, cockpitZh } from './cockpit'
+
 export const messages = {
   'zh-CN': {
     appName: '整改工作台',
@@ -176,6 +178,7 @@ export const messages = {
     'ledger.measures': '整改措施',
     'ledger.co': '配合单位',
     'ledger.createAgencies': '创建台账中未登记的单位',
+    ...cockpitZh,
   },
   en: {
     appName: 'Rectify workbench',
@@ -352,6 +355,7 @@ export const messages = {
     'ledger.measures': 'Measures',
     'ledger.co': 'Co-agencies',
     'ledger.createAgencies': 'Create the agencies the ledger names that are not registered',
+    ...cockpitEn,
   },
 } as const
 

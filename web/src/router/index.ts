@@ -12,6 +12,8 @@ const BUILT: Record<string, () => Promise<unknown>> = {
   '/todo': () => import('@/views/todo/index.vue'),
   '/notifications': () => import('@/views/notifications/index.vue'),
   '/verification': () => import('@/views/verification/index.vue'),
+  '/cockpit': () => import('@/views/cockpit/index.vue'),
+  '/audit': () => import('@/views/audit/index.vue'),
   '/returned': () => import('@/views/returned/index.vue'),
   '/cockpit': () => import('@/views/cockpit/index.vue'),
   '/unclaimed': () => import('@/views/unclaimed/index.vue'),
