@@ -15,7 +15,6 @@ const BUILT: Record<string, () => Promise<unknown>> = {
   '/cockpit': () => import('@/views/cockpit/index.vue'),
   '/audit': () => import('@/views/audit/index.vue'),
   '/returned': () => import('@/views/returned/index.vue'),
-  '/cockpit': () => import('@/views/cockpit/index.vue'),
   '/unclaimed': () => import('@/views/unclaimed/index.vue'),
   '/overdue': () => import('@/views/overdue/index.vue'),
   '/extensions': () => import('@/views/extensions/index.vue'),
