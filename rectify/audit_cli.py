@@ -54,7 +54,10 @@ def _recorder() -> Iterator[tuple[ChunkedApplicationRecorder, Custody]]:
         try:
             recorder = ledger.recorder
             if not isinstance(recorder, ChunkedApplicationRecorder):
-                typer.echo("APPLICATION_RECORDER_TOPIC: not the hash-chaining recorder", err=True)
+                typer.echo(
+                    "APPLICATION_RECORDER_TOPIC：不是带哈希链的记录器 / not the hash-chaining recorder",
+                    err=True,
+                )
                 raise typer.Exit(2)
             yield (
                 recorder,

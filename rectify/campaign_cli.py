@@ -106,7 +106,7 @@ def phase(
     try:
         first, last = date.fromisoformat(starts), date.fromisoformat(ends)
     except ValueError as error:
-        err.print(f"dates: {error} (use YYYY-MM-DD)", markup=False)
+        err.print(f"日期 dates: {error}（格式 YYYY-MM-DD / use YYYY-MM-DD）", markup=False)
         raise typer.Exit(1) from None
     _run(
         lambda ledger: ledger.schedule_campaign_phase(

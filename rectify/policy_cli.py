@@ -72,7 +72,11 @@ def _read(path: Path) -> list[dict[str, Any]]:
         ) from None
     rungs = data.get("rungs") if isinstance(data, dict) else None
     if not isinstance(rungs, list) or not all(isinstance(r, dict) for r in rungs):
-        raise InvalidInput("rungs", 'expected {"rungs": [{name, kind, offset, …}, …]}')
+        raise InvalidInput(
+            "rungs",
+            '应为 {"rungs": [{name, kind, offset, …}, …]} / expected {"rungs": [{name, kind, '
+            "offset, …}, …]}",
+        )
     return rungs
 
 
