@@ -55,7 +55,8 @@ def _recorder() -> Iterator[tuple[ChunkedApplicationRecorder, Custody]]:
             recorder = ledger.recorder
             if not isinstance(recorder, ChunkedApplicationRecorder):
                 typer.echo(
-                    "APPLICATION_RECORDER_TOPIC：不是带哈希链的记录器 / not the hash-chaining recorder",
+                    "APPLICATION_RECORDER_TOPIC：不是带哈希链的记录器 / "
+                    "not the hash-chaining recorder",
                     err=True,
                 )
                 raise typer.Exit(2)
