@@ -45,4 +45,4 @@ def test_generated_code_is_not_read_twice(tmp_path: Path) -> None:
 
 def test_the_workbench_documents_are_among_the_pages_documents() -> None:
     names = {name for name, _ in page_documents()}
-    assert {"referrals.ts", "issues.ts", "users.ts", "statistics.ts"} <= names
+    assert {"referrals.ts", "issues.ts", "users.ts", "cockpit.ts", "coordination.ts"} <= names
