@@ -13,6 +13,12 @@ export const DASHBOARD_CHANGED = graphql(`
   }
 `)
 
+export const QUEUE_CHANGED = graphql(`
+  subscription QueueChanged {
+    queueChanged { position kinds }
+  }
+`)
+
 let client: Client | null = null
 
 function socketUrl(): string {
@@ -37,19 +43,20 @@ export interface LiveHandlers {
   connected?: (up: boolean) => void
 }
 
-/** Listens to dashboardChanged until the returned function is called. */
-export function onDashboardChanged(handlers: LiveHandlers): () => void {
+type Notice = { position: number; kinds: string[] }
+
+function follow(field: 'dashboardChanged' | 'queueChanged', query: string, handlers: LiveHandlers): () => void {
   const socket = shared()
   const off = [
     socket.on('connected', () => handlers.connected?.(true)),
     socket.on('closed', () => handlers.connected?.(false)),
   ]
-  const stop = socket.subscribe<{ dashboardChanged: { position: number; kinds: string[] } }>(
-    { query: DASHBOARD_CHANGED.toString() },
+  const stop = socket.subscribe<Record<typeof field, Notice>>(
+    { query },
     {
       next: (message) => {
         // the refetch then waits for the read tables to reach this notice's position
-        notePosition(message.data?.dashboardChanged.position)
+        notePosition(message.data?.[field].position)
         handlers.changed()
       },
       error: () => handlers.connected?.(false),
@@ -60,4 +67,14 @@ export function onDashboardChanged(handlers: LiveHandlers): () => void {
     stop()
     for (const listener of off) listener()
   }
+}
+
+/** Listens to dashboardChanged until the returned function is called. */
+export function onDashboardChanged(handlers: LiveHandlers): () => void {
+  return follow('dashboardChanged', DASHBOARD_CHANGED.toString(), handlers)
+}
+
+/** Listens to queueChanged (the caller's own work and inbox) until the returned function is called. */
+export function onQueueChanged(handlers: LiveHandlers): () => void {
+  return follow('queueChanged', QUEUE_CHANGED.toString(), handlers)
 }
