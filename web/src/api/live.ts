@@ -37,8 +37,8 @@ function shared(): Client {
 }
 
 export interface LiveHandlers {
-  /** a notice arrived (the read tables have reached its position) */
-  changed: () => void
+  /** a notice arrived (the read tables have reached its position); its item kinds, empty: any */
+  changed: (kinds: string[]) => void
   /** the connection is up (true) or lost and being retried (false) */
   connected?: (up: boolean) => void
 }
@@ -57,7 +57,7 @@ function follow(field: 'dashboardChanged' | 'queueChanged', query: string, handl
       next: (message) => {
         // the refetch then waits for the read tables to reach this notice's position
         notePosition(message.data?.[field].position)
-        handlers.changed()
+        handlers.changed(message.data?.[field].kinds ?? [])
       },
       error: () => handlers.connected?.(false),
       complete: () => undefined,

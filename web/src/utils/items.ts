@@ -67,3 +67,8 @@ export function unreadBadge(count: number | null | undefined): string {
   if (!count || count < 0) return ''
   return count > 99 ? '99+' : String(count)
 }
+
+/** Whether a live notice's item kinds may change the inbox (empty: notices were missed). */
+export function mayConcernInbox(kinds: readonly string[]): boolean {
+  return kinds.length === 0 || kinds.includes('notification')
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 
-import { evidenceFiles, itemPath, payloadAttachments, unreadBadge } from '@/utils/items'
+import { evidenceFiles, itemPath, mayConcernInbox, payloadAttachments, unreadBadge } from '@/utils/items'
 
 const A = 'a'.repeat(64)
 const B = 'B'.repeat(64)
@@ -59,5 +59,16 @@ describe('the bell badge', () => {
   it('shows the count, capped at 99+', () => {
     expect(unreadBadge(7)).toBe('7')
     expect(unreadBadge(120)).toBe('99+')
+  })
+})
+
+describe('which live notices refresh the bell', () => {
+  it('refreshes on a notification, or when notices may have been missed', () => {
+    expect(mayConcernInbox(['notification', 'issue'])).toBe(true)
+    expect(mayConcernInbox([])).toBe(true)
+  })
+
+  it('ignores changes of other kinds', () => {
+    expect(mayConcernInbox(['issue', 'report'])).toBe(false)
   })
 })
