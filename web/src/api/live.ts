@@ -20,6 +20,9 @@ export const QUEUE_CHANGED = graphql(`
 `)
 
 let client: Client | null = null
+// Whether the shared socket is up: a page that starts listening after it connected (the
+// header bell connects it first) is told at once, as it would miss the 'connected' event.
+let up = false
 
 function socketUrl(): string {
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws'
@@ -27,12 +30,15 @@ function socketUrl(): string {
 }
 
 function shared(): Client {
-  client ??= createClient({
+  if (client) return client
+  client = createClient({
     url: socketUrl(),
     lazy: true,
     retryAttempts: Number.POSITIVE_INFINITY,
     shouldRetry: () => true,
   })
+  client.on('connected', () => (up = true))
+  client.on('closed', () => (up = false))
   return client
 }
 
@@ -51,6 +57,7 @@ function follow(field: 'dashboardChanged' | 'queueChanged', query: string, handl
     socket.on('connected', () => handlers.connected?.(true)),
     socket.on('closed', () => handlers.connected?.(false)),
   ]
+  if (up) handlers.connected?.(true)
   const stop = socket.subscribe<Record<typeof field, Notice>>(
     { query },
     {
