@@ -4,11 +4,13 @@ the unread notices and counts one fewer after one is marked read."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 
+import httpx
 from playwright.sync_api import Page, expect
 
-from tests.browser.system import System, submit_issue
+from tests.browser.system import AGENCY, CAMPAIGN, ISSUES, System, submit_issue
 from tests.browser.test_sign_in import sign_in
 from tests.browser.test_verification import open_inbox, row_of
 
@@ -31,6 +33,39 @@ def test_an_issue_opened_from_the_verification_inbox_shows_its_history(
     history = web.get_by_test_id("item-history")
     for entry in recorded["history"]:
         expect(history).to_contain_text(entry["summary"])
+
+
+PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
+REPORT = """
+mutation($id: ID!, $files: [String!]!) {
+  r: reportProgress(issueId: $id, text: "已整改，附整改报告", attachments: $files) { __typename }
+}"""
+
+
+def test_an_issue_page_links_the_evidence_its_progress_report_names(
+    web: Page, system: System
+) -> None:
+    liaison = system.token("liaison", AGENCY)
+    edges = system.graphql(liaison, ISSUES, campaign=CAMPAIGN)["issues"]["edges"]
+    issue = next(e["node"] for e in edges if e["node"]["leadAgency"]["name"] == AGENCY)
+    uploaded = httpx.post(
+        system.base_url + "/files",
+        files={"file": ("整改报告.pdf", PDF, "application/pdf")},
+        headers={"Authorization": f"Bearer {liaison}"},
+        timeout=30,
+    )
+    assert uploaded.status_code in (200, 201), uploaded.text
+    digest = hashlib.sha256(PDF).hexdigest()
+    reported = system.graphql(liaison, REPORT, id=issue["id"], files=[f"sha256:{digest}"])
+    assert reported["r"]["__typename"] == "IssueChanged", reported
+    sign_in(web, system, "coord1")
+    expect(web.get_by_test_id("who")).to_be_visible()
+    web.goto(f"{system.base_url}/issues/{issue['id']}")
+    link = web.get_by_test_id("item-evidence").get_by_role("link")
+    expect(link).to_have_attribute("href", f"/files/{digest}")
+    with web.expect_download() as download:
+        link.click()
+    assert download.value.path().read_bytes() == PDF
 
 
 def test_an_unknown_item_is_answered_as_not_found(web: Page, system: System) -> None:
