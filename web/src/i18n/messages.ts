@@ -1,6 +1,7 @@
 // The workbench's own words, Chinese first. Refusals are not here: they are shown as the
 // API words them (src/utils/errors.ts).
 import { cockpitEn, cockpitZh } from './cockpit'
+import { itemsEn, itemsZh } from './items'
 
 export const messages = {
   'zh-CN': {
@@ -172,6 +173,7 @@ export const messages = {
     'ledger.co': '配合单位',
     'ledger.createAgencies': '创建台账中未登记的单位',
     ...cockpitZh,
+    ...itemsZh,
   },
   en: {
     appName: 'Rectify workbench',
@@ -342,6 +344,7 @@ export const messages = {
     'ledger.co': 'Co-agencies',
     'ledger.createAgencies': 'Create the agencies the ledger names that are not registered',
     ...cockpitEn,
+    ...itemsEn,
   },
 } as const
 

@@ -5,6 +5,7 @@ import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
 import { restoreSession } from '@/api/auth'
 import Layout from '@/layout/Layout.vue'
 import { session } from '@/store/session'
+import type { ItemKind } from '@/utils/items'
 import { homeFor, mayOpen, MENU } from '@/utils/menu'
 import Placeholder from '@/views/placeholder/index.vue'
 
@@ -30,6 +31,19 @@ const children: RouteRecordRaw[] = MENU.map((entry) => ({
   meta: { menu: true, titleKey: entry.titleKey },
 }))
 
+// 事项详情: not menu entries; any signed-in role opens them and the server decides what it reads.
+const ITEM_PAGES: [string, ItemKind][] = [
+  ['issues', 'issue'],
+  ['referrals', 'referral'],
+  ['clues', 'clue'],
+  ['case-transfers', 'case_transfer'],
+]
+const items: RouteRecordRaw[] = ITEM_PAGES.map(([segment, kind]) => ({
+  path: `${segment}/:id`,
+  component: () => import('@/views/item/index.vue'),
+  props: (to) => ({ kind, id: String(to.params.id) }),
+}))
+
 const routes: RouteRecordRaw[] = [
   { path: '/login', component: () => import('@/views/login/index.vue'), meta: { public: true } },
   {
@@ -38,6 +52,7 @@ const routes: RouteRecordRaw[] = [
     children: [
       { path: '', component: Placeholder }, // never shown: the guard sends `/` home
       ...children,
+      ...items,
       { path: 'forbidden', component: () => import('@/views/error/forbidden.vue') },
     ],
   },
