@@ -1,6 +1,7 @@
 // The workbench's own words, Chinese first. Refusals are not here: they are shown as the
 // API words them (src/utils/errors.ts).
 import { cockpitEn, cockpitZh } from './cockpit'
+import { workEn, workZh } from './work'
 
 export const messages = {
   'zh-CN': {
@@ -45,6 +46,7 @@ export const messages = {
     'todo.more': '加载更多',
     'todo.total': '共 {n} 件',
     'todo.empty': '没有待办事项',
+    ...workZh,
     'action.claim': '签收',
     'action.return': '退回',
     'action.answer': '反馈',
@@ -215,6 +217,7 @@ export const messages = {
     'todo.more': 'Load more',
     'todo.total': '{n} in all',
     'todo.empty': 'Nothing to do',
+    ...workEn,
     'action.claim': 'Claim',
     'action.return': 'Return',
     'action.answer': 'Answer',
