@@ -14,7 +14,9 @@ from tests.browser.test_sign_in import sign_in
 QUEUE = """
 query($kinds: [WorkKind!]) {
   workQueue(filter: {kinds: $kinds}, first: 100) {
-    edges { node { kind id title reference status workingDaysLeft overdue dueDate steps { mutation } } }
+    edges {
+      node { kind id title reference status workingDaysLeft overdue dueDate steps { mutation } }
+    }
   }
 }"""
 
