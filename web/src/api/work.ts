@@ -1,12 +1,19 @@
 // 我的待办: one queue over every kind of item (workQueue), and the steps its rows offer —
 // each a mutation the server names in `steps[].mutation` (api/authz/work_queue.py).
 import { graphql } from '@/gql'
-import type { WorkKind, WorkOrder } from '@/gql/graphql'
+import type {
+  DisciplineOutcome,
+  ReconsiderationOutcome,
+  ReturnReason,
+  SupervisionOutcome,
+  WorkKind,
+  WorkOrder,
+} from '@/gql/graphql'
 
-import { ANSWER, CLAIM, REASSIGN, RETURN } from './referrals'
-import { REJECT, SIGN_OFF } from './issues'
-import { APPROVE_EXTENSION, DENY_EXTENSION } from './coordination'
+import { approveExtension, denyExtension } from './coordination'
 import { gql, settle } from './http'
+import { rejectIssue, signOff } from './issues'
+import { answerReferral, claimReferral, reassignReferral, returnReferral } from './referrals'
 
 export const PAGE_SIZE = 20
 
@@ -242,60 +249,68 @@ const SUBMIT_REPORT = graphql(`
 /** A dialog's answers, by field key (src/utils/steps.ts). */
 export type Values = Record<string, string>
 
-type Take = (id: string, v: Values) => Promise<{ result: Parameters<typeof settle>[0] }>
+type Take = (id: string, v: Values) => Promise<void>
 
-// Enum answers are checked against the field's options by the dialog (utils/steps.ts); the
-// casts only carry them through. A blank date or wording is sent as "not given".
+/** A mutation's answer settled: its refusal thrown in the API's words. */
+async function send(answer: Promise<{ result: Parameters<typeof settle>[0] }>): Promise<void> {
+  settle((await answer).result)
+}
+
+// A choice's answer is one of the field's options (utils/steps.ts), typed here as the enum
+// it is. A blank date or wording is sent as "not given".
 const TAKE: Record<string, Take> = {
-  claimReferral: (id) => gql(CLAIM, { id }),
-  returnReferral: (id, v) => gql(RETURN, { id, reason: v.reason as any, detail: v.detail }),
-  answerReferral: (id, v) =>
-    gql(ANSWER, { id, outcome: v.outcome, caseNumber: v.caseNumber, penalties: v.penalties }),
-  reassignReferral: (id, v) => gql(REASSIGN, { id, agency: v.agency, reason: v.reason }),
-  acceptReferral: (id, v) => gql(ACCEPT, { id, comment: v.comment }),
-  sendBackReferral: (id, v) => gql(SEND_BACK, { id, reason: v.reason }),
-  reportProgress: (id, v) => gql(REPORT_PROGRESS, { id, text: v.text }),
-  submitForVerification: (id, v) => gql(SUBMIT_FOR_VERIFICATION, { id, summary: v.summary }),
+  claimReferral: (id) => claimReferral(id),
+  returnReferral: (id, v) => returnReferral(id, v.reason as ReturnReason, v.detail),
+  answerReferral: (id, v) => answerReferral(id, v.outcome, v.caseNumber, v.penalties),
+  reassignReferral: (id, v) => reassignReferral(id, v.agency, v.reason),
+  acceptReferral: (id, v) => send(gql(ACCEPT, { id, comment: v.comment })),
+  sendBackReferral: (id, v) => send(gql(SEND_BACK, { id, reason: v.reason })),
+  reportProgress: (id, v) => send(gql(REPORT_PROGRESS, { id, text: v.text })),
+  submitForVerification: (id, v) => send(gql(SUBMIT_FOR_VERIFICATION, { id, summary: v.summary })),
   requestExtension: (id, v) =>
-    gql(REQUEST_EXTENSION, {
-      id,
-      reason: v.reason,
-      newDueDate: v.newDueDate || null,
-      deadlineText: v.deadlineText.trim() || null,
-    }),
-  signOff: (id, v) => gql(SIGN_OFF, { id, comment: v.comment }),
-  rejectIssue: (id, v) => gql(REJECT, { id, reason: v.reason }),
-  approveExtension: (id, v) => gql(APPROVE_EXTENSION, { id, comment: v.comment }),
-  denyExtension: (id, v) => gql(DENY_EXTENSION, { id, reason: v.reason }),
-  handleClue: (id, v) => gql(HANDLE_CLUE, { id, note: v.note }),
-  referClue: (id, v) => gql(REFER_CLUE, { id, receiver: v.agency, reason: v.reason }),
-  mergeClue: (id, v) => gql(MERGE_CLUE, { id, into: v.into, note: v.note }),
-  dismissClue: (id, v) => gql(DISMISS_CLUE, { id, reason: v.reason }),
-  concludeClue: (id, v) => gql(CONCLUDE_CLUE, { id, outcome: v.outcome }),
-  replyToReporter: (id, v) => gql(REPLY_TO_REPORTER, { id, text: v.text, channel: v.channel }),
-  approveCaseTransfer: (id, v) => gql(APPROVE_TRANSFER, { id, comment: v.comment }),
-  declineCaseTransfer: (id, v) => gql(DECLINE_TRANSFER, { id, reason: v.reason }),
-  sendCaseTransfer: (id) => gql(SEND_TRANSFER, { id }),
-  receiveCaseTransfer: (id) => gql(RECEIVE_TRANSFER, { id }),
-  fileCriminalCase: (id, v) => gql(FILE_CASE, { id, criminalCaseNumber: v.caseNumber }),
-  refuseCaseTransfer: (id, v) => gql(REFUSE_TRANSFER, { id, reasons: v.reason }),
-  forwardCaseTransfer: (id, v) => gql(FORWARD_TRANSFER, { id, police: v.agency, reason: v.reason }),
-  requestTransferReconsideration: (id, v) => gql(REQUEST_RECONSIDERATION, { id, reason: v.reason }),
+    send(
+      gql(REQUEST_EXTENSION, {
+        id,
+        reason: v.reason,
+        newDueDate: v.newDueDate || null,
+        deadlineText: v.deadlineText.trim() || null,
+      }),
+    ),
+  signOff: (id, v) => signOff(id, v.comment),
+  rejectIssue: (id, v) => rejectIssue(id, v.reason),
+  approveExtension: (id, v) => approveExtension(id, v.comment),
+  denyExtension: (id, v) => denyExtension(id, v.reason),
+  handleClue: (id, v) => send(gql(HANDLE_CLUE, { id, note: v.note })),
+  referClue: (id, v) => send(gql(REFER_CLUE, { id, receiver: v.agency, reason: v.reason })),
+  mergeClue: (id, v) => send(gql(MERGE_CLUE, { id, into: v.into, note: v.note })),
+  dismissClue: (id, v) => send(gql(DISMISS_CLUE, { id, reason: v.reason })),
+  concludeClue: (id, v) => send(gql(CONCLUDE_CLUE, { id, outcome: v.outcome })),
+  replyToReporter: (id, v) => send(gql(REPLY_TO_REPORTER, { id, text: v.text, channel: v.channel })),
+  approveCaseTransfer: (id, v) => send(gql(APPROVE_TRANSFER, { id, comment: v.comment })),
+  declineCaseTransfer: (id, v) => send(gql(DECLINE_TRANSFER, { id, reason: v.reason })),
+  sendCaseTransfer: (id) => send(gql(SEND_TRANSFER, { id })),
+  receiveCaseTransfer: (id) => send(gql(RECEIVE_TRANSFER, { id })),
+  fileCriminalCase: (id, v) => send(gql(FILE_CASE, { id, criminalCaseNumber: v.caseNumber })),
+  refuseCaseTransfer: (id, v) => send(gql(REFUSE_TRANSFER, { id, reasons: v.reason })),
+  forwardCaseTransfer: (id, v) => send(gql(FORWARD_TRANSFER, { id, police: v.agency, reason: v.reason })),
+  requestTransferReconsideration: (id, v) => send(gql(REQUEST_RECONSIDERATION, { id, reason: v.reason })),
   requestTransferSupervision: (id, v) =>
-    gql(REQUEST_SUPERVISION, { id, procuratorate: v.agency, reason: v.reason }),
+    send(gql(REQUEST_SUPERVISION, { id, procuratorate: v.agency, reason: v.reason })),
   answerTransferReconsideration: (id, v) =>
-    gql(ANSWER_RECONSIDERATION, {
-      id,
-      outcome: v.choice as any,
-      reasons: v.reason,
-      criminalCaseNumber: v.caseNumber,
-    }),
+    send(
+      gql(ANSWER_RECONSIDERATION, {
+        id,
+        outcome: v.choice as ReconsiderationOutcome,
+        reasons: v.reason,
+        criminalCaseNumber: v.caseNumber,
+      }),
+    ),
   concludeTransferSupervision: (id, v) =>
-    gql(CONCLUDE_SUPERVISION, { id, outcome: v.choice as any, opinion: v.reason }),
-  receiveDisciplineTransfer: (id) => gql(RECEIVE_DISCIPLINE, { id }),
+    send(gql(CONCLUDE_SUPERVISION, { id, outcome: v.choice as SupervisionOutcome, opinion: v.reason })),
+  receiveDisciplineTransfer: (id) => send(gql(RECEIVE_DISCIPLINE, { id })),
   decideDisciplineTransfer: (id, v) =>
-    gql(DECIDE_DISCIPLINE, { id, outcome: v.choice as any, detail: v.detail }),
-  submitReport: (id, v) => gql(SUBMIT_REPORT, { id, text: v.text }),
+    send(gql(DECIDE_DISCIPLINE, { id, outcome: v.choice as DisciplineOutcome, detail: v.detail })),
+  submitReport: (id, v) => send(gql(SUBMIT_REPORT, { id, text: v.text })),
 }
 
 /** Whether the workbench can send `mutation` (a step the server named). */
@@ -307,5 +322,5 @@ export function canTake(mutation: string): boolean {
 export async function takeStep(mutation: string, id: string, values: Values): Promise<void> {
   const take = canTake(mutation) ? TAKE[mutation] : null
   if (!take) throw new Error(`${mutation}: no dialog`)
-  settle((await take(id, values)).result)
+  await take(id, values)
 }
