@@ -1,27 +1,8 @@
-// 移送: the liaison's queue and the steps on one referral.
+// 移送: the steps on one referral (the liaison's queue is api/work.ts).
 import { graphql } from '@/gql'
-import type { ReferralQueueFilter, ReturnReason } from '@/gql/graphql'
+import type { ReturnReason } from '@/gql/graphql'
 
 import { gql, settle } from './http'
-
-export const REFERRAL_QUEUE = graphql(`
-  query ReferralQueue($filter: ReferralQueueFilter, $first: Int!, $after: String) {
-    referralQueue(filter: $filter, first: $first, after: $after, orderBy: DUE) {
-      totalCount
-      pageInfo { hasNextPage endCursor }
-      edges {
-        cursor
-        node {
-          id status statusLabel reason subjectKind claimedBy
-          sender { id name }
-          receiver { id name }
-          sentAt dueAt overdue provisional round
-        }
-      }
-    }
-  }
-`)
-
 
 // What every mutation of this file answers: the change, or the API's refusal in its words.
 export const REFERRAL_OUTCOME = graphql(`
@@ -75,11 +56,6 @@ export const AGENCIES = graphql(`
   }
 `)
 
-export const PAGE_SIZE = 20
-
-export function referralQueue(filter: ReferralQueueFilter, after: string | null) {
-  return gql(REFERRAL_QUEUE, { filter, first: PAGE_SIZE, after })
-}
 
 
 export async function claimReferral(id: string): Promise<void> {

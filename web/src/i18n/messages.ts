@@ -2,6 +2,7 @@
 // API words them (src/utils/errors.ts).
 import { cockpitEn, cockpitZh } from './cockpit'
 import { itemsEn, itemsZh } from './items'
+import { workEn, workZh } from './work'
 
 export const messages = {
   'zh-CN': {
@@ -46,6 +47,7 @@ export const messages = {
     'todo.more': '加载更多',
     'todo.total': '共 {n} 件',
     'todo.empty': '没有待办事项',
+    ...workZh,
     'action.claim': '签收',
     'action.return': '退回',
     'action.answer': '反馈',
@@ -217,6 +219,7 @@ export const messages = {
     'todo.more': 'Load more',
     'todo.total': '{n} in all',
     'todo.empty': 'Nothing to do',
+    ...workEn,
     'action.claim': 'Claim',
     'action.return': 'Return',
     'action.answer': 'Answer',
