@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date
-from uuid import UUID
 
 import typer
 from rich.console import Console
@@ -13,12 +11,9 @@ from rich.table import Table
 
 from domain.application import CommandResult, RectifyApp
 from domain.campaigns import EXTENSION_APPROVER_LABELS, ExtensionApprovers
-from domain.errors import DomainError, NotFound, UnknownAgencies
-from domain.names import campaign_id
+from domain.errors import UnknownAgencies
+from rectify.cli_ledger import agency_named, campaign_titled, open_ledger
 from rectify.cli_text import name_text
-from rectify.composition import rectify_app
-from rectify.runtime import database
-from rectify.settings import Settings
 
 campaign_app = typer.Typer(help="专项行动 / manage campaigns.", no_args_is_help=True)
 out = Console()
@@ -28,39 +23,12 @@ TITLE = typer.Argument(..., help="专项行动名称 campaign title", callback=n
 NAME = typer.Argument(..., callback=name_text)
 
 
-@contextmanager
-def _ledger() -> Iterator[RectifyApp]:
-    with database(Settings()) as db:
-        ledger = rectify_app(db.es_env)
-        try:
-            yield ledger
-        except DomainError as error:
-            err.print(str(error), markup=False)
-            raise typer.Exit(1) from None
-        finally:
-            ledger.close()
-
-
-def _agency(ledger: RectifyApp, name: str) -> UUID:
-    found = ledger.find_agency(name)
-    if found is None:
-        raise UnknownAgencies([name])
-    return found
-
-
-def _campaign(ledger: RectifyApp, title: str) -> UUID:
-    item = campaign_id(title)
-    if item not in ledger.repository:
-        raise NotFound("campaign", title)
-    return item
-
-
 def _report(result: CommandResult) -> None:
     out.print(f"{result.id}  {'recorded' if result.changed else 'unchanged'}")
 
 
 def _run(command: Callable[[RectifyApp], CommandResult]) -> None:
-    with _ledger() as ledger:
+    with open_ledger() as ledger:
         result = command(ledger)
     _report(result)
 
@@ -75,7 +43,7 @@ def launch(
     """发起专项行动 / launch a campaign (again with --lead: assign its lead)."""
     _run(
         lambda ledger: ledger.launch_campaign(
-            title, actor=ACTOR, lead_agency=_agency(ledger, lead) if lead else None
+            title, actor=ACTOR, lead_agency=agency_named(ledger, lead) if lead else None
         )
     )
 
@@ -83,13 +51,13 @@ def launch(
 @campaign_app.command("member")
 def member(title: str = TITLE, agencies: list[str] = NAME) -> None:
     """增加成员单位 / add member agencies (or agency groups)."""
-    with _ledger() as ledger:
+    with open_ledger() as ledger:
         # Every name is checked before anything is written: all of them, or none.
         found = [ledger.find_agency(name) for name in agencies]
         unknown = [name for name, agency in zip(agencies, found, strict=True) if agency is None]
         if unknown:
             raise UnknownAgencies(unknown)
-        item = _campaign(ledger, title)
+        item = campaign_titled(ledger, title)
         for agency in found:
             assert agency is not None
             _report(ledger.add_campaign_member(item, agency, ACTOR))
@@ -110,7 +78,7 @@ def phase(
         raise typer.Exit(1) from None
     _run(
         lambda ledger: ledger.schedule_campaign_phase(
-            _campaign(ledger, title), name, first, last, ACTOR
+            campaign_titled(ledger, title), name, first, last, ACTOR
         )
     )
 
@@ -118,8 +86,8 @@ def phase(
 @campaign_app.command("show")
 def show(title: str) -> None:
     """显示专项行动 / print a campaign's lead, members and phases."""
-    with _ledger() as ledger:
-        campaign = ledger.get_campaign(_campaign(ledger, title))
+    with open_ledger() as ledger:
+        campaign = ledger.get_campaign(campaign_titled(ledger, title))
         names = {a: ledger.get_agency(a).name for a in campaign.member_agency_ids}
         lead = ledger.get_agency(campaign.lead_agency_id).name if campaign.lead_agency_id else "—"
     out.print(f"{campaign.title}  牵头单位 lead: {lead}")
@@ -149,7 +117,7 @@ def target(
     """设定检查覆盖目标 / set an inspection coverage target (the same category replaces it)."""
     _run(
         lambda ledger: ledger.set_coverage_target(
-            _campaign(ledger, title), category, population, percent, ACTOR, region
+            campaign_titled(ledger, title), category, population, percent, ACTOR, region
         )
     )
 
@@ -159,7 +127,7 @@ def threshold(
     title: str = TITLE, cases: int = typer.Argument(..., help="每年立案数阈值 cases a year")
 ) -> None:
     """设定立案数阈值 / name regions with fewer law-enforcement cases a year than this."""
-    _run(lambda ledger: ledger.set_case_threshold(_campaign(ledger, title), cases, ACTOR))
+    _run(lambda ledger: ledger.set_case_threshold(campaign_titled(ledger, title), cases, ACTOR))
 
 
 @campaign_app.command("extension-approvers")
@@ -171,7 +139,7 @@ def extension_approvers(
     ),
 ) -> None:
     """延期审批规则 / who may approve or deny extensions in this campaign."""
-    _run(lambda ledger: ledger.set_extension_approvers(_campaign(ledger, title), rule, ACTOR))
+    _run(lambda ledger: ledger.set_extension_approvers(campaign_titled(ledger, title), rule, ACTOR))
 
 
 @campaign_app.command("evidence")
@@ -182,4 +150,4 @@ def evidence(
     ),
 ) -> None:
     """销号前须上传佐证材料 / whether sign-off needs an uploaded file in a progress report."""
-    _run(lambda ledger: ledger.require_evidence(_campaign(ledger, title), required, ACTOR))
+    _run(lambda ledger: ledger.require_evidence(campaign_titled(ledger, title), required, ACTOR))

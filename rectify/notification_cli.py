@@ -4,17 +4,15 @@ and `rectify notifier`, the long-running follower that issues and delivers notic
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from contextlib import contextmanager
 from uuid import UUID
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from domain.application import RectifyApp
 from domain.delivery import ChannelKind
-from domain.errors import DomainError, InvalidInput, UnknownAgencies
+from domain.errors import InvalidInput
+from rectify.cli_ledger import agency_named, open_ledger
 from rectify.cli_text import name_text
 from rectify.composition import rectify_app
 from rectify.runtime import database
@@ -28,26 +26,6 @@ err = Console(stderr=True)
 ACTOR = "cli:notifications"
 AGENCY = typer.Argument(..., help="机构 agency name or alias", callback=name_text)
 KINDS = typer.Option([], "--kind", help="only these kinds (repeatable)", callback=name_text)
-
-
-@contextmanager
-def _ledger() -> Iterator[RectifyApp]:
-    with database(Settings()) as db:
-        ledger = rectify_app(db.es_env)
-        try:
-            yield ledger
-        except DomainError as error:
-            err.print(str(error), markup=False)
-            raise typer.Exit(1) from None
-        finally:
-            ledger.close()
-
-
-def _agency(ledger: RectifyApp, name: str) -> UUID:
-    found = ledger.find_agency(name)
-    if found is None:
-        raise UnknownAgencies([name])
-    return found
 
 
 @notifications_app.command("add-webhook")
@@ -66,9 +44,9 @@ def add_webhook(
     kind: list[str] = KINDS,
 ) -> None:
     """接收地址（Webhook）/ deliver an agency's notices to a webhook."""
-    with _ledger() as ledger:
+    with open_ledger() as ledger:
         result = ledger.add_endpoint(
-            _agency(ledger, agency), ChannelKind.WEBHOOK, url, secret=secret, kinds=kind,
+            agency_named(ledger, agency), ChannelKind.WEBHOOK, url, secret=secret, kinds=kind,
             actor=ACTOR,
         )  # fmt: skip
     out.print(f"{url}  {'recorded' if result.changed else 'unchanged'}")
@@ -81,9 +59,9 @@ def add_email(
     kind: list[str] = KINDS,
 ) -> None:
     """接收邮箱 / deliver an agency's notices by e-mail (RECTIFY_SMTP_* settings)."""
-    with _ledger() as ledger:
+    with open_ledger() as ledger:
         result = ledger.add_endpoint(
-            _agency(ledger, agency), ChannelKind.EMAIL, address, kinds=kind, actor=ACTOR
+            agency_named(ledger, agency), ChannelKind.EMAIL, address, kinds=kind, actor=ACTOR
         )
     out.print(f"{address}  {'recorded' if result.changed else 'unchanged'}")
 
@@ -91,8 +69,8 @@ def add_email(
 @notifications_app.command("list")
 def list_endpoints(agency: str = typer.Argument(..., help="机构 agency name or alias")) -> None:
     """列出接收地址 / list an agency's endpoints (secrets are never shown)."""
-    with _ledger() as ledger:
-        endpoints = ledger.endpoints_of(_agency(ledger, agency))
+    with open_ledger() as ledger:
+        endpoints = ledger.endpoints_of(agency_named(ledger, agency))
     table = Table("id", "channel", "address", "kinds")
     for endpoint in endpoints:
         kinds = ", ".join(endpoint.kinds) or "all"
@@ -106,14 +84,14 @@ def remove(
     endpoint: str = typer.Argument(..., help="endpoint id (see `list`)", callback=name_text),
 ) -> None:
     """删除接收地址 / stop delivering to an endpoint."""
-    with _ledger() as ledger:
+    with open_ledger() as ledger:
         try:
             item = UUID(endpoint.strip())
         except ValueError:
             raise InvalidInput(
                 "endpoint", f"'{endpoint}' 不是有效的编号 / '{endpoint}' is not an id"
             ) from None
-        ledger.remove_endpoint(_agency(ledger, agency), item, ACTOR)
+        ledger.remove_endpoint(agency_named(ledger, agency), item, ACTOR)
     out.print(f"{endpoint}  removed")
 
 

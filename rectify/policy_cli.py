@@ -15,24 +15,17 @@ is a valid file to start from.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from uuid import UUID
 
 import typer
 from rich.console import Console
 
-from domain.application import RectifyApp
 from domain.clocks import clocked_kind
-from domain.errors import DomainError, InvalidInput, NotFound
-from domain.names import campaign_id
+from domain.errors import InvalidInput
 from domain.policies import ladder_from_dicts, rung_as_dict
+from rectify.cli_ledger import campaign_titled, open_ledger
 from rectify.cli_text import free_text, name_text
-from rectify.composition import rectify_app
-from rectify.runtime import database
-from rectify.settings import Settings
 
 policy_app = typer.Typer(help="督办规则 / escalation policies.", no_args_is_help=True)
 out = Console()
@@ -41,26 +34,6 @@ ACTOR = "cli:policy"
 
 CAMPAIGN = typer.Option(..., "--campaign", help="campaign title", callback=name_text)
 KIND = typer.Option("issue", "--kind", help="item kind: issue, referral, …", callback=name_text)
-
-
-@contextmanager
-def _ledger() -> Iterator[RectifyApp]:
-    with database(Settings()) as db:
-        ledger = rectify_app(db.es_env)
-        try:
-            yield ledger
-        except DomainError as error:
-            err.print(str(error), markup=False)
-            raise typer.Exit(1) from None
-        finally:
-            ledger.close()
-
-
-def _campaign(ledger: RectifyApp, title: str) -> UUID:
-    item = campaign_id(title)
-    if item not in ledger.repository:
-        raise NotFound("campaign", title)
-    return item
 
 
 def _read(path: Path) -> list[dict[str, Any]]:
@@ -83,9 +56,9 @@ def _read(path: Path) -> list[dict[str, Any]]:
 @policy_app.command("show")
 def show(campaign: str = CAMPAIGN, kind: str = KIND) -> None:
     """Print the ladder new clocks get, as JSON (a file `set` accepts)."""
-    with _ledger() as ledger:
+    with open_ledger() as ledger:
         clocked_kind(kind)  # an unknown kind is refused before the campaign is looked up
-        policy = ledger.policy_of(_campaign(ledger, campaign), kind)
+        policy = ledger.policy_of(campaign_titled(ledger, campaign), kind)
         if policy is None or policy.latest_version == 0:
             ladder, version = ledger.clock_settings.default_ladder(kind), 0
         else:
@@ -105,10 +78,10 @@ def set_policy(
     reason: str = typer.Option("", "--reason", help="why the ladder changes", callback=free_text),
 ) -> None:
     """Record a new version of the ladder (who, what, when are in its stream)."""
-    with _ledger() as ledger:
+    with open_ledger() as ledger:
         rungs = list(ladder_from_dicts(_read(file), 0).rungs)
         result = ledger.set_escalation_policy(
-            _campaign(ledger, campaign),
+            campaign_titled(ledger, campaign),
             kind,
             rungs,
             actor=ACTOR,

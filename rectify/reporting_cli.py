@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from uuid import UUID
 
 import typer
 from rich.console import Console
 
-from domain.application import RectifyApp
-from domain.errors import DomainError, InvalidInput, NotFound, UnknownAgencies
-from domain.names import campaign_id
+from domain.errors import InvalidInput, NotFound, UnknownAgencies
 from domain.reporting import Cadence, CadenceKind, duty_id
+from rectify.cli_ledger import campaign_titled, open_ledger
 from rectify.cli_text import free_text, name_text
-from rectify.composition import rectify_app
-from rectify.runtime import database
-from rectify.settings import Settings
 
 reporting_app = typer.Typer(
     help="定期报送 / periodic reporting duties of a campaign.", no_args_is_help=True
@@ -24,26 +18,6 @@ reporting_app = typer.Typer(
 out = Console()
 err = Console(stderr=True)
 ACTOR = "cli:report-duty"
-
-
-@contextmanager
-def _ledger() -> Iterator[RectifyApp]:
-    with database(Settings()) as db:
-        ledger = rectify_app(db.es_env)
-        try:
-            yield ledger
-        except DomainError as error:
-            err.print(str(error), markup=False)
-            raise typer.Exit(1) from None
-        finally:
-            ledger.close()
-
-
-def _campaign(ledger: RectifyApp, title: str) -> UUID:
-    item = campaign_id(title)
-    if item not in ledger.repository:
-        raise NotFound("campaign", title)
-    return item
 
 
 @reporting_app.command("set")
@@ -63,7 +37,7 @@ def set_duty(
             "--monthly-day N or --quarterly: choose one"
         )
         raise typer.Exit(2)
-    with _ledger() as ledger:
+    with open_ledger() as ledger:
         cadence = (
             Cadence(CadenceKind.QUARTERLY)
             if quarterly
@@ -76,7 +50,7 @@ def set_duty(
                 raise UnknownAgencies([key])
             agencies.append(found)
         result = ledger.set_reporting_duty(
-            _campaign(ledger, campaign), name, cadence, agencies, ACTOR
+            campaign_titled(ledger, campaign), name, cadence, agencies, ACTOR
         )
     out.print(f"{result.id}  {'recorded' if result.changed else 'unchanged'}  {cadence.describe()}")
 
@@ -87,8 +61,8 @@ def end_duty(
     name: str = typer.Argument(..., help="报送事项", callback=name_text),
 ) -> None:
     """结束定期报送 / end a reporting duty; its schedule is deleted."""
-    with _ledger() as ledger:
-        item = duty_id(_campaign(ledger, campaign), name)
+    with open_ledger() as ledger:
+        item = duty_id(campaign_titled(ledger, campaign), name)
         if item not in ledger.repository:
             raise NotFound("reporting duty", name)
         ledger.end_reporting_duty(item, ACTOR)
@@ -102,7 +76,7 @@ def submit(
     text: str = typer.Option(..., "--text", help="报送内容 summary", callback=free_text),
 ) -> None:
     """报送 / record an agency's report for a period."""
-    with _ledger() as ledger:
+    with open_ledger() as ledger:
         try:
             item = UUID(report.strip())
         except ValueError:
