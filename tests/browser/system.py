@@ -96,6 +96,9 @@ def start_system(home: Path) -> Iterator[System]:
         RECTIFY_HOME=str(home),
         RECTIFY_HTTP_PORT=str(http_port),
         RECTIFY_TEMPORAL_PORT=str(temporal_port),
+        # every scenario signs in from 127.0.0.1: the per-address limit (tested in
+        # tests/integration/test_sign_in.py) would refuse the later ones
+        RECTIFY_SIGN_INS_PER_MINUTE="600",
     )
     env.pop("TEMPORAL_ADDRESS", None)
     # As `make run` on a fresh clone: its own embedded PostgreSQL in RECTIFY_HOME, so a

@@ -211,7 +211,8 @@ async def test_a_lone_surrogate_sent_to_a_persisted_query_is_refused_naming_the_
     production: httpx.AsyncClient,
 ) -> None:
     """In production the allow-list re-encodes the body: it failed on a lone surrogate."""
-    (digest,) = [k for k, v in load_allow_list().items() if "issue(id: $id)" in v]
+    # any allowed document with an `$id: ID!` variable (the pages and the workbench have several)
+    digest = next(k for k, v in sorted(load_allow_list().items()) if "issue(id: $id)" in v)
     body = {"extensions": {"persistedQuery": {"version": 1, "sha256Hash": digest}}}
     response = await production.post(
         "/graphql",
