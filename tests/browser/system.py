@@ -9,7 +9,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -17,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+from tests.running import wait_until_up
 
 SAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "ledger_sample.csv"
 CAMPAIGN = "浏览器测试专项行动"
@@ -74,19 +75,6 @@ class System:
         return data
 
 
-def _wait_until_up(process: subprocess.Popen[bytes], base: str) -> None:
-    deadline = time.monotonic() + 120
-    while True:
-        assert process.poll() is None, "rectify run exited early"
-        try:
-            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        assert time.monotonic() < deadline, "the HTTP server did not come up"
-        time.sleep(0.3)
-
-
 def start_system(home: Path) -> Iterator[System]:
     http_port, temporal_port = free_port(), free_port()
     while temporal_port == http_port:
@@ -110,7 +98,7 @@ def start_system(home: Path) -> Iterator[System]:
     )
     base = f"http://127.0.0.1:{http_port}"
     try:
-        _wait_until_up(process, base)
+        wait_until_up(process, base)
         system = System(base, env)
         prepare(system)
         yield system

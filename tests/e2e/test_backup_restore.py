@@ -22,12 +22,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
 import psycopg
 import pytest
 from temporalio.client import Client
 
 from tests.e2e.test_whole_system import _free_port, _graphql, _rectify
+from tests.running import wait_until_up
 
 pytestmark = pytest.mark.e2e
 
@@ -71,16 +71,7 @@ class System:
     def start(self) -> None:
         self.process = subprocess.Popen([sys.executable, "-m", "rectify", "run"], env=self.env)
         self.env["BASE_URL"] = self.base
-        deadline = time.monotonic() + 120
-        while True:
-            assert self.process.poll() is None, "rectify run exited early"
-            try:
-                if httpx.get(self.base + "/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "the HTTP server did not come up"
-            time.sleep(0.3)
+        wait_until_up(self.process, self.base)
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

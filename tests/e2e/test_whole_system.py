@@ -18,6 +18,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.running import wait_until_up
+
 SAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "ledger_sample.csv"
 pytestmark = pytest.mark.e2e
 
@@ -53,16 +55,7 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]
     env.pop("TEMPORAL_ADDRESS", None)
     process = subprocess.Popen([sys.executable, "-m", "rectify", "run"], env=env)
     base = f"http://127.0.0.1:{http_port}"
-    deadline = time.monotonic() + 90
-    while True:
-        assert process.poll() is None, "rectify run exited early"
-        try:
-            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        assert time.monotonic() < deadline, "the HTTP server did not come up"
-        time.sleep(0.3)
+    wait_until_up(process, base, seconds=90)
     env["BASE_URL"] = base
     env["RUN_PID"] = str(process.pid)
     yield env
