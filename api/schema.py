@@ -22,6 +22,7 @@ from api.campaigns import CampaignMutation
 from api.case_transfers import CaseTransferMutation, CaseTransferQuery
 from api.clock_controls import ClockControlMutation, ClockQuery
 from api.clues import ClueMutation, ClueQuery
+from api.figure_lists import FigureListQuery
 from api.file_references import CheckFileReferences
 from api.idempotency import IdempotencyKeys
 from api.input_checks import CheckInputText
@@ -62,6 +63,7 @@ QUERIES += (ClueQuery,)
 MUTATIONS += (ClueMutation,)
 QUERIES += (AuditTrailQuery,)
 QUERIES += (StatisticsQuery,)
+QUERIES += (FigureListQuery,)
 QUERIES += (ProgressQuery,)
 QUERIES += (WorkQueueQuery,)
 MUTATIONS += (ProgressMutation,)

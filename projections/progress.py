@@ -73,9 +73,9 @@ class ProgressProjection:
             )
         elif isinstance(event, EnforcementCase.Filed):
             self.cur.execute(
-                "INSERT INTO progress_cases (case_id, agency_id, campaign_id, filed_on)"
-                " VALUES (%s, %s, %s, %s) ON CONFLICT (case_id) DO NOTHING",
-                (item, event.agency_id, event.campaign_id, event.filed_on),
+                "INSERT INTO progress_cases (case_id, agency_id, campaign_id, filed_on, number)"
+                " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (case_id) DO NOTHING",
+                (item, event.agency_id, event.campaign_id, event.filed_on, event.number),
             )
         elif isinstance(event, ReportDue.Opened):
             for agency in event.agency_ids:

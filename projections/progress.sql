@@ -34,6 +34,15 @@ CREATE TABLE IF NOT EXISTS progress_cases (
     campaign_id uuid,
     filed_on date NOT NULL
 );
+-- The case's number, for the list behind a region's case count (ADR 0048). Guarded rather
+-- than `ADD COLUMN IF NOT EXISTS` (see schema.sql); rows projected before stay '' until
+-- `rectify rebuild-projections --model progress`.
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema()
+                   AND table_name = 'progress_cases' AND column_name = 'number') THEN
+        ALTER TABLE progress_cases ADD COLUMN number text NOT NULL DEFAULT '';
+    END IF;
+END $$;
 
 -- One row per agency owing one period's report.
 CREATE TABLE IF NOT EXISTS progress_reports (

@@ -1100,6 +1100,30 @@ async def test_the_overdue_list_names_another_agencys_items_to_oversight_roles_o
         assert HEALTH in names, names  # issue 1 of the known ledger, led by HEALTH
 
 
+FIGURE_ITEMS = (
+    "query { figureItems(filter: {state: OVERDUE}, first: 200)"
+    " { totalCount edges { node { agency { name } } } } }"
+)
+
+
+@pytest.mark.parametrize("own", [True, False], ids=["own", "other"])
+@pytest.mark.parametrize("role", ROLES)
+async def test_a_figures_item_list_names_another_agencys_items_to_oversight_roles_only(
+    world: World, role: str, own: bool
+) -> None:
+    """As the overdue list (api/authz/figures.py): the figure is everyone's, the list behind
+    it names items, so staff list their agency's."""
+    await wait_until_projected(world.client, world.app)
+    found = await _post(world, FIGURE_ITEMS, role, OWN if own else OTHER, {})
+    names = {edge["node"]["agency"]["name"] for edge in found["edges"]}
+    if role in STAFF:
+        assert names == ({HEALTH} if own else set()), names
+    else:
+        assert HEALTH in names, names
+        total = await _post(world, OPEN_READS["statistics"], "coordinator", None, {"c": None})
+        assert found["totalCount"] == total["total"]["overdue"]
+
+
 OVERDUE_IDS = "query { statistics { overdue(first: 200) { items { id } } } }"
 
 

@@ -248,6 +248,23 @@ def test_rebuilding_one_model_restores_its_rows_and_touches_no_other(
     assert all(after[t] == history[t] for t in history if t != "issues")
 
 
+def test_rebuilding_progress_fills_the_case_numbers_an_upgrade_left_empty(
+    es_env: dict[str, str],
+    database_url: str,
+    schema: str,
+    db: psycopg.Connection[Any],
+    history: dict[str, list[tuple[Any, ...]]],
+) -> None:
+    # progress.sql adds the column with '' for the cases projected before (ADR 0048)
+    db.execute("UPDATE progress_cases SET number = ''")
+
+    rebuild_projections(es_env, database_url, schema, model="progress", batch_size=3)
+
+    assert snapshot(db)["progress_cases"] == history["progress_cases"]
+    numbers = db.execute("SELECT number FROM progress_cases").fetchall()
+    assert numbers == [("卫罚〔2026〕9号",)]
+
+
 def test_a_rebuilt_model_is_exactly_as_fresh_as_the_others(
     app: RectifyApp,
     es_env: dict[str, str],
