@@ -1,7 +1,7 @@
 // How the cockpit shows the server's figures. Nothing here computes a figure: rates, counts
 // and working days come from the API; these only format them and say which list a figure
-// drills down to (an `issues(filter:)` of the same campaign).
-import type { IssueFilter, IssueStatus } from '@/gql/graphql'
+// drills down to: the list of the API whose `totalCount` is that figure (ADR 0048).
+import type { FigureItemFilter, IssueFilter, IssueStatus, ItemKind, ReportState } from '@/gql/graphql'
 import type { Locale, MessageKey } from '@/i18n/messages'
 import { messages } from '@/i18n/messages'
 
@@ -23,27 +23,41 @@ export function rungLabel(rung: string, lang: Locale): string {
   return (messages[lang] as Record<string, string>)[key] ?? rung
 }
 
-/** One list a figure opens: a title and the filter of the API's issue list. */
-export interface DrillPart {
-  titleKey: MessageKey
-  filter: IssueFilter
-}
+/** One list a figure opens, with the arguments whose `totalCount` is that figure. */
+export type DrillPart =
+  | { list: 'issues'; titleKey: MessageKey; filter: IssueFilter }
+  | { list: 'items'; titleKey: MessageKey; campaign: string; filter: FigureItemFilter }
+  | { list: 'escalations'; titleKey: MessageKey; campaign: string; rung: string }
+  | { list: 'cases'; titleKey: MessageKey; campaign: string; year: number; region: string }
+  | { list: 'inspections'; titleKey: MessageKey; campaign: string; category: string }
+  | { list: 'reports'; titleKey: MessageKey; campaign: string; state: ReportState }
 
-export type Tile = 'total' | 'open' | 'closed' | 'overdue' | 'onTime'
+export type Tile = 'total' | 'open' | 'closed' | 'overdue' | 'onTime' | 'overdueAll' | 'reports'
+
+const issues = (titleKey: MessageKey, filter: IssueFilter): DrillPart => ({ list: 'issues', titleKey, filter })
+const items = (campaign: string, titleKey: MessageKey, filter: FigureItemFilter): DrillPart => ({ list: 'items', titleKey, campaign, filter })
 
 /** The lists behind a tile; "open" is two lists (整改中 and 待核验), as the server counts it. */
 export function tileDrill(campaign: string, tile: Tile): DrillPart[] {
-  const status = (s: IssueStatus): DrillPart => ({ titleKey: `cockpit.status.${s}`, filter: { campaign, status: s } })
+  const status = (s: IssueStatus): DrillPart => issues(`cockpit.status.${s}`, { campaign, status: s })
   switch (tile) {
     case 'total':
-      return [{ titleKey: 'cockpit.totalIssues', filter: { campaign } }]
+      return [issues('cockpit.totalIssues', { campaign })]
     case 'open':
       return [status('OPEN'), status('SUBMITTED')]
     case 'closed':
-    case 'onTime':
       return [status('CLOSED')]
     case 'overdue':
-      return [{ titleKey: 'cockpit.overdueIssues', filter: { campaign, overdue: true } }]
+      return [issues('cockpit.overdueIssues', { campaign, overdue: true })]
+    case 'onTime':
+      return kindDrill(campaign, 'ISSUE')
+    case 'overdueAll':
+      return [items(campaign, 'cockpit.overdueAll', { state: 'OVERDUE' })]
+    case 'reports':
+      return [
+        { list: 'reports', titleKey: 'cockpit.reportsNotReceived', campaign, state: 'OUTSTANDING' },
+        { list: 'reports', titleKey: 'cockpit.reportsReceived', campaign, state: 'RECEIVED' },
+      ]
   }
 }
 
@@ -51,10 +65,45 @@ export type AgencySeries = 'open' | 'closed' | 'overdue'
 
 /** The list behind one agency's bar: the issues it leads or co-owns, as the dashboard counts. */
 export function agencyDrill(campaign: string, agency: string, series: AgencySeries): DrillPart[] {
-  if (series === 'overdue') return [{ titleKey: 'cockpit.overdue', filter: { campaign, agency, overdue: true } }]
-  if (series === 'closed') return [{ titleKey: 'cockpit.closed', filter: { campaign, agency, status: 'CLOSED' } }]
+  if (series === 'overdue') return [issues('cockpit.overdue', { campaign, agency, overdue: true })]
+  if (series === 'closed') return [issues('cockpit.closed', { campaign, agency, status: 'CLOSED' })]
+  return [issues('cockpit.status.OPEN', { campaign, agency, status: 'OPEN' }), issues('cockpit.status.SUBMITTED', { campaign, agency, status: 'SUBMITTED' })]
+}
+
+/** A kind's on-time bar: the items closed on time, and all closed with a due date in force. */
+export function kindDrill(campaign: string, kind: ItemKind): DrillPart[] {
   return [
-    { titleKey: 'cockpit.status.OPEN', filter: { campaign, agency, status: 'OPEN' } },
-    { titleKey: 'cockpit.status.SUBMITTED', filter: { campaign, agency, status: 'SUBMITTED' } },
+    items(campaign, 'cockpit.closedOnTime', { kind, state: 'CLOSED_ON_TIME' }),
+    items(campaign, 'cockpit.closedWithDueDate', { kind, state: 'CLOSED_WITH_DUE_DATE' }),
   ]
+}
+
+export type WeekSeries = 'opened' | 'closed'
+
+/** One week's point: every item opened (or closed) in that ISO week, whatever it is now. */
+export function weekDrill(campaign: string, weekStart: string, series: WeekSeries): DrillPart[] {
+  const filter: FigureItemFilter = series === 'opened' ? { openedWeek: weekStart } : { closedWeek: weekStart }
+  return [items(campaign, series === 'opened' ? 'cockpit.opened' : 'cockpit.closed', filter)]
+}
+
+/** One rung's bar: each time it was recorded, with the item it belongs to. */
+export function rungDrill(campaign: string, rung: string): DrillPart[] {
+  return [{ list: 'escalations', titleKey: 'cockpit.escalationsFired', campaign, rung }]
+}
+
+/** One region's bar; null is the row of agencies with no region assigned. */
+export function regionDrill(campaign: string, region: string | null, series: AgencySeries): DrillPart[] {
+  const where: FigureItemFilter = region === null ? { noRegion: true } : { region }
+  const state = ({ open: 'OPEN', closed: 'CLOSED', overdue: 'OVERDUE' } as const)[series]
+  return [items(campaign, `cockpit.${series}`, { ...where, state })]
+}
+
+/** One region's case count: the cases its agencies filed in the year. */
+export function enforcementDrill(campaign: string, year: number, region: string): DrillPart[] {
+  return [{ list: 'cases', titleKey: 'cockpit.cases', campaign, year, region }]
+}
+
+/** One coverage row: the institutions of its category (and region) inspected so far. */
+export function coverageDrill(campaign: string, category: string): DrillPart[] {
+  return [{ list: 'inspections', titleKey: 'cockpit.inspectedInstitutions', campaign, category }]
 }

@@ -78,8 +78,9 @@ export function weekly(statistics: Statistics, lang: Locale): EChartsCoreOption 
     xAxis: { type: 'category', data: statistics.weekly.map((week) => week.weekStart.slice(5)) },
     yAxis: { type: 'value', minInterval: 1 },
     series: [
-      { name: translate(lang, 'cockpit.opened'), type: 'line', data: statistics.weekly.map((week) => week.opened), itemStyle: { color: ORANGE } },
-      { name: translate(lang, 'cockpit.closed'), type: 'line', data: statistics.weekly.map((week) => week.closed), itemStyle: { color: GREEN } },
+      // bars, not a line: a leader clicks a week's bar to see its items
+      { id: 'opened', name: translate(lang, 'cockpit.opened'), type: 'bar', data: statistics.weekly.map((week) => week.opened), itemStyle: { color: ORANGE } },
+      { id: 'closed', name: translate(lang, 'cockpit.closed'), type: 'bar', data: statistics.weekly.map((week) => week.closed), itemStyle: { color: GREEN } },
     ],
   }
 }
@@ -98,6 +99,7 @@ export function regions(statistics: Statistics, lang: Locale): EChartsCoreOption
   const rows = statistics.byRegion
   const names = rows.map((row) => row.region ?? translate(lang, 'cockpit.noRegion'))
   const series = (key: 'open' | 'closed' | 'overdue', color: string) => ({
+    id: key,
     name: translate(lang, `cockpit.${key}`),
     type: 'bar',
     data: rows.map((row) => row.counts[key]),
@@ -122,6 +124,7 @@ export function enforcement(rows: Enforcement, lang: Locale): EChartsCoreOption 
     yAxis: { type: 'value', minInterval: 1 },
     series: [
       {
+        id: 'cases',
         name: translate(lang, 'cockpit.cases'),
         type: 'bar',
         data: rows.map((row) => ({ value: row.count, itemStyle: { color: row.belowThreshold ? RED : GREEN } })),
