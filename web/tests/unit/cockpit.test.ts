@@ -23,6 +23,8 @@ describe('the cockpit shows the server figures as they are', () => {
     expect(rungLabel('reminder', 'zh-CN')).toBe('提醒')
     expect(rungLabel('overdue', 'en')).toBe('Overdue')
     expect(rungLabel('约谈', 'zh-CN')).toBe('约谈')
+    expect(rungLabel('listed-supervision', 'zh-CN')).toBe('挂牌督办')
+    expect(rungLabel('supervision', 'en')).toBe('Supervision notice')
   })
 })
 
