@@ -16,9 +16,9 @@ from uuid import UUID
 
 from eventsourcing.application import Application
 
-from domain.calendar import NoCalendarData, YearArrangement
+from domain.calendar import NoCalendarData, OfficialCalendar, YearArrangement
 from domain.calendar.service import get_official_calendar, load_arrangement
-from domain.calendar.supported import check_supported_year
+from domain.calendar.supported import FIRST_YEAR, LAST_YEAR, check_supported_year
 from infrastructure.calendar_data import lunar_to_solar
 from infrastructure.stored_calendar import StoredCalendar
 
@@ -79,9 +79,24 @@ def load_calendar(
 def year_in_force(app: Application[UUID], year: int) -> YearInForce:
     """The arrangement the clocks count a year on, and where it comes from."""
     check_supported_year("year", year)
-    loaded = get_official_calendar(app, year)
-    arrangement = StoredCalendar(app).arrangement(year)
-    if loaded is not None and loaded.loads:
+    return _in_force(app, year, get_official_calendar(app, year))
+
+
+def years_in_force(app: Application[UUID], window: range) -> list[YearInForce]:
+    """Every year of `window`, and every other supported year someone loaded, in order."""
+    found: list[YearInForce] = []
+    for year in range(FIRST_YEAR, LAST_YEAR + 1):
+        loaded = get_official_calendar(app, year)
+        if year in window or (loaded is not None and loaded.loads):
+            found.append(_in_force(app, year, loaded))
+    return found
+
+
+def _in_force(app: Application[UUID], year: int, loaded: OfficialCalendar | None) -> YearInForce:
+    own = loaded.arrangement() if loaded is not None else None
+    # the year's stream is read already: the calendar need not read it again
+    arrangement = StoredCalendar(app, replace={year: own}).arrangement(year)
+    if loaded is not None and own is not None:
         return YearInForce(arrangement, YearSource.LOADED, loaded.actor, loaded.modified_on)
     origin = YearSource.PACKAGE if arrangement.official else YearSource.PROVISIONAL
     return YearInForce(arrangement, origin)
