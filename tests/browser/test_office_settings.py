@@ -16,6 +16,11 @@ from tests.browser.test_sign_in import MENUS, sign_in
 CJK = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]")
 
 
+def year_row(page: Page, year: int) -> Locator:
+    rows = page.get_by_test_id("calendar-years").locator("tr.el-table__row")
+    return rows.filter(has=page.get_by_test_id(f"year-{year}"))
+
+
 def open_menu(page: Page, title: str) -> None:
     page.locator(".sidebar .el-menu-item", has_text=title).click()
     expect(page.locator("h2")).to_have_text(title)
@@ -26,10 +31,8 @@ def test_a_coordinator_sees_where_each_years_days_come_from_and_loads_a_year(
 ) -> None:
     sign_in(web, system, "coord1")
     open_menu(web, "工作日历")
-    expect(table_row(web, "calendar-years", "2025").get_by_test_id("year-source")).to_have_text(
-        "内置数据"
-    )
-    table_row(web, "calendar-years", "2029").get_by_test_id("view-2029").click()
+    expect(year_row(web, 2025).get_by_test_id("year-source")).to_have_text("内置数据")
+    year_row(web, 2029).get_by_test_id("view-2029").click()
     expect(web.get_by_test_id("provisional-note")).to_contain_text("2029年尚无官方放假安排")
 
     web.get_by_test_id("load-calendar").click()
@@ -41,14 +44,14 @@ def test_a_coordinator_sees_where_each_years_days_come_from_and_loads_a_year(
     dialog.get_by_test_id("dialog-confirm").click()
     # the server's refusal, naming the bad date's place, and nothing loaded
     expect(dialog.get_by_role("alert")).to_contain_text("holidays[1]")
-    expect(table_row(web, "calendar-years", "2031")).to_have_count(0)
+    expect(year_row(web, 2031)).to_have_count(0)
 
     dialog.get_by_label("放假日").fill("2031-01-01\n2031-01-22、2031-01-23")
     dialog.get_by_label("调休上班日").fill("2031-01-19")
     dialog.get_by_test_id("dialog-confirm").click()
     expect(dialog).to_be_hidden()
 
-    loaded = table_row(web, "calendar-years", "2031")
+    loaded = year_row(web, 2031)
     expect(loaded.get_by_test_id("year-source")).to_have_text("已加载")
     expect(loaded).to_contain_text("国办发明电〔2030〕7号")
     expect(web.get_by_test_id("load-outcome")).to_contain_text("2031-05-01")  # 劳动节 missing
@@ -58,9 +61,13 @@ def test_a_coordinator_sees_where_each_years_days_come_from_and_loads_a_year(
 
 
 def issue_policy(page: Page) -> Locator:
-    return page.get_by_test_id("policies").locator(
-        "tr.el-table__row", has=page.get_by_test_id("policy-kind").filter(has_text="整改问题")
-    ).filter(has_text=CAMPAIGN)
+    return (
+        page.get_by_test_id("policies")
+        .locator(
+            "tr.el-table__row", has=page.get_by_test_id("policy-kind").filter(has_text="整改问题")
+        )
+        .filter(has_text=CAMPAIGN)
+    )
 
 
 def test_a_coordinator_edits_a_campaigns_escalation_ladder(web: Page, system: System) -> None:
@@ -134,9 +141,10 @@ def test_every_coordinator_page_in_english_has_no_chinese_only_label(
     web: Page, system: System
 ) -> None:
     sign_in(web, system, "coord1")
-    web.get_by_test_id("language").click()
     entries = web.locator(".sidebar .el-menu-item")
-    expect(entries).to_have_count(len(MENUS["coord1"]))
+    expect(entries).to_have_count(len(MENUS["coord1"]), timeout=30_000)
+    web.get_by_test_id("language").click()
+    expect(entries.first).to_have_text("Notices")
     left: dict[str, list[str]] = {}
     for index in range(len(MENUS["coord1"])):
         entry = entries.nth(index)
