@@ -24,6 +24,7 @@ from tests.integration.api_fixtures import (
     Api,
     api,
     projection_thread,
+    token,
 )
 
 FIXTURES = (api, projection_thread)
@@ -327,3 +328,14 @@ async def test_removing_a_member_from_an_agency_that_is_not_a_group_is_refused(
     ]
     assert (refused["__typename"], refused["field"]) == ("InvalidInput", "group")
     assert app.recorder.max_notification_id() == head
+
+
+async def test_asking_for_a_year_outside_the_supported_range_names_the_field(api: Api) -> None:
+    response = await api.client.post(
+        "/graphql",
+        json={"query": YEAR, "variables": {"year": 1999}},
+        headers={"Authorization": f"Bearer {token('coordinator')}"},
+    )
+    [error] = response.json()["errors"]
+    assert error["extensions"]["field"] == "year"
+    assert "超出日历支持范围" in error["message"] and "outside the years" in error["message"]
