@@ -16,8 +16,9 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from api.accounts import AccountMutation, AccountQuery
-from api.agencies import AgencyMutation
+from api.agencies import AgencyGroupQuery, AgencyMutation
 from api.audit_trail import AuditTrailQuery
+from api.calendar import CalendarMutation, CalendarQuery
 from api.campaigns import CampaignMutation
 from api.case_transfers import CaseTransferMutation, CaseTransferQuery
 from api.clock_controls import ClockControlMutation, ClockQuery
@@ -30,6 +31,7 @@ from api.live import Subscription, SubscriptionsOnlyOverWebsockets
 from api.mutations import Mutation
 from api.notifications import NotificationMutation, NotificationQuery
 from api.outages import is_outage
+from api.policies import PolicyMutation, PolicyQuery
 from api.progress import ProgressMutation, ProgressQuery
 from api.query import Query
 from api.referrals import ReferralMutation, ReferralQuery, ReferralTermsMutation
@@ -70,6 +72,8 @@ MUTATIONS += (ProgressMutation,)
 MUTATIONS += (AgencyMutation,)
 QUERIES += (AccountQuery,)
 MUTATIONS += (AccountMutation,)
+QUERIES += (CalendarQuery, PolicyQuery, AgencyGroupQuery)
+MUTATIONS += (CalendarMutation, PolicyMutation)
 
 log = logging.getLogger("rectify.api")
 MAX_DEPTH = 10

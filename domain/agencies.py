@@ -87,6 +87,11 @@ class Agency(Aggregate):
         member_id: UUID
         actor: str
 
+    class MemberRemoved(Aggregate.Event):
+        TOPIC = "rectify:Agency.MemberRemoved"
+        member_id: UUID
+        actor: str
+
     class RegionAssigned(Aggregate.Event):
         TOPIC = "rectify:Agency.RegionAssigned"
         region: str
@@ -136,6 +141,20 @@ class Agency(Aggregate):
     @event(MemberAdded)
     def _add_member(self, member_id: UUID, actor: str) -> None:
         self.member_ids.append(member_id)
+
+    def remove_member(self, member_id: UUID, actor: str) -> None:
+        """A referral already sent to the group keeps its receivers; only later ones are
+        addressed without the agency. Removing a non-member records nothing."""
+        if self.kind is not AgencyKind.GROUP:
+            from domain.errors import InvalidInput
+
+            raise InvalidInput("group", says("agency_not_group", name=self.name))
+        if member_id in self.member_ids:
+            self._remove_member(member_id, actor)
+
+    @event(MemberRemoved)
+    def _remove_member(self, member_id: UUID, actor: str) -> None:
+        self.member_ids.remove(member_id)
 
     def assign_region(self, region: str, actor: str) -> None:
         clean = normalise_name(region)

@@ -213,6 +213,19 @@ class RectifyApp(
             raise InvalidInput("member", says("is_a_group", name=found.name))
         return self.retrying(Agency, group, lambda g: g.add_member(member, actor))
 
+    def remove_group_member(self, group: UUID, member: UUID, actor: str) -> CommandResult:
+        self._get(Agency, member, "agency")
+        return self.retrying(Agency, group, lambda g: g.remove_member(member, actor))
+
+    def create_agency_group(self, name: str, actor: str) -> CommandResult:
+        """A group under a new name; the name of an existing agency (not a group) is refused
+        rather than turned into a group, as issues and referrals already address it."""
+        existing = self.find_agency(name)
+        found = self.get_agency(existing) if existing is not None else None
+        if found is not None and found.kind is not AgencyKind.GROUP:
+            raise InvalidInput("name", says("name_is_agency", name=found.name))
+        return self.register_agency(name, actor=actor, kind=AgencyKind.GROUP)
+
     def get_agency(self, item_id: UUID) -> Agency:
         return self._get(Agency, item_id, "agency")
 

@@ -102,6 +102,16 @@ class ClockCommands:
             return None
         return found if isinstance(found, EscalationPolicy) else None
 
+    def ladder_in_force(self: _App, campaign: UUID, kind: str) -> Ladder:
+        """The ladder new clocks of `kind` in the campaign get: the latest version set, or
+        the built-in one (version 0) before any (`rectify policy show`, the 督办规则 page)."""
+        clocked_kind(kind)  # an unknown kind is refused before the campaign is looked up
+        self._get(Campaign, campaign, "campaign")
+        policy = ClockCommands.policy_of(self, campaign, kind)
+        if policy is None or policy.latest_version == 0:
+            return self.clock_settings.default_ladder(kind)
+        return policy.ladder(policy.latest_version)
+
     def clock_view(self: _App, kind: str, item_id: UUID, calendar: WorkingCalendar) -> ClockView:
         item = ClockCommands.get_clocked(self, kind, item_id)
         return _view(self, kind, item, calendar)

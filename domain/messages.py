@@ -90,6 +90,8 @@ MESSAGES: dict[str, str] = {
     "the calendar supports ({first}–{last})",
     "is_a_group": "{name} 是单位组，请指定一个单位 / {name} is a group; name one agency",
     "agency_not_group": "{name} 是单位，不是单位组 / {name} is an agency, not a group",
+    "name_is_agency": "已有同名单位{name}（不是单位组） / {name} already names an agency, "
+    "not a group",
     "not_function": "{name} 不是{function_label} / {name} is not {function}",
     "alias_taken": "别名'{alias}'已指向另一单位 / '{alias}' already names another agency",
     "key_reused": "此键已用于另一请求，请为新操作使用新键 / this key was already used for "

@@ -81,6 +81,7 @@ FIELDS: dict[str, dict[str, Treatment]] = {
     "rectify:Account.Unlocked": _spec(),
     "rectify:Agency.AliasAdded": _spec(keep="alias"),
     "rectify:Agency.MemberAdded": _spec(keep="member_id"),
+    "rectify:Agency.MemberRemoved": _spec(keep="member_id"),
     "rectify:Agency.RegionAssigned": _spec(keep="region"),
     "rectify:Agency.Registered": _spec(keep="name kind level parent_id region"),
     "rectify:AgencyAlias.Created": _spec(keep="alias agency_id"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import getpass
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -31,7 +31,6 @@ from infrastructure.calendar_data import (
     CalendarFileRejected,
     arrangement_as_json,
     build_calendar,
-    lunar_to_solar,
     read_calendar_file,
 )
 from rectify.cli_text import name_text
@@ -172,8 +171,8 @@ def load(
     """加载年度放假安排 / record a year's holidays and make-up working days as events.
 
     A file is the whole year's arrangement: every day off, the statutory holidays too."""
-    from domain.calendar.service import load_arrangement
     from domain.errors import DomainError
+    from infrastructure.calendar_loading import load_calendar
     from rectify.composition import rectify_app
     from rectify.runtime import database
 
@@ -185,12 +184,10 @@ def load(
         _note(f"nothing loaded: {len(rejected.problems)} problem(s)")
         raise typer.Exit(1) from None
     who = actor or f"cli:{getpass.getuser()}"
-    for day, name in sorted(_statutory_days_missing(parsed.year, parsed.holidays).items()):
-        _note(f"注意 note: {day} ({name}) is a statutory holiday the file does not list as off")
     with database(Settings()) as db:
         ledger = rectify_app(db.es_env)
         try:
-            changed = load_arrangement(
+            loaded = load_calendar(
                 ledger,
                 parsed.year,
                 parsed.holidays,
@@ -203,23 +200,11 @@ def load(
             raise typer.Exit(1) from None
         finally:
             ledger.close()
+    for day, name in sorted(loaded.missing_statutory.items()):
+        _note(f"注意 note: {day} ({name}) is a statutory holiday the file does not list as off")
     counts = f"{len(parsed.holidays)} holidays, {len(parsed.working_days)} working days"
-    state = "loaded" if changed else "unchanged (already in force)"
+    state = "loaded" if loaded.changed else "unchanged (already in force)"
     print(f"{parsed.year}: {state} — {counts}")
-
-
-def _statutory_days_missing(year: int, holidays: Iterable[date | str]) -> dict[date, str]:
-    """The days the national regulation fixes as holidays (元旦, 春节 …) that a file leaves
-    as working days: most likely an incomplete file, as the State Council's notices always
-    give them off (moved days aside)."""
-    from domain.calendar.statutory import statutory_holidays
-
-    listed = {d if isinstance(d, date) else date.fromisoformat(str(d)) for d in holidays}
-    try:
-        fixed = statutory_holidays(year, lunar_to_solar)
-    except NoCalendarData:
-        return {}
-    return {day: name for day, name in fixed.items() if day not in listed}
 
 
 @calendar_app.command()

@@ -58,12 +58,8 @@ def show(campaign: str = CAMPAIGN, kind: str = KIND) -> None:
     """Print the ladder new clocks get, as JSON (a file `set` accepts)."""
     with open_ledger() as ledger:
         clocked_kind(kind)  # an unknown kind is refused before the campaign is looked up
-        policy = ledger.policy_of(campaign_titled(ledger, campaign), kind)
-        if policy is None or policy.latest_version == 0:
-            ladder, version = ledger.clock_settings.default_ladder(kind), 0
-        else:
-            ladder, version = policy.ladder(policy.latest_version), policy.latest_version
-    document = {"version": version, "rungs": [rung_as_dict(r) for r in ladder.rungs]}
+        ladder = ledger.ladder_in_force(campaign_titled(ledger, campaign), kind)
+    document = {"version": ladder.version, "rungs": [rung_as_dict(r) for r in ladder.rungs]}
     typer.echo(json.dumps(document, ensure_ascii=False, indent=2))
 
 

@@ -1,4 +1,5 @@
-"""Who may do what to issues, clocks, periodic reports, audit trails, campaigns and groups.
+"""Who may do what to issues, clocks, periodic reports, audit trails, campaigns and groups,
+and to the settings the clocks count on (the working calendar, escalation policies).
 
 Agency staff (liaison, investigator, agency head) speak for one agency: `RESPONSIBLE` lets
 them act on (or read) an issue their agency leads or co-owns, `LEAD` only one it leads,
@@ -47,6 +48,8 @@ class Action(StrEnum):
     PAUSE_CLOCK = "pause the clock"
     RESUME_CLOCK = "resume the clock"
     SUBMIT_REPORT = "submit reports"
+    LOAD_CALENDAR = "load the working calendar"
+    SET_ESCALATION_POLICY = "set an escalation policy"
 
 
 LABELS = {
@@ -70,6 +73,8 @@ LABELS = {
     Action.PAUSE_CLOCK: "暂停计时",
     Action.RESUME_CLOCK: "恢复计时",
     Action.SUBMIT_REPORT: "报送",
+    Action.LOAD_CALENDAR: "加载工作日历",
+    Action.SET_ESCALATION_POLICY: "设置督办规则",
 }
 
 
@@ -102,6 +107,9 @@ RULES: dict[Action, dict[Role, Scope]] = {
     Action.PAUSE_CLOCK: COORDINATION,
     Action.RESUME_CLOCK: COORDINATION,
     Action.SUBMIT_REPORT: {Role.LIAISON: Scope.OWN, **COORDINATION},
+    # the office's settings every clock counts on (`rectify calendar load`, `policy set`)
+    Action.LOAD_CALENDAR: COORDINATION,
+    Action.SET_ESCALATION_POLICY: COORDINATION,
 }
 
 

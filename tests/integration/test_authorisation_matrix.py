@@ -327,6 +327,14 @@ def _fresh_group(world: World, tag: str) -> dict[str, Any]:
     return {"group": name}
 
 
+def _group_with_health(world: World, tag: str) -> dict[str, Any]:
+    group = _fresh_group(world, tag)
+    found = world.app.find_agency(group["group"])
+    assert found is not None
+    world.app.add_group_member(found, agency_id(HEALTH), "准备")
+    return group
+
+
 AGENCY_CASES = [
     Case(
         "addGroupMember",
@@ -335,6 +343,43 @@ AGENCY_CASES = [
         _fresh_group,
         only("coordinator", "admin"),
         "AgencyChanged",
+    ),
+    Case(
+        "removeGroupMember",
+        'mutation($group: ID!) { removeGroupMember(group: $group, agency: "县卫健局")'
+        " { __typename } }",
+        _group_with_health,
+        only("coordinator", "admin"),
+        "AgencyChanged",
+    ),
+    Case(
+        "createAgencyGroup",
+        "mutation($name: String!) { createAgencyGroup(name: $name) { __typename } }",
+        lambda world, tag: {"name": f"新建{tag}各成员单位"},
+        only("coordinator", "admin"),
+        "AgencyChanged",
+    ),
+]
+
+# --- the office's settings: the working calendar, escalation policies ------------------
+
+SETTINGS_CASES = [
+    Case(
+        "loadCalendar",
+        'mutation($source: String!) { loadCalendar(year: 2040, holidays: ["2040-01-01"],'
+        " source: $source) { __typename } }",
+        lambda world, tag: {"source": f"通知{tag}"},
+        only("coordinator", "admin"),
+        "CalendarLoaded",
+    ),
+    Case(
+        "setEscalationPolicy",
+        "mutation($campaign: ID!, $name: String!) { setEscalationPolicy(campaign: $campaign,"
+        ' kind: "issue", rungs: [{name: $name, kind: "overdue", offset: "0wd"}])'
+        " { __typename } }",
+        lambda world, tag: {"campaign": str(world.campaign), "name": f"overdue-{tag}"},
+        only("coordinator", "admin"),
+        "PolicyChanged",
     ),
 ]
 
@@ -872,6 +917,7 @@ CASES = [
     *ISSUE_CASES,
     *CAMPAIGN_CASES,
     *AGENCY_CASES,
+    *SETTINGS_CASES,
     *REFERRAL_CASES,
     *CLUE_CASES,
     *TRANSFER_CASES,

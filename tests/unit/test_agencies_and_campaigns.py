@@ -99,6 +99,37 @@ def test_add_member_to_group_emits_member_added_once() -> None:
     assert group.member_ids == [member]
 
 
+def test_remove_member_from_group_emits_member_removed_once() -> None:
+    group = Agency("各乡镇人民政府", "GROUP", "", None, "admin")
+    kept, removed = uuid4(), uuid4()
+    group.add_member(kept, "admin")
+    group.add_member(removed, "admin")
+    group.collect_events()
+    group.remove_member(removed, "coordinator-user")
+    group.remove_member(removed, "coordinator-user")
+    events = group.collect_events()
+    assert [type(e) for e in events] == [Agency.MemberRemoved]
+    assert getattr(events[0], "member_id", None) == removed
+    assert getattr(events[0], "actor", None) == "coordinator-user"
+    assert group.member_ids == [kept]
+
+
+def test_removing_an_agency_that_is_no_member_records_nothing() -> None:
+    group = Agency("各乡镇人民政府", "GROUP", "", None, "admin")
+    group.collect_events()
+    group.remove_member(uuid4(), "admin")
+    assert group.collect_events() == []
+
+
+def test_remove_member_refused_for_an_agency_that_is_not_a_group() -> None:
+    agency = Agency("县卫健局", "AGENCY", "", None, "admin")
+    agency.collect_events()
+    with pytest.raises(InvalidInput, match="县卫健局 is an agency, not a group") as refused:
+        agency.remove_member(uuid4(), "admin")
+    assert refused.value.field == "group"
+    assert agency.collect_events() == []
+
+
 def test_add_member_refused_for_an_agency_that_is_not_a_group() -> None:
     agency = Agency("县卫健局", "AGENCY", "", None, "admin")
     agency.collect_events()

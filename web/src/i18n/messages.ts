@@ -1,6 +1,7 @@
 // The workbench's own words, Chinese first. Refusals are not here: they are shown as the
 // API words them (src/utils/errors.ts).
 import { cockpitEn, cockpitZh } from './cockpit'
+import { configEn, configZh } from './config'
 import { itemsEn, itemsZh } from './items'
 import { workEn, workZh } from './work'
 
@@ -175,6 +176,7 @@ export const messages = {
     'ledger.co': '配合单位',
     'ledger.createAgencies': '创建台账中未登记的单位',
     ...cockpitZh,
+    ...configZh,
     ...itemsZh,
   },
   en: {
@@ -347,6 +349,7 @@ export const messages = {
     'ledger.co': 'Co-agencies',
     'ledger.createAgencies': 'Create the agencies the ledger names that are not registered',
     ...cockpitEn,
+    ...configEn,
     ...itemsEn,
   },
 } as const

@@ -21,6 +21,8 @@ const BUILT: Record<string, () => Promise<unknown>> = {
   '/extensions': () => import('@/views/extensions/index.vue'),
   '/ledger-import': () => import('@/views/ledger-import/index.vue'),
   '/agencies': () => import('@/views/agencies/index.vue'),
+  '/calendar': () => import('@/views/calendar/index.vue'),
+  '/policies': () => import('@/views/policies/index.vue'),
   '/users': () => import('@/views/users/index.vue'),
   '/login-log': () => import('@/views/login-log/index.vue'),
 }

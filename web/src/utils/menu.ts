@@ -10,6 +10,7 @@ export interface MenuEntry {
 }
 
 const AGENCY_STAFF: readonly Role[] = ['liaison', 'investigator', 'agency_head']
+const COORDINATION: readonly Role[] = ['coordinator', 'admin']
 
 export const MENU: readonly MenuEntry[] = [
   { path: '/todo', titleKey: 'menu.todo', roles: AGENCY_STAFF },
@@ -21,10 +22,15 @@ export const MENU: readonly MenuEntry[] = [
   { path: '/overdue', titleKey: 'menu.overdue', roles: ['coordinator'] },
   { path: '/extensions', titleKey: 'menu.extensions', roles: ['coordinator', 'leadership'] },
   { path: '/ledger-import', titleKey: 'menu.ledgerImport', roles: ['coordinator'] },
-  { path: '/agencies', titleKey: 'menu.agencies', roles: ['coordinator'] },
   { path: '/audit', titleKey: 'menu.audit', roles: ['auditor'] },
   { path: '/users', titleKey: 'menu.users', roles: ['admin'] },
   { path: '/login-log', titleKey: 'menu.loginLog', roles: ['admin'] },
+  // The office's settings, for the roles api/authz lets change them (MANAGE_AGENCY_GROUP,
+  // LOAD_CALENDAR, SET_ESCALATION_POLICY: coordinators and admins); after the admin's own
+  // pages so that an admin still lands on 用户管理.
+  { path: '/agencies', titleKey: 'menu.agencies', roles: COORDINATION },
+  { path: '/calendar', titleKey: 'menu.calendar', roles: COORDINATION },
+  { path: '/policies', titleKey: 'menu.policies', roles: COORDINATION },
 ]
 
 export function menuFor(role: string | null | undefined): MenuEntry[] {

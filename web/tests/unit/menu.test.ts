@@ -15,11 +15,19 @@ describe('the left menu follows the role', () => {
     expect(paths('coordinator')).not.toContain('/todo')
   })
 
+  it('gives the office (coordinators and admins) the agencies, the calendar and the policies', () => {
+    for (const role of ['coordinator', 'admin']) {
+      expect(paths(role)).toEqual(expect.arrayContaining(['/agencies', '/calendar', '/policies']))
+    }
+    for (const role of ['liaison', 'leadership', 'auditor']) expect(paths(role)).not.toContain('/calendar')
+  })
+
   it('gives leadership the cockpit, an auditor the audit, an admin users and the sign-in log', () => {
     expect(paths('leadership')).toContain('/cockpit')
     expect(homeFor('leadership')).toBe('/cockpit')
     expect(paths('auditor')).toEqual(['/audit'])
-    expect(paths('admin')).toEqual(['/users', '/login-log'])
+    expect(paths('admin')).toEqual(['/users', '/login-log', '/agencies', '/calendar', '/policies'])
+    expect(homeFor('admin')).toBe('/users')
   })
 
   it('opens no page outside the menu and none for an unknown role', () => {
