@@ -430,8 +430,11 @@ def server_options(settings: Settings) -> dict[str, Any]:
 
 @app.command()
 def projections() -> None:
-    """Projection runner: keeps the read tables up to date."""
+    """Projection runner: keeps the read tables up to date, takes the audit checkpoints
+    and prunes the sign-in log and expired sessions (rectify/housekeeping.py)."""
     from projections import run_projections
+    from rectify.composition import retention
+    from rectify.housekeeping import housekeeping
     from rectify.logs import configure
 
     configure("projections")
@@ -441,6 +444,7 @@ def projections() -> None:
     with (
         database(settings) as db,
         checkpointing(db.es_env, settings.audit_checkpoint_minutes, settings.audit_key) as nudge,
+        housekeeping(db.url, db.schema, retention(settings)),
     ):
         run_projections(db.es_env, db.url, db.schema, stop, on_commit=nudge)
 
@@ -512,6 +516,8 @@ def main() -> None:
     import hashlib
     import uuid
 
+    from pydantic import ValidationError
+
     from domain.command_keys import CommandAlreadyDone, CommandKey, keyed
     from rectify.composition import wire_domain
 
@@ -525,5 +531,11 @@ def main() -> None:
     except NoDatabase as error:
         err.print(str(error), markup=False, highlight=False, soft_wrap=True)
         sys.exit(1)
+    except ValidationError as error:  # a setting the environment got wrong, named
+        for problem in error.errors():
+            where = ".".join(str(part) for part in problem["loc"])
+            said = problem.get("ctx", {}).get("error", problem["msg"])  # ours, without prefix
+            err.print(f"{where}: {said}", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(2)
     except CommandAlreadyDone as done:  # committed before the connection failed
         err.print(f"已完成 / done (log position {done.result.position})", markup=False)
