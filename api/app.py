@@ -25,13 +25,7 @@ from api.config import ApiConfig
 from api.context import Context
 from api.export import export
 from api.files import body_limit, download, upload
-from api.hygiene import (
-    LimitMutations,
-    SlidingWindow,
-    content_security_policy,
-    inline_script_hashes,
-    middleware,
-)
+from api.hygiene import LimitMutations, content_security_policy, inline_script_hashes, middleware
 from api.ledger_upload import BODY_LIMIT as LEDGER_BODY_LIMIT
 from api.ledger_upload import import_ledger, preview
 from api.live import ChangeFeed
@@ -44,6 +38,7 @@ from api.outages import (
     ServiceUnavailable,
 )
 from api.persisted import persisted_only
+from api.rate_limits import SharedWindow
 from api.schema import production_schema, schema
 from api.session_auth import RequireSignIn, authenticate_connection
 from api.sign_in import current_session, login, logout
@@ -134,7 +129,9 @@ def create_app(config: ApiConfig) -> Starlette:
         anyio.to_thread.current_default_thread_limiter().total_tokens = _thread_limit(config.es_env)
         app.state.config = config
         app.state.verifier = verifier
-        app.state.sign_ins = SlidingWindow(config.sign_ins_per_minute, clock=config.clock)
+        app.state.sign_ins = SharedWindow(
+            "sign-ins", config.sign_ins_per_minute, clock=config.clock
+        )
         make_app = config.make_app or (lambda env: RectifyApp(env=env))
         app.state.rectify = await run_in_threadpool(make_app, config.es_env)
         app.state.pool = await queries.create_pool(config.database_url, config.schema)
@@ -223,7 +220,7 @@ def create_app(config: ApiConfig) -> Starlette:
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
     )
     verifier = config.verifier or SecretVerifier(config.jwt_secret)
-    window = SlidingWindow(config.mutations_per_minute, clock=config.clock)
+    window = SharedWindow("mutations", config.mutations_per_minute, clock=config.clock)
     limited = persisted_only(LimitMutations(graphql, window), config)
     upload_app, download_app = request_response(upload), request_response(download)
     export_app = request_response(export)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,9 +26,10 @@ class ApiConfig:
     max_body_bytes: int = 1024 * 1024  # larger request bodies are answered 413
     max_file_bytes: int = 20 * 1024 * 1024  # larger evidence files are answered 413
     max_export_rows: int = 50_000  # longer lists are refused by /export (api/export.py)
-    mutations_per_minute: int = 300  # per token subject and API process; 0: no limit
+    mutations_per_minute: int = 300  # per token subject, across API processes; 0: no limit
     cors_origins: tuple[str, ...] = ()  # none: no CORS headers at all
-    clock: Callable[[], float] = time.monotonic  # the rate limit's clock, injected by tests
+    # the rate limits' clock in epoch seconds; None: the database's (api/rate_limits.py)
+    clock: Callable[[], float] | None = None
     persisted_queries: str | None = None  # production allow-list file; None: the checked-in one
     verifier: TokenVerifier | None = None  # OIDC/JWKS when set; None: HS256 with jwt_secret
     # How the process builds its application: rectify.composition wires the stored calendar
@@ -39,7 +39,7 @@ class ApiConfig:
     # judged by (tests move it instead of waiting).
     session_limits: Limits = field(default_factory=Limits)
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
-    # Sign-in attempts per client address and API process in any 60 s (429 beyond); 0: none
+    # Sign-in attempts per client address, across API processes, in any 60 s (429); 0: none
     sign_ins_per_minute: int = 30
     # Browser sign-in through an OIDC provider (api/oidc_sign_in.py); None: passwords only.
     oidc_sign_in: OidcSignIn | None = None

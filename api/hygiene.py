@@ -1,7 +1,7 @@
 """HTTP hygiene: request size limit, per-user mutation rate limit, security headers, CORS.
 
-The rate limit lives in the memory of one API process: with several API processes behind a
-load balancer each one counts on its own, so a user may reach N × the limit in total.
+The mutation limit is counted in PostgreSQL (api/rate_limits.py), so it holds across every
+API process behind a load balancer, not once per process.
 """
 
 from __future__ import annotations
@@ -10,10 +10,8 @@ import hashlib
 import json
 import math
 import re
-import time
 from base64 import b64encode
-from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from importlib.abc import Traversable
 from typing import Any
 
@@ -34,12 +32,10 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.operations import operation_to_run
+from api.rate_limits import SharedWindow
 
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 DEFAULT_MUTATIONS_PER_MINUTE = 60
-WINDOW_SECONDS = 60.0
-
-Clock = Callable[[], float]
 
 
 class BodyTooLarge(Exception):
@@ -106,32 +102,6 @@ class LimitBodySize:
             if started:  # too late to say so: the connection is cut instead
                 raise
             await _too_large(limit)(scope, receive, send)
-
-
-class SlidingWindow:
-    """At most `limit` hits per key in any `window` seconds; `clock` is injected so tests
-    do not depend on the wall clock."""
-
-    def __init__(self, limit: int, window: float = WINDOW_SECONDS, clock: Clock = time.monotonic):
-        self.limit = limit
-        self.window = window
-        self.clock = clock
-        self.hits: dict[str, deque[float]] = {}
-
-    def take(self, key: str, count: int = 1) -> float:
-        """Records `count` hits and returns 0, or records nothing and returns the seconds to
-        wait until they would fit."""
-        now = self.clock()
-        hits = self.hits.setdefault(key, deque())
-        while hits and hits[0] <= now - self.window:
-            hits.popleft()
-        if len(hits) + count > self.limit:
-            if count > self.limit:
-                return self.window
-            oldest_needed = hits[len(hits) + count - self.limit - 1]
-            return max(oldest_needed + self.window - now, 0.001)
-        hits.extend([now] * count)
-        return 0.0
 
 
 def count_mutations(body: bytes) -> int:
@@ -242,7 +212,7 @@ class LimitMutations:
     (`malformed_body`, and a GET's JSON parameters: `malformed_query_string`) with a 400,
     limit or not."""
 
-    def __init__(self, app: ASGIApp, window: SlidingWindow) -> None:
+    def __init__(self, app: ASGIApp, window: SharedWindow) -> None:
         self.app = app
         self.window = window
 
@@ -272,7 +242,8 @@ class LimitMutations:
             await refusal(scope, receive, send)
             return
         count = count_mutations(body) if self.window.limit > 0 else 0
-        wait = self.window.take(str(getattr(user, "subject", "")), count) if count else 0.0
+        subject = str(getattr(user, "subject", ""))
+        wait = await self.window.take(scope["app"].state.pool, subject, count)
         if wait:
             seconds = math.ceil(wait)
             response = JSONResponse(

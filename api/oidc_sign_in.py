@@ -1,5 +1,7 @@
 """Browser sign-in through an OIDC provider (统一身份认证): the authorization-code flow with
-PKCE (Authlib's OAuth 2 client), when configured (ADR 0042).
+PKCE, when configured (ADR 0042). Authlib writes the protocol's requests (the
+authorization URL, the S256 challenge, the token request body); they travel over the
+project's own httpx, as Authlib's httpx integration now asks for httpx2 instead.
 
 `GET /auth/oidc/login` sends the browser to the provider with a fresh `state`, `nonce` and
 S256 code challenge; the verifier waits server-side (table oidc_sign_ins, one use, ten
@@ -23,8 +25,8 @@ from typing import Any
 
 import httpx
 import jwt
-from authlib.integrations.base_client import OAuthError
-from authlib.integrations.httpx_client import AsyncOAuth2Client
+from authlib.oauth2.rfc6749.parameters import prepare_grant_uri, prepare_token_request
+from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -35,6 +37,16 @@ from api.tokens import OIDC_ALGORITHMS
 from domain.application import RectifyApp
 
 WAIT = timedelta(minutes=10)  # from leaving for the provider to coming back
+TOKEN_REQUEST = {
+    "Accept": "application/json",
+    "Content-Type": "application/x-www-form-urlencoded;charset=UTF-8",
+}
+
+
+class TokenRefused(Exception):
+    """The provider's token endpoint refused the code (or our verifier for it)."""
+
+
 HOME = "/"
 
 
@@ -62,16 +74,45 @@ class OidcSignIn:
             self._metadata.update(found)
         return self._metadata
 
-    def client(self) -> AsyncOAuth2Client:
-        return AsyncOAuth2Client(
+    def authorization_url(self, endpoint: str, state: str, verifier: str, nonce: str) -> str:
+        """Where the browser goes: the code flow with an S256 challenge of `verifier`."""
+        url: str = prepare_grant_uri(
+            endpoint,
             self.client_id,
-            self.client_secret,
-            scope=self.scope,
+            "code",
             redirect_uri=self.redirect_url,
+            scope=self.scope,
+            state=state,
+            code_challenge=create_s256_code_challenge(verifier),
             code_challenge_method="S256",
-            token_endpoint_auth_method="client_secret_post" if self.client_secret else "none",
-            timeout=self.timeout_seconds,
+            nonce=nonce,
         )
+        return url
+
+    async def exchange(self, endpoint: str, code: str, verifier: str) -> dict[str, Any]:
+        """The token endpoint's answer for `code`, the client authenticated by its secret in
+        the body (client_secret_post) or, a public client, by PKCE alone. TokenRefused
+        when the provider refuses the code; httpx.HTTPError or ValueError when it does not
+        answer as a token endpoint does."""
+        secret = {"client_secret": self.client_secret} if self.client_secret else {}
+        body = prepare_token_request(
+            "authorization_code",
+            code=code,
+            redirect_uri=self.redirect_url,
+            code_verifier=verifier,
+            client_id=self.client_id,
+            **secret,
+        )
+        async with httpx.AsyncClient(timeout=self.timeout_seconds) as client:
+            response = await client.post(endpoint, content=body, headers=TOKEN_REQUEST)
+        if response.status_code >= 500:
+            response.raise_for_status()
+        answer = response.json()
+        if not isinstance(answer, dict):
+            raise ValueError("the token endpoint did not answer a JSON object")
+        if "error" in answer or response.is_error:
+            raise TokenRefused(str(answer.get("error")))
+        return answer
 
     def claims(self, id_token: str, nonce: str, jwks_uri: str) -> dict[str, Any]:
         """The verified claims of the ID token; jwt.PyJWTError (or ValueError) if it is not
@@ -121,9 +162,7 @@ async def oidc_login(request: Request) -> Response:
         return _refused(*PROVIDER_DOWN)
     state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     verifier = secrets.token_urlsafe(64)  # 86 characters: RFC 7636 asks 43 to 128
-    url, _ = oidc.client().create_authorization_url(
-        endpoint, state=state, code_verifier=verifier, nonce=nonce
-    )
+    url = oidc.authorization_url(endpoint, state, verifier, nonce)
     try:
         await request.app.state.pool.execute(
             "INSERT INTO oidc_sign_ins (state_sha256, code_verifier, nonce, created_at)"
@@ -162,11 +201,8 @@ async def oidc_callback(request: Request) -> Response:
         return _refused(*BAD_STATE)
     try:
         metadata = await oidc.metadata()
-        async with oidc.client() as client:
-            token = await client.fetch_token(
-                metadata["token_endpoint"], code=code, code_verifier=waiting["code_verifier"]
-            )
-    except OAuthError:  # the provider refused the code (or our verifier for it)
+        token = await oidc.exchange(metadata["token_endpoint"], code, waiting["code_verifier"])
+    except TokenRefused:
         return _refused(*BAD_TOKEN)
     except (httpx.HTTPError, KeyError, ValueError, OSError):
         return _refused(*PROVIDER_DOWN)

@@ -129,13 +129,30 @@ def pages_allow_list(extra: Iterable[str] = ()) -> dict[str, str]:
 def load_allow_list(path: str | None = None) -> dict[str, str]:
     """Read and check the list: a key that is not its document's hash is refused at start-up
     (a hand-edited document would otherwise be unreachable, or worse, mislabelled)."""
-    text = Path(path).read_text(encoding="utf-8") if path else CHECKED_IN.read_text("utf-8")
-    allowed = json.loads(text)
+    where = path or str(CHECKED_IN)
+    try:
+        text = Path(path).read_text(encoding="utf-8") if path else CHECKED_IN.read_text("utf-8")
+        allowed = json.loads(text)
+    except OSError as error:
+        raise ValueError(
+            f"RECTIFY_PERSISTED_QUERIES：无法读取 {where}（{error.strerror}） / cannot read "
+            f"{where} ({error.strerror})"
+        ) from None
+    except ValueError:  # not JSON, or not UTF-8
+        raise ValueError(
+            f"RECTIFY_PERSISTED_QUERIES：{where} 不是有效的 JSON / {where} is not valid JSON"
+        ) from None
     if not isinstance(allowed, dict):
-        raise ValueError("persisted queries: the file must hold one JSON object")
+        raise ValueError(
+            f"RECTIFY_PERSISTED_QUERIES：{where} 须为一个 JSON 对象 / {where} must hold one JSON "
+            "object"
+        )
     for key, document in allowed.items():
         if not isinstance(document, str) or document_hash(document) != key:
-            raise ValueError(f"persisted queries: {key} is not the sha256 of its document")
+            raise ValueError(
+                f"RECTIFY_PERSISTED_QUERIES：{key} 不是其文档的 sha256 / {key} is not the sha256 "
+                "of its document"
+            )
     return allowed
 
 

@@ -8,9 +8,10 @@ account's user name and password and get an HttpOnly session cookie (ADR 0042).
   answer cannot tell a stranger which accounts exist.
 - Every attempt is a line of the 登录日志 (table sign_in_log) with the client's address and
   user agent, readable by admins and auditors (`signInLog`).
-- At most `sign_ins_per_minute` attempts (default 30) per client address and API process
-  in any minute, then 429 with Retry-After: guessing across many accounts from one place
-  is slowed, where the lockout protects one account.
+- At most `sign_ins_per_minute` attempts (default 30) per client address in any minute,
+  counted across every API process (api/rate_limits.py), then 429 with Retry-After:
+  guessing across many accounts from one place is slowed, where the lockout protects one
+  account.
 - The login body must be JSON: a form another site posts cannot send it without a CORS
   preflight, which this server never grants to other origins by default.
 """
@@ -197,8 +198,8 @@ async def login(request: Request) -> Response:
     state = request.app.state
     now = state.config.now()
     address, _ = _client(request)
-    wait = state.sign_ins.take(address or "") if state.sign_ins.limit > 0 else 0.0
     try:
+        wait = await state.sign_ins.take(state.pool, address or "")
         if wait:
             await log_attempt(request, now, username, "rate_limited")
             return _too_many(wait)

@@ -17,7 +17,8 @@ CREATE TABLE IF NOT EXISTS web_sessions (
 );
 CREATE INDEX IF NOT EXISTS web_sessions_username ON web_sessions (username);
 
--- 登录日志: every sign-in attempt, with where it came from.
+-- 登录日志: every sign-in attempt, with where it came from; kept RECTIFY_SIGN_IN_LOG_DAYS
+-- (pruned by age: rectify/housekeeping.py, ADR 0050).
 CREATE TABLE IF NOT EXISTS sign_in_log (
     id bigserial PRIMARY KEY,
     at timestamptz NOT NULL,
@@ -26,6 +27,7 @@ CREATE TABLE IF NOT EXISTS sign_in_log (
     address text,
     user_agent text
 );
+CREATE INDEX IF NOT EXISTS sign_in_log_at ON sign_in_log (at);
 
 -- A browser gone to the OIDC provider (api/oidc_sign_in.py): the PKCE verifier and nonce
 -- wait here under the digest of the `state` it carries, for one use within ten minutes.

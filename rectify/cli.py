@@ -4,9 +4,7 @@ projections and api into processes."""
 from __future__ import annotations
 
 import asyncio
-import signal
 import sys
-import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -25,7 +23,8 @@ from rectify.notification_cli import notifications_app, notifier
 from rectify.policy_cli import policy_app
 from rectify.referral_cli import referral_app
 from rectify.reporting_cli import reporting_app
-from rectify.runtime import NoDatabase, database
+from rectify.roles import checked_settings, on_a_thread, run_follower, run_role, temporal_address
+from rectify.runtime import Database, NoDatabase, database
 from rectify.settings import Settings
 from rectify.user_cli import user_app
 
@@ -365,37 +364,13 @@ def agency_show(name: str) -> None:
 # -- long-running processes (started by `rectify run`, or one by one in production) ------
 
 
-def _stop_on_signals(stop: threading.Event | asyncio.Event, loop=None) -> None:  # type: ignore[no-untyped-def]
-    def handler(*_: object) -> None:
-        if loop is not None:
-            loop.call_soon_threadsafe(stop.set)
-        else:
-            stop.set()
-
-    signal.signal(signal.SIGTERM, handler)
-    signal.signal(signal.SIGINT, handler)
-
-
-def _checked_settings(*, serving: bool = True, audit_key: bool = False) -> Settings:
-    """Settings for a process: production mode refuses unsafe ones, naming each. The API
-    never holds the audit key; the checkpoint taker and `rectify audit` do."""
-    settings = Settings()
-    problems = settings.production_problems() if serving else []
-    problems += settings.audit_key_problems() if audit_key else []
-    for problem in problems:
-        err.print(problem, markup=False)
-    if problems:
-        raise typer.Exit(2)
-    return settings
-
-
 @app.command()
 def run() -> None:
     """启动整个系统 / run the whole system: database, Temporal, worker, dispatcher,
     projections and the HTTP server on http://127.0.0.1:8000."""
     from rectify.supervisor import supervise
 
-    sys.exit(supervise(_checked_settings(audit_key=True)))
+    sys.exit(supervise(checked_settings(audit_key=True)))
 
 
 @app.command()
@@ -408,7 +383,7 @@ def serve() -> None:
     from rectify.logs import configure
 
     configure("api")
-    settings = _checked_settings()
+    settings = checked_settings()
     with database(settings) as db:
         config = api_config(settings, db)
         uvicorn.run(create_app(config), **server_options(settings))
@@ -430,75 +405,51 @@ def server_options(settings: Settings) -> dict[str, Any]:
 
 @app.command()
 def projections() -> None:
-    """Projection runner: keeps the read tables up to date."""
+    """Projection runner: keeps the read tables up to date, takes the audit checkpoints
+    and prunes the sign-in log and expired sessions (rectify/housekeeping.py)."""
     from projections import run_projections
-    from rectify.logs import configure
+    from rectify.composition import retention
+    from rectify.housekeeping import housekeeping
 
-    configure("projections")
-    stop = threading.Event()
-    _stop_on_signals(stop)
-    settings = _checked_settings(serving=False, audit_key=True)
-    with (
-        database(settings) as db,
-        checkpointing(db.es_env, settings.audit_checkpoint_minutes, settings.audit_key) as nudge,
-    ):
-        run_projections(db.es_env, db.url, db.schema, stop, on_commit=nudge)
+    async def work(settings: Settings, db: Database, stop: asyncio.Event) -> None:
+        minutes, key = settings.audit_checkpoint_minutes, settings.audit_key
+        with (
+            checkpointing(db.es_env, minutes, key) as nudge,
+            housekeeping(db.url, db.schema, retention(settings)),
+        ):
+            await on_a_thread(
+                stop,
+                lambda halt: run_projections(db.es_env, db.url, db.schema, halt, on_commit=nudge),
+            )
 
-
-def _temporal_address(settings: Settings) -> str:
-    return settings.temporal_address or "127.0.0.1:7233"
+    run_role("projections", work, audit_key=True)
 
 
 @app.command()
 def worker() -> None:
     """Temporal worker: runs the clocks and their activities."""
     from rectify.composition import rectify_app
-    from rectify.logs import configure
     from workflows.worker import run_worker
 
-    configure("worker")
-    settings = Settings()
+    async def work(settings: Settings, db: Database, stop: asyncio.Event) -> None:
+        await run_worker(
+            db.es_env,
+            temporal_address(settings),
+            settings.temporal_namespace,
+            settings.task_queue,
+            stop,
+            make_app=rectify_app,
+        )
 
-    async def main() -> None:
-        stop = asyncio.Event()
-        _stop_on_signals(stop, asyncio.get_running_loop())
-        with database(settings) as db:
-            await run_worker(
-                db.es_env,
-                _temporal_address(settings),
-                settings.temporal_namespace,
-                settings.task_queue,
-                stop,
-                make_app=rectify_app,
-            )
-
-    asyncio.run(main())
+    run_role("worker", work)
 
 
 @app.command()
 def dispatcher() -> None:
     """Event-log dispatcher: starts and signals the clocks of items that changed."""
-    from temporalio.client import Client
-
-    from rectify.composition import rectify_app
-    from rectify.logs import configure
     from workflows.dispatcher import run_dispatcher
 
-    configure("dispatcher")
-    settings = Settings()
-
-    async def main() -> None:
-        stop = asyncio.Event()
-        _stop_on_signals(stop, asyncio.get_running_loop())
-        client = await Client.connect(
-            _temporal_address(settings), namespace=settings.temporal_namespace
-        )
-        with database(settings) as db:
-            await run_dispatcher(
-                db.es_env, db.url, db.schema, client, settings.task_queue, stop, rectify_app
-            )
-
-    asyncio.run(main())
+    run_follower("dispatcher", run_dispatcher)
 
 
 LONG_RUNNING = {"run", "serve", "worker", "dispatcher", "notifier", "projections"}
@@ -511,6 +462,8 @@ def main() -> None:
     long-running roles are left without one (each of their writes is keyed by its facts)."""
     import hashlib
     import uuid
+
+    from pydantic import ValidationError
 
     from domain.command_keys import CommandAlreadyDone, CommandKey, keyed
     from rectify.composition import wire_domain
@@ -525,5 +478,11 @@ def main() -> None:
     except NoDatabase as error:
         err.print(str(error), markup=False, highlight=False, soft_wrap=True)
         sys.exit(1)
+    except ValidationError as error:  # a setting the environment got wrong, named
+        for problem in error.errors():
+            where = ".".join(str(part) for part in problem["loc"])
+            said = problem.get("ctx", {}).get("error", problem["msg"])  # ours, without prefix
+            err.print(f"{where}: {said}", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(2)
     except CommandAlreadyDone as done:  # committed before the connection failed
         err.print(f"已完成 / done (log position {done.result.position})", markup=False)

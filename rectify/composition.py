@@ -24,7 +24,9 @@ from rectify.settings import Settings
 if TYPE_CHECKING:
     from api.config import ApiConfig
     from api.oidc_sign_in import OidcSignIn
+    from api.sessions import Limits
     from api.tokens import TokenVerifier
+    from rectify.housekeeping import Retention
     from rectify.runtime import Database
 
 
@@ -53,7 +55,6 @@ def api_config(settings: Settings, db: Database) -> ApiConfig:
     """The HTTP server's configuration, as `rectify serve` runs it."""
     from api.config import ApiConfig
     from api.hygiene import parse_origins
-    from api.sessions import Limits
 
     return ApiConfig(
         db.url,
@@ -72,11 +73,25 @@ def api_config(settings: Settings, db: Database) -> ApiConfig:
         make_app=rectify_app,
         oidc_sign_in=oidc_sign_in(settings),
         sign_ins_per_minute=settings.sign_ins_per_minute,
-        session_limits=Limits(
-            idle=timedelta(minutes=settings.session_idle_minutes),
-            absolute=timedelta(hours=settings.session_absolute_hours),
-        ),
+        session_limits=session_limits(settings),
     )
+
+
+def session_limits(settings: Settings) -> Limits:
+    from api.sessions import Limits
+
+    return Limits(
+        idle=timedelta(minutes=settings.session_idle_minutes),
+        absolute=timedelta(hours=settings.session_absolute_hours),
+    )
+
+
+def retention(settings: Settings) -> Retention:
+    """How long the API's leftovers are kept (rectify/housekeeping.py)."""
+    from rectify.housekeeping import Retention
+
+    days = settings.sign_in_log_days
+    return Retention(timedelta(days=days) if days else None, session_limits(settings))
 
 
 def oidc_sign_in(settings: Settings) -> OidcSignIn | None:

@@ -98,5 +98,8 @@ def find_binary(name: str) -> str:
     """A binary shipped by a wheel: on PATH, or in this interpreter's scripts folder."""
     found = shutil.which(name) or shutil.which(name, path=sysconfig.get_path("scripts"))
     if not found:
-        raise FileNotFoundError(f"{name} not found; is the project installed (make run)?")
+        raise FileNotFoundError(
+            f"找不到 {name}：项目是否已安装（make run）？ / {name} not found; is the project "
+            "installed (make run)?"
+        )
     return found

@@ -3,7 +3,6 @@ and `rectify notifier`, the long-running follower that issues and delivers notic
 
 from __future__ import annotations
 
-import asyncio
 from uuid import UUID
 
 import typer
@@ -14,9 +13,7 @@ from domain.delivery import ChannelKind
 from domain.errors import InvalidInput
 from rectify.cli_ledger import agency_named, open_ledger
 from rectify.cli_text import name_text
-from rectify.composition import rectify_app
-from rectify.runtime import database
-from rectify.settings import Settings
+from rectify.roles import run_follower
 
 notifications_app = typer.Typer(
     help="通知投递 / where notifications are delivered.", no_args_is_help=True
@@ -97,24 +94,6 @@ def remove(
 
 def notifier() -> None:
     """Notifier: turns clock milestones into notices and starts their deliveries."""
-    from temporalio.client import Client
-
-    from rectify.cli import _stop_on_signals, _temporal_address
-    from rectify.logs import configure
     from workflows.notifier import run_notifier
 
-    configure("notifier")
-    settings = Settings()
-
-    async def main() -> None:
-        stop = asyncio.Event()
-        _stop_on_signals(stop, asyncio.get_running_loop())
-        client = await Client.connect(
-            _temporal_address(settings), namespace=settings.temporal_namespace
-        )
-        with database(settings) as db:
-            await run_notifier(
-                db.es_env, db.url, db.schema, client, settings.task_queue, stop, rectify_app
-            )
-
-    asyncio.run(main())
+    run_follower("notifier", run_notifier)

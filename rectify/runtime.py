@@ -44,9 +44,10 @@ def database(settings: Settings) -> Iterator[Database]:
         # A command run from another folder would otherwise create a second, empty
         # database and report success against it.
         raise NoDatabase(
-            f"no Rectify database under {data.parent} (RECTIFY_HOME); start the system "
-            "there with `make run` first, or set RECTIFY_HOME or DATABASE_URL "
-            "(未找到数据库：请先运行 make run，或设置 RECTIFY_HOME / DATABASE_URL)"
+            f"{data.parent}（RECTIFY_HOME）下没有 Rectify 数据库：请先在那里运行 make run，或设置 "
+            f"RECTIFY_HOME 或 DATABASE_URL / no Rectify database under {data.parent} "
+            "(RECTIFY_HOME); start the system there with `make run` first, or set RECTIFY_HOME "
+            "or DATABASE_URL"
         )
     url, server = start_embedded_postgres(data)
     try:

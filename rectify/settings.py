@@ -6,12 +6,13 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import parse_qs, unquote, urlparse
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_JWT_SECRET = "rectify-local-development-secret-not-for-production"
 # Published like the JWT secret: anyone can forge checkpoints with it (docs/decisions/0025).
 DEV_AUDIT_KEY = "rectify-local-development-audit-key-not-for-production"
+MIN_SIGN_IN_LOG_DAYS = 184  # the longest six calendar months (July to December)
 
 
 class Settings(BaseSettings):
@@ -63,6 +64,21 @@ class Settings(BaseSettings):
     session_idle_minutes: float = Field(default=30, gt=0, alias="RECTIFY_SESSION_IDLE_MINUTES")
     sign_ins_per_minute: int = Field(default=30, ge=0, alias="RECTIFY_SIGN_INS_PER_MINUTE")
     session_absolute_hours: float = Field(default=12, gt=0, alias="RECTIFY_SESSION_ABSOLUTE_HOURS")
+    # the 登录日志 is kept this many days, then pruned by `rectify projections` (ADR 0050);
+    # 0 keeps it for ever. Never under six months: the Cybersecurity Law (art. 21) asks
+    # network logs be kept no less than six months, and six months can be 184 days.
+    sign_in_log_days: int = Field(default=365, alias="RECTIFY_SIGN_IN_LOG_DAYS")
+
+    @field_validator("sign_in_log_days")
+    @classmethod
+    def _six_months_at_least(cls, days: int) -> int:
+        if days != 0 and days < MIN_SIGN_IN_LOG_DAYS:
+            raise ValueError(
+                f"登录日志至少保留 {MIN_SIGN_IN_LOG_DAYS} 天（六个月），0 为永久保留 / the sign-in "
+                f"log is kept at least {MIN_SIGN_IN_LOG_DAYS} days (six months); 0 keeps it"
+                " for ever"
+            )
+        return days
 
     @property
     def production(self) -> bool:

@@ -25,6 +25,7 @@ from typing import Any
 import psutil
 import structlog
 
+from domain.messages import joined
 from rectify.embedded import (
     die_with_parent,
     find_binary,
@@ -51,13 +52,19 @@ def wait_for_port(
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if alive is not None and alive.poll() is not None:
-            raise RuntimeError(f"process exited with {alive.returncode} before opening port {port}")
+            raise RuntimeError(
+                f"进程在打开端口 {port} 之前退出（退出码 {alive.returncode}） / process exited "
+                f"with {alive.returncode} before opening port {port}"
+            )
         with socket.socket() as probe:
             probe.settimeout(0.5)
             if probe.connect_ex((host, port)) == 0:
                 return
         time.sleep(0.1)
-    raise TimeoutError(f"nothing listens on {host}:{port} after {timeout:.0f} s")
+    raise TimeoutError(
+        f"{timeout:.0f} 秒后 {host}:{port} 仍无服务监听 / nothing listens on {host}:{port} "
+        f"after {timeout:.0f} s"
+    )
 
 
 def _port_free(host: str, port: int) -> bool:
@@ -72,7 +79,8 @@ def _stop_stale_temporal(home: Path) -> None:
         stale = psutil.Process(int(pid_file.read_text().strip()))
         if str(home / "temporal.db") not in " ".join(stale.cmdline()):
             return  # the pid was reused by an unrelated program
-        log.warning("stopping a Temporal dev server left by an earlier run", pid=stale.pid)
+        log.warning("停止上次运行遗留的 Temporal 开发服务器 / stopping a Temporal dev server left "
+                    "by an earlier run", pid=stale.pid)  # fmt: skip
         stale.terminate()
         try:
             stale.wait(STOP_GRACE_SECONDS)
@@ -88,8 +96,10 @@ def start_temporal_dev_server(home: Path, port: int) -> subprocess.Popen[bytes]:
     _stop_stale_temporal(home)
     if not _port_free("127.0.0.1", port):
         raise RuntimeError(
-            f"port {port} is taken: is another Temporal running? Set TEMPORAL_ADDRESS to use it,"
-            " or RECTIFY_TEMPORAL_PORT to start ours elsewhere"
+            f"端口 {port} 已被占用：是否已有 Temporal 在运行？设置 TEMPORAL_ADDRESS 使用它，或设置 "
+            f"RECTIFY_TEMPORAL_PORT 换一个端口 / port {port} is taken: is another Temporal "
+            "running? Set TEMPORAL_ADDRESS to use it, or RECTIFY_TEMPORAL_PORT to start ours "
+            "elsewhere"
         )
     logfile = (home / "temporal.log").open("ab")
     command = [
@@ -106,7 +116,14 @@ def start_temporal_dev_server(home: Path, port: int) -> subprocess.Popen[bytes]:
     try:
         wait_for_port("127.0.0.1", port, 60, process)
     except RuntimeError as error:
-        raise RuntimeError(f"Temporal dev server: {error}; see {home / 'temporal.log'}") from None
+        logged = home / "temporal.log"
+        raise RuntimeError(
+            joined(
+                f"Temporal 开发服务器未能启动，日志见 {logged} / the Temporal dev server did not "
+                f"start, see {logged}",
+                str(error),
+            )
+        ) from None
     return process
 
 
@@ -117,7 +134,7 @@ def stop_process(process: subprocess.Popen[bytes], name: str) -> None:
     try:
         process.wait(STOP_GRACE_SECONDS)
     except subprocess.TimeoutExpired:
-        log.warning("killing after grace period", child=name)
+        log.warning("宽限期已过，强制结束 / killing after grace period", child=name)
         process.kill()
         process.wait()
 
@@ -139,15 +156,18 @@ def _restart_temporal(
 ) -> subprocess.Popen[bytes] | None:
     """Start the dev server again on its database (workflows and timers survive in it),
     backing off while it cannot; None if the run is stopping meanwhile."""
-    log.error("Temporal dev server exited; restarting it", code=dead.returncode)
+    log.error("Temporal 开发服务器已退出，正在重启 / Temporal dev server exited; restarting it",
+              code=dead.returncode)  # fmt: skip
     delay = 0.5
     while not stopping.is_set():
         try:
             process = start_temporal_dev_server(home, port)
-            log.warning("Temporal dev server restarted; the roles reconnect")
+            log.warning("Temporal 开发服务器已重启 / Temporal dev server restarted; the roles "
+                        "reconnect")  # fmt: skip
             return process
         except (RuntimeError, TimeoutError) as error:
-            log.error("Temporal dev server did not start; retrying", error=str(error))
+            log.error("Temporal 开发服务器未能启动，重试中 / Temporal dev server did not start; "
+                      "retrying", error=str(error))  # fmt: skip
             stopping.wait(delay)
             delay = min(delay * 2, 30.0)
     return None
@@ -162,8 +182,9 @@ def supervise(settings: Settings) -> int:
     if not _port_free(settings.http_host, settings.http_port):
         # Otherwise another program there would pass our readiness check and answer users.
         log.error(
-            f"port {settings.http_port} on {settings.http_host} is taken by another program;"
-            " stop it, or set RECTIFY_HTTP_PORT (端口被占用，请设置 RECTIFY_HTTP_PORT)"
+            f"{settings.http_host} 的端口 {settings.http_port} 已被其他程序占用：请停止它，或设置 "
+            f"RECTIFY_HTTP_PORT / port {settings.http_port} on {settings.http_host} is taken by "
+            "another program; stop it, or set RECTIFY_HTTP_PORT"
         )
         return 2
     home = settings.rectify_home.resolve()
@@ -207,9 +228,8 @@ def supervise(settings: Settings) -> int:
             # A role that cannot even start (a missing module, a wrong setting) would only
             # crash-loop behind a "running" banner, with no clock ever ringing.
             log.error(
-                "启动失败，已停止 / failed to start: "
-                + ", ".join(failed)
-                + "; see the output above (code, traceback)"
+                f"启动失败，已停止：{'、'.join(failed)}；原因见上方输出 / failed to start: "
+                f"{', '.join(failed)}; see the output above (code, traceback)"
             )
             return 1
         url = f"http://{settings.http_host}:{settings.http_port}"
@@ -230,16 +250,20 @@ def supervise(settings: Settings) -> int:
                 crashes[name] = crashes.get(name, 0) + 1
                 delay = min(30.0, 0.5 * 2 ** (crashes[name] - 1))
                 report = log.error if crashes[name] >= CRASH_LOOP else log.warning
-                report("process exited; restarting", child=name, code=process.returncode,
-                       after_seconds=delay, exits_in_a_row=crashes[name])  # fmt: skip
+                report("进程退出，正在重启 / process exited; restarting", child=name,
+                       code=process.returncode, after_seconds=delay,
+                       exits_in_a_row=crashes[name])  # fmt: skip
                 if stopping.wait(delay):
                     break
                 children[name] = start(name)
                 started[name] = time.monotonic()
             if pg_server is not None and not postgres_alive(home / "pg"):
-                log.error("embedded PostgreSQL exited; restarting it")
+                log.error(
+                    "内置 PostgreSQL 已退出，正在重启 / embedded PostgreSQL exited; restarting"
+                )
                 restart_embedded_postgres(pg_server)
-                log.warning("embedded PostgreSQL restarted; the roles reconnect")
+                log.warning("内置 PostgreSQL 已重启 / embedded PostgreSQL restarted; the roles "
+                            "reconnect")  # fmt: skip
             if temporal is not None and temporal.poll() is not None:
                 temporal = _restart_temporal(temporal, home, settings.temporal_port, stopping)
         return 0

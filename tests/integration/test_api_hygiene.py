@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -139,6 +140,29 @@ async def test_the_mutation_limit_frees_up_as_the_window_slides(serve: Serve) ->
     assert early.status_code == 429
     assert early.headers["Retry-After"] == "10"
     assert later.status_code == 200
+
+
+async def test_the_mutation_limit_holds_across_two_api_processes(serve: Serve) -> None:
+    clock = Clock()
+    async with (
+        serve(mutations_per_minute=3, clock=clock) as first,
+        serve(mutations_per_minute=3, clock=clock) as second,
+    ):
+        answers = [await post(client, MUTATION) for client in (first, second, first, second)]
+        clock.now += 60
+        later = await post(second, MUTATION)
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert answers[3].headers["Retry-After"] == "60"
+    assert later.status_code == 200
+
+
+async def test_mutations_sent_at_once_to_two_api_processes_admit_exactly_the_limit(
+    serve: Serve,
+) -> None:
+    """Checks of one user racing in two processes are serialised on the user's row."""
+    async with serve(mutations_per_minute=4) as first, serve(mutations_per_minute=4) as second:
+        answers = await asyncio.gather(*[post(c, MUTATION) for c in (first, second) * 5])
+    assert sorted(a.status_code for a in answers) == [200] * 4 + [429] * 6
 
 
 async def test_reads_are_not_rate_limited(serve: Serve) -> None:

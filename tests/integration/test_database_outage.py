@@ -94,6 +94,26 @@ READ = "{ campaigns { title } }"
 WRITE = f'mutation {{ signOff(issueId: "{issue("1")}") {{ __typename }} }}'
 
 
+async def _first_after_the_kill(http: httpx.AsyncClient, kind: str) -> httpx.Response:
+    if kind == "write":
+        return await _graphql(http, WRITE)
+    return await http.post("/auth/login", json={"username": "x.y", "password": "wrong"})
+
+
+@pytest.mark.parametrize("first", ["write", "sign-in"])
+async def test_a_rate_limited_request_meeting_the_outage_first_gets_503(
+    client: httpx.AsyncClient, own_server: tuple[str, Any], first: str
+) -> None:
+    """Mutations and sign-ins are counted in PostgreSQL (api/rate_limits.py) before they
+    run: the count meeting the outage answers the same fast 503, not a 500 or a 429."""
+    assert (await _graphql(client, READ)).status_code == 200
+    _, server = own_server
+    _kill(server)
+    answer = await _first_after_the_kill(client, first)
+    assert answer.status_code == 503, answer.text
+    assert "database is unavailable" in answer.json()["message"]
+
+
 async def test_requests_during_an_outage_get_503_and_service_resumes_after_it(
     client: httpx.AsyncClient, own_server: tuple[str, Any]
 ) -> None:

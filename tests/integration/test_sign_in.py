@@ -322,6 +322,21 @@ async def test_too_many_attempts_from_one_address_are_answered_429(
     assert sorted(outcomes) == ["rate_limited", "unknown_user", "unknown_user"]
 
 
+async def test_the_sign_in_limit_holds_across_two_api_processes(
+    app: RectifyApp, es_env: dict[str, str], database_url: str, schema: str
+) -> None:
+    """Two API processes behind one proxy: the attempts from one address are counted
+    together, not twice the limit."""
+    config = ApiConfig(database_url, schema, dict(es_env), SECRET, sign_ins_per_minute=3)
+    wrong = {"username": "x.y", "password": "wrong1"}
+    async with served(config) as (first, _), served(config) as (second, _):
+        answers = [
+            await client.post("/auth/login", json=wrong)
+            for client in (first, second, first, second, first)
+        ]
+    assert [a.status_code for a in answers] == [401, 401, 401, 429, 429]
+
+
 async def test_a_sign_in_clears_away_sessions_that_expired(web: Web) -> None:
     await web.login("zhang.san")
     web.clock.advance(minutes=31)

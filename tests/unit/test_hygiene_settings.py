@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from api.hygiene import SlidingWindow, count_mutations, parse_origins
+from api.hygiene import count_mutations, parse_origins
+from api.rate_limits import SharedWindow, wait_for
 from rectify.settings import Settings
 
 NAMES = ("RECTIFY_MAX_BODY_BYTES", "RECTIFY_MUTATIONS_PER_MINUTE", "RECTIFY_CORS_ORIGINS")
@@ -78,10 +79,20 @@ def test_a_body_that_does_not_parse_counts_no_mutation() -> None:
     assert count_mutations(b'{"query": "mutation {"}') == 0
 
 
-def test_a_batch_larger_than_the_limit_is_refused_whole() -> None:
-    window = SlidingWindow(2, clock=lambda: 0.0)
-    assert window.take("u", 3) == 60.0
-    assert window.take("u", 2) == 0.0
+async def test_a_batch_larger_than_the_limit_is_refused_whole_without_asking_the_database() -> None:
+    window = SharedWindow("mutations", 2, clock=lambda: 0.0)
+    assert await window.take(None, "u", 3) == 60.0
+
+
+async def test_no_limit_asks_nothing_of_the_database() -> None:
+    assert await SharedWindow("mutations", 0).take(None, "u", 5) == 0.0
+
+
+def test_the_wait_is_until_enough_of_the_oldest_hits_leave_the_window() -> None:
+    counts = [0] * 60
+    counts[9], counts[29] = 1, 1  # hits at second 1000 and 1020, now 1050.5 (bucket 1050)
+    assert wait_for(counts, 1050, 1050.5, 1, 2) == 9.5
+    assert wait_for(counts, 1050, 1050.5, 2, 2) == 29.5
 
 
 def test_websocket_frames_are_bounded_like_request_bodies(monkeypatch: pytest.MonkeyPatch) -> None:

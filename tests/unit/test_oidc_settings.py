@@ -52,3 +52,22 @@ def test_oidc_settings_build_the_jwks_verifier(monkeypatch: pytest.MonkeyPatch) 
 
 def test_without_oidc_the_shared_secret_verifies(monkeypatch: pytest.MonkeyPatch) -> None:
     assert isinstance(verifier_from_settings(_settings(monkeypatch)), SecretVerifier)
+
+
+def test_the_api_imports_without_a_deprecation_warning_from_authlib() -> None:
+    """Authlib's httpx integration warns that it wants httpx2; the sign-in sends its
+    requests over the project's httpx instead (api/oidc_sign_in.py)."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import warnings\n"
+        "with warnings.catch_warnings(record=True) as seen:\n"
+        "    warnings.simplefilter('always')\n"
+        "    import api.app, api.oidc_sign_in\n"
+        "print([str(w.message) for w in seen if 'Authlib' in type(w.message).__name__])\n"
+    )
+    shown = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout
+    assert shown.strip() == "[]"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 
 import pytest
+from pydantic import ValidationError
 
 from rectify.settings import DEV_AUDIT_KEY, DEV_JWT_SECRET, Settings
 
@@ -173,3 +174,39 @@ def test_token_mints_in_development(monkeypatch: pytest.MonkeyPatch) -> None:
     _settings(monkeypatch)
     result = CliRunner().invoke(app, ["token", "--role", "coordinator"])
     assert result.exit_code == 0 and result.stdout.count(".") == 2
+
+
+def test_the_sign_in_log_is_kept_a_year_unless_told_otherwise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("RECTIFY_SIGN_IN_LOG_DAYS", raising=False)
+    assert Settings().sign_in_log_days == 365
+    monkeypatch.setenv("RECTIFY_SIGN_IN_LOG_DAYS", "0")
+    assert Settings().sign_in_log_days == 0  # kept for ever
+
+
+@pytest.mark.parametrize("days", ["183", "30", "-1"])
+def test_a_sign_in_log_retention_under_six_months_is_refused_in_both_languages(
+    monkeypatch: pytest.MonkeyPatch, days: str
+) -> None:
+    monkeypatch.setenv("RECTIFY_SIGN_IN_LOG_DAYS", days)
+    with pytest.raises(ValidationError) as refused:
+        Settings()
+    message = str(refused.value)
+    assert "RECTIFY_SIGN_IN_LOG_DAYS" in message
+    assert "登录日志至少保留 184 天" in message and "at least 184 days" in message
+
+
+def test_a_command_started_with_a_wrong_setting_names_it_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from rectify.cli import main
+
+    monkeypatch.setenv("RECTIFY_SIGN_IN_LOG_DAYS", "30")
+    monkeypatch.setattr("sys.argv", ["rectify", "token", "--role", "coordinator"])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    assert exited.value.code == 2
+    shown = capsys.readouterr().err
+    assert "RECTIFY_SIGN_IN_LOG_DAYS: 登录日志至少保留 184 天" in shown
+    assert "Traceback" not in shown and "Value error" not in shown
