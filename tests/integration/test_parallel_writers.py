@@ -323,3 +323,24 @@ def test_a_log_written_before_the_change_upgrades_at_start_without_loss(
         assert verify(recorder, custody_of(after, DEV_AUDIT_KEY, 0)).intact
     finally:
         after.close()
+
+
+def _heard(listener: psycopg.Connection[Any]) -> bool:
+    return any(True for _ in listener.notifies(timeout=10, stop_after=1))
+
+
+def test_a_listener_hears_of_a_save_and_of_one_that_rolled_back(
+    app: RectifyApp, database_url: str
+) -> None:
+    recorder = _recorder(app)
+    stream = uuid4()
+    with psycopg.connect(database_url, autocommit=True) as listener:
+        listener.execute(sql.SQL("LISTEN {}").format(sql.Identifier(recorder.channel_name)))
+
+        recorder.insert_events([_event(stream, 1)])
+        assert _heard(listener)
+
+        # a rollback can move the decided position too: followers waiting behind it wake
+        with pytest.raises(IntegrityError):
+            recorder.insert_events([_event(stream, 1)])
+        assert _heard(listener)
