@@ -19,6 +19,7 @@ from psycopg import sql
 from domain.application import RectifyApp
 from domain.deadlines import parse_deadline
 from domain.ledger_rows import LedgerRow
+from infrastructure.checkpoints import take_checkpoint
 from infrastructure.custody import custody_of
 from infrastructure.event_store import CHUNK, ChunkedApplicationRecorder
 from infrastructure.verification import verify
@@ -344,3 +345,23 @@ def test_a_listener_hears_of_a_save_and_of_one_that_rolled_back(
         with pytest.raises(IntegrityError):
             recorder.insert_events([_event(stream, 1)])
         assert _heard(listener)
+
+
+def test_a_checkpoint_stops_before_a_save_still_open_and_covers_it_once_committed(
+    app: RectifyApp, database_url: str, schema: str
+) -> None:
+    recorder = _recorder(app)
+    custody = custody_of(app, DEV_AUDIT_KEY, 10)
+    earlier = recorder.insert_events([_event(uuid4(), 1)]) or []
+    held = _Held(database_url, schema, recorder)
+    held.hold(_event(uuid4(), 1))
+    try:
+        later = recorder.insert_events([_event(uuid4(), 1)]) or []
+        first, _ = take_checkpoint(recorder, custody)
+    finally:
+        held.release()
+    assert first is not None and first.position == earlier[-1]
+
+    second, taken = take_checkpoint(recorder, custody)
+    assert taken and second is not None and second.position == later[-1]
+    assert verify(recorder, custody).intact
