@@ -453,8 +453,10 @@ class Announcer:
 
 def registration_base(schema: str, events_table_name: str) -> int:
     """Where the advisory lock keys of one log's writers start: each log of each schema
-    has its own range, so writers of one never hold back readers of another."""
-    tag = zlib.crc32(f"{schema}.{events_table_name}".encode()) & (2**22 - 1)
+    has its own range, so writers of one do not hold back readers of another (two logs
+    that share one, a chance in four million, only make readers wait longer). Never the
+    first range: keys below 2**40 would meet the int4 keys of `hashtext` locks."""
+    tag = 1 + zlib.crc32(f"{schema}.{events_table_name}".encode()) % (2**22 - 1)
     return tag * REGISTRATION_SPAN
 
 

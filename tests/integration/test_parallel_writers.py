@@ -21,6 +21,7 @@ from domain.deadlines import parse_deadline
 from domain.ledger_rows import LedgerRow
 from infrastructure.checkpoints import take_checkpoint
 from infrastructure.custody import custody_of
+from infrastructure.event_hashes import GENESIS, event_hash
 from infrastructure.event_store import CHUNK, ChunkedApplicationRecorder
 from infrastructure.verification import verify
 from rectify.settings import DEV_AUDIT_KEY
@@ -365,3 +366,28 @@ def test_a_checkpoint_stops_before_a_save_still_open_and_covers_it_once_committe
     second, taken = take_checkpoint(recorder, custody)
     assert taken and second is not None and second.position == later[-1]
     assert verify(recorder, custody).intact
+
+
+def test_the_hashes_chained_in_the_save_statement_are_those_event_hashes_computes(
+    app: RectifyApp, db: psycopg.Connection[Any]
+) -> None:
+    recorder = _recorder(app)
+    one, other = uuid4(), uuid4()
+    recorder.insert_events([_event(one, 1, "第一")])
+    saved = [_event(other, 1, "甲"), _event(one, 2, "第二"), _event(one, 3, "第三"),
+             _event(other, 2, "乙")]  # fmt: skip
+    recorder.insert_events(saved)
+
+    expected: dict[tuple[UUID, int], bytes] = {}
+    previous = {one: GENESIS, other: GENESIS}
+    for event in sorted([_event(one, 1, "第一"), *saved], key=lambda e: e.originator_version):
+        stream = event.originator_id
+        previous[stream] = event_hash(
+            previous[stream], stream, event.originator_version, event.topic, event.state
+        )
+        expected[(stream, event.originator_version)] = previous[stream]
+    stored = {
+        (row[0], row[1]): bytes(row[2])
+        for row in db.execute(f"SELECT originator_id, originator_version, hash FROM {HASHES}")
+    }
+    assert stored == expected
