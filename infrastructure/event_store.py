@@ -137,10 +137,6 @@ class ChunkedApplicationRecorder(PostgresApplicationRecorder):
                 "recorded_at timestamptz NOT NULL DEFAULT now())"
             ).format(**names)
         )
-        self.insert_command_key_statement = SQL(
-            "INSERT INTO {schema}.{command_keys} (scope, fingerprint, item_id, position) "
-            "VALUES (%s, %s, %s, %s)"
-        ).format(**names)
         self.select_command_key_statement = SQL(
             "SELECT item_id, position, fingerprint FROM {schema}.{command_keys} WHERE scope = %s"
         ).format(**names)
@@ -177,6 +173,31 @@ class ChunkedApplicationRecorder(PostgresApplicationRecorder):
                 "END $body$"
             ).format(**names)
         )
+        self.read_function_name = f"{events_table_name}_after"
+        self.check_identifier_length(self.read_function_name)
+        names["read"] = Identifier(self.read_function_name)
+        self.sql_create_statements.append(
+            # the read takes its snapshot after the decided position is found: a VOLATILE
+            # function's every query has a snapshot of its own under READ COMMITTED
+            SQL(
+                "CREATE OR REPLACE FUNCTION {schema}.{read}"
+                "(after bigint, upto bigint, topics text[], lim integer) "
+                "RETURNS SETOF {schema}.{events} LANGUAGE plpgsql VOLATILE AS $body$ "
+                "DECLARE decided bigint := least(upto, {schema}.{decided}()); "
+                "BEGIN "
+                "RETURN QUERY SELECT * FROM {schema}.{events} AS e "
+                "WHERE e.notification_id > after AND e.notification_id <= decided "
+                "AND (topics IS NULL OR e.topic = ANY(topics)) "
+                "ORDER BY e.notification_id LIMIT lim; "
+                "END $body$"
+            ).format(**names)
+        )
+        self.read_statement = _rendered(
+            SQL(
+                "SELECT originator_id, originator_version, topic, state, notification_id "
+                "FROM {schema}.{read}(%s, %s, %s, %s)"
+            ).format(**names)
+        )
         self.decided_statement = _rendered(
             SQL("SELECT {schema}.{decided}() AS decided").format(**names)
         )
@@ -190,7 +211,6 @@ class ChunkedApplicationRecorder(PostgresApplicationRecorder):
         self._save_statements = {
             keyed: _rendered(self._save_statement(keyed)) for keyed in (False, True)
         }
-        self._read_statements: dict[tuple[str, bool], str] = {}
         self._announcer = Announcer(
             datastore, _rendered(SQL("NOTIFY {0}").format(Identifier(self.channel_name)))
         )
@@ -322,18 +342,14 @@ class ChunkedApplicationRecorder(PostgresApplicationRecorder):
         """The library's reading, bounded by the decided position: an event whose id is
         above an id still in flight waits until that transaction ends, so a reader that
         moves its position past what it read never passes over a late commit."""
-        lower = "" if start is None else (">=" if inclusive_of_start else ">")
-        statement = self._read_statement(lower, bool(topics))
+        after = 0 if start is None else start - 1 if inclusive_of_start else start
+        upto = 2**63 - 1 if stop is None else stop
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            decided = self._decided(curs)
-            upto = decided if stop is None else min(stop, decided)
-            params: list[Any] = [upto]
-            if start is not None:
-                params.append(start)
-            if topics:
-                params.append(list(topics))
-            params.append(limit)
-            curs.execute(statement, params, prepare=True)
+            curs.execute(
+                self.read_statement,
+                (after, upto, list(topics) if topics else None, limit),
+                prepare=True,
+            )
             return [
                 Notification(
                     id=row["notification_id"],
@@ -365,21 +381,6 @@ class ChunkedApplicationRecorder(PostgresApplicationRecorder):
         curs.execute(self.decided_statement, prepare=True)
         row = curs.fetchone()
         return 0 if row is None or row["decided"] is None else int(row["decided"])
-
-    def _read_statement(self, lower: str, topics: bool) -> str:
-        cached = self._read_statements.get((lower, topics))
-        if cached is None:
-            statement = SQL(
-                "SELECT originator_id, originator_version, topic, state, notification_id "
-                "FROM {schema}.{events} WHERE notification_id <= %s"
-            ).format(**self._names)
-            if lower:
-                statement += SQL(" AND notification_id " + lower + " %s")
-            if topics:
-                statement += SQL(" AND topic = ANY(%s)")
-            statement += SQL(" ORDER BY notification_id LIMIT %s")
-            cached = self._read_statements[(lower, topics)] = _rendered(statement)
-        return cached
 
     @retry((InterfaceError, OperationalError), max_attempts=3, wait=0.2)
     def command_result(self, scope: str) -> tuple[Any, int, str] | None:
