@@ -60,7 +60,7 @@ class _Held:
     def __init__(self, database_url: str, schema: str, recorder: ChunkedApplicationRecorder):
         self.blocker = psycopg.connect(database_url)
         self.blocker.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
-        self.recorder = recorder
+        self.recorder, self.schema = recorder, schema
         self.errors: list[BaseException] = []
         self.ids: list[int] = []
 
@@ -80,13 +80,13 @@ class _Held:
             self.errors.append(error)
 
     def _wait_until_blocked(self) -> None:
-        pid = self.blocker.info.backend_pid
+        """Until the save waits for a lock: it has drawn its id and inserted its event."""
         with psycopg.connect(self.blocker.info.dsn, autocommit=True) as watcher:
-            for _ in range(500):
+            for _ in range(1000):
                 row = watcher.execute(
-                    "SELECT count(*) FROM pg_locks WHERE NOT granted AND pid <> %s "
-                    "AND locktype = 'transactionid'",
-                    (pid,),
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                    "AND pid <> %s AND strpos(query, %s) > 0",
+                    (self.blocker.info.backend_pid, f'"{self.schema}"."{EVENTS}"'),
                 ).fetchone()
                 if row and row[0]:
                     return
