@@ -60,6 +60,14 @@ def hashes_query(recorder: ChunkedApplicationRecorder) -> Composed:
     ).format(**table_names(recorder))
 
 
+def decided_hashes_query(recorder: ChunkedApplicationRecorder) -> Composed:
+    """The hash rows in (after, upto]: `upto` a decided position (docs/decisions/0051)."""
+    return SQL(
+        "SELECT notification_id, hash FROM {schema}.{hashes} "
+        "WHERE notification_id > %s AND notification_id <= %s ORDER BY notification_id"
+    ).format(**table_names(recorder))
+
+
 def read_checkpoints(
     curs: Cursor[DictRow], recorder: ChunkedApplicationRecorder, since: int | None = 0
 ) -> list[Checkpoint]:

@@ -17,7 +17,7 @@ from infrastructure.audit_queries import (
     ITERSIZE,
     Checkpoint,
     cursor_rows,
-    hashes_query,
+    decided_hashes_query,
     heads_digest_of,
     read_checkpoints,
     stream_head,
@@ -123,8 +123,9 @@ def take_checkpoint(
     newest head of every stream written since, authenticated with the custody's key.
 
     Returns (latest checkpoint, whether it is new): none is taken when the log has not
-    grown. Every id up to the largest one visible has committed or rolled back, since the
-    table lock makes ids commit in order, so the position is a complete prefix of the log.
+    grown. It covers the log up to the decided position only (docs/decisions/0051): every id
+    up to it has committed or rolled back, so the position is a complete prefix of the log
+    and no event that commits later can land below it.
     Takers are serialised by an advisory lock, so two never both take the same seq.
 
     Refused (CheckpointRefused) when the latest checkpoint does not authenticate, when
@@ -146,7 +147,9 @@ def take_checkpoint(
         digest = last.log_digest if last else GENESIS
         events = last.events if last else 0
         position = last.position if last else 0
-        for row in cursor_rows(conn, "audit_checkpoint", hashes_query(recorder), (position,)):
+        decided = recorder.decided_position(conn)
+        query = decided_hashes_query(recorder)
+        for row in cursor_rows(conn, "audit_checkpoint", query, (position, decided)):
             digest = fold_log(digest, row["notification_id"], bytes(row["hash"]))
             position = row["notification_id"]
             events += 1

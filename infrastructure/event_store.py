@@ -1,45 +1,62 @@
 """The application recorder we store events with.
 
-The library's PostgreSQL recorder sends each save as one pipelined batch. Over a Unix
-socket (the embedded server) a save of a few thousand events fills the socket buffers in
-both directions and psycopg's pipeline waits forever (see psycopg issue #685 for the
-family of this deadlock). A ledger import must stay one transaction however large the
-file, so this recorder keeps the library's semantics (table lock so that commit order is
-notification order, NOTIFY for listeners, unique constraint as optimistic concurrency)
-but inserts in bounded chunks inside one ordinary transaction, without pipeline mode.
+Writers do not queue behind each other (docs/decisions/0051-parallel-writers.md). The
+library takes `LOCK TABLE … IN EXCLUSIVE MODE` on every save so that commit order is
+notification order; here a save instead registers itself, before it draws its first
+notification id, with a shared transaction-level advisory lock keyed by the lowest id it
+can draw, and a reader reads only up to the *decided* position: below every registered
+key, and no further than the ids drawn before it looked. So no reader passes an id whose
+transaction may still commit, and writers of different streams never wait for each other.
+
+A save is one statement (events, their hash rows chained in SQL, the command key, the
+notice to listeners) in its own implicit transaction; a save larger than a chunk runs the
+same statement per chunk inside one explicit transaction, so a ledger import stays one
+transaction however large the file without pipeline mode (over a Unix socket a pipelined
+batch of thousands of events deadlocks psycopg, see psycopg issue #685).
 
 It also makes the log tamper-evident (docs/decisions/0009-tamper-evidence.md): every
 event gets a row in `<events table>_hashes` chaining it to the previous event of its
-stream, written in the same transaction. The previous hashes are read after the table
-lock is taken, so concurrent writers cannot both chain onto the same predecessor.
+stream, written in the same transaction. Two writers of one stream both draw the same
+(originator_id, originator_version): the second fails on the primary key before it
+commits, so no chain forks.
 """
 
 from __future__ import annotations
 
+import logging
+import struct
+import threading
+import zlib
 from collections.abc import Sequence
+from contextlib import nullcontext
 from typing import Any
 
 from eventsourcing.persistence import (
     InterfaceError,
+    Notification,
     OperationalError,
     ProgrammingError,
     StoredEvent,
 )
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.utils import retry
-from psycopg import Cursor
+from psycopg import Connection, Cursor
 from psycopg.rows import DictRow
-from psycopg.sql import SQL, Composed, Identifier, Literal
+from psycopg.sql import SQL, Composable, Composed, Identifier, Literal
 
 from domain.audit_trail import Integrity
 from domain.errors import InvalidInput
-from infrastructure.event_hashes import GENESIS, chain_integrity, event_hash
+from infrastructure.event_hashes import EVENT_TAG, GENESIS, chain_integrity, encode
 from projections.parked import holds_nul
+
+log = logging.getLogger(__name__)
 
 CHUNK = 500
 CHECKPOINTS_TABLE = "audit_checkpoints"
 COMMAND_KEYS_TABLE = "command_keys"
 HEADS_TABLE = "audit_checkpoint_heads"
+# ids up to 2**40 per log; 2**22 logs: keys stay below 2**62
+REGISTRATION_SPAN = 2**40
 
 
 class ChunkedApplicationRecorder(PostgresApplicationRecorder):
@@ -55,7 +72,7 @@ class ChunkedApplicationRecorder(PostgresApplicationRecorder):
         self.check_identifier_length(self.hashes_table_name)
         self.checkpoints_table_name = CHECKPOINTS_TABLE
         self.heads_table_name = HEADS_TABLE
-        names = {
+        names: dict[str, Composable] = {
             "schema": Identifier(datastore.schema),
             "events": Identifier(events_table_name),
             "hashes": Identifier(self.hashes_table_name),
@@ -120,10 +137,6 @@ class ChunkedApplicationRecorder(PostgresApplicationRecorder):
                 "recorded_at timestamptz NOT NULL DEFAULT now())"
             ).format(**names)
         )
-        self.insert_command_key_statement = SQL(
-            "INSERT INTO {schema}.{command_keys} (scope, fingerprint, item_id, position) "
-            "VALUES (%s, %s, %s, %s)"
-        ).format(**names)
         self.select_command_key_statement = SQL(
             "SELECT item_id, position, fingerprint FROM {schema}.{command_keys} WHERE scope = %s"
         ).format(**names)
@@ -133,21 +146,74 @@ class ChunkedApplicationRecorder(PostgresApplicationRecorder):
             "FULL OUTER JOIN (SELECT * FROM {schema}.{hashes} WHERE originator_id = %s) AS h "
             "USING (originator_id, originator_version) ORDER BY originator_version"
         ).format(**names)
-        self.select_latest_hashes_statement = SQL(
-            "SELECT DISTINCT ON (originator_id) originator_id, hash FROM {schema}.{hashes} "
-            "WHERE originator_id = ANY(%s::{id_type}[]) "
-            "ORDER BY originator_id, originator_version DESC"
-        ).format(**names)
-        # Joined with the events just inserted, so each hash row gets its event's
-        # notification id without relying on the order RETURNING gives them back in.
-        self.insert_hashes_statement = SQL(
-            "INSERT INTO {schema}.{hashes} "
-            "(originator_id, originator_version, hash, notification_id) "
-            "SELECT h.originator_id, h.originator_version, h.hash, e.notification_id "
-            "FROM unnest(%s::{id_type}[], %s::bigint[], %s::bytea[]) "
-            "AS h(originator_id, originator_version, hash) "
-            "JOIN {schema}.{events} AS e USING (originator_id, originator_version)"
-        ).format(**names)
+        self.decided_function_name = f"{events_table_name}_decided"
+        self.check_identifier_length(self.decided_function_name)
+        names["decided"] = Identifier(self.decided_function_name)
+        names["table"] = Literal(Identifier(datastore.schema, events_table_name).as_string())
+        names["base"] = Literal(registration_base(datastore.schema, events_table_name))
+        names["span"] = Literal(REGISTRATION_SPAN)
+        self.sql_create_statements.append(
+            # docs/decisions/0051: the highest id below which every id drawn is decided.
+            # The ids drawn are read before the registrations, so a save that registers
+            # after the scan draws ids above `drawn`; one registered before it is seen.
+            SQL(
+                "CREATE OR REPLACE FUNCTION {schema}.{decided}() RETURNS bigint "
+                "LANGUAGE plpgsql VOLATILE AS $body$ "
+                "DECLARE drawn bigint; waiting bigint; "
+                "BEGIN "
+                "drawn := coalesce(pg_sequence_last_value("
+                "pg_get_serial_sequence({table}, 'notification_id')::regclass), 0); "
+                "SELECT min((l.classid::bigint << 32) | l.objid::bigint) INTO waiting "
+                "FROM pg_locks AS l WHERE l.locktype = 'advisory' AND l.objsubid = 1 "
+                "AND l.database = (SELECT oid FROM pg_database "
+                "WHERE datname = current_database()) "
+                "AND ((l.classid::bigint << 32) | l.objid::bigint) "
+                "BETWEEN {base} AND {base} + {span} - 1; "
+                "RETURN least(drawn, waiting - {base} - 1); "
+                "END $body$"
+            ).format(**names)
+        )
+        self.read_function_name = f"{events_table_name}_after"
+        self.check_identifier_length(self.read_function_name)
+        names["read"] = Identifier(self.read_function_name)
+        self.sql_create_statements.append(
+            # the read takes its snapshot after the decided position is found: a VOLATILE
+            # function's every query has a snapshot of its own under READ COMMITTED
+            SQL(
+                "CREATE OR REPLACE FUNCTION {schema}.{read}"
+                "(after bigint, upto bigint, topics text[], lim integer) "
+                "RETURNS SETOF {schema}.{events} LANGUAGE plpgsql VOLATILE AS $body$ "
+                "DECLARE decided bigint := least(upto, {schema}.{decided}()); "
+                "BEGIN "
+                "RETURN QUERY SELECT * FROM {schema}.{events} AS e "
+                "WHERE e.notification_id > after AND e.notification_id <= decided "
+                "AND (topics IS NULL OR e.topic = ANY(topics)) "
+                "ORDER BY e.notification_id LIMIT lim; "
+                "END $body$"
+            ).format(**names)
+        )
+        self.read_statement = _rendered(
+            SQL(
+                "SELECT originator_id, originator_version, topic, state, notification_id "
+                "FROM {schema}.{read}(%s, %s, %s, %s)"
+            ).format(**names)
+        )
+        self.decided_statement = _rendered(
+            SQL("SELECT {schema}.{decided}() AS decided").format(**names)
+        )
+        self.max_decided_statement = _rendered(
+            SQL(
+                "SELECT max(notification_id) AS max FROM {schema}.{events} "
+                "WHERE notification_id <= %s"
+            ).format(**names)
+        )
+        self._names = names
+        self._save_statements = {
+            keyed: _rendered(self._save_statement(keyed)) for keyed in (False, True)
+        }
+        self._announcer = Announcer(
+            datastore, _rendered(SQL("NOTIFY {0}").format(Identifier(self.channel_name)))
+        )
 
     def create_table(self) -> None:
         """The library's DDL, one process at a time: every process and CLI command creates
@@ -162,6 +228,60 @@ class ChunkedApplicationRecorder(PostgresApplicationRecorder):
             finally:
                 conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
 
+    def _save_statement(self, keyed: bool) -> Composed:
+        """One save (or one chunk of one) as one statement. The registration is an
+        InitPlan, so it runs before the first row draws its id; the hash of each event
+        chains onto the stored hash of its stream's previous version, or onto the event
+        before it in this save (the recursion follows the versions of each stream)."""
+        names = self._names
+        key_part = SQL(
+            ", keyed AS (INSERT INTO {schema}.{command_keys} (scope, fingerprint, item_id, "
+            "position) SELECT %(scope)s, %(fingerprint)s, %(item)s::{id_type}, "
+            "max(notification_id) FROM inserted)"
+        ).format(**names)
+        return SQL(
+            "WITH RECURSIVE "
+            "registered AS MATERIALIZED (SELECT 1 FROM (SELECT pg_advisory_xact_lock_shared("
+            "{base} + coalesce(pg_sequence_last_value("
+            "pg_get_serial_sequence({table}, 'notification_id')::regclass) + 1, 1))) AS r), "
+            "new AS MATERIALIZED (SELECT u.*, row_number() OVER "
+            "(PARTITION BY u.originator_id ORDER BY u.originator_version) AS rank "
+            "FROM unnest(%(ids)s::{id_type}[], %(versions)s::bigint[], %(topics)s::text[], "
+            "%(states)s::bytea[]) WITH ORDINALITY "
+            "AS u(originator_id, originator_version, topic, state, ord)), "
+            "inserted AS (INSERT INTO {schema}.{events} "
+            "(originator_id, originator_version, topic, state) "
+            "SELECT originator_id, originator_version, topic, state FROM new "
+            "WHERE (SELECT count(*) FROM registered) = 1 ORDER BY ord "
+            "RETURNING originator_id, originator_version, notification_id), "
+            "chain (originator_id, originator_version, rank, hash) AS ("
+            "SELECT n.originator_id, n.originator_version, n.rank, {first_hash} "
+            "FROM new AS n CROSS JOIN LATERAL (SELECT coalesce((SELECT h.hash "
+            "FROM {schema}.{hashes} AS h WHERE h.originator_id = n.originator_id "
+            "AND h.originator_version < n.originator_version "
+            "ORDER BY h.originator_version DESC LIMIT 1), {genesis}) AS hash) AS p "
+            "WHERE n.rank = 1 "
+            "UNION ALL "
+            "SELECT n.originator_id, n.originator_version, n.rank, {next_hash} "
+            "FROM chain AS c JOIN new AS n "
+            "ON n.originator_id = c.originator_id AND n.rank = c.rank + 1), "
+            "hashed AS (INSERT INTO {schema}.{hashes} "
+            "(originator_id, originator_version, hash, notification_id) "
+            "SELECT c.originator_id, c.originator_version, c.hash, i.notification_id "
+            "FROM chain AS c JOIN inserted AS i USING (originator_id, originator_version) "
+            "RETURNING 1)"
+            "{keyed} "
+            "SELECT i.notification_id, (SELECT count(*) FROM hashed) AS hashed "
+            "FROM inserted AS i JOIN new AS n USING (originator_id, originator_version) "
+            "ORDER BY n.ord"
+        ).format(
+            first_hash=_event_hash_sql("p.hash"),
+            next_hash=_event_hash_sql("c.hash"),
+            genesis=Literal(GENESIS),
+            keyed=key_part if keyed else SQL(""),
+            **names,
+        )
+
     # Few attempts: during an outage the caller is told at once (api/outages.py) and retries
     # with its idempotency key, rather than holding a command thread for a minute.
     @retry((InterfaceError, OperationalError), max_attempts=3, wait=0.2)
@@ -171,50 +291,96 @@ class ChunkedApplicationRecorder(PostgresApplicationRecorder):
         if not stored_events:
             return []
         refuse_nul(stored_events)
+        key = kwargs.get("command_key")
         notification_ids: list[int] = []
-        with (
-            self.datastore.get_connection() as conn,
-            conn.transaction(),
-            conn.cursor() as curs,
-        ):
-            self._lock_table(curs)
-            self._notify_channel(curs)
-            hashes = self._chain(curs, stored_events)
-            for start in range(0, len(stored_events), CHUNK):
-                chunk = stored_events[start : start + CHUNK]
-                rows = [
-                    self.construct_pg_stored_event(
-                        e.originator_id, e.originator_version, e.topic, e.state
-                    )
-                    for e in chunk
-                ]
-                curs.execute(self.insert_events_statement, (rows,))
-                notification_ids.extend(row["notification_id"] for row in curs.fetchall())
-            for start in range(0, len(stored_events), CHUNK):
-                chunk = stored_events[start : start + CHUNK]
-                curs.execute(
-                    self.insert_hashes_statement,
-                    (
-                        [e.originator_id for e in chunk],
-                        [e.originator_version for e in chunk],
-                        hashes[start : start + CHUNK],
-                    ),
-                )
-                if curs.rowcount != len(chunk):
-                    msg = f"hashed {curs.rowcount} of {len(chunk)} events"
-                    raise ProgrammingError(msg)
-            key = kwargs.get("command_key")
-            if key is not None:  # a second save under the key fails on the primary key
-                curs.execute(
-                    self.insert_command_key_statement,
-                    (
-                        key.scope,
-                        key.fingerprint,
-                        stored_events[0].originator_id,
-                        max(notification_ids),
-                    ),
-                )
+        try:
+            self._save(stored_events, key, notification_ids)
+        finally:
+            # after the commit, or the rollback: either may move the decided position
+            self._announcer.announce()
         return notification_ids
+
+    def _save(self, stored_events: Sequence[StoredEvent], key: Any, ids: list[int]) -> None:
+        with self.datastore.get_connection() as conn:
+            # one chunk: the statement is its own transaction (one round trip)
+            outer = conn.transaction() if len(stored_events) > CHUNK else nullcontext()
+            with outer, conn.cursor() as curs:
+                for start in range(0, len(stored_events), CHUNK):
+                    chunk = stored_events[start : start + CHUNK]
+                    last = start + CHUNK >= len(stored_events)
+                    # a second save under the key fails on its primary key
+                    keyed = key is not None and last
+                    params: dict[str, Any] = {
+                        "ids": [e.originator_id for e in chunk],
+                        "versions": [e.originator_version for e in chunk],
+                        "topics": [e.topic for e in chunk],
+                        "states": [e.state for e in chunk],
+                    }
+                    if keyed and key is not None:
+                        params |= {
+                            "scope": key.scope,
+                            "fingerprint": key.fingerprint,
+                            "item": stored_events[0].originator_id,
+                        }
+                    curs.execute(self._save_statements[keyed], params, prepare=True)
+                    rows = curs.fetchall()
+                    if len(rows) != len(chunk) or any(r["hashed"] != len(chunk) for r in rows):
+                        msg = f"saved {len(rows)} of {len(chunk)} events"
+                        raise ProgrammingError(msg)
+                    ids.extend(row["notification_id"] for row in rows)
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def select_notifications(
+        self,
+        start: int | None,
+        limit: int,
+        stop: int | None = None,
+        topics: Sequence[str] = (),
+        *,
+        inclusive_of_start: bool = True,
+    ) -> Sequence[Notification]:
+        """The library's reading, bounded by the decided position: an event whose id is
+        above an id still in flight waits until that transaction ends, so a reader that
+        moves its position past what it read never passes over a late commit."""
+        after = 0 if start is None else start - 1 if inclusive_of_start else start
+        upto = 2**63 - 1 if stop is None else stop
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(
+                self.read_statement,
+                (after, upto, list(topics) if topics else None, limit),
+                prepare=True,
+            )
+            return [
+                Notification(
+                    id=row["notification_id"],
+                    originator_id=row["originator_id"],
+                    originator_version=row["originator_version"],
+                    topic=row["topic"],
+                    state=bytes(row["state"]),
+                )
+                for row in curs.fetchall()
+            ]
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def max_notification_id(self) -> int | None:
+        """The largest id at or below the decided position: what a reader can reach."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            decided = self._decided(curs)
+            curs.execute(self.max_decided_statement, (decided,), prepare=True)
+            row = curs.fetchone()
+        return None if row is None or row["max"] is None else int(row["max"])
+
+    def decided_position(self, conn: Connection[DictRow]) -> int:
+        """Every id at or below this has committed or rolled back (docs/decisions/0051).
+        A read bounded by it must be a later statement under READ COMMITTED, so that its
+        snapshot is taken after the position was found."""
+        with conn.cursor() as curs:
+            return self._decided(curs)
+
+    def _decided(self, curs: Cursor[DictRow]) -> int:
+        curs.execute(self.decided_statement, prepare=True)
+        row = curs.fetchone()
+        return 0 if row is None or row["decided"] is None else int(row["decided"])
 
     @retry((InterfaceError, OperationalError), max_attempts=3, wait=0.2)
     def command_result(self, scope: str) -> tuple[Any, int, str] | None:
@@ -243,32 +409,75 @@ class ChunkedApplicationRecorder(PostgresApplicationRecorder):
             ]
         return chain_integrity(originator_id, rows)
 
-    def _chain(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent]) -> list[bytes]:
-        """Each event's hash, in the order given, chained in version order per stream onto
-        the latest stored hash of that stream (read under the table lock)."""
-        ids = list({e.originator_id: None for e in stored_events})
-        latest: dict[Any, bytes] = {}
-        for start in range(0, len(ids), CHUNK):
-            curs.execute(self.select_latest_hashes_statement, (ids[start : start + CHUNK],))
-            latest.update((row["originator_id"], bytes(row["hash"])) for row in curs.fetchall())
-        by_position: dict[int, bytes] = {}
-        in_version_order = sorted(
-            range(len(stored_events)),
-            key=lambda i: (
-                str(stored_events[i].originator_id),
-                stored_events[i].originator_version,
-            ),
-        )
-        for i in in_version_order:
-            e = stored_events[i]
-            latest[e.originator_id] = by_position[i] = event_hash(
-                latest.get(e.originator_id, GENESIS),
-                e.originator_id,
-                e.originator_version,
-                e.topic,
-                e.state,
-            )
-        return [by_position[i] for i in range(len(stored_events))]
+
+class Announcer:
+    """Sends the NOTIFY that wakes the log's listeners, after a save's transaction ended,
+    from a thread of its own. Inside the save's transaction it would serialise every
+    commit: PostgreSQL holds a database-wide lock from queueing a transaction's notices
+    until its commit is flushed (measured here: 8 clients 174 commits/s with NOTIFY, 1,553
+    without). A notify-only transaction has no xid and flushes nothing, and saves that end
+    while one is being sent share the next. The thread stops when idle and starts again
+    with the next save; if the database is unreachable, listeners poll."""
+
+    IDLE_SECONDS = 5.0
+
+    def __init__(self, datastore: PostgresDatastore, statement: str) -> None:
+        self.datastore, self.statement = datastore, statement
+        self._wanted = threading.Event()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def announce(self) -> None:
+        self._wanted.set()
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="announcer", daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            if not self._wanted.wait(self.IDLE_SECONDS):
+                with self._lock:
+                    if not self._wanted.is_set():
+                        self._thread = None
+                        return
+            self._wanted.clear()
+            try:
+                with self.datastore.get_connection() as conn:
+                    conn.execute(self.statement)
+            except Exception:  # a pool closed with its application, or an outage
+                log.debug("announcer: NOTIFY not sent; listeners fall back to polling")
+                with self._lock:
+                    self._thread = None
+                    return
+
+
+def registration_base(schema: str, events_table_name: str) -> int:
+    """Where the advisory lock keys of one log's writers start: each log of each schema
+    has its own range, so writers of one do not hold back readers of another (two logs
+    that share one, a chance in four million, only make readers wait longer). Never the
+    first range: keys below 2**40 would meet the int4 keys of `hashtext` locks."""
+    tag = 1 + zlib.crc32(f"{schema}.{events_table_name}".encode()) % (2**22 - 1)
+    return tag * REGISTRATION_SPAN
+
+
+def _event_hash_sql(previous: str) -> Composed:
+    """infrastructure/event_hashes.event_hash in SQL, of the row `n` chained onto
+    `previous`: every field length-prefixed with its 8-byte big-endian length."""
+    prefix = encode(EVENT_TAG) + struct.pack(">Q", len(GENESIS))
+    return SQL(
+        "sha256({prefix} || " + previous + " || "
+        "int8send(octet_length(convert_to(n.originator_id::text, 'UTF8'))) || "
+        "convert_to(n.originator_id::text, 'UTF8') || "
+        "int8send(8) || int8send(n.originator_version) || "
+        "int8send(octet_length(convert_to(n.topic, 'UTF8'))) || convert_to(n.topic, 'UTF8') || "
+        "int8send(octet_length(n.state)) || n.state)"
+    ).format(prefix=Literal(prefix))
+
+
+def _rendered(statement: Composed) -> str:
+    """Rendered once: a save or a read must not compose its SQL again."""
+    return statement.as_string()
 
 
 def _type_if_missing(statement: Composed, schema: str, type_name: str) -> Composed:

@@ -258,8 +258,8 @@ class _Snapshot:
 
 @contextlib.contextmanager
 def _writers_paused(db: Database) -> Iterator[bool]:
-    """Hold the lock every writer of the log takes (EXCLUSIVE on the events table, which
-    readers pass), so that nothing is written between the checkpoint and the snapshot.
+    """Hold EXCLUSIVE on the events table (every insert waits for it, readers pass it),
+    so that nothing is written between the checkpoint and the snapshot.
     Writers wait for it — a checkpoint's time — and none fails. Yields False, holding
     nothing, if the lock is not had within PAUSE_WAIT (a long import writing)."""
     with psycopg.connect(db.url) as conn:
