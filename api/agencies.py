@@ -18,7 +18,6 @@ from api.types import Agency, AgencyKind
 from domain.agencies import Agency as DomainAgency
 from domain.application import CommandResult, RectifyApp
 from domain.errors import NotFound
-from projections import queries
 
 Info = strawberry.Info[Context, None]
 
@@ -79,8 +78,6 @@ class AgencyMutation:
         result = await commands.run_command(context, add)
         position = result.position
         shown, members = await run_in_threadpool(read, context.app, result.id)
-        if position is not None:  # later reads (a referral's fan-out) see the member
-            await queries.wait_for_position(
-                context.pool, position, commands.READ_YOUR_WRITES_SECONDS
-            )
+        # Read from the event store: no wait; later reads send `position`
+        # (X-Rectify-Min-Position) to see the member.
         return AgencyChanged(agency=shown, members=members, position=position)
