@@ -25,8 +25,9 @@ from psycopg import sql
 
 from domain.application import RectifyApp
 from projections import changes, parked
+from projections.analyze import BULK_EVENTS, analyze
 from projections.audiences import audience_of
-from projections.registry import READ_MODELS, ReadModel, read_model
+from projections.registry import READ_MODELS, ReadModel, read_model, read_tables
 from projections.wakeup import Listener
 
 log = logging.getLogger(__name__)
@@ -242,6 +243,8 @@ def run_projections(
                     ensure_schema(conn, schema)
                 listener.listen()  # before the pass: a save during it wakes the wait after
                 applied = _catch_up(conn, app, schema, BATCH_SIZE, on_commit)
+                if applied >= BULK_EVENTS:  # an import or a first catch-up: fresh statistics
+                    analyze(conn, read_tables())
             except psycopg.OperationalError:
                 log.warning("projection: database unavailable, retrying", exc_info=True)
                 if conn is not None:
@@ -330,6 +333,7 @@ def rebuild_projections(
                 # any row may have changed: every live client refetches (at commit)
                 payload = changes.notice(reached if model is not None else target, [], None)
                 cur.execute("SELECT pg_notify(%s, %s)", (changes.channel(schema), payload))
+            analyze(conn, [table for each in chosen for table in each.TABLES])
             return applied
     finally:
         app.close()
