@@ -71,9 +71,9 @@ class Listener:
                 stop.wait(min(left, SLICE))
                 continue
             try:
-                if any(True for _ in self._conn.notifies(timeout=min(left, SLICE), stop_after=1)):
-                    for _ in self._conn.notifies(timeout=0):
-                        pass
+                # Each generator runs to its end: it holds the connection's lock until then.
+                if list(self._conn.notifies(timeout=min(left, SLICE), stop_after=1)):
+                    list(self._conn.notifies(timeout=0))
                     return True
             except psycopg.Error:
                 log.warning("log listener: connection lost; polling until it is back")
@@ -134,8 +134,10 @@ class AsyncListener:
 
     @staticmethod
     async def _notice(conn: psycopg.AsyncConnection[Any]) -> None:
+        # Each generator runs to its end (no `break`): it holds the connection's lock until
+        # then, and an abandoned async generator is closed only when collected.
         async for _ in conn.notifies(stop_after=1):
-            break
+            pass
         async for _ in conn.notifies(timeout=0):
             pass
 
