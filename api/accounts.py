@@ -33,7 +33,7 @@ from api.results import (
 from api.types import PageInfo, RoleType
 from domain.accounts import Account
 from domain.application import CommandResult, RectifyApp
-from projections import account_queries, queries
+from projections import account_queries
 
 Info = strawberry.Info[Context, None]
 MAX_PAGE = 100
@@ -222,10 +222,8 @@ async def _change(
     account = await run_in_threadpool(context.app.get_account, username)
     if end_sessions and result.changed:
         await sessions.end_user(context.pool, account.username)
-    if result.position is not None:  # the admin page's list shows the change
-        await queries.wait_for_position(
-            context.pool, result.position, commands.READ_YOUR_WRITES_SECONDS
-        )
+    # Read from the event store: no wait; the admin page's list refetches with `position`
+    # (X-Rectify-Min-Position) to show the change.
     return UserChanged(user=UserAccount.of(account), position=result.position)
 
 

@@ -25,6 +25,7 @@ from api.config import ApiConfig
 from api.context import Context
 from api.export import export
 from api.files import body_limit, download, upload
+from api.freshness import PositionWaiter
 from api.hygiene import LimitMutations, content_security_policy, inline_script_hashes, middleware
 from api.ledger_upload import BODY_LIMIT as LEDGER_BODY_LIMIT
 from api.ledger_upload import import_ledger, preview
@@ -103,7 +104,7 @@ async def _read_after(request: Request, response: Response | None, pool: Pool) -
         position = int(wanted)
     except ValueError:
         raise HTTPException(400, f"{MIN_POSITION_HEADER}: not a number") from None
-    await queries.wait_for_position(pool, position, READ_WAIT_SECONDS)
+    await request.app.state.fresh.wait(position, READ_WAIT_SECONDS)
     if response is not None:
         response.headers[MIN_POSITION_HEADER] = str(await queries.position(pool))
 
@@ -138,6 +139,8 @@ def create_app(config: ApiConfig) -> Starlette:
         app.state.database_watch = DatabaseWatch(app.state.pool)
         app.state.database_watch.start()
         app.state.feed = ChangeFeed(config.database_url, config.schema)
+        app.state.fresh = PositionWaiter(app.state.pool)
+        app.state.feed.watchers.append(app.state.fresh.heard)  # read-your-writes waits
         await app.state.feed.start()
         try:
             yield

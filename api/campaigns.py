@@ -8,7 +8,7 @@ from uuid import UUID
 
 import strawberry
 
-from api import commands
+from api import commands, freshness
 from api.authz import Action, authorize
 from api.context import Context
 from api.results import (
@@ -68,10 +68,10 @@ async def _run(info: Info, command: Callable[[RectifyApp], CommandResult]) -> Ca
     context = info.context
     authorize(context.user, Action.MANAGE_CAMPAIGN)
     result = await commands.run_command(context, command)
+    if not freshness.asks_for(info, "campaign"):
+        return CampaignChanged(campaign=None, position=result.position)
     if result.position is not None:
-        await queries.wait_for_position(
-            context.pool, result.position, commands.READ_YOUR_WRITES_SECONDS
-        )
+        await freshness.caught_up(context, result.position, commands.READ_YOUR_WRITES_SECONDS)
     title = await queries.campaign_title(context.pool, result.id)
     shown = Campaign(id=strawberry.ID(str(result.id)), title=title) if title else None
     return CampaignChanged(campaign=shown, position=result.position)

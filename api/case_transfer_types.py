@@ -11,7 +11,7 @@ import strawberry
 
 from api import provisional
 from api.context import Context
-from api.types import Agency, HistoryEntry, PageInfo
+from api.types import Agency, Counted, HistoryEntry, PageInfo
 from domain import case_transfers as criminal
 from domain import discipline_transfers as discipline
 from domain.clocks import TIMEZONE
@@ -216,8 +216,7 @@ class CaseTransferEdge:
 
 
 @strawberry.type
-class CaseTransferConnection:
-    total_count: int
+class CaseTransferConnection(Counted):
     edges: list[CaseTransferEdge]
     page_info: PageInfo
 

@@ -12,7 +12,7 @@ from uuid import UUID
 
 import strawberry
 
-from api import commands, cursors
+from api import commands, cursors, freshness
 from api.authz.case_transfers import Step, authorize_step, may_read, reads_all
 from api.authz.core import own_agency
 from api.case_transfer_types import (
@@ -41,6 +41,7 @@ from domain.errors import InvalidInput
 from domain.names import campaign_id
 from projections import case_transfer_queries as transfer_queries
 from projections import queries
+from projections.keyset import known
 
 Info = strawberry.Info[Context, None]
 MAX_PAGE = 200
@@ -58,7 +59,7 @@ class CaseTransferOrder(Enum):
 
 
 _EMPTY = CaseTransferConnection(
-    total_count=0, edges=[], page_info=PageInfo(has_next_page=False, end_cursor=None)
+    total=known(0), edges=[], page_info=PageInfo(has_next_page=False, end_cursor=None)
 )
 
 
@@ -122,7 +123,7 @@ class CaseTransferQuery:
             for r in page.rows
         ]
         return CaseTransferConnection(
-            total_count=page.total,
+            total=page.total,
             edges=edges,
             page_info=PageInfo(
                 has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None
@@ -160,10 +161,10 @@ async def _run(info: Info, work: Work) -> CaseTransferChanged:
     """Run the command; refusals go through the schema's table (api/results.py)."""
     context = info.context
     result = await commands.run_command(context, work)
+    if not freshness.asks_for(info, "caseTransfer"):
+        return CaseTransferChanged(case_transfer=None, position=result.position)
     if result.position is not None:
-        await queries.wait_for_position(
-            context.pool, result.position, commands.READ_YOUR_WRITES_SECONDS
-        )
+        await freshness.caught_up(context, result.position, commands.READ_YOUR_WRITES_SECONDS)
     row = await transfer_queries.transfer_by_id(context.pool, result.id, datetime.now(UTC))
     return CaseTransferChanged(
         case_transfer=CaseTransfer.of(row) if row else None, position=result.position

@@ -29,7 +29,7 @@ class ClockControlMutation:
     async def pause_clock(self, info: Info, issue_id: strawberry.ID, reason: str) -> IssueResult:
         who = commands.actor(info.context)
         return await commands.on_issue(
-            info.context,
+            info,
             Action.PAUSE_CLOCK,
             issue_id,
             lambda app, i: app.pause_clock(i.id, reason, who),
@@ -39,7 +39,7 @@ class ClockControlMutation:
     async def resume_clock(self, info: Info, issue_id: strawberry.ID, reason: str) -> IssueResult:
         who = commands.actor(info.context)
         return await commands.on_issue(
-            info.context,
+            info,
             Action.RESUME_CLOCK,
             issue_id,
             lambda app, i: app.resume_clock(i.id, reason, who),

@@ -20,7 +20,7 @@ import strawberry
 from graphql import GraphQLError
 from starlette.concurrency import run_in_threadpool
 
-from api import commands, cursors, provisional
+from api import commands, cursors, freshness, provisional
 from api.authz.clues import ClueAction, authorize, may_read, reads_all
 from api.authz.core import NotAllowedError, own_agency
 from api.context import Context
@@ -31,14 +31,15 @@ from api.results import (
     NotAllowedResult,
     NotFoundResult,
 )
-from api.types import Agency, HistoryEntry, PageInfo
+from api.types import Agency, Counted, HistoryEntry, PageInfo
 from domain import clues as domain
 from domain import command_keys
 from domain.application import CommandResult, RectifyApp
 from domain.errors import InvalidInput
 from domain.names import campaign_id
 from domain.reporter_identity import PROTECTED, ReporterIdentity
-from projections import clue_queries, queries
+from projections import clue_queries
+from projections.keyset import known
 
 Info = strawberry.Info[Context, None]
 MAX_PAGE = 200
@@ -172,8 +173,7 @@ class ClueEdge:
 
 
 @strawberry.type
-class ClueConnection:
-    total_count: int
+class ClueConnection(Counted):
     edges: list[ClueEdge]
     page_info: PageInfo
 
@@ -195,7 +195,7 @@ class ReporterReveal:
 
 
 _EMPTY = ClueConnection(
-    total_count=0, edges=[], page_info=PageInfo(has_next_page=False, end_cursor=None)
+    total=known(0), edges=[], page_info=PageInfo(has_next_page=False, end_cursor=None)
 )
 
 
@@ -247,7 +247,7 @@ class ClueQuery:
             for r in page.rows
         ]
         return ClueConnection(
-            total_count=page.total,
+            total=page.total,
             edges=edges,
             page_info=PageInfo(
                 has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None
@@ -350,10 +350,10 @@ class ReceiveClueInput:
 
 
 async def _changed(info: Info, result: CommandResult) -> ClueChanged:
+    if not freshness.asks_for(info, "clue"):
+        return ClueChanged(clue=None, position=result.position)
     if result.position is not None:
-        await queries.wait_for_position(
-            info.context.pool, result.position, commands.READ_YOUR_WRITES_SECONDS
-        )
+        await freshness.caught_up(info.context, result.position, commands.READ_YOUR_WRITES_SECONDS)
     row = await clue_queries.clue_by_id(info.context.pool, result.id)
     return ClueChanged(clue=Clue.of(row) if row else None, position=result.position)
 
@@ -500,11 +500,9 @@ class ClueMutation:
             with command_keys.keyed(None):
                 return app.reveal_reporter(clue.id, own, reason, who)
 
+        # The identity comes from the event store: nothing here waits for the read side;
+        # the caller's next read asks for `position` (X-Rectify-Min-Position).
         identity, result = await run_in_threadpool(reveal, info.context.app)
-        if result.position is not None:  # so the caller's next read shows the reveal
-            await queries.wait_for_position(
-                info.context.pool, result.position, commands.READ_YOUR_WRITES_SECONDS
-            )
         return RevealedReporter(
             clue_id=strawberry.ID(str(item)),
             name=identity.name,

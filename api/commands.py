@@ -2,15 +2,18 @@
 
 The eventsourcing library is synchronous, so commands go through `run_in_threadpool`.
 Authorisation reads the issue's agencies from the aggregate itself (never a stale read
-model). After a change we wait, bounded, until the projection has reached the command's
-log position, so the client reads its own write.
+model). A result that asks for the issue waits, bounded, until the projection has reached
+the command's log position, so the client reads its own write; one that asks only for the
+outcome and the position returns at once (api/freshness.py).
 """
 
 from collections.abc import Callable
 from uuid import UUID
 
+import strawberry
 from starlette.concurrency import run_in_threadpool
 
+from api import freshness
 from api.authz import Action, authorize
 from api.context import Context
 from api.results import IssueChanged
@@ -22,6 +25,7 @@ from domain.issues import RectificationIssue
 from projections import queries
 
 READ_YOUR_WRITES_SECONDS = 3.0
+Info = strawberry.Info[Context, None]
 
 
 def parse_id(value: str, field: str) -> UUID:
@@ -48,9 +52,12 @@ def actor(context: Context) -> str:
     return f"{user.subject}（{user.agency_name}）" if user.agency_name else user.subject
 
 
-async def changed(context: Context, result: CommandResult) -> IssueChanged:
+async def changed(info: Info, result: CommandResult) -> IssueChanged:
+    if not freshness.asks_for(info, "issue"):
+        return IssueChanged(issue=None, position=result.position)
+    context = info.context
     if result.position is not None:
-        await queries.wait_for_position(context.pool, result.position, READ_YOUR_WRITES_SECONDS)
+        await freshness.caught_up(context, result.position, READ_YOUR_WRITES_SECONDS)
     row = await queries.issue_by_id(context.pool, result.id, context.today)
     return IssueChanged(issue=Issue.of(row) if row else None, position=result.position)
 
@@ -76,7 +83,7 @@ async def run_command(
 
 
 async def on_issue(
-    context: Context,
+    info: Info,
     action: Action,
     issue_id: str,
     command: Callable[[RectifyApp, RectificationIssue], CommandResult],
@@ -86,6 +93,7 @@ async def on_issue(
 
     `acting_for` finds the agency the caller speaks for (report progress), if any.
     """
+    context = info.context
     item = parse_id(issue_id, "issueId")
 
     def work(app: RectifyApp) -> CommandResult:
@@ -104,12 +112,12 @@ async def on_issue(
         )
         return command(app, issue)
 
-    return await changed(context, await run_command(context, work))
+    return await changed(info, await run_command(context, work))
 
 
 async def on_app(
-    context: Context, action: Action, command: Callable[[RectifyApp], CommandResult]
+    info: Info, action: Action, command: Callable[[RectifyApp], CommandResult]
 ) -> IssueChanged:
     """A command that is not about one existing issue (registering one)."""
-    authorize(context.user, action)
-    return await changed(context, await run_command(context, command))
+    authorize(info.context.user, action)
+    return await changed(info, await run_command(info.context, command))

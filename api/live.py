@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -73,6 +73,8 @@ class ChangeFeed:
         self.database_url = database_url
         self.channel = channel(schema)
         self.subscribers: set[asyncio.Queue[Notice]] = set()
+        # Told of every notice first (api/freshness.py: requests waiting for a position).
+        self.watchers: list[Callable[[Notice], None]] = []
         self.listening = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._conn: Any = None
@@ -130,6 +132,8 @@ class ChangeFeed:
         self.broadcast(found)
 
     def broadcast(self, found: Notice) -> None:
+        for watcher in self.watchers:
+            watcher(found)
         for queue in list(self.subscribers):
             if queue.full():
                 with contextlib.suppress(asyncio.QueueEmpty):

@@ -60,7 +60,7 @@ class Mutation:
                 actor=who,
             )
 
-        return await commands.on_app(info.context, Action.REGISTER_ISSUE, register)
+        return await commands.on_app(info, Action.REGISTER_ISSUE, register)
 
     @strawberry.mutation
     async def report_progress(
@@ -80,7 +80,7 @@ class Mutation:
             return commands.find_agency(app, key, "agencyId")
 
         return await commands.on_issue(
-            context,
+            info,
             Action.REPORT_PROGRESS,
             issue_id,
             lambda app, i: app.report_progress(i.id, agency(app), text, attachments or [], who),
@@ -93,7 +93,7 @@ class Mutation:
     ) -> IssueResult:
         who = commands.actor(info.context)
         return await commands.on_issue(
-            info.context,
+            info,
             Action.SUBMIT_FOR_VERIFICATION,
             issue_id,
             lambda app, i: app.submit_for_verification(i.id, summary, who),
@@ -103,7 +103,7 @@ class Mutation:
     async def sign_off(self, info: Info, issue_id: strawberry.ID, comment: str = "") -> IssueResult:
         who = commands.actor(info.context)
         return await commands.on_issue(
-            info.context,
+            info,
             Action.SIGN_OFF,
             issue_id,
             lambda app, i: app.sign_off(i.id, comment, who),
@@ -113,7 +113,7 @@ class Mutation:
     async def reject_issue(self, info: Info, issue_id: strawberry.ID, reason: str) -> IssueResult:
         who = commands.actor(info.context)
         return await commands.on_issue(
-            info.context,
+            info,
             Action.REJECT,
             issue_id,
             lambda app, i: app.reject(i.id, reason, who),
@@ -137,7 +137,7 @@ class Mutation:
             raise InvalidInput("deadline", says("deadline_or_text"))
         who = commands.actor(info.context)
         return await commands.on_issue(
-            info.context,
+            info,
             Action.REQUEST_EXTENSION,
             issue_id,
             lambda app, i: app.request_extension(i.id, requested, reason, who),
@@ -154,7 +154,7 @@ class Mutation:
             authorize_extension_decision(context.user, Action.APPROVE_EXTENSION, rule)
             return app.approve_extension(issue.id, comment, who)
 
-        return await commands.on_issue(context, Action.APPROVE_EXTENSION, issue_id, approve)
+        return await commands.on_issue(info, Action.APPROVE_EXTENSION, issue_id, approve)
 
     @strawberry.mutation
     async def deny_extension(self, info: Info, issue_id: strawberry.ID, reason: str) -> IssueResult:
@@ -165,7 +165,7 @@ class Mutation:
             authorize_extension_decision(context.user, Action.DENY_EXTENSION, rule)
             return app.deny_extension(issue.id, reason, who)
 
-        return await commands.on_issue(context, Action.DENY_EXTENSION, issue_id, deny)
+        return await commands.on_issue(info, Action.DENY_EXTENSION, issue_id, deny)
 
     @strawberry.mutation
     async def reopen_issue(
@@ -174,7 +174,7 @@ class Mutation:
         deadline = parse_deadline(deadline_text) if deadline_text else None
         who = commands.actor(info.context)
         return await commands.on_issue(
-            info.context,
+            info,
             Action.REOPEN,
             issue_id,
             lambda app, i: app.reopen(i.id, reason, deadline, who),

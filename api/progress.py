@@ -176,11 +176,8 @@ def _campaign(key: str) -> UUID:
 
 async def _run(info: Info, command: Callable[[RectifyApp], CommandResult]) -> ProgressChanged:
     context = info.context
+    # Nothing in the result is read from the read side: no wait (api/freshness.py).
     result = await commands.run_command(context, command)
-    if result.position is not None:
-        await queries.wait_for_position(
-            context.pool, result.position, commands.READ_YOUR_WRITES_SECONDS
-        )
     return ProgressChanged(id=strawberry.ID(str(result.id)), position=result.position)
 
 

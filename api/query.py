@@ -35,6 +35,7 @@ from api.types import (
 )
 from domain.errors import InvalidInput
 from projections import parked, queries, status
+from projections.keyset import known
 from workflows.clock_faults import clock_faults
 
 Info = strawberry.Info[Context, None]
@@ -66,7 +67,7 @@ class IssueOrder(Enum):
 
 
 _NOTHING = IssueConnection(
-    total_count=0, edges=[], page_info=PageInfo(has_next_page=False, end_cursor=None)
+    total=known(0), edges=[], page_info=PageInfo(has_next_page=False, end_cursor=None)
 )
 
 
@@ -131,7 +132,7 @@ class Query:
         ]
         end = edges[-1].cursor if edges else None
         return IssueConnection(
-            total_count=page.total,
+            total=page.total,
             edges=edges,
             page_info=PageInfo(has_next_page=page.has_next, end_cursor=end),
         )

@@ -18,7 +18,7 @@ from uuid import UUID
 import strawberry
 from graphql import GraphQLError
 
-from api import commands, cursors, provisional
+from api import commands, cursors, freshness, provisional
 from api.auth import User
 from api.authz.core import Scope, acting_agency, own_agency
 from api.authz.referrals import (
@@ -38,13 +38,14 @@ from api.results import (
     NotAllowedResult,
     NotFoundResult,
 )
-from api.types import Agency, AgencyKind, HistoryEntry, PageInfo
+from api.types import Agency, AgencyKind, Counted, HistoryEntry, PageInfo
 from domain import referrals as domain
 from domain.application import CommandResult, RectifyApp
 from domain.errors import InvalidInput
 from domain.names import campaign_id
 from domain.referrals import STATUS_LABELS
 from projections import queries, referral_queries
+from projections.keyset import known
 from projections.referral_queries import Direction as QueueDirection
 
 Info = strawberry.Info[Context, None]
@@ -161,8 +162,7 @@ class ReferralEdge:
 
 
 @strawberry.type
-class ReferralConnection:
-    total_count: int
+class ReferralConnection(Counted):
     edges: list[ReferralEdge]
     page_info: PageInfo
 
@@ -198,7 +198,7 @@ class ReferralOrder(Enum):
 
 
 _EMPTY = ReferralConnection(
-    total_count=0, edges=[], page_info=PageInfo(has_next_page=False, end_cursor=None)
+    total=known(0), edges=[], page_info=PageInfo(has_next_page=False, end_cursor=None)
 )
 
 
@@ -258,7 +258,7 @@ class ReferralQuery:
             for r in page.rows
         ]
         return ReferralConnection(
-            total_count=page.total,
+            total=page.total,
             edges=edges,
             page_info=PageInfo(
                 has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None
@@ -307,10 +307,10 @@ async def _run(info: Info, command: Callable[[RectifyApp], CommandResult]) -> Re
     AlreadyClaimed becomes its own union member and every other one a shared member."""
     context = info.context
     result = await commands.run_command(context, command)
+    if not freshness.asks_for(info, "referral"):
+        return ReferralChanged(referral=None, position=result.position)
     if result.position is not None:
-        await queries.wait_for_position(
-            context.pool, result.position, commands.READ_YOUR_WRITES_SECONDS
-        )
+        await freshness.caught_up(context, result.position, commands.READ_YOUR_WRITES_SECONDS)
     row = await referral_queries.referral_by_id(context.pool, result.id, datetime.now(UTC))
     return ReferralChanged(referral=Referral.of(row) if row else None, position=result.position)
 

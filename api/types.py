@@ -8,6 +8,7 @@ from uuid import UUID
 import strawberry
 
 from api.context import Context
+from projections.keyset import Total
 from projections.queries import IssueRow
 from projections.rows import AgencyRef
 
@@ -186,8 +187,18 @@ class PageInfo:
 
 
 @strawberry.type
-class IssueConnection:
-    total_count: int
+class Counted:
+    """A list's count, run only when totalCount is selected (ADR 0053)."""
+
+    total: strawberry.Private[Total]
+
+    @strawberry.field
+    async def total_count(self) -> int:
+        return await self.total()
+
+
+@strawberry.type
+class IssueConnection(Counted):
     edges: list[IssueEdge]
     page_info: PageInfo
 

@@ -22,13 +22,14 @@ from api import cursors
 from api.authz.core import NotAllowedError
 from api.authz.work_queue import steps_of, work_scope
 from api.context import Context
-from api.types import Agency, Campaign, PageInfo
+from api.types import Agency, Campaign, Counted, PageInfo
 from domain.application import RectifyApp
 from domain.calendar import WorkingCalendar, is_supported_year
 from domain.campaigns import ExtensionApprovers
 from infrastructure.stored_calendar import StoredCalendar
 from projections import queries
 from projections import work_queue_queries as q
+from projections.keyset import known
 
 Info = strawberry.Info[Context, None]
 MAX_PAGE = 100
@@ -146,8 +147,7 @@ class WorkItemEdge:
 
 
 @strawberry.type
-class WorkQueueConnection:
-    total_count: int
+class WorkQueueConnection(Counted):
     edges: list[WorkItemEdge]
     page_info: PageInfo
 
@@ -224,7 +224,7 @@ class WorkQueueQuery:
             campaign = await queries.resolve_campaign(context.pool, given.campaign)
             if campaign is None:
                 return WorkQueueConnection(
-                    total_count=0,
+                    total=known(0),
                     edges=[],
                     page_info=PageInfo(has_next_page=False, end_cursor=None),
                 )
@@ -257,7 +257,7 @@ class WorkQueueQuery:
             for r, row, n in zip(page.rows, rows, days, strict=True)
         ]
         return WorkQueueConnection(
-            total_count=page.total,
+            total=page.total,
             edges=edges,
             page_info=PageInfo(
                 has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from domain.application import ImportReport, RectifyApp
 from domain.ledger_rows import (
@@ -28,6 +29,9 @@ from domain.ledger_rows import (
 from domain.messages import says
 from domain.names import normalise_name
 from infrastructure.ledger_files import Progress, read_ledger_file
+from projections.analyze import analyze
+
+BULK_ISSUES = 200  # an import of at least this many new issues refreshes the statistics
 
 
 @dataclass
@@ -115,6 +119,18 @@ def import_checked(
     DomainError, and nothing written otherwise)."""
     if checked.problems:
         raise LedgerRejected(checked.problems)
-    return ledger.import_ledger(
+    report = ledger.import_ledger(
         campaign, checked.rows, actor=actor, source=source, create_agencies=create_agencies
     )
+    if len(report.created) >= BULK_ISSUES:
+        analyze_event_store(ledger)
+    return report
+
+
+def analyze_event_store(ledger: RectifyApp) -> None:
+    """Fresh planner statistics for the event tables after a bulk import (ADR 0053); the
+    read tables are analyzed by the projection runner once it has applied the import."""
+    recorder: Any = ledger.recorder
+    tables = [recorder.events_table_name, getattr(recorder, "hashes_table_name", None)]
+    with recorder.datastore.get_connection() as conn:
+        analyze(conn, [t for t in tables if t], recorder.datastore.schema)

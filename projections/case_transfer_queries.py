@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, TypedDict, cast
 from uuid import UUID
 
-from projections.keyset import FAR_TIME, Key, Keyset, fetch_page
+from projections.keyset import FAR_TIME, Key, Keyset, Total, fetch_page
 from projections.rows import HistoryRow, Pool, Record
 
 
@@ -68,7 +68,7 @@ def _transfer(row: Record) -> TransferRow:
 @dataclass(frozen=True)
 class TransferPage:
     rows: list[TransferRow]
-    total: int
+    total: Total  # counted when awaited
     has_next: bool
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any, TypedDict, cast
 from uuid import UUID
 
-from projections.keyset import FAR_TIME, Key, Keyset, fetch_page
+from projections.keyset import FAR_TIME, Key, Keyset, Total, fetch_page
 from projections.rows import HistoryRow, Pool, Record
 
 
@@ -72,7 +72,7 @@ def _clue(row: Record) -> ClueRow:
 @dataclass(frozen=True)
 class CluePage:
     rows: list[ClueRow]
-    total: int
+    total: Total  # counted when awaited
     has_next: bool
 
 

@@ -8,7 +8,7 @@ them back into typed values, refusing what is not of the key's type.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -67,10 +67,32 @@ class Keyset:
         return tuple(PARSERS[key.type](text) for key, text in zip(self.keys, texts, strict=True))
 
 
+Total = Callable[[], Awaitable[int]]
+
+
+def counted(pool: Any, statement: str, params: Sequence[Any]) -> Total:
+    """The filter's row count, run only if awaited: a `count(*)` visits every matching
+    row, so a page whose totalCount nobody selected never runs it (ADR 0053)."""
+
+    async def count() -> int:
+        return int(await pool.fetchval(statement, *params))
+
+    return count
+
+
+def known(value: int) -> Total:
+    """A count known without asking (an empty answer)."""
+
+    async def count() -> int:
+        return value
+
+    return count
+
+
 @dataclass(frozen=True)
 class Page:
     rows: list[Any]
-    total: int
+    total: Total
     has_next: bool
 
 
@@ -86,10 +108,10 @@ async def fetch_page(
     column_params: Sequence[Any] = (),
 ) -> Page:
     """`first` rows of `SELECT columns FROM source WHERE where` in `keyset`'s order after
-    the keyset values `after`, the total count of the filter, and whether more follow.
-    `column_params` are values only the columns use (numbered after `params`): the count
-    does not get them."""
-    total = await pool.fetchval(f"SELECT count(*) {source} WHERE {where}", *params)
+    the keyset values `after`, the total count of the filter (counted when awaited), and
+    whether more follow. `column_params` are values only the columns use (numbered after
+    `params`): the count does not get them."""
+    total = counted(pool, f"SELECT count(*) {source} WHERE {where}", list(params))
     params = [*params, *column_params]
     beyond = keyset.after(params, after)
     params.append(first + 1)
@@ -98,4 +120,4 @@ async def fetch_page(
         f" ORDER BY {keyset.order_by()} LIMIT ${len(params)}",
         *params,
     )
-    return Page(list(rows[:first]), int(total), len(rows) > first)
+    return Page(list(rows[:first]), total, len(rows) > first)

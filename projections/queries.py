@@ -18,7 +18,7 @@ from uuid import UUID
 import asyncpg
 
 from domain.names import agency_id, campaign_id, normalise_name
-from projections.keyset import FAR_DATE, Key, Keyset, fetch_page
+from projections.keyset import FAR_DATE, Key, Keyset, Total, fetch_page
 from projections.rows import HistoryRow, Pool, Record
 from projections.runner import NAME as TRACKING_NAME
 
@@ -217,7 +217,7 @@ def _issue(row: Record) -> IssueRow:
 @dataclass(frozen=True)
 class IssuePage:
     rows: list[IssueRow]
-    total: int
+    total: Total  # counted when awaited
     has_next: bool
 
 

@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any, TypedDict, cast
 from uuid import UUID
 
-from projections.keyset import FAR_TIME, Key, Keyset, fetch_page
+from projections.keyset import FAR_TIME, Key, Keyset, Total, fetch_page
 from projections.rows import HistoryRow, Pool, Record
 
 DUE_SOON = timedelta(days=2)
@@ -76,7 +76,7 @@ def _referral(row: Record) -> ReferralRow:
 @dataclass(frozen=True)
 class ReferralPage:
     rows: list[ReferralRow]
-    total: int
+    total: Total  # counted when awaited
     has_next: bool
 
 

@@ -25,13 +25,17 @@ from psycopg import sql
 
 from domain.application import RectifyApp
 from projections import changes, parked
+from projections.analyze import BULK_EVENTS, analyze
 from projections.audiences import audience_of
-from projections.registry import READ_MODELS, ReadModel, read_model
+from projections.registry import READ_MODELS, ReadModel, read_model, read_tables
+from projections.wakeup import Listener
 
 log = logging.getLogger(__name__)
 
 NAME = "ledger"
 BATCH_SIZE = 500
+POLL_SECONDS = 1.0  # the fallback when no notice comes (a save's NOTIFY wakes the runner)
+RETRY_FIRST, RETRY_CEILING = 0.01, 0.5  # after a notice that found nothing readable
 
 
 def connect(database_url: str, schema: str) -> psycopg.Connection[Any]:
@@ -220,20 +224,27 @@ def run_projections(
     database_url: str,
     schema: str,
     stop: threading.Event,
-    poll_seconds: float = 0.2,
+    poll_seconds: float = POLL_SECONDS,
     on_commit: Callable[[], None] | None = None,
 ) -> None:
-    """Catch up, then poll until `stop` is set. A failed batch is retried after a pause.
-    `on_commit` is called after every batch committed (rectify.audit_cli.checkpointing)."""
+    """Catch up, then follow until `stop` is set: a pass as soon as a save's NOTIFY
+    arrives, and every `poll_seconds` without one (projections/wakeup.py). A failed batch
+    is retried after a pause. `on_commit` is called after every batch committed
+    (rectify.audit_cli.checkpointing)."""
     app = RectifyApp(env=es_env)
+    listener = Listener(database_url, app.recorder.channel_name)  # type: ignore[attr-defined]
     conn: psycopg.Connection[Any] | None = None
+    woken, retry = False, None
     try:
         while not stop.is_set():
             try:
                 if conn is None or conn.closed:
                     conn = connect(database_url, schema)
                     ensure_schema(conn, schema)
-                _catch_up(conn, app, schema, BATCH_SIZE, on_commit)
+                listener.listen()  # before the pass: a save during it wakes the wait after
+                applied = _catch_up(conn, app, schema, BATCH_SIZE, on_commit)
+                if applied >= BULK_EVENTS:  # an import or a first catch-up: fresh statistics
+                    analyze(conn, read_tables())
             except psycopg.OperationalError:
                 log.warning("projection: database unavailable, retrying", exc_info=True)
                 if conn is not None:
@@ -245,11 +256,26 @@ def run_projections(
                 log.exception("projection: batch failed, retrying")
                 stop.wait(max(poll_seconds, 1.0))
                 continue
-            stop.wait(poll_seconds)
+            retry = _next_retry(retry, woken, applied)
+            woken = listener.wait(poll_seconds if retry is None else retry, stop)
     finally:
         if conn is not None:
             conn.close()
+        listener.close()
         app.close()
+
+
+def _next_retry(retry: float | None, woken: bool, applied: int) -> float | None:
+    """How soon to look again without a notice (None: after the poll interval). A notice
+    whose pass found nothing may announce a commit readable only once an older transaction
+    ends (or the pass before took it): look again soon, ever less often, then stop."""
+    if applied:
+        return None
+    if woken:
+        return RETRY_FIRST
+    if retry is not None and retry * 2 <= RETRY_CEILING:
+        return retry * 2
+    return None
 
 
 def _events_up_to(cur: psycopg.Cursor[Any], app: RectifyApp, position: int) -> int:
@@ -307,6 +333,7 @@ def rebuild_projections(
                 # any row may have changed: every live client refetches (at commit)
                 payload = changes.notice(reached if model is not None else target, [], None)
                 cur.execute("SELECT pg_notify(%s, %s)", (changes.channel(schema), payload))
+            analyze(conn, [table for each in chosen for table in each.TABLES])
             return applied
     finally:
         app.close()

@@ -29,6 +29,7 @@ from domain.calendar import OfficialCalendar, YearArrangement
 from domain.clocks import clocked_kinds, kind_of_topic
 from domain.policies import EscalationPolicy
 from infrastructure.stored_calendar import StoredCalendar
+from projections.wakeup import AsyncListener
 from workflows.clock_inputs import ClockInput, clock_workflow_id
 from workflows.clock_workflow import ClockWorkflow
 from workflows.following import TRANSIENT, follow
@@ -349,6 +350,7 @@ async def run_dispatcher(
     `make_app` builds the application (the composition root wires its calendar)."""
     app = make_app(es_env)
     dispatcher = Dispatcher(app, database_url, schema, client, task_queue)
+    listener = AsyncListener(database_url, app.recorder.channel_name)  # type: ignore[attr-defined]
     try:
         await follow(
             dispatcher.dispatch_pending,
@@ -357,7 +359,9 @@ async def run_dispatcher(
             reconcile=dispatcher.reconcile,  # clocks Temporal lost are started again
             reconcile_seconds=reconcile_seconds,
             epoch=lambda: temporal_epoch(client),
+            listener=listener,  # woken by each save's NOTIFY
         )
     finally:
+        await listener.close()
         await asyncio.to_thread(dispatcher.close)
         app.close()

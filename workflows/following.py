@@ -1,8 +1,9 @@
 """The loop every follower of the event log runs (clock dispatcher, notifier).
 
 A pass catches up with the log and returns how many events it read past; an idle pass
-waits a little before the next; a failed pass (PostgreSQL or Temporal away) did not
-advance the follower's position, so it is retried, with a growing pause.
+waits for the next save's NOTIFY (projections/wakeup.py), or a while without one; a
+failed pass (PostgreSQL or Temporal away) did not advance the follower's position, so it
+is retried, with a growing pause.
 """
 
 from __future__ import annotations
@@ -15,13 +16,15 @@ from collections.abc import Awaitable, Callable
 from temporalio.service import RPCError
 
 from projections import parked
+from projections.wakeup import AsyncListener
 
 # Failures of PostgreSQL or Temporal: the pass is retried as it is. Anything else that one
 # event causes sets that event aside (projections/parked.py) so the follower moves on.
 TRANSIENT: tuple[type[BaseException], ...] = (*parked.TRANSIENT, RPCError, TimeoutError, OSError)
 
 EPOCH_SECONDS = 10.0  # how often a follower asks whether Temporal is the same server
-IDLE_WAIT = 0.2  # seconds between polls when the log has nothing new
+IDLE_WAIT = 0.2  # seconds between polls when the log has nothing new and no listener
+LISTENING_WAIT = 1.0  # with a listener: the fallback when no notice comes
 MAX_ERROR_WAIT = 30.0
 
 log = logging.getLogger(__name__)
@@ -35,18 +38,23 @@ async def follow(
     reconcile_seconds: float = 300.0,
     epoch: Callable[[], Awaitable[object]] | None = None,
     epoch_seconds: float = EPOCH_SECONDS,
+    listener: AsyncListener | None = None,
 ) -> None:
     """Run `catch_up(stop)` until `stop` is set; after a pass, `reconcile()` (Temporal
     state the follower re-creates if lost) at start, every `reconcile_seconds`, after a
     failed pass (Temporal or PostgreSQL may have come back without their state), and as
     soon as `epoch()` (asked every `epoch_seconds`) answers differently: a Temporal server
-    that lost its state has a new one (workflows/reconcile.py, `temporal_epoch`)."""
+    that lost its state has a new one (workflows/reconcile.py, `temporal_epoch`).
+    With a `listener`, an idle follower waits for the next save's notice instead of
+    polling every IDLE_WAIT."""
     error_wait = IDLE_WAIT
     reconciled_at: float | None = None
     seen_epoch: object = None
     epoch_at = 0.0
     while not stop.is_set():
         try:
+            if listener is not None:
+                await listener.listen()  # before the pass: a save during it wakes the wait
             processed = await catch_up(stop)
             now = asyncio.get_running_loop().time()
             if epoch is not None and now - epoch_at >= epoch_seconds:
@@ -66,7 +74,10 @@ async def follow(
             error_wait = min(error_wait * 2, MAX_ERROR_WAIT)
             continue
         if processed == 0:
-            await wait(stop, IDLE_WAIT)
+            if listener is None:
+                await wait(stop, IDLE_WAIT)
+            else:
+                await listener.wait(LISTENING_WAIT, stop)
 
 
 async def wait(stop: asyncio.Event, seconds: float) -> None:

@@ -37,6 +37,7 @@ from domain.application import RectifyApp
 from domain.delivery import delivery_id
 from domain.notices import STEP_TOPICS, Notice, notice_of
 from domain.reporting import ReportingDuty
+from projections.wakeup import AsyncListener
 from workflows.delivery_channels import Message
 from workflows.delivery_inputs import DeliveryInput, delivery_workflow_id
 from workflows.delivery_workflow import DeliveryWorkflow
@@ -282,6 +283,7 @@ async def run_notifier(
     `make_app` builds the application (the composition root wires its calendar)."""
     app = make_app(es_env)
     notifier = Notifier(app, database_url, schema, client, task_queue)
+    listener = AsyncListener(database_url, app.recorder.channel_name)  # type: ignore[attr-defined]
     try:
         await follow(
             notifier.notify_pending,
@@ -289,7 +291,9 @@ async def run_notifier(
             "notification dispatch",
             reconcile=notifier.reconcile,  # schedules Temporal lost are created again
             epoch=lambda: temporal_epoch(client),
+            listener=listener,  # woken by each save's NOTIFY
         )
     finally:
+        await listener.close()
         await asyncio.to_thread(notifier.close)
         app.close()

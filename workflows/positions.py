@@ -1,5 +1,5 @@
 """Where a follower of the log has got to: named positions in tracking tables, on one
-kept connection (followers poll every 0.2 s; a broken connection is replaced next time)."""
+kept connection (a broken connection is replaced next time)."""
 
 from __future__ import annotations
 

@@ -67,20 +67,37 @@ def token(role: str, agency: str | None = None, secret: str = SECRET, ttl_hours:
 
 @dataclass
 class Api:
+    """A client that reads its own writes as the web client does: the highest log
+    position any answer returned goes with every later request (X-Rectify-Min-Position),
+    as a mutation that asks only for its outcome does not wait for the read side."""
+
     client: httpx.AsyncClient
+    seen: int = 0
 
     async def gql(
         self, query: str, role: str = "coordinator", agency: str | None = None, **variables: Any
     ) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {token(role, agency)}"}
+        if self.seen:
+            headers["X-Rectify-Min-Position"] = str(self.seen)
         response = await self.client.post(
-            "/graphql",
-            json={"query": query, "variables": variables},
-            headers={"Authorization": f"Bearer {token(role, agency)}"},
+            "/graphql", json={"query": query, "variables": variables}, headers=headers
         )
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
         assert "errors" not in body, body["errors"]
+        self.seen = max([self.seen, *positions(body["data"])])
         return body["data"]  # type: ignore[no-any-return]
+
+
+def positions(data: Any) -> list[int]:
+    """Every `position` an answer holds, at any depth."""
+    if isinstance(data, dict):
+        found = [data["position"]] if isinstance(data.get("position"), int) else []
+        return found + [p for value in data.values() for p in positions(value)]
+    if isinstance(data, list):
+        return [p for value in data for p in positions(value)]
+    return []
 
 
 @pytest.fixture

@@ -65,11 +65,13 @@ async def counted(
             yield client, pool
 
 
-async def _statements(client: httpx.AsyncClient, pool: CountingPool, first: int) -> int:
+async def _statements(
+    client: httpx.AsyncClient, pool: CountingPool, first: int, page: str = PAGE
+) -> int:
     before = pool.statements
     response = await client.post(
         "/graphql",
-        json={"query": PAGE, "variables": {"first": first}},
+        json={"query": page, "variables": {"first": first}},
         headers={"Authorization": f"Bearer {token('coordinator')}"},
     )
     body = response.json()
@@ -86,3 +88,12 @@ async def test_a_bigger_page_sends_no_more_statements(
     five = await _statements(client, pool, 5)
     assert one == five
     assert five <= 4  # count, page, histories, campaigns
+
+
+async def test_a_page_that_does_not_select_total_count_does_not_count(
+    counted: tuple[httpx.AsyncClient, CountingPool],
+) -> None:
+    client, pool = counted
+    with_count = await _statements(client, pool, 3)
+    without = await _statements(client, pool, 3, PAGE.replace("totalCount ", ""))
+    assert without == with_count - 1  # the count(*) over every matching issue (ADR 0053)
