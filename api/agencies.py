@@ -13,7 +13,7 @@ from uuid import UUID
 import strawberry
 from starlette.concurrency import run_in_threadpool
 
-from api import commands
+from api import commands, freshness
 from api.authz import Action, authorize
 from api.context import Context
 from api.results import ConflictResult, InvalidInputResult, NotAllowedResult, NotFoundResult
@@ -117,7 +117,7 @@ async def _changed(
     position = result.position
     shown, members = await run_in_threadpool(_group, context.app, result.id)
     if position is not None:  # later reads (a referral's fan-out, the list) see the change
-        await queries.wait_for_position(context.pool, position, commands.READ_YOUR_WRITES_SECONDS)
+        await freshness.caught_up(context, position, commands.READ_YOUR_WRITES_SECONDS)
     return AgencyChanged(agency=shown, members=members, position=position)
 
 
