@@ -23,11 +23,11 @@ from api import cursors
 from api.authz.figures import FigureList, figure_scope
 from api.context import Context
 from api.statistics import ItemKind
-from api.types import Agency, PageInfo
+from api.types import Agency, Counted, PageInfo
 from domain.calendar import OUT_OF_RANGE, is_supported_year
 from projections import figure_lists as lists
 from projections import queries
-from projections.keyset import Keyset, Page
+from projections.keyset import Keyset, Page, known
 
 Info = strawberry.Info[Context, None]
 MAX_PAGE = 200
@@ -131,8 +131,7 @@ class FigureItemEdge:
 
 
 @strawberry.type
-class FigureItemConnection:
-    total_count: int
+class FigureItemConnection(Counted):
     edges: list[FigureItemEdge]
     page_info: PageInfo
 
@@ -144,8 +143,7 @@ class FiredEscalationEdge:
 
 
 @strawberry.type
-class FiredEscalationConnection:
-    total_count: int
+class FiredEscalationConnection(Counted):
     edges: list[FiredEscalationEdge]
     page_info: PageInfo
 
@@ -157,8 +155,7 @@ class EnforcementCaseEdge:
 
 
 @strawberry.type
-class EnforcementCaseConnection:
-    total_count: int
+class EnforcementCaseConnection(Counted):
     edges: list[EnforcementCaseEdge]
     page_info: PageInfo
 
@@ -170,8 +167,7 @@ class InspectedInstitutionEdge:
 
 
 @strawberry.type
-class InspectedInstitutionConnection:
-    total_count: int
+class InspectedInstitutionConnection(Counted):
     edges: list[InspectedInstitutionEdge]
     page_info: PageInfo
 
@@ -183,8 +179,7 @@ class AgencyReportEdge:
 
 
 @strawberry.type
-class AgencyReportConnection:
-    total_count: int
+class AgencyReportConnection(Counted):
     edges: list[AgencyReportEdge]
     page_info: PageInfo
 
@@ -248,9 +243,9 @@ class FigureListQuery:
         cursors.page_size(first, MAX_PAGE)
         given, today = filter or FigureItemFilter(), _as_of(as_of, info)
         viewer = figure_scope(info.context.user, FigureList.ITEMS)
-        known, found = await _campaign(info, campaign)
-        if not known:
-            return FigureItemConnection(total_count=0, edges=[], page_info=_EMPTY)
+        exists, found = await _campaign(info, campaign)
+        if not exists:
+            return FigureItemConnection(total=known(0), edges=[], page_info=_EMPTY)
         criteria = lists.ItemFilter(
             campaign=found,
             kind=given.kind.value if given.kind else None,
@@ -273,7 +268,7 @@ class FigureListQuery:
         )
         marks = _cursors(page, "figure-item", keyset)
         return FigureItemConnection(
-            total_count=page.total,
+            total=page.total,
             edges=[
                 FigureItemEdge(
                     cursor=mark,
@@ -304,16 +299,16 @@ class FigureListQuery:
     ) -> FiredEscalationConnection:
         cursors.page_size(first, MAX_PAGE)
         viewer = figure_scope(info.context.user, FigureList.ESCALATIONS)
-        known, found = await _campaign(info, campaign)
-        if not known:
-            return FiredEscalationConnection(total_count=0, edges=[], page_info=_EMPTY)
+        exists, found = await _campaign(info, campaign)
+        if not exists:
+            return FiredEscalationConnection(total=known(0), edges=[], page_info=_EMPTY)
         keyset = lists.ESCALATION_ORDER
         page = await lists.escalations(
             info.context.pool, found, rung, viewer, first, _after(after, "escalation", keyset)
         )
         marks = _cursors(page, "escalation", keyset)
         return FiredEscalationConnection(
-            total_count=page.total,
+            total=page.total,
             edges=[
                 FiredEscalationEdge(
                     cursor=mark,
@@ -343,9 +338,9 @@ class FigureListQuery:
     ) -> EnforcementCaseConnection:
         cursors.page_size(first, MAX_PAGE)
         viewer = figure_scope(info.context.user, FigureList.CASES)
-        known, found = await _campaign(info, campaign)
-        if not known:
-            return EnforcementCaseConnection(total_count=0, edges=[], page_info=_EMPTY)
+        exists, found = await _campaign(info, campaign)
+        if not exists:
+            return EnforcementCaseConnection(total=known(0), edges=[], page_info=_EMPTY)
         keyset = lists.CASE_ORDER
         page = await lists.cases(
             info.context.pool,
@@ -358,7 +353,7 @@ class FigureListQuery:
         )
         marks = _cursors(page, "enforcement-case", keyset)
         return EnforcementCaseConnection(
-            total_count=page.total,
+            total=page.total,
             edges=[
                 EnforcementCaseEdge(
                     cursor=mark,
@@ -390,14 +385,14 @@ class FigureListQuery:
         today = _as_of(as_of, info)
         _, found = await _campaign(info, campaign)
         if found is None:
-            return InspectedInstitutionConnection(total_count=0, edges=[], page_info=_EMPTY)
+            return InspectedInstitutionConnection(total=known(0), edges=[], page_info=_EMPTY)
         keyset = lists.INSPECTION_ORDER
         page = await lists.inspections(
             info.context.pool, found, category, today, first, _after(after, "inspection", keyset)
         )
         marks = _cursors(page, "inspection", keyset)
         return InspectedInstitutionConnection(
-            total_count=page.total,
+            total=page.total,
             edges=[
                 InspectedInstitutionEdge(
                     cursor=mark,
@@ -429,7 +424,7 @@ class FigureListQuery:
         today = _as_of(as_of, info)
         _, found = await _campaign(info, campaign)
         if found is None:
-            return AgencyReportConnection(total_count=0, edges=[], page_info=_EMPTY)
+            return AgencyReportConnection(total=known(0), edges=[], page_info=_EMPTY)
         keyset = lists.REPORT_ORDER
         page = await lists.reports(
             info.context.pool,
@@ -442,7 +437,7 @@ class FigureListQuery:
         )
         marks = _cursors(page, "report", keyset)
         return AgencyReportConnection(
-            total_count=page.total,
+            total=page.total,
             edges=[
                 AgencyReportEdge(
                     cursor=mark,
