@@ -206,6 +206,7 @@ class Query:
                 )
                 for f in (await clock_faults(info.context.pool) if operator else [])
             ],
+            projection_runner=found.projection_runner,
         )
 
     @strawberry.field

@@ -295,3 +295,8 @@ class SystemStatus:
     clock_faults: list[ClockFault] = strawberry.field(
         description="时钟故障 / clocks that cannot run (coordinators, auditors, admins)"
     )
+    projection_runner: str | None = strawberry.field(
+        default=None,
+        description="活动的投影进程 / the active projection runner, HOST:PID (none: no "
+        "runner is active; a standby waits for none)",
+    )

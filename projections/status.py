@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from projections.leadership import HOLDER, LOCK_CLASS
+
 EVENTS_TABLE = "rectify_events"  # the eventsourcing library names it after the application
 TRACKING_TABLES = {
     "projection_tracking": "projection",
@@ -28,6 +30,8 @@ class Follower:
 class LogStatus:
     head: int
     followers: list[Follower]
+    # the projection runner holding the lock, "rectify-projections HOST:PID" (ADR 0057)
+    projection_runner: str | None = None
 
 
 async def log_status(pool: Any) -> LogStatus:
@@ -44,4 +48,8 @@ async def log_status(pool: Any) -> LogStatus:
             for row in await conn.fetch(f"SELECT name, position FROM {table} ORDER BY name"):
                 position = int(row["position"])
                 followers.append(Follower(row["name"], kind, position, max(head - position, 0)))
-    return LogStatus(head, followers)
+        runner = await conn.fetchval(
+            HOLDER.format(columns="a.application_name", lock_class="$1", schema="current_schema()"),
+            LOCK_CLASS,
+        )
+    return LogStatus(head, followers, runner)

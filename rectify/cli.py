@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -406,21 +407,26 @@ def server_options(settings: Settings) -> dict[str, Any]:
 @app.command()
 def projections() -> None:
     """Projection runner: keeps the read tables up to date, takes the audit checkpoints
-    and prunes the sign-in log and expired sessions (rectify/housekeeping.py)."""
+    and prunes the sign-in log and expired sessions (rectify/housekeeping.py). One runner
+    per schema is active; a second one stands by and takes over when the first dies."""
     from projections import run_projections
+    from projections.leadership import run_when_active
     from rectify.composition import retention
     from rectify.housekeeping import housekeeping
 
     async def work(settings: Settings, db: Database, stop: asyncio.Event) -> None:
         minutes, key = settings.audit_checkpoint_minutes, settings.audit_key
-        with (
-            checkpointing(db.es_env, minutes, key) as nudge,
-            housekeeping(db.url, db.schema, retention(settings)),
-        ):
-            await on_a_thread(
-                stop,
-                lambda halt: run_projections(db.es_env, db.url, db.schema, halt, on_commit=nudge),
-            )
+
+        def follow(active: threading.Event) -> None:
+            with (
+                checkpointing(db.es_env, minutes, key) as nudge,
+                housekeeping(db.url, db.schema, retention(settings)),
+            ):
+                run_projections(db.es_env, db.url, db.schema, active, on_commit=nudge)
+
+        # one runner per schema is active, with its checkpoints and pruning; any other
+        # stands by and takes over when the active one dies (ADR 0057)
+        await on_a_thread(stop, lambda halt: run_when_active(db.url, db.schema, halt, follow))
 
     run_role("projections", work, audit_key=True)
 
