@@ -241,6 +241,15 @@ def rebuild_projections(
     out.print(f"rebuilt {model or 'all read models'} from {count} events")
 
 
+@app.command("settings-reference")
+def settings_reference() -> None:
+    """配置参考 / print the configuration reference (Markdown) generated from the settings:
+    `rectify settings-reference > docs/configuration.md`."""
+    from rectify.settings_reference import reference
+
+    sys.stdout.write(reference())
+
+
 @app.command("persisted-queries")
 def persisted_queries(
     add: list[Path] = typer.Option(
