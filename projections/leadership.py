@@ -67,12 +67,14 @@ def active_runner(conn: psycopg.Connection[Any], schema: str) -> ActiveRunner | 
 def _take_lock(
     database_url: str, schema: str, name: str, stop: threading.Event, poll_seconds: float
 ) -> psycopg.Connection[Any] | None:
-    """Wait until this process holds the lock (its connection returned) or `stop` is set."""
+    """Wait until this process holds the lock (its connection returned) or `stop` is set.
+    A standby keeps its one connection between tries rather than opening one per try."""
     said_standby = False
+    conn: psycopg.Connection[Any] | None = None
     while not stop.is_set():
-        conn: psycopg.Connection[Any] | None = None
         try:
-            conn = psycopg.connect(database_url, autocommit=True, application_name=name)
+            if conn is None or conn.closed:
+                conn = psycopg.connect(database_url, autocommit=True, application_name=name)
             row = conn.execute(_TRY_LOCK, (LOCK_CLASS, schema)).fetchone()
             if row is not None and row[0]:
                 log.info("projection runner %s is active for schema %s", name, schema)
@@ -86,9 +88,12 @@ def _take_lock(
                 said_standby = True
         except psycopg.OperationalError:
             log.warning("projection runner: database unavailable, retrying", exc_info=True)
-        if conn is not None:
-            conn.close()
+            if conn is not None:
+                conn.close()
+            conn = None
         stop.wait(poll_seconds)
+    if conn is not None:
+        conn.close()
     return None
 
 
