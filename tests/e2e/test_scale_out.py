@@ -3,7 +3,8 @@ dispatcher, the notifier and two projection runners, each a process of its own, 
 one PostgreSQL (one schema) and one Temporal dev server.
 
 The ledger is imported, then liaisons report progress through the two APIs in turn, each
-reading its write back through the other API (read-your-writes across processes). The
+reading its write back through the other API (read-your-writes across processes), and two
+liaisons claim one referral at the same moment through different APIs: one wins. The
 active projection runner is killed with -9: the standby takes over (systemStatus names
 it) and the read side catches up. At the end no clock milestone was recorded twice and,
 with every process stopped, every read table equals a rebuild from the log.
@@ -18,6 +19,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass
 from typing import Any
@@ -106,9 +108,10 @@ def cluster(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
             conn.execute(f'DROP SCHEMA IF EXISTS "{env["RECTIFY_DB_SCHEMA"]}" CASCADE')
 
 
-def _token(role: str, agency: str | None = None) -> str:
+def _token(role: str, agency: str | None = None, subject: str | None = None) -> str:
     key = str(agency_id(agency)) if agency else None
-    return issue_token(DEV_JWT_SECRET, role, key, agency, f"{role}-{agency or 'office'}", 1)
+    who = subject or f"{role}-{agency or 'office'}"
+    return issue_token(DEV_JWT_SECRET, role, key, agency, who, 1)
 
 
 def _post(base: str, token: str, query: str, at: int | None = None, **variables: Any) -> dict:
@@ -134,6 +137,14 @@ ISSUES = """query($campaign: ID!) { issues(filter: {campaign: $campaign}, first:
 REPORT = """mutation($id: ID!, $text: String!) { r: reportProgress(issueId: $id, text: $text) {
   __typename ... on IssueChanged { position } } }"""
 HISTORY = "query($id: ID!) { issue(id: $id) { history { type summary } } }"
+REFERRAL = """fragment R on ReferralResult { __typename
+  ... on ReferralChanged { position referral { id status claimedBy } }
+  ... on AlreadyClaimed { claimedBy } }"""
+SEND = (
+    "mutation($receiver: ID!, $reason: String!) { r: sendReferral(input: {receiver: $receiver,"
+    " reason: $reason}) { ...R } }" + REFERRAL
+)
+CLAIM = "mutation($id: ID!) { r: claimReferral(referralId: $id) { ...R } }" + REFERRAL
 STATUS = "{ systemStatus { head projectionRunner followers { name kind position lag } } }"
 
 
@@ -148,6 +159,26 @@ def _report_everywhere(cluster: Cluster, issues: list[dict], text: str) -> None:
         history = _post(reader, liaison, HISTORY, at=done["r"]["position"], id=issue["id"])
         said = [h["summary"] or "" for h in history["issue"]["history"]]
         assert any(f"{text}{issue['number']}" in summary for summary in said)
+
+
+def _claim_through_both_apis(cluster: Cluster) -> None:
+    """Market regulation refers a case to health; two health liaisons claim it at the same
+    moment, one through each API: exactly one wins."""
+    market = _token("liaison", "县市场监管局")
+    sent = _post(cluster.apis[0], market, SEND, receiver="县卫健局", reason="美容院无证执业")
+    assert sent["r"]["__typename"] == "ReferralChanged", sent
+    liaisons = [_token("liaison", "县卫健局", subject=f"卫健联络员{n}") for n in (1, 2)]
+    with ThreadPoolExecutor(2) as pool:
+        claims = list(
+            pool.map(
+                lambda n: _post(
+                    cluster.apis[n], liaisons[n], CLAIM, id=sent["r"]["referral"]["id"]
+                ),
+                (0, 1),
+            )
+        )
+    kinds = sorted(claim["r"]["__typename"] for claim in claims)
+    assert kinds == ["AlreadyClaimed", "ReferralChanged"], claims
 
 
 def _status(base: str) -> dict:
@@ -181,6 +212,7 @@ def test_many_processes_share_one_log_and_the_standby_runner_takes_over(
 
     _wait(all_listed, 60, "the imported issues are listed")
     _report_everywhere(cluster, issues, "第一轮进展")
+    _claim_through_both_apis(cluster)
 
     runners = {p.pid: name for name, p in cluster.processes.items() if name.startswith("proj")}
     active = _runner_pid(_status(cluster.apis[0]))
