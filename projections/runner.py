@@ -113,14 +113,20 @@ def _apply(
     notifications: Sequence[Notification],
     models: Sequence[type[ReadModel]],
 ) -> list[Any]:
-    built = [model(cur) for model in models]
-    events = []
-    for notification in notifications:
-        event = app.mapper.to_domain_event(notification)
-        for model in built:
-            model.apply(event, notification.id)
-        events.append(event)
-    for model in built:  # models that gather a batch's rows write them once, here
+    """Each model in turn folds the whole batch (`prepare` loads the rows it touches,
+    `apply` changes them in memory, `flush` writes them: a few statements per model, not
+    per event). Model after model, so one that reads another's table (agency names) finds
+    the rows the earlier one wrote for this very batch."""
+    events = [app.mapper.to_domain_event(notification) for notification in notifications]
+    batch = [
+        (event, notification.id) for event, notification in zip(events, notifications, strict=True)
+    ]
+    for model in (model(cur) for model in models):
+        prepare = getattr(model, "prepare", None)
+        if prepare is not None:
+            prepare(batch)
+        for event, position in batch:
+            model.apply(event, position)
         flush = getattr(model, "flush", None)
         if flush is not None:
             flush()
