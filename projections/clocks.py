@@ -44,16 +44,17 @@ class ClockProjection:
 
     def apply(self, event: DomainEventProtocol[Any], position: int) -> None:
         item = event.originator_id
-        row = self.clocks.get(item)
         if isinstance(event, Issue.ExtensionApproved):
             # Before the clock reschedules, the old due's milestones are over already; an
             # issue whose clock never ran gets no row (it has no clock to show).
+            row = self.clocks.get(item)
             if row is not None and row["last_position"] < position:
                 self.clocks.update(item, last_position=position, **_NO_MILESTONE)
             return
         changes = self._changes(event)
         if changes is None:
             return
+        row = self.clocks.get(item)
         if row is None:
             self.clocks.insert({"issue_id": item, "last_position": position, **changes})
         elif row["last_position"] < position:

@@ -16,7 +16,6 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from contextlib import closing
-from importlib.resources import files
 from typing import Any
 
 import psycopg
@@ -24,7 +23,7 @@ from eventsourcing.persistence import Notification
 from psycopg import sql
 
 from domain.application import RectifyApp
-from projections import changes, parked
+from projections import changes, parked, staging
 from projections.audiences import audience_of
 from projections.registry import READ_MODELS, ReadModel, read_model
 
@@ -43,12 +42,7 @@ def connect(database_url: str, schema: str) -> psycopg.Connection[Any]:
 
 def ensure_schema(conn: psycopg.Connection[Any], schema: str) -> None:
     """Create the read tables if missing; serialised, as API and runner may start together."""
-    package = files("projections")
-    ddl = [
-        entry.read_text(encoding="utf-8")
-        for entry in sorted(package.iterdir(), key=lambda e: e.name)
-        if entry.name.endswith(".sql")
-    ]
+    ddl = staging.read_ddl()
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"rectify-ddl:{schema}",))
         conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
@@ -274,15 +268,16 @@ def rebuild_projections(
     batch_size: int = BATCH_SIZE,
     model: str | None = None,
 ) -> int:
-    """Empty the tables of one read model (`model`, a registry name) or of all, and replay
-    the log into them, in one transaction; returns how many events were replayed.
+    """Replay the log into fresh tables of one read model (`model`, a registry name) or of
+    all, swap them in place of the live ones and analyse them (projections/staging.py), in
+    one transaction; returns how many events were replayed.
 
     The tracking row is locked first, as the runner locks it for each batch, so the runner
     waits for the whole rebuild and never interleaves with it. One model is replayed up to
     the position the runner had reached, so it ends exactly as fresh as the models left
     alone; all models are replayed up to the head and the position moves there.
-    DELETE rather than TRUNCATE: TRUNCATE's exclusive lock would block every API read for
-    the whole replay, while DELETE lets readers see the old rows until the commit.
+    Readers see the old tables until the commit; only the swap at the end takes the
+    exclusive lock (TRUNCATE's would block every API read for the whole replay).
     Progress is reported as (events replayed, events to replay).
     """
     chosen = list(READ_MODELS) if model is None else [read_model(model)]
@@ -294,8 +289,8 @@ def rebuild_projections(
                 reached = _lock_position(cur)
                 target = reached if model is not None else app.recorder.max_notification_id() or 0
                 total = _events_up_to(cur, app, target)
-                for table in (table for each in chosen for table in each.TABLES):
-                    cur.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(table)))
+                tables = [table for each in chosen for table in each.TABLES]
+                staged = staging.stage(cur, schema, tables)
                 applied, position = 0, 0
                 if progress is not None:
                     progress(applied, total)
@@ -308,6 +303,7 @@ def rebuild_projections(
                     applied += count
                     if progress is not None:
                         progress(applied, total)
+                staging.swap(cur, schema, staged, tables)
                 if model is None:
                     _save_position(cur, target)
                 # any row may have changed: every live client refetches (at commit)

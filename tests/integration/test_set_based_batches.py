@@ -14,10 +14,9 @@ import psycopg
 import pytest
 
 from domain.application import RectifyApp
-from domain.names import agency_id
 from projections import catch_up, rebuild_projections
 from projections.runner import connect
-from tests.integration.api_fixtures import HEALTH, import_known_ledger, issue
+from tests.integration.api_fixtures import import_known_ledger, issue
 from tests.integration.test_projection import run_lifecycle
 from tests.integration.test_rebuild import snapshot, write_history
 
@@ -100,17 +99,18 @@ def test_a_batch_sends_as_many_statements_for_many_events_as_for_few(
 ) -> None:
     import_known_ledger(app)
     catch_up(es_env, database_url, schema)
-    item, health = UUID(issue("1")), agency_id(HEALTH)
+    items = [app.get_issue(UUID(issue(number))) for number in ("1", "2", "3", "5")]
 
     def statements_for(reports: int) -> int:
         for n in range(reports):
-            app.report_progress(item, health, f"进展{n}", [], "联络员")
+            item = items[n % len(items)]
+            app.report_progress(item.id, item.lead_agency_id, f"进展{n}", [], "联络员")
         counting = _Counting(monkeypatch)
         assert catch_up(es_env, database_url, schema) == reports
         monkeypatch.undo()
         return counting.count
 
-    few = statements_for(2)
-    many = statements_for(40)
+    few = statements_for(1)
+    many = statements_for(40)  # ten for each of four issues
 
     assert many == few
