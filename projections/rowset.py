@@ -1,11 +1,11 @@
-"""Rows of a read table folded in memory over a batch, then written in one statement (ADR 0052).
+"""Rows of a read table folded in memory over a batch, then written at once (ADR 0052).
 
 A read model used to send two or three single-row statements per event; a batch of 500
 events was 1,500 round trips. Now it loads the rows the batch touches with one SELECT per
 table (`Table.load`), lets each event change them in memory (`insert`, `update`), and
-writes every changed row with one `INSERT … SELECT FROM unnest(…) ON CONFLICT … DO UPDATE`
-(`flush`). Rows that are only ever added (histories) go through `Appends`: one
-`INSERT … SELECT FROM unnest(…)`, no load.
+writes the new rows with one `INSERT … SELECT FROM unnest(…)` and the changed ones with
+one `UPDATE … FROM unnest(…)` (`flush`). Rows that are only ever added (histories) go
+through `Appends`: one `INSERT … SELECT FROM unnest(…)`, no load.
 
 Column types and defaults are read from the catalog, once per connection, so the models
 name only the columns they set; a read table's defaults must therefore be constants (they
@@ -94,44 +94,61 @@ def _source(name: str, kind: str) -> sql.Composable:
     ).format(c=column, k=sql.SQL(kind))
 
 
-def write(
-    cur: Cursor[Any],
-    shape: Shape,
-    rows: list[Row],
-    key: tuple[str, ...],
-    on_conflict: Literal["update", "nothing", "error"],
-) -> None:
-    """Every row in one statement; a column a row lacks takes the table's default."""
-    if not rows:
-        return
+def _unnested(shape: Shape, rows: list[Row]) -> tuple[sql.Composed, list[list[Any]]]:
+    """`SELECT … FROM unnest(%s, …)` giving `rows` with every column of the table, and its
+    parameters: one array per column; a column a row lacks takes the table's default."""
     columns = shape.columns
     arrays = [
         [_encode(shape.types[c], row.get(c, shape.defaults.get(c))) for row in rows]
         for c in columns
     ]
-    array_kind = {c: "jsonb" if shape.types[c].endswith("[]") else shape.types[c] for c in columns}
-    names = sql.SQL(", ").join(map(sql.Identifier, columns))
-    template = sql.SQL(
-        "INSERT INTO {t} ({names}) SELECT {sources} FROM unnest({params}) AS u({names})"
+    kinds = {c: "jsonb" if shape.types[c].endswith("[]") else shape.types[c] for c in columns}
+    query = sql.SQL("SELECT {sources} FROM unnest({params}) AS u({names})").format(
+        sources=sql.SQL(", ").join(
+            sql.SQL("{} AS {}").format(_source(c, shape.types[c]), sql.Identifier(c))
+            for c in columns
+        ),
+        params=sql.SQL(", ").join(sql.SQL("%s::{}[]").format(sql.SQL(kinds[c])) for c in columns),
+        names=sql.SQL(", ").join(map(sql.Identifier, columns)),
     )
-    query: sql.Composed = template.format(
+    return query, arrays
+
+
+def write(
+    cur: Cursor[Any],
+    shape: Shape,
+    rows: list[Row],
+    key: tuple[str, ...],
+    on_conflict: Literal["nothing", "error"],
+) -> None:
+    """Insert every row in one statement: a conflict on `key` does nothing, or fails."""
+    if not rows:
+        return
+    source, arrays = _unnested(shape, rows)
+    query = sql.SQL("INSERT INTO {} ({}) ").format(
+        sql.Identifier(shape.name), sql.SQL(", ").join(map(sql.Identifier, shape.columns))
+    )
+    query += source
+    if on_conflict == "nothing":
+        target = sql.SQL(", ").join(map(sql.Identifier, key))
+        query += sql.SQL(" ON CONFLICT ({}) DO NOTHING").format(target)
+    cur.execute(query, arrays)
+
+
+def rewrite(cur: Cursor[Any], shape: Shape, rows: list[Row], key: tuple[str, ...]) -> None:
+    """Update every row, found by `key`, to its new values in one statement."""
+    rest = [c for c in shape.columns if c not in key]
+    if not rows or not rest:
+        return
+    source, arrays = _unnested(shape, rows)
+    query = sql.SQL("UPDATE {t} AS t SET {sets} FROM ({source}) AS u WHERE {match}").format(
         t=sql.Identifier(shape.name),
-        names=names,
-        sources=sql.SQL(", ").join(_source(c, shape.types[c]) for c in columns),
-        params=sql.SQL(", ").join(
-            sql.SQL("%s::{}[]").format(sql.SQL(array_kind[c])) for c in columns
+        sets=sql.SQL(", ").join(sql.SQL("{c} = u.{c}").format(c=sql.Identifier(c)) for c in rest),
+        source=source,
+        match=sql.SQL(" AND ").join(
+            sql.SQL("t.{c} = u.{c}").format(c=sql.Identifier(c)) for c in key
         ),
     )
-    if on_conflict != "error":
-        rest = [c for c in columns if c not in key]
-        target = sql.SQL(", ").join(map(sql.Identifier, key))
-        if on_conflict == "update" and rest:
-            updates = sql.SQL(", ").join(
-                sql.SQL("{c} = EXCLUDED.{c}").format(c=sql.Identifier(c)) for c in rest
-            )
-            query += sql.SQL(" ON CONFLICT ({}) DO UPDATE SET {}").format(target, updates)
-        else:
-            query += sql.SQL(" ON CONFLICT ({}) DO NOTHING").format(target)
     cur.execute(query, arrays)
 
 
@@ -147,10 +164,14 @@ class Table:
         self._rows: dict[tuple[Any, ...], Row] = {}
         self._loaded: set[Any] = set()
         self._dirty: dict[tuple[Any, ...], Row] = {}
+        self._shape: Shape | None = None
+        self._stored: set[tuple[Any, ...]] = set()  # keys of rows the table holds already
 
     @property
     def shape(self) -> Shape:
-        return shape_of(self.cur, self.name)
+        if self._shape is None:
+            self._shape = shape_of(self.cur, self.name)
+        return self._shape
 
     def load(self, ids: Iterable[Any]) -> None:
         """The rows whose first key column is one of `ids`, in one statement."""
@@ -165,7 +186,9 @@ class Table:
         )
         for values in self.cur.execute(query, (wanted,)).fetchall():
             row = dict(zip(shape.columns, values, strict=True))
-            self._rows[self._key_of(row)] = row
+            key = self._key_of(row)
+            self._rows[key] = row
+            self._stored.add(key)
         self._loaded.update(wanted)
 
     def _key_of(self, row: Row) -> tuple[Any, ...]:
@@ -187,7 +210,8 @@ class Table:
             if on_conflict == "error":
                 raise DuplicateRow(f"{self.name}: the row is already there")
             return None
-        full = {c: row.get(c, self.shape.defaults.get(c)) for c in self.shape.columns}
+        shape = self.shape
+        full = {c: row.get(c, shape.defaults.get(c)) for c in shape.columns}
         self._rows[key] = self._dirty[key] = full
         return full
 
@@ -201,7 +225,12 @@ class Table:
         return row
 
     def flush(self) -> None:
-        write(self.cur, self.shape, list(self._dirty.values()), self.key, "update")
+        """New rows with one INSERT, changed ones with one UPDATE (both with unnest)."""
+        new = [row for key, row in self._dirty.items() if key not in self._stored]
+        changed = [row for key, row in self._dirty.items() if key in self._stored]
+        write(self.cur, self.shape, new, self.key, "error")
+        rewrite(self.cur, self.shape, changed, self.key)
+        self._stored.update(self._dirty)
         self._dirty.clear()
 
 
