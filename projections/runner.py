@@ -1,4 +1,7 @@
-"""Runs the ledger projection: batches of events, one transaction and one tracking write each.
+"""Runs the read models: batches of events, one transaction and one tracking write each.
+
+Each model folds a whole batch in memory and writes it with a few statements per table
+(projections/rowset.py, ADR 0052), model after model.
 
 The tracking row is read `FOR UPDATE` at the start of every batch, so two runners (or a
 runner and a rebuild) never apply the same events twice: the second waits, then starts
