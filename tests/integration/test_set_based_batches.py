@@ -15,6 +15,7 @@ import pytest
 
 from domain.application import RectifyApp
 from projections import catch_up, rebuild_projections
+from projections.rowset import Table
 from projections.runner import connect
 from tests.integration.api_fixtures import import_known_ledger, issue
 from tests.integration.test_projection import run_lifecycle
@@ -114,3 +115,31 @@ def test_a_batch_sends_as_many_statements_for_many_events_as_for_few(
     many = statements_for(40)  # ten for each of four issues
 
     assert many == few
+
+
+def test_a_table_written_at_once_keeps_arrays_json_and_defaults_as_given(
+    db: psycopg.Connection[Any],
+) -> None:
+    db.execute(
+        "CREATE TABLE folded (id integer PRIMARY KEY, names text[] NOT NULL DEFAULT '{}',"
+        " ids uuid[], facts jsonb NOT NULL DEFAULT '{}', note text NOT NULL DEFAULT '无')"
+    )
+    awkward = ["a,b", "{x}", '"q"', "NULL", "", "反斜杠\\"]
+    ids = [UUID(int=2), UUID(int=1)]
+    with db.transaction(), db.cursor() as cur:
+        table = Table(cur, "folded", ("id",))
+        table.insert({"id": 1, "names": awkward, "ids": ids, "facts": {"k": [1, "二"]}})
+        table.insert({"id": 2})
+        table.flush()
+    with db.transaction(), db.cursor() as cur:
+        table = Table(cur, "folded", ("id",))
+        table.load([1, 2])
+        table.update(2, names=["后来"], ids=None, note="改")
+        table.flush()
+
+    rows = db.execute("SELECT * FROM folded ORDER BY id").fetchall()
+
+    assert rows == [
+        (1, awkward, ids, {"k": [1, "二"]}, "无"),
+        (2, ["后来"], None, {}, "改"),
+    ]
