@@ -15,7 +15,7 @@ are rectangular), so array columns travel as jsonb and are turned back into arra
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 from weakref import WeakKeyDictionary
@@ -250,9 +250,6 @@ class Appends:
             self._all.append(row)
         else:
             self._rows.setdefault(tuple(row[c] for c in self.key), row)
-
-    def __iter__(self) -> Iterator[Row]:
-        return iter(self._all or self._rows.values())
 
     def flush(self) -> None:
         rows = self._all or list(self._rows.values())
