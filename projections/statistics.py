@@ -63,16 +63,19 @@ def _day(instant: datetime | None) -> Any:
     return due_day(instant) if instant is not None else None
 
 
-_ITEM_EVENTS = (
-    Issue.Registered,
-    Issue.Event,
-    Referral.Sent,
-    Referral.Event,
-    Transfer.Reported,
-    Transfer.Event,
-    Clue.Received,
-    Clue.Event,
-)
+_ISSUE_CHANGES = (Issue.Registered, Issue.SignedOff, Issue.ExtensionApproved, Issue.Reopened)
+_CLUE_CHANGES = (Clue.Received, *_CLUE_ENDS, Clue.ReplyRecorded)
+
+
+def _changes_item(event: object) -> bool:
+    """Whether the event may add or change a `stat_items` row (a progress report does not)."""
+    if isinstance(event, _MILESTONES):
+        return False
+    if isinstance(event, (Issue.Registered, Issue.Event)):
+        return isinstance(event, _ISSUE_CHANGES)
+    if isinstance(event, (Clue.Received, Clue.Event)):
+        return isinstance(event, _CLUE_CHANGES)
+    return isinstance(event, (Referral.Sent, Referral.Event, Transfer.Reported, Transfer.Event))
 
 
 class StatisticsProjection:
@@ -91,7 +94,7 @@ class StatisticsProjection:
 
     def prepare(self, batch: Sequence[tuple[DomainEventProtocol[Any], int]]) -> None:
         events = [event for event, _ in batch]
-        self.items.load(e.originator_id for e in events if isinstance(e, _ITEM_EVENTS))
+        self.items.load(e.originator_id for e in events if _changes_item(e))
         self.rounds.load(
             e.originator_id for e in events if isinstance(e, (Referral.Sent, Referral.Event))
         )
