@@ -1,0 +1,118 @@
+"""The two reads every user waits on — a campaign's `dashboard` and the first page of the
+work queue — over GraphQL from 16 clients at once, against the plain Starlette JSON
+endpoints of bench/plain_server.py running the same SQL. One figure for throughput (the
+ratio) and one for the p95 latency seen by the clients, from the same requests."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from typing import Any
+
+import httpx
+
+from api.auth import issue_token
+from bench.runner import Result, Sample, Target, interleave, percentile
+from bench.setup import SECRET, Site
+
+CLIENTS = 16
+
+DASHBOARD = """
+query BenchDashboard($campaign: ID!) {
+  dashboard(campaign: $campaign) {
+    campaign { id title } totalIssues open closed overdue
+    byAgency { agency { id name } lead coResponsible open closed overdue }
+  }
+}"""
+# the workbench's own query (web/src/api/work.ts)
+QUEUE = """
+query BenchWorkQueue($filter: WorkQueueFilter, $first: Int!, $after: String, $orderBy: WorkOrder!) {
+  workQueue(filter: $filter, first: $first, after: $after, orderBy: $orderBy) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    edges {
+      cursor
+      node {
+        kind id title reference status
+        campaign { id title }
+        agency { id name }
+        dueDate workingDaysLeft overdue receivedAt
+        steps { mutation label }
+      }
+    }
+  }
+}"""
+
+
+async def _load(base: str, request: dict[str, Any], per_client: int) -> Sample:
+    latencies: list[float] = []
+    limits = httpx.Limits(max_connections=CLIENTS, max_keepalive_connections=CLIENTS)
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as http:
+
+        async def client() -> None:
+            for _ in range(per_client):
+                started = time.perf_counter()
+                answer = await http.request(**request)
+                latencies.append((time.perf_counter() - started) * 1000)
+                if answer.status_code != 200 or "errors" in answer.json():
+                    raise RuntimeError(f"{request['url']}: {answer.text[:300]}")
+
+        await http.request(**request)  # the connection and the server warmed once
+        started = time.perf_counter()
+        await asyncio.gather(*(client() for _ in range(CLIENTS)))
+        seconds = time.perf_counter() - started
+    return Sample(
+        len(latencies) / seconds,
+        {"p95_ms": percentile(latencies, 0.95), "p50_ms": statistics.median(latencies)},
+    )
+
+
+def _latency_rounds(rounds: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{**r, "ours": r["ours_p95_ms"], "baseline": r["baseline_p95_ms"]} for r in rounds]
+
+
+def measure(site: Site, rounds: int, per_client: int) -> list[Result]:
+    token = issue_token(SECRET, "coordinator", None, None, "bench-coordinator", 2)
+    auth = {"Authorization": f"Bearer {token}"}
+    reads = {
+        "dashboard": (
+            {"method": "POST", "url": "/graphql", "headers": auth, "json": {
+                "query": DASHBOARD, "variables": {"campaign": site.campaign}}},
+            {"method": "GET", "url": "/dashboard", "params": {"campaign": site.campaign}},
+        ),
+        "work queue first page": (
+            {"method": "POST", "url": "/graphql", "headers": auth, "json": {
+                "query": QUEUE, "variables": {"first": 20, "orderBy": "DUE"}}},
+            {"method": "GET", "url": "/queue"},
+        ),
+    }  # fmt: skip
+    results = []
+    for name, (ours, plain) in reads.items():
+        done = interleave(
+            rounds,
+            lambda o=ours: asyncio.run(_load(site.rectify.base_url, o, per_client)),  # type: ignore[misc]
+            lambda p=plain: asyncio.run(_load(site.plain.base_url, p, per_client)),  # type: ignore[misc]
+        )
+        label = f"{name}, {CLIENTS} clients"
+        results.append(
+            Result(
+                f"{label}, throughput",
+                "req/s",
+                "higher",
+                Target("ratio", ">=", 0.7),
+                done,
+                note="GraphQL vs plain Starlette JSON running the same SQL",
+            )
+        )
+        results.append(
+            Result(
+                f"{label}, p95",
+                "ms",
+                "lower",
+                Target("ours", "<", 30),
+                _latency_rounds(done),
+                note="client-side latency under the same load",
+            )
+        )
+    return results
