@@ -31,12 +31,13 @@ from bench.setup import site
 ROUNDS = 3
 # name: (quick, full); BENCH_<NAME> overrides either
 SIZES = {
-    "EVENTS": (4_000, 200_000),  # read-side catch-up
+    "EVENTS": (6_000, 200_000),  # read-side catch-up
     "IMPORT_ROWS": (2_000, 10_000),  # ledger import, per round
     "AUDIT_ISSUES": (2_000, 20_000),  # the log audit verify reads (plus one 1,000-event item)
     "SITE_ISSUES": (5_000, 20_000),  # behind the served figures (reads, freshness, workbench)
     "COMMAND_SAMPLES": (20, 100),  # freshness and acknowledgement, per round
     "READS_PER_CLIENT": (5, 30),  # requests per client per round, 16 clients
+    "PAGE_LOADS": (1, 3),  # workbench page loads per round
 }
 NOT_MEASURED = {
     "clocks: 10,000 open clocks on one worker": "not built yet (needs a Temporal dev server "
@@ -89,7 +90,9 @@ def run(url: str, quick: bool) -> None:
             results += _attempt(
                 "reads", lambda: reads.measure(served, ROUNDS, n["READS_PER_CLIENT"]), missing
             )
-            results += _attempt("workbench", lambda: workbench.measure(served, ROUNDS), missing)
+            results += _attempt(
+                "workbench", lambda: workbench.measure(served, ROUNDS, n["PAGE_LOADS"]), missing
+            )
     except Exception as failed:
         traceback.print_exc()
         missing["served figures"] = f"the site did not start: {failed}"

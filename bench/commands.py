@@ -11,6 +11,8 @@ import time
 from collections.abc import Callable
 from uuid import UUID
 
+import psycopg
+
 from bench import raw
 from bench.runner import Result, Sample, Target, interleave
 from bench.setup import Schema, fresh_schema, import_issues
@@ -43,8 +45,44 @@ def _in_threads(clients: int, work: Callable[[int], None]) -> float:
     return time.perf_counter() - started
 
 
+class _LockWaits:
+    """Samples, while commands run, how many of the database's sessions wait on a lock:
+    the mean over samples divided by the clients is the share of client time spent
+    waiting (issue 15: the table lock)."""
+
+    def __init__(self, schema: Schema, clients: int) -> None:
+        self.schema, self.clients = schema, clients
+        self.stop = threading.Event()
+        self.samples: list[int] = []
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        with psycopg.connect(self.schema.url, autocommit=True) as conn:
+            while not self.stop.wait(0.005):
+                row = conn.execute(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE wait_event_type = 'Lock' AND datname = current_database()"
+                ).fetchone()
+                self.samples.append(int(row[0]) if row else 0)
+
+    def __enter__(self) -> _LockWaits:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop.set()
+        self.thread.join()
+
+    @property
+    def share(self) -> float:
+        if not self.samples:
+            return 0.0
+        return sum(self.samples) / len(self.samples) / self.clients
+
+
 class _Clients:
     def __init__(self, schema: Schema, clients: int, issues: list[tuple[UUID, UUID]]) -> None:
+        self.schema = schema
         self.apps = [RectifyApp(env=schema.env) for _ in range(clients)]
         self.issues = issues
         self.clients, self.sent = clients, 0
@@ -59,9 +97,11 @@ class _Clients:
                     item, agency, f"第{self.sent + k}次进展：已完成部分整改", [], "bench"
                 )
 
-        seconds = _in_threads(self.clients, work)
+        with _LockWaits(self.schema, self.clients) as waits:
+            seconds = _in_threads(self.clients, work)
         self.sent += per_client
-        return Sample(self.clients * per_client / seconds, {"seconds": seconds})
+        details = {"seconds": seconds, "lock_wait_share": round(waits.share, 3)}
+        return Sample(self.clients * per_client / seconds, details)
 
     def close(self) -> None:
         for app in self.apps:
@@ -94,7 +134,7 @@ def measure(url: str, rounds: int, quick: bool) -> list[Result]:
         finally:
             setup.close()
         table = raw.create_table(schema)
-        for clients, per_client in ((1, 60 if quick else 400), (8, 12 if quick else 100)):
+        for clients, per_client in ((1, 100 if quick else 400), (8, 20 if quick else 100)):
             runner = _Clients(schema, clients, issues)
             try:
                 done = interleave(

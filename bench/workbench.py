@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from playwright.sync_api import Browser, sync_playwright
@@ -24,7 +25,6 @@ ARGS = [
 ]  # fmt: skip
 WEB_DIST = Path(__file__).resolve().parents[1] / "api" / "web_dist"
 USER, PASSWORD = "bench-liaison", "Jizhun-2026-bench!"
-LOADS = 3  # page loads per round; the median is the round's value
 
 
 def bundle_kib() -> float:
@@ -70,12 +70,13 @@ def _load_ms(browser: Browser, url: str, state: dict[str, object] | None, ready:
     return elapsed
 
 
-def _median_of_loads(load: object) -> Sample:
-    times = sorted(load() for _ in range(LOADS))  # type: ignore[operator]
+def _median_of_loads(load: Callable[[], float], loads: int) -> Sample:
+    times = sorted(load() for _ in range(loads))
     return Sample(times[len(times) // 2], {"fastest_ms": times[0], "slowest_ms": times[-1]})
 
 
-def measure(site: Site, rounds: int) -> list[Result]:
+def measure(site: Site, rounds: int, loads: int) -> list[Result]:
+    """`loads` page loads per round; the median is the round's value."""
     if not os.access(CHROMIUM, os.X_OK):
         raise RuntimeError(f"{CHROMIUM} is missing: apt-get install -y chromium fonts-noto-cjk")
     if not (WEB_DIST / "index.html").is_file():
@@ -89,10 +90,12 @@ def measure(site: Site, rounds: int) -> list[Result]:
             done = interleave(
                 rounds,
                 lambda: _median_of_loads(
-                    lambda: _load_ms(browser, site.rectify.base_url + "/todo", state, queue_rows)
+                    lambda: _load_ms(browser, site.rectify.base_url + "/todo", state, queue_rows),
+                    loads,
                 ),
                 lambda: _median_of_loads(
-                    lambda: _load_ms(browser, site.plain.base_url + "/healthz", None, "body")
+                    lambda: _load_ms(browser, site.plain.base_url + "/healthz", None, "body"),
+                    loads,
                 ),
             )
         finally:
@@ -101,7 +104,7 @@ def measure(site: Site, rounds: int) -> list[Result]:
         Result(
             "workbench first page load (queue rows drawn)", "ms", "lower",
             Target("ours", "<", 1000), done,
-            note=f"signed-in liaison, fresh profile, median of {LOADS} loads per round; "
+            note=f"signed-in liaison, fresh profile, median of {loads} loads per round; "
             "baseline: a one-line page from the plain server",
         ),
         Result(
