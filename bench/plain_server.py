@@ -67,7 +67,8 @@ async def dashboard(request: Request) -> JSONResponse:
 
 async def queue(request: Request) -> JSONResponse:
     pool, today = request.app.state.pool, _today()
-    scope = work_scope(User("bench", Role.COORDINATOR))
+    # the caller's agency as the token would carry it (a liaison's queue)
+    scope = work_scope(User("bench", Role.LIAISON, request.query_params["agency"]))
     page = await q.work_page(pool, scope, q.WorkFilter(today=today), TIMEZONE, 20, None, "DUE")
 
     def days() -> list[int | None]:

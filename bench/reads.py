@@ -1,5 +1,6 @@
-"""The two reads every user waits on — a campaign's `dashboard` and the first page of the
-work queue — over GraphQL from 16 clients at once, against the plain Starlette JSON
+"""The two reads every user waits on — a campaign's `dashboard` (as a coordinator) and the
+first page of a liaison's work queue (one agency of twenty: its issues to report on) —
+over GraphQL from 16 clients at once, against the plain Starlette JSON
 endpoints of bench/plain_server.py running the same SQL. One figure for throughput (the
 ratio) and one for the p95 latency seen by the clients, from the same requests."""
 
@@ -84,8 +85,11 @@ def _latency_rounds(rounds: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def measure(site: Site, rounds: int, per_client: int) -> list[Result]:
-    token = issue_token(SECRET, "coordinator", None, None, "bench-coordinator", 2)
-    auth = {"Authorization": f"Bearer {token}"}
+    coordinator = issue_token(SECRET, "coordinator", None, None, "bench-coordinator", 2)
+    _, agency, name = site.issues[0]
+    liaison = issue_token(SECRET, "liaison", str(agency), name, "bench-liaison", 2)
+    auth = {"Authorization": f"Bearer {coordinator}"}
+    as_liaison = {"Authorization": f"Bearer {liaison}"}
     reads = {
         "dashboard": (
             {"method": "POST", "url": "/graphql", "headers": auth, "json": {
@@ -93,9 +97,9 @@ def measure(site: Site, rounds: int, per_client: int) -> list[Result]:
             {"method": "GET", "url": "/dashboard", "params": {"campaign": site.campaign}},
         ),
         "work queue first page": (
-            {"method": "POST", "url": "/graphql", "headers": auth, "json": {
+            {"method": "POST", "url": "/graphql", "headers": as_liaison, "json": {
                 "query": QUEUE, "variables": {"first": 20, "orderBy": "DUE"}}},
-            {"method": "GET", "url": "/queue"},
+            {"method": "GET", "url": "/queue", "params": {"agency": str(agency)}},
         ),
     }  # fmt: skip
     results = []
