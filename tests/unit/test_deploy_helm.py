@@ -203,8 +203,15 @@ def test_the_bootstrap_job_runs_before_install_and_upgrade() -> None:
     env = {e["name"]: e.get("value") for e in container(job)["env"]}
     config = of_kind(rendered(), "ConfigMap")["rectify-settings"]["data"]
     assert {k: v for k, v in env.items() if k != "RECTIFY_AUDIT_KEY"} == {
-        k: v for k, v in config.items() if k != "RECTIFY_HTTP_HOST"
+        k: v for k, v in config.items() if k not in ("RECTIFY_HTTP_HOST", "FORWARDED_ALLOW_IPS")
     }  # the same settings as the roles, written out: the ConfigMap does not exist yet
+
+
+def test_the_api_believes_the_forwarded_client_address_of_the_ingress_only_as_told() -> None:
+    given = values()
+    given["forwardedAllowIps"] = "10.42.0.0/16"
+    config = of_kind(rendered(given), "ConfigMap")["rectify-settings"]["data"]
+    assert config["FORWARDED_ALLOW_IPS"] == "10.42.0.0/16"
 
 
 def test_the_renderer_refuses_what_it_does_not_know() -> None:
