@@ -1,10 +1,9 @@
 """deploy/healthcheck.py, the image's health check of every role, against a real
-PostgreSQL (DATABASE_URL) and real sockets."""
+PostgreSQL (tests/conftest.py's database_url) and real sockets."""
 
 from __future__ import annotations
 
 import importlib.util
-import os
 import socket
 import threading
 from collections.abc import Iterator
@@ -34,14 +33,6 @@ def _closed_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
     return port  # closed again: nothing listens there
-
-
-@pytest.fixture
-def database_url() -> str:
-    url = os.environ.get("DATABASE_URL")
-    if not url:
-        pytest.skip("needs DATABASE_URL (a PostgreSQL server)")
-    return url
 
 
 @pytest.fixture
