@@ -80,7 +80,7 @@ async def queue(request: Request) -> JSONResponse:
         {**{k: _plain(v) for k, v in r.items()}, "days": n}
         for r, n in zip(page.rows, left, strict=True)
     ]
-    return JSONResponse({"totalCount": page.total, "rows": rows})
+    return JSONResponse({"totalCount": await page.total(), "rows": rows})
 
 
 async def healthz(request: Request) -> PlainTextResponse:
