@@ -22,6 +22,7 @@ from api.campaigns import CampaignMutation
 from api.case_transfers import CaseTransferMutation, CaseTransferQuery
 from api.clock_controls import ClockControlMutation, ClockQuery
 from api.clues import ClueMutation, ClueQuery
+from api.evidence_names import EvidenceFileQuery
 from api.file_references import CheckFileReferences
 from api.idempotency import IdempotencyKeys
 from api.input_checks import CheckInputText
@@ -68,6 +69,7 @@ MUTATIONS += (ProgressMutation,)
 MUTATIONS += (AgencyMutation,)
 QUERIES += (AccountQuery,)
 MUTATIONS += (AccountMutation,)
+QUERIES += (EvidenceFileQuery,)
 
 log = logging.getLogger("rectify.api")
 MAX_DEPTH = 10

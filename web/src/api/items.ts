@@ -25,6 +25,13 @@ export const ISSUE_EVIDENCE = graphql(`
   }
 `)
 
+// The events name files by digest; the store knows the names (only the caller's to read).
+export const EVIDENCE_NAMES = graphql(`
+  query EvidenceNames($references: [String!]!) {
+    evidenceFiles(references: $references) { sha256 fileName }
+  }
+`)
+
 export const REFERRAL_ITEM = graphql(`
   query ReferralItem($id: ID!) {
     referral(id: $id) {
@@ -69,3 +76,5 @@ export const issueEvidence = async (id: string) => (await gql(ISSUE_EVIDENCE, { 
 export const referralItem = async (id: string) => (await gql(REFERRAL_ITEM, { id })).referral
 export const clueItem = async (id: string) => (await gql(CLUE_ITEM, { id })).clue
 export const caseTransferItem = async (id: string) => (await gql(CASE_TRANSFER_ITEM, { id })).caseTransfer
+export const evidenceNames = async (references: string[]) =>
+  references.length ? (await gql(EVIDENCE_NAMES, { references })).evidenceFiles : []
