@@ -2,7 +2,7 @@
 // decides what the caller may read: an item it may not read is answered as unknown (null).
 import { graphql } from '@/gql'
 
-import { gql } from './http'
+import { gql, settle } from './http'
 
 export const ISSUE_ITEM = graphql(`
   query IssueItem($id: ID!) {
@@ -78,3 +78,33 @@ export const clueItem = async (id: string) => (await gql(CLUE_ITEM, { id })).clu
 export const caseTransferItem = async (id: string) => (await gql(CASE_TRANSFER_ITEM, { id })).caseTransfer
 export const evidenceNames = async (references: string[]) =>
   references.length ? (await gql(EVIDENCE_NAMES, { references })).evidenceFiles : []
+
+// The reporter's identity, only ever in this mutation's answer; the reveal is recorded first.
+export const REVEAL_REPORTER = graphql(`
+  mutation RevealReporter($id: ID!, $reason: String!) {
+    result: revealReporter(clueId: $id, reason: $reason) {
+      __typename
+      ... on RevealedReporter { name phone idNumber address position }
+      ... on NotAllowed { message }
+      ... on InvalidTransition { message }
+      ... on InvalidInput { message }
+      ... on NotFound { message }
+      ... on Conflict { message }
+    }
+  }
+`)
+
+export interface RevealedIdentity {
+  name: string
+  phone: string
+  idNumber: string
+  address: string
+}
+
+/** The identity, or the API's refusal thrown in its words. */
+export async function revealReporter(id: string, reason: string): Promise<RevealedIdentity> {
+  const { result } = await gql(REVEAL_REPORTER, { id, reason })
+  settle(result)
+  if (result.__typename !== 'RevealedReporter') throw new Error(result.__typename)
+  return { name: result.name, phone: result.phone, idNumber: result.idNumber, address: result.address }
+}
