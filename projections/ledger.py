@@ -20,7 +20,6 @@ from domain.issues import IssueStatus, extended_deadline
 from domain.issues import RectificationIssue as Issue
 from projections.summaries import summarise
 
-
 NO_EXTENSION_PENDING: dict[str, Any] = {
     "pending_extension_due": None,
     "pending_extension_text": None,
