@@ -98,7 +98,7 @@ def start_system(home: Path) -> Iterator[System]:
     )
     base = f"http://127.0.0.1:{http_port}"
     try:
-        wait_until_up(process, base)
+        wait_until_up(process, base, seconds=240)  # rectify run waits up to 180 s for serve
         system = System(base, env)
         prepare(system)
         yield system
