@@ -25,6 +25,11 @@ _AGENCY = (Agency.Registered, Agency.Event)
 _CAMPAIGN = (Campaign.Launched, Campaign.Event)
 _ISSUE = (Issue.Registered, Issue.Event)
 
+NO_EXTENSION_PENDING: dict[str, Any] = {
+    "pending_extension_due": None,
+    "pending_extension_text": None,
+}
+
 
 class LedgerProjection:
     """Dispatches on the event's class."""
@@ -188,18 +193,21 @@ class LedgerProjection:
                 return {
                     "status": IssueStatus.CLOSED.value,
                     "closed_at": event.timestamp,
-                    "pending_extension_due": None,
+                    **NO_EXTENSION_PENDING,
                 }
             case Issue.Rejected():
                 return {"status": IssueStatus.OPEN.value}
             case Issue.ExtensionRequested():
-                return {"pending_extension_due": event.requested.due_date}
+                return {
+                    "pending_extension_due": event.requested.due_date,
+                    "pending_extension_text": event.requested.text,
+                }
             case Issue.ExtensionApproved():
                 # extensions recorded before the ledger's wording was kept get it here too
                 extended = extended_deadline(event.previous, event.deadline)
-                return {**self._deadline(extended), "pending_extension_due": None}
+                return {**self._deadline(extended), **NO_EXTENSION_PENDING}
             case Issue.ExtensionDenied():
-                return {"pending_extension_due": None}
+                return NO_EXTENSION_PENDING
             case Issue.Reopened():
                 return {
                     "status": IssueStatus.OPEN.value,
