@@ -14,7 +14,7 @@ WEB_SOURCES := $(shell find web/src web/tests -type f -not -path 'web/src/gql/*'
 	web/index.html web/vite.config.ts web/codegen.ts web/tsconfig.json api/schema.graphql
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint unit integration e2e bench lock clean audit-deps chaos web web-unit browser-check browser
+.PHONY: run test lint unit integration e2e bench bench-quick lock clean audit-deps chaos web web-unit browser-check browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -71,8 +71,14 @@ integration: $(DEV_STAMP)
 e2e: $(DEV_STAMP)
 	$(BIN)/pytest tests/e2e
 
-bench: $(DEV_STAMP)
+# Every figure against its baseline, three interleaved rounds (BENCHMARKS.md); writes
+# bench/results/latest.json. Not part of `make test`. bench-quick: small sizes, < 3 min
+# on an idle machine. The workbench figure needs the build and Chromium.
+bench: $(DEV_STAMP) $(WEB_STAMP) browser-check
 	$(BIN)/python -m bench
+
+bench-quick: $(DEV_STAMP) $(WEB_STAMP) browser-check
+	$(BIN)/python -m bench --quick
 
 # Fault injection (chaos/): load through GraphQL while processes are killed, then checks.
 # CHAOS_ARGS e.g. "--seed 42 --minutes 10 --targets serve,postgres".

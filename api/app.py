@@ -1,9 +1,8 @@
 """The starlette application: /graphql behind a bearer token or a session cookie, the
-sign-in routes (/auth/…), /healthz, and a home page."""
+sign-in routes (/auth/…), /healthz, and the workbench (api/workbench.py)."""
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from importlib.resources import files
 
 import anyio.to_thread
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, generate_latest
@@ -11,9 +10,8 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.routing import Mount, Route, WebSocketRoute, request_response
-from starlette.staticfiles import StaticFiles
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, WebSocketRoute, request_response
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
@@ -26,7 +24,7 @@ from api.context import Context
 from api.export import export
 from api.files import body_limit, download, upload
 from api.freshness import PositionWaiter
-from api.hygiene import LimitMutations, content_security_policy, inline_script_hashes, middleware
+from api.hygiene import LimitMutations, content_security_policy, middleware
 from api.ledger_upload import BODY_LIMIT as LEDGER_BODY_LIMIT
 from api.ledger_upload import import_ledger, preview
 from api.live import ChangeFeed
@@ -52,8 +50,6 @@ from projections.runner import connect, ensure_schema
 from workflows.clock_faults import clock_faults
 
 __all__ = ["ApiConfig", "create_app"]
-
-STATIC = files("api").joinpath("static")
 
 
 class RectifyGraphQL(GraphQL[Context, None]):
@@ -208,14 +204,6 @@ def create_app(config: ApiConfig) -> Starlette:
             faults_gauge.set(faults)
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
-    def page(name: str) -> Callable[[Request], Awaitable[HTMLResponse]]:
-        """The pages are static; they read GraphQL with the token the user pastes in."""
-
-        async def serve(request: Request) -> HTMLResponse:
-            return HTMLResponse(STATIC.joinpath(name).read_text(encoding="utf-8"))
-
-        return serve
-
     graphql = RectifyGraphQL(
         production_schema if config.production else schema,
         graphql_ide=None,
@@ -228,13 +216,9 @@ def create_app(config: ApiConfig) -> Starlette:
     upload_app, download_app = request_response(upload), request_response(download)
     export_app = request_response(export)
     preview_app, import_app = request_response(preview), request_response(import_ledger)
-    csp = content_security_policy(inline_script_hashes(STATIC.iterdir()))
+    csp = content_security_policy()
     return Starlette(
         routes=[
-            Route("/dashboard", page("dashboard.html"), methods=["GET"]),
-            Route("/queue", page("queue.html"), methods=["GET"]),
-            Route("/issue", page("issue.html"), methods=["GET"]),
-            Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
             Route("/auth/login", AnswerOutages(request_response(login)), methods=["POST"]),
@@ -278,7 +262,7 @@ def create_app(config: ApiConfig) -> Starlette:
             ),
             WebSocketRoute("/graphql", graphql),
             # last: the workbench answers `/` and any other GET path of its own
-            *workbench_routes(config, page("index.html")),
+            *workbench_routes(config),
         ],
         middleware=middleware(
             config.max_body_bytes,

@@ -39,9 +39,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.config import ApiConfig
 
 CHECKED_IN = files("api").joinpath("persisted_queries.json")
-STATIC = files("api").joinpath("static")
-# gql("…") / gql(`…`) calls and `const query = \`…\`` in the pages and the shared script
-PAGE_QUERY = re.compile(r"gql\(\s*([`\"])(.*?)\1|const query = `(.*?)`", re.DOTALL)
 
 
 # The workbench (web/, ADR 0043) writes its documents as graphql(`…`) in web/src/api/*.ts;
@@ -93,15 +90,8 @@ def _with_fragments(
 
 
 def page_documents() -> list[tuple[str, str]]:
-    """(file name, document) of every GraphQL document the pages under api/static and the
-    workbench (web/src) send."""
-    found = []
-    for page in sorted(STATIC.iterdir(), key=lambda entry: entry.name):
-        if not page.name.endswith((".html", ".js")):
-            continue
-        for match in PAGE_QUERY.finditer(page.read_text(encoding="utf-8")):
-            found.append((page.name, match.group(2) or match.group(3)))
-    return found + workbench_documents()
+    """(file name, document) of every GraphQL document the workbench (web/src) sends."""
+    return workbench_documents()
 
 
 def normalise(document: str) -> str:

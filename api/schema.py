@@ -23,6 +23,7 @@ from api.campaigns import CampaignMutation
 from api.case_transfers import CaseTransferMutation, CaseTransferQuery
 from api.clock_controls import ClockControlMutation, ClockQuery
 from api.clues import ClueMutation, ClueQuery
+from api.evidence_names import EvidenceFileQuery
 from api.figure_lists import FigureListQuery
 from api.file_references import CheckFileReferences
 from api.idempotency import IdempotencyKeys
@@ -74,6 +75,7 @@ QUERIES += (AccountQuery,)
 MUTATIONS += (AccountMutation,)
 QUERIES += (CalendarQuery, PolicyQuery, AgencyGroupQuery)
 MUTATIONS += (CalendarMutation, PolicyMutation)
+QUERIES += (EvidenceFileQuery,)
 
 log = logging.getLogger("rectify.api")
 MAX_DEPTH = 10

@@ -141,6 +141,10 @@ class Issue:
     campaign: Campaign
     cycle: int = strawberry.field(description="1, then +1 at each reopening (回头看)")
     pending_extension_due: date | None
+    pending_extension_text: str | None = strawberry.field(
+        description="申请延期的期限表述（无待批延期时为空）/ the extension asked for, as "
+        "worded (a date alone as its ISO date); null when none is pending"
+    )
 
     @strawberry.field
     async def history(self, info: strawberry.Info[Context, None]) -> list[HistoryEntry]:
@@ -171,6 +175,7 @@ class Issue:
             ),
             cycle=row["cycle"],
             pending_extension_due=row["pending_extension_due"],
+            pending_extension_text=row["pending_extension_text"],
         )
 
 

@@ -3,11 +3,10 @@
 Its index.html answers `/` and every path of the single-page app (the app's router decides
 what to show), its hashed files are served from /assets/. The build holds no inline script,
 so the strict CSP applies unchanged. Until it is built (a developer running only the Python
-side), `/` keeps the old home page (api/static/index.html)."""
+side), `/` says so and how to build it; GraphQL and the rest of the API answer as ever."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from importlib.resources import files
 from pathlib import Path
 
@@ -46,14 +45,28 @@ class CachedForever:
         await self.files(scope, receive, send_cached)
 
 
-def workbench_routes(
-    config: ApiConfig, old_home: Callable[[Request], Awaitable[HTMLResponse]]
-) -> list[BaseRoute]:
+NOT_BUILT = """<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>Rectify</title></head>
+<body><main>
+<h1>工作台尚未构建 / The workbench is not built</h1>
+<p>请在项目目录运行 <code>make web</code>（或 <code>make run</code>）后刷新本页。
+GraphQL 接口 <code>/graphql</code> 照常可用。</p>
+<p>Run <code>make web</code> (or <code>make run</code>) in the project folder, then reload.
+GraphQL at <code>/graphql</code> answers as ever.</p>
+</main></body></html>
+"""
+
+
+async def not_built(request: Request) -> HTMLResponse:
+    return HTMLResponse(NOT_BUILT, status_code=503, headers={"Cache-Control": NO_CACHE})
+
+
+def workbench_routes(config: ApiConfig) -> list[BaseRoute]:
     """`/`, /assets and the app's own paths; to be placed after every other route, since the
     last one answers any GET path that does not name a file."""
     folder = web_dist(config)
     if folder is None:
-        return [Route("/", old_home, methods=["GET"])]
+        return [Route("/", not_built, methods=["GET"])]
     index = folder / "index.html"
 
     async def app_page(request: Request) -> Response:

@@ -1,102 +1,143 @@
-"""`make bench`: how fast the ledger imports, commands save and the read side catches up,
-and how long the work queue's page takes at 20,000 items (bench/work_queue.py).
+"""`make bench` / `make bench-quick` (`python -m bench [--quick]`): every figure against its
+baseline in the same run, three interleaved rounds, the median; prints a table and writes
+bench/results/latest.json ({name: {ours, baseline, ratio, unit, target, met, rounds}}) and
+bench/results/latest-meta.json (when, where, the sizes). BENCHMARKS.md says what each
+figure measures and what bounds it.
 
-Runs against DATABASE_URL when set, else an embedded PostgreSQL in a temporary folder,
-in a fresh schema that is dropped afterwards. Prints one line per figure.
+Runs against DATABASE_URL when set, else an embedded PostgreSQL in a temporary folder;
+each figure builds its own data in a fresh schema that is dropped afterwards. A figure that
+fails is listed as not measured, with the reason, and the others still run. Sizes can be
+set by environment variable (BENCH_EVENTS, BENCH_IMPORT_ROWS, ...; see SIZES).
 """
 
 from __future__ import annotations
 
+import json
 import os
+import platform
+import subprocess
+import sys
 import tempfile
 import time
-import uuid
+import traceback
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
-import psycopg
+from bench import audit, catch_up, commands, freshness, ledger_import, reads, workbench
+from bench.runner import RESULTS, Result, table, write_json
+from bench.setup import site
 
-from bench import work_queue
-from domain.application import RectifyApp
-from domain.deadlines import parse_deadline
-from domain.ledger_rows import LedgerRow
-from rectify.embedded import start_embedded_postgres
-from rectify.settings import eventsourcing_env
-
-ISSUES = int(os.environ.get("BENCH_ISSUES", "2000"))
-COMMANDS = int(os.environ.get("BENCH_COMMANDS", "1000"))
-
-
-def _rows(count: int) -> list[LedgerRow]:
-    agencies = [f"县第{i}局" for i in range(20)]
-    return [
-        LedgerRow(
-            i + 2, str(i + 1), f"问题{i + 1}：检查发现的情况", ["措施一", "措施二"],
-            agencies[i % 20], [agencies[(i + 1) % 20]], parse_deadline("2026年12月底"),
-        )
-        for i in range(count)
-    ]  # fmt: skip
+ROUNDS = 3
+# name: (quick, full); BENCH_<NAME> overrides either
+SIZES = {
+    "EVENTS": (6_000, 200_000),  # read-side catch-up
+    "IMPORT_ROWS": (2_000, 10_000),  # ledger import, per round
+    "AUDIT_ISSUES": (2_000, 20_000),  # the log audit verify reads (plus one 1,000-event item)
+    "SITE_ISSUES": (5_000, 20_000),  # behind the served figures (reads, freshness, workbench)
+    "COMMAND_SAMPLES": (20, 100),  # freshness and acknowledgement, per round
+    "READS_PER_CLIENT": (5, 30),  # requests per client per round, 16 clients
+    "PAGE_LOADS": (1, 3),  # workbench page loads per round
+}
+NOT_MEASURED = {
+    "clocks: 10,000 open clocks on one worker": "not built yet (needs a Temporal dev server "
+    "and the worker under load; issue 15 item 5)",
+}
 
 
-def _timed(label: str, count: int, unit: str, work: Callable[[], object]) -> None:
+def sizes(quick: bool) -> dict[str, int]:
+    return {
+        name: int(os.environ.get(f"BENCH_{name}", str(pair[0] if quick else pair[1])))
+        for name, pair in SIZES.items()
+    }
+
+
+def _attempt(
+    name: str, figure: Callable[[], list[Result]], missing: dict[str, str]
+) -> list[Result]:
     started = time.perf_counter()
-    work()
-    seconds = time.perf_counter() - started
-    print(f"{label:<48} {count:>7} {unit:<8} {seconds:8.3f} s  {count / seconds:10.0f} {unit}/s")
-
-
-def run(url: str) -> None:
-    schema = "bench_" + uuid.uuid4().hex[:8]
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    env = eventsourcing_env(url, schema)
-    app = RectifyApp(env=env)
     try:
-        rows = _rows(ISSUES)
-        report = {}
+        done = figure()
+    except Exception as failed:  # a broken figure must not hide the others
+        traceback.print_exc()
+        missing[name] = f"failed: {type(failed).__name__}: {str(failed)[:200]}"
+        return []
+    print(f"  {name}: {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
+    return done
 
-        def import_all() -> None:
-            report["r"] = app.import_ledger(
-                "基准", rows, actor="bench", source="bench", create_agencies=True
+
+def run(url: str, quick: bool) -> None:
+    n = sizes(quick)
+    started = time.perf_counter()
+    load_before = os.getloadavg()
+    missing: dict[str, str] = {}
+    results: list[Result] = []
+    results += _attempt("commands", lambda: commands.measure(url, ROUNDS, quick), missing)
+    results += _attempt(
+        "ledger import", lambda: ledger_import.measure(url, ROUNDS, n["IMPORT_ROWS"]), missing
+    )
+    results += _attempt(
+        "read-side catch-up", lambda: catch_up.measure(url, ROUNDS, n["EVENTS"]), missing
+    )
+    results += _attempt("audit", lambda: audit.measure(url, ROUNDS, n["AUDIT_ISSUES"]), missing)
+    try:
+        with site(url, n["SITE_ISSUES"]) as served:
+            results += _attempt(
+                "freshness",
+                lambda: freshness.measure(served, ROUNDS, n["COMMAND_SAMPLES"]),
+                missing,
             )
+            results += _attempt(
+                "reads", lambda: reads.measure(served, ROUNDS, n["READS_PER_CLIENT"]), missing
+            )
+            results += _attempt(
+                "workbench", lambda: workbench.measure(served, ROUNDS, n["PAGE_LOADS"]), missing
+            )
+    except Exception as failed:
+        traceback.print_exc()
+        missing["served figures"] = f"the site did not start: {failed}"
+    missing.update(NOT_MEASURED)
+    meta = {
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        "mode": "quick" if quick else "full",
+        "seconds": round(time.perf_counter() - started, 1),
+        "rounds": ROUNDS,
+        "sizes": n,
+        "load_average_before": [round(x, 2) for x in load_before],
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}",
+        "database": url.rsplit("@", 1)[-1],
+        "commit": _commit(),
+    }
+    print(table(results, missing))
+    print(json.dumps(meta, ensure_ascii=False))
+    write_json(results, missing)
+    RESULTS.with_name("latest-meta.json").write_text(
+        json.dumps(meta, ensure_ascii=False, indent=2) + "\n", "utf-8"
+    )
+    print(f"written: {RESULTS}")
 
-        _timed("import ledger (one transaction)", ISSUES, "issues", import_all)
-        ids = report["r"].created
-        agency = app.get_issue(ids[0]).lead_agency_id
 
-        def commands() -> None:
-            for i in range(COMMANDS):
-                issue = app.get_issue(ids[i % len(ids)])
-                app.report_progress(issue.id, issue.lead_agency_id, f"进展{i}", [], "bench")
-
-        del agency
-        _timed("report progress (load + decide + save)", COMMANDS, "commands", commands)
-        try:
-            from projections import catch_up
-        except ImportError:
-            return
-        events = app.recorder.max_notification_id() or 0
-        _timed(
-            "projection catch-up (batched)", events, "events", lambda: catch_up(env, url, schema)
-        )
-    finally:
-        app.close()
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+def _commit() -> str:
+    try:
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=10
+        ).stdout.strip()
+    except OSError:
+        return ""
 
 
 def main() -> None:
+    quick = "--quick" in sys.argv[1:]
     if os.environ.get("DATABASE_URL"):
-        print(f"database: {os.environ['DATABASE_URL']}")
-        run(os.environ["DATABASE_URL"])
-        work_queue.run(os.environ["DATABASE_URL"])
+        run(os.environ["DATABASE_URL"], quick)
         return
+    from rectify.embedded import start_embedded_postgres
+
     with tempfile.TemporaryDirectory() as folder:
         url, server = start_embedded_postgres(Path(folder) / "pg")
-        print("database: embedded PostgreSQL (Unix socket)")
         try:
-            run(url)
-            work_queue.run(url)
+            run(url, quick)
         finally:
             server.cleanup()  # type: ignore[attr-defined]
 

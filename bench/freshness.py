@@ -1,134 +1,144 @@
-"""`python -m bench.freshness`: how soon a commit is visible in the read model, and how
-long a mutation takes to be acknowledged (ADR 0053). A probe, not part of the tests.
-
-Against DATABASE_URL, in a fresh schema dropped afterwards: a projection runner with its
-default interval, an in-process API. commit → visible: from a command's return (its
-commit) to the runner's notice that the read tables hold it. Mutation acknowledgement:
-a reportProgress that asks only for its outcome and position, and one that asks for the
-issue as the read side shows it. Prints p50 and p95 in milliseconds.
-"""
+"""How soon a change is seen. Commit → visible in the read model: a command saved by
+RectifyApp, then the running `rectify projections` announcing (NOTIFY after its batch
+commits) a position at or past the command's; against a raw commit with a NOTIFY and a
+LISTEN tailer of it. Mutation acknowledgement: reportProgress over GraphQL to a running
+`rectify serve`, asking only for the position; against one raw INSERT+COMMIT. Samples
+are a steady trickle (one every PAUSE seconds), not a burst."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
-import random
 import statistics
-import threading
 import time
-import uuid
-from typing import Any
+from collections.abc import Callable
 
 import httpx
 import psycopg
-from psycopg import sql
 
-from api.app import ApiConfig, create_app
 from api.auth import issue_token
+from bench import raw
+from bench.runner import Result, Sample, Target, interleave, percentile
+from bench.setup import SECRET, Schema, Site
 from domain.application import RectifyApp
-from domain.deadlines import parse_deadline
-from domain.ledger_rows import LedgerRow
-from projections import catch_up, run_projections
-from projections.changes import channel
-from rectify.settings import eventsourcing_env
+from projections import changes
 
-ROUNDS = int(os.environ.get("PROBE_ROUNDS", "60"))
-ISSUES = 40
-SECRET = "freshness-probe-secret-0123456789abcdef"
-ACK = "... on IssueChanged { position }"
-READ_BACK = "... on IssueChanged { position issue { status history { type } } }"
+PAUSE = 0.05
+WAIT = 10.0  # seconds a change may take to be seen before the round fails
 
-
-def _rows() -> list[LedgerRow]:
-    return [
-        LedgerRow(
-            i + 2, str(i + 1), f"问题{i + 1}", ["措施一"], "县卫健局", [],
-            parse_deadline("2099年12月底"),
-        )
-        for i in range(ISSUES)
-    ]  # fmt: skip
+ACK = """
+mutation BenchReportProgress($id: ID!, $text: String!) {
+  result: reportProgress(issueId: $id, text: $text) {
+    __typename ... on IssueChanged { position }
+  }
+}"""
 
 
-def _percentiles(label: str, samples: list[float]) -> None:
-    ordered = sorted(samples)
-    p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
-    print(f"{label:<44} p50 {statistics.median(ordered):7.1f} ms   p95 {p95:7.1f} ms")
+def _listener(schema: Schema, channel: str) -> psycopg.Connection[tuple[object, ...]]:
+    conn = psycopg.connect(schema.url, autocommit=True)
+    conn.execute(f'LISTEN "{channel}"')
+    return conn
 
 
-def _commit_to_visible(app: RectifyApp, url: str, schema: str, ids: list[Any]) -> list[float]:
-    agency = app.get_issue(ids[0]).lead_agency_id
-    samples = []
-    with psycopg.connect(url, autocommit=True) as listener:
-        listener.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel(schema))))
-        for i in range(ROUNDS):
-            time.sleep(random.uniform(0.0, 0.05))  # not in step with any poll interval
-            result = app.report_progress(ids[i % len(ids)], agency, f"进展{i}", [], "probe")
-            committed = time.perf_counter()
-            assert result.position is not None
-            seen = 0
-            while seen < result.position:
-                for notice in listener.notifies(timeout=5.0, stop_after=1):
-                    seen = max(seen, int(json.loads(notice.payload)["position"]))
-            samples.append((time.perf_counter() - committed) * 1000)
-    return samples
+def _wait_for(
+    conn: psycopg.Connection[tuple[object, ...]], reached: Callable[[str], bool]
+) -> float:
+    """perf_counter when a notice that `reached` accepts arrives."""
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline:
+        for notice in conn.notifies(timeout=max(0.01, deadline - time.monotonic())):
+            if reached(notice.payload):
+                return time.perf_counter()
+    raise TimeoutError(f"no notice within {WAIT} s")
 
 
-async def _mutations(url: str, schema: str, env: dict[str, str], ids: list[Any]) -> None:
-    web = create_app(ApiConfig(url, schema, dict(env), SECRET))
-    headers = {"Authorization": f"Bearer {issue_token(SECRET, 'coordinator', None, None, 'p', 1)}"}
-    async with web.router.lifespan_context(web):
-        transport = httpx.ASGITransport(app=web)
-        async with httpx.AsyncClient(transport=transport, base_url="http://probe") as http:
-            shapes = (("mutation ack (outcome + position)", ACK),
-                      ("mutation ack (issue read back)", READ_BACK))  # fmt: skip
-            for label, selection in shapes:
-                samples = []
-                for i in range(ROUNDS):
-                    await asyncio.sleep(random.uniform(0.0, 0.05))
-                    query = (
-                        'mutation($id: ID!) { reportProgress(issueId: $id, text: "进展",'
-                        f' agencyId: "县卫健局") {{ __typename {selection} }} }}'
-                    )
-                    started = time.perf_counter()
-                    response = await http.post(
-                        "/graphql",
-                        json={"query": query, "variables": {"id": str(ids[i % len(ids)])}},
-                        headers=headers,
-                    )
-                    samples.append((time.perf_counter() - started) * 1000)
-                    body = response.json()
-                    assert body["data"]["reportProgress"]["__typename"] == "IssueChanged", body
-                _percentiles(label, samples)
+def _at_or_past(position: int) -> Callable[[str], bool]:
+    return lambda payload: int(json.loads(payload)["position"]) >= position
 
 
-def run(url: str) -> None:
-    schema = "probe_" + uuid.uuid4().hex[:8]
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
-    env = eventsourcing_env(url, schema)
-    app = RectifyApp(env=env)
-    stop = threading.Event()
-    runner = threading.Thread(target=run_projections, args=(env, url, schema, stop), daemon=True)
+def _summary(latencies: list[float]) -> Sample:
+    return Sample(
+        percentile(latencies, 0.95),
+        {"p50_ms": statistics.median(latencies), "samples": len(latencies)},
+    )
+
+
+def measure(site: Site, rounds: int, samples: int) -> list[Result]:
+    schema = site.schema
+    app = RectifyApp(env=schema.env)
+    ours_conn = _listener(schema, changes.channel(schema.name))
+    raw_channel = "bench_raw_" + schema.name[-6:]
+    raw_conn = _listener(schema, raw_channel)
+    writer = raw.Writer(schema, raw.create_table(schema), raw.state_size(schema, "Progress"))
+    item, agency, agency_name = site.issues[0]
+    token = issue_token(SECRET, "liaison", str(agency), agency_name, "bench-liaison", 2)
+    http = httpx.Client(base_url=site.rectify.base_url, timeout=30)
+    sent = [0]
+
+    def visible() -> Sample:
+        times = []
+        for _ in range(samples):
+            sent[0] += 1
+            done = app.report_progress(item, agency, f"第{sent[0]}次进展", [], "bench")
+            committed, position = time.perf_counter(), done.position or 0
+            seen = _wait_for(ours_conn, _at_or_past(position))
+            times.append((seen - committed) * 1000)
+            time.sleep(PAUSE)
+        return _summary(times)
+
+    def raw_visible() -> Sample:
+        times = []
+        for _ in range(samples):
+            writer.commit_one(notify=raw_channel)
+            committed, version = time.perf_counter(), str(writer.version)
+            seen = _wait_for(raw_conn, version.__eq__)
+            times.append((seen - committed) * 1000)
+            time.sleep(PAUSE)
+        return _summary(times)
+
+    def acknowledged() -> Sample:
+        times = []
+        for _ in range(samples):
+            sent[0] += 1
+            variables = {"id": str(item), "text": f"第{sent[0]}次进展"}
+            started = time.perf_counter()
+            answer = http.post(
+                "/graphql",
+                json={"query": ACK, "variables": variables},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            times.append((time.perf_counter() - started) * 1000)
+            body = answer.json()
+            if answer.status_code != 200 or body["data"]["result"]["__typename"] != "IssueChanged":
+                raise RuntimeError(f"reportProgress failed: {answer.text[:300]}")
+            time.sleep(PAUSE)
+        return _summary(times)
+
+    def raw_commit() -> Sample:
+        times = []
+        for _ in range(samples):
+            started = time.perf_counter()
+            writer.commit_one()
+            times.append((time.perf_counter() - started) * 1000)
+            time.sleep(PAUSE)
+        return _summary(times)
+
     try:
-        report = app.import_ledger(
-            "探针", _rows(), actor="probe", source="probe", create_agencies=True
-        )
-        ids = list(report.created)
-        catch_up(env, url, schema)
-        runner.start()
-        time.sleep(0.5)
-        _percentiles(
-            "commit -> visible in the read model", _commit_to_visible(app, url, schema, ids)
-        )
-        asyncio.run(_mutations(url, schema, env, ids))
+        seen = interleave(rounds, visible, raw_visible)
+        acked = interleave(rounds, acknowledged, raw_commit)
     finally:
-        stop.set()
-        runner.join(timeout=10)
+        http.close()
+        writer.close()
+        ours_conn.close()
+        raw_conn.close()
         app.close()
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
-
-
-if __name__ == "__main__":
-    run(os.environ["DATABASE_URL"])
+    return [
+        Result(
+            "commit → visible in read model, p95", "ms", "lower", Target("ours", "<", 50), seen,
+            note=f"{samples} sequential commands per round; baseline raw commit → LISTEN tailer",
+        ),
+        Result(
+            "mutation acknowledgement over GraphQL, p95", "ms", "lower",
+            Target("ours", "<", 30), acked,
+            note="reportProgress asking only for the position; baseline one INSERT+COMMIT",
+        ),
+    ]  # fmt: skip

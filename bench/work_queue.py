@@ -1,5 +1,6 @@
-"""The work queue's page at 20,000 items (issue 14: under 300 ms server time), part of
-`make bench`; alone: `python -m bench.work_queue` (DATABASE_URL must be set).
+"""The work queue's page at 20,000 items (issue 14: under 300 ms server time), the query
+alone without HTTP or a baseline: `python -m bench.work_queue` (DATABASE_URL must be set).
+`make bench` measures the page over GraphQL against its baseline (bench/reads.py).
 
 Read rows are written straight into the read tables of a fresh schema (issues, referrals,
 clues spread over 40 agencies; the events behind them do not matter to a read), then the

@@ -117,6 +117,10 @@ class RectifyApp(
     def _exists(self, item_id: UUID) -> bool:
         return item_id in self.repository
 
+    def _stored(self, item_ids: list[UUID]) -> set[UUID]:
+        """Which of these aggregates exist, asked once (a ledger's rows) rather than per id."""
+        return self.recorder.stored_streams(item_ids)  # type: ignore[attr-defined,no-any-return]
+
     def _save(self, *aggregates: Aggregate) -> int | None:
         """Save, recording the command's key with the first save of the command
         (domain/command_keys.py); meeting that key already recorded means the command had
@@ -319,6 +323,7 @@ class RectifyApp(
             campaign = Campaign(campaign_title.strip(), None, actor)
             report.campaign_created = True
         problems: list[RowProblem] = []
+        stored = self._stored([issue_id(campaign.id, row.number) for row in rows])
         for row in rows:
             lead = names[normalise_name(row.lead)]
             co: list[UUID] = []
@@ -329,7 +334,7 @@ class RectifyApp(
             for member in [lead, *co]:
                 campaign.add_member(member, actor)
             item_id = issue_id(campaign.id, row.number)
-            if self._exists(item_id):
+            if item_id in stored:
                 existing = self.get_issue(item_id)
                 differences = reimport_problems(
                     row,

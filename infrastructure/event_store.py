@@ -140,6 +140,10 @@ class ChunkedApplicationRecorder(PostgresApplicationRecorder):
         self.select_command_key_statement = SQL(
             "SELECT item_id, position, fingerprint FROM {schema}.{command_keys} WHERE scope = %s"
         ).format(**names)
+        self.select_stored_streams_statement = SQL(
+            "SELECT originator_id FROM {schema}.{events} "
+            "WHERE originator_id = ANY(%s) AND originator_version = 1"
+        ).format(**names)
         self.select_stream_with_hashes_statement = SQL(
             "SELECT originator_version, e.topic, e.state, h.hash "
             "FROM (SELECT * FROM {schema}.{events} WHERE originator_id = %s) AS e "
@@ -391,6 +395,14 @@ class ChunkedApplicationRecorder(PostgresApplicationRecorder):
         if row is None:
             return None
         return row["item_id"], int(row["position"]), str(row["fingerprint"])
+
+    @retry((InterfaceError, OperationalError), max_attempts=3, wait=0.2)
+    def stored_streams(self, originator_ids: Sequence[Any]) -> set[Any]:
+        """Which of these streams have events: one statement for a whole ledger, where
+        asking the repository item by item costs a round trip (and a replay) per row."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self.select_stored_streams_statement, (list(originator_ids),))
+            return {row["originator_id"] for row in curs.fetchall()}
 
     @retry((InterfaceError, OperationalError), max_attempts=3, wait=0.2)
     def stream_integrity(self, originator_id: Any) -> dict[int, Integrity]:

@@ -1,17 +1,20 @@
 """The read model of user accounts (domain/accounts.py) for the admin page and `rectify
 user list`: one row per account, its status and grant. Never the password hash.
 
-Statements only; the runner owns the transaction.
+No transaction here; the runner owns it; the batch is folded in memory and
+written once (projections/rowset.py).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from eventsourcing.domain import DomainEventProtocol
 from psycopg import Cursor
 
 from domain.accounts import Account, AccountStatus
+from projections.rowset import Table
 
 # Events that change one column set; everything else of Account changes only `changed_at`.
 _STATUS = {
@@ -27,39 +30,50 @@ class AccountProjection:
 
     def __init__(self, cursor: Cursor[Any]) -> None:
         self.cur = cursor
+        self.accounts = Table(cursor, "accounts", ("id",))
 
-    def _set(self, item: Any, at: Any, assignments: str, values: tuple[Any, ...]) -> None:
-        self.cur.execute(
-            f"UPDATE accounts SET {assignments}, changed_at = %s WHERE id = %s",
-            (*values, at, item),
-        )
+    def prepare(self, batch: Sequence[tuple[DomainEventProtocol[Any], int]]) -> None:
+        self.accounts.load(e.originator_id for e, _ in batch if isinstance(e, Account.Event))
+
+    def flush(self) -> None:
+        self.accounts.flush()
+
+    def _set(self, item: Any, at: Any, **changes: Any) -> None:
+        self.accounts.update(item, changed_at=at, **changes)
 
     def apply(self, event: DomainEventProtocol[Any], position: int) -> None:
         if not isinstance(event, Account.Event):
             return
         item, at = event.originator_id, event.timestamp
         if isinstance(event, Account.Created):
-            self.cur.execute(
-                "INSERT INTO accounts (id, username, display_name, status, created_at,"
-                " changed_at) VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (id) DO NOTHING",
-                (item, event.username, event.display_name, AccountStatus.ACTIVE.value, at, at),
+            self.accounts.insert(
+                {
+                    "id": item,
+                    "username": event.username,
+                    "display_name": event.display_name,
+                    "status": AccountStatus.ACTIVE.value,
+                    "created_at": at,
+                    "changed_at": at,
+                }
             )
         elif isinstance(event, Account.RoleGranted):
             self._set(
                 item,
                 at,
-                "role = %s, agency_id = %s, agency_name = %s, region = %s",
-                (event.role, event.agency_id, event.agency_name, event.region),
+                role=event.role,
+                agency_id=event.agency_id,
+                agency_name=event.agency_name,
+                region=event.region,
             )
         elif isinstance(event, Account.RoleRevoked):
-            self._set(
-                item, at, "role = NULL, agency_id = NULL, agency_name = NULL, region = NULL", ()
-            )
+            self._set(item, at, role=None, agency_id=None, agency_name=None, region=None)
         elif isinstance(event, Account.SignInFailed):
-            self._set(item, at, "failures = %s", (event.failures,))
+            self._set(item, at, failures=event.failures)
         elif isinstance(event, Account.FailuresCleared):
-            self._set(item, at, "failures = 0", ())
+            self._set(item, at, failures=0)
         elif type(event) in _STATUS:
             status = _STATUS[type(event)]
-            failures = ", failures = 0" if status is AccountStatus.ACTIVE else ""
-            self._set(item, at, "status = %s" + failures, (status.value,))
+            if status is AccountStatus.ACTIVE:
+                self._set(item, at, status=status.value, failures=0)
+            else:
+                self._set(item, at, status=status.value)

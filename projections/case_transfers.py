@@ -1,19 +1,19 @@
 """The case transfer read model: one row per transfer (to the police or to discipline
 inspection) with its step, statutory deadlines and breaches, and its history.
 
-Statements only; the runner owns the transaction. `due_at` is the due instant of the
+No transaction here; the runner owns it. `due_at` is the due instant of the
 statutory clock that runs now, so lists can show "overdue" from the calendar truth
 without waiting for the clock engine; `breaches` are those the stream has recorded.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, ClassVar
 
 from eventsourcing.domain import DomainEventProtocol
 from psycopg import Cursor
-from psycopg.types.json import Jsonb
 
 from domain.case_transfers import (
     CaseTransfer,
@@ -27,6 +27,7 @@ from domain.discipline_transfers import (
     DisciplineStatus,
     DisciplineTransfer,
 )
+from projections.rowset import Appends, Table
 from projections.summaries import due_recomputed, late
 
 CRIMINAL, DISCIPLINE = "CRIMINAL", "DISCIPLINE"
@@ -44,11 +45,33 @@ STEP_LABELS = {
 }
 
 
+_EVENTS = (
+    CaseTransfer.Reported,
+    DisciplineTransfer.Sent,
+    CaseTransfer.Event,
+    DisciplineTransfer.Event,
+)
+
+
 class CaseTransferProjection:
+    """Folds a batch into rows in memory (projections/rowset.py): one load and one write
+    per table."""
+
     TABLES: ClassVar[tuple[str, ...]] = ("case_transfer_history", "case_transfers")
 
     def __init__(self, cursor: Cursor[Any]) -> None:
         self.cur = cursor
+        self.transfers = Table(cursor, "case_transfers", ("id",))
+        self.history = Appends(
+            cursor, "case_transfer_history", ("transfer_id", "version"), "nothing"
+        )
+
+    def prepare(self, batch: Sequence[tuple[DomainEventProtocol[Any], int]]) -> None:
+        self.transfers.load(event.originator_id for event, _ in batch if isinstance(event, _EVENTS))
+
+    def flush(self) -> None:
+        self.transfers.flush()
+        self.history.flush()
 
     def apply(self, event: DomainEventProtocol[Any], position: int) -> None:
         if isinstance(event, CaseTransfer.Reported):
@@ -59,39 +82,33 @@ class CaseTransferProjection:
             self._update(event, position)
         else:
             return
-        self.cur.execute(
-            "INSERT INTO case_transfer_history (transfer_id, version, at, type, actor, summary,"
-            " position) VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-            (
-                event.originator_id,
-                event.originator_version,
-                event.timestamp,
-                type(event).__name__,
-                getattr(event, "actor", ""),
-                summary(event),
-                position,
-            ),
+        self.history.add(
+            {
+                "transfer_id": event.originator_id,
+                "version": event.originator_version,
+                "at": event.timestamp,
+                "type": type(event).__name__,
+                "actor": getattr(event, "actor", ""),
+                "summary": summary(event),
+                "position": position,
+            }
         )
 
     def _insert(self, event: Any, position: int, values: dict[str, Any]) -> None:
-        row = {
-            "id": event.originator_id,
-            "campaign_id": event.campaign_id,
-            "agency_id": event.agency_id,
-            "agency_name": event.agency_name,
-            "facts": event.facts,
-            "attachments": Jsonb(list(event.attachments)),
-            "reported_at": event.at,
-            "updated_at": event.timestamp,
-            "reported_position": position,
-            "last_position": position,
-            **values,
-        }
-        columns = ", ".join(row)
-        marks = ", ".join(["%s"] * len(row))
-        self.cur.execute(
-            f"INSERT INTO case_transfers ({columns}) VALUES ({marks}) ON CONFLICT (id) DO NOTHING",
-            tuple(row.values()),
+        self.transfers.insert(
+            {
+                "id": event.originator_id,
+                "campaign_id": event.campaign_id,
+                "agency_id": event.agency_id,
+                "agency_name": event.agency_name,
+                "facts": event.facts,
+                "attachments": list(event.attachments),
+                "reported_at": event.at,
+                "updated_at": event.timestamp,
+                "reported_position": position,
+                "last_position": position,
+                **values,
+            }
         )
 
     def _reported(self, event: CaseTransfer.Reported, position: int) -> None:
@@ -107,7 +124,7 @@ class CaseTransferProjection:
                 "case_number": event.case_number,
                 "suspect": event.suspect,
                 "suspected_offence": event.suspected_offence,
-                "deadlines": Jsonb({"approval": event.approval_due.isoformat()}),
+                "deadlines": {"approval": event.approval_due.isoformat()},
                 "due_at": event.approval_due,
                 "due_step": "approval",
             },
@@ -129,34 +146,34 @@ class CaseTransferProjection:
         )
 
     def _update(self, event: Any, position: int) -> None:
-        assignments, params = "", []
+        """Deadlines are merged (jsonb ||), breaches and receivers appended; a recomputed
+        due moves `due_at` only while that step's clock runs."""
+        row = self.transfers.get(event.originator_id)
+        if row is None:
+            return
+        found: dict[str, Any] = {"updated_at": event.timestamp, "last_position": position}
         for column, value in changes(event).items():
             if column == "deadlines":
-                assignments += ", deadlines = deadlines || %s"
+                found[column] = {**row[column], **value}
             elif column == "breaches":
-                assignments += ", breaches = breaches || %s"
+                found[column] = [*row[column], *value]
             elif column == "receiver_ids":
-                assignments += ", receiver_ids = array_append(receiver_ids, %s)"
+                found[column] = [*row[column], value]
             elif column == "due_at_of_step":  # (step, due): only if that step's clock runs
-                assignments += ", due_at = CASE WHEN due_step = %s THEN %s ELSE due_at END"
-                params.extend(value)
-                continue
+                step, due = value
+                if row["due_step"] == step:
+                    found["due_at"] = due
             else:
-                assignments += f", {column} = %s"
-            params.append(value)
-        self.cur.execute(
-            f"UPDATE case_transfers SET updated_at = %s, last_position = %s{assignments}"
-            " WHERE id = %s",
-            (event.timestamp, position, *params, event.originator_id),
-        )
+                found[column] = value
+        self.transfers.update(event.originator_id, **found)
 
 
 def _clock(step: str | None, due: datetime | None) -> dict[str, Any]:
     return {"due_at": due, "due_step": step or ""}
 
 
-def _deadline(step: str, due: datetime) -> Jsonb:
-    return Jsonb({step: due.isoformat()})
+def _deadline(step: str, due: datetime) -> dict[str, str]:
+    return {step: due.isoformat()}
 
 
 def changes(event: Any) -> dict[str, Any]:
@@ -239,7 +256,7 @@ def changes(event: Any) -> dict[str, Any]:
                 "due": event.due.isoformat(),
                 "at": event.at.isoformat(),
             }
-            return {"breaches": Jsonb([breach])}
+            return {"breaches": [breach]}
         case DisciplineTransfer.Received():
             return {"status": DisciplineStatus.RECEIVED.value}
         case DisciplineTransfer.Decided():
@@ -254,12 +271,13 @@ def _read_step(step: str) -> str:
     return step.rstrip("0123456789")
 
 
-def _receipt_deadlines(event: CaseTransfer.Received) -> Jsonb:
+def _receipt_deadlines(event: CaseTransfer.Received) -> dict[str, str]:
     # The step keys carry the receipt's number in the aggregate (decision1, decision2, …);
     # the read side keeps the latest of each, which is what the police are held to now.
-    return Jsonb(
-        {"forwarding": event.forwarding_due.isoformat(), "decision": event.decision_due.isoformat()}
-    )
+    return {
+        "forwarding": event.forwarding_due.isoformat(),
+        "decision": event.decision_due.isoformat(),
+    }
 
 
 def _when(instant: datetime) -> str:

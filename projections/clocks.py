@@ -1,6 +1,6 @@
 """The read model of issue clocks: what the clock runs on now, for the API.
 
-Statements only; the runner owns the transaction. Fed by the clock's own events
+No transaction here; the runner owns it. Fed by the clock's own events
 (ClockScheduled, DueDateRecomputed, milestones) and the controls (pause, resume), so it
 shows the due instant the engine uses — pauses and calendar loads included — and whether
 it rests on a provisional calendar.
@@ -8,13 +8,14 @@ it rests on a provisional calendar.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from eventsourcing.domain import DomainEventProtocol
 from psycopg import Cursor
-from psycopg.types.json import Jsonb
 
 from domain.issues import RectificationIssue as Issue
+from projections.rowset import Table
 
 _MILESTONES = (Issue.ReminderRecorded, Issue.OverdueRecorded, Issue.EscalationRecorded)
 # Shown as null by the API: no milestone of the current schedule recorded yet.
@@ -22,33 +23,42 @@ _NO_MILESTONE: dict[str, Any] = {"last_milestone": "", "last_milestone_at": None
 
 
 class ClockProjection:
+    """Folds a batch into rows in memory (projections/rowset.py): one load, one write.
+    A row changes only for an event after the one it last took (`last_position`)."""
+
     TABLES: ClassVar[tuple[str, ...]] = ("issue_clocks",)
 
     def __init__(self, cursor: Cursor[Any]) -> None:
         self.cur = cursor
+        self.clocks = Table(cursor, "issue_clocks", ("issue_id",))
+
+    def prepare(self, batch: Sequence[tuple[DomainEventProtocol[Any], int]]) -> None:
+        self.clocks.load(
+            event.originator_id
+            for event, _ in batch
+            if isinstance(event, Issue.ExtensionApproved) or self._changes(event) is not None
+        )
+
+    def flush(self) -> None:
+        self.clocks.flush()
 
     def apply(self, event: DomainEventProtocol[Any], position: int) -> None:
+        item = event.originator_id
         if isinstance(event, Issue.ExtensionApproved):
             # Before the clock reschedules, the old due's milestones are over already; an
             # issue whose clock never ran gets no row (it has no clock to show).
-            self.cur.execute(
-                "UPDATE issue_clocks SET last_position = %s, last_milestone = '',"
-                " last_milestone_at = NULL WHERE issue_id = %s AND last_position < %s",
-                (position, event.originator_id, position),
-            )
+            row = self.clocks.get(item)
+            if row is not None and row["last_position"] < position:
+                self.clocks.update(item, last_position=position, **_NO_MILESTONE)
             return
         changes = self._changes(event)
         if changes is None:
             return
-        columns = ", ".join(changes)
-        updates = "".join(f", {c} = EXCLUDED.{c}" for c in changes)
-        self.cur.execute(
-            f"INSERT INTO issue_clocks (issue_id, last_position, {columns})"
-            f" VALUES (%s, %s{', %s' * len(changes)})"
-            f" ON CONFLICT (issue_id) DO UPDATE SET last_position = EXCLUDED.last_position"
-            f"{updates} WHERE issue_clocks.last_position < EXCLUDED.last_position",
-            (event.originator_id, position, *changes.values()),
-        )
+        row = self.clocks.get(item)
+        if row is None:
+            self.clocks.insert({"issue_id": item, "last_position": position, **changes})
+        elif row["last_position"] < position:
+            self.clocks.update(item, last_position=position, **changes)
 
     @staticmethod
     def _changes(event: Any) -> dict[str, Any] | None:
@@ -58,7 +68,7 @@ class ClockProjection:
                     "due_at": event.due,
                     "provisional": event.provisional,
                     "policy_version": event.policy_version,
-                    "rings": Jsonb(list(event.rings)),
+                    "rings": list(event.rings),
                 }
                 if isinstance(event, Issue.DueDateRecomputed) and event.previous != event.due:
                     # The milestones of the old due are not this schedule's (an extension,
@@ -78,7 +88,7 @@ class ClockProjection:
                     "due_at": None,
                     "provisional": False,
                     "policy_version": None,
-                    "rings": Jsonb([]),
+                    "rings": [],
                     "paused_since": None,
                     "pause_reason": "",
                     **_NO_MILESTONE,

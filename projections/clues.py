@@ -1,19 +1,20 @@
 """The clue read model: one row per clue, its history and its reveals.
 
-Statements only; the runner owns the transaction. The sealed identity in the events is
+No transaction here; the runner owns it. The sealed identity in the events is
 never copied here; summaries name the reporter only as 实名 or 匿名.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from eventsourcing.domain import DomainEventProtocol
 from psycopg import Cursor
-from psycopg.types.json import Jsonb
 
 from domain.clocks import due_day
 from domain.clues import Clue, ClueStatus
+from projections.rowset import Appends, Table
 from projections.summaries import due_recomputed, late
 
 CHANNEL_LABELS = {
@@ -27,85 +28,93 @@ CHANNEL_LABELS = {
 }
 
 
+_EVENTS = (Clue.Received, Clue.Event)
+
+
 class ClueProjection:
+    """Folds a batch into rows in memory (projections/rowset.py): one load and one write
+    per table."""
+
     TABLES: ClassVar[tuple[str, ...]] = ("clue_reveals", "clue_history", "clues")
 
     def __init__(self, cursor: Cursor[Any]) -> None:
         self.cur = cursor
+        self.clues = Table(cursor, "clues", ("id",))
+        self.reveals = Appends(cursor, "clue_reveals", ("clue_id", "version"), "nothing")
+        self.history = Appends(cursor, "clue_history", ("clue_id", "version"), "nothing")
+
+    def prepare(self, batch: Sequence[tuple[DomainEventProtocol[Any], int]]) -> None:
+        self.clues.load(event.originator_id for event, _ in batch if isinstance(event, _EVENTS))
+
+    def flush(self) -> None:
+        self.clues.flush()
+        self.reveals.flush()
+        self.history.flush()
 
     def apply(self, event: DomainEventProtocol[Any], position: int) -> None:
-        if not isinstance(event, (Clue.Received, Clue.Event)):
+        if not isinstance(event, _EVENTS):
             return
         if isinstance(event, Clue.Received):
             self._received(event, position)
         else:
             self._update(event, position)
         if isinstance(event, Clue.ReporterRevealed):
-            self.cur.execute(
-                "INSERT INTO clue_reveals (clue_id, version, agency_id, actor, reason, at,"
-                " position) VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-                (
-                    event.originator_id,
-                    event.originator_version,
-                    event.agency_id,
-                    event.actor,
-                    event.reason,
-                    event.at,
-                    position,
-                ),
+            self.reveals.add(
+                {
+                    "clue_id": event.originator_id,
+                    "version": event.originator_version,
+                    "agency_id": event.agency_id,
+                    "actor": event.actor,
+                    "reason": event.reason,
+                    "at": event.at,
+                    "position": position,
+                }
             )
-        self.cur.execute(
-            "INSERT INTO clue_history (clue_id, version, at, type, actor, summary, position)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-            (
-                event.originator_id,
-                event.originator_version,
-                event.timestamp,
-                type(event).__name__,
-                getattr(event, "actor", ""),
-                summary(event),
-                position,
-            ),
+        self.history.add(
+            {
+                "clue_id": event.originator_id,
+                "version": event.originator_version,
+                "at": event.timestamp,
+                "type": type(event).__name__,
+                "actor": getattr(event, "actor", ""),
+                "summary": summary(event),
+                "position": position,
+            }
         )
 
     def _received(self, event: Clue.Received, position: int) -> None:
-        self.cur.execute(
-            "INSERT INTO clues (id, agency_id, handling_agency_id, campaign_id, channel,"
-            " institution, person, content, attachments, anonymous, real_name, status,"
-            " reply_due, received_at, updated_at, received_position, last_position)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-            " ON CONFLICT (id) DO NOTHING",
-            (
-                event.originator_id,
-                event.agency_id,
-                event.agency_id,
-                event.campaign_id,
-                event.channel,
-                event.institution,
-                event.person,
-                event.content,
-                Jsonb(list(event.attachments)),
-                event.anonymous,
-                event.real_name,
-                ClueStatus.RECEIVED.value,
-                event.reply_due,
-                event.at,
-                event.timestamp,
-                position,
-                position,
-            ),
+        self.clues.insert(
+            {
+                "id": event.originator_id,
+                "agency_id": event.agency_id,
+                "handling_agency_id": event.agency_id,
+                "campaign_id": event.campaign_id,
+                "channel": event.channel,
+                "institution": event.institution,
+                "person": event.person,
+                "content": event.content,
+                "attachments": list(event.attachments),
+                "anonymous": event.anonymous,
+                "real_name": event.real_name,
+                "status": ClueStatus.RECEIVED.value,
+                "reply_due": event.reply_due,
+                "received_at": event.at,
+                "updated_at": event.timestamp,
+                "received_position": position,
+                "last_position": position,
+            }
         )
 
     def _update(self, event: Any, position: int) -> None:
-        changes = _changes(event)
-        assignments = "".join(
-            f", {column} = {column} + 1" if value is _INCREMENT else f", {column} = %s"
-            for column, value in changes.items()
-        )
-        params = [v for v in changes.values() if v is not _INCREMENT]
-        self.cur.execute(
-            f"UPDATE clues SET updated_at = %s, last_position = %s{assignments} WHERE id = %s",
-            (event.timestamp, position, *params, event.originator_id),
+        row = self.clues.get(event.originator_id)
+        if row is None:
+            return
+        found = {
+            column: row[column] + 1 if value is _INCREMENT else value
+            for column, value in _changes(event).items()
+        }
+        self.clues.update(
+            event.originator_id, updated_at=event.timestamp, last_position=position, **found
         )
 
 

@@ -24,6 +24,7 @@ from psycopg import Cursor
 from domain.evidence import stored_digests
 from domain.personal_data import aggregate_of
 from projections.rows import Pool
+from projections.rowset import Appends
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,10 @@ class FileReferenceProjection:
 
     def __init__(self, cursor: Cursor[Any]) -> None:
         self.cur = cursor
+        self.references = Appends(cursor, "file_references", ("sha256", "item_id"), "nothing")
+
+    def flush(self) -> None:
+        self.references.flush()
 
     def apply(self, event: DomainEventProtocol[Any], position: int) -> None:
         attachments = getattr(event, "attachments", None)
@@ -53,10 +58,13 @@ class FileReferenceProjection:
             return
         kind = aggregate_of(getattr(type(event), "TOPIC", ""))
         for digest in digests:
-            self.cur.execute(
-                "INSERT INTO file_references (sha256, item_id, kind, position)"
-                " VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
-                (digest, event.originator_id, kind, position),
+            self.references.add(
+                {
+                    "sha256": digest,
+                    "item_id": event.originator_id,
+                    "kind": kind,
+                    "position": position,
+                }
             )
 
 

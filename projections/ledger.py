@@ -1,28 +1,38 @@
 """The ledger projection: each event of the log becomes rows of the read tables.
 
-Statements only; the runner owns the transaction, so the rows of a whole batch and its
-tracking position are committed together or not at all.
+No transaction here; the runner owns it, so the rows of a whole batch and its tracking
+position are committed together or not at all. The batch is folded in memory and written
+with a few statements per table (projections/rowset.py, ADR 0052).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar
-from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
 from psycopg import Cursor
-from psycopg.types.json import Jsonb
 
 from domain.agencies import Agency
 from domain.campaigns import Campaign
 from domain.deadlines import Deadline
 from domain.issues import IssueStatus, extended_deadline
 from domain.issues import RectificationIssue as Issue
+from projections.rowset import AgencyNames, Appends, Table
 from projections.summaries import summarise
+
+_AGENCY = (Agency.Registered, Agency.Event)
+_CAMPAIGN = (Campaign.Launched, Campaign.Event)
+_ISSUE = (Issue.Registered, Issue.Event)
+
+NO_EXTENSION_PENDING: dict[str, Any] = {
+    "pending_extension_due": None,
+    "pending_extension_text": None,
+}
 
 
 class LedgerProjection:
-    """Dispatches on the event's class. Agency names are cached for the summaries."""
+    """Dispatches on the event's class."""
 
     TABLES: ClassVar[tuple[str, ...]] = (
         "issue_history",
@@ -34,46 +44,66 @@ class LedgerProjection:
 
     def __init__(self, cursor: Cursor[Any]) -> None:
         self.cur = cursor
-        self._names: dict[UUID, str] = {}
+        self.agency_name = AgencyNames(cursor)
+        self.agencies = Table(cursor, "agencies", ("id",))
+        self.campaigns = Table(cursor, "campaigns", ("id",))
+        self.issues = Table(cursor, "issues", ("id",))
+        self.responsibilities = Appends(
+            cursor, "issue_responsibilities", ("issue_id", "agency_id"), "nothing"
+        )
+        self.history = Appends(cursor, "issue_history", ("issue_id", "version"), "error")
 
-    def agency_name(self, agency_id: UUID) -> str:
-        if agency_id not in self._names:
-            row = self.cur.execute("SELECT name FROM agencies WHERE id = %s", (agency_id,))
-            found = row.fetchone()
-            self._names[agency_id] = found[0] if found else str(agency_id)
-        return self._names[agency_id]
+    def prepare(self, batch: Sequence[tuple[DomainEventProtocol[Any], int]]) -> None:
+        """Load, in one statement per table, the rows the batch's events change."""
+        events = [event for event, _ in batch]
+        self.agencies.load(e.originator_id for e in events if isinstance(e, _AGENCY))
+        self.campaigns.load(e.originator_id for e in events if isinstance(e, _CAMPAIGN))
+        self.issues.load(e.originator_id for e in events if isinstance(e, _ISSUE))
+        self.agency_name.load(e.agency_id for e in events if isinstance(e, Issue.ProgressReported))
+
+    def flush(self) -> None:
+        for table in (self.agencies, self.campaigns, self.issues):
+            table.flush()
+        self.responsibilities.flush()
+        self.history.flush()
 
     def apply(self, event: DomainEventProtocol[Any], position: int) -> None:
         match event:
             case Agency.Registered():
-                self._agency_registered(event)
+                self.agencies.insert(
+                    {
+                        "id": event.originator_id,
+                        "name": event.name,
+                        "kind": event.kind,
+                        "level": event.level,
+                    },
+                    "error",
+                )
+                self.agency_name.known[event.originator_id] = event.name
             case Agency.AliasAdded():
-                self.cur.execute(
-                    "UPDATE agencies SET aliases = array_append(aliases, %s) WHERE id = %s",
-                    (event.alias, event.originator_id),
-                )
+                if row := self.agencies.get(event.originator_id):
+                    self.agencies.update(
+                        event.originator_id, aliases=[*row["aliases"], event.alias]
+                    )
             case Agency.RegionAssigned():
-                self.cur.execute(
-                    "UPDATE agencies SET region = %s WHERE id = %s",
-                    (event.region, event.originator_id),
-                )
+                self.agencies.update(event.originator_id, region=event.region)
             case Campaign.Launched():
-                self.cur.execute(
-                    "INSERT INTO campaigns (id, title, lead_agency_id, registered_at)"
-                    " VALUES (%s, %s, %s, %s)",
-                    (event.originator_id, event.title, event.lead_agency_id, event.timestamp),
+                self.campaigns.insert(
+                    {
+                        "id": event.originator_id,
+                        "title": event.title,
+                        "lead_agency_id": event.lead_agency_id,
+                        "registered_at": event.timestamp,
+                    },
+                    "error",
                 )
             case Campaign.LeadAgencyAssigned():
-                self.cur.execute(
-                    "UPDATE campaigns SET lead_agency_id = %s WHERE id = %s",
-                    (event.agency_id, event.originator_id),
-                )
+                self.campaigns.update(event.originator_id, lead_agency_id=event.agency_id)
             case Campaign.MemberAdded():
-                self.cur.execute(
-                    "UPDATE campaigns SET member_ids = array_append(member_ids, %s)"
-                    " WHERE id = %s AND NOT %s = ANY(member_ids)",
-                    (event.agency_id, event.originator_id, event.agency_id),
-                )
+                row = self.campaigns.get(event.originator_id)
+                if row is not None and event.agency_id not in row["member_ids"]:
+                    members = [*row["member_ids"], event.agency_id]
+                    self.campaigns.update(event.originator_id, member_ids=members)
             case Campaign.PhaseScheduled():
                 self._phase_scheduled(event)
             case Issue.Event() | Issue.Registered():
@@ -81,90 +111,70 @@ class LedgerProjection:
 
     def _phase_scheduled(self, event: Campaign.PhaseScheduled) -> None:
         """Replace the phase of that name, keep the list in date order (as the aggregate)."""
+        row = self.campaigns.get(event.originator_id)
+        if row is None:
+            return
         phase = event.phase
-        self.cur.execute(
-            "UPDATE campaigns SET phases = ("
-            "  SELECT coalesce(jsonb_agg(p ORDER BY p->>'starts'), '[]'::jsonb) FROM ("
-            "    SELECT p FROM jsonb_array_elements(phases) p WHERE p->>'name' <> %s"
-            "    UNION ALL SELECT %s::jsonb) AS s)"
-            " WHERE id = %s",
-            (
-                phase.name,
-                Jsonb(
-                    {
-                        "name": phase.name,
-                        "starts": phase.starts.isoformat(),
-                        "ends": phase.ends.isoformat(),
-                    }
-                ),
-                event.originator_id,
-            ),
-        )
-
-    def _agency_registered(self, event: Agency.Registered) -> None:
-        self.cur.execute(
-            "INSERT INTO agencies (id, name, kind, level) VALUES (%s, %s, %s, %s)",
-            (event.originator_id, event.name, event.kind, event.level),
-        )
-        self._names[event.originator_id] = event.name
+        entry = {
+            "name": phase.name,
+            "starts": phase.starts.isoformat(),
+            "ends": phase.ends.isoformat(),
+        }
+        phases = [p for p in row["phases"] if p["name"] != phase.name] + [entry]
+        phases.sort(key=lambda p: str(p["starts"]))
+        self.campaigns.update(event.originator_id, phases=phases)
 
     def _issue_event(self, event: Any, position: int) -> None:
         if isinstance(event, Issue.Registered):
             self._issue_registered(event, position)
-        else:
+        elif row := self.issues.get(event.originator_id):
             changes = self._issue_changes(event)
-            assignments = "".join(
-                f", {column} = {value}" if isinstance(value, _Sql) else f", {column} = %s"
-                for column, value in changes.items()
+            if changes.pop("cycle", None) is not None:
+                changes["cycle"] = row["cycle"] + 1
+            self.issues.update(
+                event.originator_id, updated_at=event.timestamp, last_position=position, **changes
             )
-            params = [v for v in changes.values() if not isinstance(v, _Sql)]
-            self.cur.execute(
-                f"UPDATE issues SET updated_at = %s, last_position = %s{assignments} WHERE id = %s",
-                (event.timestamp, position, *params, event.originator_id),
-            )
-        self.cur.execute(
-            "INSERT INTO issue_history (issue_id, version, at, type, actor, summary, position)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s)",
-            (
-                event.originator_id,
-                event.originator_version,
-                event.timestamp,
-                type(event).__name__,
-                event.actor,
-                summarise(event, self.agency_name),
-                position,
-            ),
+        self.history.add(
+            {
+                "issue_id": event.originator_id,
+                "version": event.originator_version,
+                "at": event.timestamp,
+                "type": type(event).__name__,
+                "actor": event.actor,
+                "summary": summarise(event, self.agency_name),
+                "position": position,
+            }
         )
 
     def _issue_registered(self, event: Issue.Registered, position: int) -> None:
-        self.cur.execute(
-            "INSERT INTO issues (id, campaign_id, number, problem, measures, status,"
-            " lead_agency_id, deadline_kind, due_date, deadline_text, cycle,"
-            " registered_at, updated_at, registered_position, last_position)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 1, %s, %s, %s, %s)",
-            (
-                event.originator_id,
-                event.campaign_id,
-                event.number,
-                event.problem,
-                Jsonb(list(event.measures)),
-                IssueStatus.OPEN.value,
-                event.lead_agency_id,
-                event.deadline.kind.value,
-                event.deadline.due_date,
-                event.deadline.text,
-                event.timestamp,
-                event.timestamp,
-                position,
-                position,
-            ),
+        self.issues.insert(
+            {
+                "id": event.originator_id,
+                "campaign_id": event.campaign_id,
+                "number": event.number,
+                "problem": event.problem,
+                "measures": list(event.measures),
+                "status": IssueStatus.OPEN.value,
+                "lead_agency_id": event.lead_agency_id,
+                "cycle": 1,
+                "registered_at": event.timestamp,
+                "updated_at": event.timestamp,
+                "registered_position": position,
+                "last_position": position,
+                **self._deadline(event.deadline),
+            },
+            "error",
         )
         roles = [(event.lead_agency_id, "LEAD")] + [(a, "CO") for a in event.co_agency_ids]
-        self.cur.executemany(
-            "INSERT INTO issue_responsibilities (issue_id, agency_id, role, ordinal)"
-            " VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
-            [(event.originator_id, a, role, n) for n, (a, role) in enumerate(roles)],
-        )
+        for ordinal, (agency, role) in enumerate(roles):
+            self.responsibilities.add(
+                {
+                    "issue_id": event.originator_id,
+                    "agency_id": agency,
+                    "role": role,
+                    "ordinal": ordinal,
+                }
+            )
 
     @staticmethod
     def _deadline(deadline: Deadline) -> dict[str, Any]:
@@ -183,27 +193,30 @@ class LedgerProjection:
                 return {
                     "status": IssueStatus.CLOSED.value,
                     "closed_at": event.timestamp,
-                    "pending_extension_due": None,
+                    **NO_EXTENSION_PENDING,
                 }
             case Issue.Rejected():
                 return {"status": IssueStatus.OPEN.value}
             case Issue.ExtensionRequested():
-                return {"pending_extension_due": event.requested.due_date}
+                return {
+                    "pending_extension_due": event.requested.due_date,
+                    "pending_extension_text": event.requested.text,
+                }
             case Issue.ExtensionApproved():
                 # extensions recorded before the ledger's wording was kept get it here too
                 extended = extended_deadline(event.previous, event.deadline)
-                return {**self._deadline(extended), "pending_extension_due": None}
+                return {**self._deadline(extended), **NO_EXTENSION_PENDING}
             case Issue.ExtensionDenied():
-                return {"pending_extension_due": None}
+                return NO_EXTENSION_PENDING
             case Issue.Reopened():
                 return {
                     "status": IssueStatus.OPEN.value,
                     "closed_at": None,
-                    "cycle": _Sql("cycle + 1"),
+                    "cycle": _NEXT_CYCLE,
                     **self._deadline(event.deadline),
                 }
         return {}
 
 
-class _Sql(str):
-    """A SQL expression instead of a parameter (only constants written in this module)."""
+# The issue's next review cycle (its cycle + 1), worked out against the row.
+_NEXT_CYCLE = object()

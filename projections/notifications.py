@@ -1,10 +1,11 @@
 """The inbox projection: notices become inbox rows, delivery events their delivery state.
 
-Statements only; the runner owns the transaction (rows and tracking position together).
+No transaction here; the runner owns it (rows and tracking position together).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from eventsourcing.domain import DomainEventProtocol
@@ -12,69 +13,77 @@ from psycopg import Cursor
 
 from domain.delivery import Delivery, DeliveryStatus
 from domain.notices import Notice
+from projections.rowset import Appends, Table
+
+_DELIVERY = (Delivery.Requested, Delivery.Event)
 
 
 class NotificationProjection:
+    """Folds a batch into rows in memory (projections/rowset.py): one load and one write
+    per table."""
+
     TABLES: ClassVar[tuple[str, ...]] = ("notification_deliveries", "notifications")
 
     def __init__(self, cursor: Cursor[Any]) -> None:
         self.cur = cursor
+        self.notices = Appends(cursor, "notifications", ("id",), "nothing")
+        self.deliveries = Table(cursor, "notification_deliveries", ("id",))
+
+    def prepare(self, batch: Sequence[tuple[DomainEventProtocol[Any], int]]) -> None:
+        self.deliveries.load(e.originator_id for e, _ in batch if isinstance(e, _DELIVERY))
+
+    def flush(self) -> None:
+        self.notices.flush()
+        self.deliveries.flush()
 
     def apply(self, event: DomainEventProtocol[Any], position: int) -> None:
         match event:
             case Notice.Issued():
                 self._issued(event, position)
             case Delivery.Requested():
-                self.cur.execute(
-                    "INSERT INTO notification_deliveries (id, notification_id, channel, address,"
-                    " status, updated_at) VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-                    (
-                        event.originator_id,
-                        event.notice_id,
-                        event.channel,
-                        event.address,
-                        DeliveryStatus.PENDING.value,
-                        event.timestamp,
-                    ),
+                self.deliveries.insert(
+                    {
+                        "id": event.originator_id,
+                        "notification_id": event.notice_id,
+                        "channel": event.channel,
+                        "address": event.address,
+                        "status": DeliveryStatus.PENDING.value,
+                        "updated_at": event.timestamp,
+                    }
                 )
             case Delivery.AttemptFailed():
-                self._delivery(event, "attempts = attempts + 1, last_error = %s", event.error)
+                self._delivery(event, attempts=1, last_error=event.error)
             case Delivery.Delivered():
-                self._delivery(
-                    event, "attempts = attempts + 1, status = %s", DeliveryStatus.DELIVERED.value
-                )
+                self._delivery(event, attempts=1, status=DeliveryStatus.DELIVERED.value)
             case Delivery.Abandoned():
-                self._delivery(
-                    event,
-                    "status = %s, last_error = coalesce(last_error, %s)",
-                    DeliveryStatus.FAILED.value,
-                    event.reason,
-                )
+                self._delivery(event, status=DeliveryStatus.FAILED.value, first_error=event.reason)
 
     def _issued(self, event: Notice.Issued, position: int) -> None:
-        self.cur.execute(
-            "INSERT INTO notifications (id, position, item_kind, item_id, kind, rung, agency_id,"
-            " audience, title, body, at, issued_at)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-            (
-                event.originator_id,
-                position,
-                event.item_kind,
-                event.item_id,
-                event.kind,
-                event.rung,
-                event.agency_id,
-                event.audience,
-                event.title,
-                event.body,
-                event.at,
-                event.timestamp,
-            ),
+        self.notices.add(
+            {
+                "id": event.originator_id,
+                "position": position,
+                "item_kind": event.item_kind,
+                "item_id": event.item_id,
+                "kind": event.kind,
+                "rung": event.rung,
+                "agency_id": event.agency_id,
+                "audience": event.audience,
+                "title": event.title,
+                "body": event.body,
+                "at": event.at,
+                "issued_at": event.timestamp,
+            }
         )
 
-    def _delivery(self, event: Any, assignments: str, *params: Any) -> None:
-        """`assignments` are constants of this module; values go as parameters."""
-        self.cur.execute(
-            f"UPDATE notification_deliveries SET {assignments}, updated_at = %s WHERE id = %s",
-            (*params, event.timestamp, event.originator_id),
-        )
+    def _delivery(
+        self, event: Any, attempts: int = 0, first_error: str | None = None, **changes: Any
+    ) -> None:
+        """`attempts` are added to the count; `first_error` is kept only if none is there."""
+        row = self.deliveries.get(event.originator_id)
+        if row is None:
+            return
+        if first_error is not None and row["last_error"] is None:
+            changes["last_error"] = first_error
+        changes["attempts"] = row["attempts"] + attempts
+        self.deliveries.update(event.originator_id, updated_at=event.timestamp, **changes)

@@ -1,13 +1,14 @@
 """The read model of campaign progress (ADR 0020): coverage targets, inspected institutions,
 law-enforcement cases and the agencies owing each period's report.
 
-Statements only; the runner owns the transaction. Days of recorded facts (a report's
+No transaction here; the runner owns it. Days of recorded facts (a report's
 submission, an item's opening) are the events' timestamps in CST, so every figure can be
 recomputed from the log alone.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -19,6 +20,7 @@ from domain.clocks import TIMEZONE
 from domain.inspections import EnforcementCase, Inspection
 from domain.names import normalise_name
 from domain.reporting import ReportDue
+from projections.rowset import Appends, Table
 
 
 def day_of(instant: datetime) -> Any:
@@ -26,6 +28,9 @@ def day_of(instant: datetime) -> Any:
 
 
 class ProgressProjection:
+    """Folds a batch into rows in memory (projections/rowset.py): one load and one write
+    per table."""
+
     NAME = "progress"
     TABLES: ClassVar[tuple[str, ...]] = (
         "progress_reports",
@@ -37,58 +42,86 @@ class ProgressProjection:
 
     def __init__(self, cursor: Cursor[Any]) -> None:
         self.cur = cursor
+        self.targets = Table(cursor, "progress_targets", ("campaign_id", "category_key"))
+        self.thresholds = Table(cursor, "progress_thresholds", ("campaign_id",))
+        self.inspections = Table(cursor, "progress_inspections", ("inspection_id",))
+        self.cases = Appends(cursor, "progress_cases", ("case_id",), "nothing")
+        self.reports = Table(cursor, "progress_reports", ("item_id", "agency_id"))
+
+    def prepare(self, batch: Sequence[tuple[DomainEventProtocol[Any], int]]) -> None:
+        def items(*kinds: type[object]) -> list[Any]:
+            return [event.originator_id for event, _ in batch if isinstance(event, kinds)]
+
+        self.targets.load(items(Campaign.CoverageTargetSet))
+        self.thresholds.load(items(Campaign.CaseThresholdSet))
+        self.inspections.load(items(Inspection.Recorded, Inspection.Repeated))
+        self.reports.load(items(ReportDue.Opened, ReportDue.Submitted))
+
+    def flush(self) -> None:
+        for table in (self.targets, self.thresholds, self.inspections, self.reports):
+            table.flush()
+        self.cases.flush()
 
     def apply(self, event: DomainEventProtocol[Any], position: int) -> None:
         item = event.originator_id
         if isinstance(event, Campaign.CoverageTargetSet):
-            self.cur.execute(
-                "INSERT INTO progress_targets (campaign_id, category_key, category, population,"
-                " required_percent, region) VALUES (%s, %s, %s, %s, %s, %s)"
-                " ON CONFLICT (campaign_id, category_key) DO UPDATE SET category ="
-                " EXCLUDED.category, population = EXCLUDED.population, required_percent ="
-                " EXCLUDED.required_percent, region = EXCLUDED.region",
-                (item, normalise_name(event.category), event.category, event.population,
-                 event.required_percent, event.region),
-            )  # fmt: skip
+            key = (item, normalise_name(event.category))
+            _upsert(self.targets, key, category=event.category, population=event.population,
+                    required_percent=event.required_percent, region=event.region)  # fmt: skip
         elif isinstance(event, Campaign.CaseThresholdSet):
-            self.cur.execute(
-                "INSERT INTO progress_thresholds (campaign_id, threshold) VALUES (%s, %s)"
-                " ON CONFLICT (campaign_id) DO UPDATE SET threshold = EXCLUDED.threshold",
-                (item, event.threshold),
-            )
+            _upsert(self.thresholds, (item,), threshold=event.threshold)
         elif isinstance(event, Inspection.Recorded):
-            self.cur.execute(
-                "INSERT INTO progress_inspections (inspection_id, campaign_id, category_key,"
-                " institution, region, first_on, last_on) VALUES (%s, %s, %s, %s, %s, %s, %s)"
-                " ON CONFLICT (inspection_id) DO NOTHING",
-                (item, event.campaign_id, normalise_name(event.category), event.institution,
-                 event.region, event.on, event.on),
-            )  # fmt: skip
+            self.inspections.insert(
+                {
+                    "inspection_id": item,
+                    "campaign_id": event.campaign_id,
+                    "category_key": normalise_name(event.category),
+                    "institution": event.institution,
+                    "region": event.region,
+                    "first_on": event.on,
+                    "last_on": event.on,
+                }
+            )
         elif isinstance(event, Inspection.Repeated):
             # Visits may be recorded out of date order: keep the earliest and latest days.
-            self.cur.execute(
-                "UPDATE progress_inspections SET first_on = LEAST(first_on, %s),"
-                " last_on = GREATEST(last_on, %s) WHERE inspection_id = %s",
-                (event.on, event.on, item),
-            )
+            if row := self.inspections.get(item):
+                self.inspections.update(
+                    item,
+                    first_on=min(d for d in (row["first_on"], event.on) if d is not None),
+                    last_on=max(d for d in (row["last_on"], event.on) if d is not None),
+                )
         elif isinstance(event, EnforcementCase.Filed):
-            self.cur.execute(
-                "INSERT INTO progress_cases (case_id, agency_id, campaign_id, filed_on, number)"
-                " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (case_id) DO NOTHING",
-                (item, event.agency_id, event.campaign_id, event.filed_on, event.number),
+            self.cases.add(
+                {
+                    "case_id": item,
+                    "agency_id": event.agency_id,
+                    "campaign_id": event.campaign_id,
+                    "filed_on": event.filed_on,
+                    "number": event.number,
+                }
             )
         elif isinstance(event, ReportDue.Opened):
             for agency in event.agency_ids:
-                self.cur.execute(
-                    "INSERT INTO progress_reports (item_id, agency_id, campaign_id, opened_on,"
-                    " due_date, name, period) VALUES (%s, %s, %s, %s, %s, %s, %s)"
-                    " ON CONFLICT (item_id, agency_id) DO NOTHING",
-                    (item, agency, event.campaign_id, day_of(event.timestamp), event.due_date,
-                     event.name, event.period),
-                )  # fmt: skip
+                self.reports.insert(
+                    {
+                        "item_id": item,
+                        "agency_id": agency,
+                        "campaign_id": event.campaign_id,
+                        "opened_on": day_of(event.timestamp),
+                        "due_date": event.due_date,
+                        "name": event.name,
+                        "period": event.period,
+                    }
+                )
         elif isinstance(event, ReportDue.Submitted):
-            self.cur.execute(
-                "UPDATE progress_reports SET submitted_on = %s"
-                " WHERE item_id = %s AND agency_id = %s AND submitted_on IS NULL",
-                (day_of(event.timestamp), item, event.agency_id),
-            )
+            row = self.reports.get(item, event.agency_id)
+            if row is not None and row["submitted_on"] is None:
+                self.reports.update(item, event.agency_id, submitted_on=day_of(event.timestamp))
+
+
+def _upsert(table: Table, key: tuple[Any, ...], **values: Any) -> None:
+    """As INSERT … ON CONFLICT (key) DO UPDATE SET the given columns."""
+    if table.get(*key) is None:
+        table.insert(dict(zip(table.key, key, strict=True)) | values)
+    else:
+        table.update(*key, **values)

@@ -123,7 +123,8 @@ class IssueFilter:
 
 _ISSUE_COLUMNS = """
     i.id, i.number, i.problem, i.measures, i.status, i.deadline_kind, i.due_date,
-    i.deadline_text, i.cycle, i.pending_extension_due, i.registered_position,
+    i.deadline_text, i.cycle, i.pending_extension_due, i.pending_extension_text,
+    i.registered_position,
     i.campaign_id, c.title AS campaign_title,
     i.lead_agency_id, la.name AS lead_agency_name, la.kind AS lead_agency_kind,
     (i.status <> 'CLOSED' AND i.due_date < $TODAY) AS overdue,
@@ -168,7 +169,8 @@ def _where(issue_filter: IssueFilter, params: list[Any], today: date) -> str:
         overdue = f"(i.status <> 'CLOSED' AND i.due_date < ${len(params)})"
         conditions.append(overdue if issue_filter.overdue else f"NOT COALESCE({overdue}, FALSE)")
     if issue_filter.pending_extension is not None:
-        pending = "i.pending_extension_due IS NOT NULL"
+        # the wording, not the date: a request is pending whatever it names
+        pending = "i.pending_extension_text IS NOT NULL"
         conditions.append(pending if issue_filter.pending_extension else f"NOT ({pending})")
     return " AND ".join(conditions)
 
@@ -194,6 +196,7 @@ class IssueRow(TypedDict):
     deadline_text: str
     cycle: int
     pending_extension_due: date | None
+    pending_extension_text: str | None
     registered_position: int
     campaign_id: UUID
     campaign_title: str

@@ -1,108 +1,113 @@
 """The referral read model: one row per referral (a group parent and each child) and its
 history, for the liaisons' work queue and the item view.
 
-Statements only; the runner owns the transaction. `due_at` is the due instant of the
+No transaction here; the runner owns it. `due_at` is the due instant of the
 clock that runs now (claim while SENT, answer while CLAIMED), so the queue can tell
 "overdue" and "due soon" from the calendar truth without waiting for the clock engine.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
 from psycopg import Cursor
-from psycopg.types.json import Jsonb
 
 from domain.clocks import due_day
 from domain.referrals import RETURN_LABELS, STATUS_LABELS, Referral, ReferralStatus
+from projections.rowset import AgencyNames, Appends, Table
 from projections.summaries import due_recomputed, late
+
+_EVENTS = (Referral.Sent, Referral.Event)
+# The agencies a history line names (claimed, returned, reassigned from).
+_AGENCY_FIELDS = ("agency_id", "previous_agency_id")
 
 
 class ReferralProjection:
+    """Folds a batch into rows in memory (projections/rowset.py): one load and one write
+    per table."""
+
     TABLES: ClassVar[tuple[str, ...]] = ("referral_history", "referrals")
 
     def __init__(self, cursor: Cursor[Any]) -> None:
         self.cur = cursor
-        self._names: dict[UUID, str] = {}
+        self.agency_name = AgencyNames(cursor)
+        self.referrals = Table(cursor, "referrals", ("id",))
+        self.history = Appends(cursor, "referral_history", ("referral_id", "version"), "nothing")
 
-    def agency_name(self, agency_id: UUID) -> str:
-        if agency_id not in self._names:
-            row = self.cur.execute("SELECT name FROM agencies WHERE id = %s", (agency_id,))
-            found = row.fetchone()
-            self._names[agency_id] = found[0] if found else str(agency_id)
-        return self._names[agency_id]
+    def prepare(self, batch: Sequence[tuple[DomainEventProtocol[Any], int]]) -> None:
+        events = [event for event, _ in batch if isinstance(event, _EVENTS)]
+        self.referrals.load(event.originator_id for event in events)
+        self.agency_name.load(
+            getattr(event, field, None) for event in events for field in _AGENCY_FIELDS
+        )
+
+    def flush(self) -> None:
+        self.referrals.flush()
+        self.history.flush()
 
     def apply(self, event: DomainEventProtocol[Any], position: int) -> None:
-        if not isinstance(event, (Referral.Sent, Referral.Event)):
+        if not isinstance(event, _EVENTS):
             return
         if isinstance(event, Referral.Sent):
             self._sent(event, position)
         else:
             self._update(event, position)
-        self.cur.execute(
-            "INSERT INTO referral_history (referral_id, version, at, type, actor, summary,"
-            " position) VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-            (
-                event.originator_id,
-                event.originator_version,
-                event.timestamp,
-                type(event).__name__,
-                getattr(event, "actor", ""),
-                self.summary(event),
-                position,
-            ),
+        self.history.add(
+            {
+                "referral_id": event.originator_id,
+                "version": event.originator_version,
+                "at": event.timestamp,
+                "type": type(event).__name__,
+                "actor": getattr(event, "actor", ""),
+                "summary": self.summary(event),
+                "position": position,
+            }
         )
 
     def _sent(self, event: Referral.Sent, position: int) -> None:
         group = bool(event.children)
         status = ReferralStatus.DISPATCHED if group else ReferralStatus.SENT
-        self.cur.execute(
-            "INSERT INTO referrals (id, parent_id, is_group, campaign_id, sender_agency_id,"
-            " receiver_agency_id, receiver_name, assigned_ids, status, reason, subject_kind,"
-            " subject_id, attachments, round, claim_due, due_at, sent_at, updated_at,"
-            " sent_position, last_position)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 1, %s, %s, %s, %s,"
-            " %s, %s) ON CONFLICT (id) DO NOTHING",
-            (
-                event.originator_id,
-                event.parent_id,
-                group,
-                event.campaign_id,
-                event.sender_agency_id,
-                event.receiver_agency_id,
-                event.receiver_name,
-                [event.receiver_agency_id],
-                status.value,
-                event.reason,
-                event.subject_kind,
-                event.subject_id,
-                Jsonb(list(event.attachments)),
-                event.claim_due,
-                event.claim_due,
-                event.at,
-                event.timestamp,
-                position,
-                position,
-            ),
+        self.referrals.insert(
+            {
+                "id": event.originator_id,
+                "parent_id": event.parent_id,
+                "is_group": group,
+                "campaign_id": event.campaign_id,
+                "sender_agency_id": event.sender_agency_id,
+                "receiver_agency_id": event.receiver_agency_id,
+                "receiver_name": event.receiver_name,
+                "assigned_ids": [event.receiver_agency_id],
+                "status": status.value,
+                "reason": event.reason,
+                "subject_kind": event.subject_kind,
+                "subject_id": event.subject_id,
+                "attachments": list(event.attachments),
+                "round": 1,
+                "claim_due": event.claim_due,
+                "due_at": event.claim_due,
+                "sent_at": event.at,
+                "updated_at": event.timestamp,
+                "sent_position": position,
+                "last_position": position,
+            }
         )
 
     def _update(self, event: Any, position: int) -> None:
-        assignments, params = "", []
+        row = self.referrals.get(event.originator_id)
+        if row is None:
+            return
+        changes: dict[str, Any] = {"updated_at": event.timestamp, "last_position": position}
         for column, value in self._changes(event).items():
             if isinstance(value, _Append):
-                assignments += f", {column} = array_append({column}, %s)"
-                params.append(value.value)
+                changes[column] = [*row[column], value.value]
             elif isinstance(value, _Increment):
-                assignments += f", {column} = {column} + 1"
+                changes[column] = row[column] + 1
             else:
-                assignments += f", {column} = %s"
-                params.append(value)
-        self.cur.execute(
-            f"UPDATE referrals SET updated_at = %s, last_position = %s{assignments} WHERE id = %s",
-            (event.timestamp, position, *params, event.originator_id),
-        )
+                changes[column] = value
+        self.referrals.update(event.originator_id, **changes)
 
     @staticmethod
     def _changes(event: Any) -> dict[str, Any]:

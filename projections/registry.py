@@ -1,10 +1,12 @@
 """Every read model the runner feeds, in the order they are applied within a batch.
 
 A read model is a class built with the batch's cursor, with `apply(event, position)` that
-ignores events it does not know (and, optionally, `flush()`, called once at the end of the
-batch, for a model that gathers its rows and writes them in one statement), its DDL in a
-`*.sql` file of this package (applied in file-name order, idempotent), and `TABLES`, the
-tables a rebuild empties (children first).
+ignores events it does not know, and, optionally, `prepare(batch)` (the batch's (event,
+position) pairs, before the first `apply`: load the rows it will change) and `flush()`
+(after the last: write them), so a batch costs a few statements per table, not per event
+(projections/rowset.py, ADR 0052); its DDL in a `*.sql` file of this package (applied in
+file-name order, idempotent), and `TABLES`, the tables a rebuild builds afresh and swaps in.
+The runner gives each model the whole batch in turn, in the order listed here.
 To add one: write the class and its SQL file, then list it here.
 
 `rectify rebuild-projections --model NAME` rebuilds one model alone (the name is the class

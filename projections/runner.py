@@ -1,9 +1,13 @@
-"""Runs the ledger projection: batches of events, one transaction and one tracking write each.
+"""Runs the read models: batches of events, one transaction and one tracking write each.
+
+Each model folds a whole batch in memory and writes it with a few statements per table
+(projections/rowset.py, ADR 0052), model after model.
 
 The tracking row is read `FOR UPDATE` at the start of every batch, so two runners (or a
 runner and a rebuild) never apply the same events twice: the second waits, then starts
 from the position the first committed. Gaps in notification ids (rolled-back inserts)
-are harmless here: the library's table lock makes ids commit in order.
+are harmless here: the recorder reads only up to the decided position, below which every
+id has committed or rolled back (ADR 0051).
 
 A batch that fails for anything but the connection is applied again one event at a time,
 each in a savepoint, and the event that fails is sanitised or skipped and recorded
@@ -16,7 +20,6 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from contextlib import closing
-from importlib.resources import files
 from typing import Any
 
 import psycopg
@@ -24,7 +27,7 @@ from eventsourcing.persistence import Notification
 from psycopg import sql
 
 from domain.application import RectifyApp
-from projections import changes, parked
+from projections import changes, parked, staging
 from projections.analyze import BULK_EVENTS, analyze
 from projections.audiences import audience_of
 from projections.registry import READ_MODELS, ReadModel, read_model, read_tables
@@ -47,12 +50,7 @@ def connect(database_url: str, schema: str) -> psycopg.Connection[Any]:
 
 def ensure_schema(conn: psycopg.Connection[Any], schema: str) -> None:
     """Create the read tables if missing; serialised, as API and runner may start together."""
-    package = files("projections")
-    ddl = [
-        entry.read_text(encoding="utf-8")
-        for entry in sorted(package.iterdir(), key=lambda e: e.name)
-        if entry.name.endswith(".sql")
-    ]
+    ddl = staging.read_ddl()
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"rectify-ddl:{schema}",))
         conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
@@ -117,14 +115,20 @@ def _apply(
     notifications: Sequence[Notification],
     models: Sequence[type[ReadModel]],
 ) -> list[Any]:
-    built = [model(cur) for model in models]
-    events = []
-    for notification in notifications:
-        event = app.mapper.to_domain_event(notification)
-        for model in built:
-            model.apply(event, notification.id)
-        events.append(event)
-    for model in built:  # models that gather a batch's rows write them once, here
+    """Each model in turn folds the whole batch (`prepare` loads the rows it touches,
+    `apply` changes them in memory, `flush` writes them: a few statements per model, not
+    per event). Model after model, so one that reads another's table (agency names) finds
+    the rows the earlier one wrote for this very batch."""
+    events = [app.mapper.to_domain_event(notification) for notification in notifications]
+    batch = [
+        (event, notification.id) for event, notification in zip(events, notifications, strict=True)
+    ]
+    for model in (model(cur) for model in models):
+        prepare = getattr(model, "prepare", None)
+        if prepare is not None:
+            prepare(batch)
+        for event, position in batch:
+            model.apply(event, position)
         flush = getattr(model, "flush", None)
         if flush is not None:
             flush()
@@ -294,15 +298,16 @@ def rebuild_projections(
     batch_size: int = BATCH_SIZE,
     model: str | None = None,
 ) -> int:
-    """Empty the tables of one read model (`model`, a registry name) or of all, and replay
-    the log into them, in one transaction; returns how many events were replayed.
+    """Replay the log into fresh tables of one read model (`model`, a registry name) or of
+    all, swap them in place of the live ones and analyse them (projections/staging.py), in
+    one transaction; returns how many events were replayed.
 
     The tracking row is locked first, as the runner locks it for each batch, so the runner
     waits for the whole rebuild and never interleaves with it. One model is replayed up to
     the position the runner had reached, so it ends exactly as fresh as the models left
     alone; all models are replayed up to the head and the position moves there.
-    DELETE rather than TRUNCATE: TRUNCATE's exclusive lock would block every API read for
-    the whole replay, while DELETE lets readers see the old rows until the commit.
+    Readers see the old tables until the commit; only the swap at the end takes the
+    exclusive lock (TRUNCATE's would block every API read for the whole replay).
     Progress is reported as (events replayed, events to replay).
     """
     chosen = list(READ_MODELS) if model is None else [read_model(model)]
@@ -314,8 +319,8 @@ def rebuild_projections(
                 reached = _lock_position(cur)
                 target = reached if model is not None else app.recorder.max_notification_id() or 0
                 total = _events_up_to(cur, app, target)
-                for table in (table for each in chosen for table in each.TABLES):
-                    cur.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(table)))
+                tables = [table for each in chosen for table in each.TABLES]
+                staged = staging.stage(cur, schema, tables)
                 applied, position = 0, 0
                 if progress is not None:
                     progress(applied, total)
@@ -328,12 +333,12 @@ def rebuild_projections(
                     applied += count
                     if progress is not None:
                         progress(applied, total)
+                staging.swap(cur, schema, staged, tables)
                 if model is None:
                     _save_position(cur, target)
                 # any row may have changed: every live client refetches (at commit)
                 payload = changes.notice(reached if model is not None else target, [], None)
                 cur.execute("SELECT pg_notify(%s, %s)", (changes.channel(schema), payload))
-            analyze(conn, [table for each in chosen for table in each.TABLES])
             return applied
     finally:
         app.close()

@@ -53,6 +53,9 @@ CREATE TABLE IF NOT EXISTS issues (
     deadline_text text NOT NULL,
     cycle integer NOT NULL DEFAULT 1,
     pending_extension_due date,
+    -- the wording of the extension asked for (NULL: none pending; a date alone is written
+    -- as its ISO date): the 延期审批 list shows what was asked, as it was asked
+    pending_extension_text text,
     registered_at timestamptz NOT NULL,
     closed_at timestamptz,
     updated_at timestamptz NOT NULL,
@@ -60,6 +63,15 @@ CREATE TABLE IF NOT EXISTS issues (
     registered_position bigint NOT NULL,
     last_position bigint NOT NULL
 );
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema()
+                   AND table_name = 'issues' AND column_name = 'pending_extension_text') THEN
+        ALTER TABLE issues ADD COLUMN pending_extension_text text;
+        -- requests already pending keep being listed; their wording comes with a rebuild
+        UPDATE issues SET pending_extension_text = pending_extension_due::text
+            WHERE pending_extension_due IS NOT NULL;
+    END IF;
+END $$;
 CREATE INDEX IF NOT EXISTS issues_campaign_order ON issues (campaign_id, registered_position);
 CREATE INDEX IF NOT EXISTS issues_order ON issues (registered_position);
 CREATE INDEX IF NOT EXISTS issues_due_open ON issues (due_date) WHERE status <> 'CLOSED';

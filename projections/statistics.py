@@ -2,12 +2,13 @@
 opened and closed and which due day was in force, the referrals' assignment rounds, and
 every recorded rung of every clock.
 
-Statements only; the runner owns the transaction. All times are the events' timestamps
+No transaction here; the runner owns it. All times are the events' timestamps
 (when the fact entered the log), so every figure can be recomputed from the log alone.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -20,6 +21,7 @@ from domain.clocks import due_day
 from domain.clues import Clue
 from domain.issues import RectificationIssue as Issue
 from domain.referrals import Referral
+from projections.rowset import Appends, Table
 
 # A referred clue is not ended: it concludes with its referral (ADR 0035).
 _CLUE_ENDS = (Clue.MergedAsDuplicate, Clue.Dismissed, Clue.Concluded)
@@ -61,12 +63,46 @@ def _day(instant: datetime | None) -> Any:
     return due_day(instant) if instant is not None else None
 
 
+_ISSUE_CHANGES = (Issue.Registered, Issue.SignedOff, Issue.ExtensionApproved, Issue.Reopened)
+_CLUE_CHANGES = (Clue.Received, *_CLUE_ENDS, Clue.ReplyRecorded)
+
+
+def _changes_item(event: object) -> bool:
+    """Whether the event may add or change a `stat_items` row (a progress report does not)."""
+    if isinstance(event, _MILESTONES):
+        return False
+    if isinstance(event, (Issue.Registered, Issue.Event)):
+        return isinstance(event, _ISSUE_CHANGES)
+    if isinstance(event, (Clue.Received, Clue.Event)):
+        return isinstance(event, _CLUE_CHANGES)
+    return isinstance(event, (Referral.Sent, Referral.Event, Transfer.Reported, Transfer.Event))
+
+
 class StatisticsProjection:
+    """Folds a batch into rows in memory (projections/rowset.py): one load and one write
+    per table. Comments on "the row before" mark where a value is read before the same
+    event changes it, as the right-hand sides of one UPDATE did."""
+
     NAME = "statistics"
     TABLES: ClassVar[tuple[str, ...]] = ("stat_escalations", "stat_referral_rounds", "stat_items")
 
     def __init__(self, cursor: Cursor[Any]) -> None:
         self.cur = cursor
+        self.items = Table(cursor, "stat_items", ("item_id",))
+        self.rounds = Table(cursor, "stat_referral_rounds", ("referral_id", "round"))
+        self.escalations = Appends(cursor, "stat_escalations", ("item_id", "key"), "nothing")
+
+    def prepare(self, batch: Sequence[tuple[DomainEventProtocol[Any], int]]) -> None:
+        events = [event for event, _ in batch]
+        self.items.load(e.originator_id for e in events if _changes_item(e))
+        self.rounds.load(
+            e.originator_id for e in events if isinstance(e, (Referral.Sent, Referral.Event))
+        )
+
+    def flush(self) -> None:
+        self.items.flush()
+        self.rounds.flush()
+        self.escalations.flush()
 
     def apply(self, event: DomainEventProtocol[Any], position: int) -> None:
         if isinstance(event, _MILESTONES):
@@ -83,27 +119,38 @@ class StatisticsProjection:
     def _insert(
         self, event: Any, kind: str, campaign: Any, agency: Any, label: str, due: Any = None
     ) -> None:
-        self.cur.execute(
-            "INSERT INTO stat_items (item_id, kind, campaign_id, agency_id, label, opened_at,"
-            " due_date) VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-            (event.originator_id, kind, campaign, agency, label, event.timestamp, due),
+        self.items.insert(
+            {
+                "item_id": event.originator_id,
+                "kind": kind,
+                "campaign_id": campaign,
+                "agency_id": agency,
+                "label": label,
+                "opened_at": event.timestamp,
+                "due_date": due,
+            }
         )
 
-    def _set(self, event: Any, assignments: str, *params: Any) -> None:
-        self.cur.execute(
-            f"UPDATE stat_items SET {assignments} WHERE item_id = %s",
-            (*params, event.originator_id),
-        )
+    def _set(self, event: Any, **changes: Any) -> None:
+        self.items.update(event.originator_id, **changes)
+
+    def _row(self, event: Any) -> dict[str, Any]:
+        """The item's row as it stands (empty if it has none: `_set` then changes nothing)."""
+        return self.items.get(event.originator_id) or {}
 
     def _milestone(self, event: Any) -> None:
-        kind = _KINDS.get(type(event), "issue")
-        self.cur.execute(
-            "INSERT INTO stat_escalations (item_id, key, kind, rung, at)"
-            " VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-            (event.originator_id, event.key, kind, rung_of(event), event.timestamp),
+        self.escalations.add(
+            {
+                "item_id": event.originator_id,
+                "key": event.key,
+                "kind": _KINDS.get(type(event), "issue"),
+                "rung": rung_of(event),
+                "at": event.timestamp,
+            }
         )
 
     def _issue(self, event: Any) -> None:
+        at = event.timestamp
         match event:
             case Issue.Registered():
                 label = f"{event.number} {event.problem}"
@@ -111,50 +158,40 @@ class StatisticsProjection:
                 self._insert(event, "issue", event.campaign_id, event.lead_agency_id, label, due)
             case Issue.SignedOff():
                 # An issue's due day stays as it was when closed, so done_due copies it.
-                self._set(
-                    event,
-                    "closed_at = %s, done_at = %s, done_due = due_date",
-                    event.timestamp,
-                    event.timestamp,
-                )
+                due = self._row(event).get("due_date")
+                self._set(event, closed_at=at, done_at=at, done_due=due)
             case Issue.ExtensionApproved():
-                self._set(event, "due_date = %s", event.deadline.due_date)
+                self._set(event, due_date=event.deadline.due_date)
             case Issue.Reopened():
                 self._set(
                     event,
-                    "closed_at = NULL, done_at = NULL, done_due = NULL, due_date = %s",
-                    event.deadline.due_date,
+                    closed_at=None,
+                    done_at=None,
+                    done_due=None,
+                    due_date=event.deadline.due_date,
                 )
 
     def _clue(self, event: Any) -> None:
         """Closed once it has ended and owes no reply, at the later of the two (ADR 0035)."""
+        at = event.timestamp
         if isinstance(event, Clue.Received):
-            self.cur.execute(
-                "INSERT INTO stat_items (item_id, kind, campaign_id, agency_id, label, opened_at,"
-                " reply_owed) VALUES (%s, 'clue', %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-                (
-                    event.originator_id,
-                    event.campaign_id,
-                    event.agency_id,
-                    event.institution,
-                    event.timestamp,
-                    event.reply_due is not None,
-                ),
+            self.items.insert(
+                {
+                    "item_id": event.originator_id,
+                    "kind": "clue",
+                    "campaign_id": event.campaign_id,
+                    "agency_id": event.agency_id,
+                    "label": event.institution,
+                    "opened_at": at,
+                    "reply_owed": event.reply_due is not None,
+                }
             )
         elif isinstance(event, _CLUE_ENDS):
-            self._set(
-                event,
-                "ended_at = %s, closed_at = CASE WHEN reply_owed THEN NULL ELSE %s END",
-                event.timestamp,
-                event.timestamp,
-            )
+            owed = self._row(event).get("reply_owed")
+            self._set(event, ended_at=at, closed_at=None if owed else at)
         elif isinstance(event, Clue.ReplyRecorded):
-            # Right-hand sides see the row before the update: ended_at as it stood.
-            self._set(
-                event,
-                "reply_owed = false, closed_at = CASE WHEN ended_at IS NULL THEN NULL ELSE %s END",
-                event.timestamp,
-            )
+            ended = self._row(event).get("ended_at")  # as it stood before this reply
+            self._set(event, reply_owed=False, closed_at=None if ended is None else at)
 
     def _referral(self, event: Any) -> None:
         at = event.timestamp
@@ -172,33 +209,25 @@ class StatisticsProjection:
                 )
                 self._round(event, event.receiver_agency_id, at)
             case Referral.Claimed():
-                self._set(event, "due_date = %s", _day(event.answer_due))
+                self._set(event, due_date=_day(event.answer_due))
                 self._round_time(event, "claimed_at", at)
             case Referral.Returned():
-                self._set(event, "due_date = NULL")
+                self._set(event, due_date=None)
             case Referral.Answered():
-                # Right-hand sides see the row before the update: done_due is the due in force.
-                self._set(event, "done_at = %s, done_due = due_date, due_date = NULL", at)
+                # done_due is the due in force: the row before this answer.
+                due = self._row(event).get("due_date")
+                self._set(event, done_at=at, done_due=due, due_date=None)
                 self._round_time(event, "answered_at", at)
             case Referral.Accepted():
-                self._set(event, "closed_at = %s", at)
+                self._set(event, closed_at=at)
             case Referral.SentBack():
-                self._set(
-                    event,
-                    "done_at = NULL, done_due = NULL, due_date = %s",
-                    _day(event.answer_due),
-                )
+                self._set(event, done_at=None, done_due=None, due_date=_day(event.answer_due))
             case Referral.Reassigned():
-                self._set(
-                    event,
-                    "agency_id = %s, due_date = %s",
-                    event.receiver_agency_id,
-                    _day(event.claim_due),
-                )
+                self._set(event, agency_id=event.receiver_agency_id, due_date=_day(event.claim_due))
                 self._round(event, event.receiver_agency_id, at)
             case Referral.DueDateRecomputed():
                 # The running clock's due, moved by the calendar: the due in force now.
-                self._set(event, "due_date = %s", _day(event.due))
+                self._set(event, due_date=_day(event.due))
 
     def _transfer(self, event: Any) -> None:
         """A transfer closes when declined, filed (at once or after reconsideration) or when
@@ -222,31 +251,33 @@ class StatisticsProjection:
         )
         if closes:
             at = event.timestamp
-            self._set(
-                event, "closed_at = %s, done_at = %s, done_due = due_date, due_date = NULL", at, at
-            )
+            due = self._row(event).get("due_date")  # the period running until now
+            self._set(event, closed_at=at, done_at=at, done_due=due, due_date=None)
         elif isinstance(event, Transfer.DueDateRecomputed):
             # The 复议 window is not the running clock: only a running step's due is judged.
             if event.step != "reconsideration_request":
-                self._set(event, "due_date = %s", _day(event.due))
+                self._set(event, due_date=_day(event.due))
         elif type(event) in _TRANSFER_DUES:
-            self._set(event, "due_date = %s", _day(getattr(event, _TRANSFER_DUES[type(event)])))
+            self._set(event, due_date=_day(getattr(event, _TRANSFER_DUES[type(event)])))
         else:  # milestones are handled above: any other step stops the period
-            self._set(event, "due_date = NULL")
+            self._set(event, due_date=None)
 
     def _round(self, event: Any, agency: Any, at: datetime) -> None:
-        self.cur.execute(
-            "INSERT INTO stat_referral_rounds (referral_id, round, agency_id, assigned_at)"
-            " SELECT %s, coalesce(max(round), 0) + 1, %s, %s FROM stat_referral_rounds"
-            " WHERE referral_id = %s",
-            (event.originator_id, agency, at, event.originator_id),
+        rounds = [row["round"] for row in self.rounds.rows_of(event.originator_id)]
+        self.rounds.insert(
+            {
+                "referral_id": event.originator_id,
+                "round": max(rounds, default=0) + 1,
+                "agency_id": agency,
+                "assigned_at": at,
+            }
         )
 
     def _round_time(self, event: Any, column: str, at: datetime) -> None:
         """The first claim / answer of the latest round (a sent-back re-answer is not one)."""
-        self.cur.execute(
-            f"UPDATE stat_referral_rounds SET {column} = %s WHERE referral_id = %s"
-            f" AND {column} IS NULL AND round = (SELECT max(round) FROM stat_referral_rounds"
-            " WHERE referral_id = %s)",
-            (at, event.originator_id, event.originator_id),
-        )
+        rounds = self.rounds.rows_of(event.originator_id)
+        if not rounds:
+            return
+        latest = max(rounds, key=lambda row: row["round"])
+        if latest[column] is None:
+            self.rounds.update(event.originator_id, latest["round"], **{column: at})

@@ -75,7 +75,7 @@ _BRANCHES: dict[str, str] = {
     ISSUE_TO_REPORT: (
         "SELECT 'ISSUE_TO_REPORT', i.id, i.problem, i.number, i.campaign_id, i.status,"
         " i.due_date, i.registered_at, coalesce($1::uuid, i.lead_agency_id), i.lead_agency_id,"
-        " CASE WHEN i.pending_extension_due IS NULL THEN '' ELSE 'EXTENSION_PENDING' END"
+        " CASE WHEN i.pending_extension_text IS NULL THEN '' ELSE 'EXTENSION_PENDING' END"
         " FROM issues i WHERE i.status = ANY({states})"
         " AND ($1::uuid IS NULL OR EXISTS (SELECT 1 FROM issue_responsibilities o"
         "   WHERE o.issue_id = i.id AND o.agency_id = $1))"
@@ -89,8 +89,8 @@ _BRANCHES: dict[str, str] = {
     EXTENSION_TO_DECIDE: (
         "SELECT 'EXTENSION_TO_DECIDE', i.id, i.problem, i.number, i.campaign_id, i.status,"
         " i.due_date, i.updated_at, i.lead_agency_id, i.lead_agency_id,"
-        " i.pending_extension_due::text"
-        " FROM issues i WHERE i.pending_extension_due IS NOT NULL AND i.status = ANY({states})"
+        " i.pending_extension_text"
+        " FROM issues i WHERE i.pending_extension_text IS NOT NULL AND i.status = ANY({states})"
         " AND ($1::uuid IS NULL OR i.lead_agency_id = $1)"
         " AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM agencies a"
         "   WHERE a.id = i.lead_agency_id AND a.region = $3))"

@@ -43,6 +43,10 @@ STARTUP_SECONDS = 3.0  # every role must still be up this long after the API ans
 HEALTHY_SECONDS = 60.0  # a process up this long before exiting was not crash-looping
 CRASH_LOOP = 3  # exits in a row reported as errors, not warnings
 STOP_GRACE_SECONDS = 10.0
+# How long the API may take to listen while its process lives (one that exits is reported
+# at once). Five roles import and create their tables together: on two busy cores that
+# took over 60 s here (2026-12-06, load 18), and a slow start is not a failed one.
+SERVE_START_SECONDS = 180.0
 log = structlog.get_logger()
 
 
@@ -222,7 +226,9 @@ def supervise(settings: Settings) -> int:
 
         for name in CHILDREN:
             children[name] = start(name)
-        wait_for_port(settings.http_host, settings.http_port, 60, children["serve"])
+        wait_for_port(
+            settings.http_host, settings.http_port, SERVE_START_SECONDS, children["serve"]
+        )
         failed = _failed_at_start(children, stopping)
         if failed:
             # A role that cannot even start (a missing module, a wrong setting) would only

@@ -75,7 +75,11 @@ class System:
         return data
 
 
-def start_system(home: Path) -> Iterator[System]:
+def start_system(
+    home: Path, settings: dict[str, str] | None = None, prepared: bool = True
+) -> Iterator[System]:
+    """`settings` are added to the environment (e.g. production mode's); `prepared` makes
+    the accounts and the ledger the scenarios share (prepare)."""
     http_port, temporal_port = free_port(), free_port()
     while temporal_port == http_port:
         temporal_port = free_port()
@@ -88,6 +92,7 @@ def start_system(home: Path) -> Iterator[System]:
         # tests/integration/test_sign_in.py) would refuse the later ones
         RECTIFY_SIGN_INS_PER_MINUTE="600",
     )
+    env.update(settings or {})
     env.pop("TEMPORAL_ADDRESS", None)
     # As `make run` on a fresh clone: its own embedded PostgreSQL in RECTIFY_HOME, so a
     # shared server's connection limit (other test runs) cannot fail a page.
@@ -98,9 +103,10 @@ def start_system(home: Path) -> Iterator[System]:
     )
     base = f"http://127.0.0.1:{http_port}"
     try:
-        wait_until_up(process, base)
+        wait_until_up(process, base, seconds=240)  # rectify run waits up to 180 s for serve
         system = System(base, env)
-        prepare(system)
+        if prepared:
+            prepare(system)
         yield system
     finally:
         if process.poll() is None:

@@ -196,6 +196,30 @@ def test_a_coordinator_sees_the_api_refuse_an_approval_reserved_to_leadership(
     expect(row.get_by_test_id("requested-due")).to_have_text("2099-06-30")
 
 
+EXTEND_IN_WORDS = """
+mutation($id: ID!) {
+  r: requestExtension(issueId: $id, reason: "待省级批复", deadlineText: "2099年第三季度") {
+    __typename
+  }
+}"""
+
+
+def test_an_extension_asked_in_words_alone_is_listed_with_its_wording(
+    web: Page, system: System
+) -> None:
+    coordinator = system.token("coordinator")
+    issues = system.graphql(coordinator, ISSUES, campaign=CAMPAIGN)["issues"]["edges"]
+    led = [e["node"] for e in issues if e["node"]["leadAgency"]["name"] == AGENCY]
+    issue = next(i for i in reversed(led) if i["pendingExtensionDue"] is None)
+    asked = system.graphql(system.token("liaison", AGENCY), EXTEND_IN_WORDS, id=issue["id"])
+    assert asked["r"]["__typename"] == "IssueChanged", asked
+    sign_in(web, system, "leader1")
+    web.locator(".sidebar .el-menu-item", has_text="延期审批").click()
+    row = table_row(web, "extensions", issue["problem"][:20])
+    expect(row.get_by_test_id("requested-wording")).to_have_text("2099年第三季度")
+    expect(row.get_by_test_id("requested-due")).to_have_text("2099-09-30")
+
+
 LEDGER_WITH_A_BAD_ROW = """问题编号,反馈问题,整改措施,责任部门,完成时限
 1,浏览器预览：检查结果不互认,建立互认清单,县卫健局,2026年3月底
 2,浏览器预览：红包回扣查处不及时,设立举报专线,县不存在局,2026年4月底

@@ -42,7 +42,7 @@ mutation($id: ID!, $files: [String!]!) {
 }"""
 
 
-def test_an_issue_page_links_the_evidence_its_progress_report_names(
+def test_an_issue_page_links_the_evidence_its_progress_report_names_by_file_name(
     web: Page, system: System
 ) -> None:
     liaison = system.token("liaison", AGENCY)
@@ -63,6 +63,7 @@ def test_an_issue_page_links_the_evidence_its_progress_report_names(
     web.goto(f"{system.base_url}/issues/{issue['id']}")
     link = web.get_by_test_id("item-evidence").get_by_role("link")
     expect(link).to_have_attribute("href", f"/files/{digest}")
+    expect(link).to_have_text("整改报告.pdf")  # the name it was uploaded under, not the digest
     with web.expect_download() as download:
         link.click()
     assert download.value.path().read_bytes() == PDF

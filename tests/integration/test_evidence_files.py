@@ -256,6 +256,34 @@ async def test_a_file_is_read_by_whoever_may_read_the_issue_naming_it_and_no_one
     assert await status("investigator", MARKET) == 404
 
 
+NAMES = """query($refs: [String!]!) { evidenceFiles(references: $refs) {
+  sha256 reference fileName mediaType size } }"""
+
+
+async def test_the_names_of_files_are_told_to_whoever_may_read_them_and_no_one_else(
+    api: Api, app: RectifyApp
+) -> None:
+    ref = (await upload(api.client)).json()["reference"]
+    await report(api, "1", [ref])  # issue 1: HEALTH leads, INSURANCE co-owns
+    await wait_until_projected(api.client, app)
+    never = reference(b"%PDF- never uploaded")
+    refs = [ref, never, "现场照片.jpg", "sha256:1234"]
+
+    named = await gql(api, NAMES, "liaison", INSURANCE, refs=refs)
+    hidden = await gql(api, NAMES, "liaison", MARKET, refs=refs)
+
+    assert named == [
+        {
+            "sha256": ref.removeprefix("sha256:"),
+            "reference": ref,
+            "fileName": NAME,
+            "mediaType": "application/pdf",
+            "size": len(PDF),
+        }
+    ]
+    assert hidden == []  # another agency's issue: as if never uploaded
+
+
 async def test_a_file_sent_with_a_referral_is_read_by_its_receiver(
     api: Api, app: RectifyApp
 ) -> None:

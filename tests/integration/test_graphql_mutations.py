@@ -145,6 +145,37 @@ async def test_the_issue_list_filters_on_a_pending_extension(api: Api) -> None:
     assert decided["totalCount"] == 0
 
 
+ASKED = """query { issues(filter: { pendingExtension: true }) {
+  edges { node { number pendingExtensionDue pendingExtensionText } } } }"""
+
+
+async def test_an_extension_asked_in_words_alone_is_listed_with_its_wording(api: Api) -> None:
+    five = issue("5")
+    changed(
+        await run(api, EXTEND, "liaison", HEALTH, id=five, reason="需招标", text="2099年9月底前")
+    )
+
+    pending = (await api.gql(ASKED, role="leadership"))["issues"]["edges"]
+    changed(await run(api, DENY, "leadership", id=five, reason="不予延期"))
+    decided = (await api.gql(ASKED, role="leadership"))["issues"]["edges"]
+
+    assert [e["node"] for e in pending] == [
+        {
+            "number": "5",
+            "pendingExtensionDue": "2099-09-30",
+            "pendingExtensionText": "2099年9月底前",
+        }
+    ]
+    assert decided == []
+
+
+async def test_an_extension_asked_by_date_is_worded_as_its_date(api: Api) -> None:
+    five = issue("5")
+    changed(await run(api, EXTEND, "liaison", HEALTH, id=five, reason="需招标", due="2099-06-30"))
+    (pending,) = (await api.gql(ASKED, role="coordinator"))["issues"]["edges"]
+    assert pending["node"]["pendingExtensionText"] == "2099-06-30"
+
+
 async def test_a_closed_issue_is_reopened_after_a_look_back(api: Api) -> None:
     node = changed(
         await run(api, REOPEN, "coordinator", id=issue("4"), reason="问题反弹", text="2099年6月底")

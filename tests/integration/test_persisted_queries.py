@@ -27,8 +27,8 @@ from rectify.cli import app as cli
 from tests.integration.api_fixtures import SECRET, import_known_ledger, token
 
 Client = Callable[[bool], Any]
-CAMPAIGNS = next(d for page, d in page_documents() if d.strip() == "{ campaigns { id title } }")
-DASHBOARD = next(d for page, d in page_documents() if "dashboard(campaign: $c)" in d)
+CAMPAIGNS = next(d for page, d in page_documents() if "query CockpitCampaigns" in d)
+DASHBOARD = next(d for page, d in page_documents() if "query Cockpit(" in d)
 UNKNOWN = "{ campaigns { id } }"
 LAUNCH = 'mutation { launchCampaign(title: "未登记的专项") { __typename } }'
 
@@ -69,7 +69,11 @@ async def test_an_allowed_hash_runs_its_document_in_production(client: Client) -
     http = await client(True)
 
     response = await http.post(
-        "/graphql", json={"extensions": apq(document_hash(DASHBOARD)), "variables": {"c": "x"}}
+        "/graphql",
+        json={
+            "extensions": apq(document_hash(DASHBOARD)),
+            "variables": {"campaign": "x", "year": 2026},
+        },
     )
 
     assert response.status_code == 200, response.text

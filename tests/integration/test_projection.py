@@ -264,3 +264,29 @@ def test_a_read_table_from_before_a_new_column_gets_it_on_the_next_start(
         (schema,),
     ).fetchall()
     assert sorted(columns) == [("agencies", "region"), ("campaigns", "phases")]
+
+
+def test_an_extension_pending_before_its_wording_was_kept_stays_pending_on_upgrade(
+    db: psycopg.Connection[Any], app: RectifyApp, es_env: dict[str, str], database_url: str,
+    schema: str,
+) -> None:  # fmt: skip
+    from projections.runner import ensure_schema
+
+    import_known_ledger(app)
+    app.request_extension(UUID(issue("5")), Deadline.on(date(2099, 6, 30)), "工期", "卫健")
+    catch_up(es_env, database_url, schema)
+    db.execute("ALTER TABLE issues DROP COLUMN pending_extension_text")
+
+    ensure_schema(db, schema)
+
+    pending = db.execute(
+        "SELECT number, pending_extension_text FROM issues WHERE pending_extension_text IS NOT NULL"
+    ).fetchall()
+    assert pending == [("5", "2099-06-30")]
+    assert (
+        pending
+        == db.execute(
+            "SELECT number, pending_extension_due::text FROM issues"
+            " WHERE pending_extension_due IS NOT NULL"
+        ).fetchall()
+    )  # as a rebuild writes a request made by date

@@ -176,19 +176,23 @@ def _accounts(app: RectifyApp) -> None:
     app.lock_account("zhang.san", WHO)
 
 
+HISTORY = ((_issues, 3), (_referrals, 2), (_clues, 5), (_transfers, 1), (_notices, 4),
+           (_progress, 2), (_accounts, 2))  # fmt: skip
+
+
+def write_history(app: RectifyApp) -> None:
+    """A varied history touching every read table, written without projecting it."""
+    for name in (POLICE, PROCURATORATE, COMMISSION):
+        app.register_agency(name, actor=WHO)
+    for step, _ in HISTORY:
+        step(app)
+
+
 def drive_history(app: RectifyApp, es_env: dict[str, str], database_url: str, schema: str) -> None:
     """A varied history, projected incrementally in small batches as it is written."""
     for name in (POLICE, PROCURATORATE, COMMISSION):
         app.register_agency(name, actor=WHO)
-    for step, batch in (
-        (_issues, 3),
-        (_referrals, 2),
-        (_clues, 5),
-        (_transfers, 1),
-        (_notices, 4),
-        (_progress, 2),
-        (_accounts, 2),
-    ):
+    for step, batch in HISTORY:
         step(app)
         catch_up(es_env, database_url, schema, batch_size=batch)
 

@@ -1,7 +1,7 @@
 """The workbench's build (web/ → api/web_dist/) served by the API: its page at `/` and at
 every path of the app, its hashed files from /assets/, under the same strict CSP, while
-/graphql, /healthz and the old pages keep answering as before. A made-up build stands in
-for `make web`, so this runs without Node."""
+/graphql and /healthz keep answering beside it; the old token pages are gone. A made-up
+build stands in for `make web`, so this runs without Node."""
 
 from __future__ import annotations
 
@@ -61,23 +61,33 @@ async def test_the_page_is_under_the_strict_policy(serve: Serve, built: Path) ->
     assert "connect-src 'self'" in policy
 
 
-async def test_the_api_and_the_old_pages_still_answer_beside_the_app(
-    serve: Serve, built: Path
-) -> None:
+async def test_the_api_still_answers_beside_the_app(serve: Serve, built: Path) -> None:
     async with serve(web_dist=str(built)) as client:
         health = await client.get("/healthz")
         unauthenticated = await client.post("/graphql", json={"query": "{ campaigns { id } }"})
-        dashboard = await client.get("/dashboard")
         metrics = await client.get("/metrics")
     assert health.json()["ok"] is True
     assert unauthenticated.status_code == 401
-    assert 'id="token-form"' in dashboard.text
     assert "rectify_log_head_position" in metrics.text
 
 
-async def test_without_a_build_the_home_page_is_the_old_one(serve: Serve, tmp_path: Path) -> None:
+@pytest.mark.parametrize("path", ["/dashboard", "/queue", "/issue?id=x"])
+async def test_the_old_token_pages_are_the_apps_paths_now(
+    serve: Serve, built: Path, path: str
+) -> None:
+    async with serve(web_dist=str(built)) as client:
+        response = await client.get(path)
+        static = await client.get("/static/rectify.js")
+    assert response.text == PAGE  # the app's router answers; no page asks for a token
+    assert static.status_code == 404
+
+
+async def test_without_a_build_the_home_page_says_how_to_build_it(
+    serve: Serve, tmp_path: Path
+) -> None:
     async with serve(web_dist=str(tmp_path)) as client:
         home = await client.get("/")
         elsewhere = await client.get("/todo")
-    assert 'id="token-form"' in home.text
+    assert home.status_code == 503
+    assert "make web" in home.text and "<script" not in home.text
     assert elsewhere.status_code == 404

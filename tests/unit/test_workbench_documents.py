@@ -43,6 +43,7 @@ def test_generated_code_is_not_read_twice(tmp_path: Path) -> None:
     assert workbench_documents(tmp_path) == []
 
 
-def test_the_workbench_documents_are_among_the_pages_documents() -> None:
+def test_the_pages_documents_are_the_workbenchs_only() -> None:
     names = {name for name, _ in page_documents()}
     assert {"referrals.ts", "issues.ts", "users.ts", "cockpit.ts", "coordination.ts"} <= names
+    assert all(name.endswith(".ts") for name in names)

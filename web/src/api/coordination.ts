@@ -39,7 +39,7 @@ export const PENDING_EXTENSIONS = graphql(`
       edges {
         cursor
         node {
-          id number problem status overdue pendingExtensionDue
+          id number problem status overdue pendingExtensionDue pendingExtensionText
           campaign { id title }
           leadAgency { id name }
           deadline { kind dueDate text }

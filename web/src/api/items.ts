@@ -2,7 +2,7 @@
 // decides what the caller may read: an item it may not read is answered as unknown (null).
 import { graphql } from '@/gql'
 
-import { gql } from './http'
+import { gql, settle } from './http'
 
 export const ISSUE_ITEM = graphql(`
   query IssueItem($id: ID!) {
@@ -22,6 +22,13 @@ export const ISSUE_ITEM = graphql(`
 export const ISSUE_EVIDENCE = graphql(`
   query IssueEvidence($id: ID!) {
     auditTrail(id: $id) { payload }
+  }
+`)
+
+// The events name files by digest; the store knows the names (only the caller's to read).
+export const EVIDENCE_NAMES = graphql(`
+  query EvidenceNames($references: [String!]!) {
+    evidenceFiles(references: $references) { sha256 fileName }
   }
 `)
 
@@ -69,3 +76,35 @@ export const issueEvidence = async (id: string) => (await gql(ISSUE_EVIDENCE, { 
 export const referralItem = async (id: string) => (await gql(REFERRAL_ITEM, { id })).referral
 export const clueItem = async (id: string) => (await gql(CLUE_ITEM, { id })).clue
 export const caseTransferItem = async (id: string) => (await gql(CASE_TRANSFER_ITEM, { id })).caseTransfer
+export const evidenceNames = async (references: string[]) =>
+  references.length ? (await gql(EVIDENCE_NAMES, { references })).evidenceFiles : []
+
+// The reporter's identity, only ever in this mutation's answer; the reveal is recorded first.
+export const REVEAL_REPORTER = graphql(`
+  mutation RevealReporter($id: ID!, $reason: String!) {
+    result: revealReporter(clueId: $id, reason: $reason) {
+      __typename
+      ... on RevealedReporter { name phone idNumber address position }
+      ... on NotAllowed { message }
+      ... on InvalidTransition { message }
+      ... on InvalidInput { message }
+      ... on NotFound { message }
+      ... on Conflict { message }
+    }
+  }
+`)
+
+export interface RevealedIdentity {
+  name: string
+  phone: string
+  idNumber: string
+  address: string
+}
+
+/** The identity, or the API's refusal thrown in its words. */
+export async function revealReporter(id: string, reason: string): Promise<RevealedIdentity> {
+  const { result } = await gql(REVEAL_REPORTER, { id, reason })
+  settle(result)
+  if (result.__typename !== 'RevealedReporter') throw new Error(result.__typename)
+  return { name: result.name, phone: result.phone, idNumber: result.idNumber, address: result.address }
+}

@@ -79,6 +79,16 @@ export const itemsZh = {
   'bell.none': '没有未读通知',
   'bell.all': '查看全部通知',
   'bell.markRead': '标为已读',
+  'reveal.open': '查看举报人身份',
+  'reveal.title': '查看举报人身份（将被记录）',
+  'reveal.reason': '查看理由',
+  'reveal.notice': '查看举报人身份会记入本线索的办理经过和查看日志，仅限办案需要。',
+  'reveal.shown': '举报人身份',
+  'reveal.name': '姓名',
+  'reveal.phone': '电话',
+  'reveal.idNumber': '身份证号',
+  'reveal.address': '地址',
+  'reveal.close': '关闭',
 }
 
 export const itemsEn: Record<keyof typeof itemsZh, string> = {
@@ -160,4 +170,14 @@ export const itemsEn: Record<keyof typeof itemsZh, string> = {
   'bell.none': 'No unread notifications',
   'bell.all': 'All notifications',
   'bell.markRead': 'Mark read',
+  'reveal.open': 'Reveal the reporter',
+  'reveal.title': 'Reveal the reporter (recorded)',
+  'reveal.reason': 'Reason',
+  'reveal.notice': "Revealing the reporter is recorded in the clue's history and the reveal log; only for the case's needs.",
+  'reveal.shown': 'Reporter',
+  'reveal.name': 'Name',
+  'reveal.phone': 'Phone',
+  'reveal.idNumber': 'ID number',
+  'reveal.address': 'Address',
+  'reveal.close': 'Close',
 }

@@ -28,6 +28,23 @@ export interface EvidenceFile {
   sha256: string | null
   /** the download link, for a digest */
   href: string | null
+  /** the name it was uploaded under, once the server told it */
+  name?: string
+}
+
+/** The files with the names the server gave (by digest); a file it did not name keeps none. */
+export function withNames(files: readonly EvidenceFile[], named: readonly { sha256: string; fileName: string }[]): EvidenceFile[] {
+  const names = new Map(named.map((entry) => [entry.sha256.toLowerCase(), entry.fileName]))
+  return files.map((file) => {
+    const name = file.sha256 ? names.get(file.sha256) : undefined
+    return name ? { ...file, name } : file
+  })
+}
+
+/** What a file's link says: its name, else the start of its digest. */
+export function fileLabel(file: EvidenceFile): string {
+  if (file.name) return file.name
+  return file.sha256 ? `${file.sha256.slice(0, 12)}…` : file.reference
 }
 
 const REFERENCE = /^sha256:([0-9a-fA-F]{64})$/

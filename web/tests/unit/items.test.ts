@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 
-import { evidenceFiles, itemPath, mayConcernInbox, payloadAttachments, unreadBadge } from '@/utils/items'
+import { evidenceFiles, fileLabel, itemPath, mayConcernInbox, payloadAttachments, unreadBadge, withNames } from '@/utils/items'
 
 const A = 'a'.repeat(64)
 const B = 'B'.repeat(64)
@@ -42,6 +42,13 @@ describe('the evidence files an item names', () => {
 
   it('shows an older plain-text attachment without a link', () => {
     expect(evidenceFiles(['整改报告.pdf', 42, ' '])).toEqual([{ reference: '整改报告.pdf', sha256: null, href: null }])
+  })
+
+  it('names each file the server named, by digest, and no other', () => {
+    const files = withNames(evidenceFiles([`sha256:${A}`, `sha256:${B}`, '现场照片.jpg']), [
+      { sha256: A, fileName: '整改报告.pdf' },
+    ])
+    expect(files.map(fileLabel)).toEqual(['整改报告.pdf', `${B.toLowerCase().slice(0, 12)}…`, '现场照片.jpg'])
   })
 
   it('reads the attachments lists out of audit trail payloads', () => {

@@ -1,0 +1,114 @@
+"""The audit figures. An issue's state as of its 1,000th version (the whole stream
+replayed: the slowest version to ask for), against reading that stream's rows; and
+`rectify audit verify` (infrastructure.verification.verify, what the command runs) over
+the log, against one pass that reads every event and hashes it (SHA-256, the same chained
+encoding)."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from uuid import UUID
+
+import psycopg
+
+from bench.runner import Result, Sample, Target, interleave, percentile
+from bench.setup import Schema, event_count, fresh_schema, import_issues
+from domain.application import RectifyApp
+from infrastructure.custody import custody_of
+from infrastructure.event_hashes import GENESIS, event_hash
+from infrastructure.event_store import ChunkedApplicationRecorder
+from infrastructure.verification import verify
+from rectify.settings import DEV_AUDIT_KEY
+
+VERSIONS = 1_000
+CALLS = 10  # per round
+
+
+def _latencies(call: Callable[[], object]) -> Sample:
+    times = []
+    for _ in range(CALLS):
+        started = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - started) * 1000)
+    return Sample(statistics.median(times), {"p95_ms": percentile(times, 0.95)})
+
+
+def _stream_rows(schema: Schema, item: UUID) -> Callable[[], object]:
+    def read() -> object:
+        with psycopg.connect(schema.url) as conn:
+            return conn.execute(
+                f'SELECT topic, state FROM "{schema.name}".rectify_events '
+                "WHERE originator_id = %s AND originator_version <= %s "
+                "ORDER BY originator_version",
+                (item, VERSIONS),
+            ).fetchall()
+
+    return read
+
+
+def _read_and_hash(schema: Schema) -> int:
+    heads: dict[UUID, bytes] = {}
+    count = 0
+    with psycopg.connect(schema.url) as conn, conn.cursor(name="bench_hash") as cur:
+        cur.itersize = 5_000
+        cur.execute(
+            "SELECT originator_id, originator_version, topic, state "
+            f'FROM "{schema.name}".rectify_events ORDER BY notification_id'
+        )
+        for originator, version, topic, state in cur:
+            heads[originator] = event_hash(
+                heads.get(originator, GENESIS), originator, version, topic, bytes(state)
+            )
+            count += 1
+    return count
+
+
+def measure(url: str, rounds: int, log_issues: int) -> list[Result]:
+    with fresh_schema(url, "audit") as schema:
+        app = RectifyApp(env=schema.env)
+        try:
+            ids = import_issues(app, "基准审计", log_issues)
+            issue = app.get_issue(ids[0])
+            # the aggregate's own command method, saved once: 999 commands in one save
+            for n in range(VERSIONS - issue.version):
+                issue.report_progress(issue.lead_agency_id, f"第{n}次进展", [], "bench")
+            app.save(issue)
+            as_of = interleave(
+                rounds,
+                lambda: _latencies(lambda: app.state_as_of(issue.id, version=VERSIONS)),
+                lambda: _latencies(_stream_rows(schema, issue.id)),
+            )
+            recorder = app.recorder
+            assert isinstance(recorder, ChunkedApplicationRecorder)
+            custody = custody_of(app, DEV_AUDIT_KEY, 10)
+            events = event_count(schema)
+
+            def ours() -> Sample:
+                started = time.perf_counter()
+                verify(recorder, custody)
+                seconds = time.perf_counter() - started
+                return Sample(events / seconds, {"seconds": seconds})
+
+            def baseline() -> Sample:
+                started = time.perf_counter()
+                hashed = _read_and_hash(schema)
+                seconds = time.perf_counter() - started
+                return Sample(hashed / seconds, {"seconds": seconds})
+
+            verified = interleave(rounds, ours, baseline)
+        finally:
+            app.close()
+    return [
+        Result(
+            f"audit: state as of version {VERSIONS:,}", "ms", "lower",
+            Target("ours", "<", 20), as_of,
+            note=f"median of {CALLS} calls per round; baseline: SELECT the stream's rows",
+        ),
+        Result(
+            f"audit verify, {events:,} events", "events/s", "higher",
+            Target("ratio", ">=", 0.8), verified,
+            note="baseline: one pass reading every event and chaining SHA-256",
+        ),
+    ]  # fmt: skip

@@ -1,0 +1,157 @@
+"""One-event commands (report progress: load the issue, decide, save) from 1 and from 8
+clients, against raw single-row INSERT+COMMIT of the same shape (a row of the event log's
+columns with a state of the stored event's size) over the same number of connections.
+Each client is a thread with its own RectifyApp (its own connections) and its own issues,
+so clients never collide on a stream: what they share is only the log."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from uuid import UUID
+
+import psycopg
+
+from bench import raw
+from bench.runner import Result, Sample, Target, interleave
+from bench.setup import Schema, fresh_schema, import_issues
+from domain.application import RectifyApp
+
+TARGET = Target("ratio", ">=", 0.4)
+
+
+def _in_threads(clients: int, work: Callable[[int], None]) -> float:
+    """Seconds for `clients` threads to run work(client) side by side, from a common start."""
+    start = threading.Barrier(clients + 1)
+    errors: list[BaseException] = []
+
+    def run(n: int) -> None:
+        start.wait()
+        try:
+            work(n)
+        except BaseException as e:  # surfaced below: a failed client voids the round
+            errors.append(e)
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(clients)]
+    for t in threads:
+        t.start()
+    start.wait()
+    started = time.perf_counter()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
+    return time.perf_counter() - started
+
+
+class _LockWaits:
+    """Samples, while commands run, how many of the database's sessions wait on a lock:
+    the mean over samples divided by the clients is the share of client time spent
+    waiting (issue 15: the table lock)."""
+
+    def __init__(self, schema: Schema, clients: int) -> None:
+        self.schema, self.clients = schema, clients
+        self.stop = threading.Event()
+        self.samples: list[int] = []
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        with psycopg.connect(self.schema.url, autocommit=True) as conn:
+            while not self.stop.wait(0.005):
+                row = conn.execute(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE wait_event_type = 'Lock' AND datname = current_database()"
+                ).fetchone()
+                self.samples.append(int(row[0]) if row else 0)
+
+    def __enter__(self) -> _LockWaits:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop.set()
+        self.thread.join()
+
+    @property
+    def share(self) -> float:
+        if not self.samples:
+            return 0.0
+        return sum(self.samples) / len(self.samples) / self.clients
+
+
+class _Clients:
+    def __init__(self, schema: Schema, clients: int, issues: list[tuple[UUID, UUID]]) -> None:
+        self.schema = schema
+        self.apps = [RectifyApp(env=schema.env) for _ in range(clients)]
+        self.issues = issues
+        self.clients, self.sent = clients, 0
+
+    def ours(self, per_client: int) -> Sample:
+        def work(n: int) -> None:
+            app = self.apps[n]
+            mine = self.issues[n :: self.clients]
+            for k in range(per_client):
+                item, agency = mine[k % len(mine)]
+                app.report_progress(
+                    item, agency, f"第{self.sent + k}次进展：已完成部分整改", [], "bench"
+                )
+
+        with _LockWaits(self.schema, self.clients) as waits:
+            seconds = _in_threads(self.clients, work)
+        self.sent += per_client
+        details = {"seconds": seconds, "lock_wait_share": round(waits.share, 3)}
+        return Sample(self.clients * per_client / seconds, details)
+
+    def close(self) -> None:
+        for app in self.apps:
+            app.close()
+
+
+def _baseline(schema: Schema, clients: int, per_client: int, table: str) -> Sample:
+    size = raw.state_size(schema, "ProgressReported")
+    writers = [raw.Writer(schema, table, size) for _ in range(clients)]
+    try:
+
+        def work(n: int) -> None:
+            for _ in range(per_client):
+                writers[n].commit_one()
+
+        seconds = _in_threads(clients, work)
+    finally:
+        for w in writers:
+            w.close()
+    return Sample(clients * per_client / seconds, {"seconds": seconds, "state_bytes": size})
+
+
+def measure(url: str, rounds: int, quick: bool) -> list[Result]:
+    results = []
+    with fresh_schema(url, "commands") as schema:
+        setup = RectifyApp(env=schema.env)
+        try:
+            ids = import_issues(setup, "基准命令", 64)
+            issues = [(i, setup.get_issue(i).lead_agency_id) for i in ids]
+        finally:
+            setup.close()
+        table = raw.create_table(schema)
+        for clients, per_client in ((1, 100 if quick else 400), (8, 20 if quick else 100)):
+            runner = _Clients(schema, clients, issues)
+            try:
+                done = interleave(
+                    rounds,
+                    lambda r=runner, p=per_client: r.ours(p),  # type: ignore[misc]
+                    lambda c=clients, p=per_client: _baseline(schema, c, p, table),  # type: ignore[misc]
+                )
+            finally:
+                runner.close()
+            results.append(
+                Result(
+                    f"commands, {clients} client{'s' if clients > 1 else ''}",
+                    "commands/s",
+                    "higher",
+                    TARGET,
+                    done,
+                    note="report progress (load + decide + save) vs single-row INSERT+COMMIT",
+                )
+            )
+    return results

@@ -1,0 +1,278 @@
+"""Rows of a read table folded in memory over a batch, then written at once (ADR 0052).
+
+A read model used to send two or three single-row statements per event; a batch of 500
+events was 1,500 round trips. Now it loads the rows the batch touches with one SELECT per
+table (`Table.load`), lets each event change them in memory (`insert`, `update`), and
+writes the new rows with one `INSERT … SELECT FROM unnest(…)` and the changed ones with
+one `UPDATE … FROM unnest(…)` (`flush`). Rows that are only ever added (histories) go
+through `Appends`: one `INSERT … SELECT FROM unnest(…)`, no load.
+
+Column types and defaults are read from the catalog, once per connection, so the models
+name only the columns they set; a read table's defaults must therefore be constants (they
+are evaluated once, not per row). Arrays of arrays cannot be unnested (PostgreSQL arrays
+are rectangular), so array columns travel as jsonb and are turned back into arrays in SQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Literal
+from weakref import WeakKeyDictionary
+
+import psycopg
+from psycopg import Cursor, sql
+from psycopg.types.json import Jsonb
+
+Row = dict[str, Any]
+# What an insert does when the key is already there: what `ON CONFLICT DO NOTHING` did,
+# or fail as a plain INSERT did (the batch is then applied event by event, and parked).
+OnConflict = Literal["nothing", "error"]
+
+
+class DuplicateRow(Exception):
+    """An insert found its key already there, where the plain INSERT it replaces would fail."""
+
+
+@dataclass(frozen=True)
+class Shape:
+    """A table's columns in order, their types, and the values of their defaults."""
+
+    name: str
+    columns: tuple[str, ...]
+    types: dict[str, str]
+    defaults: dict[str, Any]
+
+
+_SHAPES: WeakKeyDictionary[psycopg.Connection[Any], dict[str, Shape]] = WeakKeyDictionary()
+
+_COLUMNS = (
+    "SELECT a.attname, format_type(a.atttypid, a.atttypmod), pg_get_expr(d.adbin, d.adrelid)"
+    " FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
+    " WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum"
+)
+
+
+def shape_of(cur: Cursor[Any], table: str) -> Shape:
+    """The table's shape, read once per connection (the DDL runs before the first batch)."""
+    known = _SHAPES.setdefault(cur.connection, {})
+    if table not in known:
+        found = cur.execute(_COLUMNS, (table,)).fetchall()
+        columns = tuple(str(name) for name, _, _ in found)
+        types = {str(name): str(kind) for name, kind, _ in found}
+        expressions = {str(name): str(expr) for name, _, expr in found if expr is not None}
+        defaults: dict[str, Any] = {}
+        if expressions:  # our own DDL's constant defaults, evaluated in one statement
+            values = cur.execute(
+                sql.SQL("SELECT {}").format(
+                    sql.SQL(", ").join(sql.SQL(expr) for expr in expressions.values())
+                )
+            ).fetchone()
+            defaults = dict(zip(expressions, values or (), strict=True))
+        known[table] = Shape(table, columns, types, defaults)
+    return known[table]
+
+
+def _encode(kind: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if kind.endswith("[]"):
+        return Jsonb([str(item) for item in value])
+    if kind == "jsonb":
+        return value if isinstance(value, Jsonb) else Jsonb(value)
+    return value
+
+
+def _source(name: str, kind: str) -> sql.Composable:
+    """The column as read from unnest: array columns back from their jsonb."""
+    column = sql.Identifier(name)
+    if not kind.endswith("[]"):
+        return column
+    return sql.SQL(
+        "CASE WHEN {c} IS NULL THEN NULL ELSE ARRAY(SELECT e FROM jsonb_array_elements_text({c})"
+        " WITH ORDINALITY AS t(e, n) ORDER BY n)::{k} END"
+    ).format(c=column, k=sql.SQL(kind))
+
+
+def _unnested(shape: Shape, rows: list[Row]) -> tuple[sql.Composed, list[list[Any]]]:
+    """`SELECT … FROM unnest(%s, …)` giving `rows` with every column of the table, and its
+    parameters: one array per column; a column a row lacks takes the table's default."""
+    columns = shape.columns
+    arrays = [
+        [_encode(shape.types[c], row.get(c, shape.defaults.get(c))) for row in rows]
+        for c in columns
+    ]
+    kinds = {c: "jsonb" if shape.types[c].endswith("[]") else shape.types[c] for c in columns}
+    query = sql.SQL("SELECT {sources} FROM unnest({params}) AS u({names})").format(
+        sources=sql.SQL(", ").join(
+            sql.SQL("{} AS {}").format(_source(c, shape.types[c]), sql.Identifier(c))
+            for c in columns
+        ),
+        params=sql.SQL(", ").join(sql.SQL("%s::{}[]").format(sql.SQL(kinds[c])) for c in columns),
+        names=sql.SQL(", ").join(map(sql.Identifier, columns)),
+    )
+    return query, arrays
+
+
+def write(
+    cur: Cursor[Any],
+    shape: Shape,
+    rows: list[Row],
+    key: tuple[str, ...],
+    on_conflict: Literal["nothing", "error"],
+) -> None:
+    """Insert every row in one statement: a conflict on `key` does nothing, or fails."""
+    if not rows:
+        return
+    source, arrays = _unnested(shape, rows)
+    query = sql.SQL("INSERT INTO {} ({}) ").format(
+        sql.Identifier(shape.name), sql.SQL(", ").join(map(sql.Identifier, shape.columns))
+    )
+    query += source
+    if on_conflict == "nothing":
+        target = sql.SQL(", ").join(map(sql.Identifier, key))
+        query += sql.SQL(" ON CONFLICT ({}) DO NOTHING").format(target)
+    cur.execute(query, arrays)
+
+
+def rewrite(cur: Cursor[Any], shape: Shape, rows: list[Row], key: tuple[str, ...]) -> None:
+    """Update every row, found by `key`, to its new values in one statement."""
+    rest = [c for c in shape.columns if c not in key]
+    if not rows or not rest:
+        return
+    source, arrays = _unnested(shape, rows)
+    query = sql.SQL("UPDATE {t} AS t SET {sets} FROM ({source}) AS u WHERE {match}").format(
+        t=sql.Identifier(shape.name),
+        sets=sql.SQL(", ").join(sql.SQL("{c} = u.{c}").format(c=sql.Identifier(c)) for c in rest),
+        source=source,
+        match=sql.SQL(" AND ").join(
+            sql.SQL("t.{c} = u.{c}").format(c=sql.Identifier(c)) for c in key
+        ),
+    )
+    cur.execute(query, arrays)
+
+
+class Table:
+    """Rows keyed by `key` (the primary key), loaded for a batch, changed, written once.
+
+    The first key column is the one rows are loaded by (an item's id): asking for a key
+    whose item was not loaded loads it then, so a missed `load` costs a statement, never
+    a wrong row."""
+
+    def __init__(self, cur: Cursor[Any], name: str, key: tuple[str, ...]) -> None:
+        self.cur, self.name, self.key = cur, name, key
+        self._rows: dict[tuple[Any, ...], Row] = {}
+        self._loaded: set[Any] = set()
+        self._dirty: dict[tuple[Any, ...], Row] = {}
+        self._shape: Shape | None = None
+        self._stored: set[tuple[Any, ...]] = set()  # keys of rows the table holds already
+
+    @property
+    def shape(self) -> Shape:
+        if self._shape is None:
+            self._shape = shape_of(self.cur, self.name)
+        return self._shape
+
+    def load(self, ids: Iterable[Any]) -> None:
+        """The rows whose first key column is one of `ids`, in one statement."""
+        wanted = sorted({i for i in ids if i is not None} - self._loaded, key=str)
+        if not wanted:
+            return
+        shape = self.shape
+        query = sql.SQL("SELECT {} FROM {} WHERE {} = ANY(%s)").format(
+            sql.SQL(", ").join(map(sql.Identifier, shape.columns)),
+            sql.Identifier(self.name),
+            sql.Identifier(self.key[0]),
+        )
+        for values in self.cur.execute(query, (wanted,)).fetchall():
+            row = dict(zip(shape.columns, values, strict=True))
+            key = self._key_of(row)
+            self._rows[key] = row
+            self._stored.add(key)
+        self._loaded.update(wanted)
+
+    def _key_of(self, row: Row) -> tuple[Any, ...]:
+        return tuple(row[c] for c in self.key)
+
+    def get(self, *key: Any) -> Row | None:
+        self.load([key[0]])
+        return self._rows.get(key)
+
+    def rows_of(self, item: Any) -> list[Row]:
+        """Every row whose first key column is `item`."""
+        self.load([item])
+        return [row for key, row in self._rows.items() if key[0] == item]
+
+    def insert(self, row: Row, on_conflict: OnConflict = "nothing") -> Row | None:
+        """Add the row unless its key is there (then nothing, or DuplicateRow); returns it."""
+        key = self._key_of(row)
+        if self.get(*key) is not None:
+            if on_conflict == "error":
+                raise DuplicateRow(f"{self.name}: the row is already there")
+            return None
+        shape = self.shape
+        full = {c: row.get(c, shape.defaults.get(c)) for c in shape.columns}
+        self._rows[key] = self._dirty[key] = full
+        return full
+
+    def update(self, *key: Any, **changes: Any) -> Row | None:
+        """Change the row's columns if it is there (as UPDATE … WHERE key = …); returns it."""
+        row = self.get(*key)
+        if row is None:
+            return None
+        row.update(changes)
+        self._dirty[key] = row
+        return row
+
+    def flush(self) -> None:
+        """New rows with one INSERT, changed ones with one UPDATE (both with unnest)."""
+        new = [row for key, row in self._dirty.items() if key not in self._stored]
+        changed = [row for key, row in self._dirty.items() if key in self._stored]
+        write(self.cur, self.shape, new, self.key, "error")
+        rewrite(self.cur, self.shape, changed, self.key)
+        self._stored.update(self._dirty)
+        self._dirty.clear()
+
+
+class Appends:
+    """Rows only ever added: gathered for the batch, written in one statement. With
+    "nothing", the first row of a key wins, as one `ON CONFLICT DO NOTHING` per event did."""
+
+    def __init__(
+        self, cur: Cursor[Any], name: str, key: tuple[str, ...], on_conflict: OnConflict
+    ) -> None:
+        self.cur, self.name, self.key, self.on_conflict = cur, name, key, on_conflict
+        self._rows: dict[tuple[Any, ...], Row] = {}
+        self._all: list[Row] = []
+
+    def add(self, row: Row) -> None:
+        if self.on_conflict == "error":
+            self._all.append(row)
+        else:
+            self._rows.setdefault(tuple(row[c] for c in self.key), row)
+
+    def flush(self) -> None:
+        rows = self._all or list(self._rows.values())
+        write(self.cur, shape_of(self.cur, self.name), rows, self.key, self.on_conflict)
+        self._all, self._rows = [], {}
+
+
+class AgencyNames:
+    """Agency names for history lines, loaded for a batch in one statement (`load`), an
+    unknown agency shown by its id, as before."""
+
+    def __init__(self, cur: Cursor[Any]) -> None:
+        self.cur = cur
+        self.known: dict[Any, str] = {}
+
+    def load(self, ids: Iterable[Any]) -> None:
+        wanted = sorted({i for i in ids if i is not None} - set(self.known), key=str)
+        if not wanted:
+            return
+        found = self.cur.execute("SELECT id, name FROM agencies WHERE id = ANY(%s)", (wanted,))
+        self.known.update({row[0]: row[1] for row in found.fetchall()})
+        self.known.update({i: str(i) for i in wanted if i not in self.known})
+
+    def __call__(self, agency_id: Any) -> str:
+        self.load([agency_id])
+        return self.known[agency_id]

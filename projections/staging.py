@@ -1,0 +1,72 @@
+"""A rebuild writes fresh tables beside the live ones, then swaps them in (ADR 0052).
+
+Replaying into the live tables after a DELETE left every old row as a dead tuple and
+every index to be updated row by row over a bloated heap. Instead the rebuild creates the
+model's tables afresh in a schema of its own, first on the search_path, so the models'
+unqualified statements write there while anything else (the tracking row, other models'
+tables, the event log) is still found in the live schema. At the end, in the same
+transaction, each live table is dropped, its fresh copy moved into the live schema, and
+analysed, so the planner knows the new rows at once. Readers see the old tables until the
+commit; a failed rebuild leaves nothing behind (DDL is transactional).
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from typing import Any
+
+from psycopg import Cursor, sql
+
+
+def read_ddl() -> list[str]:
+    """The read side's DDL files, in file-name order (each idempotent)."""
+    package = files("projections")
+    return [
+        entry.read_text(encoding="utf-8")
+        for entry in sorted(package.iterdir(), key=lambda e: e.name)
+        if entry.name.endswith(".sql")
+    ]
+
+
+def staging_schema(schema: str) -> str:
+    return f"{schema[:50]}_rebuild"
+
+
+def stage(cur: Cursor[Any], schema: str, tables: list[str]) -> str:
+    """Fresh, empty `tables` in the staging schema, which comes first on the search_path
+    until the transaction ends; returns the staging schema's name."""
+    staging = staging_schema(schema)
+    cur.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(staging)))
+    cur.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(staging)))
+    _search_path(cur, staging, schema)
+    for statements in read_ddl():
+        cur.execute(statements.encode())
+    found = cur.execute("SELECT tablename FROM pg_tables WHERE schemaname = %s", (staging,))
+    others = [name for (name,) in found.fetchall() if name not in tables]
+    if others:  # then found in the live schema: the tracking row, other models' tables
+        names = sql.SQL(", ").join(sql.Identifier(staging, name) for name in others)
+        cur.execute(sql.SQL("DROP TABLE {}").format(names))
+    return staging
+
+
+def swap(cur: Cursor[Any], schema: str, staging: str, tables: list[str]) -> None:
+    """Put the staged tables in place of the live ones, then analyse them."""
+    for table in tables:
+        cur.execute(sql.SQL("DROP TABLE {}").format(sql.Identifier(schema, table)))
+        cur.execute(
+            sql.SQL("ALTER TABLE {} SET SCHEMA {}").format(
+                sql.Identifier(staging, table), sql.Identifier(schema)
+            )
+        )
+    cur.execute(sql.SQL("DROP SCHEMA {}").format(sql.Identifier(staging)))
+    _search_path(cur, schema)
+    for table in tables:
+        cur.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(schema, table)))
+
+
+def _search_path(cur: Cursor[Any], *schemas: str) -> None:
+    cur.execute(
+        sql.SQL("SET LOCAL search_path TO {}").format(
+            sql.SQL(", ").join(map(sql.Identifier, schemas))
+        )
+    )
