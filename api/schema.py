@@ -30,6 +30,7 @@ from api.input_checks import CheckInputText
 from api.live import Subscription, SubscriptionsOnlyOverWebsockets
 from api.mutations import Mutation
 from api.notifications import NotificationMutation, NotificationQuery
+from api.observability import ObserveOperations
 from api.outages import is_outage
 from api.policies import PolicyMutation, PolicyQuery
 from api.progress import ProgressMutation, ProgressQuery
@@ -125,6 +126,7 @@ def build_schema(production: bool = False) -> Schema:
         subscription=Subscription,
         exception_handlers=EXCEPTION_HANDLERS,
         extensions=[
+            ObserveOperations,
             SubscriptionsOnlyOverWebsockets,
             lambda: AddValidationRules(rules),
             NameFieldsOfBadValues,

@@ -47,6 +47,7 @@ from psycopg.sql import SQL, Composable, Composed, Identifier, Literal
 from domain.audit_trail import Integrity
 from domain.errors import InvalidInput
 from infrastructure.event_hashes import EVENT_TAG, GENESIS, chain_integrity, encode
+from infrastructure.metrics import EVENTS_APPENDED
 from projections.parked import holds_nul
 
 log = logging.getLogger(__name__)
@@ -295,6 +296,7 @@ class ChunkedApplicationRecorder(PostgresApplicationRecorder):
         notification_ids: list[int] = []
         try:
             self._save(stored_events, key, notification_ids)
+            EVENTS_APPENDED.inc(len(notification_ids))
         finally:
             # after the commit, or the rollback: either may move the decided position
             self._announcer.announce()

@@ -439,6 +439,11 @@ def worker() -> None:
             settings.task_queue,
             stop,
             make_app=rectify_app,
+            metrics_address=(
+                f"{settings.http_host}:{settings.temporal_metrics_port}"
+                if settings.temporal_metrics_port is not None
+                else None
+            ),
         )
 
     run_role("worker", work)

@@ -41,6 +41,7 @@ def checked_settings(*, serving: bool = True, audit_key: bool = False) -> Settin
 def run_role(role: str, work: Work, *, audit_key: bool = False) -> None:
     """Run `work` until SIGTERM or SIGINT sets the stop it is given, then let it finish."""
     from rectify.logs import configure
+    from rectify.role_metrics import serving_metrics
 
     configure(role)
     settings = checked_settings(serving=False, audit_key=audit_key)
@@ -50,8 +51,11 @@ def run_role(role: str, work: Work, *, audit_key: bool = False) -> None:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
-        with database(settings) as db:
-            structlog.get_logger().info("started", role=role)
+        with (
+            database(settings) as db,
+            serving_metrics(db.url, db.schema, settings.http_host, settings.metrics_port),
+        ):
+            structlog.get_logger().info("started", role=role, metrics_port=settings.metrics_port)
             await work(settings, db, stop)
         structlog.get_logger().info("stopped", role=role)
 
