@@ -92,6 +92,16 @@ def _stop_stale_temporal(home: Path) -> None:
     pid_file.unlink(missing_ok=True)
 
 
+def role_env(env: dict[str, str], role: str, metrics_port: int | None) -> dict[str, str]:
+    """One RECTIFY_METRICS_PORT would make the roles collide on one machine: each role gets
+    its own, that port plus its place in CHILDREN (projections first); the API serves
+    /metrics on its HTTP port and gets none."""
+    own = {k: v for k, v in env.items() if k != "RECTIFY_METRICS_PORT"}
+    if metrics_port is not None and role != "serve":
+        own["RECTIFY_METRICS_PORT"] = str(metrics_port + CHILDREN.index(role))
+    return own
+
+
 def ui_port_for(port: int) -> int:
     """The Temporal Web UI's port: the dev server's usual one (gRPC port + 1000) when it is
     free, else one the system picks, so a taken port never fails the start."""
@@ -238,7 +248,9 @@ def supervise(settings: Settings) -> int:
 
         def start(name: str) -> subprocess.Popen[bytes]:
             return subprocess.Popen(
-                [sys.executable, "-m", "rectify", name], env=env, preexec_fn=die_with_parent
+                [sys.executable, "-m", "rectify", name],
+                env=role_env(env, name, settings.metrics_port),
+                preexec_fn=die_with_parent,
             )
 
         for name in CHILDREN:
