@@ -29,6 +29,7 @@ ROUTES = {
     "graphql", "auth", "files", "export", "ledger", "case-files", "healthz", "readyz",
     "metrics", "static",
 }  # fmt: skip
+PROBES = {"healthz", "readyz", "metrics"}
 
 REQUESTS = Counter(
     "rectify_http_requests",
@@ -112,7 +113,9 @@ class ObserveRequests:
                 REQUESTS.labels(route, operation, str(seen["status"])).inc()
                 LATENCY.labels(route, operation).observe(elapsed)
                 user = scope.get("user")
-                log.info(
+                # probes and scrapes come every few seconds: logged only when they fail
+                quiet = route in PROBES and seen["status"] < 500
+                (log.debug if quiet else log.info)(
                     "request",
                     method=scope["method"],
                     path=scope["path"],  # never the query string: it can hold search text

@@ -8,6 +8,7 @@ adds personal data: callers log ids and counts, never names, phone numbers or re
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from datetime import datetime
 from typing import Any, TextIO
@@ -30,10 +31,8 @@ def configure(
     stream: TextIO | None = None,
 ) -> None:
     """Once per process; `stream` is stderr unless given (tests read a buffer)."""
-    if production is None:
-        from rectify.settings import Settings
-
-        production = Settings().production
+    if production is None:  # read alone: a bad setting elsewhere is reported after this
+        production = os.environ.get("RECTIFY_MODE") == "production"
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,

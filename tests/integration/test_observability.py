@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+import structlog
 from prometheus_client.parser import text_string_to_metric_families
 
 from domain.names import agency_id
@@ -117,6 +118,8 @@ def production_logs() -> Iterator[io.StringIO]:
     root = logging.getLogger()
     for handler in [h for h in root.handlers if h.get_name() == "rectify"]:
         root.removeHandler(handler)
+    structlog.reset_defaults()
+    structlog.contextvars.clear_contextvars()
 
 
 async def test_production_logs_are_json_lines_carrying_the_request_id_user_and_agency(

@@ -39,6 +39,8 @@ def logged(request: pytest.FixtureRequest) -> Iterator[io.StringIO]:
     root = logging.getLogger()
     for handler in [h for h in root.handlers if h.get_name() == "rectify"]:
         root.removeHandler(handler)
+    structlog.reset_defaults()
+    structlog.contextvars.clear_contextvars()
 
 
 async def get(path: str, **headers: str) -> httpx.Response:
@@ -75,3 +77,16 @@ async def test_development_lines_are_readable_and_carry_the_request_id(
     for line in lines:
         assert "request_id=abc-2" in line
         assert not line.startswith("{")
+
+
+@pytest.mark.parametrize("logged", [True], indirect=True)
+async def test_probes_that_succeed_are_not_logged(logged: io.StringIO) -> None:
+    probes = Starlette(
+        routes=[Route("/healthz", lambda request: PlainTextResponse("ok"))],
+        middleware=[Middleware(ObserveRequests)],
+    )
+    transport = httpx.ASGITransport(app=probes)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        answer = await client.get("/healthz")
+    assert answer.headers["X-Request-Id"]
+    assert logged.getvalue() == ""
