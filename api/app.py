@@ -50,7 +50,7 @@ from api.outages import (
 from api.persisted import persisted_only
 from api.rate_limits import SharedWindow
 from api.readiness import readiness
-from api.schema import production_schema, schema
+from api.schema import build_schema, production_schema, schema
 from api.session_auth import RequireSignIn, authenticate_connection
 from api.sign_in import current_session, login, logout
 from api.tokens import SecretVerifier
@@ -241,7 +241,11 @@ def create_app(config: ApiConfig) -> Starlette:
         return serve
 
     graphql = RectifyGraphQL(
-        production_schema if config.production else schema,
+        build_schema(config.production, traced=True)
+        if config.traced
+        else production_schema
+        if config.production
+        else schema,
         graphql_ide=None,
         # not the legacy graphql-ws protocol: it lets a client start before connection_init
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),

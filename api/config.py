@@ -49,3 +49,5 @@ class ApiConfig:
     temporal_address: str | None = None
     # /readyz answers 503 while the slowest projection is more events behind the log than this
     ready_max_lag_events: int = 1000
+    # a span per GraphQL operation and resolver (rectify/tracing.py); off: none
+    traced: bool = False

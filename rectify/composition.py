@@ -56,6 +56,7 @@ def api_config(settings: Settings, db: Database) -> ApiConfig:
     from api.config import ApiConfig
     from api.hygiene import parse_origins
     from rectify.roles import temporal_address
+    from rectify.tracing import tracing_enabled
 
     return ApiConfig(
         db.url,
@@ -77,6 +78,7 @@ def api_config(settings: Settings, db: Database) -> ApiConfig:
         session_limits=session_limits(settings),
         temporal_address=temporal_address(settings),
         ready_max_lag_events=settings.ready_max_lag_events,
+        traced=tracing_enabled(),
     )
 
 
