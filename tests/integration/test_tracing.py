@@ -1,19 +1,26 @@
 """Traces: off unless OTEL_EXPORTER_OTLP_ENDPOINT is set; when on, a mutation's trace holds
 its GraphQL operation and, under it, the append to the event store — and never the
-arguments, which can hold personal data. Spans are caught in memory here instead of OTLP."""
+arguments, which can hold personal data — and the dispatcher's Temporal calls are traced.
+Spans are caught in memory here instead of OTLP."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
+from uuid import uuid4
 
 import pytest
 from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
 
 from api.app import ApiConfig
 from domain.application import RectifyApp
+from domain.deadlines import Deadline
+from rectify.embedded import find_binary
 from rectify.tracing import start_tracing
 from tests.integration.api_fixtures import (
     HEALTH,
@@ -24,7 +31,10 @@ from tests.integration.api_fixtures import (
     served,
     token,
 )
+from tests.integration.temporal_fixtures import register_issue
 from tests.integration.test_observability import SUBMIT
+from workflows.dispatcher import Dispatcher
+from workflows.worker import tracing_interceptors
 
 __all__ = ["projection_thread"]  # a fixture, used below
 
@@ -94,3 +104,25 @@ async def test_untraced_the_api_makes_no_graphql_spans(
             headers={"Authorization": f"Bearer {token('coordinator')}"},
         )
     assert not [span for span in spans.get_finished_spans() if span.name.startswith("GraphQL")]
+
+
+async def test_temporal_calls_are_traced_when_tracing_is_on(
+    app: RectifyApp, database_url: str, schema: str, spans: InMemorySpanExporter
+) -> None:
+    async with await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=find_binary("temporal-test-server")
+    ) as env:
+        target = env.client.service_client.config.target_host
+        client = await Client.connect(target, interceptors=tracing_interceptors(True))
+        register_issue(app, Deadline.on(date(2099, 12, 31)))
+        dispatcher = Dispatcher(app, database_url, schema, client, f"traced-{uuid4().hex[:8]}")
+        try:
+            await dispatcher.dispatch_pending()
+        finally:
+            dispatcher.close()
+    names = {span.name for span in spans.get_finished_spans()}
+    assert "SignalWithStartWorkflow:ClockWorkflow" in names, names
+
+
+def test_no_interceptor_when_tracing_is_off() -> None:
+    assert tracing_interceptors(False) == []
