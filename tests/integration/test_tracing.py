@@ -5,14 +5,14 @@ Spans are caught in memory here instead of OTLP."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date
 from uuid import uuid4
 
 import pytest
 from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExportResult
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
@@ -38,7 +38,17 @@ from workflows.worker import tracing_interceptors
 
 __all__ = ["projection_thread"]  # a fixture, used below
 
-CAUGHT = InMemorySpanExporter()
+
+class WhileTesting(InMemorySpanExporter):
+    """Keeps spans only during these tests: the provider outlives them (one a process)."""
+
+    keeping = False
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        return super().export(spans) if self.keeping else SpanExportResult.SUCCESS
+
+
+CAUGHT = WhileTesting()
 
 
 @pytest.fixture
@@ -49,7 +59,9 @@ def spans() -> Iterator[InMemorySpanExporter]:
         provider.add_span_processor(SimpleSpanProcessor(CAUGHT))
         trace.set_tracer_provider(provider)
     CAUGHT.clear()
+    CAUGHT.keeping = True
     yield CAUGHT
+    CAUGHT.keeping = False
     CAUGHT.clear()
 
 
