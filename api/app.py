@@ -1,14 +1,22 @@
 """The starlette application: /graphql behind a bearer token or a session cookie, the
-sign-in routes (/auth/…), /healthz, and the workbench (api/workbench.py)."""
+sign-in routes (/auth/…), /healthz (alive), /readyz (ready for traffic), /metrics, and the
+workbench (api/workbench.py)."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import anyio.to_thread
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Gauge,
+    generate_latest,
+)
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute, request_response
@@ -28,6 +36,7 @@ from api.hygiene import LimitMutations, content_security_policy, middleware
 from api.ledger_upload import BODY_LIMIT as LEDGER_BODY_LIMIT
 from api.ledger_upload import import_ledger, preview
 from api.live import ChangeFeed
+from api.observability import REQUEST_ID_HEADER, ObserveRequests
 from api.oidc_sign_in import oidc_callback, oidc_login, sign_in_options
 from api.outages import (
     CONNECTION_ERRORS,
@@ -38,7 +47,8 @@ from api.outages import (
 )
 from api.persisted import persisted_only
 from api.rate_limits import SharedWindow
-from api.schema import production_schema, schema
+from api.readiness import readiness
+from api.schema import build_schema, production_schema, schema
 from api.session_auth import RequireSignIn, authenticate_connection
 from api.sign_in import current_session, login, logout
 from api.tokens import SecretVerifier
@@ -158,6 +168,18 @@ def create_app(config: ApiConfig) -> Starlette:
             )
         return JSONResponse({"ok": True, "projection_position": position})
 
+    async def readyz(request: Request) -> Response:
+        """503 naming each cause while PostgreSQL or Temporal cannot be reached or the read
+        tables lag the log by more than the configured number of events."""
+        found = await readiness(
+            request.app.state.pool, config.temporal_address, config.ready_max_lag_events
+        )
+        if not found.ready:
+            if "database" in found.problems:
+                await request.app.state.database_watch.down()
+            return JSONResponse(found.body(), status_code=503, headers={"Retry-After": "5"})
+        return JSONResponse(found.body())
+
     registry = CollectorRegistry()
     head_gauge = Gauge(
         "rectify_log_head_position", "Position of the newest event in the log", registry=registry
@@ -202,10 +224,16 @@ def create_app(config: ApiConfig) -> Starlette:
                 lag_gauge.labels(follower.name, follower.kind).set(follower.lag)
             parked_gauge.set(parked_count)
             faults_gauge.set(faults)
-        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+        # the process-wide ones too: requests, commands, events appended (api/observability)
+        body = generate_latest(registry) + generate_latest(REGISTRY)
+        return Response(body, media_type=CONTENT_TYPE_LATEST)
 
     graphql = RectifyGraphQL(
-        production_schema if config.production else schema,
+        build_schema(config.production, traced=True)
+        if config.traced
+        else production_schema
+        if config.production
+        else schema,
         graphql_ide=None,
         # not the legacy graphql-ws protocol: it lets a client start before connection_init
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
@@ -220,6 +248,7 @@ def create_app(config: ApiConfig) -> Starlette:
     return Starlette(
         routes=[
             Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
             Route("/auth/login", AnswerOutages(request_response(login)), methods=["POST"]),
             Route(
@@ -264,17 +293,21 @@ def create_app(config: ApiConfig) -> Starlette:
             # last: the workbench answers `/` and any other GET path of its own
             *workbench_routes(config),
         ],
-        middleware=middleware(
-            config.max_body_bytes,
-            config.cors_origins,
-            csp,
-            [MIN_POSITION_HEADER],
-            hsts=config.production,
-            larger_bodies={
-                "/files": body_limit(config.max_file_bytes),
-                "/ledger/preview": LEDGER_BODY_LIMIT,
-                "/ledger/import": LEDGER_BODY_LIMIT,
-            },
-        ),
+        # outermost: every answer, 413s and CORS refusals too, carries its request id
+        middleware=[
+            Middleware(ObserveRequests),
+            *middleware(
+                config.max_body_bytes,
+                config.cors_origins,
+                csp,
+                [MIN_POSITION_HEADER, REQUEST_ID_HEADER],
+                hsts=config.production,
+                larger_bodies={
+                    "/files": body_limit(config.max_file_bytes),
+                    "/ledger/preview": LEDGER_BODY_LIMIT,
+                    "/ledger/import": LEDGER_BODY_LIMIT,
+                },
+            ),
+        ],
         lifespan=lifespan,
     )

@@ -45,3 +45,9 @@ class ApiConfig:
     oidc_sign_in: OidcSignIn | None = None
     # The built workbench (web/, `make web`); None: api/web_dist when it has been built.
     web_dist: str | None = None
+    # /readyz (api/readiness.py): Temporal's frontend, host:port; None: not checked
+    temporal_address: str | None = None
+    # /readyz answers 503 while the slowest projection is more events behind the log than this
+    ready_max_lag_events: int = 1000
+    # a span per GraphQL operation and resolver (rectify/tracing.py); off: none
+    traced: bool = False

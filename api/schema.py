@@ -1,8 +1,9 @@
 """The GraphQL schema, its limits and its error masking, built once at import."""
 
 import logging
+from typing import Any
 
-from graphql import GraphQLError, NoSchemaIntrospectionCustomRule
+from graphql import GraphQLError, GraphQLResolveInfo, NoSchemaIntrospectionCustomRule
 from strawberry import Schema
 from strawberry.extensions import (
     AddValidationRules,
@@ -12,6 +13,7 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     ValidationCache,
 )
+from strawberry.extensions.tracing import OpenTelemetryExtension
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
@@ -31,6 +33,7 @@ from api.input_checks import CheckInputText
 from api.live import Subscription, SubscriptionsOnlyOverWebsockets
 from api.mutations import Mutation
 from api.notifications import NotificationMutation, NotificationQuery
+from api.observability import ObserveOperations
 from api.outages import is_outage
 from api.policies import PolicyMutation, PolicyQuery
 from api.progress import ProgressMutation, ProgressQuery
@@ -117,9 +120,10 @@ class RectifySchema(Schema):
                 log.info("graphql request refused: %s", refused(error))
 
 
-def build_schema(production: bool = False) -> Schema:
+def build_schema(production: bool = False, traced: bool = False) -> Schema:
     """Production mode also refuses introspection: the SDL is published, the live schema
-    need not be explorable by anyone holding a token."""
+    need not be explorable by anyone holding a token. Traced: a span per operation and
+    resolver (rectify/tracing.py), never with the arguments (they can hold personal data)."""
     rules = [*VALIDATION_RULES, NoSchemaIntrospectionCustomRule] if production else VALIDATION_RULES
     return RectifySchema(
         query=merge_types("Query", QUERIES),
@@ -127,6 +131,7 @@ def build_schema(production: bool = False) -> Schema:
         subscription=Subscription,
         exception_handlers=EXCEPTION_HANDLERS,
         extensions=[
+            ObserveOperations,
             SubscriptionsOnlyOverWebsockets,
             lambda: AddValidationRules(rules),
             NameFieldsOfBadValues,
@@ -137,8 +142,13 @@ def build_schema(production: bool = False) -> Schema:
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
             lambda: MaskErrors(should_mask_error=_is_unexpected),
+            *([lambda: OpenTelemetryExtension(arg_filter=_no_arguments)] if traced else []),
         ],
     )
+
+
+def _no_arguments(arguments: dict[str, Any], info: GraphQLResolveInfo[Any]) -> dict[str, Any]:
+    return {}
 
 
 schema = build_schema()

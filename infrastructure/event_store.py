@@ -47,6 +47,7 @@ from psycopg.sql import SQL, Composable, Composed, Identifier, Literal
 from domain.audit_trail import Integrity
 from domain.errors import InvalidInput
 from infrastructure.event_hashes import EVENT_TAG, GENESIS, chain_integrity, encode
+from infrastructure.metrics import EVENTS_APPENDED, TRACER
 from projections.parked import holds_nul
 
 log = logging.getLogger(__name__)
@@ -298,7 +299,10 @@ class ChunkedApplicationRecorder(PostgresApplicationRecorder):
         key = kwargs.get("command_key")
         notification_ids: list[int] = []
         try:
-            self._save(stored_events, key, notification_ids)
+            with TRACER.start_as_current_span("event_store.append") as span:
+                span.set_attribute("rectify.events", len(stored_events))
+                self._save(stored_events, key, notification_ids)
+            EVENTS_APPENDED.inc(len(notification_ids))
         finally:
             # after the commit, or the rollback: either may move the decided position
             self._announcer.announce()

@@ -391,8 +391,10 @@ def serve() -> None:
     from api.app import create_app
     from rectify.composition import api_config
     from rectify.logs import configure
+    from rectify.tracing import start_tracing
 
     configure("api")
+    start_tracing("api")
     settings = checked_settings()
     with database(settings) as db:
         config = api_config(settings, db)
@@ -444,6 +446,7 @@ def projections() -> None:
 def worker() -> None:
     """Temporal worker: runs the clocks and their activities."""
     from rectify.composition import rectify_app
+    from rectify.tracing import tracing_enabled
     from workflows.worker import run_worker
 
     async def work(settings: Settings, db: Database, stop: asyncio.Event) -> None:
@@ -454,6 +457,12 @@ def worker() -> None:
             settings.task_queue,
             stop,
             make_app=rectify_app,
+            traced=tracing_enabled(),
+            metrics_address=(
+                f"{settings.http_host}:{settings.temporal_metrics_port}"
+                if settings.temporal_metrics_port is not None
+                else None
+            ),
         )
 
     run_role("worker", work)

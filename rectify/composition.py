@@ -55,6 +55,8 @@ def api_config(settings: Settings, db: Database) -> ApiConfig:
     """The HTTP server's configuration, as `rectify serve` runs it."""
     from api.config import ApiConfig
     from api.hygiene import parse_origins
+    from rectify.roles import temporal_address
+    from rectify.tracing import tracing_enabled
 
     return ApiConfig(
         db.url,
@@ -74,6 +76,9 @@ def api_config(settings: Settings, db: Database) -> ApiConfig:
         oidc_sign_in=oidc_sign_in(settings),
         sign_ins_per_minute=settings.sign_ins_per_minute,
         session_limits=session_limits(settings),
+        temporal_address=temporal_address(settings),
+        ready_max_lag_events=settings.ready_max_lag_events,
+        traced=tracing_enabled(),
     )
 
 

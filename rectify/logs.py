@@ -1,23 +1,71 @@
-"""structlog set up once per process: key=value lines on stderr, with the process name."""
+"""Logging set up once per process, with the process name: readable lines in development,
+one JSON object a line in production (RECTIFY_MODE=production), both with ISO times
+carrying their UTC offset. structlog's loggers and the standard library's (`rectify.api`,
+uvicorn, the libraries) go through the same processors, so a request's id, user id and
+agency, bound by api/observability.py, are on every line the request writes. Nothing here
+adds personal data: callers log ids and counts, never names, phone numbers or reporters."""
 
 from __future__ import annotations
 
 import logging
+import os
 import sys
+from datetime import datetime
+from typing import Any, TextIO
 
 import structlog
 
 
-def configure(process: str, level: int = logging.INFO) -> None:
-    logging.basicConfig(stream=sys.stderr, level=level, format="%(message)s")
+def stamp(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
+    """The local time with its UTC offset (2026-12-07T08:30:00.123456+08:00): structlog's
+    own TimeStamper writes local times without one."""
+    event["timestamp"] = datetime.now().astimezone().isoformat()
+    return event
+
+
+def configure(
+    process: str,
+    level: int = logging.INFO,
+    *,
+    production: bool | None = None,
+    stream: TextIO | None = None,
+) -> None:
+    """Once per process; `stream` is stderr unless given (tests read a buffer)."""
+    if production is None:  # read alone: a bad setting elsewhere is reported after this
+        production = os.environ.get("RECTIFY_MODE") == "production"
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        stamp,
+    ]
+    renderer: Any = (
+        structlog.processors.JSONRenderer(ensure_ascii=False)
+        if production
+        else structlog.dev.ConsoleRenderer(colors=False)
+    )
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.set_name("rectify")
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=shared,
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                *([structlog.processors.format_exc_info] if production else []),
+                renderer,
+            ],
+        )
+    )
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if h.get_name() == "rectify"]:
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level)
+    # httpx logs every request's URL at INFO: webhook addresses can carry their secrets
+    logging.getLogger("httpx").setLevel(max(level, logging.WARNING))
     structlog.configure(
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=False),
-            structlog.dev.ConsoleRenderer(colors=False),
-        ],
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        cache_logger_on_first_use=False,
     )
     structlog.contextvars.bind_contextvars(process=process)

@@ -41,8 +41,11 @@ def checked_settings(*, serving: bool = True, audit_key: bool = False) -> Settin
 def run_role(role: str, work: Work, *, audit_key: bool = False) -> None:
     """Run `work` until SIGTERM or SIGINT sets the stop it is given, then let it finish."""
     from rectify.logs import configure
+    from rectify.role_metrics import serving_metrics
+    from rectify.tracing import start_tracing
 
     configure(role)
+    start_tracing(role)
     settings = checked_settings(serving=False, audit_key=audit_key)
 
     async def main() -> None:
@@ -50,8 +53,11 @@ def run_role(role: str, work: Work, *, audit_key: bool = False) -> None:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
-        with database(settings) as db:
-            structlog.get_logger().info("started", role=role)
+        with (
+            database(settings) as db,
+            serving_metrics(db.url, db.schema, settings.http_host, settings.metrics_port),
+        ):
+            structlog.get_logger().info("started", role=role, metrics_port=settings.metrics_port)
             await work(settings, db, stop)
         structlog.get_logger().info("stopped", role=role)
 
@@ -88,4 +94,11 @@ def temporal_address(settings: Settings) -> str:
 async def temporal_client(settings: Settings) -> Client:
     from temporalio.client import Client
 
-    return await Client.connect(temporal_address(settings), namespace=settings.temporal_namespace)
+    from rectify.tracing import tracing_enabled
+    from workflows.worker import tracing_interceptors
+
+    return await Client.connect(
+        temporal_address(settings),
+        namespace=settings.temporal_namespace,
+        interceptors=tracing_interceptors(tracing_enabled()),
+    )

@@ -68,6 +68,13 @@ class Settings(BaseSettings):
     # 0 keeps it for ever. Never under six months: the Cybersecurity Law (art. 21) asks
     # network logs be kept no less than six months, and six months can be 184 days.
     sign_in_log_days: int = Field(default=365, alias="RECTIFY_SIGN_IN_LOG_DAYS")
+    # Observability (docs/decisions/0056). A role's Prometheus port (`rectify worker |
+    # dispatcher | notifier | projections`); unset: none. The API serves /metrics itself.
+    metrics_port: int | None = Field(default=None, alias="RECTIFY_METRICS_PORT")
+    # the worker's Temporal SDK metrics (its Rust core's Prometheus endpoint); unset: none
+    temporal_metrics_port: int | None = Field(default=None, alias="RECTIFY_TEMPORAL_METRICS_PORT")
+    # /readyz answers 503 while the slowest projection is more events behind than this
+    ready_max_lag_events: int = Field(default=1000, ge=0, alias="RECTIFY_READY_MAX_LAG_EVENTS")
 
     @field_validator("sign_in_log_days")
     @classmethod

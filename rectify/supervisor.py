@@ -96,7 +96,30 @@ def _stop_stale_temporal(home: Path) -> None:
     pid_file.unlink(missing_ok=True)
 
 
-def start_temporal_dev_server(home: Path, port: int) -> subprocess.Popen[bytes]:
+def role_env(env: dict[str, str], role: str, metrics_port: int | None) -> dict[str, str]:
+    """One RECTIFY_METRICS_PORT would make the roles collide on one machine: each role gets
+    its own, that port plus its place in CHILDREN (projections first); the API serves
+    /metrics on its HTTP port and gets none."""
+    own = {k: v for k, v in env.items() if k != "RECTIFY_METRICS_PORT"}
+    if metrics_port is not None and role != "serve":
+        own["RECTIFY_METRICS_PORT"] = str(metrics_port + CHILDREN.index(role))
+    return own
+
+
+def ui_port_for(port: int) -> int:
+    """The Temporal Web UI's port: the dev server's usual one (gRPC port + 1000) when it is
+    free, else one the system picks, so a taken port never fails the start."""
+    if port + 1000 < 65536 and _port_free("127.0.0.1", port + 1000):
+        return port + 1000
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start_temporal_dev_server(
+    home: Path, port: int, ui_port: int | None = None
+) -> subprocess.Popen[bytes]:
+    """The dev server on 127.0.0.1:port, its Web UI on ui_port (None: no UI)."""
     _stop_stale_temporal(home)
     if not _port_free("127.0.0.1", port):
         raise RuntimeError(
@@ -107,10 +130,11 @@ def start_temporal_dev_server(home: Path, port: int) -> subprocess.Popen[bytes]:
         )
     logfile = (home / "temporal.log").open("ab")
     command = [
-        find_binary("temporal"), "server", "start-dev", "--headless",
+        find_binary("temporal"), "server", "start-dev",
         "--ip", "127.0.0.1", "--port", str(port),
         "--db-filename", str(home / "temporal.db"), "--log-level", "warn",
     ]  # fmt: skip
+    command += ["--headless"] if ui_port is None else ["--ui-port", str(ui_port)]
     # Its HTTP API and metrics ports are left to the server, which picks free ones: fixed
     # ones next to the gRPC port were sometimes taken by another program, failing the start.
     process = subprocess.Popen(
@@ -156,7 +180,11 @@ def _failed_at_start(
 
 
 def _restart_temporal(
-    dead: subprocess.Popen[bytes], home: Path, port: int, stopping: threading.Event
+    dead: subprocess.Popen[bytes],
+    home: Path,
+    port: int,
+    stopping: threading.Event,
+    ui_port: int | None = None,
 ) -> subprocess.Popen[bytes] | None:
     """Start the dev server again on its database (workflows and timers survive in it),
     backing off while it cannot; None if the run is stopping meanwhile."""
@@ -165,7 +193,7 @@ def _restart_temporal(
     delay = 0.5
     while not stopping.is_set():
         try:
-            process = start_temporal_dev_server(home, port)
+            process = start_temporal_dev_server(home, port, ui_port)
             log.warning("Temporal 开发服务器已重启 / Temporal dev server restarted; the roles "
                         "reconnect")  # fmt: skip
             return process
@@ -198,6 +226,7 @@ def supervise(settings: Settings) -> int:
     pg_guard: subprocess.Popen[bytes] | None = None
     temporal: subprocess.Popen[bytes] | None = None
     children: dict[str, subprocess.Popen[bytes]] = {}
+    ui_port: int | None = None
     try:
         if settings.database_url:
             database_url = settings.database_url
@@ -215,13 +244,17 @@ def supervise(settings: Settings) -> int:
             eventsourcing_env(database_url, settings.db_schema), home
         )
         if not settings.temporal_address:
-            temporal = start_temporal_dev_server(home, settings.temporal_port)
+            ui_port = ui_port_for(settings.temporal_port)
+            temporal = start_temporal_dev_server(home, settings.temporal_port, ui_port)
             env["TEMPORAL_ADDRESS"] = f"127.0.0.1:{settings.temporal_port}"
-            log.info("Temporal dev server started", address=env["TEMPORAL_ADDRESS"])
+            log.info("Temporal dev server started", address=env["TEMPORAL_ADDRESS"],
+                     web_ui=f"http://127.0.0.1:{ui_port}")  # fmt: skip
 
         def start(name: str) -> subprocess.Popen[bytes]:
             return subprocess.Popen(
-                [sys.executable, "-m", "rectify", name], env=env, preexec_fn=die_with_parent
+                [sys.executable, "-m", "rectify", name],
+                env=role_env(env, name, settings.metrics_port),
+                preexec_fn=die_with_parent,
             )
 
         for name in CHILDREN:
@@ -240,6 +273,8 @@ def supervise(settings: Settings) -> int:
             return 1
         url = f"http://{settings.http_host}:{settings.http_port}"
         log.info(f"Rectify is running at {url} (GraphQL at {url}/graphql); Ctrl-C stops it")
+        if ui_port is not None:
+            log.info(f"Temporal Web UI 工作流界面: http://127.0.0.1:{ui_port}")
         if first_password is not None:
             print(announcement(first_password, home), flush=True)
 
@@ -271,7 +306,9 @@ def supervise(settings: Settings) -> int:
                 log.warning("内置 PostgreSQL 已重启 / embedded PostgreSQL restarted; the roles "
                             "reconnect")  # fmt: skip
             if temporal is not None and temporal.poll() is not None:
-                temporal = _restart_temporal(temporal, home, settings.temporal_port, stopping)
+                temporal = _restart_temporal(
+                    temporal, home, settings.temporal_port, stopping, ui_port
+                )
         return 0
     except (RuntimeError, TimeoutError) as error:
         log.error(str(error))

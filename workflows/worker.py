@@ -7,7 +7,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from temporalio.client import Client
+from temporalio.client import Client, Interceptor
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Worker
 
 from domain.application import RectifyApp
@@ -63,12 +64,19 @@ async def run_worker(
     task_queue: str,
     stop: asyncio.Event,
     make_app: Callable[[dict[str, str]], RectifyApp] = RectifyApp,
+    metrics_address: str | None = None,
+    traced: bool = False,
 ) -> None:
     """Run the clocks until `stop` is set, then let running activities finish.
 
     `make_app` builds the application (the composition root wires its calendar and its
     clock settings, RECTIFY_REMINDER_WORKING_DAYS among them)."""
-    client = await Client.connect(temporal_address, namespace=namespace)
+    client = await Client.connect(
+        temporal_address,
+        namespace=namespace,
+        runtime=metrics_runtime(metrics_address),
+        interceptors=tracing_interceptors(traced),
+    )
     app = make_app(es_env)
     try:
         worker = build_worker(client, app, task_queue)
@@ -76,3 +84,21 @@ async def run_worker(
             await stop.wait()
     finally:
         app.close()
+
+
+def metrics_runtime(address: str | None) -> Runtime | None:
+    """The SDK's own metrics (workflow and activity task latencies, slots, polls…) on a
+    Prometheus endpoint at host:port, from its core; None: the default runtime, none."""
+    if address is None:
+        return None
+    return Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=address)))
+
+
+def tracing_interceptors(traced: bool) -> list[Interceptor]:
+    """Temporal's own spans (starting, signalling, running workflows and activities), with
+    the trace carried in their headers; none unless tracing is on (rectify/tracing.py)."""
+    if not traced:
+        return []
+    from temporalio.contrib.opentelemetry import TracingInterceptor
+
+    return [TracingInterceptor()]

@@ -1,0 +1,31 @@
+"""OpenTelemetry traces, off unless OTEL_EXPORTER_OTLP_ENDPOINT is set: then each process
+exports its spans by OTLP over HTTP (the exporter reads the standard OTEL_* variables),
+named `rectify-<role>`. What is traced is wired where it happens: GraphQL operations and
+resolvers (api/schema.py), appends to the event store (infrastructure/event_store.py),
+the Temporal client and worker (their TracingInterceptor)."""
+
+from __future__ import annotations
+
+import os
+
+ENDPOINT = "OTEL_EXPORTER_OTLP_ENDPOINT"
+
+
+def tracing_enabled() -> bool:
+    return bool(os.environ.get(ENDPOINT))
+
+
+def start_tracing(process: str) -> bool:
+    """The process's tracer provider, when an endpoint is configured; False otherwise."""
+    if not tracing_enabled():
+        return False
+    from opentelemetry import trace
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+    provider = TracerProvider(resource=Resource.create({"service.name": f"rectify-{process}"}))
+    provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+    trace.set_tracer_provider(provider)
+    return True

@@ -1,0 +1,92 @@
+"""Every line a request writes — structlog's and the standard library's — carries its
+request id, in development's readable lines as in production's JSON; none after it."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import structlog
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
+
+from api.observability import ObserveRequests
+from rectify.logs import configure
+
+
+async def chatty(request: Request) -> PlainTextResponse:
+    structlog.get_logger().info("from structlog", n=1)
+    logging.getLogger("rectify.api").info("from logging")
+    return PlainTextResponse("ok")
+
+
+web = Starlette(routes=[Route("/x", chatty)], middleware=[Middleware(ObserveRequests)])
+
+
+@pytest.fixture
+def logged(request: pytest.FixtureRequest) -> Iterator[io.StringIO]:
+    """What the process logs, configured for production (True) or development (False)."""
+    buffer = io.StringIO()
+    configure("api", production=request.param, stream=buffer)
+    yield buffer
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if h.get_name() == "rectify"]:
+        root.removeHandler(handler)
+    structlog.reset_defaults()
+    structlog.contextvars.clear_contextvars()
+
+
+async def get(path: str, **headers: str) -> httpx.Response:
+    transport = httpx.ASGITransport(app=web)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        return await client.get(path, headers=headers)
+
+
+@pytest.mark.parametrize("logged", [True], indirect=True)
+async def test_production_lines_are_json_and_all_carry_the_request_id(
+    logged: io.StringIO,
+) -> None:
+    await get("/x", **{"X-Request-Id": "abc-1"})
+    logging.getLogger("rectify.api").info("later")
+    lines = [json.loads(line) for line in logged.getvalue().splitlines()]
+    assert [line["event"] for line in lines] == [
+        "from structlog",
+        "from logging",
+        "request",
+        "later",
+    ]
+    assert [line.get("request_id") for line in lines] == ["abc-1", "abc-1", "abc-1", None]
+    assert all(line["process"] == "api" and line["level"] == "info" for line in lines)
+    assert lines[0]["n"] == 1
+
+
+@pytest.mark.parametrize("logged", [False], indirect=True)
+async def test_development_lines_are_readable_and_carry_the_request_id(
+    logged: io.StringIO,
+) -> None:
+    await get("/x", **{"X-Request-Id": "abc-2"})
+    lines = logged.getvalue().splitlines()
+    assert len(lines) == 3
+    for line in lines:
+        assert "request_id=abc-2" in line
+        assert not line.startswith("{")
+
+
+@pytest.mark.parametrize("logged", [True], indirect=True)
+async def test_probes_that_succeed_are_not_logged(logged: io.StringIO) -> None:
+    probes = Starlette(
+        routes=[Route("/healthz", lambda request: PlainTextResponse("ok"))],
+        middleware=[Middleware(ObserveRequests)],
+    )
+    transport = httpx.ASGITransport(app=probes)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        answer = await client.get("/healthz")
+    assert answer.headers["X-Request-Id"]
+    assert logged.getvalue() == ""
