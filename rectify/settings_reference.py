@@ -71,8 +71,7 @@ MEANINGS: dict[str, str] = {
     "sign_in_log_days": "Days the sign-in log is kept before pruning (at least 184; 0: for ever).",
     "metrics_port": "Prometheus port of a role (`rectify worker | dispatcher | notifier |"
     " projections`); unset: none. The API serves /metrics itself (ADR 0056).",
-    "temporal_metrics_port": "Port of the worker's Temporal SDK metrics (Prometheus); unset:"
-    " none.",
+    "temporal_metrics_port": "Port of the worker's Temporal SDK metrics (Prometheus); unset: none.",
     "ready_max_lag_events": "/readyz answers 503 while the slowest projection is more events"
     " behind than this.",
 }
