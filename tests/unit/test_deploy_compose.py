@@ -126,10 +126,11 @@ def test_the_schema_refuses_what_compose_would() -> None:
     assert any(p.startswith("services/postgres/healthcheck/retries") for p in found)
 
 
-def test_one_projection_runner_is_active_and_the_other_a_standby() -> None:
+def test_two_projection_runners_start_one_taking_over_from_the_other() -> None:
     services = compose()["services"]
-    assert "profiles" not in services["projections-1"]
-    assert services["projections-2"]["profiles"] == ["standby"]
+    for name in ("projections-1", "projections-2"):  # the advisory lock makes one active
+        assert "profiles" not in services[name]
+        assert services[name]["command"] == services["projections-1"]["command"]
 
 
 def test_every_variable_set_is_one_rectify_reads() -> None:

@@ -75,7 +75,7 @@ def test_the_default_values_follow_the_chart_schema() -> None:
 @pytest.mark.parametrize(
     ("change", "where"),
     [
-        (lambda v: v["roles"]["projections"].update(replicas=2), "roles/projections/replicas"),
+        (lambda v: v["roles"]["projections"].update(replicas=3), "roles/projections/replicas"),
         (lambda v: v["roles"]["dispatcher"].update(replicas=3), "roles/dispatcher/replicas"),
         (lambda v: v["settings"].update(RECTIFY_JWT_SECRET="x" * 40), "settings"),
         (lambda v: v["settings"].update(RECTIFY_AUDIT_KEY="x" * 40), "settings"),
