@@ -5,6 +5,7 @@ the whole recording to its end."""
 
 from __future__ import annotations
 
+import json
 from contextlib import closing
 
 import pytest
@@ -32,5 +33,8 @@ def test_a_recording_loads_into_postgresql_and_the_read_side_follows_it_to_the_e
     assert projection_position(database_url, schema) == app.recorder.max_notification_id()
     with closing(connect(database_url, schema)) as conn:
         regions = dict(conn.execute("SELECT name, region FROM agencies").fetchall())
-    if any(f.topic.startswith("rectify:Agency.") for f in fixtures):  # not in every recording
+    registers = [f for f in fixtures if f.topic.startswith("rectify:Agency.Registered")]
+    if any("县卫健局".encode() in f.state for f in registers):  # not in every recording
         assert regions["县卫健局"] == "某县"  # registered (v1 upcast, or v2), region assigned
+    for fixture in registers:  # every agency a recording registers is in the read model
+        assert json.loads(fixture.state)["name"] in regions
