@@ -182,10 +182,15 @@ def replay(app: _App, item_id: UUID) -> Iterator[tuple[Any, Aggregate]]:
     repository would: an auditor is shown what is left, the gap flagged by its integrity."""
     aggregate: Any = None
     for domain_event in app.repository.event_store.get(item_id):
-        if aggregate is not None and domain_event.originator_version != aggregate.version + 1:
-            aggregate.version = domain_event.originator_version - 1
-        aggregate = domain_event.mutate(aggregate)
+        aggregate = _mutated(aggregate, domain_event)
         yield domain_event, aggregate
+
+
+def _mutated(aggregate: Any, domain_event: Any) -> Any:
+    """The aggregate after `domain_event`, stepping over a missing version (see replay)."""
+    if aggregate is not None and domain_event.originator_version != aggregate.version + 1:
+        aggregate.version = domain_event.originator_version - 1
+    return domain_event.mutate(aggregate)
 
 
 class AuditCommands:
@@ -230,23 +235,28 @@ class AuditCommands:
             raise InvalidInput("at", says("aware_time"))
         if version is not None and version < 1:
             raise InvalidInput("version", says("versions_start_at_one"))
-        state: dict[str, Any] | None = None
-        last = 0  # the highest version read: the item has at least that many
-        for domain_event, aggregate in replay(self, item_id):
-            last = int(domain_event.originator_version)
-            if version is not None and last > version:
-                break
-            if at is None or domain_event.timestamp <= at:
-                state = public_state(aggregate)
-            elif version is None:
-                break  # later events are later still; with a version, read on to count
-        if not last:
+        # One decoding of the stream, and the public view drawn once, of the chosen
+        # version only: drawing it after every event took three quarters of the time.
+        events = list(self.repository.event_store.get(item_id))
+        if not events:
             raise NotFound("item", str(item_id))
+        last = int(events[-1].originator_version)
         if version is not None and version > last:
             raise NotFound("item version", str(item_id), says("versions_up_to", last=last))
-        if state is None:
+        chosen: int | None = None
+        for index, domain_event in enumerate(events):
+            if version is not None and domain_event.originator_version > version:
+                break
+            if at is None or domain_event.timestamp <= at:
+                chosen = index
+            elif version is None:
+                break  # later events are later still; with a version, read on to it
+        if chosen is None:
             raise NotFound("item state", str(item_id), says("not_yet_existing"))
-        return state
+        aggregate: Any = None
+        for domain_event in events[: chosen + 1]:
+            aggregate = _mutated(aggregate, domain_event)
+        return public_state(aggregate)
 
     def state_integrity(self: _App, item_id: UUID, state: dict[str, Any]) -> dict[str, Any]:
         """`state` (from state_as_of) with what the hash chain says of the events it was
