@@ -118,8 +118,12 @@ class RectifyApp(
         return item_id in self.repository
 
     def _stored(self, item_ids: list[UUID]) -> set[UUID]:
-        """Which of these aggregates exist, asked once (a ledger's rows) rather than per id."""
-        return self.recorder.stored_streams(item_ids)  # type: ignore[attr-defined,no-any-return]
+        """Which of these aggregates exist, asked once (a ledger's rows) where the recorder
+        can (infrastructure/event_store.py), else one by one (the in-memory recorder)."""
+        ask = getattr(self.recorder, "stored_streams", None)
+        if ask is None:
+            return {item_id for item_id in item_ids if self._exists(item_id)}
+        return set(ask(item_ids))
 
     def _save(self, *aggregates: Aggregate) -> int | None:
         """Save, recording the command's key with the first save of the command
