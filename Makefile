@@ -51,8 +51,12 @@ browser-check:
 run: $(RUN_STAMP) $(WEB_STAMP)
 	$(BIN)/rectify run
 
+# Two pytest processes (pytest-xdist), each test file whole on one of them: most tests
+# wait on PostgreSQL, Temporal or the browser, so two keep both cores busy. Every test has
+# its own schema and free ports, so they do not see each other. TEST_WORKERS=0: one process.
+TEST_WORKERS ?= 2
 test: $(DEV_STAMP) lint web-unit $(WEB_STAMP) browser-check
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --durations=20
 
 browser: $(DEV_STAMP) $(WEB_STAMP) browser-check
 	$(BIN)/pytest tests/browser

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 
@@ -15,7 +15,9 @@ from domain.parties import agencies_named
 from domain.referrals import Referral
 from projections import changes
 
-HEALTH, MARKET = uuid4(), uuid4()
+# Fixed ids: test ids must be the same in every collecting process (pytest-xdist).
+HEALTH = UUID("55cb59f9-2394-4602-964c-4bc8a98fe4e1")
+MARKET = UUID("76644534-5c6c-4cb5-80d0-6e08467c28b5")
 
 
 def test_kinds_are_the_names_clients_filter_on() -> None:
