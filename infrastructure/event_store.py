@@ -114,6 +114,13 @@ class ChunkedApplicationRecorder(PostgresApplicationRecorder):
                 "ALTER TABLE {schema}.{checkpoints} ADD COLUMN IF NOT EXISTS mac bytea, "
                 "ADD COLUMN IF NOT EXISTS acknowledged boolean NOT NULL DEFAULT false"
             ).format(**names),
+            # docs/decisions/0064: the id of the MAC's key (NULL: RECTIFY_AUDIT_KEY), and
+            # the key a checkpoint was verified under before `rectify audit rekey` moved it
+            SQL(
+                "ALTER TABLE {schema}.{checkpoints} ADD COLUMN IF NOT EXISTS key_id text, "
+                "ADD COLUMN IF NOT EXISTS rekeyed_from text, "
+                "ADD COLUMN IF NOT EXISTS rekeyed_at timestamptz"
+            ).format(**names),
             # the newest version of each stream written since the checkpoint before: what
             # locates a stream whose tail was cut off or which was rewritten under a checkpoint
             SQL(
