@@ -66,7 +66,8 @@ class AuditKeys:
             if not part:
                 continue
             kid, sep, encoded = (s.strip() for s in part.partition(":"))
-            entry = f"#{number} '{kid}'" if kid else f"#{number}"
+            # named by position, and by id only where it cannot be the key itself
+            entry = f"#{number} '{kid}'" if sep and 0 < len(kid) <= 64 else f"#{number}"
             if not sep or not _KEY_ID.fullmatch(kid):
                 raise AuditKeyError(
                     f"{KEYS_VARIABLE} 第 {entry} 项格式不对，应为 编号:base64密钥（编号仅含字母、"
