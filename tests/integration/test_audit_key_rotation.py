@@ -176,6 +176,8 @@ def test_rekey_then_retiring_the_old_key_verifies(
     )
     _grow(app, "县教育局")
     assert run("audit", "checkpoint").exit_code == 0  # the taker goes on under the new key
+    assert '"key_id": "2027a"' in run("audit", "checkpoint", "--print-only", "--json").output
+    assert _key_ids(db) == ["2027a", "2027a", "2027a"]
 
 
 def test_rekey_refuses_a_checkpoint_that_does_not_verify(
