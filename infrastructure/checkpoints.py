@@ -145,7 +145,8 @@ def take_checkpoint(
     and no event that commits later can land below it.
     Takers are serialised by an advisory lock, so two never both take the same seq.
 
-    Refused (CheckpointRefused) when the latest checkpoint does not authenticate, when
+    Refused (CheckpointRefused) when the latest checkpoint does not authenticate under the
+    key it names (or names one not configured), when
     `known` (the last one this process took) was deleted or altered, and, unless an
     operator `acknowledge`s the gap, when the oldest event to cover has waited longer than
     checkpoints are promised: the checkpoints after it may have been deleted, and taking a

@@ -450,9 +450,9 @@ def _check_macs(
     result: Verification,
 ) -> None:
     """Each checkpoint's MAC over its stored digest and the heads it recorded, under the key
-    its key id names (docs/decisions/0064). The digest
-    chains every checkpoint before it, so a forged one anywhere breaks every later MAC's
-    meaning, and a checkpoint recomputed without the key fails here."""
+    its key id names (docs/decisions/0064). The digest chains every checkpoint before it,
+    so a forged one anywhere breaks every later MAC's meaning, and a checkpoint recomputed
+    without the key fails here."""
     digests = heads_digests(conn, recorder)
     # heads of checkpoints after the last one: its rows were deleted, its heads left behind
     last = checkpoints[-1].seq if checkpoints else 0
