@@ -276,3 +276,28 @@ def test_the_trace_table_holds_only_trace_contexts(
 
 def test_an_unsampled_span_has_no_trace_context_to_store() -> None:
     assert traceparent_of(trace.INVALID_SPAN) is None
+
+
+async def test_a_log_without_trace_rows_is_signalled_under_traces_of_its_own(
+    app: RectifyApp, database_url: str, schema: str, spans: InMemorySpanExporter
+) -> None:
+    """Events written before the trace table existed (or untraced): the signal is sent all
+    the same, its span a root of its own."""
+    register_issue(app, Deadline.on(date(2099, 12, 31)))
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(f'DROP TABLE "{schema}".rectify_events_traces')
+    spans.clear()
+    async with await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=find_binary("temporal-test-server")
+    ) as env:
+        target = env.client.service_client.config.target_host
+        client = await Client.connect(target, interceptors=tracing_interceptors(True))
+        dispatcher = Dispatcher(app, database_url, schema, client, f"traced-{uuid4().hex[:8]}")
+        try:
+            assert await dispatcher.dispatch_pending() > 0
+        finally:
+            dispatcher.close()
+    found = spans.get_finished_spans()
+    (signal,) = [span for span in found if span.name == "dispatcher.signal"]
+    assert signal.parent is None
+    assert any(span.name == "SignalWithStartWorkflow:ClockWorkflow" for span in found)
