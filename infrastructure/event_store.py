@@ -46,6 +46,7 @@ from psycopg.sql import SQL, Composable, Composed, Identifier, Literal
 
 from domain.audit_trail import Integrity
 from domain.errors import InvalidInput
+from infrastructure import trace_context
 from infrastructure.event_hashes import EVENT_TAG, GENESIS, chain_integrity, encode
 from infrastructure.metrics import EVENTS_APPENDED, TRACER
 from projections.parked import holds_nul
@@ -158,6 +159,13 @@ class ChunkedApplicationRecorder(PostgresApplicationRecorder):
             "FULL OUTER JOIN (SELECT * FROM {schema}.{hashes} WHERE originator_id = %s) AS h "
             "USING (originator_id, originator_version) ORDER BY originator_version"
         ).format(**names)
+        # docs/decisions/0063: each event's trace, beside the log and outside its hashes
+        self.sql_create_statements.append(
+            trace_context.create_statement(datastore.schema, events_table_name)
+        )
+        self.record_trace_statement = trace_context.record_statement(
+            datastore.schema, events_table_name
+        )
         self.decided_function_name = f"{events_table_name}_decided"
         self.check_identifier_length(self.decided_function_name)
         names["decided"] = Identifier(self.decided_function_name)
@@ -309,6 +317,9 @@ class ChunkedApplicationRecorder(PostgresApplicationRecorder):
             with TRACER.start_as_current_span("event_store.append") as span:
                 span.set_attribute("rectify.events", len(stored_events))
                 self._save(stored_events, key, notification_ids)
+                trace_context.record(
+                    self.datastore, self.record_trace_statement, span, notification_ids
+                )
             EVENTS_APPENDED.inc(len(notification_ids))
         finally:
             # after the commit, or the rollback: either may move the decided position
