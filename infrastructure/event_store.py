@@ -41,7 +41,7 @@ from eventsourcing.persistence import (
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.utils import retry
 from psycopg import Connection, Cursor
-from psycopg.rows import DictRow
+from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Composable, Composed, Identifier, Literal
 
 from domain.audit_trail import Integrity
@@ -213,6 +213,8 @@ class ChunkedApplicationRecorder(PostgresApplicationRecorder):
             ).format(**names)
         )
         self._names = names
+        # (gt, lte, desc, limit) given: the statement, rendered at first use
+        self._select_events_statements: dict[tuple[bool, bool, bool, bool], str] = {}
         self._save_statements = {
             keyed: _rendered(self._save_statement(keyed)) for keyed in (False, True)
         }
@@ -336,6 +338,47 @@ class ChunkedApplicationRecorder(PostgresApplicationRecorder):
                         msg = f"saved {len(rows)} of {len(chunk)} events"
                         raise ProgrammingError(msg)
                     ids.extend(row["notification_id"] for row in rows)
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def select_events(
+        self,
+        originator_id: Any,
+        *,
+        gt: int | None = None,
+        lte: int | None = None,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> Sequence[StoredEvent]:
+        """The library's, with its SQL rendered once per shape: the library composes and
+        renders the statement again on every load of every aggregate."""
+        shape = (gt is not None, lte is not None, desc, limit is not None)
+        statement = self._select_events_statements.get(shape)
+        if statement is None:
+            statement = self._select_events_statements[shape] = _rendered(
+                SQL(
+                    "SELECT originator_id, originator_version, topic, state "
+                    "FROM {schema}.{events} WHERE originator_id = %s{gt}{lte} "
+                    "ORDER BY originator_version {order}{limit}"
+                ).format(
+                    gt=SQL(" AND originator_version > %s" if gt is not None else ""),
+                    lte=SQL(" AND originator_version <= %s" if lte is not None else ""),
+                    order=SQL("DESC" if desc else "ASC"),
+                    limit=SQL(" LIMIT %s" if limit is not None else ""),
+                    **self._names,
+                )
+            )
+        params = [originator_id, *(p for p in (gt, lte, limit) if p is not None)]
+        with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
+            curs.execute(statement, params, prepare=True)
+            return [
+                StoredEvent(
+                    originator_id=row[0],
+                    originator_version=row[1],
+                    topic=row[2],
+                    state=bytes(row[3]),
+                )
+                for row in curs.fetchall()
+            ]
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def select_notifications(
