@@ -43,7 +43,7 @@ def command_key(info: GraphQLResolveInfo[Context], arguments: dict[str, Any]) ->
     caller = [str(getattr(user, "subject", "")), str(getattr(user, "agency_id", ""))]
     scope = "\x1f".join([*caller, given or f"attempt:{uuid.uuid4()}", str(info.path.key)])
     asked = json.dumps([info.field_name, arguments], sort_keys=True, default=repr)
-    return CommandKey(_digest(scope), _digest(asked))
+    return CommandKey(_digest(scope), _digest(asked), made_up=given is None)
 
 
 def _digest(text: str) -> str:

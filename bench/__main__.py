@@ -8,6 +8,8 @@ Runs against DATABASE_URL when set, else an embedded PostgreSQL in a temporary f
 each figure builds its own data in a fresh schema that is dropped afterwards. A figure that
 fails is listed as not measured, with the reason, and the others still run. Sizes can be
 set by environment variable (BENCH_EVENTS, BENCH_IMPORT_ROWS, ...; see SIZES).
+`--only NAME[,NAME]` runs only those figures (commands, ledger import, read-side catch-up,
+audit, freshness, reads, workbench) and writes bench/results/only.json instead.
 """
 
 from __future__ import annotations
@@ -52,51 +54,61 @@ def sizes(quick: bool) -> dict[str, int]:
     }
 
 
-def _attempt(
-    name: str, figure: Callable[[], list[Result]], missing: dict[str, str]
-) -> list[Result]:
-    started = time.perf_counter()
-    try:
-        done = figure()
-    except Exception as failed:  # a broken figure must not hide the others
-        traceback.print_exc()
-        missing[name] = f"failed: {type(failed).__name__}: {str(failed)[:200]}"
-        return []
-    print(f"  {name}: {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
-    return done
+class _Figures:
+    """Runs the figures asked for (`--only NAME[,NAME]`: the names printed while they run),
+    each guarded: a figure that fails is listed as not measured, with the reason."""
+
+    SERVED = frozenset({"freshness", "reads", "workbench"})
+
+    def __init__(self, only: frozenset[str] | None) -> None:
+        self.only = only
+        self.missing: dict[str, str] = {}
+        self.results: list[Result] = []
+
+    def wanted(self, *names: str) -> bool:
+        return self.only is None or any(name in self.only for name in names)
+
+    def attempt(self, name: str, figure: Callable[[], list[Result]]) -> None:
+        if not self.wanted(name):
+            return
+        started = time.perf_counter()
+        try:
+            done = figure()
+        except Exception as failed:  # a broken figure must not hide the others
+            traceback.print_exc()
+            self.missing[name] = f"failed: {type(failed).__name__}: {str(failed)[:200]}"
+            return
+        print(f"  {name}: {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
+        self.results += done
 
 
-def run(url: str, quick: bool) -> None:
+def run(url: str, quick: bool, only: frozenset[str] | None = None) -> None:
     n = sizes(quick)
     started = time.perf_counter()
     load_before = os.getloadavg()
-    missing: dict[str, str] = {}
-    results: list[Result] = []
-    results += _attempt("commands", lambda: commands.measure(url, ROUNDS, quick), missing)
-    results += _attempt(
-        "ledger import", lambda: ledger_import.measure(url, ROUNDS, n["IMPORT_ROWS"]), missing
-    )
-    results += _attempt(
-        "read-side catch-up", lambda: catch_up.measure(url, ROUNDS, n["EVENTS"]), missing
-    )
-    results += _attempt("audit", lambda: audit.measure(url, ROUNDS, n["AUDIT_ISSUES"]), missing)
-    try:
-        with site(url, n["SITE_ISSUES"]) as served:
-            results += _attempt(
-                "freshness",
-                lambda: freshness.measure(served, ROUNDS, n["COMMAND_SAMPLES"]),
-                missing,
-            )
-            results += _attempt(
-                "reads", lambda: reads.measure(served, ROUNDS, n["READS_PER_CLIENT"]), missing
-            )
-            results += _attempt(
-                "workbench", lambda: workbench.measure(served, ROUNDS, n["PAGE_LOADS"]), missing
-            )
-    except Exception as failed:
-        traceback.print_exc()
-        missing["served figures"] = f"the site did not start: {failed}"
-    missing.update(NOT_MEASURED)
+    figures = _Figures(only)
+    figures.attempt("commands", lambda: commands.measure(url, ROUNDS, quick))
+    figures.attempt("ledger import", lambda: ledger_import.measure(url, ROUNDS, n["IMPORT_ROWS"]))
+    figures.attempt("read-side catch-up", lambda: catch_up.measure(url, ROUNDS, n["EVENTS"]))
+    figures.attempt("audit", lambda: audit.measure(url, ROUNDS, n["AUDIT_ISSUES"]))
+    if figures.wanted(*_Figures.SERVED):
+        try:
+            with site(url, n["SITE_ISSUES"]) as served:
+                figures.attempt(
+                    "freshness", lambda: freshness.measure(served, ROUNDS, n["COMMAND_SAMPLES"])
+                )
+                figures.attempt(
+                    "reads", lambda: reads.measure(served, ROUNDS, n["READS_PER_CLIENT"])
+                )
+                figures.attempt(
+                    "workbench", lambda: workbench.measure(served, ROUNDS, n["PAGE_LOADS"])
+                )
+        except Exception as failed:
+            traceback.print_exc()
+            figures.missing["served figures"] = f"the site did not start: {failed}"
+    results, missing = figures.results, figures.missing
+    if only is None:
+        missing.update(NOT_MEASURED)
     meta = {
         "finished": datetime.now(UTC).isoformat(timespec="seconds"),
         "mode": "quick" if quick else "full",
@@ -108,14 +120,17 @@ def run(url: str, quick: bool) -> None:
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}",
         "database": url.rsplit("@", 1)[-1],
         "commit": _commit(),
+        "only": sorted(only) if only is not None else None,
     }
     print(table(results, missing))
     print(json.dumps(meta, ensure_ascii=False))
-    write_json(results, missing)
-    RESULTS.with_name("latest-meta.json").write_text(
+    # a run of some figures does not overwrite the full table
+    written = RESULTS if only is None else RESULTS.with_name("only.json")
+    write_json(results, missing, written)
+    written.with_name(written.stem + "-meta.json").write_text(
         json.dumps(meta, ensure_ascii=False, indent=2) + "\n", "utf-8"
     )
-    print(f"written: {RESULTS}")
+    print(f"written: {written}")
 
 
 def _commit() -> str:
@@ -127,17 +142,28 @@ def _commit() -> str:
         return ""
 
 
+def _only(args: list[str]) -> frozenset[str] | None:
+    """`--only commands,freshness` (or `--only=…`): only these figures."""
+    for k, arg in enumerate(args):
+        if arg.startswith("--only="):
+            return frozenset(n.strip() for n in arg.split("=", 1)[1].split(","))
+        if arg == "--only" and k + 1 < len(args):
+            return frozenset(n.strip() for n in args[k + 1].split(","))
+    return None
+
+
 def main() -> None:
     quick = "--quick" in sys.argv[1:]
+    only = _only(sys.argv[1:])
     if os.environ.get("DATABASE_URL"):
-        run(os.environ["DATABASE_URL"], quick)
+        run(os.environ["DATABASE_URL"], quick, only)
         return
     from rectify.embedded import start_embedded_postgres
 
     with tempfile.TemporaryDirectory() as folder:
         url, server = start_embedded_postgres(Path(folder) / "pg")
         try:
-            run(url, quick)
+            run(url, quick, only)
         finally:
             server.cleanup()  # type: ignore[attr-defined]
 
