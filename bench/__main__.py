@@ -33,7 +33,7 @@ from bench.setup import site
 ROUNDS = 3
 # name: (quick, full); BENCH_<NAME> overrides either
 SIZES = {
-    "EVENTS": (6_000, 200_000),  # read-side catch-up
+    "EVENTS": (200_000, 1_000_000),  # read-side catch-up and rebuild
     "IMPORT_ROWS": (2_000, 10_000),  # ledger import, per round
     "AUDIT_ISSUES": (2_000, 20_000),  # the log audit verify reads (plus one 1,000-event item)
     "SITE_ISSUES": (5_000, 20_000),  # behind the served figures (reads, freshness, workbench)
