@@ -1,0 +1,338 @@
+"""The clocks figure: `BENCH_CLOCKS` open clocks on one worker, its memory, and the delay
+from a clock's due instant to its recorded milestone, on the Temporal dev server.
+
+Everything through the public code path: case transfers reported through `RectifyApp`
+(each opens its statutory clock, the head's approval due in days), `rectify dispatcher`
+starting a `ClockWorkflow` for each, `rectify worker` (one process: its RSS is the memory
+figure) loading each clock and sleeping until its due. Case transfers, because their
+sending period is 24 plain hours from the approval instant, the one due a run can place to
+the second: each round approves `BENCH_CLOCKS_DUE` of them with an approval instant 24 hours
+before a due a few seconds ahead, spread over the round at `RATE` dues a second (issues
+are due at the end of a day, 00:00 China time, which no run can wait for). The dispatcher
+signals those clocks, they read their new due and sleep; when it passes the worker records
+`StatutoryBreachRecorded`. Delay: that event's timestamp (taken in the record activity)
+minus its due.
+
+Baseline in the same run, interleaved: as many bare workflows (bench/bare_clock.py) with
+the same dues, on a worker in this process with nothing else to do, each sleeping until its
+due and running one activity that notes the time: the floor the dev server's timers and
+task dispatch set. Ours carries the other open clocks, the dispatcher, the activities'
+reads and saves in PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Coroutine, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+from uuid import UUID, uuid4
+
+import psutil
+import psycopg
+from temporalio import activity
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from bench.bare_clock import STAMP, BareClock
+from bench.runner import Result, Sample, Target, interleave, percentile
+from bench.setup import Schema, fresh_schema
+from domain.case_transfers import CaseTransfer
+from rectify.composition import rectify_app
+from rectify.embedded import find_binary
+
+RATE = 20.0  # dues a second within a round, ours and the baseline alike
+LEAD_SECONDS = 5.0  # from the round's start to its first due, plus LEAD_PER_CLOCK each
+LEAD_PER_CLOCK = 0.03  # room to approve them (a command each) before the first is due
+GRACE_SECONDS = 60.0  # after the last due: a clock not recorded by then counts as this late
+TASK_QUEUE = "bench-clocks"
+BARE_QUEUE = "bench-bare"
+BREACH = CaseTransfer.StatutoryBreachRecorded.TOPIC
+T = TypeVar("T")
+
+
+def dues(start: datetime, count: int, rate: float = RATE) -> list[datetime]:
+    """`count` due instants from `start`, `rate` a second."""
+    return [start + timedelta(seconds=n / rate) for n in range(count)]
+
+
+def lead(count: int) -> float:
+    """Seconds from a round's start to its first due: room to open `count` clocks."""
+    return LEAD_SECONDS + LEAD_PER_CLOCK * count
+
+
+def delays_ms(
+    due: dict[Any, datetime], recorded: dict[Any, datetime], grace: float = GRACE_SECONDS
+) -> list[float]:
+    """Each clock's delay from due to recorded, in ms; one never recorded counts as the
+    whole grace period late (it is not dropped: a lost clock must worsen the figure)."""
+    return [
+        (recorded[key] - at).total_seconds() * 1000 if key in recorded else grace * 1000
+        for key, at in due.items()
+    ]
+
+
+def delay_sample(delays: list[float], missing: int) -> Sample:
+    """The p95 delay, with the median, the worst and how many were never recorded."""
+    return Sample(
+        percentile(delays, 0.95),
+        {
+            "p50_ms": percentile(delays, 0.5),
+            "max_ms": max(delays),
+            "clocks": len(delays),
+            "missing": missing,
+        },
+    )
+
+
+class _Loop:
+    """An asyncio loop on a thread of its own: the baseline's worker and the Temporal
+    client live there while the figure's rounds (bench.runner.interleave) stay blocking."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+
+    def run(self, coroutine: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
+
+    def close(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+
+class _Roles:
+    """`rectify worker` and `rectify dispatcher` on the schema and the dev server, started
+    one by one (the dispatcher once the idle worker's memory is read)."""
+
+    def __init__(self, schema: Schema, address: str, home: Path) -> None:
+        self.home = home
+        self.env = dict(os.environ)
+        self.env.update(
+            DATABASE_URL=schema.url,
+            RECTIFY_DB_SCHEMA=schema.name,
+            RECTIFY_HOME=str(home),
+            TEMPORAL_ADDRESS=address,
+            RECTIFY_TASK_QUEUE=TASK_QUEUE,
+        )
+        self.started: dict[str, subprocess.Popen[bytes]] = {}
+
+    def start(self, role: str) -> psutil.Process:
+        log = (self.home / f"{role}.log").open("wb")
+        self.started[role] = subprocess.Popen(
+            [sys.executable, "-m", "rectify", role],
+            env=self.env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        return psutil.Process(self.started[role].pid)
+
+    def stop(self) -> None:
+        for process in self.started.values():
+            process.terminate()
+        for process in self.started.values():
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+@contextmanager
+def _roles(schema: Schema, address: str, home: Path) -> Iterator[_Roles]:
+    roles = _Roles(schema, address, home)
+    try:
+        yield roles
+    finally:
+        roles.stop()
+
+
+def _mib(process: psutil.Process) -> float:
+    return float(process.memory_info().rss) / (1024 * 1024)
+
+
+def _quiet(process: psutil.Process, seconds: float = 2.0, below: float = 5.0) -> bool:
+    """Whether the process used under `below` % of a core over `seconds`."""
+    return float(process.cpu_percent(interval=seconds)) < below
+
+
+def _breaches(schema: Schema, items: list[UUID]) -> dict[UUID, datetime]:
+    """When each item's statutory breach was recorded (its event's timestamp)."""
+    with psycopg.connect(schema.url) as conn:
+        rows = conn.execute(
+            f"SELECT originator_id, convert_from(state, 'UTF8')::jsonb #>> '{{timestamp,_data_}}' "
+            f'FROM "{schema.name}".rectify_events WHERE topic = %s AND originator_id = ANY(%s)',
+            (BREACH, items),
+        ).fetchall()
+    return {row[0]: datetime.fromisoformat(row[1]) for row in rows}
+
+
+def _wait_for(done: Any, until: float, every: float = 0.5) -> None:
+    while time.monotonic() < until and not done():
+        time.sleep(every)
+
+
+class _Figure:
+    def __init__(self, schema: Schema, client: Client, loop: _Loop, per_round: int) -> None:
+        self.schema = schema
+        self.client = client
+        self.loop = loop
+        self.per_round = per_round
+        self.app = rectify_app(schema.env)
+        self.waiting: list[UUID] = []  # reported, not yet approved
+        self.stamped: dict[str, datetime] = {}
+
+    def report(self, count: int) -> None:
+        """`count` transfers reported two days ago: open clocks, the approval due in days."""
+        health = self.app.register_agency("县卫健局", actor="bench").id
+        police = self.app.register_agency("县公安局", actor="bench").id
+        at = datetime.now(UTC) - timedelta(days=2)
+        for n in range(count):
+            done = self.app.report_case_transfer(
+                health, police, f"涉嫌骗保案件{n}", actor="执法员", case_number=f"B{n}", at=at
+            )
+            self.waiting.append(done.id)
+
+    def ours(self) -> Sample:
+        items = [self.waiting.pop() for _ in range(self.per_round)]
+        first = datetime.now(UTC) + timedelta(seconds=lead(len(items)))
+        due = dict(zip(items, dues(first, len(items)), strict=True))
+        for item, at in due.items():  # the sending period: 24 plain hours from approval
+            self.app.approve_case_transfer(item, "同意移送", "局长", at=at - timedelta(hours=24))
+        recorded: dict[UUID, datetime] = {}
+
+        def all_in() -> bool:
+            recorded.update(_breaches(self.schema, items))
+            return len(recorded) == len(items)
+
+        _wait_for(all_in, time.monotonic() + _until(due) + GRACE_SECONDS)
+        return delay_sample(delays_ms(due, recorded), len(items) - len(recorded))
+
+    def baseline(self) -> Sample:
+        count = self.per_round
+        first = datetime.now(UTC) + timedelta(seconds=lead(count))
+        due = {f"bare-{uuid4().hex}": at for at in dues(first, count)}
+
+        async def start() -> None:
+            for workflow_id, at in due.items():
+                await self.client.start_workflow(
+                    BareClock.run, at.isoformat(), id=workflow_id, task_queue=BARE_QUEUE
+                )
+
+        self.loop.run(start())
+        keys = {at.isoformat(): key for key, at in due.items()}
+        _wait_for(lambda: all(k in self.stamped for k in keys), time.monotonic() +
+                  _until(due) + GRACE_SECONDS)  # fmt: skip
+        recorded = {keys[k]: v for k, v in self.stamped.items() if k in keys}
+        return delay_sample(delays_ms(due, recorded), len(due) - len(recorded))
+
+    async def bare_worker(self) -> Worker:
+        stamped = self.stamped
+
+        @activity.defn(name=STAMP)
+        async def stamp(due: str) -> None:
+            stamped[due] = datetime.now(UTC)
+
+        return Worker(self.client, task_queue=BARE_QUEUE, workflows=[BareClock], activities=[stamp])
+
+
+def _until(due: dict[Any, datetime]) -> float:
+    """Seconds from now to the last due."""
+    return max(0.0, (max(due.values()) - datetime.now(UTC)).total_seconds())
+
+
+async def _running_clocks(client: Client) -> int:
+    found = await client.count_workflows(
+        "WorkflowType = 'ClockWorkflow' AND ExecutionStatus = 'Running'"
+    )
+    return found.count
+
+
+def measure(url: str, rounds: int, count: int, per_round: int) -> list[Result]:
+    loop = _Loop()
+    home = Path(tempfile.mkdtemp(prefix="bench-clocks-"))
+    try:
+        with fresh_schema(url, "clocks") as schema:
+            server = loop.run(
+                WorkflowEnvironment.start_local(
+                    dev_server_existing_path=find_binary("temporal"),
+                    ui=False,
+                    dev_server_log_level="error",  # its warnings under load flood the table
+                ),
+                timeout=120,
+            )
+            try:
+                return _measure(schema, server, loop, home, rounds, count, per_round)
+            finally:
+                loop.run(server.shutdown(), timeout=60)
+    finally:
+        loop.close()
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def _measure(
+    schema: Schema,
+    server: WorkflowEnvironment,
+    loop: _Loop,
+    home: Path,
+    rounds: int,
+    count: int,
+    per_round: int,
+) -> list[Result]:
+    client = server.client
+    address = client.service_client.config.target_host
+    figure = _Figure(schema, client, loop, per_round)
+    total = count + rounds * per_round  # the rounds' clocks open beside the others
+    started = time.perf_counter()
+    figure.report(total)
+    reported = time.perf_counter() - started
+    bare = loop.run(figure.bare_worker())  # a worker is built on its loop
+    bare_run = asyncio.run_coroutine_threadsafe(bare.run(), loop.loop)
+    try:
+        with _roles(schema, address, home) as roles:
+            worker = roles.start("worker")
+            time.sleep(5)  # connected and polling, nothing to run
+            idle = _mib(worker)
+            started = time.perf_counter()
+            roles.start("dispatcher")
+            _wait_for(
+                lambda: loop.run(_running_clocks(client)) >= total and _quiet(worker),
+                time.monotonic() + 120 + total / 10,
+                every=1,
+            )
+            opened = time.perf_counter() - started
+            running = loop.run(_running_clocks(client))
+            loaded = _mib(worker)
+            done = interleave(rounds, figure.ours, figure.baseline)
+            after = _mib(worker)
+    finally:
+        loop.run(bare.shutdown(), timeout=60)
+        bare_run.result(60)
+        figure.app.close()
+    rate = f"{per_round} clocks due per round, {RATE:g} a second"
+    return [
+        Result(
+            f"clocks: due → recorded delay p95, {total:,} open clocks", "ms", "lower",
+            Target("ours", "<", 2000), done,
+            note=f"{rate}; ours: case transfers' statutory breach through dispatcher and "
+            "worker; baseline: bare workflows sleeping to the same dues, their own worker",
+        ),
+        Result(
+            f"clocks: worker memory (RSS), {total:,} open clocks", "MiB", "lower", None,
+            [{
+                "ours": loaded, "baseline": None, "idle_mib": idle, "after_rounds_mib": after,
+                "running_workflows": running, "open_seconds": opened,
+                "report_seconds": reported,
+            }],
+            note="`rectify worker` once every clock is open and loaded; idle_mib: the same "
+            "worker before any clock was started",
+        ),
+    ]  # fmt: skip
