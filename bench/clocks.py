@@ -40,6 +40,9 @@ from uuid import UUID, uuid4
 import psutil
 import psycopg
 from temporalio import activity
+from temporalio.api.enums.v1 import TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -52,8 +55,8 @@ from rectify.composition import rectify_app
 from rectify.embedded import find_binary
 
 RATE = 20.0  # dues a second within a round, ours and the baseline alike
-LEAD_SECONDS = 5.0  # from the round's start to its first due, plus LEAD_PER_CLOCK each
-LEAD_PER_CLOCK = 0.03  # room to approve them (a command each) before the first is due
+LEAD_SECONDS = 5.0  # from the round's start to its first due, plus room to open them:
+SETUP_FACTOR = 3.0  # times what opening them should take at the measured command rate
 GRACE_SECONDS = 60.0  # after the last due: a clock not recorded by then counts as this late
 TASK_QUEUE = "bench-clocks"
 BARE_QUEUE = "bench-bare"
@@ -66,9 +69,11 @@ def dues(start: datetime, count: int, rate: float = RATE) -> list[datetime]:
     return [start + timedelta(seconds=n / rate) for n in range(count)]
 
 
-def lead(count: int) -> float:
-    """Seconds from a round's start to its first due: room to open `count` clocks."""
-    return LEAD_SECONDS + LEAD_PER_CLOCK * count
+def lead(count: int, per_command: float) -> float:
+    """Seconds from a round's start to its first due: room to approve `count` transfers at
+    `per_command` seconds each (as measured when reporting them; a loaded machine is
+    slower), and for the dispatcher and the worker to pass each its new due."""
+    return LEAD_SECONDS + SETUP_FACTOR * per_command * count
 
 
 def delays_ms(
@@ -175,9 +180,13 @@ def _breaches(schema: Schema, items: list[UUID]) -> dict[UUID, datetime]:
     return {row[0]: datetime.fromisoformat(row[1]) for row in rows}
 
 
-def _wait_for(done: Any, until: float, every: float = 0.5) -> None:
-    while time.monotonic() < until and not done():
+def _wait_for(done: Any, until: float, every: float = 0.5) -> bool:
+    """Whether `done()` came true before `until` (monotonic seconds)."""
+    while not done():
+        if time.monotonic() >= until:
+            return False
         time.sleep(every)
+    return True
 
 
 class _Figure:
@@ -189,21 +198,25 @@ class _Figure:
         self.app = rectify_app(schema.env)
         self.waiting: list[UUID] = []  # reported, not yet approved
         self.stamped: dict[str, datetime] = {}
+        self.lead = LEAD_SECONDS
 
     def report(self, count: int) -> None:
         """`count` transfers reported two days ago: open clocks, the approval due in days."""
         health = self.app.register_agency("县卫健局", actor="bench").id
         police = self.app.register_agency("县公安局", actor="bench").id
         at = datetime.now(UTC) - timedelta(days=2)
+        started = time.monotonic()
         for n in range(count):
             done = self.app.report_case_transfer(
                 health, police, f"涉嫌骗保案件{n}", actor="执法员", case_number=f"B{n}", at=at
             )
             self.waiting.append(done.id)
+        self.lead = lead(self.per_round, (time.monotonic() - started) / max(count, 1))
 
     def ours(self) -> Sample:
         items = [self.waiting.pop() for _ in range(self.per_round)]
-        first = datetime.now(UTC) + timedelta(seconds=lead(len(items)))
+        started = time.monotonic()
+        first = datetime.now(UTC) + timedelta(seconds=self.lead)
         due = dict(zip(items, dues(first, len(items)), strict=True))
         for item, at in due.items():  # the sending period: 24 plain hours from approval
             self.app.approve_case_transfer(item, "同意移送", "局长", at=at - timedelta(hours=24))
@@ -213,12 +226,14 @@ class _Figure:
             recorded.update(_breaches(self.schema, items))
             return len(recorded) == len(items)
 
+        setup = time.monotonic() - started
         _wait_for(all_in, time.monotonic() + _until(due) + GRACE_SECONDS)
-        return delay_sample(delays_ms(due, recorded), len(items) - len(recorded))
+        return self._sample(delays_ms(due, recorded), len(items) - len(recorded), setup)
 
     def baseline(self) -> Sample:
         count = self.per_round
-        first = datetime.now(UTC) + timedelta(seconds=lead(count))
+        started = time.monotonic()
+        first = datetime.now(UTC) + timedelta(seconds=self.lead)
         due = {f"bare-{uuid4().hex}": at for at in dues(first, count)}
 
         async def start() -> None:
@@ -228,11 +243,18 @@ class _Figure:
                 )
 
         self.loop.run(start())
+        setup = time.monotonic() - started
         keys = {at.isoformat(): key for key, at in due.items()}
         _wait_for(lambda: all(k in self.stamped for k in keys), time.monotonic() +
                   _until(due) + GRACE_SECONDS)  # fmt: skip
         recorded = {keys[k]: v for k, v in self.stamped.items() if k in keys}
-        return delay_sample(delays_ms(due, recorded), len(due) - len(recorded))
+        return self._sample(delays_ms(due, recorded), len(due) - len(recorded), setup)
+
+    def _sample(self, delays: list[float], missing: int, setup: float) -> Sample:
+        """With the round's lead and how long approving (starting) its clocks took: a
+        setup longer than the lead means the first dues passed before they were set."""
+        found = delay_sample(delays, missing)
+        return Sample(found.value, {**found.details, "lead_s": self.lead, "setup_s": setup})
 
     async def bare_worker(self) -> Worker:
         stamped = self.stamped
@@ -247,6 +269,33 @@ class _Figure:
 def _until(due: dict[Any, datetime]) -> float:
     """Seconds from now to the last due."""
     return max(0.0, (max(due.values()) - datetime.now(UTC)).total_seconds())
+
+
+async def _backlog(client: Client) -> int:
+    """Tasks waiting on the clocks' task queue (workflow and activity): none once every
+    clock has been started, has read its item and sleeps."""
+    waiting = 0
+    for kind in (TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW, TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY):
+        found = await client.workflow_service.describe_task_queue(
+            DescribeTaskQueueRequest(
+                namespace=client.namespace,
+                task_queue=TaskQueue(name=TASK_QUEUE),
+                task_queue_type=kind,
+                report_stats=True,
+            )
+        )
+        waiting += found.stats.approximate_backlog_count
+    return waiting
+
+
+def _settled(loop: _Loop, client: Client, total: int, worker: psutil.Process) -> bool:
+    """Every clock started, nothing waiting for the worker, and the worker idle."""
+    return (
+        loop.run(_running_clocks(client)) >= total
+        and loop.run(_backlog(client)) == 0
+        and _quiet(worker)
+        and loop.run(_backlog(client)) == 0
+    )
 
 
 async def _running_clocks(client: Client) -> int:
@@ -303,8 +352,8 @@ def _measure(
             idle = _mib(worker)
             started = time.perf_counter()
             roles.start("dispatcher")
-            _wait_for(
-                lambda: loop.run(_running_clocks(client)) >= total and _quiet(worker),
+            settled = _wait_for(
+                lambda: _settled(loop, client, total, worker),
                 time.monotonic() + 120 + total / 10,
                 every=1,
             )
@@ -329,7 +378,7 @@ def _measure(
             f"clocks: worker memory (RSS), {total:,} open clocks", "MiB", "lower", None,
             [{
                 "ours": loaded, "baseline": None, "idle_mib": idle, "after_rounds_mib": after,
-                "running_workflows": running, "open_seconds": opened,
+                "running_workflows": running, "open_seconds": opened, "settled": settled,
                 "report_seconds": reported,
             }],
             note="`rectify worker` once every clock is open and loaded; idle_mib: the same "

@@ -20,8 +20,9 @@ def test_dues_are_spread_at_the_rate_from_the_start() -> None:
     assert dues(START, 0) == []
 
 
-def test_more_clocks_in_a_round_get_more_lead() -> None:
-    assert lead(200) > lead(100) > lead(0) > 0
+def test_more_clocks_or_slower_commands_get_more_lead() -> None:
+    assert lead(200, 0.01) > lead(100, 0.01) > lead(0, 0.01) > 0
+    assert lead(100, 0.05) > lead(100, 0.01)
 
 
 def test_a_delay_is_recorded_minus_due_in_ms() -> None:
