@@ -40,6 +40,9 @@ class Snapshot:
     aggregate: Any  # after them; never handed out, only copies
 
 
+_NONE = Snapshot(0, b"", None)
+
+
 def _digests(rows: Sequence[Any], count: int, every: int) -> dict[int, bytes]:
     """The digest of the first n rows, for every n that is a multiple of `every`."""
     running = hashlib.sha256()
@@ -83,12 +86,15 @@ class AsOfSnapshots:
             if snapshot is not None and snapshot.digest == digests[n]:
                 start, aggregate = n, copy.deepcopy(snapshot.aggregate)
                 break
+        # Only the two latest on the way are taken: a read near the end (the common
+        # case, and stepping back through versions) starts from one of them, and a cold
+        # read of a long stream pays for two copies, not one per hundred events.
+        wanted = {n for n in sorted(digests)[-2:] if kept.get(n, _NONE).digest != digests[n]}
         taken: list[Snapshot] = []
         for n in range(start, count):
             aggregate = mutate(aggregate, decode(rows[n]))
-            done = n + 1
-            if done in digests and (done not in kept or kept[done].digest != digests[done]):
-                taken.append(Snapshot(done, digests[done], copy.deepcopy(aggregate)))
+            if n + 1 in wanted:
+                taken.append(Snapshot(n + 1, digests[n + 1], copy.deepcopy(aggregate)))
         self._keep(item_id, taken)
         return aggregate
 
