@@ -56,7 +56,8 @@ from rectify.embedded import find_binary
 
 RATE = 20.0  # dues a second within a round, ours and the baseline alike
 LEAD_SECONDS = 5.0  # from the round's start to its first due, plus room to open them:
-SETUP_FACTOR = 3.0  # times what opening them should take at the measured command rate
+SETUP_FACTOR = 6.0  # times the measured command time: an approval, then the clock's reread
+QUIET_PERCENT = 10.0  # of a core: the worker idle, every clock asleep
 GRACE_SECONDS = 60.0  # after the last due: a clock not recorded by then counts as this late
 TASK_QUEUE = "bench-clocks"
 BARE_QUEUE = "bench-bare"
@@ -164,9 +165,11 @@ def _mib(process: psutil.Process) -> float:
     return float(process.memory_info().rss) / (1024 * 1024)
 
 
-def _quiet(process: psutil.Process, seconds: float = 2.0, below: float = 5.0) -> bool:
-    """Whether the process used under `below` % of a core over `seconds`."""
-    return float(process.cpu_percent(interval=seconds)) < below
+def _cpu_seconds(process: psutil.Process | None) -> float:
+    if process is None:
+        return 0.0
+    times = process.cpu_times()
+    return float(times.user + times.system)
 
 
 def _breaches(schema: Schema, items: list[UUID]) -> dict[UUID, datetime]:
@@ -199,6 +202,8 @@ class _Figure:
         self.waiting: list[UUID] = []  # reported, not yet approved
         self.stamped: dict[str, datetime] = {}
         self.lead = LEAD_SECONDS
+        self.ready = -1.0  # seconds into the round when nothing waited for the worker
+        self.worker: psutil.Process | None = None  # `rectify worker`, once started
 
     def report(self, count: int) -> None:
         """`count` transfers reported two days ago: open clocks, the approval due in days."""
@@ -215,6 +220,7 @@ class _Figure:
 
     def ours(self) -> Sample:
         items = [self.waiting.pop() for _ in range(self.per_round)]
+        cpu_before = _cpu_seconds(self.worker)
         started = time.monotonic()
         first = datetime.now(UTC) + timedelta(seconds=self.lead)
         due = dict(zip(items, dues(first, len(items)), strict=True))
@@ -227,8 +233,20 @@ class _Figure:
             return len(recorded) == len(items)
 
         setup = time.monotonic() - started
+        # Nothing left waiting for the worker before the first due: every clock has read
+        # its new due (else the round also measures the rereads; `ready_s` -1 says so).
+        ready = _wait_for(
+            lambda: self.loop.run(_backlog(self.client)) == 0,
+            time.monotonic() + _until({None: first}),
+            every=0.25,
+        )
+        self.ready = time.monotonic() - started if ready else -1.0
         _wait_for(all_in, time.monotonic() + _until(due) + GRACE_SECONDS)
-        return self._sample(delays_ms(due, recorded), len(items) - len(recorded), setup)
+        found = self._sample(delays_ms(due, recorded), len(items) - len(recorded), setup)
+        # what one clock's round costs the worker: the reread after its approval, the
+        # timer, recording the breach and the reread after it
+        cpu = (_cpu_seconds(self.worker) - cpu_before) * 1000 / len(items)
+        return Sample(found.value, {**found.details, "worker_cpu_ms_per_clock": cpu})
 
     def baseline(self) -> Sample:
         count = self.per_round
@@ -244,6 +262,12 @@ class _Figure:
 
         self.loop.run(start())
         setup = time.monotonic() - started
+        ready = _wait_for(
+            lambda: self.loop.run(_backlog(self.client, BARE_QUEUE)) == 0,
+            time.monotonic() + _until({None: first}),
+            every=0.25,
+        )
+        self.ready = time.monotonic() - started if ready else -1.0
         keys = {at.isoformat(): key for key, at in due.items()}
         _wait_for(lambda: all(k in self.stamped for k in keys), time.monotonic() +
                   _until(due) + GRACE_SECONDS)  # fmt: skip
@@ -254,7 +278,9 @@ class _Figure:
         """With the round's lead and how long approving (starting) its clocks took: a
         setup longer than the lead means the first dues passed before they were set."""
         found = delay_sample(delays, missing)
-        return Sample(found.value, {**found.details, "lead_s": self.lead, "setup_s": setup})
+        extra = {"lead_s": self.lead, "setup_s": setup, "ready_s": self.ready}
+        self.ready = -1.0
+        return Sample(found.value, {**found.details, **extra})
 
     async def bare_worker(self) -> Worker:
         stamped = self.stamped
@@ -271,7 +297,7 @@ def _until(due: dict[Any, datetime]) -> float:
     return max(0.0, (max(due.values()) - datetime.now(UTC)).total_seconds())
 
 
-async def _backlog(client: Client) -> int:
+async def _backlog(client: Client, queue: str = TASK_QUEUE) -> int:
     """Tasks waiting on the clocks' task queue (workflow and activity): none once every
     clock has been started, has read its item and sleeps."""
     waiting = 0
@@ -279,7 +305,7 @@ async def _backlog(client: Client) -> int:
         found = await client.workflow_service.describe_task_queue(
             DescribeTaskQueueRequest(
                 namespace=client.namespace,
-                task_queue=TaskQueue(name=TASK_QUEUE),
+                task_queue=TaskQueue(name=queue),
                 task_queue_type=kind,
                 report_stats=True,
             )
@@ -289,13 +315,17 @@ async def _backlog(client: Client) -> int:
 
 
 def _settled(loop: _Loop, client: Client, total: int, worker: psutil.Process) -> bool:
-    """Every clock started, nothing waiting for the worker, and the worker idle."""
-    return (
-        loop.run(_running_clocks(client)) >= total
-        and loop.run(_backlog(client)) == 0
-        and _quiet(worker)
-        and loop.run(_backlog(client)) == 0
+    """Every clock started, nothing waiting for the worker, and the worker idle (what it
+    saw is printed, so a run that never settles says why)."""
+    running = loop.run(_running_clocks(client))
+    waiting = loop.run(_backlog(client))
+    busy = float(worker.cpu_percent(interval=2.0))
+    print(
+        f"  clocks: {running}/{total} running, {waiting} tasks waiting, worker {busy:.0f}% CPU",
+        file=sys.stderr,
+        flush=True,
     )
+    return running >= total and waiting == 0 and busy < QUIET_PERCENT
 
 
 async def _running_clocks(client: Client) -> int:
@@ -347,7 +377,7 @@ def _measure(
     bare_run = asyncio.run_coroutine_threadsafe(bare.run(), loop.loop)
     try:
         with _roles(schema, address, home) as roles:
-            worker = roles.start("worker")
+            worker = figure.worker = roles.start("worker")
             time.sleep(5)  # connected and polling, nothing to run
             idle = _mib(worker)
             started = time.perf_counter()

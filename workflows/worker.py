@@ -9,7 +9,7 @@ from typing import Any
 
 from temporalio.client import Client, Interceptor
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
-from temporalio.worker import Worker
+from temporalio.worker import PollerBehaviorSimpleMaximum, Worker
 
 from domain.application import RectifyApp
 from workflows.clock_activities import ClockActivities
@@ -22,6 +22,13 @@ from workflows.reporting_workflow import ReportDutyWorkflow
 # Activities block on PostgreSQL; keep their threads within the psycopg pool
 # (POSTGRES_POOL_SIZE 4 + POSTGRES_MAX_OVERFLOW 8) so none waits for a connection.
 ACTIVITY_THREADS = 8
+# Workflow task pollers, half of them on the shared (non-sticky) queue. The SDK's default
+# is 5 with one non-sticky: every new clock, and every clock evicted from the worker's
+# cache (1,000 by default) that a signal or its timer wakes, is fetched by that one poller.
+# With 450 clocks opening on the loaded 2-core dev machine it delivered 2 tasks a second
+# while the worker sat at 5% CPU and 250 tasks waited 40 s (bench/clocks.py, ADR 0062).
+WORKFLOW_TASK_POLLS = 10
+NONSTICKY_SHARE = 0.5
 
 
 def build_worker(
@@ -40,6 +47,8 @@ def build_worker(
             max_workers=ACTIVITY_THREADS, thread_name_prefix="clock-activity"
         ),
         "max_concurrent_activities": ACTIVITY_THREADS,
+        "workflow_task_poller_behavior": PollerBehaviorSimpleMaximum(WORKFLOW_TASK_POLLS),
+        "nonsticky_to_sticky_poll_ratio": NONSTICKY_SHARE,
     }
     options.update(worker_kwargs)
     return Worker(
