@@ -25,8 +25,10 @@ ACTIVITY_THREADS = 8
 # Workflow task pollers, half of them on the shared (non-sticky) queue. The SDK's default
 # is 5 with one non-sticky: every new clock, and every clock evicted from the worker's
 # cache (1,000 by default) that a signal or its timer wakes, is fetched by that one poller.
-# With 450 clocks opening on the loaded 2-core dev machine it delivered 2 tasks a second
-# while the worker sat at 5% CPU and 250 tasks waited 40 s (bench/clocks.py, ADR 0062).
+# Opening 450 clocks on the loaded dev machine, it delivered 2 tasks a second while 250
+# waited and the worker sat at 5% CPU; with these, 34 s instead of 75 s. At 1,300 clocks
+# the worker again sat idle with hundreds waiting: there the dev server was the limit
+# (bench/clocks.py, ADR 0062).
 WORKFLOW_TASK_POLLS = 10
 NONSTICKY_SHARE = 0.5
 
