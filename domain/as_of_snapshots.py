@@ -3,11 +3,11 @@ against them on every use (ADR 0062).
 
 `state_as_of` replays an item's stream. An auditor reading one item moves between its
 versions, and each read replayed the whole stream again: about 40 ms at version 1,000. This
-keeps, in this process's memory only, the aggregate after every `EVERY`-th stored event of
-the items read lately, each with a SHA-256 digest of the stored rows it was built from
-(version, topic and state bytes of every row up to it). A later read digests the rows it
-has just read from the store and starts from the latest snapshot whose digest matches,
-replaying only the events after it.
+keeps, in this process's memory only, the aggregate after stored rows at multiples of
+`EVERY` (the two latest each replay passes) of the items read lately, each with a SHA-256
+digest of the stored rows it was built from (version, topic and state bytes of every row
+up to it). A later read digests the rows it has just read from the store and starts from
+the latest snapshot whose digest matches, replaying only the events after it.
 
 So a snapshot is never a source of facts: it is never stored, never shared between
 processes, and used only when the stored events below it are byte for byte those it was

@@ -206,15 +206,13 @@ def _stored_up_to(event_store: Any, item_id: UUID, version: int | None) -> list[
     return list(event_store.recorder.select_events(item_id))
 
 
-_DECODERS: dict[int, StreamDecoder] = {}
-
-
 def _decoder(mapper: Any) -> StreamDecoder:
-    """One decoder per mapper (its id cache outlives a call; a mapper lives as long as
-    its application)."""
-    found = _DECODERS.get(id(mapper))
-    if found is None or found.mapper is not mapper:
-        found = _DECODERS[id(mapper)] = StreamDecoder(mapper)
+    """The mapper's decoder, kept on the mapper itself (its id cache outlives a call, and
+    goes when the application does)."""
+    found = getattr(mapper, "_rectify_stream_decoder", None)
+    if not isinstance(found, StreamDecoder):
+        found = StreamDecoder(mapper)
+        mapper._rectify_stream_decoder = found
     return found
 
 
