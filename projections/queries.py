@@ -282,31 +282,36 @@ class Dashboard:
     by_agency: list[Record]
 
 
+# From the counters the dashboard_counts model keeps (ADR 0060): a campaign has a row per
+# due day of its open issues (per agency and role in the second table), so what changes
+# with today — overdue — is a sum over those few rows, and nothing grows with the issues.
+_DASHBOARD_TOTALS = (
+    "SELECT coalesce(sum(n), 0) AS total,"
+    " coalesce(sum(n) FILTER (WHERE NOT closed), 0) AS open,"
+    " coalesce(sum(n) FILTER (WHERE closed), 0) AS closed,"
+    " coalesce(sum(n) FILTER (WHERE NOT closed AND due < $2), 0) AS overdue"
+    " FROM dashboard_counts WHERE campaign_id = $1"
+)
+_DASHBOARD_BY_AGENCY = (
+    "SELECT a.id, a.name, a.kind,"
+    " coalesce(sum(d.n) FILTER (WHERE d.role = 'LEAD'), 0) AS lead,"
+    " coalesce(sum(d.n) FILTER (WHERE d.role = 'CO'), 0) AS co,"
+    " coalesce(sum(d.n) FILTER (WHERE NOT d.closed), 0) AS open,"
+    " coalesce(sum(d.n) FILTER (WHERE d.closed), 0) AS closed,"
+    " coalesce(sum(d.n) FILTER (WHERE NOT d.closed AND d.due < $2), 0) AS overdue"
+    " FROM dashboard_agency_counts d JOIN agencies a ON a.id = d.agency_id"
+    " WHERE d.campaign_id = $1"
+    " GROUP BY a.id, a.name, a.kind ORDER BY lead DESC, co DESC, a.name"
+)
+
+
 async def dashboard(pool: Pool, campaign: UUID, today: date) -> Dashboard:
-    totals = await pool.fetchrow(
-        "SELECT count(*) AS total,"
-        " count(*) FILTER (WHERE status <> 'CLOSED') AS open,"
-        " count(*) FILTER (WHERE status = 'CLOSED') AS closed,"
-        " count(*) FILTER (WHERE status <> 'CLOSED' AND due_date < $2) AS overdue"
-        " FROM issues WHERE campaign_id = $1",
-        campaign,
-        today,
-    )
-    by_agency = await pool.fetch(
-        "SELECT a.id, a.name, a.kind,"
-        " count(*) FILTER (WHERE r.role = 'LEAD') AS lead,"
-        " count(*) FILTER (WHERE r.role = 'CO') AS co,"
-        " count(*) FILTER (WHERE i.status <> 'CLOSED') AS open,"
-        " count(*) FILTER (WHERE i.status = 'CLOSED') AS closed,"
-        " count(*) FILTER (WHERE i.status <> 'CLOSED' AND i.due_date < $2) AS overdue"
-        " FROM issue_responsibilities r"
-        " JOIN issues i ON i.id = r.issue_id"
-        " JOIN agencies a ON a.id = r.agency_id"
-        " WHERE i.campaign_id = $1"
-        " GROUP BY a.id, a.name, a.kind ORDER BY lead DESC, co DESC, a.name",
-        campaign,
-        today,
-    )
+    """The campaign's issues: all, open (not signed off), closed, overdue (open and due
+    before `today`); and per agency responsible for any (lead or co-responsible), in
+    order of issues led, then co-owned, then name."""
+    async with pool.acquire() as conn:  # two statements, one connection taken
+        totals = await conn.fetchrow(_DASHBOARD_TOTALS, campaign, today)
+        by_agency = await conn.fetch(_DASHBOARD_BY_AGENCY, campaign, today)
     assert totals is not None  # an aggregate without GROUP BY returns one row
     return Dashboard(
         totals["total"], totals["open"], totals["closed"], totals["overdue"], list(by_agency)
