@@ -8,6 +8,8 @@ Runs against DATABASE_URL when set, else an embedded PostgreSQL in a temporary f
 each figure builds its own data in a fresh schema that is dropped afterwards. A figure that
 fails is listed as not measured, with the reason, and the others still run. Sizes can be
 set by environment variable (BENCH_EVENTS, BENCH_IMPORT_ROWS, ...; see SIZES).
+`--only reads[,freshness,...]` runs only those figures (FIGURES), for working on one: its
+JSON goes to bench/results/only.json, never over latest.json.
 """
 
 from __future__ import annotations
@@ -39,6 +41,11 @@ SIZES = {
     "READS_PER_CLIENT": (5, 30),  # requests per client per round, 16 clients
     "PAGE_LOADS": (1, 3),  # workbench page loads per round
 }
+# the names --only takes; the last three share one served site
+FIGURES = (
+    "commands", "ledger import", "read-side catch-up", "audit", "freshness", "reads", "workbench",
+)  # fmt: skip
+SERVED = ("freshness", "reads", "workbench")
 NOT_MEASURED = {
     "clocks: 10,000 open clocks on one worker": "not built yet (needs a Temporal dev server "
     "and the worker under load; issue 15 item 5)",
@@ -66,42 +73,55 @@ def _attempt(
     return done
 
 
-def run(url: str, quick: bool) -> None:
+def only(arguments: list[str]) -> tuple[str, ...]:
+    """The figures `--only a,b` names (all of them without it)."""
+    if "--only" not in arguments:
+        return FIGURES
+    at = arguments.index("--only") + 1
+    names = tuple(n.strip() for n in (arguments[at] if at < len(arguments) else "").split(","))
+    unknown = [n for n in names if n not in FIGURES]
+    if unknown or not names:
+        raise SystemExit(f"--only: unknown {unknown}; known: {', '.join(FIGURES)}")
+    return names
+
+
+def run(url: str, quick: bool, chosen: tuple[str, ...] = FIGURES) -> None:
     n = sizes(quick)
     started = time.perf_counter()
     load_before = os.getloadavg()
     missing: dict[str, str] = {}
     results: list[Result] = []
-    results += _attempt("commands", lambda: commands.measure(url, ROUNDS, quick), missing)
-    results += _attempt(
-        "ledger import", lambda: ledger_import.measure(url, ROUNDS, n["IMPORT_ROWS"]), missing
-    )
-    results += _attempt(
-        "read-side catch-up", lambda: catch_up.measure(url, ROUNDS, n["EVENTS"]), missing
-    )
-    results += _attempt("audit", lambda: audit.measure(url, ROUNDS, n["AUDIT_ISSUES"]), missing)
-    try:
-        with site(url, n["SITE_ISSUES"]) as served:
-            results += _attempt(
-                "freshness",
-                lambda: freshness.measure(served, ROUNDS, n["COMMAND_SAMPLES"]),
-                missing,
-            )
-            results += _attempt(
-                "reads", lambda: reads.measure(served, ROUNDS, n["READS_PER_CLIENT"]), missing
-            )
-            results += _attempt(
-                "workbench", lambda: workbench.measure(served, ROUNDS, n["PAGE_LOADS"]), missing
-            )
-    except Exception as failed:
-        traceback.print_exc()
-        missing["served figures"] = f"the site did not start: {failed}"
-    missing.update(NOT_MEASURED)
+    figures: dict[str, Callable[[], list[Result]]] = {
+        "commands": lambda: commands.measure(url, ROUNDS, quick),
+        "ledger import": lambda: ledger_import.measure(url, ROUNDS, n["IMPORT_ROWS"]),
+        "read-side catch-up": lambda: catch_up.measure(url, ROUNDS, n["EVENTS"]),
+        "audit": lambda: audit.measure(url, ROUNDS, n["AUDIT_ISSUES"]),
+    }
+    for name, figure in figures.items():
+        if name in chosen:
+            results += _attempt(name, figure, missing)
+    if any(name in chosen for name in SERVED):
+        try:
+            with site(url, n["SITE_ISSUES"]) as s:
+                served: dict[str, Callable[[], list[Result]]] = {
+                    "freshness": lambda: freshness.measure(s, ROUNDS, n["COMMAND_SAMPLES"]),
+                    "reads": lambda: reads.measure(s, ROUNDS, n["READS_PER_CLIENT"]),
+                    "workbench": lambda: workbench.measure(s, ROUNDS, n["PAGE_LOADS"]),
+                }
+                for name, figure in served.items():
+                    if name in chosen:
+                        results += _attempt(name, figure, missing)
+        except Exception as failed:
+            traceback.print_exc()
+            missing["served figures"] = f"the site did not start: {failed}"
+    if chosen == FIGURES:
+        missing.update(NOT_MEASURED)
     meta = {
         "finished": datetime.now(UTC).isoformat(timespec="seconds"),
         "mode": "quick" if quick else "full",
         "seconds": round(time.perf_counter() - started, 1),
         "rounds": ROUNDS,
+        "figures": list(chosen),
         "sizes": n,
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
@@ -111,11 +131,12 @@ def run(url: str, quick: bool) -> None:
     }
     print(table(results, missing))
     print(json.dumps(meta, ensure_ascii=False))
-    write_json(results, missing)
-    RESULTS.with_name("latest-meta.json").write_text(
+    written = RESULTS if chosen == FIGURES else RESULTS.with_name("only.json")
+    write_json(results, missing, written)
+    written.with_name(f"{written.stem}-meta.json").write_text(
         json.dumps(meta, ensure_ascii=False, indent=2) + "\n", "utf-8"
     )
-    print(f"written: {RESULTS}")
+    print(f"written: {written}")
 
 
 def _commit() -> str:
@@ -129,15 +150,16 @@ def _commit() -> str:
 
 def main() -> None:
     quick = "--quick" in sys.argv[1:]
+    chosen = only(sys.argv[1:])
     if os.environ.get("DATABASE_URL"):
-        run(os.environ["DATABASE_URL"], quick)
+        run(os.environ["DATABASE_URL"], quick, chosen)
         return
     from rectify.embedded import start_embedded_postgres
 
     with tempfile.TemporaryDirectory() as folder:
         url, server = start_embedded_postgres(Path(folder) / "pg")
         try:
-            run(url, quick)
+            run(url, quick, chosen)
         finally:
             server.cleanup()  # type: ignore[attr-defined]
 

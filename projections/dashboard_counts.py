@@ -70,7 +70,9 @@ ON CONFLICT (campaign_id, agency_id, role, closed, due)
     DO UPDATE SET n = dashboard_agency_counts.n + excluded.n
 """
 # a separate statement: the upserts above are not visible within their own statement
-_DROP_ZEROS = "DELETE FROM dashboard_counts WHERE n = 0; DELETE FROM dashboard_agency_counts WHERE n = 0"
+_DROP_ZEROS = (
+    "DELETE FROM dashboard_counts WHERE n = 0; DELETE FROM dashboard_agency_counts WHERE n = 0"
+)
 
 
 class DashboardCountsProjection:

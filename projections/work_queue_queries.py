@@ -17,7 +17,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from projections.keyset import FAR_DATE, Key, Keyset, Page, fetch_page
+from projections.keyset import FAR_DATE, Key, Keyset, Page, counted
 
 Pool = Any  # asyncpg.Pool
 
@@ -173,25 +173,36 @@ WORK_ORDERS = {
 }
 
 
-def _source(scope: WorkScope, wanted: Sequence[str] | None, params: list[Any]) -> str:
+def _branches(scope: WorkScope, wanted: Sequence[str] | None, params: list[Any]) -> list[str]:
     branches = []
     for kind in KINDS:
         states = scope.states.get(kind)
         if not states or (wanted is not None and kind not in wanted):
             continue
         params.append(list(states))
-        branches.append(_BRANCHES[kind].format(states=f"${len(params)}::text[]"))
+        branch = _BRANCHES[kind].format(states=f"${len(params)}::text[]")
+        if scope.agency is not None:
+            # "$1 IS NULL OR …" is false for an agency's queue: said so, an EXISTS under it
+            # becomes a semi-join the planner can drive from the agency's own rows
+            branch = branch.replace("($1::uuid IS NULL OR ", "(")
+        branches.append(branch)
     if not branches:
         branches.append(  # nothing in scope: an empty relation of the same shape
             "SELECT ''::text, NULL::uuid, ''::text, ''::text, NULL::uuid, ''::text, NULL::date,"
             " NULL::timestamptz, NULL::uuid, NULL::uuid, ''::text WHERE false"
         )
-    union = " UNION ALL ".join(branches)
-    return (
-        f"FROM ({union}) AS w ({_COLUMNS})"
-        " LEFT JOIN campaigns c ON c.id = w.campaign_id"
-        " LEFT JOIN agencies a ON a.id = w.agency_id"
-    )
+    return branches
+
+
+_JOINS = " LEFT JOIN campaigns c ON c.id = w.campaign_id LEFT JOIN agencies a ON a.id = w.agency_id"
+
+
+def _source(branches: Sequence[str]) -> str:
+    return f"FROM ({' UNION ALL '.join(branches)}) AS w ({_COLUMNS}){_JOINS}"
+
+
+def _on_branch(condition: str) -> str:
+    return condition.replace("w.", "b.")
 
 
 def _where(given: WorkFilter, params: list[Any]) -> str:
@@ -222,10 +233,31 @@ async def work_page(
     """`first` rows of the caller's queue in `order` (soonest due first, undated last; most
     recently received first) after keyset `after`, the filter's total, whether more follow."""
     params: list[Any] = [scope.agency, tz, scope.region]
-    source = _source(scope, given.kinds, params)
+    branches = _branches(scope, given.kinds, params)
     where = _where(given, params)
+    keyset = WORK_ORDERS[order]
+    total = counted(pool, f"SELECT count(*) {_source(branches)} WHERE {where}", list(params))
+    beyond = keyset.after(params, after)
+    params.append(first + 1)
+    limit = f"${len(params)}"
+    # Each branch's own first rows, in the page's order, before they are merged: a branch
+    # then reads its rows in index order and stops (issues_work_due), rather than every
+    # row of the caller's queue being joined and sorted to keep 21 (ADR 0060). Each
+    # branch's kind is a constant, so its order is the page's order within the branch.
+    limited = [
+        f"(SELECT * FROM ({branch}) AS b ({_COLUMNS})"
+        f" WHERE {_on_branch(where)} AND {_on_branch(beyond)}"
+        f" ORDER BY {_on_branch(keyset.order_by())} LIMIT {limit})"
+        for branch in branches
+    ]
     columns = (
         "w.*, c.title AS campaign_title, a.name AS agency_name, a.kind AS agency_kind,"
         " a.region AS agency_region"
     )
-    return await fetch_page(pool, columns, source, where, params, WORK_ORDERS[order], after, first)
+    rows = await pool.fetch(
+        f"SELECT {columns}, {keyset.select()}"
+        f" FROM ({' UNION ALL '.join(limited)}) AS w{_JOINS}"
+        f" ORDER BY {keyset.order_by()} LIMIT {limit}",
+        *params,
+    )
+    return Page(list(rows[:first]), total, len(rows) > first)

@@ -21,9 +21,15 @@ from projections import catch_up, queries, rebuild_projections
 from projections.queries import create_pool
 from projections.rows import Pool
 from projections.runner import connect, ensure_schema
-from tests.integration.api_fixtures import CAMPAIGN, HEALTH, INSURANCE, MARKET, TOWNS
-from tests.integration.api_fixtures import import_known_ledger
 from tests.integration import test_rebuild
+from tests.integration.api_fixtures import (
+    CAMPAIGN,
+    HEALTH,
+    INSURANCE,
+    MARKET,
+    TOWNS,
+    import_known_ledger,
+)
 from tests.integration.test_projection import run_lifecycle
 
 OTHER = "第二个专项"
@@ -158,9 +164,7 @@ async def test_a_counter_that_falls_to_zero_is_gone_and_an_unknown_campaign_coun
     catch_up(es_env, database_url, schema, batch_size=1)
 
     assert db.execute("SELECT count(*) FROM dashboard_counts WHERE n = 0").fetchone() == (0,)
-    assert db.execute("SELECT count(*) FROM dashboard_agency_counts WHERE n = 0").fetchone() == (
-        0,
-    )
+    assert db.execute("SELECT count(*) FROM dashboard_agency_counts WHERE n = 0").fetchone() == (0,)
     # A5's earlier due days (2020-01-31, 2027-02-26) no longer count; A7 is undated
     dues = db.execute(
         "SELECT due FROM dashboard_counts WHERE campaign_id = %s AND NOT closed ORDER BY due",
