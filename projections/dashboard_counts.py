@@ -1,9 +1,11 @@
 """The dashboard's counters (ADR 0060): issues per campaign, and per responsible agency and
-role, by closed or not and due day, so `dashboard` sums a campaign's few counter rows
-instead of aggregating every issue on every request.
+role, by status and due day, so `dashboard` sums a campaign's few counter rows
+instead of aggregating every issue on every request, and an agency's work queue counts its
+issues from them.
 
 Listed after the ledger in the registry, so it runs once the ledger has written the
-batch's issue rows: the issues the batch registered, closed, reopened or extended are
+batch's issue rows: the issues the batch registered, submitted, rejected, closed, reopened
+or extended are
 read back from `issues` as they are now, compared with how they were last counted
 (`dashboard_issues`), and the difference is added to the counters — one statement for
 the whole batch, and one more that deletes the counters that fell to zero (so a counter
@@ -28,14 +30,20 @@ from psycopg import Cursor
 from domain.issues import RectificationIssue as Issue
 
 # The events after which the ledger's row of an issue may count differently: a new issue,
-# closed or open again, a new due day. Submission and rejection keep an issue open.
-COUNTED_CHANGES = (Issue.Registered, Issue.SignedOff, Issue.Reopened, Issue.ExtensionApproved)
+# a new status (submitted, rejected, closed, open again), a new due day.
+COUNTED_CHANGES = (
+    Issue.Registered,
+    Issue.SubmittedForVerification,
+    Issue.Rejected,
+    Issue.SignedOff,
+    Issue.Reopened,
+    Issue.ExtensionApproved,
+)
 
-# How an issue counts: due is its due day while open, 9999-12-31 when closed or undated.
+# How an issue counts: its status, and its due day (9999-12-31 when undated).
 _NOW = (
-    "SELECT i.id AS issue_id, i.campaign_id, i.status = 'CLOSED' AS closed,"
-    " CASE WHEN i.status = 'CLOSED' OR i.due_date IS NULL THEN DATE '9999-12-31'"
-    " ELSE i.due_date END AS due"
+    "SELECT i.id AS issue_id, i.campaign_id, i.status,"
+    " coalesce(i.due_date, DATE '9999-12-31') AS due"
     " FROM issues i JOIN touched t ON t.id = i.id"
 )
 
@@ -45,28 +53,28 @@ _NOW = (
 _COUNT = f"""
 WITH touched AS (SELECT DISTINCT unnest(%s::uuid[]) AS id),
 old AS (
-    SELECT d.issue_id, d.campaign_id, d.closed, d.due
+    SELECT d.issue_id, d.campaign_id, d.status, d.due
     FROM dashboard_issues d JOIN touched t ON t.id = d.issue_id),
 now AS ({_NOW}),
 kept AS (
-    INSERT INTO dashboard_issues (issue_id, campaign_id, closed, due) SELECT * FROM now
+    INSERT INTO dashboard_issues (issue_id, campaign_id, status, due) SELECT * FROM now
     ON CONFLICT (issue_id) DO UPDATE SET campaign_id = excluded.campaign_id,
-        closed = excluded.closed, due = excluded.due),
+        status = excluded.status, due = excluded.due),
 gone AS (
     DELETE FROM dashboard_issues d USING touched t
     WHERE d.issue_id = t.id AND NOT EXISTS (SELECT 1 FROM now WHERE now.issue_id = t.id)),
 diff AS (
-    SELECT issue_id, campaign_id, closed, due, -1 AS n FROM old
-    UNION ALL SELECT issue_id, campaign_id, closed, due, 1 FROM now),
+    SELECT issue_id, campaign_id, status, due, -1 AS n FROM old
+    UNION ALL SELECT issue_id, campaign_id, status, due, 1 FROM now),
 totals AS (
-    INSERT INTO dashboard_counts (campaign_id, closed, due, n)
-    SELECT campaign_id, closed, due, sum(n) FROM diff GROUP BY 1, 2, 3 HAVING sum(n) <> 0
-    ON CONFLICT (campaign_id, closed, due) DO UPDATE SET n = dashboard_counts.n + excluded.n)
-INSERT INTO dashboard_agency_counts (campaign_id, agency_id, role, closed, due, n)
-SELECT d.campaign_id, r.agency_id, r.role, d.closed, d.due, sum(d.n)
+    INSERT INTO dashboard_counts (campaign_id, status, due, n)
+    SELECT campaign_id, status, due, sum(n) FROM diff GROUP BY 1, 2, 3 HAVING sum(n) <> 0
+    ON CONFLICT (campaign_id, status, due) DO UPDATE SET n = dashboard_counts.n + excluded.n)
+INSERT INTO dashboard_agency_counts (campaign_id, agency_id, role, status, due, n)
+SELECT d.campaign_id, r.agency_id, r.role, d.status, d.due, sum(d.n)
 FROM diff d JOIN issue_responsibilities r ON r.issue_id = d.issue_id
 GROUP BY 1, 2, 3, 4, 5 HAVING sum(d.n) <> 0
-ON CONFLICT (campaign_id, agency_id, role, closed, due)
+ON CONFLICT (campaign_id, agency_id, role, status, due)
     DO UPDATE SET n = dashboard_agency_counts.n + excluded.n
 """
 # a separate statement: the upserts above are not visible within their own statement

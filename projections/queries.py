@@ -291,13 +291,13 @@ class Dashboard:
 
 
 # From the counters the dashboard_counts model keeps (ADR 0060): a campaign has a row per
-# due day of its open issues (per agency and role in the second table), so what changes
+# status and due day of its issues (per agency and role in the second table), so what changes
 # with today — overdue — is a sum over those few rows, and nothing grows with the issues.
 _DASHBOARD_TOTALS = (
     "SELECT coalesce(sum(n), 0) AS total,"
-    " coalesce(sum(n) FILTER (WHERE NOT closed), 0) AS open,"
-    " coalesce(sum(n) FILTER (WHERE closed), 0) AS closed,"
-    " coalesce(sum(n) FILTER (WHERE NOT closed AND due < $2), 0) AS overdue,"
+    " coalesce(sum(n) FILTER (WHERE status <> 'CLOSED'), 0) AS open,"
+    " coalesce(sum(n) FILTER (WHERE status = 'CLOSED'), 0) AS closed,"
+    " coalesce(sum(n) FILTER (WHERE status <> 'CLOSED' AND due < $2), 0) AS overdue,"
     " (SELECT title FROM campaigns WHERE id = $1) AS title"
     " FROM dashboard_counts WHERE campaign_id = $1"
 )
@@ -305,9 +305,9 @@ _DASHBOARD_BY_AGENCY = (
     "SELECT a.id, a.name, a.kind,"
     " coalesce(sum(d.n) FILTER (WHERE d.role = 'LEAD'), 0) AS lead,"
     " coalesce(sum(d.n) FILTER (WHERE d.role = 'CO'), 0) AS co,"
-    " coalesce(sum(d.n) FILTER (WHERE NOT d.closed), 0) AS open,"
-    " coalesce(sum(d.n) FILTER (WHERE d.closed), 0) AS closed,"
-    " coalesce(sum(d.n) FILTER (WHERE NOT d.closed AND d.due < $2), 0) AS overdue"
+    " coalesce(sum(d.n) FILTER (WHERE d.status <> 'CLOSED'), 0) AS open,"
+    " coalesce(sum(d.n) FILTER (WHERE d.status = 'CLOSED'), 0) AS closed,"
+    " coalesce(sum(d.n) FILTER (WHERE d.status <> 'CLOSED' AND d.due < $2), 0) AS overdue"
     " FROM dashboard_agency_counts d JOIN agencies a ON a.id = d.agency_id"
     " WHERE d.campaign_id = $1"
     " GROUP BY a.id, a.name, a.kind ORDER BY lead DESC, co DESC, a.name"

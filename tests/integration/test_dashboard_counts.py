@@ -13,11 +13,14 @@ from uuid import UUID
 import psycopg
 import pytest
 
+from api.auth import Role, User
+from api.authz.work_queue import work_scope
 from domain.application import RectifyApp
 from domain.deadlines import Deadline, parse_deadline
 from domain.ledger_rows import LedgerRow
-from domain.names import campaign_id, issue_id
+from domain.names import agency_id, campaign_id, issue_id
 from projections import catch_up, queries, rebuild_projections
+from projections import work_queue_queries as q
 from projections.queries import create_pool
 from projections.rows import Pool
 from projections.runner import connect, ensure_schema
@@ -78,7 +81,7 @@ def _other(number: str) -> UUID:
 
 def write_varied_history(app: RectifyApp) -> None:
     """Two campaigns; issues closed, reopened with a new due day, extended, submitted and
-    rejected (still open), one closed and reopened twice."""
+    rejected (still open), one closed and reopened twice, one awaiting verification."""
     import_known_ledger(app)
     run_lifecycle(app)  # issue 1: extended, closed, reopened with a 2099 due day
     rows = [
@@ -97,6 +100,7 @@ def write_varied_history(app: RectifyApp) -> None:
         app.submit_for_verification(_other("A5"), "已完成", WHO)
         app.sign_off(_other("A5"), "", WHO)
         app.reopen(_other("A5"), "反弹", Deadline.on(due), WHO)
+    app.submit_for_verification(_other("A6"), "已完成", WHO)  # left awaiting verification
 
 
 @pytest.fixture
@@ -167,7 +171,8 @@ async def test_a_counter_that_falls_to_zero_is_gone_and_an_unknown_campaign_coun
     assert db.execute("SELECT count(*) FROM dashboard_agency_counts WHERE n = 0").fetchone() == (0,)
     # A5's earlier due days (2020-01-31, 2027-02-26) no longer count; A7 is undated
     dues = db.execute(
-        "SELECT due FROM dashboard_counts WHERE campaign_id = %s AND NOT closed ORDER BY due",
+        "SELECT DISTINCT due FROM dashboard_counts WHERE campaign_id = %s AND status <> 'CLOSED'"
+        " ORDER BY due",
         (campaign_id(OTHER),),
     ).fetchall()
     assert [d for (d,) in dues] == [date(2026, 12, 31), date(2027, 3, 31), date(9999, 12, 31)]
@@ -207,3 +212,34 @@ def test_a_read_side_from_before_the_counters_gets_them_filled_on_its_next_start
     ensure_schema(db, schema)
 
     assert _counters(db) == incremental
+
+
+@pytest.mark.parametrize("role", [Role.LIAISON, Role.COORDINATOR])
+async def test_the_work_queue_counts_from_the_counters_what_its_rows_count(
+    app: RectifyApp,
+    es_env: dict[str, str],
+    database_url: str,
+    schema: str,
+    pool: Pool,
+    role: Role,
+) -> None:
+    write_varied_history(app)
+    catch_up(es_env, database_url, schema, batch_size=3)
+    agencies = [HEALTH, INSURANCE, MARKET, TOWNS] if role is Role.LIAISON else [None]
+    kinds: set[str] = set()
+    for agency in agencies:
+        scope = work_scope(User("t", role, str(agency_id(agency)) if agency else None))
+        for campaign in (None, campaign_id(OTHER)):
+            for overdue in (None, True, False):
+                for today in DAYS[1:4]:
+                    given = q.WorkFilter(None, campaign, overdue, None, today)
+                    page = await q.work_page(pool, scope, given, "Asia/Shanghai", 100, None)
+                    # every title here is an issue's "问题…": the text search counts rows
+                    by_rows = q.WorkFilter(None, campaign, overdue, "问题", today)
+                    rows = await q.work_page(pool, scope, by_rows, "Asia/Shanghai", 100, None)
+                    assert await page.total() == await rows.total() == len(page.rows), (
+                        agency, campaign, overdue, today,
+                    )  # fmt: skip
+                    kinds |= {r["kind"] for r in page.rows}
+    # both counted kinds were met (a coordinator verifies, a liaison reports)
+    assert kinds == ({q.ISSUE_TO_REPORT} if role is Role.LIAISON else {q.ISSUE_TO_VERIFY})
