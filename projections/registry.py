@@ -55,7 +55,8 @@ READ_MODELS.append(ProgressProjection)
 READ_MODELS.append(AudienceProjection)
 READ_MODELS.append(FileReferenceProjection)
 READ_MODELS.append(AccountProjection)
-# after the ledger: it counts the issue rows the ledger has just written
+# after the ledger: it counts the issue rows the ledger has just written, comparing them
+# with its own snapshot, so it may be rebuilt alone (ADR 0060)
 READ_MODELS.append(DashboardCountsProjection)
 
 
