@@ -8,6 +8,9 @@ Runs against DATABASE_URL when set, else an embedded PostgreSQL in a temporary f
 each figure builds its own data in a fresh schema that is dropped afterwards. A figure that
 fails is listed as not measured, with the reason, and the others still run. Sizes can be
 set by environment variable (BENCH_EVENTS, BENCH_IMPORT_ROWS, ...; see SIZES).
+
+`--only workbench,reads` runs only the figures named (FIGURES), e.g. while working on one;
+such a run writes bench/results/only-<names>.json beside latest.json, never over it.
 """
 
 from __future__ import annotations
@@ -39,6 +42,9 @@ SIZES = {
     "READS_PER_CLIENT": (5, 30),  # requests per client per round, 16 clients
     "PAGE_LOADS": (1, 3),  # workbench page loads per round
 }
+# what --only names, in the order they run; the last three share one running site
+FIGURES = ("commands", "ledger-import", "catch-up", "audit", "freshness", "reads", "workbench")
+SERVED = frozenset({"freshness", "reads", "workbench"})
 NOT_MEASURED = {
     "clocks: 10,000 open clocks on one worker": "not built yet (needs a Temporal dev server "
     "and the worker under load; issue 15 item 5)",
@@ -50,6 +56,31 @@ def sizes(quick: bool) -> dict[str, int]:
         name: int(os.environ.get(f"BENCH_{name}", str(pair[0] if quick else pair[1])))
         for name, pair in SIZES.items()
     }
+
+
+def selected(argv: list[str]) -> tuple[str, ...]:
+    """The figures to run: those `--only a,b` (or `--only=a,b`) names, else all of them.
+    An unknown name, or --only without one, is refused with the list of names."""
+    given: list[str] | None = None
+    for i, arg in enumerate(argv):
+        if arg == "--only" or arg.startswith("--only="):
+            value = arg.partition("=")[2] if "=" in arg else (argv[i + 1 : i + 2] or [""])[0]
+            given = (given or []) + [name.strip() for name in value.split(",") if name.strip()]
+    if given is None:
+        return FIGURES
+    if not given:
+        raise SystemExit(f"--only needs figure names: {', '.join(FIGURES)}")
+    unknown = sorted(set(given) - set(FIGURES))
+    if unknown:
+        raise SystemExit(f"unknown figure {', '.join(unknown)}; the figures: {', '.join(FIGURES)}")
+    return tuple(name for name in FIGURES if name in given)
+
+
+def results_path(figures: tuple[str, ...]) -> Path:
+    """latest.json for a run of every figure; a partial run's own file beside it."""
+    if figures == FIGURES:
+        return RESULTS
+    return RESULTS.with_name(f"only-{'-'.join(figures)}.json")
 
 
 def _attempt(
@@ -66,40 +97,54 @@ def _attempt(
     return done
 
 
-def run(url: str, quick: bool) -> None:
+def run(url: str, quick: bool, figures: tuple[str, ...] = FIGURES) -> None:
     n = sizes(quick)
     started = time.perf_counter()
     load_before = os.getloadavg()
     missing: dict[str, str] = {}
     results: list[Result] = []
-    results += _attempt("commands", lambda: commands.measure(url, ROUNDS, quick), missing)
-    results += _attempt(
-        "ledger import", lambda: ledger_import.measure(url, ROUNDS, n["IMPORT_ROWS"]), missing
-    )
-    results += _attempt(
-        "read-side catch-up", lambda: catch_up.measure(url, ROUNDS, n["EVENTS"]), missing
-    )
-    results += _attempt("audit", lambda: audit.measure(url, ROUNDS, n["AUDIT_ISSUES"]), missing)
-    try:
-        with site(url, n["SITE_ISSUES"]) as served:
-            results += _attempt(
-                "freshness",
-                lambda: freshness.measure(served, ROUNDS, n["COMMAND_SAMPLES"]),
-                missing,
-            )
-            results += _attempt(
-                "reads", lambda: reads.measure(served, ROUNDS, n["READS_PER_CLIENT"]), missing
-            )
-            results += _attempt(
-                "workbench", lambda: workbench.measure(served, ROUNDS, n["PAGE_LOADS"]), missing
-            )
-    except Exception as failed:
-        traceback.print_exc()
-        missing["served figures"] = f"the site did not start: {failed}"
-    missing.update(NOT_MEASURED)
+    if "commands" in figures:
+        results += _attempt("commands", lambda: commands.measure(url, ROUNDS, quick), missing)
+    if "ledger-import" in figures:
+        results += _attempt(
+            "ledger import", lambda: ledger_import.measure(url, ROUNDS, n["IMPORT_ROWS"]), missing
+        )
+    if "catch-up" in figures:
+        results += _attempt(
+            "read-side catch-up", lambda: catch_up.measure(url, ROUNDS, n["EVENTS"]), missing
+        )
+    if "audit" in figures:
+        results += _attempt("audit", lambda: audit.measure(url, ROUNDS, n["AUDIT_ISSUES"]), missing)
+    if SERVED & set(figures):
+        try:
+            with site(url, n["SITE_ISSUES"]) as served:
+                if "freshness" in figures:
+                    results += _attempt(
+                        "freshness",
+                        lambda: freshness.measure(served, ROUNDS, n["COMMAND_SAMPLES"]),
+                        missing,
+                    )
+                if "reads" in figures:
+                    results += _attempt(
+                        "reads",
+                        lambda: reads.measure(served, ROUNDS, n["READS_PER_CLIENT"]),
+                        missing,
+                    )
+                if "workbench" in figures:
+                    results += _attempt(
+                        "workbench",
+                        lambda: workbench.measure(served, ROUNDS, n["PAGE_LOADS"]),
+                        missing,
+                    )
+        except Exception as failed:
+            traceback.print_exc()
+            missing["served figures"] = f"the site did not start: {failed}"
+    if figures == FIGURES:
+        missing.update(NOT_MEASURED)
     meta = {
         "finished": datetime.now(UTC).isoformat(timespec="seconds"),
         "mode": "quick" if quick else "full",
+        "figures": list(figures),
         "seconds": round(time.perf_counter() - started, 1),
         "rounds": ROUNDS,
         "sizes": n,
@@ -111,11 +156,12 @@ def run(url: str, quick: bool) -> None:
     }
     print(table(results, missing))
     print(json.dumps(meta, ensure_ascii=False))
-    write_json(results, missing)
-    RESULTS.with_name("latest-meta.json").write_text(
+    written = results_path(figures)
+    write_json(results, missing, written)
+    written.with_name(f"{written.stem}-meta.json").write_text(
         json.dumps(meta, ensure_ascii=False, indent=2) + "\n", "utf-8"
     )
-    print(f"written: {RESULTS}")
+    print(f"written: {written}")
 
 
 def _commit() -> str:
@@ -129,15 +175,16 @@ def _commit() -> str:
 
 def main() -> None:
     quick = "--quick" in sys.argv[1:]
+    figures = selected(sys.argv[1:])
     if os.environ.get("DATABASE_URL"):
-        run(os.environ["DATABASE_URL"], quick)
+        run(os.environ["DATABASE_URL"], quick, figures)
         return
     from rectify.embedded import start_embedded_postgres
 
     with tempfile.TemporaryDirectory() as folder:
         url, server = start_embedded_postgres(Path(folder) / "pg")
         try:
-            run(url, quick)
+            run(url, quick, figures)
         finally:
             server.cleanup()  # type: ignore[attr-defined]
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.runner import Result, Sample, Target, interleave, percentile, table, write_json
+from bench.runner import RESULTS, Result, Sample, Target, interleave, percentile, table, write_json
 
 
 def _result(ours: list[float], baseline: list[float | None], better: str = "higher") -> Result:
@@ -97,3 +97,33 @@ def test_the_table_lists_every_figure_and_what_was_not_measured() -> None:
     assert lines[0].startswith("| figure | ours | baseline | ratio")
     assert "| figure | 50.0 ops/s | 100 | 0.500 | ratio >= 0.4 | yes |" in lines
     assert any(line.startswith("| clocks | not measured") for line in lines)
+
+
+def test_every_figure_runs_without_only() -> None:
+    from bench.__main__ import FIGURES, results_path, selected
+
+    assert selected(["--quick"]) == FIGURES
+    assert results_path(FIGURES) == RESULTS
+
+
+def test_only_runs_the_figures_named_in_their_usual_order() -> None:
+    from bench.__main__ import selected
+
+    assert selected(["--quick", "--only", "workbench"]) == ("workbench",)
+    assert selected(["--only=workbench,commands"]) == ("commands", "workbench")
+
+
+def test_a_partial_run_is_written_beside_the_full_results_not_over_them() -> None:
+    from bench.__main__ import results_path
+
+    written = results_path(("reads", "workbench"))
+    assert written.parent == RESULTS.parent
+    assert written.name == "only-reads-workbench.json"
+
+
+@pytest.mark.parametrize("argv", [["--only", "workbnech"], ["--only"], ["--only="]])
+def test_only_refuses_a_name_it_does_not_know_or_none(argv: list[str]) -> None:
+    from bench.__main__ import selected
+
+    with pytest.raises(SystemExit, match=r"the figures: commands, .*workbench|needs figure names"):
+        selected(argv)
