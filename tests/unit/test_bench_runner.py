@@ -97,4 +97,3 @@ def test_the_table_lists_every_figure_and_what_was_not_measured() -> None:
     assert lines[0].startswith("| figure | ours | baseline | ratio")
     assert "| figure | 50.0 ops/s | 100 | 0.500 | ratio >= 0.4 | yes |" in lines
     assert any(line.startswith("| clocks | not measured") for line in lines)
-
