@@ -160,7 +160,7 @@ def create_app(config: ApiConfig) -> Starlette:
         try:
             position = await queries.position(request.app.state.pool)
         except CONNECTION_ERRORS:
-            await request.app.state.database_watch.down()
+            await request.app.state.database_watch.suspect()
             return JSONResponse(
                 {"ok": False, "database": "unavailable", "message": MESSAGE},
                 status_code=503,
@@ -176,7 +176,7 @@ def create_app(config: ApiConfig) -> Starlette:
         )
         if not found.ready:
             if "database" in found.problems:
-                await request.app.state.database_watch.down()
+                await request.app.state.database_watch.suspect()
             return JSONResponse(found.body(), status_code=503, headers={"Retry-After": "5"})
         return JSONResponse(found.body())
 
@@ -215,7 +215,7 @@ def create_app(config: ApiConfig) -> Starlette:
             parked_count, _ = await parked.parked_events(pool, limit=0)
             faults = len(await clock_faults(pool))
         except CONNECTION_ERRORS:
-            await request.app.state.database_watch.down()
+            await request.app.state.database_watch.suspect()
             database_gauge.set(0)
         else:
             database_gauge.set(1)

@@ -71,7 +71,8 @@ async def run_command(
 
     def work(app: RectifyApp) -> CommandResult:
         key = command_keys.current.get()
-        done = app.replay(key) if key is not None else None
+        # a key made up for this attempt cannot have been recorded yet
+        done = app.replay(key) if key is not None and not key.made_up else None
         if done is not None:
             return done
         try:

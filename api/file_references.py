@@ -15,7 +15,6 @@ from inspect import isawaitable
 from typing import Any
 
 from graphql import GraphQLError, GraphQLResolveInfo, GraphQLUnionType, get_named_type
-from strawberry.extensions import SchemaExtension
 
 from api.files import may_attach
 from api.results import InvalidInputResult
@@ -61,28 +60,27 @@ def _answers_invalid_input(info: GraphQLResolveInfo[Any]) -> bool:
     )
 
 
-class CheckFileReferences(SchemaExtension):
-    def resolve(
-        self,
-        _next: Callable[..., Any],
-        root: Any,
-        info: GraphQLResolveInfo[Any],
-        *args: Any,
-        **kwargs: Any,
-    ) -> Any:
-        if info.path.prev is not None or info.parent_type is not info.schema.mutation_type:
-            return _next(root, info, *args, **kwargs)
-        if not any(True for _ in file_references(kwargs)):
-            return _next(root, info, *args, **kwargs)
+def check_file_references(
+    _next: Callable[..., Any],
+    root: Any,
+    info: GraphQLResolveInfo[Any],
+    *args: Any,
+    **kwargs: Any,
+) -> Any:
+    """Refuses a command naming a file reference the caller may not attach, before it runs."""
+    if info.path.prev is not None or info.parent_type is not info.schema.mutation_type:
+        return _next(root, info, *args, **kwargs)
+    if not any(True for _ in file_references(kwargs)):
+        return _next(root, info, *args, **kwargs)
 
-        async def checked() -> Any:
-            try:
-                await check(info, kwargs)
-            except InvalidInput as refused:
-                if _answers_invalid_input(info):
-                    return InvalidInputResult(message=str(refused), field=refused.field)
-                raise GraphQLError(str(refused), extensions={"field": refused.field}) from None
-            result = _next(root, info, *args, **kwargs)
-            return await result if isawaitable(result) else result
+    async def checked() -> Any:
+        try:
+            await check(info, kwargs)
+        except InvalidInput as refused:
+            if _answers_invalid_input(info):
+                return InvalidInputResult(message=str(refused), field=refused.field)
+            raise GraphQLError(str(refused), extensions={"field": refused.field}) from None
+        result = _next(root, info, *args, **kwargs)
+        return await result if isawaitable(result) else result
 
-        return checked()
+    return checked()

@@ -20,7 +20,6 @@ from inspect import isawaitable
 from typing import Any
 
 from graphql import GraphQLError, GraphQLResolveInfo
-from strawberry.extensions import SchemaExtension
 
 from api.context import Context
 from domain.command_keys import CommandKey, current
@@ -43,32 +42,33 @@ def command_key(info: GraphQLResolveInfo[Context], arguments: dict[str, Any]) ->
     caller = [str(getattr(user, "subject", "")), str(getattr(user, "agency_id", ""))]
     scope = "\x1f".join([*caller, given or f"attempt:{uuid.uuid4()}", str(info.path.key)])
     asked = json.dumps([info.field_name, arguments], sort_keys=True, default=repr)
-    return CommandKey(_digest(scope), _digest(asked))
+    return CommandKey(_digest(scope), _digest(asked), made_up=given is None)
 
 
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-class IdempotencyKeys(SchemaExtension):
-    def resolve(
-        self,
-        _next: Callable[..., Any],
-        root: Any,
-        info: GraphQLResolveInfo[Any],  # the library's: any context
-        *args: Any,
-        **kwargs: Any,
-    ) -> Any:
-        if info.path.prev is not None or info.parent_type is not info.schema.mutation_type:
-            return _next(root, info, *args, **kwargs)
-        key = command_key(info, kwargs)
+def keyed_command(
+    _next: Callable[..., Any],
+    root: Any,
+    info: GraphQLResolveInfo[Any],  # the library's: any context
+    *args: Any,
+    **kwargs: Any,
+) -> Any:
+    """Runs a top-level mutation field under its key. Wrapped around each mutation field's
+    resolver when the schema is built (api/schema.py), not a per-field extension: those run
+    for every field of every query (ADR 0060)."""
+    if info.path.prev is not None or info.parent_type is not info.schema.mutation_type:
+        return _next(root, info, *args, **kwargs)
+    key = command_key(info, kwargs)
 
-        async def keyed() -> Any:
-            token = current.set(key)
-            try:
-                result = _next(root, info, *args, **kwargs)
-                return await result if isawaitable(result) else result
-            finally:
-                current.reset(token)
+    async def keyed() -> Any:
+        token = current.set(key)
+        try:
+            result = _next(root, info, *args, **kwargs)
+            return await result if isawaitable(result) else result
+        finally:
+            current.reset(token)
 
-        return keyed()
+    return keyed()

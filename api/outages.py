@@ -1,7 +1,11 @@
 """Answering while PostgreSQL is away: a fast 503, never a hang or a 500.
 
-A background probe asks the read pool `SELECT 1` every second; a request that meets a
-connection failure marks the database down at once. While it is down, GraphQL requests
+A background probe asks the read pool `SELECT 1` every second. A refused or lost
+connection marks the database down at once; a probe that is only slow counts as an outage
+after three in a row (a loaded machine or a pool whose connections are all busy answers
+late without being away — at a load average of 20, one slow `SELECT 1` was answering 503
+to a whole test module). A request that meets a connection failure gets 503 and makes the
+probe ask at once. While it is down, GraphQL requests
 are answered 503 with a bilingual message and `Retry-After` before anything runs, so
 requests do not pile up on the command threads waiting for connections that cannot come;
 the probe marks it up again as soon as PostgreSQL answers. A client that sent a mutation
@@ -26,6 +30,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 log = logging.getLogger(__name__)
 
 PROBE_SECONDS = 1.0
+SLOW_PROBES_FOR_OUTAGE = 3
 RETRY_AFTER_SECONDS = 5
 MESSAGE = (
     "数据库暂时不可用，请稍后重试（修改操作请用同一 Idempotency-Key 重试） / the database is "
@@ -78,6 +83,7 @@ class DatabaseWatch:
         self.pool = pool
         self.probe_seconds = probe_seconds
         self.up = True
+        self.slow_probes = 0
         self._task: asyncio.Task[None] | None = None
 
     async def down(self) -> None:
@@ -88,12 +94,25 @@ class DatabaseWatch:
             self.up = False
             await self.pool.expire_connections()
 
+    async def suspect(self) -> None:
+        """Something met a connection failure: probe now rather than wait for the next
+        round, so a dead server is marked down at once and a busy one is not."""
+        if self.up:
+            await self.probe()
+
     async def probe(self) -> bool:
         try:
             await self.pool.fetchval("SELECT 1", timeout=self.probe_seconds)
+        except TimeoutError:  # slow, not refused: an outage only when it lasts
+            self.slow_probes += 1
+            if self.slow_probes < SLOW_PROBES_FOR_OUTAGE:
+                return self.up
+            await self.down()
+            return False
         except (*CONNECTION_ERRORS, asyncpg.PostgresError):
             await self.down()
             return False
+        self.slow_probes = 0
         if not self.up:
             # connections the pool kept from before the outage are dead: open new ones
             await self.pool.expire_connections()
@@ -142,7 +161,7 @@ class AnswerOutages:
         try:
             await self.app(scope, receive, watching_send)
         except ServiceUnavailable:
-            await watch.down()
+            await watch.suspect()
             if started:
                 raise
             await unavailable()(scope, receive, send)

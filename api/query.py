@@ -154,10 +154,9 @@ class Query:
         found = await queries.resolve_campaign(pool, campaign)
         if found is None:
             return None
-        title = await queries.campaign_title(pool, found)
         counts = await queries.dashboard(pool, found, info.context.today)
         return Dashboard(
-            campaign=Campaign(id=strawberry.ID(str(found)), title=title),
+            campaign=Campaign(id=strawberry.ID(str(found)), title=counts.title),
             total_issues=counts.total,
             open=counts.open,
             closed=counts.closed,

@@ -1,9 +1,15 @@
 """The GraphQL schema, its limits and its error masking, built once at import."""
 
 import logging
+from functools import partial
 from typing import Any
 
-from graphql import GraphQLError, GraphQLResolveInfo, NoSchemaIntrospectionCustomRule
+from graphql import (
+    GraphQLError,
+    GraphQLResolveInfo,
+    NoSchemaIntrospectionCustomRule,
+    default_field_resolver,
+)
 from strawberry import Schema
 from strawberry.extensions import (
     AddValidationRules,
@@ -27,13 +33,13 @@ from api.clock_controls import ClockControlMutation, ClockQuery
 from api.clues import ClueMutation, ClueQuery
 from api.evidence_names import EvidenceFileQuery
 from api.figure_lists import FigureListQuery
-from api.file_references import CheckFileReferences
-from api.idempotency import IdempotencyKeys
+from api.file_references import check_file_references
+from api.idempotency import keyed_command
 from api.input_checks import CheckInputText
 from api.live import Subscription, SubscriptionsOnlyOverWebsockets
 from api.mutations import Mutation
 from api.notifications import NotificationMutation, NotificationQuery
-from api.observability import ObserveOperations
+from api.observability import ObserveOperations, counted_command
 from api.outages import is_outage
 from api.policies import PolicyMutation, PolicyQuery
 from api.progress import ProgressMutation, ProgressQuery
@@ -120,30 +126,47 @@ class RectifySchema(Schema):
                 log.info("graphql request refused: %s", refused(error))
 
 
+# Around each mutation field's resolver, innermost first (the order graphql-core chained
+# them in as extensions: the file check outermost). Not SchemaExtension.resolve hooks: those
+# wrap every field of every query — 170 fields of a dashboard, 500 of a queue page — to
+# act on the few top-level mutation fields (ADR 0060).
+MUTATION_HOOKS = (counted_command, keyed_command, check_file_references)
+
+
+def _hook_mutations(built: Schema) -> Schema:
+    mutation = built._schema.mutation_type
+    for field in mutation.fields.values() if mutation is not None else ():
+        resolve = field.resolve or default_field_resolver
+        for hook in MUTATION_HOOKS:
+            resolve = partial(hook, resolve)
+        field.resolve = resolve
+    return built
+
+
 def build_schema(production: bool = False, traced: bool = False) -> Schema:
     """Production mode also refuses introspection: the SDL is published, the live schema
     need not be explorable by anyone holding a token. Traced: a span per operation and
     resolver (rectify/tracing.py), never with the arguments (they can hold personal data)."""
     rules = [*VALIDATION_RULES, NoSchemaIntrospectionCustomRule] if production else VALIDATION_RULES
-    return RectifySchema(
-        query=merge_types("Query", QUERIES),
-        mutation=merge_types("Mutation", MUTATIONS),
-        subscription=Subscription,
-        exception_handlers=EXCEPTION_HANDLERS,
-        extensions=[
-            ObserveOperations,
-            SubscriptionsOnlyOverWebsockets,
-            lambda: AddValidationRules(rules),
-            NameFieldsOfBadValues,
-            CheckInputText,
-            NameFieldsOfRefusals,
-            IdempotencyKeys,
-            CheckFileReferences,
-            lambda: ParserCache(maxsize=256),
-            lambda: ValidationCache(maxsize=256),
-            lambda: MaskErrors(should_mask_error=_is_unexpected),
-            *([lambda: OpenTelemetryExtension(arg_filter=_no_arguments)] if traced else []),
-        ],
+    return _hook_mutations(
+        RectifySchema(
+            query=merge_types("Query", QUERIES),
+            mutation=merge_types("Mutation", MUTATIONS),
+            subscription=Subscription,
+            exception_handlers=EXCEPTION_HANDLERS,
+            extensions=[
+                ObserveOperations,
+                SubscriptionsOnlyOverWebsockets,
+                lambda: AddValidationRules(rules),
+                NameFieldsOfBadValues,
+                CheckInputText,
+                NameFieldsOfRefusals,
+                lambda: ParserCache(maxsize=256),
+                lambda: ValidationCache(maxsize=256),
+                lambda: MaskErrors(should_mask_error=_is_unexpected),
+                *([lambda: OpenTelemetryExtension(arg_filter=_no_arguments)] if traced else []),
+            ],
+        )
     )
 
 

@@ -4,6 +4,10 @@ bench/results/latest.json ({name: {ours, baseline, ratio, unit, target, met, rou
 bench/results/latest-meta.json (when, where, the sizes). BENCHMARKS.md says what each
 figure measures and what bounds it.
 
+`--only NAME[,NAME]` runs only those figures (FIGURES names them: commands, import,
+catch-up, audit, clocks, freshness, reads, workbench) and writes bench/results/only.json
+instead, so latest.json always holds one whole run.
+
 Runs against DATABASE_URL when set, else an embedded PostgreSQL in a temporary folder;
 each figure builds its own data in a fresh schema that is dropped afterwards. A figure that
 fails is listed as not measured, with the reason, and the others still run. Sizes can be
@@ -24,25 +28,50 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import audit, catch_up, commands, freshness, ledger_import, reads, workbench
+from bench import audit, catch_up, clocks, commands, freshness, ledger_import, reads, workbench
 from bench.runner import RESULTS, Result, table, write_json
 from bench.setup import site
 
 ROUNDS = 3
 # name: (quick, full); BENCH_<NAME> overrides either
 SIZES = {
-    "EVENTS": (6_000, 200_000),  # read-side catch-up
+    "EVENTS": (200_000, 1_000_000),  # read-side catch-up and rebuild
     "IMPORT_ROWS": (2_000, 10_000),  # ledger import, per round
     "AUDIT_ISSUES": (2_000, 20_000),  # the log audit verify reads (plus one 1,000-event item)
     "SITE_ISSUES": (5_000, 20_000),  # behind the served figures (reads, freshness, workbench)
     "COMMAND_SAMPLES": (20, 100),  # freshness and acknowledgement, per round
     "READS_PER_CLIENT": (5, 30),  # requests per client per round, 16 clients
     "PAGE_LOADS": (1, 3),  # workbench page loads per round
+    "CLOCKS": (1_000, 10_000),  # open clocks on the one worker
+    "CLOCKS_DUE": (100, 200),  # of them, falling due per round (and as many bare timers)
 }
-NOT_MEASURED = {
-    "clocks: 10,000 open clocks on one worker": "not built yet (needs a Temporal dev server "
-    "and the worker under load; issue 15 item 5)",
-}
+# --only names, in the order they run; the last three share one served site
+FIGURES = ("commands", "import", "catch-up", "audit", "clocks", "freshness", "reads", "workbench")
+SERVED = frozenset({"freshness", "reads", "workbench"})
+
+
+def selected(only: str | None) -> list[str]:
+    """The figures to run: all, or those named by --only (comma-separated, any order)."""
+    if only is None:
+        return list(FIGURES)
+    names = {name.strip() for name in only.split(",") if name.strip()}
+    unknown = sorted(names - set(FIGURES))
+    if unknown or not names:
+        named = ", ".join(unknown) or "(none)"
+        raise SystemExit(f"--only: unknown figure {named}; one of {', '.join(FIGURES)}")
+    return [name for name in FIGURES if name in names]
+
+
+def only_argument(argv: list[str]) -> str | None:
+    """`--only a,b` or `--only=a,b`; None when absent."""
+    for index, arg in enumerate(argv):
+        if arg.startswith("--only="):
+            return arg.split("=", 1)[1]
+        if arg == "--only":
+            if index + 1 >= len(argv):
+                raise SystemExit("--only needs figure names")
+            return argv[index + 1]
+    return None
 
 
 def sizes(quick: bool) -> dict[str, int]:
@@ -66,43 +95,44 @@ def _attempt(
     return done
 
 
-def run(url: str, quick: bool) -> None:
+def run(url: str, quick: bool, figures: list[str] | None = None) -> None:
+    chosen = list(FIGURES) if figures is None else figures
     n = sizes(quick)
     started = time.perf_counter()
     load_before = os.getloadavg()
     missing: dict[str, str] = {}
     results: list[Result] = []
-    results += _attempt("commands", lambda: commands.measure(url, ROUNDS, quick), missing)
-    results += _attempt(
-        "ledger import", lambda: ledger_import.measure(url, ROUNDS, n["IMPORT_ROWS"]), missing
-    )
-    results += _attempt(
-        "read-side catch-up", lambda: catch_up.measure(url, ROUNDS, n["EVENTS"]), missing
-    )
-    results += _attempt("audit", lambda: audit.measure(url, ROUNDS, n["AUDIT_ISSUES"]), missing)
+    plain: dict[str, Callable[[], list[Result]]] = {
+        "commands": lambda: commands.measure(url, ROUNDS, quick),
+        "import": lambda: ledger_import.measure(url, ROUNDS, n["IMPORT_ROWS"]),
+        "catch-up": lambda: catch_up.measure(url, ROUNDS, n["EVENTS"]),
+        "audit": lambda: audit.measure(url, ROUNDS, n["AUDIT_ISSUES"]),
+        "clocks": lambda: clocks.measure(url, ROUNDS, n["CLOCKS"], n["CLOCKS_DUE"]),
+    }
+    for name in chosen:
+        if name in plain:
+            results += _attempt(name, plain[name], missing)
+    served = [name for name in chosen if name in SERVED]
     try:
-        with site(url, n["SITE_ISSUES"]) as served:
-            results += _attempt(
-                "freshness",
-                lambda: freshness.measure(served, ROUNDS, n["COMMAND_SAMPLES"]),
-                missing,
-            )
-            results += _attempt(
-                "reads", lambda: reads.measure(served, ROUNDS, n["READS_PER_CLIENT"]), missing
-            )
-            results += _attempt(
-                "workbench", lambda: workbench.measure(served, ROUNDS, n["PAGE_LOADS"]), missing
-            )
+        if served:
+            with site(url, n["SITE_ISSUES"]) as on:
+                figure: dict[str, Callable[[], list[Result]]] = {
+                    "freshness": lambda: freshness.measure(on, ROUNDS, n["COMMAND_SAMPLES"]),
+                    "reads": lambda: reads.measure(on, ROUNDS, n["READS_PER_CLIENT"]),
+                    "workbench": lambda: workbench.measure(on, ROUNDS, n["PAGE_LOADS"]),
+                }
+                for name in served:
+                    results += _attempt(name, figure[name], missing)
     except Exception as failed:
         traceback.print_exc()
         missing["served figures"] = f"the site did not start: {failed}"
-    missing.update(NOT_MEASURED)
     meta = {
         "finished": datetime.now(UTC).isoformat(timespec="seconds"),
         "mode": "quick" if quick else "full",
         "seconds": round(time.perf_counter() - started, 1),
         "rounds": ROUNDS,
         "sizes": n,
+        "figures": chosen,
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}",
@@ -111,11 +141,13 @@ def run(url: str, quick: bool) -> None:
     }
     print(table(results, missing))
     print(json.dumps(meta, ensure_ascii=False))
-    write_json(results, missing)
-    RESULTS.with_name("latest-meta.json").write_text(
+    # a partial run must not pass for a whole one: it has a file of its own
+    written = RESULTS if figures is None else RESULTS.with_name("only.json")
+    write_json(results, missing, written)
+    written.with_name(written.stem + "-meta.json").write_text(
         json.dumps(meta, ensure_ascii=False, indent=2) + "\n", "utf-8"
     )
-    print(f"written: {RESULTS}")
+    print(f"written: {written}")
 
 
 def _commit() -> str:
@@ -129,15 +161,17 @@ def _commit() -> str:
 
 def main() -> None:
     quick = "--quick" in sys.argv[1:]
+    only = only_argument(sys.argv[1:])
+    figures = None if only is None else selected(only)
     if os.environ.get("DATABASE_URL"):
-        run(os.environ["DATABASE_URL"], quick)
+        run(os.environ["DATABASE_URL"], quick, figures)
         return
     from rectify.embedded import start_embedded_postgres
 
     with tempfile.TemporaryDirectory() as folder:
         url, server = start_embedded_postgres(Path(folder) / "pg")
         try:
-            run(url, quick)
+            run(url, quick, figures)
         finally:
             server.cleanup()  # type: ignore[attr-defined]
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Generator
+from typing import Any
 from uuid import UUID
 
 import psycopg
@@ -80,9 +82,73 @@ class _LockWaits:
         return sum(self.samples) / len(self.samples) / self.clients
 
 
+class _RoundTrips:
+    """Counts, while in the block, the exchanges with the server each thread makes: every
+    psycopg generator that waits on the socket at least once is one round trip (a COMMIT
+    on an idle autocommit connection sends nothing and is not counted). The announcer's
+    NOTIFYs run on a thread of their own and are counted apart (issue 15 asks for the
+    round trips beside the lock-wait share)."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+        self._wait: Any = None
+
+    def __enter__(self) -> _RoundTrips:
+        self._wait = psycopg.Connection.wait
+        original, counts = self._wait, self.counts
+
+        def counting(conn: Any, gen: Generator[Any, Any, Any], *args: Any, **kw: Any) -> Any:
+            return original(conn, _counted(gen, counts), *args, **kw)
+
+        psycopg.Connection.wait = counting  # type: ignore[method-assign,assignment]
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        psycopg.Connection.wait = self._wait  # type: ignore[method-assign]
+
+
+def _counted(gen: Generator[Any, Any, Any], counts: Counter[str]) -> Generator[Any, Any, Any]:
+    waited = False
+    try:
+        wanted = next(gen)
+        while True:
+            waited = True
+            wanted = gen.send((yield wanted))
+    except StopIteration as done:
+        return done.value
+    finally:
+        if waited:
+            announcer = threading.current_thread().name == "announcer"
+            counts["notify" if announcer else "command"] += 1
+
+
+def round_trips(schema: Schema, issues: list[tuple[UUID, UUID]], commands: int) -> dict[str, float]:
+    """Round trips per command of one client, on the command's own path and the
+    announcer's (measured once, outside the timed rounds: the counting costs time)."""
+    app = RectifyApp(env=schema.env)
+    try:
+        item, agency = issues[0]
+        app.report_progress(item, agency, "预热", [], "bench")  # connections and statements ready
+        time.sleep(0.1)
+        with _RoundTrips() as trips:
+            for k in range(commands):
+                item, agency = issues[k % len(issues)]
+                app.report_progress(item, agency, f"第{k}次计数", [], "bench")
+            time.sleep(0.2)  # the last NOTIFY
+    finally:
+        app.close()
+    return {f"round_trips_{kind}": trips.counts[kind] / commands for kind in ("command", "notify")}
+
+
 class _Clients:
-    def __init__(self, schema: Schema, clients: int, issues: list[tuple[UUID, UUID]]) -> None:
-        self.schema = schema
+    def __init__(
+        self,
+        schema: Schema,
+        clients: int,
+        issues: list[tuple[UUID, UUID]],
+        trips: dict[str, float],
+    ) -> None:
+        self.schema, self.trips = schema, trips
         self.apps = [RectifyApp(env=schema.env) for _ in range(clients)]
         self.issues = issues
         self.clients, self.sent = clients, 0
@@ -100,7 +166,7 @@ class _Clients:
         with _LockWaits(self.schema, self.clients) as waits:
             seconds = _in_threads(self.clients, work)
         self.sent += per_client
-        details = {"seconds": seconds, "lock_wait_share": round(waits.share, 3)}
+        details = {"seconds": seconds, "lock_wait_share": round(waits.share, 3), **self.trips}
         return Sample(self.clients * per_client / seconds, details)
 
     def close(self) -> None:
@@ -134,8 +200,9 @@ def measure(url: str, rounds: int, quick: bool) -> list[Result]:
         finally:
             setup.close()
         table = raw.create_table(schema)
+        trips = round_trips(schema, issues, 50)
         for clients, per_client in ((1, 100 if quick else 400), (8, 20 if quick else 100)):
-            runner = _Clients(schema, clients, issues)
+            runner = _Clients(schema, clients, issues, trips)
             try:
                 done = interleave(
                     rounds,

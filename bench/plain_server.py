@@ -51,11 +51,10 @@ async def dashboard(request: Request) -> JSONResponse:
     found = await queries.resolve_campaign(pool, request.query_params["campaign"])
     if found is None:
         return JSONResponse(None)
-    title = await queries.campaign_title(pool, found)
     counts = await queries.dashboard(pool, found, _today())
     return JSONResponse(
         {
-            "campaign": {"id": str(found), "title": title},
+            "campaign": {"id": str(found), "title": counts.title},
             "totalIssues": counts.total,
             "open": counts.open,
             "closed": counts.closed,

@@ -7,6 +7,7 @@ ratio) and one for the p95 latency seen by the clients, from the same requests."
 from __future__ import annotations
 
 import asyncio
+import json
 import statistics
 import time
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 import httpx
 
 from api.auth import issue_token
+from api.persisted import CHECKED_IN
 from bench.runner import Result, Sample, Target, interleave, percentile
 from bench.setup import SECRET, Site
 
@@ -26,24 +28,16 @@ query BenchDashboard($campaign: ID!) {
     byAgency { agency { id name } lead coResponsible open closed overdue }
   }
 }"""
-# the workbench's own query (web/src/api/work.ts)
-QUEUE = """
-query BenchWorkQueue($filter: WorkQueueFilter, $first: Int!, $after: String, $orderBy: WorkOrder!) {
-  workQueue(filter: $filter, first: $first, after: $after, orderBy: $orderBy) {
-    totalCount
-    pageInfo { hasNextPage endCursor }
-    edges {
-      cursor
-      node {
-        kind id title reference status
-        campaign { id title }
-        agency { id name }
-        dueDate workingDaysLeft overdue receivedAt
-        steps { mutation label }
-      }
-    }
-  }
-}"""
+
+
+def persisted(operation: str) -> str:
+    """The document of `operation` as the workbench sends it, from the allow-list generated
+    from the web's sources (`rectify persisted-queries`): the bench asks what a page asks."""
+    documents = json.loads(CHECKED_IN.read_text(encoding="utf-8"))
+    found = [d for d in documents.values() if d.startswith(f"query {operation}(")]
+    if len(found) != 1:
+        raise LookupError(f"{operation}: {len(found)} persisted queries of that name")
+    return str(found[0])
 
 
 async def _load(
@@ -100,7 +94,7 @@ def measure(site: Site, rounds: int, per_client: int) -> list[Result]:
         ),
         "work queue first page": (
             {"method": "POST", "url": "/graphql", "headers": as_liaison, "json": {
-                "query": QUEUE, "variables": {"first": 20, "orderBy": "DUE"}}},
+                "query": persisted("WorkQueue"), "variables": {"first": 20, "orderBy": "DUE"}}},
             {"method": "GET", "url": "/queue", "params": {"agency": str(agency)}},
         ),
     }  # fmt: skip

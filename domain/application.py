@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 import eventsourcing.domain
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, Repository
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
@@ -47,6 +47,7 @@ from domain.names import (
 from domain.notification_commands import NotificationCommands
 from domain.referral_commands import ReferralCommands
 from domain.reporting_commands import ReportingCommands
+from domain.repository import CACHE_SIZE, CachingRepository
 from domain.retrying import Retrying
 
 A = TypeVar("A", bound=Aggregate)
@@ -97,6 +98,11 @@ class RectifyApp(
             self.calendar_source = calendar_source
         if clock_settings is not None:
             self.clock_settings = clock_settings
+
+    def construct_repository(self) -> Repository[UUID]:
+        """Aggregates from a cache, fast-forwarded (domain/repository.py, ADR 0061)."""
+        size = self.env.get(self.AGGREGATE_CACHE_MAXSIZE)
+        return CachingRepository(self.events, int(size) if size else CACHE_SIZE)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

@@ -25,6 +25,9 @@ class CommandKey:
     scope: str  # a digest of who, their key and the request field: never shared
     fingerprint: str  # a digest of what was asked (the field and its arguments)
     saved: bool = field(default=False, compare=False)  # recorded by this attempt's save
+    # made up for this attempt (no client key): nothing can be recorded under it before the
+    # attempt's own save, so there is nothing to look up first (ADR 0061: a round trip)
+    made_up: bool = field(default=False, compare=False)
 
 
 current: ContextVar[CommandKey | None] = ContextVar("rectify_command_key", default=None)

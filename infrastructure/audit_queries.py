@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import groupby
 from typing import Any
 
 from eventsourcing.persistence import StoredEvent
@@ -30,6 +31,11 @@ class Checkpoint:
     digest: bytes
     mac: bytes | None = None  # None: taken before keyed checkpoints (docs/decisions/0025)
     acknowledged: bool = False  # taken over a gap an operator accepted
+    # docs/decisions/0064: the id of the MAC's key (None: the unnamed RECTIFY_AUDIT_KEY),
+    # and, once moved to it by `rectify audit rekey`, the key verified before and when
+    key_id: str | None = None
+    rekeyed_from: str | None = None
+    rekeyed_at: datetime | None = None
 
 
 def table_names(recorder: ChunkedApplicationRecorder) -> dict[str, Identifier]:
@@ -73,7 +79,10 @@ def read_checkpoints(
 ) -> list[Checkpoint]:
     """The checkpoints of seq `since` on (all by default), or only the latest (None): a
     taker that runs on every projection batch must not read thousands to extend one."""
-    columns = "seq, position, events, taken_at, log_digest, digest, mac, acknowledged"
+    columns = (
+        "seq, position, events, taken_at, log_digest, digest, mac, acknowledged, key_id, "
+        "rekeyed_from, rekeyed_at"
+    )
     if since is None:
         query = SQL(
             "SELECT * FROM (SELECT " + columns + " FROM {schema}.{checkpoints} WHERE log = %s "
@@ -96,6 +105,9 @@ def read_checkpoints(
             bytes(row["digest"]),
             bytes(row["mac"]) if row["mac"] is not None else None,
             bool(row["acknowledged"]),
+            row["key_id"],
+            row["rekeyed_from"],
+            row["rekeyed_at"],
         )
         for row in curs.fetchall()
     ]
@@ -132,6 +144,22 @@ def heads_digest_of(
     ).format(**table_names(recorder))
     rows = conn.execute(query, (recorder.events_table_name, seq)).fetchall()
     return heads_digest(stream_head(r) for r in rows)
+
+
+def heads_digests(
+    conn: Connection[DictRow], recorder: ChunkedApplicationRecorder
+) -> dict[int, bytes]:
+    """The digest of the heads every checkpoint of the log recorded, by seq (seqs whose
+    checkpoint row is gone included)."""
+    query = SQL(
+        "SELECT seq, originator_id, originator_version, notification_id, hash "
+        "FROM {schema}.{heads} WHERE log = %s ORDER BY seq, originator_id"
+    ).format(**table_names(recorder))
+    digests: dict[int, bytes] = {}
+    rows = cursor_rows(conn, "audit_heads", query, (recorder.events_table_name,))
+    for seq, group in groupby(rows, key=lambda r: int(r["seq"])):
+        digests[seq] = heads_digest(stream_head(r) for r in group)
+    return digests
 
 
 def broken_heads_query(recorder: ChunkedApplicationRecorder) -> Composed:

@@ -1,6 +1,6 @@
 """Taking checkpoints of the whole log: by hand, periodically after the projection
 runner's batches, and sealing a log written before tamper evidence existed
-(docs/decisions/0009, 0025 and 0031)."""
+(docs/decisions/0009, 0025 and 0031); each under the current audit key, naming it (0064)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from psycopg import Connection
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
+from infrastructure.audit_keys import shown, unknown_key
 from infrastructure.audit_queries import (
     ITERSIZE,
     Checkpoint,
@@ -67,14 +68,29 @@ def _refuse_unless_intact(
                 "which this process took, was deleted or altered since; refusing to extend the "
                 "chain (run `rectify audit verify`)"
             )
-    if last is not None and not authentic(
-        custody.key, last, heads_digest_of(conn, recorder, last.seq)
-    ):
+    if last is None:
+        return
+    key = custody.keys.key(last.key_id)
+    if key is None:
+        raise CheckpointRefused(
+            f"{unknown_key(last.seq, last.key_id)}；拒绝接续 / refusing to extend the chain "
+            "(put the key back in RECTIFY_AUDIT_KEYS, or run `rectify audit verify`)"
+        )
+    if not authentic(key, last, heads_digest_of(conn, recorder, last.seq)):
         raise CheckpointRefused(
             f"最新检查点 #{last.seq} 认证码不符，拒绝接续 / the latest checkpoint #{last.seq} "
-            "does not authenticate (forged, or another RECTIFY_AUDIT_KEY); refusing to extend "
-            "it (run `rectify audit verify`)"
+            f"does not authenticate under key {shown(last.key_id)} (forged, or that key "
+            "changed); refusing to extend it (run `rectify audit verify`)"
         )
+
+
+def lock_chain(conn: Connection[DictRow], recorder: ChunkedApplicationRecorder) -> None:
+    """Serialise whoever writes the log's checkpoints (takers, `rectify audit rekey`) until
+    the transaction ends."""
+    conn.execute(
+        "SELECT pg_advisory_xact_lock(hashtext(%s))",
+        (f"rectify-audit-checkpoint:{recorder.datastore.schema}:{recorder.events_table_name}",),
+    )
 
 
 def _refuse_after_deleted(
@@ -120,7 +136,8 @@ def take_checkpoint(
     known: Checkpoint | None = None,
 ) -> tuple[Checkpoint | None, bool]:
     """Fold the hash rows written since the latest checkpoint into a new one, with the
-    newest head of every stream written since, authenticated with the custody's key.
+    newest head of every stream written since, authenticated with the custody's current key
+    (whose id it records).
 
     Returns (latest checkpoint, whether it is new): none is taken when the log has not
     grown. It covers the log up to the decided position only (docs/decisions/0051): every id
@@ -128,7 +145,8 @@ def take_checkpoint(
     and no event that commits later can land below it.
     Takers are serialised by an advisory lock, so two never both take the same seq.
 
-    Refused (CheckpointRefused) when the latest checkpoint does not authenticate, when
+    Refused (CheckpointRefused) when the latest checkpoint does not authenticate under the
+    key it names (or names one not configured), when
     `known` (the last one this process took) was deleted or altered, and, unless an
     operator `acknowledge`s the gap, when the oldest event to cover has waited longer than
     checkpoints are promised: the checkpoints after it may have been deleted, and taking a
@@ -136,10 +154,7 @@ def take_checkpoint(
     """
     names = table_names(recorder)
     with recorder.datastore.get_connection() as conn, conn.transaction():
-        conn.execute(
-            "SELECT pg_advisory_xact_lock(hashtext(%s))",
-            (f"rectify-audit-checkpoint:{recorder.datastore.schema}:{recorder.events_table_name}",),
-        )
+        lock_chain(conn, recorder)
         with conn.cursor() as curs:
             checkpoints = read_checkpoints(curs, recorder, known.seq if known else None)
         _refuse_unless_intact(conn, recorder, custody, checkpoints, known)
@@ -178,13 +193,16 @@ def take_checkpoint(
         chained = checkpoint_digest(
             last.digest if last else GENESIS, seq, position, events, taken_at, digest
         )
-        mac = checkpoint_mac(custody.key, chained, heads_digest(heads), acknowledge)
-        new = Checkpoint(seq, position, events, taken_at, digest, chained, mac, acknowledge)
+        keys = custody.keys
+        mac = checkpoint_mac(keys.current_key, chained, heads_digest(heads), acknowledge)
+        new = Checkpoint(
+            seq, position, events, taken_at, digest, chained, mac, acknowledge, keys.current
+        )
         conn.execute(
             SQL(
-                "INSERT INTO {schema}.{checkpoints} "
-                "(log, seq, position, events, taken_at, log_digest, digest, mac, acknowledged) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+                "INSERT INTO {schema}.{checkpoints} (log, seq, position, events, taken_at, "
+                "log_digest, digest, mac, acknowledged, key_id) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
             ).format(**names),
             (
                 recorder.events_table_name,
@@ -196,6 +214,7 @@ def take_checkpoint(
                 new.digest,
                 new.mac,
                 new.acknowledged,
+                new.key_id,
             ),
         )
         insert_heads = SQL(

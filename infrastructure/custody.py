@@ -14,18 +14,19 @@ from eventsourcing.persistence import StoredEvent
 from psycopg import Connection
 from psycopg.rows import DictRow
 
+from infrastructure.audit_keys import AuditKeys
 from infrastructure.audit_queries import Checkpoint, first_event_after
-from infrastructure.event_hashes import checkpoint_mac
+from infrastructure.event_hashes import checkpoint_mac, rekeyed_mac
 from infrastructure.event_store import ChunkedApplicationRecorder
 
 
 @dataclass(frozen=True)
 class Custody:
-    """What the audit needs from outside the database: the checkpoint key, the interval
-    checkpoints are promised at (None: not taken periodically), how to read an event's
-    time, and the clock."""
+    """What the audit needs from outside the database: the checkpoint keys (docs/decisions/
+    0064), the interval checkpoints are promised at (None: not taken periodically), how to
+    read an event's time, and the clock."""
 
-    key: bytes
+    keys: AuditKeys
     interval: timedelta | None
     event_time: Callable[[StoredEvent], datetime]
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
@@ -37,25 +38,40 @@ class Custody:
         return 2 * self.interval if self.interval else None
 
 
-def custody_of(app: Any, key: str | bytes, minutes: float) -> Custody:
-    """Custody for the application `app` (its mapper decodes event times)."""
+def custody_of(app: Any, keys: AuditKeys | str | bytes, minutes: float) -> Custody:
+    """Custody for the application `app` (its mapper decodes event times); a single key is
+    the unnamed one of before (RECTIFY_AUDIT_KEY alone)."""
     mapper = app.mapper
 
     def event_time(stored: StoredEvent) -> datetime:
         return mapper.to_domain_event(stored).timestamp  # type: ignore[no-any-return]
 
     return Custody(
-        key=key.encode() if isinstance(key, str) else key,
+        keys=keys if isinstance(keys, AuditKeys) else AuditKeys.legacy(keys),
         interval=timedelta(minutes=minutes) if minutes > 0 else None,
         event_time=event_time,
     )
 
 
+def mac_of(key: bytes, checkpoint: Checkpoint, heads: bytes) -> bytes:
+    """The MAC `checkpoint` should carry under `key`: a moved one also covers its move."""
+    if checkpoint.rekeyed_at is None:
+        return checkpoint_mac(key, checkpoint.digest, heads, checkpoint.acknowledged)
+    return rekeyed_mac(
+        key,
+        checkpoint.digest,
+        heads,
+        checkpoint.acknowledged,
+        checkpoint.rekeyed_from,
+        checkpoint.rekeyed_at,
+    )
+
+
 def authentic(key: bytes, checkpoint: Checkpoint, heads: bytes) -> bool:
+    """Whether `checkpoint` carries its MAC under `key` (the key its key id names)."""
     if checkpoint.mac is None:
         return False
-    expected = checkpoint_mac(key, checkpoint.digest, heads, checkpoint.acknowledged)
-    return hmac.compare_digest(expected, checkpoint.mac)
+    return hmac.compare_digest(mac_of(key, checkpoint, heads), checkpoint.mac)
 
 
 def oldest_overdue(

@@ -23,6 +23,7 @@ LOG_TAG = b"rectify-log-v1"
 CHECKPOINT_TAG = b"rectify-checkpoint-v1"
 HEADS_TAG = b"rectify-heads-v1"
 MAC_TAG = b"rectify-checkpoint-mac-v1"
+REKEYED_MAC_TAG = b"rectify-checkpoint-rekeyed-mac-v1"
 
 
 def encode(*fields: bytes) -> bytes:
@@ -98,6 +99,31 @@ def checkpoint_mac(key: bytes, digest: bytes, heads: bytes, acknowledged: bool) 
     `acknowledged` marks a checkpoint taken over a gap an operator accepted."""
     return hmac.new(
         key, encode(MAC_TAG, digest, heads, b"\x01" if acknowledged else b"\x00"), hashlib.sha256
+    ).digest()
+
+
+def rekeyed_mac(
+    key: bytes,
+    digest: bytes,
+    heads: bytes,
+    acknowledged: bool,
+    rekeyed_from: str | None,
+    rekeyed_at: datetime,
+) -> bytes:
+    """The MAC of a checkpoint moved to another key (docs/decisions/0064): what the first
+    MAC covered, and which key it was verified under and when, so the record of the move
+    cannot be dropped or altered without the new key (None: the unnamed key)."""
+    return hmac.new(
+        key,
+        encode(
+            REKEYED_MAC_TAG,
+            digest,
+            heads,
+            b"\x01" if acknowledged else b"\x00",
+            b"" if rekeyed_from is None else rekeyed_from.encode(),
+            canonical_time(rekeyed_at),
+        ),
+        hashlib.sha256,
     ).digest()
 
 

@@ -41,11 +41,12 @@ from eventsourcing.persistence import (
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.utils import retry
 from psycopg import Connection, Cursor
-from psycopg.rows import DictRow
+from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Composable, Composed, Identifier, Literal
 
 from domain.audit_trail import Integrity
 from domain.errors import InvalidInput
+from infrastructure import trace_context
 from infrastructure.event_hashes import EVENT_TAG, GENESIS, chain_integrity, encode
 from infrastructure.metrics import EVENTS_APPENDED, TRACER
 from projections.parked import holds_nul
@@ -114,6 +115,13 @@ class ChunkedApplicationRecorder(PostgresApplicationRecorder):
                 "ALTER TABLE {schema}.{checkpoints} ADD COLUMN IF NOT EXISTS mac bytea, "
                 "ADD COLUMN IF NOT EXISTS acknowledged boolean NOT NULL DEFAULT false"
             ).format(**names),
+            # docs/decisions/0064: the id of the MAC's key (NULL: RECTIFY_AUDIT_KEY), and
+            # the key a checkpoint was verified under before `rectify audit rekey` moved it
+            SQL(
+                "ALTER TABLE {schema}.{checkpoints} ADD COLUMN IF NOT EXISTS key_id text, "
+                "ADD COLUMN IF NOT EXISTS rekeyed_from text, "
+                "ADD COLUMN IF NOT EXISTS rekeyed_at timestamptz"
+            ).format(**names),
             # the newest version of each stream written since the checkpoint before: what
             # locates a stream whose tail was cut off or which was rewritten under a checkpoint
             SQL(
@@ -151,6 +159,13 @@ class ChunkedApplicationRecorder(PostgresApplicationRecorder):
             "FULL OUTER JOIN (SELECT * FROM {schema}.{hashes} WHERE originator_id = %s) AS h "
             "USING (originator_id, originator_version) ORDER BY originator_version"
         ).format(**names)
+        # docs/decisions/0063: each event's trace, beside the log and outside its hashes
+        self.sql_create_statements.append(
+            trace_context.create_statement(datastore.schema, events_table_name)
+        )
+        self.record_trace_statement = trace_context.record_statement(
+            datastore.schema, events_table_name
+        )
         self.decided_function_name = f"{events_table_name}_decided"
         self.check_identifier_length(self.decided_function_name)
         names["decided"] = Identifier(self.decided_function_name)
@@ -213,8 +228,14 @@ class ChunkedApplicationRecorder(PostgresApplicationRecorder):
             ).format(**names)
         )
         self._names = names
+        # (gt, lte, desc, limit) given: the statement, rendered at first use
+        self._select_events_statements: dict[tuple[bool, bool, bool, bool], str] = {}
+        # (keyed, one event): a one-event save binds scalars, which psycopg adapts in a
+        # third of the time it takes to adapt four one-element arrays
         self._save_statements = {
-            keyed: _rendered(self._save_statement(keyed)) for keyed in (False, True)
+            (keyed, one): _rendered(self._save_statement(keyed, one))
+            for keyed in (False, True)
+            for one in (False, True)
         }
         self._announcer = Announcer(
             datastore, _rendered(SQL("NOTIFY {0}").format(Identifier(self.channel_name)))
@@ -233,7 +254,7 @@ class ChunkedApplicationRecorder(PostgresApplicationRecorder):
             finally:
                 conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
 
-    def _save_statement(self, keyed: bool) -> Composed:
+    def _save_statement(self, keyed: bool, one: bool) -> Composed:
         """One save (or one chunk of one) as one statement. The registration is an
         InitPlan, so it runs before the first row draws its id; the hash of each event
         chains onto the stored hash of its stream's previous version, or onto the event
@@ -251,9 +272,7 @@ class ChunkedApplicationRecorder(PostgresApplicationRecorder):
             "pg_get_serial_sequence({table}, 'notification_id')::regclass) + 1, 1))) AS r), "
             "new AS MATERIALIZED (SELECT u.*, row_number() OVER "
             "(PARTITION BY u.originator_id ORDER BY u.originator_version) AS rank "
-            "FROM unnest(%(ids)s::{id_type}[], %(versions)s::bigint[], %(topics)s::text[], "
-            "%(states)s::bytea[]) WITH ORDINALITY "
-            "AS u(originator_id, originator_version, topic, state, ord)), "
+            "FROM {rows} AS u(originator_id, originator_version, topic, state, ord)), "
             "inserted AS (INSERT INTO {schema}.{events} "
             "(originator_id, originator_version, topic, state) "
             "SELECT originator_id, originator_version, topic, state FROM new "
@@ -284,6 +303,13 @@ class ChunkedApplicationRecorder(PostgresApplicationRecorder):
             next_hash=_event_hash_sql("c.hash"),
             genesis=Literal(GENESIS),
             keyed=key_part if keyed else SQL(""),
+            rows=SQL(
+                "(VALUES (%(ids)s::{id_type}, %(versions)s::bigint, %(topics)s::text, "
+                "%(states)s::bytea, 1::bigint))"
+                if one
+                else "unnest(%(ids)s::{id_type}[], %(versions)s::bigint[], %(topics)s::text[], "
+                "%(states)s::bytea[]) WITH ORDINALITY"
+            ).format(**names),
             **names,
         )
 
@@ -302,6 +328,9 @@ class ChunkedApplicationRecorder(PostgresApplicationRecorder):
             with TRACER.start_as_current_span("event_store.append") as span:
                 span.set_attribute("rectify.events", len(stored_events))
                 self._save(stored_events, key, notification_ids)
+                trace_context.record(
+                    self.datastore, self.record_trace_statement, span, notification_ids
+                )
             EVENTS_APPENDED.inc(len(notification_ids))
         finally:
             # after the commit, or the rollback: either may move the decided position
@@ -318,24 +347,75 @@ class ChunkedApplicationRecorder(PostgresApplicationRecorder):
                     last = start + CHUNK >= len(stored_events)
                     # a second save under the key fails on its primary key
                     keyed = key is not None and last
-                    params: dict[str, Any] = {
-                        "ids": [e.originator_id for e in chunk],
-                        "versions": [e.originator_version for e in chunk],
-                        "topics": [e.topic for e in chunk],
-                        "states": [e.state for e in chunk],
-                    }
+                    one = len(chunk) == 1
+                    params: dict[str, Any] = (
+                        {
+                            "ids": chunk[0].originator_id,
+                            "versions": chunk[0].originator_version,
+                            "topics": chunk[0].topic,
+                            "states": chunk[0].state,
+                        }
+                        if one
+                        else {
+                            "ids": [e.originator_id for e in chunk],
+                            "versions": [e.originator_version for e in chunk],
+                            "topics": [e.topic for e in chunk],
+                            "states": [e.state for e in chunk],
+                        }
+                    )
                     if keyed and key is not None:
                         params |= {
                             "scope": key.scope,
                             "fingerprint": key.fingerprint,
                             "item": stored_events[0].originator_id,
                         }
-                    curs.execute(self._save_statements[keyed], params, prepare=True)
+                    curs.execute(self._save_statements[keyed, one], params, prepare=True)
                     rows = curs.fetchall()
                     if len(rows) != len(chunk) or any(r["hashed"] != len(chunk) for r in rows):
                         msg = f"saved {len(rows)} of {len(chunk)} events"
                         raise ProgrammingError(msg)
                     ids.extend(row["notification_id"] for row in rows)
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def select_events(
+        self,
+        originator_id: Any,
+        *,
+        gt: int | None = None,
+        lte: int | None = None,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> Sequence[StoredEvent]:
+        """The library's, with its SQL rendered once per shape: the library composes and
+        renders the statement again on every load of every aggregate."""
+        shape = (gt is not None, lte is not None, desc, limit is not None)
+        statement = self._select_events_statements.get(shape)
+        if statement is None:
+            statement = self._select_events_statements[shape] = _rendered(
+                SQL(
+                    "SELECT originator_id, originator_version, topic, state "
+                    "FROM {schema}.{events} WHERE originator_id = %s{gt}{lte} "
+                    "ORDER BY originator_version {order}{limit}"
+                ).format(
+                    gt=SQL(" AND originator_version > %s" if gt is not None else ""),
+                    lte=SQL(" AND originator_version <= %s" if lte is not None else ""),
+                    order=SQL("DESC" if desc else "ASC"),
+                    limit=SQL(" LIMIT %s" if limit is not None else ""),
+                    **self._names,
+                )
+            )
+        params = [originator_id, *(p for p in (gt, lte, limit) if p is not None)]
+        with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
+            curs.execute(statement, params, prepare=True)
+            return [
+                StoredEvent(
+                    originator_id=row[0],
+                    originator_version=row[1],
+                    topic=row[2],
+                    state=bytes(row[3]),
+                )
+                for row in curs.fetchall()
+            ]
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def select_notifications(

@@ -6,7 +6,7 @@ on meanwhile and both passes see the same log:
    recomputed from the event and the recomputed hash of the event before it;
 2. every hash row in notification-id order, folded into the log digest, against every
    checkpoint (pass 1 has shown the hash rows are the events' true hashes);
-3. every checkpoint's MAC, keyed by a secret outside the database, and the stream heads
+3. every checkpoint's MAC, under the key it names (kept outside the database), and the heads
    each checkpoint recorded against the streams as they are now (a cut tail, a rewrite);
 4. whether events older than the checkpoint interval are covered by any checkpoint.
 The long passes stream through server-side cursors: memory does not grow with the log.
@@ -23,19 +23,18 @@ from typing import Any
 
 from psycopg import Connection
 from psycopg.rows import DictRow
-from psycopg.sql import SQL
 
+from infrastructure.audit_keys import AuditKeys, shown, unknown_key
 from infrastructure.audit_queries import (
     Checkpoint,
     broken_heads_query,
     cursor_rows,
     events_from,
     hashes_query,
+    heads_digests,
     read_checkpoints,
     read_only_snapshot,
-    stream_head,
     streams_query,
-    table_names,
 )
 from infrastructure.custody import Custody, authentic, oldest_overdue
 from infrastructure.event_hashes import (
@@ -75,11 +74,15 @@ class BreakKind(Enum):
     CHECKPOINT_MISSING = "检查点缺失 / checkpoint missing"
     CHECKPOINT_FORGED = (
         "检查点认证码不符（伪造、被改动，或用了另一个密钥）/ checkpoint MAC does not verify "
-        "(forged, edited, or taken with another RECTIFY_AUDIT_KEY)"
+        "(forged, edited, or that key id's key changed)"
     )
     UNCOVERED = (
         "超过检查点间隔仍无检查点覆盖，无法证明未被改写 / not covered by any checkpoint "
         "although older than the checkpoint interval: cannot be proven unchanged"
+    )
+    CHECKPOINT_KEY_UNKNOWN = (
+        "检查点的密钥未配置，无法认证 / checkpoint's key is not configured: it cannot be "
+        "authenticated"
     )
     CHECKPOINT_UNKNOWN = (
         "库中没有该摘要的检查点（日志被重写或检查点被删除）/ "
@@ -88,7 +91,7 @@ class BreakKind(Enum):
 
 
 # Breaks that say what cannot be proven rather than what was changed.
-UNPROVEN = frozenset({BreakKind.UNCOVERED})
+UNPROVEN = frozenset({BreakKind.UNCOVERED, BreakKind.CHECKPOINT_KEY_UNKNOWN})
 # At one log position, the event found where it does not belong comes after the one that
 # says where it came from.
 _ARRIVALS = frozenset({BreakKind.INSERTED, BreakKind.MOVED_IN})
@@ -443,20 +446,14 @@ def _check_macs(
     conn: Connection[DictRow],
     recorder: ChunkedApplicationRecorder,
     checkpoints: list[Checkpoint],
-    key: bytes,
+    keys: AuditKeys,
     result: Verification,
 ) -> None:
-    """Each checkpoint's MAC over its stored digest and the heads it recorded. The digest
-    chains every checkpoint before it, so a forged one anywhere breaks every later MAC's
-    meaning, and a checkpoint recomputed without the key fails here."""
-    query = SQL(
-        "SELECT seq, originator_id, originator_version, notification_id, hash "
-        "FROM {schema}.{heads} WHERE log = %s ORDER BY seq, originator_id"
-    ).format(**table_names(recorder))
-    digests: dict[int, bytes] = {}
-    rows = cursor_rows(conn, "audit_heads", query, (recorder.events_table_name,))
-    for seq, group in groupby(rows, key=lambda r: int(r["seq"])):
-        digests[seq] = heads_digest(stream_head(r) for r in group)
+    """Each checkpoint's MAC over its stored digest and the heads it recorded, under the key
+    its key id names (docs/decisions/0064). The digest chains every checkpoint before it,
+    so a forged one anywhere breaks every later MAC's meaning, and a checkpoint recomputed
+    without the key fails here."""
+    digests = heads_digests(conn, recorder)
     # heads of checkpoints after the last one: its rows were deleted, its heads left behind
     last = checkpoints[-1].seq if checkpoints else 0
     orphans = sorted(seq for seq in digests if seq > last)
@@ -469,13 +466,23 @@ def _check_macs(
         )
     empty = heads_digest(())
     for checkpoint in checkpoints:
-        if not authentic(key, checkpoint, digests.get(checkpoint.seq, empty)):
+        key = keys.key(checkpoint.key_id)
+        if key is None:
+            result.breaks.append(
+                Break(
+                    BreakKind.CHECKPOINT_KEY_UNKNOWN,
+                    position=checkpoint.position,
+                    detail=unknown_key(checkpoint.seq, checkpoint.key_id),
+                )
+            )
+        elif not authentic(key, checkpoint, digests.get(checkpoint.seq, empty)):
             result.breaks.append(
                 Break(
                     BreakKind.CHECKPOINT_FORGED,
                     position=checkpoint.position,
                     detail=f"检查点 checkpoint #{checkpoint.seq}"
-                    + (" 无认证码 / has no MAC" if checkpoint.mac is None else ""),
+                    + (" 无认证码 / has no MAC" if checkpoint.mac is None else "")
+                    + f", 密钥 key {shown(checkpoint.key_id)}",
                 )
             )
         elif checkpoint.acknowledged:
@@ -485,6 +492,24 @@ def _check_macs(
                 f"({checkpoint.taken_at.astimezone(UTC).isoformat()}) continued the chain over "
                 "a gap an operator acknowledged (--acknowledge-gap)"
             )
+    _note_rekeyed(checkpoints, result)
+
+
+def _note_rekeyed(checkpoints: list[Checkpoint], result: Verification) -> None:
+    """Say which checkpoints `rectify audit rekey` moved to another key, from which, when:
+    the record is under the new MAC, so it is as proven as the checkpoint."""
+    moved = [c for c in checkpoints if c.rekeyed_at is not None]
+    for (before, after, at), group in groupby(
+        moved, key=lambda c: (c.rekeyed_from, c.key_id, c.rekeyed_at)
+    ):
+        seqs = [c.seq for c in group]
+        span = f"#{seqs[0]}" if len(seqs) == 1 else f"#{seqs[0]}–#{seqs[-1]} ({len(seqs)})"
+        when = at.astimezone(UTC).isoformat() if at else ""
+        result.notes.append(
+            f"检查点 {span} 于 {when} 经密钥 {shown(before)} 核实后改由密钥 {shown(after)} 认证 "
+            f"/ checkpoint(s) {span} were verified under key {shown(before)} and moved to key "
+            f"{shown(after)} at {when} (`rectify audit rekey`)"
+        )
 
 
 def _versions(first: int, last: int) -> str:
@@ -608,7 +633,7 @@ def verify(
             checkpoints = read_checkpoints(curs, recorder)
         result.checkpoints = len(checkpoints)
         held = _check_checkpoints(conn, recorder, checkpoints, result)
-        _check_macs(conn, recorder, checkpoints, custody.key, result)
+        _check_macs(conn, recorder, checkpoints, custody.keys, result)
         _check_heads(conn, recorder, result, moves)
         _check_coverage(conn, recorder, checkpoints, custody, result)
     _label_moves(result, moves)

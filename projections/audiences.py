@@ -17,6 +17,7 @@ from eventsourcing.domain import DomainEventProtocol
 from psycopg import Cursor
 
 from domain.parties import agencies_named
+from projections.rowset import shape_of, write
 
 
 class AudienceProjection:
@@ -32,15 +33,13 @@ class AudienceProjection:
         self.pending.update((event.originator_id, agency) for agency in named)
 
     def flush(self) -> None:
-        """One statement for the batch (most events name an agency the item already has)."""
+        """One COPY and one INSERT for the batch (most events name an agency the item has)."""
         if not self.pending:
             return
-        items, agencies = zip(*sorted(self.pending), strict=True)
-        self.cur.execute(
-            "INSERT INTO item_audiences (item_id, agency_id)"
-            " SELECT * FROM unnest(%s::uuid[], %s::uuid[]) ON CONFLICT DO NOTHING",
-            (list(items), list(agencies)),
-        )
+        # unsorted: sorting pairs of UUIDs (compared in Python) was 7% of a rebuild
+        rows = [{"item_id": item, "agency_id": agency} for item, agency in self.pending]
+        shape = shape_of(self.cur, "item_audiences")
+        write(self.cur, shape, rows, ("item_id", "agency_id"), "nothing")
         self.pending.clear()
 
 

@@ -28,6 +28,7 @@ from projections.audiences import AudienceProjection
 from projections.case_transfers import CaseTransferProjection
 from projections.clocks import ClockProjection
 from projections.clues import ClueProjection
+from projections.dashboard_counts import DashboardCountsProjection
 from projections.files import FileReferenceProjection
 from projections.ledger import LedgerProjection
 from projections.notifications import NotificationProjection
@@ -54,6 +55,9 @@ READ_MODELS.append(ProgressProjection)
 READ_MODELS.append(AudienceProjection)
 READ_MODELS.append(FileReferenceProjection)
 READ_MODELS.append(AccountProjection)
+# after the ledger: it counts the issue rows the ledger has just written, comparing them
+# with its own snapshot, so it may be rebuilt alone (ADR 0060)
+READ_MODELS.append(DashboardCountsProjection)
 
 
 def read_tables() -> list[str]:

@@ -79,6 +79,9 @@ CREATE INDEX IF NOT EXISTS issues_due_open ON issues (due_date) WHERE status <> 
 CREATE INDEX IF NOT EXISTS issues_due_order
     ON issues ((coalesce(due_date, DATE '9999-12-31')), registered_position);
 CREATE INDEX IF NOT EXISTS issues_updated_order ON issues (last_position);
+-- the work queue's DUE order within its issue branches (projections/work_queue_queries.py):
+-- an agency's first page read in this order, stopping at the page's end (ADR 0060)
+CREATE INDEX IF NOT EXISTS issues_work_due ON issues ((coalesce(due_date, DATE '9000-01-01')), id);
 
 CREATE TABLE IF NOT EXISTS issue_responsibilities (
     issue_id uuid NOT NULL,

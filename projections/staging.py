@@ -49,6 +49,31 @@ def stage(cur: Cursor[Any], schema: str, tables: list[str]) -> str:
     return staging
 
 
+_SECONDARY = (
+    "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i"
+    " JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
+    " WHERE n.nspname = %s AND NOT i.indisunique AND NOT EXISTS"
+    " (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid) ORDER BY c.relname"
+)
+
+
+def defer_indexes(cur: Cursor[Any], staging: str) -> list[str]:
+    """Drop the staged tables' indexes that back no constraint, and return the statements
+    that build them again (`build_indexes`, once the rows are in): one sort per index
+    instead of an insertion per row and index (ADR 0059). The models only look rows up by
+    their primary key, whose index, like every unique one, stays for the replay."""
+    found = cur.execute(_SECONDARY, (staging,)).fetchall()
+    if found:
+        names = sql.SQL(", ").join(sql.Identifier(staging, name) for name, _ in found)
+        cur.execute(sql.SQL("DROP INDEX {}").format(names))
+    return [str(definition) for _, definition in found]
+
+
+def build_indexes(cur: Cursor[Any], definitions: list[str]) -> None:
+    for definition in definitions:
+        cur.execute(definition.encode())
+
+
 def swap(cur: Cursor[Any], schema: str, staging: str, tables: list[str]) -> None:
     """Put the staged tables in place of the live ones, then analyse them."""
     for table in tables:

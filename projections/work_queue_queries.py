@@ -17,7 +17,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from projections.keyset import FAR_DATE, Key, Keyset, Page, fetch_page
+from projections.keyset import FAR_DATE, Key, Keyset, Page, counted
 
 Pool = Any  # asyncpg.Pool
 
@@ -173,25 +173,82 @@ WORK_ORDERS = {
 }
 
 
-def _source(scope: WorkScope, wanted: Sequence[str] | None, params: list[Any]) -> str:
+# How many rows a branch would give, from the dashboard's counters (ADR 0060) rather than
+# its rows, for the kinds the counters describe: an issue by status and due day, per
+# campaign (every agency) or per responsible agency and role. {states}: as in _BRANCHES;
+# the filter applies to `w` (campaign_id, due; an undated issue's due is 9999-12-31, which
+# no day is after, as no day is after NULL).
+_COUNTERS: dict[str, tuple[str, str]] = {
+    # (every agency, one agency)
+    ISSUE_TO_REPORT: (
+        "SELECT campaign_id, due, n FROM dashboard_counts WHERE status = ANY({states})",
+        "SELECT campaign_id, due, n FROM dashboard_agency_counts"
+        " WHERE agency_id = $1 AND status = ANY({states})",
+    ),
+    ISSUE_TO_VERIFY: (
+        "SELECT campaign_id, due, n FROM dashboard_counts WHERE status = ANY({states})",
+        "SELECT campaign_id, due, n FROM dashboard_agency_counts"
+        " WHERE agency_id = $1 AND role = 'LEAD' AND status = ANY({states})",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class _Branch:
+    kind: str
+    rows: str  # SELECT of _COLUMNS
+    counted: str | None  # SELECT campaign_id, due, n from the counters, if they serve
+
+
+def _branches(scope: WorkScope, wanted: Sequence[str] | None, params: list[Any]) -> list[_Branch]:
     branches = []
     for kind in KINDS:
         states = scope.states.get(kind)
         if not states or (wanted is not None and kind not in wanted):
             continue
         params.append(list(states))
-        branches.append(_BRANCHES[kind].format(states=f"${len(params)}::text[]"))
+        placeholder = f"${len(params)}::text[]"
+        branch = _BRANCHES[kind].format(states=placeholder)
+        if scope.agency is not None:
+            # "$1 IS NULL OR …" is false for an agency's queue: said so, an EXISTS under it
+            # becomes a semi-join the planner can drive from the agency's own rows
+            branch = branch.replace("($1::uuid IS NULL OR ", "(")
+        counters = _COUNTERS.get(kind)
+        counted = None
+        if counters is not None:
+            counted = counters[scope.agency is not None].format(states=placeholder)
+        branches.append(_Branch(kind, branch, counted))
     if not branches:
         branches.append(  # nothing in scope: an empty relation of the same shape
-            "SELECT ''::text, NULL::uuid, ''::text, ''::text, NULL::uuid, ''::text, NULL::date,"
-            " NULL::timestamptz, NULL::uuid, NULL::uuid, ''::text WHERE false"
+            _Branch(
+                "",
+                "SELECT ''::text, NULL::uuid, ''::text, ''::text, NULL::uuid, ''::text,"
+                " NULL::date, NULL::timestamptz, NULL::uuid, NULL::uuid, ''::text WHERE false",
+                None,
+            )
         )
-    union = " UNION ALL ".join(branches)
-    return (
-        f"FROM ({union}) AS w ({_COLUMNS})"
-        " LEFT JOIN campaigns c ON c.id = w.campaign_id"
-        " LEFT JOIN agencies a ON a.id = w.agency_id"
-    )
+    return branches
+
+
+def _count(branches: Sequence[_Branch], given: WorkFilter, where: str) -> str:
+    """The filter's total: each branch's rows counted, or its counters summed where they
+    describe the branch and the filter asks nothing they do not hold (a text search)."""
+    parts = []
+    for branch in branches:
+        if branch.counted is not None and not given.text:
+            parts.append(
+                f"(SELECT coalesce(sum(w.n), 0) FROM ({branch.counted}) AS w WHERE {where})"
+            )
+        else:
+            parts.append(f"(SELECT count(*) FROM ({branch.rows}) AS w ({_COLUMNS}) WHERE {where})")
+    return "SELECT " + " + ".join(parts)
+
+
+_JOINS = " LEFT JOIN campaigns c ON c.id = w.campaign_id LEFT JOIN agencies a ON a.id = w.agency_id"
+
+
+def _on_branch(condition: str) -> str:
+    return condition.replace("w.", "b.")
 
 
 def _where(given: WorkFilter, params: list[Any]) -> str:
@@ -222,10 +279,31 @@ async def work_page(
     """`first` rows of the caller's queue in `order` (soonest due first, undated last; most
     recently received first) after keyset `after`, the filter's total, whether more follow."""
     params: list[Any] = [scope.agency, tz, scope.region]
-    source = _source(scope, given.kinds, params)
+    branches = _branches(scope, given.kinds, params)
     where = _where(given, params)
+    keyset = WORK_ORDERS[order]
+    total = counted(pool, _count(branches, given, where), list(params))
+    beyond = keyset.after(params, after)
+    params.append(first + 1)
+    limit = f"${len(params)}"
+    # Each branch's own first rows, in the page's order, before they are merged: a branch
+    # then reads its rows in index order and stops (issues_work_due), rather than every
+    # row of the caller's queue being joined and sorted to keep 21 (ADR 0060). Each
+    # branch's kind is a constant, so its order is the page's order within the branch.
+    limited = [
+        f"(SELECT * FROM ({branch.rows}) AS b ({_COLUMNS})"
+        f" WHERE {_on_branch(where)} AND {_on_branch(beyond)}"
+        f" ORDER BY {_on_branch(keyset.order_by())} LIMIT {limit})"
+        for branch in branches
+    ]
     columns = (
         "w.*, c.title AS campaign_title, a.name AS agency_name, a.kind AS agency_kind,"
         " a.region AS agency_region"
     )
-    return await fetch_page(pool, columns, source, where, params, WORK_ORDERS[order], after, first)
+    rows = await pool.fetch(
+        f"SELECT {columns}, {keyset.select()}"
+        f" FROM ({' UNION ALL '.join(limited)}) AS w{_JOINS}"
+        f" ORDER BY {keyset.order_by()} LIMIT {limit}",
+        *params,
+    )
+    return Page(list(rows[:first]), total, len(rows) > first)

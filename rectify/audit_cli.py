@@ -1,4 +1,5 @@
-"""`rectify audit verify|checkpoint|seal`: prove the event log has not been tampered with.
+"""`rectify audit verify|checkpoint|seal|new-key|rekey`: prove the event log has not been
+tampered with, and rotate the key of its checkpoints (docs/decisions/0064).
 
 Exit codes of `verify`: 0 intact, 1 tampering found or something that cannot be proven
 (the first break named first: a stream and version when there is one), 2 a malformed
@@ -19,6 +20,7 @@ from uuid import UUID
 
 import typer
 
+from infrastructure.audit_keys import AuditKeyError, AuditKeys, new_key, shown
 from infrastructure.audit_queries import Checkpoint, latest_checkpoint
 from infrastructure.checkpoints import (
     AlreadySealed,
@@ -29,6 +31,7 @@ from infrastructure.checkpoints import (
 )
 from infrastructure.custody import Custody, custody_of
 from infrastructure.event_store import ChunkedApplicationRecorder
+from infrastructure.rekeying import RekeyRefused, rekey
 from infrastructure.verification import verify
 from rectify.runtime import database
 from rectify.settings import Settings
@@ -62,7 +65,7 @@ def _recorder() -> Iterator[tuple[ChunkedApplicationRecorder, Custody]]:
                 raise typer.Exit(2)
             yield (
                 recorder,
-                custody_of(ledger, settings.audit_key, settings.audit_checkpoint_minutes),
+                custody_of(ledger, settings.audit_keyring(), settings.audit_checkpoint_minutes),
             )
         finally:
             ledger.close()
@@ -75,6 +78,7 @@ def _as_dict(checkpoint: Checkpoint) -> dict[str, object]:
         "events": checkpoint.events,
         "taken_at": checkpoint.taken_at.astimezone(UTC).isoformat(),
         "digest": checkpoint.digest.hex(),
+        "key_id": checkpoint.key_id,
     }
 
 
@@ -84,6 +88,7 @@ def _show(checkpoint: Checkpoint) -> None:
     typer.echo(f"事件数 events: {checkpoint.events}")
     typer.echo(f"时间 time: {checkpoint.taken_at.astimezone(UTC).isoformat()}")
     typer.echo(f"摘要 digest: {checkpoint.digest.hex()}")
+    typer.echo(f"密钥 key: {shown(checkpoint.key_id)}")
 
 
 @audit_app.command("verify")
@@ -185,10 +190,55 @@ def seal_command() -> None:
         _show(latest)
 
 
+@audit_app.command("new-key")
+def new_key_command(
+    key_id: str = typer.Argument(..., help="新密钥的编号，如 2027a / the new key's id, e.g. 2027a"),
+) -> None:
+    """生成新的审计密钥 / print a fresh audit key as an entry of RECTIFY_AUDIT_KEYS."""
+    try:
+        typer.echo(new_key(key_id.strip()))
+    except AuditKeyError as refused:
+        typer.echo(refused.message, err=True)
+        raise typer.Exit(2) from None
+
+
+@audit_app.command("rekey")
+def rekey_command() -> None:
+    """核实后将检查点改由当前密钥认证 / verify every checkpoint under its own key, then move
+    it to the current one (RECTIFY_AUDIT_KEYS' first), so older keys can be removed."""
+    with _recorder() as (recorder, custody):
+        try:
+            done = rekey(recorder, custody.keys)
+        except RekeyRefused as refused:
+            typer.echo(refused.message, err=True)
+            raise typer.Exit(1) from None
+    to = shown(done.to)
+    if not done.moved:
+        typer.echo(
+            f"{done.checkpoints} 个检查点均已由当前密钥 {to} 认证 / all {done.checkpoints} "
+            f"checkpoint(s) are under the current key {to} already"
+        )
+        return
+    at = done.at.astimezone(UTC).isoformat()
+    for before, count in done.moved.items():
+        typer.echo(
+            f"已改换 rekeyed: {count} 个检查点经密钥 {shown(before)} 核实后改由 {to} 认证 / "
+            f"{count} checkpoint(s) verified under key {shown(before)} and moved to key {to} "
+            f"at {at}"
+        )
+    typer.echo(
+        "旧密钥可从配置中移除；`rectify audit verify` 会列出此次改换 / the old key(s) may now "
+        "be removed from the configuration; `rectify audit verify` lists this move"
+    )
+
+
 @contextmanager
-def checkpointing(es_env: dict[str, str], minutes: float, key: str) -> Iterator[Callable[[], None]]:
-    """Take audit checkpoints in a thread while the body runs, authenticated with `key`
-    (RECTIFY_AUDIT_KEY): whenever the body calls the function it is given (the projection
+def checkpointing(
+    es_env: dict[str, str], minutes: float, key: AuditKeys | str
+) -> Iterator[Callable[[], None]]:
+    """Take audit checkpoints in a thread while the body runs, authenticated with the
+    current key of `key` (the keyring of settings.audit_keyring(); a string is the unnamed
+    RECTIFY_AUDIT_KEY): whenever the body calls the function it is given (the projection
     runner, on every batch it commits), at most once a second, and at least every
     `minutes` (0: never), and one more as it ends.
 

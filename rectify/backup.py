@@ -42,6 +42,7 @@ import psycopg
 from psycopg import IsolationLevel, sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+from infrastructure.audit_keys import AuditKeys
 from infrastructure.audit_queries import Checkpoint
 from infrastructure.verification import Verification
 from rectify.runtime import Database
@@ -279,7 +280,9 @@ def _writers_paused(db: Database) -> Iterator[bool]:
 
 
 @contextlib.contextmanager
-def _checkpointed_snapshot(db: Database, key: str, minutes: float) -> Iterator[_Snapshot]:
+def _checkpointed_snapshot(
+    db: Database, key: AuditKeys | str, minutes: float
+) -> Iterator[_Snapshot]:
     """An audit checkpoint, then a read-only REPEATABLE READ transaction whose snapshot is
     exported for pg_dump, both while writers are paused: the checkpoint covers exactly the
     log the archive holds, so a restore long after can still prove every event of it."""
@@ -316,7 +319,7 @@ def _checkpointed_snapshot(db: Database, key: str, minutes: float) -> Iterator[_
 
 
 def take_backup(
-    db: Database, tools: PgTools, out: Path, audit_key: str, minutes: float
+    db: Database, tools: PgTools, out: Path, audit_key: AuditKeys | str, minutes: float
 ) -> Manifest:
     """Write the archive to `out` and its manifest next to it; nothing is left at either
     path unless both are complete."""
@@ -619,7 +622,7 @@ class Restored:
     open_clocks: int | None  # the dispatcher's open clocks; None: it never ran
 
 
-def after_restore(db: Database, audit_key: str, minutes: float) -> Restored:
+def after_restore(db: Database, audit_key: AuditKeys | str, minutes: float) -> Restored:
     """Verify the audit chain as `rectify audit verify` does, then rebuild every read model
     from the restored log (so the read tables equal the log whatever the archive held).
     Verified first: a log that was tampered with may also be one the rebuild cannot read."""

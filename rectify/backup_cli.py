@@ -63,7 +63,7 @@ def backup(
     try:
         with database(settings) as db:
             manifest = take_backup(
-                db, tools, out, settings.audit_key, settings.audit_checkpoint_minutes
+                db, tools, out, settings.audit_keyring(), settings.audit_checkpoint_minutes
             )
     except Refused as refused:
         raise _refused(refused) from None
@@ -93,7 +93,9 @@ def restore(
             restore_archive(tools, file, archive, db, force=force)
             typer.echo(f"已恢复 restored: {file} → 模式 schema {db.schema}")
             typer.echo("正在校验审计链并重建读模型 / verifying the audit, rebuilding read models…")
-            restored = after_restore(db, settings.audit_key, settings.audit_checkpoint_minutes)
+            restored = after_restore(
+                db, settings.audit_keyring(), settings.audit_checkpoint_minutes
+            )
     except Refused as refused:
         raise _refused(refused) from None
     problems = _report(restored, manifest)

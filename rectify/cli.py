@@ -426,7 +426,7 @@ def projections() -> None:
     from rectify.housekeeping import housekeeping
 
     async def work(settings: Settings, db: Database, stop: asyncio.Event) -> None:
-        minutes, key = settings.audit_checkpoint_minutes, settings.audit_key
+        minutes, key = settings.audit_checkpoint_minutes, settings.audit_keyring()
 
         def follow(active: threading.Event) -> None:
             with (

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import parse_qs, unquote, urlparse
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from infrastructure.audit_keys import AuditKeys
 
 DEV_JWT_SECRET = "rectify-local-development-secret-not-for-production"
 # Published like the JWT secret: anyone can forge checkpoints with it (docs/decisions/0025).
@@ -54,6 +57,9 @@ class Settings(BaseSettings):
     # keys the checkpoints' MAC; kept outside the database, needed only by the checkpoint
     # taker (`rectify projections`) and `rectify audit`, never by the API
     audit_key: str = Field(default=DEV_AUDIT_KEY, alias="RECTIFY_AUDIT_KEY")
+    # docs/decisions/0064: keys by id, `ID:BASE64,...`, the first current; set, it replaces
+    # RECTIFY_AUDIT_KEY, which then (if set) only verifies the checkpoints taken under it
+    audit_keys: str = Field(default="", alias="RECTIFY_AUDIT_KEYS")
     max_body_bytes: int = Field(default=1024 * 1024, alias="RECTIFY_MAX_BODY_BYTES")
     max_file_bytes: int = Field(default=20 * 1024 * 1024, alias="RECTIFY_MAX_FILE_BYTES")
     mutations_per_minute: int = Field(default=300, alias="RECTIFY_MUTATIONS_PER_MINUTE")
@@ -116,10 +122,33 @@ class Settings(BaseSettings):
             problems.append(str(error))
         return problems
 
+    def audit_keyring(self) -> AuditKeys:
+        """The audit checkpoints' keys (docs/decisions/0064); AuditKeyError names a
+        malformed entry. With RECTIFY_AUDIT_KEYS set, the unnamed RECTIFY_AUDIT_KEY joins
+        only if it is set too: its default is published, and would verify forgeries."""
+        from infrastructure.audit_keys import AuditKeys
+
+        named = bool(self.audit_keys.strip())
+        legacy = self.audit_key if not named or "audit_key" in self.model_fields_set else None
+        return AuditKeys.parse(self.audit_keys, legacy)
+
     def audit_key_problems(self) -> list[str]:
-        """What makes the audit key unfit for production: checked by the processes that
-        hold it (the checkpoint taker, `rectify audit`, `rectify run`), not by the API."""
-        if self.production and (self.audit_key == DEV_AUDIT_KEY or len(self.audit_key) < 32):
+        """What makes the audit keys unfit: a malformed RECTIFY_AUDIT_KEYS entry always; in
+        production, the development key or one under 32 characters as RECTIFY_AUDIT_KEY.
+        Checked by the processes that hold them (the checkpoint taker, `rectify audit`,
+        `rectify run`, backup and restore), not by the API."""
+        from infrastructure.audit_keys import AuditKeyError
+
+        try:
+            keys = self.audit_keyring()
+        except AuditKeyError as error:
+            return [error.message]
+        legacy = keys.key(None)
+        if (
+            self.production
+            and legacy is not None
+            and (legacy == DEV_AUDIT_KEY.encode() or len(self.audit_key) < 32)
+        ):
             return [
                 "RECTIFY_AUDIT_KEY: 生产模式不得使用开发审计密钥，且至少 32 个字符 / production "
                 "refuses the development audit key and keys shorter than 32 characters"

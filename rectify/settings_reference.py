@@ -54,7 +54,12 @@ MEANINGS: dict[str, str] = {
     " active projection runner; 0 takes none.",
     "audit_key": "Key of the audit checkpoints' MAC; held by `rectify projections` and"
     " `rectify audit`, never by the API. Production refuses the development key and keys"
-    " under 32 characters.",
+    " under 32 characters. With RECTIFY_AUDIT_KEYS set, it only verifies the checkpoints"
+    " taken under it (ADR 0064).",
+    "audit_keys": "Audit keys by id, `ID:base64` (32+ bytes, from `rectify audit new-key"
+    " ID`) separated by commas, the first one current: new checkpoints record its id, and"
+    " every listed key verifies the checkpoints that name it (ADR 0064). Empty:"
+    " RECTIFY_AUDIT_KEY alone.",
     "max_body_bytes": "Largest request body (and websocket frame) the API accepts; 0 turns"
     " the limit off.",
     "max_file_bytes": "Largest evidence file or uploaded ledger.",

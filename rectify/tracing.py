@@ -2,7 +2,10 @@
 exports its spans by OTLP over HTTP (the exporter reads the standard OTEL_* variables),
 named `rectify-<role>`. What is traced is wired where it happens: GraphQL operations and
 resolvers (api/schema.py), appends to the event store (infrastructure/event_store.py),
-the Temporal client and worker (their TracingInterceptor)."""
+the dispatcher's signals (workflows/dispatcher.py), the Temporal client and worker (their
+TracingInterceptor). A traced append stores its W3C trace context beside its events
+(infrastructure/trace_context.py, ADR 0063), so the dispatcher — another process, reading
+the log later — continues the mutation's trace into the workflow it signals."""
 
 from __future__ import annotations
 

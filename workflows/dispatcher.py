@@ -15,11 +15,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
+from contextlib import asynccontextmanager
 from typing import Any, NamedTuple
 from uuid import UUID
 
 import psycopg
 from eventsourcing.persistence import Notification
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind
 from psycopg import sql
 from temporalio.client import Client
 from temporalio.exceptions import WorkflowAlreadyStartedError
@@ -28,6 +31,7 @@ from domain.application import RectifyApp
 from domain.calendar import OfficialCalendar, YearArrangement
 from domain.clocks import clocked_kinds, kind_of_topic
 from domain.policies import EscalationPolicy
+from infrastructure import trace_context
 from infrastructure.stored_calendar import StoredCalendar
 from projections.wakeup import AsyncListener
 from workflows.clock_inputs import ClockInput, clock_workflow_id
@@ -48,6 +52,7 @@ CONCURRENT_SIGNALS = 16
 DEFAULT_NAME = "issue-clocks"
 CLOCKS = "dispatcher_clocks"  # every clocked item and whether its clock is open
 CLOCKS_TRACKING = "dispatcher_clocks_tracking"
+TRACER = trace.get_tracer("rectify.dispatcher")  # a no-op until the role starts tracing
 
 CALENDAR_TOPICS = frozenset({OfficialCalendar.ArrangementLoaded.TOPIC})
 POLICY_TOPICS = frozenset({EscalationPolicy.LadderSet.TOPIC})
@@ -70,6 +75,7 @@ class _Item(NamedTuple):
     open: bool = True  # the item's clock is still open after this event
     campaign: UUID | None = None
     event: Any = None  # a calendar load or policy change, fanned out to open clocks
+    traceparent: str | None = None  # the trace the event was appended in (ADR 0063)
 
 
 class Dispatcher:
@@ -91,6 +97,8 @@ class Dispatcher:
         self.name = name
         self.batch_size = batch_size
         self.topics = clock_topics()  # once every clocked kind has registered
+        events_table = app.recorder.events_table_name  # type: ignore[attr-defined]
+        self._take_traces = trace_context.take_statement(schema, events_table)
         self._positions = Positions(
             database_url,
             schema,
@@ -142,7 +150,20 @@ class Dispatcher:
         notifications: Sequence[Notification] = self.app.recorder.select_notifications(
             start=position + 1, limit=self.batch_size
         )
-        return [self._classify_or_park(n) for n in notifications]
+        items = [self._classify_or_park(n) for n in notifications]
+        if not items:
+            return items
+        traces = self._traces_upto(items[-1].id)
+        return [i._replace(traceparent=traces.get(i.id)) for i in items]
+
+    def _traces_upto(self, position: int) -> dict[int, str]:
+        """The trace contexts of the events up to `position`, taken from their table (so
+        pruned): a batch dispatched again after a failure starts traces of its own."""
+        try:
+            rows = self._execute(self._take_traces, (position,)).fetchall()
+        except psycopg.errors.UndefinedTable:  # a log whose writers predate the table
+            return {}
+        return {int(n): str(t) for n, t in rows}
 
     def _classify_or_park(self, notification: Notification) -> _Item:
         """An event that cannot even be read (decoded, its clock entry consulted) is set
@@ -178,21 +199,21 @@ class Dispatcher:
         if opened:
             await asyncio.to_thread(self._track_clocks, opened)
         # One signal per item per batch: the workflow re-reads everything anyway.
-        latest: dict[Target, int] = {}
+        latest: dict[Target, _Item] = {}
         for item in batch:
             if item.target is not None:
-                latest[item.target] = item.id
+                latest[item.target] = item
             elif item.event is not None:
                 for target in await asyncio.to_thread(self._affected_by, item.event):
-                    latest[target] = item.id
+                    latest[target] = item
         limit = asyncio.Semaphore(CONCURRENT_SIGNALS)
 
-        async def signal(target: Target, position: int) -> None:
-            async with limit:
-                await self._signal(target, position)
+        async def signal(target: Target, cause: _Item) -> None:
+            async with limit, signal_span(target, cause.id, cause.traceparent):
+                await self._signal(target, cause.id)
 
         results = await asyncio.gather(
-            *(signal(t, p) for t, p in latest.items()), return_exceptions=True
+            *(signal(t, i) for t, i in latest.items()), return_exceptions=True
         )
         for result in results:
             if isinstance(result, BaseException):
@@ -329,6 +350,21 @@ class Dispatcher:
 
     def close(self) -> None:
         self._positions.close()
+
+
+@asynccontextmanager
+async def signal_span(target: Target, position: int, traceparent: str | None) -> Any:
+    """The span of one signal, a child of the append that caused it when that was traced
+    (its W3C context read back from the log's trace table), else a trace of its own;
+    Temporal's client interceptor then carries it into the workflow's headers."""
+    parent = trace_context.PROPAGATOR.extract({"traceparent": traceparent}) if traceparent else None
+    with TRACER.start_as_current_span(
+        "dispatcher.signal",
+        context=parent,
+        kind=SpanKind.PRODUCER,
+        attributes={"rectify.clock_kind": target[0], "rectify.position": position},
+    ) as span:
+        yield span
 
 
 def _plan(milestones: Sequence[Any]) -> list[tuple[str, Any, bool]]:

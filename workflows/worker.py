@@ -9,7 +9,7 @@ from typing import Any
 
 from temporalio.client import Client, Interceptor
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
-from temporalio.worker import Worker
+from temporalio.worker import PollerBehaviorSimpleMaximum, Worker
 
 from domain.application import RectifyApp
 from workflows.clock_activities import ClockActivities
@@ -22,6 +22,15 @@ from workflows.reporting_workflow import ReportDutyWorkflow
 # Activities block on PostgreSQL; keep their threads within the psycopg pool
 # (POSTGRES_POOL_SIZE 4 + POSTGRES_MAX_OVERFLOW 8) so none waits for a connection.
 ACTIVITY_THREADS = 8
+# Workflow task pollers, half of them on the shared (non-sticky) queue. The SDK's default
+# is 5 with one non-sticky: every new clock, and every clock evicted from the worker's
+# cache (1,000 by default) that a signal or its timer wakes, is fetched by that one poller.
+# Opening 450 clocks on the loaded dev machine, it delivered 2 tasks a second while 250
+# waited and the worker sat at 5% CPU; with these, 34 s instead of 75 s. At 1,300 clocks
+# the worker again sat idle with hundreds waiting: there the dev server was the limit
+# (bench/clocks.py, ADR 0062).
+WORKFLOW_TASK_POLLS = 10
+NONSTICKY_SHARE = 0.5
 
 
 def build_worker(
@@ -40,6 +49,8 @@ def build_worker(
             max_workers=ACTIVITY_THREADS, thread_name_prefix="clock-activity"
         ),
         "max_concurrent_activities": ACTIVITY_THREADS,
+        "workflow_task_poller_behavior": PollerBehaviorSimpleMaximum(WORKFLOW_TASK_POLLS),
+        "nonsticky_to_sticky_poll_ratio": NONSTICKY_SHARE,
     }
     options.update(worker_kwargs)
     return Worker(

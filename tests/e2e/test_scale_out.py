@@ -2,12 +2,15 @@
 dispatcher, the notifier and two projection runners, each a process of its own, against
 one PostgreSQL (one schema) and one Temporal dev server.
 
-The ledger is imported, then liaisons report progress through the two APIs in turn, each
-reading its write back through the other API (read-your-writes across processes), and two
-liaisons claim one referral at the same moment through different APIs: one wins. The
-active projection runner is killed with -9: the standby takes over (systemStatus names
-it) and the read side catches up. At the end no clock milestone was recorded twice and,
-with every process stopped, every read table equals a rebuild from the log.
+The four agencies are registered and the ledger imported; liaisons report progress
+through the two APIs in turn, each reading its write back through the other API
+(read-your-writes across processes). Then issue 3's four-agency scenario runs with its
+requests sent to the two APIs in turn (tests/e2e/four_agency.py: consecutive steps on
+different processes, its concurrent claims through different APIs: one wins). The active
+projection runner is killed with -9: the standby takes over (systemStatus names it) and the
+read side catches up, and the scenario's real-name clue runs against the standby's read
+side. At the end no clock milestone was recorded twice and, with every process stopped,
+every read table equals a rebuild from the log.
 """
 
 from __future__ import annotations
@@ -19,7 +22,6 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass
 from typing import Any
@@ -37,6 +39,11 @@ from projections.runner import connect
 from rectify.settings import DEV_JWT_SECRET, eventsourcing_env
 from rectify.supervisor import start_temporal_dev_server, stop_process
 from tests.cross_check import events
+from tests.e2e.four_agency import (
+    four_agencies_refer_transfer_refuse_and_reconsider,
+    make_world,
+    real_name_reporter_phone_reaches_only_the_handling_agency,
+)
 from tests.e2e.test_whole_system import SAMPLE, _free_port, _rectify
 from tests.integration.test_rebuild import snapshot
 
@@ -137,14 +144,6 @@ ISSUES = """query($campaign: ID!) { issues(filter: {campaign: $campaign}, first:
 REPORT = """mutation($id: ID!, $text: String!) { r: reportProgress(issueId: $id, text: $text) {
   __typename ... on IssueChanged { position } } }"""
 HISTORY = "query($id: ID!) { issue(id: $id) { history { type summary } } }"
-REFERRAL = """fragment R on ReferralResult { __typename
-  ... on ReferralChanged { position referral { id status claimedBy } }
-  ... on AlreadyClaimed { claimedBy } }"""
-SEND = (
-    "mutation($receiver: ID!, $reason: String!) { r: sendReferral(input: {receiver: $receiver,"
-    " reason: $reason}) { ...R } }" + REFERRAL
-)
-CLAIM = "mutation($id: ID!) { r: claimReferral(referralId: $id) { ...R } }" + REFERRAL
 STATUS = "{ systemStatus { head projectionRunner followers { name kind position lag } } }"
 
 
@@ -159,26 +158,6 @@ def _report_everywhere(cluster: Cluster, issues: list[dict], text: str) -> None:
         history = _post(reader, liaison, HISTORY, at=done["r"]["position"], id=issue["id"])
         said = [h["summary"] or "" for h in history["issue"]["history"]]
         assert any(f"{text}{issue['number']}" in summary for summary in said)
-
-
-def _claim_through_both_apis(cluster: Cluster) -> None:
-    """Market regulation refers a case to health; two health liaisons claim it at the same
-    moment, one through each API: exactly one wins."""
-    market = _token("liaison", "县市场监管局")
-    sent = _post(cluster.apis[0], market, SEND, receiver="县卫健局", reason="美容院无证执业")
-    assert sent["r"]["__typename"] == "ReferralChanged", sent
-    liaisons = [_token("liaison", "县卫健局", subject=f"卫健联络员{n}") for n in (1, 2)]
-    with ThreadPoolExecutor(2) as pool:
-        claims = list(
-            pool.map(
-                lambda n: _post(
-                    cluster.apis[n], liaisons[n], CLAIM, id=sent["r"]["referral"]["id"]
-                ),
-                (0, 1),
-            )
-        )
-    kinds = sorted(claim["r"]["__typename"] for claim in claims)
-    assert kinds == ["AlreadyClaimed", "ReferralChanged"], claims
 
 
 def _status(base: str) -> dict:
@@ -197,6 +176,8 @@ def _projected(status: dict) -> bool:
 def test_many_processes_share_one_log_and_the_standby_runner_takes_over(
     cluster: Cluster, database_url: str
 ) -> None:
+    # the agencies first: the scenario registers them itself, the import then finds them
+    world = make_world(cluster.env, cluster.apis)
     imported = _rectify(
         cluster.env, "import-issues", str(SAMPLE), "--campaign", CAMPAIGN, "--create-agencies"
     )
@@ -212,7 +193,7 @@ def test_many_processes_share_one_log_and_the_standby_runner_takes_over(
 
     _wait(all_listed, 60, "the imported issues are listed")
     _report_everywhere(cluster, issues, "第一轮进展")
-    _claim_through_both_apis(cluster)
+    four_agencies_refer_transfer_refuse_and_reconsider(world)
 
     runners = {p.pid: name for name, p in cluster.processes.items() if name.startswith("proj")}
     active = _runner_pid(_status(cluster.apis[0]))
@@ -224,6 +205,7 @@ def test_many_processes_share_one_log_and_the_standby_runner_takes_over(
     _report_everywhere(cluster, issues, "第二轮进展")  # the standby's catch-up serves these
     _wait(lambda: _runner_pid(_status(cluster.apis[1])) == standby, 30, "the standby is named")
     _wait(lambda: _projected(_status(cluster.apis[0])), 30, "the read side catches up")
+    real_name_reporter_phone_reaches_only_the_handling_agency(world)  # on the standby
 
     dated = {UUID(i["id"]) for i in issues if i["deadline"]["dueDate"]}
     app = RectifyApp(env=eventsourcing_env(database_url, cluster.schema))

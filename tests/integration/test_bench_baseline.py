@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from bench.plain_server import create
-from bench.reads import DASHBOARD, QUEUE
+from bench.reads import DASHBOARD, persisted
 from domain.names import agency_id
 from tests.integration.api_fixtures import CAMPAIGN, HEALTH, Api, api, projection_thread
 
@@ -39,7 +39,9 @@ async def test_the_plain_dashboard_counts_what_graphql_counts(
 async def test_the_plain_queue_page_lists_what_graphql_lists(
     api: Api, plain: httpx.AsyncClient
 ) -> None:
-    ours = (await api.gql(QUEUE, "liaison", HEALTH, first=20, orderBy="DUE"))["workQueue"]
+    ours = (await api.gql(persisted("WorkQueue"), "liaison", HEALTH, first=20, orderBy="DUE"))[
+        "workQueue"
+    ]
     theirs = (await plain.get("/queue", params={"agency": str(agency_id(HEALTH))})).json()
     assert ours["edges"], "the known ledger leaves the liaison nothing to do"
     assert theirs["totalCount"] == ours["totalCount"]

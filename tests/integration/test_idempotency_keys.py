@@ -76,6 +76,27 @@ async def test_without_a_key_each_request_is_a_new_command(api: Api, app: Rectif
     assert _count(app, "1") == 2
 
 
+async def test_only_a_client_key_is_looked_up_before_the_command(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A key made up for the attempt cannot have been recorded: asking costs a round trip
+    per mutation for nothing (ADR 0061)."""
+    from infrastructure.event_store import ChunkedApplicationRecorder
+
+    asked: list[str] = []
+    original = ChunkedApplicationRecorder.command_result
+
+    def counted(self: ChunkedApplicationRecorder, scope: str) -> Any:
+        asked.append(scope)
+        return original(self, scope)
+
+    monkeypatch.setattr(ChunkedApplicationRecorder, "command_result", counted)
+    await _post(api.client, REPORT, None, id=issue("1"), text="无键")
+    assert asked == []
+    await _post(api.client, REPORT, "looked-up", id=issue("1"), text="有键")
+    assert len(asked) == 1
+
+
 async def test_the_same_key_for_another_request_is_refused_naming_the_key(
     api: Api, app: RectifyApp
 ) -> None:

@@ -6,6 +6,7 @@ build stands in for `make web`, so this runs without Node."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -91,3 +92,63 @@ async def test_without_a_build_the_home_page_says_how_to_build_it(
     assert home.status_code == 503
     assert "make web" in home.text and "<script" not in home.text
     assert elsewhere.status_code == 404
+
+
+async def _raw(client: Any, path: str, accept: str) -> tuple[int, dict[str, str], bytes]:
+    """The answer as sent, not decoded: the copies here are stand-ins, not real brotli."""
+    async with client.stream("GET", path, headers={"Accept-Encoding": accept}) as response:
+        body = b"".join([chunk async for chunk in response.aiter_raw()])
+        return response.status_code, dict(response.headers), body
+
+
+@pytest.fixture
+def compressed(built: Path) -> Path:
+    (built / "assets" / "app-1a2b.js.br").write_bytes(b"BR-COPY")
+    (built / "assets" / "app-1a2b.js.gz").write_bytes(b"GZ-COPY")
+    return built
+
+
+async def test_the_brotli_copy_is_sent_to_a_browser_that_accepts_it(
+    serve: Serve, compressed: Path
+) -> None:
+    async with serve(web_dist=str(compressed)) as client:
+        status, headers, body = await _raw(client, "/assets/app-1a2b.js", "gzip, deflate, br")
+    assert (status, body) == (200, b"BR-COPY")
+    assert headers["content-encoding"] == "br"
+    assert headers["content-type"].startswith("text/javascript")
+    assert "immutable" in headers["cache-control"]
+    assert headers["vary"] == "Accept-Encoding"
+
+
+async def test_the_gzip_copy_when_brotli_is_not_accepted(serve: Serve, compressed: Path) -> None:
+    async with serve(web_dist=str(compressed)) as client:
+        status, headers, body = await _raw(client, "/assets/app-1a2b.js", "gzip, br;q=0")
+    assert (status, body) == (200, b"GZ-COPY")
+    assert headers["content-encoding"] == "gzip"
+
+
+@pytest.mark.parametrize("accept", ["identity", "gzip;q=0, br;q=0", ""])
+async def test_the_file_itself_when_no_copy_is_accepted(
+    serve: Serve, compressed: Path, accept: str
+) -> None:
+    async with serve(web_dist=str(compressed)) as client:
+        status, headers, body = await _raw(client, "/assets/app-1a2b.js", accept)
+    assert (status, body) == (200, b"console.log(1)")
+    assert "content-encoding" not in headers
+    assert headers["vary"] == "Accept-Encoding"
+
+
+async def test_a_file_without_copies_is_sent_as_it_is(serve: Serve, built: Path) -> None:
+    async with serve(web_dist=str(built)) as client:
+        status, headers, body = await _raw(client, "/assets/app-1a2b.js", "gzip, br")
+    assert (status, body) == (200, b"console.log(1)")
+    assert "content-encoding" not in headers
+
+
+async def test_a_copy_cannot_be_asked_for_outside_the_assets(
+    serve: Serve, compressed: Path
+) -> None:
+    (compressed / "secret.txt.br").write_bytes(b"SECRET")
+    async with serve(web_dist=str(compressed)) as client:
+        status, _, body = await _raw(client, "/assets/../secret.txt", "br")
+    assert status == 404 and b"SECRET" not in body

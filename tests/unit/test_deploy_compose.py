@@ -80,7 +80,8 @@ def compose_problems(document: dict[str, Any]) -> list[str]:
                 problems.append(f"{name}: {key} is written inline, not taken from ${{{key}:?}}")
             if re.search(r"://[^/:@]+:(?!\$\{)[^@]*@", value):
                 problems.append(f"{name}: {key} holds a password inline")
-        if "RECTIFY_AUDIT_KEY" in environment(service) and role_of(service) != "projections":
+        holds_audit_key = {"RECTIFY_AUDIT_KEY", "RECTIFY_AUDIT_KEYS"} & set(environment(service))
+        if holds_audit_key and role_of(service) != "projections":
             problems.append(f"{name}: holds the audit key (only projections may, ADR 0025)")
     for name, service in ours.items():
         role = role_of(service)

@@ -79,6 +79,7 @@ def test_the_default_values_follow_the_chart_schema() -> None:
         (lambda v: v["roles"]["dispatcher"].update(replicas=3), "roles/dispatcher/replicas"),
         (lambda v: v["settings"].update(RECTIFY_JWT_SECRET="x" * 40), "settings"),
         (lambda v: v["settings"].update(RECTIFY_AUDIT_KEY="x" * 40), "settings"),
+        (lambda v: v["settings"].update(RECTIFY_AUDIT_KEYS="k1:" + "x" * 44), "settings"),
         (lambda v: v["roles"].update(migrate={"replicas": 1}), "roles"),
         (lambda v: v["roles"]["worker"].pop("resources"), "roles/worker"),
         (lambda v: v["temporal"].update(address="temporal"), "temporal/address"),
@@ -185,7 +186,7 @@ def test_secrets_come_from_existing_secrets_and_the_audit_key_only_where_needed(
     for name, workload in workloads.items():
         found = container(workload)
         assert {"secretRef": {"name": "rectify"}} in found["envFrom"]
-        holders = [e for e in found.get("env", []) if e["name"] == "RECTIFY_AUDIT_KEY"]
+        holders = [e for e in found.get("env", []) if e["name"].startswith("RECTIFY_AUDIT_KEY")]
         if name in ("rectify-projections", "rectify-bootstrap"):
             assert holders[0]["valueFrom"]["secretKeyRef"]["name"] == "rectify-audit-key"
         else:
@@ -202,7 +203,7 @@ def test_the_bootstrap_job_runs_before_install_and_upgrade() -> None:
     assert container(job)["args"] == ["audit", "verify"]
     env = {e["name"]: e.get("value") for e in container(job)["env"]}
     config = of_kind(rendered(), "ConfigMap")["rectify-settings"]["data"]
-    assert {k: v for k, v in env.items() if k != "RECTIFY_AUDIT_KEY"} == {
+    assert {k: v for k, v in env.items() if k != "RECTIFY_AUDIT_KEYS"} == {
         k: v for k, v in config.items() if k not in ("RECTIFY_HTTP_HOST", "FORWARDED_ALLOW_IPS")
     }  # the same settings as the roles, written out: the ConfigMap does not exist yet
 

@@ -66,6 +66,24 @@ export async function gql<Result, Variables>(
   return answer.data
 }
 
+/** A read sent as GET /graphql, which needs no CSRF token (api/session_auth.py lets reads
+ * through on the cookie alone), so a page may ask before /auth/session has answered. It
+ * changes nothing here: any failure, signed out included, is `null`, and the caller asks
+ * again the usual way, whose failure is then shown and acted on. */
+export async function readEarly<Result, Variables>(
+  document: TypedDocumentString<Result, Variables>,
+  variables: Variables,
+): Promise<Result | null> {
+  const query = new URLSearchParams({ query: document.toString(), variables: JSON.stringify(variables) })
+  try {
+    const { status, body } = await requestJson(`/graphql?${query}`)
+    const answer = body as { data?: Result | null; errors?: unknown[] } | null
+    return status === 200 && answer?.data && !answer.errors?.length ? answer.data : null
+  } catch {
+    return null
+  }
+}
+
 /** A mutation's result: a refusal is thrown with the API's message; a change's log
  * position is kept so the next read shows it. */
 export function settle(result: { __typename: string; message?: string; position?: number | null }): void {

@@ -8,10 +8,11 @@ import type {
   SupervisionOutcome,
   WorkKind,
   WorkOrder,
+  WorkQueueQuery,
 } from '@/gql/graphql'
 
 import { approveExtension, denyExtension } from './coordination'
-import { gql, settle } from './http'
+import { gql, readEarly, settle } from './http'
 import { rejectIssue, signOff } from './issues'
 import { answerReferral, claimReferral, reassignReferral, returnReferral } from './referrals'
 
@@ -43,8 +44,13 @@ export interface WorkFilter {
   search: string
 }
 
-export function workQueue(filter: WorkFilter, orderBy: WorkOrder, after: string | null) {
-  return gql(WORK_QUEUE, {
+/** What 我的待办 shows when it opens: every kind, soonest due first. */
+export function openingFilter(): WorkFilter {
+  return { kinds: [], campaign: '', overdue: false, search: '' }
+}
+
+function queueVariables(filter: WorkFilter, orderBy: WorkOrder, after: string | null) {
+  return {
     filter: {
       kinds: filter.kinds.length ? filter.kinds : null,
       campaign: filter.campaign || null,
@@ -54,7 +60,29 @@ export function workQueue(filter: WorkFilter, orderBy: WorkOrder, after: string 
     first: PAGE_SIZE,
     after,
     orderBy,
-  })
+  }
+}
+
+export function workQueue(filter: WorkFilter, orderBy: WorkOrder, after: string | null) {
+  return gql(WORK_QUEUE, queueVariables(filter, orderBy, after))
+}
+
+// The first page asked for as the workbench starts on /todo, beside /auth/session rather
+// than after it, the page's code and its mounting (ADR 0058); taken once by the page.
+let early: { key: string; answer: Promise<WorkQueueQuery | null> } | null = null
+
+export function askFirstPageEarly(): void {
+  const variables = queueVariables(openingFilter(), 'DUE', null)
+  early = { key: JSON.stringify(variables), answer: readEarly(WORK_QUEUE, variables) }
+}
+
+/** The early first page if it was asked for these filters and not taken yet; `null` when
+ * there is none or it failed, and the page asks as usual. */
+export async function takeFirstPageEarly(filter: WorkFilter, orderBy: WorkOrder): Promise<WorkQueueQuery | null> {
+  const taken = early
+  early = null
+  if (!taken || taken.key !== JSON.stringify(queueVariables(filter, orderBy, null))) return null
+  return taken.answer
 }
 
 const ACCEPT = graphql(`

@@ -15,6 +15,11 @@ describe('dates are shown in China time', () => {
     expect(formatDate('2026-01-20')).toBe('2026-01-20')
   })
 
+  it('reads China time as UTC+8 the whole year, summer too', () => {
+    expect(formatDateTime('2026-07-01T16:30:00Z')).toBe('2026-07-02 00:30')
+    expect(formatDateTime('2026-07-01T10:05:00+02:00')).toBe('2026-07-01 16:05')
+  })
+
   it('shows nothing for no value and the raw text for an unreadable one', () => {
     expect(formatDateTime(null)).toBe('')
     expect(formatDateTime('立行立改')).toBe('立行立改')

@@ -1,0 +1,121 @@
+"""How the application loads an aggregate: from a cache of the aggregates it loaded
+before, brought up to date with the events stored since (docs/decisions/0061).
+
+A command loads its item, decides and saves. Replaying the whole stream for every command
+decodes every event the item ever had (a 100-event issue: 100 JSON decodes and mutations
+per click), and the library's projector asserts each event against a runtime-checkable
+Protocol, which on Python 3.11 costs more than the decoding. Here the cached aggregate is
+fast-forwarded with the events after its version (the same one round trip a full load
+makes, usually returning nothing or the command's own last event) and a deep copy is
+handed out, so a command that fails leaves the cache as it was.
+
+The library's cache does the fast-forward under a per-aggregate lock but copies after
+releasing it, so a second thread fast-forwarding the same aggregate can mutate it while
+the first copies it (a torn copy: one version's number, another's state). Here the
+fast-forward and the copy happen under one lock. Correctness does not rest on the cache
+being fresh: every save is checked by the primary key (originator_id, originator_version)
+as before, and the fast-forward reads in a snapshot of its own, exactly as a full load would.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from copy import deepcopy
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, LRUCache, Repository
+from eventsourcing.persistence import EventStore
+
+# shared between the copy and the cached aggregate: values that cannot change in place
+_IMMUTABLE = frozenset(
+    {str, int, float, bool, bytes, type(None), UUID, datetime, date, time, timedelta, Decimal}
+)
+CACHE_SIZE = 2000  # aggregates per application; AGGREGATE_CACHE_MAXSIZE overrides, 0 = none
+LOCK_STRIPES = 64
+
+
+def project(aggregate: Any, events: Iterable[Any]) -> Any:
+    """The library's project_aggregate without its per-event `isinstance(…, Protocol)`
+    assertion (a third of a command's CPU time on a 12-event stream)."""
+    for event in events:
+        aggregate = event.mutate(aggregate)
+    return aggregate
+
+
+def copy_aggregate(aggregate: Any) -> Any:
+    """What deepcopy gives, in a third of its time: immutable values (ids, datetimes,
+    strings, enum members) are shared instead of rebuilt through __reduce_ex__; lists,
+    dicts, sets and tuples are copied, and anything else goes through deepcopy with the
+    same memo, so two attributes that share a list still share its copy."""
+    if hasattr(type(aggregate), "__deepcopy__") or not hasattr(aggregate, "__dict__"):
+        return deepcopy(aggregate)
+    memo: dict[int, Any] = {}
+    copied = object.__new__(type(aggregate))
+    memo[id(aggregate)] = copied
+    copied.__dict__.update({k: _copy(v, memo) for k, v in vars(aggregate).items()})
+    return copied
+
+
+def _copy(value: Any, memo: dict[int, Any]) -> Any:
+    kind = type(value)
+    if kind in _IMMUTABLE or isinstance(value, Enum):
+        return value
+    if id(value) in memo:
+        return memo[id(value)]
+    copied: Any
+    if kind is list:
+        copied = memo[id(value)] = []
+        copied.extend(_copy(v, memo) for v in value)
+    elif kind is dict:
+        copied = memo[id(value)] = {}
+        copied.update((k, _copy(v, memo)) for k, v in value.items())
+    elif kind is tuple:
+        copied = memo[id(value)] = tuple(_copy(v, memo) for v in value)
+    elif kind is set:
+        copied = memo[id(value)] = {_copy(v, memo) for v in value}
+    else:
+        copied = deepcopy(value, memo)
+    return copied
+
+
+class CachingRepository(Repository[UUID]):
+    def __init__(self, event_store: EventStore[UUID], cache_size: int) -> None:
+        super().__init__(event_store, cache_maxsize=None)
+        self._cached: LRUCache[UUID, Any] | None = (
+            LRUCache(maxsize=cache_size) if cache_size > 0 else None
+        )
+        self._locks = [threading.Lock() for _ in range(LOCK_STRIPES)]
+
+    def get(
+        self,
+        aggregate_id: UUID,
+        *,
+        version: int | None = None,
+        projector_func: Any = project,
+        **_: Any,
+    ) -> Any:
+        if self._cached is None or version is not None:
+            return self._reconstruct_aggregate(aggregate_id, version, projector_func)
+        with self._locks[hash(aggregate_id) % LOCK_STRIPES]:
+            try:
+                cached = self._cached.get(aggregate_id)
+            except KeyError:
+                cached = self._reconstruct_aggregate(aggregate_id, None, projector_func)
+            else:
+                try:
+                    newer = self.event_store.get(originator_id=aggregate_id, gt=cached.version)
+                    cached = projector_func(cached, newer)
+                except BaseException:
+                    # half fast-forwarded: never hand it out again
+                    self._cached.get(aggregate_id, evict=True)
+                    raise
+                if cached is None:  # pragma: no cover - aggregates are never deleted
+                    self._cached.get(aggregate_id, evict=True)
+                    raise AggregateNotFoundError(aggregate_id)
+            self._cached.put(aggregate_id, cached)
+            return copy_aggregate(cached)

@@ -1,0 +1,62 @@
+"""The clocks figure's arithmetic (bench/clocks.py) and the harness's figure selection
+(`--only`, bench/__main__.py): no timing here."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bench.__main__ import FIGURES, only_argument, selected
+from bench.clocks import delay_sample, delays_ms, dues, lead
+
+START = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
+
+
+def test_dues_are_spread_at_the_rate_from_the_start() -> None:
+    assert dues(START, 3, rate=2.0) == [
+        START, START + timedelta(seconds=0.5), START + timedelta(seconds=1)
+    ]  # fmt: skip
+    assert dues(START, 0) == []
+
+
+def test_more_clocks_or_slower_commands_get_more_lead() -> None:
+    assert lead(200, 0.01) > lead(100, 0.01) > lead(0, 0.01) > 0
+    assert lead(100, 0.05) > lead(100, 0.01)
+
+
+def test_a_delay_is_recorded_minus_due_in_ms() -> None:
+    due = {"a": START, "b": START + timedelta(seconds=1)}
+    recorded = {"a": START + timedelta(milliseconds=250), "b": START + timedelta(seconds=3)}
+    assert delays_ms(due, recorded) == [250.0, 2000.0]
+
+
+def test_a_clock_never_recorded_counts_as_the_whole_grace_late() -> None:
+    due = {"a": START, "b": START}
+    assert delays_ms(due, {"a": START}, grace=60) == [0.0, 60_000.0]
+
+
+def test_the_sample_is_the_p95_with_the_median_worst_and_missing() -> None:
+    sample = delay_sample([float(n) for n in range(1, 101)], missing=2)
+    assert sample.value == 95
+    assert sample.details == {"p50_ms": 50, "max_ms": 100, "clocks": 100, "missing": 2}
+
+
+def test_only_selects_the_named_figures_in_run_order() -> None:
+    assert selected(None) == list(FIGURES)
+    assert selected("clocks,audit") == ["audit", "clocks"]
+    assert selected(" reads , clocks ") == ["clocks", "reads"]
+
+
+@pytest.mark.parametrize("only", ["clock", "audit,nope", ",", ""])
+def test_only_refuses_a_name_it_does_not_know_or_none(only: str) -> None:
+    with pytest.raises(SystemExit, match="--only"):
+        selected(only)
+
+
+def test_only_is_read_with_a_space_or_an_equals_sign() -> None:
+    assert only_argument(["--quick", "--only", "audit,clocks"]) == "audit,clocks"
+    assert only_argument(["--only=audit"]) == "audit"
+    assert only_argument(["--quick"]) is None
+    with pytest.raises(SystemExit, match="--only"):
+        only_argument(["--only"])
