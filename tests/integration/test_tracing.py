@@ -31,7 +31,7 @@ from infrastructure.trace_context import traceparent_of
 from infrastructure.verification import verify
 from rectify.embedded import find_binary
 from rectify.settings import DEV_AUDIT_KEY
-from rectify.tracing import start_tracing
+from rectify.tracing import instrument_drivers, start_tracing, uninstrument_drivers
 from tests.integration.api_fixtures import (
     CAMPAIGN,
     HEALTH,
@@ -115,6 +115,48 @@ async def test_a_mutation_traces_the_operation_and_the_append_under_it(
     assert "GraphQL Query: SubmitForVerification" in ancestors(append, by_id)
     assert not [
         key for span in found for key in (span.attributes or {}) if key.startswith("graphql.param")
+    ]
+
+
+async def test_the_drivers_statements_of_a_mutation_are_spans_of_its_trace(
+    app: RectifyApp,
+    es_env: dict[str, str],
+    database_url: str,
+    schema: str,
+    projection_thread: object,
+    spans: InMemorySpanExporter,
+) -> None:
+    import_known_ledger(app)
+    spans.clear()
+    instrument_drivers(trace.get_tracer_provider())
+    try:
+        config = ApiConfig(database_url, schema, dict(es_env), SECRET, traced=True)
+        async with served(config) as http:
+            answer = await http.post(
+                "/graphql",
+                json={"query": SUBMIT, "variables": {"id": issue("1")}},
+                headers={"Authorization": f"Bearer {token('liaison', HEALTH)}"},
+            )
+    finally:
+        uninstrument_drivers()
+    assert answer.status_code == 200, answer.text
+    found = spans.get_finished_spans()
+    append = next(span for span in found if span.name == "event_store.append")
+    statements = [
+        span
+        for span in found
+        if span.instrumentation_scope is not None
+        and span.instrumentation_scope.name == "opentelemetry.instrumentation.psycopg"
+    ]
+    under_append = [
+        span
+        for span in statements
+        if span.parent is not None and span.parent.span_id == append.context.span_id
+    ]
+    assert under_append, [span.name for span in statements]
+    assert all(span.context.trace_id == append.context.trace_id for span in under_append)
+    assert not [
+        key for span in statements for key in (span.attributes or {}) if "param" in key.lower()
     ]
 
 
