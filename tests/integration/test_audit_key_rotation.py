@@ -6,12 +6,11 @@ a checkpoints table written before key ids existed."""
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
 import pytest
-from psycopg import sql
 from typer.testing import CliRunner, Result
 
 from domain.application import RectifyApp
@@ -19,10 +18,12 @@ from infrastructure.audit_keys import AuditKeys
 from infrastructure.audit_queries import latest_checkpoint
 from infrastructure.checkpoints import CheckpointRefused, take_checkpoint
 from infrastructure.custody import custody_of
-from infrastructure.event_store import ChunkedApplicationRecorder
 from infrastructure.rekeying import RekeyRefused, rekey
 from infrastructure.verification import BreakKind, verify
 from rectify.cli import app as cli
+from tests.integration.test_audit import _recorder, db
+
+__all__ = ["db"]  # a fixture of test_audit.py, used below
 
 Run = Callable[..., Result]
 LEGACY = "the-audit-key-of-before-at-least-32-characters"
@@ -38,18 +39,6 @@ def run(database_url: str, schema: str, monkeypatch: pytest.MonkeyPatch) -> Run:
     monkeypatch.setenv("RECTIFY_AUDIT_KEY", LEGACY)
     runner = CliRunner()
     return lambda *args: runner.invoke(cli, list(args), catch_exceptions=False)
-
-
-@pytest.fixture
-def db(database_url: str, schema: str) -> Iterator[psycopg.Connection[Any]]:
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
-        yield conn
-
-
-def _recorder(app: RectifyApp) -> ChunkedApplicationRecorder:
-    assert isinstance(app.recorder, ChunkedApplicationRecorder)
-    return app.recorder
 
 
 def _keys(text: str = "", legacy: str | None = None) -> AuditKeys:

@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 from datetime import date
 from uuid import uuid4
 
+import httpx
 import psycopg
 import pytest
 from opentelemetry import trace
@@ -90,6 +91,17 @@ def ancestors(span: ReadableSpan, by_id: dict[int, ReadableSpan]) -> list[str]:
     return names
 
 
+async def _submit_traced(es_env: dict[str, str], database_url: str, schema: str) -> httpx.Response:
+    """Issue 1 submitted for verification by its liaison, through a traced API."""
+    config = ApiConfig(database_url, schema, dict(es_env), SECRET, traced=True)
+    async with served(config) as http:
+        return await http.post(
+            "/graphql",
+            json={"query": SUBMIT, "variables": {"id": issue("1")}},
+            headers={"Authorization": f"Bearer {token('liaison', HEALTH)}"},
+        )
+
+
 async def test_a_mutation_traces_the_operation_and_the_append_under_it(
     app: RectifyApp,
     es_env: dict[str, str],
@@ -100,13 +112,7 @@ async def test_a_mutation_traces_the_operation_and_the_append_under_it(
 ) -> None:
     import_known_ledger(app)
     spans.clear()
-    config = ApiConfig(database_url, schema, dict(es_env), SECRET, traced=True)
-    async with served(config) as http:
-        answer = await http.post(
-            "/graphql",
-            json={"query": SUBMIT, "variables": {"id": issue("1")}},
-            headers={"Authorization": f"Bearer {token('liaison', HEALTH)}"},
-        )
+    answer = await _submit_traced(es_env, database_url, schema)
     assert answer.status_code == 200, answer.text
     assert answer.json()["data"]["result"]["__typename"] == "IssueChanged"
     found = spans.get_finished_spans()
@@ -130,13 +136,7 @@ async def test_the_drivers_statements_of_a_mutation_are_spans_of_its_trace(
     spans.clear()
     instrument_drivers(trace.get_tracer_provider())
     try:
-        config = ApiConfig(database_url, schema, dict(es_env), SECRET, traced=True)
-        async with served(config) as http:
-            answer = await http.post(
-                "/graphql",
-                json={"query": SUBMIT, "variables": {"id": issue("1")}},
-                headers={"Authorization": f"Bearer {token('liaison', HEALTH)}"},
-            )
+        answer = await _submit_traced(es_env, database_url, schema)
     finally:
         uninstrument_drivers()
     assert answer.status_code == 200, answer.text
