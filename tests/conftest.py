@@ -48,3 +48,12 @@ def app(es_env: dict[str, str]) -> Iterator[object]:
     application = RectifyApp(env=es_env)
     yield application
     application.close()
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """`--dist loadfile` with the browser tests kept together (tests/scheduling.py)."""
+    if config.getoption("dist") != "loadfile":
+        return None
+    from tests.scheduling import BrowserTestsTogether
+
+    return BrowserTestsTogether(config, log)  # type: ignore[arg-type]

@@ -103,7 +103,8 @@ def start_system(
     )
     base = f"http://127.0.0.1:{http_port}"
     try:
-        wait_until_up(process, base, seconds=240)  # rectify run waits up to 180 s for serve
+        # rectify run waits up to 180 s for serve
+        wait_until_up(process, base, seconds=240, log=home / "run.log")
         system = System(base, env)
         if prepared:
             prepare(system)
