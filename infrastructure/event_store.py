@@ -42,7 +42,7 @@ from eventsourcing.persistence import (
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.utils import retry
 from psycopg import Connection, Cursor
-from psycopg.rows import DictRow, tuple_row
+from psycopg.rows import DictRow, RowFactory, dict_row, tuple_row
 from psycopg.sql import SQL, Composable, Composed, Identifier, Literal
 
 from domain.audit_trail import Integrity
@@ -405,7 +405,8 @@ class ChunkedApplicationRecorder(PostgresApplicationRecorder):
             # one chunk: the statement is its own transaction (one round trip)
             outer = conn.transaction() if len(stored_events) > CHUNK else nullcontext()
             statements = self._save_statements_for(conn)
-            with outer, conn.cursor() as curs:
+            with outer:
+                curs = kept_cursor(conn, dict_row)
                 for start in range(0, len(stored_events), CHUNK):
                     chunk = stored_events[start : start + CHUNK]
                     last = start + CHUNK >= len(stored_events)
@@ -469,7 +470,8 @@ class ChunkedApplicationRecorder(PostgresApplicationRecorder):
                 )
             )
         params = [originator_id, *(p for p in (gt, lte, limit) if p is not None)]
-        with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
+        with self.datastore.get_connection() as conn:
+            curs = kept_cursor(conn, tuple_row)
             curs.execute(statement, params, prepare=True)
             return [
                 StoredEvent(
@@ -645,6 +647,25 @@ def _event_hash_sql(previous: str) -> Composed:
         "int8send(octet_length(convert_to(n.topic, 'UTF8'))) || convert_to(n.topic, 'UTF8') || "
         "int8send(octet_length(n.state)) || n.state)"
     ).format(prefix=Literal(prefix))
+
+
+def kept_cursor(conn: Connection[Any], rows: RowFactory[Any]) -> Cursor[Any]:
+    """A cursor kept on the pooled connection for the hot statements (a command's load
+    and save), one per row factory: making a psycopg cursor (its transformer, its
+    adapters) cost about as much as half the statement's own client CPU (ADR 0068). A
+    connection is used by one thread at a time, so is its cursor; it goes with its
+    connection. Where the connection takes no attribute, a new cursor each time."""
+    kept: dict[Any, Cursor[Any]] | None = getattr(conn, "_rectify_cursors", None)
+    if kept is None:
+        kept = {}
+        try:
+            conn._rectify_cursors = kept  # type: ignore[attr-defined]
+        except AttributeError:
+            return conn.cursor(row_factory=rows)
+    curs = kept.get(rows)
+    if curs is None or curs.closed:
+        curs = kept[rows] = conn.cursor(row_factory=rows)
+    return curs
 
 
 def _rendered(statement: Composed) -> str:
