@@ -32,9 +32,11 @@ from eventsourcing.application import AggregateNotFoundError, LRUCache, Reposito
 from eventsourcing.persistence import EventStore
 
 # shared between the copy and the cached aggregate: values that cannot change in place
-_IMMUTABLE = frozenset(
+_IMMUTABLE: frozenset[type] = frozenset(
     {str, int, float, bool, bytes, type(None), UUID, datetime, date, time, timedelta, Decimal}
 )
+# the same, with the enum classes met so far (an enum member is never copied)
+_SHARED_KINDS: set[type] = set(_IMMUTABLE)
 CACHE_SIZE = 2000  # aggregates per application; AGGREGATE_CACHE_MAXSIZE overrides, 0 = none
 LOCK_STRIPES = 64
 
@@ -67,7 +69,10 @@ def _shareable(value: Any) -> bool:
     frozen dataclass (a `Deadline`) whose every attribute is shareable (ADR 0068: the
     deepcopy of an issue's two deadlines was a third of the copy's time)."""
     kind = type(value)
-    if kind in _IMMUTABLE or isinstance(value, Enum):
+    if kind in _SHARED_KINDS:
+        return True
+    if issubclass(kind, Enum):
+        _SHARED_KINDS.add(kind)
         return True
     params = getattr(kind, "__dataclass_params__", None)
     if params is None or not params.frozen:
@@ -78,7 +83,7 @@ def _shareable(value: Any) -> bool:
 
 def _copy(value: Any, memo: dict[int, Any]) -> Any:
     kind = type(value)
-    if kind in _IMMUTABLE or _shareable(value):
+    if kind in _SHARED_KINDS or _shareable(value):
         return value
     if id(value) in memo:
         return memo[id(value)]
