@@ -617,7 +617,7 @@ class Announcer:
             self._wanted.clear()
             try:
                 with self.datastore.get_connection() as conn:
-                    conn.execute(self.statement)
+                    kept_cursor(conn, tuple_row).execute(self.statement)
                 sent = time.monotonic()
             except Exception:  # a pool closed with its application, or an outage
                 log.debug("announcer: NOTIFY not sent; listeners fall back to polling")
