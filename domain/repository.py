@@ -32,9 +32,11 @@ from eventsourcing.application import AggregateNotFoundError, LRUCache, Reposito
 from eventsourcing.persistence import EventStore
 
 # shared between the copy and the cached aggregate: values that cannot change in place
-_IMMUTABLE = frozenset(
+_IMMUTABLE: frozenset[type] = frozenset(
     {str, int, float, bool, bytes, type(None), UUID, datetime, date, time, timedelta, Decimal}
 )
+# the same, with the enum classes met so far (an enum member is never copied)
+_SHARED_KINDS: set[type] = set(_IMMUTABLE)
 CACHE_SIZE = 2000  # aggregates per application; AGGREGATE_CACHE_MAXSIZE overrides, 0 = none
 LOCK_STRIPES = 64
 
@@ -49,9 +51,10 @@ def project(aggregate: Any, events: Iterable[Any]) -> Any:
 
 def copy_aggregate(aggregate: Any) -> Any:
     """What deepcopy gives, in a third of its time: immutable values (ids, datetimes,
-    strings, enum members) are shared instead of rebuilt through __reduce_ex__; lists,
-    dicts, sets and tuples are copied, and anything else goes through deepcopy with the
-    same memo, so two attributes that share a list still share its copy."""
+    strings, enum members, frozen dataclasses of such values) are shared instead of rebuilt
+    through __reduce_ex__; lists, dicts, sets and tuples are copied, and anything else goes
+    through deepcopy with the same memo, so two attributes that share a list still share
+    its copy."""
     if hasattr(type(aggregate), "__deepcopy__") or not hasattr(aggregate, "__dict__"):
         return deepcopy(aggregate)
     memo: dict[int, Any] = {}
@@ -61,9 +64,26 @@ def copy_aggregate(aggregate: Any) -> Any:
     return copied
 
 
+def _shareable(value: Any) -> bool:
+    """Whether `value` cannot change in place: an immutable scalar, an enum member, or a
+    frozen dataclass (a `Deadline`) whose every attribute is shareable (ADR 0068: the
+    deepcopy of an issue's two deadlines was a third of the copy's time)."""
+    kind = type(value)
+    if kind in _SHARED_KINDS:
+        return True
+    if issubclass(kind, Enum):
+        _SHARED_KINDS.add(kind)
+        return True
+    params = getattr(kind, "__dataclass_params__", None)
+    if params is None or not params.frozen:
+        return False
+    state = getattr(value, "__dict__", None)  # slotted classes are copied, not judged
+    return state is not None and all(_shareable(v) for v in state.values())
+
+
 def _copy(value: Any, memo: dict[int, Any]) -> Any:
     kind = type(value)
-    if kind in _IMMUTABLE or isinstance(value, Enum):
+    if kind in _SHARED_KINDS or _shareable(value):
         return value
     if id(value) in memo:
         return memo[id(value)]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import threading
+from dataclasses import dataclass
 from uuid import UUID
 
 from domain.application import RectifyApp
@@ -116,3 +117,23 @@ def test_the_copy_keeps_two_attributes_sharing_one_list_sharing_its_copy(
     copied = copy_aggregate(issue)
     assert copied.clock_keys is copied.scheduled_rings
     assert copied.clock_keys is not issue.clock_keys
+
+
+@dataclass(frozen=True)
+class _Holds:
+    """A frozen dataclass whose attribute can still change in place."""
+
+    items: list[str]
+
+
+def test_the_copy_shares_a_frozen_deadline_and_copies_a_frozen_holder_of_a_list(
+    app: RectifyApp,
+) -> None:
+    item, _ = _issue(app)
+    issue = app.get_issue(item)
+    issue.policy_version = _Holds(["可变"])  # any attribute: the copy judges values, not names
+    copied = copy_aggregate(issue)
+    assert copied.deadline is issue.deadline  # frozen, of immutable values: shared
+    assert copied.policy_version == issue.policy_version
+    assert copied.policy_version is not issue.policy_version
+    assert copied.policy_version.items is not issue.policy_version.items
