@@ -118,8 +118,10 @@ def read_only_snapshot(recorder: ChunkedApplicationRecorder) -> Iterator[Connect
         # No JIT: the full join's row estimate (hundreds of times the rows) crossed
         # jit_above_cost once the tables had statistics, and compiling took 7-50 ms of a
         # 3,000-event verify, for a plan that streams every row to Python anyway (0069).
+        # Two statements in one round trip: never prepared (a prepared statement is one).
         conn.execute(
-            "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET LOCAL jit = off"
+            "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET LOCAL jit = off",
+            prepare=False,
         )
         yield conn
 
