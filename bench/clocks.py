@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -225,12 +226,15 @@ class _Figure:
                 health, police, f"涉嫌骗保案件{n}", actor="执法员", case_number=f"B{n}", at=at
             ).id
 
-        timed = min(TIMED, count)
-        started = time.monotonic()
-        self.waiting.extend(one(n) for n in range(timed))
-        self.lead = lead(self.per_round, (time.monotonic() - started) / max(timed, 1))
+        took = []
+        for n in range(min(TIMED, count)):
+            started = time.monotonic()
+            self.waiting.append(one(n))
+            took.append(time.monotonic() - started)
+        # the median: the first commands of a process are slower (caches, connections)
+        self.lead = lead(self.per_round, statistics.median(took) if took else 0.0)
         with ThreadPoolExecutor(REPORTERS) as pool:
-            self.waiting.extend(pool.map(one, range(timed, count)))
+            self.waiting.extend(pool.map(one, range(len(took), count)))
 
     def ours(self) -> Sample:
         items = [self.waiting.pop() for _ in range(self.per_round)]
