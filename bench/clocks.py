@@ -57,7 +57,7 @@ from rectify.composition import rectify_app
 from rectify.embedded import find_binary
 
 RATE = 20.0  # dues a second within a round, ours and the baseline alike
-LEAD_SECONDS = 3.0  # from the round's start to its first due, plus room to open them:
+LEAD_SECONDS = 5.0  # from the round's start to its first due, plus room to open them:
 SETUP_FACTOR = 6.0  # times the measured command time: an approval, then the clock's reread
 QUIET_PERCENT = 10.0  # of a core: the worker idle, every clock asleep
 GRACE_SECONDS = 60.0  # after the last due: a clock not recorded by then counts as this late
