@@ -229,14 +229,15 @@ class _Figure:
         timed = min(TIMED, count)
         with ThreadPoolExecutor(REPORTERS) as pool:
             self.waiting.extend(pool.map(one, range(timed, count)))
-        # last, once the worker started beside them has settled; the median: a command
-        # slowed by anything else running is not what a round's approvals take
+        # last, once the worker started beside them has settled; their mean, as the lead
+        # took the mean of every report before (a median came out shorter than the bare
+        # workflows' readiness in one round)
         took = []
         for n in range(timed):
             started = time.monotonic()
             self.waiting.append(one(n))
             took.append(time.monotonic() - started)
-        self.lead = lead(self.per_round, statistics.median(took) if took else 0.0)
+        self.lead = lead(self.per_round, statistics.fmean(took) if took else 0.0)
 
     def ours(self) -> Sample:
         items = [self.waiting.pop() for _ in range(self.per_round)]
