@@ -11,14 +11,19 @@ from itertools import groupby
 from typing import Any
 
 from eventsourcing.persistence import StoredEvent
-from psycopg import Connection, Cursor
-from psycopg.rows import DictRow
+from psycopg import Connection, Cursor, pq
+from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Composed, Identifier
 
 from infrastructure.event_hashes import heads_digest
 from infrastructure.event_store import ChunkedApplicationRecorder
 
 ITERSIZE = 2000
+# verify's passes (docs/decisions/0069): rows fetched at once, and whether libpq (17 on) can
+# stream a result in chunks of them in one round trip, without a server-side cursor
+CHUNK = 5000
+CHUNKED = pq.version() >= 170000
+SORT_MEMORY = "64MB"  # work_mem of verify's snapshot: the streams pass sorts in memory
 
 
 @dataclass(frozen=True)
@@ -49,20 +54,16 @@ def table_names(recorder: ChunkedApplicationRecorder) -> dict[str, Identifier]:
 
 
 def streams_query(recorder: ChunkedApplicationRecorder) -> Composed:
+    """Every event and hash row by stream and version; the id as text, the form it is
+    hashed in, under another name: sorting by the text would compare strings under the
+    database's collation, several times slower than the uuids (docs/decisions/0069)."""
     return SQL(
-        "SELECT originator_id, originator_version, e.topic, e.state, "
+        "SELECT originator_id::text AS stream, originator_version, e.topic, e.state, "
         "e.notification_id AS event_position, h.hash, h.notification_id AS hash_position, "
         "e.originator_id IS NOT NULL AS has_event, h.originator_id IS NOT NULL AS has_hash "
         "FROM {schema}.{events} AS e FULL OUTER JOIN {schema}.{hashes} AS h "
         "USING (originator_id, originator_version) "
         "ORDER BY originator_id, originator_version"
-    ).format(**table_names(recorder))
-
-
-def hashes_query(recorder: ChunkedApplicationRecorder) -> Composed:
-    return SQL(
-        "SELECT notification_id, hash FROM {schema}.{hashes} "
-        "WHERE notification_id > %s ORDER BY notification_id"
     ).format(**table_names(recorder))
 
 
@@ -116,7 +117,17 @@ def read_checkpoints(
 @contextmanager
 def read_only_snapshot(recorder: ChunkedApplicationRecorder) -> Iterator[Connection[DictRow]]:
     with recorder.datastore.get_connection() as conn, conn.transaction():
-        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        # No JIT: the full join's row estimate (hundreds of times the rows) crossed
+        # jit_above_cost once the tables had statistics, and compiling took 7-50 ms of a
+        # 3,000-event verify, for a plan that streams every row to Python anyway (0069).
+        # The streams pass sorts every event with its state: at the default 4 MB it went to
+        # disk from about 7,000 events (a third of an 11,000-event verify's query time).
+        # One statement list, one round trip: never prepared (a prepared statement is one).
+        conn.execute(
+            "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY; "
+            f"SET LOCAL jit = off; SET LOCAL work_mem = '{SORT_MEMORY}'",
+            prepare=False,
+        )
         yield conn
 
 
@@ -127,6 +138,23 @@ def cursor_rows(
         curs.itersize = ITERSIZE
         curs.execute(query, params)
         yield from curs
+
+
+def stream_rows(
+    conn: Connection[DictRow], name: str, query: Composed, params: tuple[Any, ...] = ()
+) -> Iterator[tuple[Any, ...]]:
+    """The rows as tuples, in binary (bytea as it is stored, not hex to decode), `CHUNK` at
+    a time: in one round trip where libpq can, else through a server-side cursor `name`.
+    Read to the end: leaving a stream early cancels its statement, which aborts the
+    transaction."""
+    if CHUNKED:
+        with conn.cursor(row_factory=tuple_row, binary=True) as curs:
+            yield from curs.stream(query, params, size=CHUNK)
+        return
+    with conn.cursor(name=name, row_factory=tuple_row, binary=True) as named:
+        named.itersize = CHUNK
+        named.execute(query, params)
+        yield from named
 
 
 def stream_head(row: DictRow) -> tuple[Any, int, int, bytes]:
@@ -156,9 +184,9 @@ def heads_digests(
         "FROM {schema}.{heads} WHERE log = %s ORDER BY seq, originator_id"
     ).format(**table_names(recorder))
     digests: dict[int, bytes] = {}
-    rows = cursor_rows(conn, "audit_heads", query, (recorder.events_table_name,))
-    for seq, group in groupby(rows, key=lambda r: int(r["seq"])):
-        digests[seq] = heads_digest(stream_head(r) for r in group)
+    rows = stream_rows(conn, "audit_heads", query, (recorder.events_table_name,))
+    for seq, group in groupby(rows, key=lambda r: int(r[0])):
+        digests[seq] = heads_digest((r[1], r[2], r[3], bytes(r[4])) for r in group)
     return digests
 
 
@@ -205,19 +233,6 @@ def first_event_after(
         state=bytes(row["state"]),
     )
     return int(row["notification_id"]), stored
-
-
-def events_from(
-    conn: Connection[DictRow], recorder: ChunkedApplicationRecorder, position: int
-) -> int:
-    """How many events the log holds at or after `position`."""
-    row = conn.execute(
-        SQL("SELECT count(*) AS n FROM {schema}.{events} WHERE notification_id >= %s").format(
-            **table_names(recorder)
-        ),
-        (position,),
-    ).fetchone()
-    return int(row["n"]) if row else 0
 
 
 def latest_checkpoint(recorder: ChunkedApplicationRecorder) -> Checkpoint | None:

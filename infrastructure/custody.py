@@ -82,12 +82,18 @@ def oldest_overdue(
 ) -> tuple[int, datetime] | None:
     """The position and time of the oldest event no checkpoint covers, if it has waited
     longer than a checkpoint may take; None when nothing is overdue (or checkpoints are not
-    promised at all). An event whose time cannot be read is left to pass 1, which names it."""
-    late_after = custody.late_after
-    if late_after is None:
+    promised at all)."""
+    if custody.late_after is None:
         return None
-    first = first_event_after(conn, recorder, last.position if last else 0)
-    if first is None:
+    return overdue(custody, first_event_after(conn, recorder, last.position if last else 0))
+
+
+def overdue(custody: Custody, first: tuple[int, StoredEvent] | None) -> tuple[int, datetime] | None:
+    """`oldest_overdue` of the first event after the newest checkpoint (its log position and
+    the event), however it was found: verify finds it in its streams pass (0069). An event
+    whose time cannot be read is left to pass 1, which names it."""
+    late_after = custody.late_after
+    if late_after is None or first is None:
         return None
     try:
         at = custody.event_time(first[1])

@@ -20,7 +20,9 @@ from datetime import UTC
 from enum import Enum
 from itertools import groupby
 from typing import Any
+from uuid import UUID
 
+from eventsourcing.persistence import StoredEvent
 from psycopg import Connection
 from psycopg.rows import DictRow
 
@@ -28,15 +30,14 @@ from infrastructure.audit_keys import AuditKeys, shown, unknown_key
 from infrastructure.audit_queries import (
     Checkpoint,
     broken_heads_query,
-    cursor_rows,
-    events_from,
-    hashes_query,
+    decided_hashes_query,
     heads_digests,
     read_checkpoints,
     read_only_snapshot,
+    stream_rows,
     streams_query,
 )
-from infrastructure.custody import Custody, authentic, oldest_overdue
+from infrastructure.custody import Custody, authentic, overdue
 from infrastructure.event_hashes import (
     GENESIS,
     checkpoint_digest,
@@ -205,29 +206,51 @@ class _Moves:
             self.departures.append(departure)
 
 
-def _classify(suspect: _Suspect, oid: str, after: DictRow | None) -> Break:
+@dataclass
+class _Recent:
+    """The events after the newest checkpoint's position, as the streams pass saw them: how
+    many, and the first in the log (pass 4 asks whether it waited too long)."""
+
+    after: int
+    count: int = 0
+    position: int | None = None
+    first: tuple[str, int, str, bytes] | None = None
+
+    def first_event(self) -> tuple[int, StoredEvent] | None:
+        if self.position is None or self.first is None:
+            return None
+        oid, version, topic, state = self.first
+        return self.position, StoredEvent(UUID(oid), version, topic, state)
+
+
+def _classify(suspect: _Suspect, oid: str, after: tuple[Any, ...] | None) -> Break:
     kind = BreakKind.CHANGED
-    if after is not None and after["has_event"] and after["has_hash"]:
-        content = (oid, after["originator_version"], after["topic"], bytes(after["state"]))
-        stored_next = bytes(after["hash"])
-        if stored_next == event_hash(suspect.stored, *content):
-            kind = BreakKind.CONTENT_CHANGED  # the old hash row still chains on
-        elif stored_next == event_hash(suspect.recomputed, *content):
-            kind = BreakKind.HASH_ALTERED  # the event is what the next hash was built on
+    if after is not None:
+        _, version, topic, state, _, stored_next, _, has_event, has_hash = after
+        if has_event and has_hash:
+            if stored_next == event_hash(suspect.stored, oid, version, topic, state):
+                kind = BreakKind.CONTENT_CHANGED  # the old hash row still chains on
+            elif stored_next == event_hash(suspect.recomputed, oid, version, topic, state):
+                kind = BreakKind.HASH_ALTERED  # the event is what the next hash was built on
     return Break(kind, oid, suspect.version, suspect.position)
 
 
 def _check_streams(
-    conn: Connection[DictRow], recorder: ChunkedApplicationRecorder, moves: _Moves
+    conn: Connection[DictRow],
+    recorder: ChunkedApplicationRecorder,
+    moves: _Moves,
+    recent: _Recent,
 ) -> Verification:
     result = Verification()
+    after, count, first = recent.after, 0, None
+    events = streams = 0
     current: Any = object()
     previous = GENESIS
     expected = 1
     broken = False
     suspect: _Suspect | None = None
 
-    def settle(oid: str, after: DictRow | None) -> None:
+    def settle(oid: str, after: tuple[Any, ...] | None) -> None:
         assert suspect is not None
         found = _classify(suspect, oid, after)
         result.breaks.append(found)
@@ -242,47 +265,51 @@ def _check_streams(
             )
         )
 
-    for row in cursor_rows(conn, "audit_streams", streams_query(recorder)):
-        oid = str(row["originator_id"])
-        version = row["originator_version"]
+    # Tuples in binary, unpacked: this loop runs once per event and hash row (0069).
+    for row in stream_rows(conn, "audit_streams", streams_query(recorder)):
+        oid, version, topic, state, event_position, stored, hash_position, has_event, has_hash = row
         if oid != current:
             if suspect is not None:
-                settle(str(current), None)
+                settle(current, None)
             current, previous, expected, broken, suspect = oid, GENESIS, 1, False, None
-            result.streams += 1
-        result.events += bool(row["has_event"])
+            streams += 1
+        if has_event:
+            events += 1
+            if event_position > after:
+                count += 1
+                if first is None or event_position < first:
+                    first = event_position
+                    recent.first = (oid, version, topic, state)
         if suspect is not None:
             settle(oid, row)
             suspect, broken = None, True
         if broken:
             continue
-        position = row["event_position"] or row["hash_position"]
+        position = event_position or hash_position
         broken = True
         if version != expected:
             found = Break(BreakKind.DELETED_WITH_HASH, oid, expected)
             result.breaks.append(found)
             moves.depart(_Departure(found, oid, expected, previous))
-            if row["has_event"] and row["has_hash"]:  # a stranger, if the gap is at its start
-                stored = bytes(row["hash"])
-                state = bytes(row["state"])
-                moves.arrive(_Arrival(found, version, position, row["topic"], state, stored))
-        elif not row["has_event"]:
+            if has_event and has_hash:  # a stranger, if the gap is at its start
+                moves.arrive(_Arrival(found, version, position, topic, state, stored))
+        elif not has_event:
             result.breaks.append(Break(BreakKind.DELETED, oid, version, position))
-        elif not row["has_hash"]:
+        elif not has_hash:
             result.breaks.append(Break(BreakKind.INSERTED, oid, version, position))
         else:
-            state = bytes(row["state"])
-            recomputed = event_hash(previous, oid, version, row["topic"], state)
-            if recomputed != bytes(row["hash"]):
-                stored = bytes(row["hash"])
-                suspect = _Suspect(version, position, stored, recomputed, row["topic"], state)
-            elif row["event_position"] != row["hash_position"]:
-                detail = f"hash row says {row['hash_position']}"
+            recomputed = event_hash(previous, oid, version, topic, state)
+            if recomputed != stored:
+                suspect = _Suspect(version, position, stored, recomputed, topic, state)
+            elif event_position != hash_position:
+                detail = f"hash row says {hash_position}"
                 result.breaks.append(Break(BreakKind.RENUMBERED, oid, version, position, detail))
             else:
                 previous, expected, broken = recomputed, version + 1, False
     if suspect is not None:
-        settle(str(current), None)
+        settle(current, None)
+    result.events, result.streams = events, streams
+    recent.count, recent.position = count, first
     return result
 
 
@@ -407,13 +434,17 @@ def _check_checkpoints(
         expected_seq = checkpoint.seq + 1
     if target is None:
         return held
-    for row in cursor_rows(conn, "audit_log", hashes_query(recorder), (0,)):
-        while target is not None and row["notification_id"] > target.position:
+    # Up to the furthest checkpoint only: a stream must be read to its end (0069).
+    upto = max(c.position for c in checkpoints)
+    for position, hash_ in stream_rows(
+        conn, "audit_log", decided_hashes_query(recorder), (0, upto)
+    ):
+        while target is not None and position > target.position:
             settle(target)
             target = next(pending, None)
         if target is None:
-            break
-        digest = fold_log(digest, row["notification_id"], bytes(row["hash"]))
+            continue  # past every checkpoint: nothing more to fold
+        digest = fold_log(digest, position, hash_)
         events += 1
     while target is not None:
         settle(target)
@@ -526,35 +557,38 @@ def _check_heads(
     were deleted with their hash rows (its chain is shorter but valid), or one rewritten and
     rehashed consistently. Streams pass 1 found broken are named already, more precisely."""
     broken = {b.originator_id for b in result.breaks if b.originator_id is not None}
-    rows = cursor_rows(
+    rows = stream_rows(
         conn, "audit_stream_heads", broken_heads_query(recorder), (recorder.events_table_name,)
     )
-    for oid, group in groupby(rows, key=lambda r: str(r["originator_id"])):
+    for oid, group in groupby(rows, key=lambda r: str(r[0])):
         if oid in broken:
             continue
-        head = next(group)  # the lowest recorded version that no longer matches
-        recorded = int(head["originator_version"])
-        if head["stored"] is None and not head["has_event"]:
-            last = int(head["last_version"] or 0)
+        # the lowest recorded version that no longer matches
+        _, version, seq, stored, differs, has_event, last_version, tail_hash, last_good = next(
+            group
+        )
+        recorded = int(version)
+        if stored is None and not has_event:
+            last = int(last_version or 0)
             found = Break(
                 BreakKind.TRUNCATED,
                 oid,
                 last + 1,
                 detail=f"已不在 gone: {_versions(last + 1, recorded)}; 检查点 checkpoint "
-                f"#{head['seq']} recorded the stream up to version {recorded}",
+                f"#{seq} recorded the stream up to version {recorded}",
             )
             result.breaks.append(found)
-            previous = bytes(head["tail_hash"]) if last and head["tail_hash"] else GENESIS
+            previous = bytes(tail_hash) if last and tail_hash else GENESIS
             moves.depart(_Departure(found, oid, last + 1, previous))
-        elif head["differs"]:
-            good = int(head["last_good"] or 0)
+        elif differs:
+            good = int(last_good or 0)
             result.breaks.append(
                 Break(
                     BreakKind.REWRITTEN,
                     oid,
                     good + 1,
                     detail=f"改写发生在 rewritten somewhere in {_versions(good + 1, recorded)} "
-                    f"(checkpoint #{head['seq']} recorded version {recorded})",
+                    f"(checkpoint #{seq} recorded version {recorded})",
                 )
             )
 
@@ -562,16 +596,10 @@ def _check_heads(
 # -- pass 4: is everything old enough covered by a checkpoint? ---------------------------
 
 
-def _note_recent(
-    conn: Connection[DictRow],
-    recorder: ChunkedApplicationRecorder,
-    last: Checkpoint | None,
-    result: Verification,
-) -> None:
+def _note_recent(recent: _Recent, result: Verification) -> None:
     """Events after the newest checkpoint are proven by the keyless chains only until the
     next one: say how many, so nobody reads "intact" as covering them too."""
-    after = last.position if last else 0
-    count = events_from(conn, recorder, after + 1)
+    after, count = recent.after, recent.count
     if count:
         result.notes.append(
             f"位置 {after} 之后的 {count} 个事件尚待下一个检查点：在此之前，连同哈希记录"
@@ -582,11 +610,7 @@ def _note_recent(
 
 
 def _check_coverage(
-    conn: Connection[DictRow],
-    recorder: ChunkedApplicationRecorder,
-    checkpoints: list[Checkpoint],
-    custody: Custody,
-    result: Verification,
+    checkpoints: list[Checkpoint], custody: Custody, recent: _Recent, result: Verification
 ) -> None:
     last = checkpoints[-1] if checkpoints else None
     if custody.interval is None:
@@ -596,12 +620,12 @@ def _check_coverage(
             f"position {last.position if last else 0} are proven only by the keyless chains"
         )
         return
-    overdue = oldest_overdue(conn, recorder, custody, last)
-    if overdue is None:
-        _note_recent(conn, recorder, last, result)
+    late = overdue(custody, recent.first_event())
+    if late is None:
+        _note_recent(recent, result)
         return
-    position, at = overdue
-    count = events_from(conn, recorder, position)
+    position, at = late
+    count = recent.count  # from the first event after the newest checkpoint: all of them
     minutes = custody.interval.total_seconds() / 60
     since = (
         "库中没有任何检查点（被全部删除？）/ there is no checkpoint at all (all deleted?)"
@@ -628,14 +652,17 @@ def verify(
     kept), also require that checkpoint to be in the log and to still hold."""
     moves = _Moves()
     with read_only_snapshot(recorder) as conn:
-        result = _check_streams(conn, recorder, moves)
+        # the checkpoints first (one snapshot: the order does not matter): the streams pass
+        # then also counts what comes after the newest, for pass 4 (0069)
         with conn.cursor() as curs:
             checkpoints = read_checkpoints(curs, recorder)
+        recent = _Recent(checkpoints[-1].position if checkpoints else 0)
+        result = _check_streams(conn, recorder, moves, recent)
         result.checkpoints = len(checkpoints)
         held = _check_checkpoints(conn, recorder, checkpoints, result)
         _check_macs(conn, recorder, checkpoints, custody.keys, result)
         _check_heads(conn, recorder, result, moves)
-        _check_coverage(conn, recorder, checkpoints, custody, result)
+    _check_coverage(checkpoints, custody, recent, result)
     _label_moves(result, moves)
     _settle_with_checkpoints(result, checkpoints, held)
     if checkpoint is not None:
