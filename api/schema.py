@@ -32,6 +32,7 @@ from api.case_transfers import CaseTransferMutation, CaseTransferQuery
 from api.clock_controls import ClockControlMutation, ClockQuery
 from api.clues import ClueMutation, ClueQuery
 from api.evidence_names import EvidenceFileQuery
+from api.execution import PlainLeavesExecutor, mark_plain_leaves
 from api.figure_lists import FigureListQuery
 from api.file_references import check_file_references
 from api.idempotency import keyed_command
@@ -148,7 +149,7 @@ def build_schema(production: bool = False, traced: bool = False) -> Schema:
     need not be explorable by anyone holding a token. Traced: a span per operation and
     resolver (rectify/tracing.py), never with the arguments (they can hold personal data)."""
     rules = [*VALIDATION_RULES, NoSchemaIntrospectionCustomRule] if production else VALIDATION_RULES
-    return _hook_mutations(
+    built = _hook_mutations(
         RectifySchema(
             query=merge_types("Query", QUERIES),
             mutation=merge_types("Mutation", MUTATIONS),
@@ -166,8 +167,11 @@ def build_schema(production: bool = False, traced: bool = False) -> Schema:
                 lambda: MaskErrors(should_mask_error=_is_unexpected),
                 *([lambda: OpenTelemetryExtension(arg_filter=_no_arguments)] if traced else []),
             ],
+            execution_context_class=PlainLeavesExecutor,
         )
     )
+    mark_plain_leaves(built._schema)  # last: after the mutation hooks replaced resolvers
+    return built
 
 
 def _no_arguments(arguments: dict[str, Any], info: GraphQLResolveInfo[Any]) -> dict[str, Any]:
