@@ -9,9 +9,11 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from graphql import (
+    DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -117,9 +119,8 @@ def _mutation_fields(item: dict[str, Any]) -> int:
     query, name = item.get("query"), item.get("operationName")
     if not isinstance(query, str) or not isinstance(name, (str, type(None))):
         return 0
-    try:
-        document = parse(query)
-    except GraphQLError:
+    document = _parsed(query)
+    if document is None:
         return 0
     # the operation that will run, by the server's own rule: without a name, the first
     # (api/operations.py); a mutation after a query runs nothing, one before it runs
@@ -130,6 +131,14 @@ def _mutation_fields(item: dict[str, Any]) -> int:
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }
     return _fields(operation.selection_set, fragments, set())
+
+
+@lru_cache(maxsize=256)  # pages send the same few documents: parse each once per process
+def _parsed(query: str) -> DocumentNode | None:
+    try:
+        return parse(query)
+    except GraphQLError:
+        return None
 
 
 def _fields(
@@ -158,13 +167,16 @@ def _bad_request(message: str) -> JSONResponse:
 
 
 def _json_problem(text: str) -> JSONResponse | None:
+    return _parsed_json(text)[1]
+
+
+def _parsed_json(text: str) -> tuple[Any, JSONResponse | None]:
     try:
-        json.loads(text)
+        return json.loads(text), None
     except ValueError:
-        return _bad_request("请求不是有效的 JSON / the request is not valid JSON")
+        return None, _bad_request("请求不是有效的 JSON / the request is not valid JSON")
     except RecursionError:
-        return _bad_request("请求嵌套过深 / the request is nested too deeply")
-    return None
+        return None, _bad_request("请求嵌套过深 / the request is nested too deeply")
 
 
 def malformed_body(scope: Scope, body: bytes) -> JSONResponse | None:
@@ -179,10 +191,10 @@ def malformed_body(scope: Scope, body: bytes) -> JSONResponse | None:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         return _bad_request("请求体不是有效的 UTF-8 编码 / the body is not valid UTF-8")
-    problem = _json_problem(text)
+    data, problem = _parsed_json(text)
     if problem is not None:
         return problem
-    if not isinstance(json.loads(text), (dict, list)):
+    if not isinstance(data, (dict, list)):
         return _bad_request("请求须为 JSON 对象 / the request must be a JSON object")
     return None
 

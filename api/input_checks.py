@@ -1,9 +1,10 @@
 """Every string and list a GraphQL request carries is checked with domain/text_rules.py
 before any resolver runs.
 
-One extension for the whole schema: before execution it walks the arguments of the
-operation that will run (api/operations.py), inline literals and variables alike, into
-input objects and lists, with the schema's types, and checks each string (NUL, lone
+One step for the whole schema (`check_input_text`, run by api/request_hooks.py): before
+execution it walks the arguments of the operation that will run (api/operations.py),
+inline literals and variables alike, into input objects and lists, with the schema's
+types, and checks each string (NUL, lone
 surrogates, other control characters, length) and each list (entries). A refusal is a
 GraphQL error naming the argument's path (`input.reporter.phone`, `text`,
 `input.measures[2]`) in its message and in `extensions.field`, with the bilingual reason;
@@ -17,7 +18,7 @@ why not a validation rule: validation is cached per document and never sees vari
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from graphql import (
@@ -46,7 +47,7 @@ from graphql import (
     VariableNode,
     get_named_type,
 )
-from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 
 from api.operations import operation_to_run
 from domain.text_rules import MAX_NAME, MAX_TEXT, list_problem, text_problem
@@ -230,17 +231,13 @@ def input_errors(
     return walk.errors
 
 
-class CheckInputText(SchemaExtension):
-    """Refuses the request before execution when `input_errors` finds anything."""
-
-    def on_execute(self) -> Iterator[None]:
-        context = self.execution_context
-        document = context.graphql_document
-        if document is not None and not context.result:
-            errors = input_errors(
-                context.schema._schema, document, context.operation_name, context.variables
-            )
-            if errors:
-                # strawberry runs nothing when an extension has set the result
-                context.result = ExecutionResult(data=None, errors=errors)
-        yield
+def check_input_text(execution: ExecutionContext) -> None:
+    """Before execution: refuses the request when `input_errors` finds anything."""
+    document = execution.graphql_document
+    if document is not None and not execution.result:
+        errors = input_errors(
+            execution.schema._schema, document, execution.operation_name, execution.variables
+        )
+        if errors:
+            # strawberry runs nothing when an extension has set the result
+            execution.result = ExecutionResult(data=None, errors=errors)

@@ -24,7 +24,7 @@ import asyncpg
 import strawberry
 from graphql import GraphQLError
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
 
 from api.auth import InvalidToken, User
@@ -172,16 +172,13 @@ async def authenticate(context: Any, verifier: Any) -> None:
     context.authenticated = True
 
 
-class SubscriptionsOnlyOverWebsockets(SchemaExtension):
-    """Queries and mutations go through the HTTP endpoint, with its size and rate limits
-    and its persisted-query list; a websocket serves subscriptions only."""
-
-    def on_execute(self) -> Any:
-        context = self.execution_context.context
-        operation = self.execution_context.operation_type
-        if getattr(context, "websocket", False) and operation is not OperationType.SUBSCRIPTION:
-            raise GraphQLError("websocket: subscriptions only / 仅支持订阅")
-        yield
+def subscriptions_only_over_websockets(execution: ExecutionContext) -> None:
+    """Before execution: queries and mutations go through the HTTP endpoint, with its size
+    and rate limits and its persisted-query list; a websocket serves subscriptions only."""
+    context = execution.context
+    operation = execution.operation_type
+    if getattr(context, "websocket", False) and operation is not OperationType.SUBSCRIPTION:
+        raise GraphQLError("websocket: subscriptions only / 仅支持订阅")
 
 
 @strawberry.type(description="数据已变化，请重新查询 / something changed: refetch")

@@ -10,7 +10,7 @@ import json
 import re
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -18,7 +18,7 @@ import structlog
 from graphql import GraphQLResolveInfo
 from prometheus_client import Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 
 REQUEST_ID_HEADER = "X-Request-Id"
 SEEN = "rectify.observed"  # the scope key inner layers write the GraphQL operation under
@@ -127,16 +127,13 @@ class ObserveRequests:
                 )
 
 
-class ObserveOperations(SchemaExtension):
-    """Tells ObserveRequests the operation's name (commands are counted by
+def tell_operation(execution: ExecutionContext) -> None:
+    """After an operation: tells ObserveRequests its name (commands are counted by
     `counted_command`, wrapped around the mutation fields' resolvers in api/schema.py)."""
-
-    def on_operation(self) -> Iterator[None]:
-        yield
-        request = getattr(self.execution_context.context, "request", None)
-        seen = request.scope.get(SEEN) if request is not None else None
-        if seen is not None:
-            seen["operation"] = self.execution_context.operation_name
+    request = getattr(execution.context, "request", None)
+    seen = request.scope.get(SEEN) if request is not None else None
+    if seen is not None:
+        seen["operation"] = execution.operation_name
 
 
 def counted_command(

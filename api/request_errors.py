@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import traceback
-from collections.abc import Iterator
 from typing import Any
 
 from graphql import (
@@ -30,7 +29,7 @@ from graphql.language import SKIP
 from graphql.utilities.validate_input_value import validate_input_literal
 from graphql.validation import ValuesOfCorrectTypeRule
 from graphql.validation.rules import ASTValidationRule
-from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 
 from domain.errors import InvalidInput
 
@@ -70,36 +69,30 @@ class FieldNamingValuesRule(ValuesOfCorrectTypeRule):
         return SKIP
 
 
-class NameFieldsOfBadValues(SchemaExtension):
-    """Runs FieldNamingValuesRule in place of graphql-core's rule (same checks)."""
-
-    def on_operation(self) -> Iterator[None]:
-        context = self.execution_context
-        rules: tuple[type[ASTValidationRule], ...] = tuple(
-            FieldNamingValuesRule if rule is ValuesOfCorrectTypeRule else rule
-            for rule in context.validation_rules
-        )
-        context.validation_rules = rules
-        yield
+def name_fields_of_bad_values(execution: ExecutionContext) -> None:
+    """Before an operation: FieldNamingValuesRule in place of graphql-core's rule (same
+    checks)."""
+    rules: tuple[type[ASTValidationRule], ...] = tuple(
+        FieldNamingValuesRule if rule is ValuesOfCorrectTypeRule else rule
+        for rule in execution.validation_rules
+    )
+    execution.validation_rules = rules
 
 
-class NameFieldsOfRefusals(SchemaExtension):
-    """Puts the field in `extensions.field` of two refusals graphql-core and our resolvers
-    raise without it. A variable GraphQL cannot coerce (`$first` missing, `$input` with a
-    number for a phone) is named by the field it is given to, as an inline value is
-    (`input.reporter.phone`), with the variable in `extensions.variable` as the log names
-    it (`$input.reporter.phone`). A query resolver
+def name_fields_of_refusals(execution: ExecutionContext) -> None:
+    """After execution: puts the field in `extensions.field` of two refusals graphql-core
+    and our resolvers raise without it. A variable GraphQL cannot coerce (`$first`
+    missing, `$input` with a number for a phone) is named by the field it is given to, as
+    an inline value is (`input.reporter.phone`), with the variable in
+    `extensions.variable` as the log names it (`$input.reporter.phone`). A query resolver
     that cannot use an argument raises the domain's InvalidInput (an id that is not one):
     a mutation answers that with its InvalidInput result, a query has no such member, so
     it becomes a GraphQL error naming the field, not an unexpected error."""
-
-    def on_execute(self) -> Iterator[None]:
-        yield
-        result = self.execution_context.result
-        errors = getattr(result, "errors", None)
-        if errors:
-            uses = _variable_uses(self.execution_context.graphql_document)
-            result.errors = [_naming_field(error, uses) for error in errors]  # type: ignore[union-attr]
+    result = execution.result
+    errors = getattr(result, "errors", None)
+    if errors:
+        uses = _variable_uses(execution.graphql_document)
+        result.errors = [_naming_field(error, uses) for error in errors]  # type: ignore[union-attr]
 
 
 class _VariableUses(Visitor):

@@ -32,27 +32,22 @@ from api.case_transfers import CaseTransferMutation, CaseTransferQuery
 from api.clock_controls import ClockControlMutation, ClockQuery
 from api.clues import ClueMutation, ClueQuery
 from api.evidence_names import EvidenceFileQuery
+from api.execution import PlainLeavesExecutor, mark_plain_leaves
 from api.figure_lists import FigureListQuery
 from api.file_references import check_file_references
 from api.idempotency import keyed_command
-from api.input_checks import CheckInputText
-from api.live import Subscription, SubscriptionsOnlyOverWebsockets
+from api.live import Subscription
 from api.mutations import Mutation
 from api.notifications import NotificationMutation, NotificationQuery
-from api.observability import ObserveOperations, counted_command
+from api.observability import counted_command
 from api.outages import is_outage
 from api.policies import PolicyMutation, PolicyQuery
 from api.progress import ProgressMutation, ProgressQuery
 from api.query import Query
 from api.referrals import ReferralMutation, ReferralQuery, ReferralTermsMutation
 from api.reporting import ReportingMutation
-from api.request_errors import (
-    NameFieldsOfBadValues,
-    NameFieldsOfRefusals,
-    is_refused_value,
-    refused,
-    unexpected,
-)
+from api.request_errors import is_refused_value, refused, unexpected
+from api.request_hooks import RequestHooks
 from api.results import EXCEPTION_HANDLERS
 from api.statistics import StatisticsQuery
 from api.work_queue import WorkQueueQuery
@@ -148,26 +143,25 @@ def build_schema(production: bool = False, traced: bool = False) -> Schema:
     need not be explorable by anyone holding a token. Traced: a span per operation and
     resolver (rectify/tracing.py), never with the arguments (they can hold personal data)."""
     rules = [*VALIDATION_RULES, NoSchemaIntrospectionCustomRule] if production else VALIDATION_RULES
-    return _hook_mutations(
+    built = _hook_mutations(
         RectifySchema(
             query=merge_types("Query", QUERIES),
             mutation=merge_types("Mutation", MUTATIONS),
             subscription=Subscription,
             exception_handlers=EXCEPTION_HANDLERS,
             extensions=[
-                ObserveOperations,
-                SubscriptionsOnlyOverWebsockets,
+                RequestHooks,  # ours: names, refusals, input checks (api/request_hooks.py)
                 lambda: AddValidationRules(rules),
-                NameFieldsOfBadValues,
-                CheckInputText,
-                NameFieldsOfRefusals,
                 lambda: ParserCache(maxsize=256),
                 lambda: ValidationCache(maxsize=256),
                 lambda: MaskErrors(should_mask_error=_is_unexpected),
                 *([lambda: OpenTelemetryExtension(arg_filter=_no_arguments)] if traced else []),
             ],
+            execution_context_class=PlainLeavesExecutor,
         )
     )
+    mark_plain_leaves(built._schema)  # last: after the mutation hooks replaced resolvers
+    return built
 
 
 def _no_arguments(arguments: dict[str, Any], info: GraphQLResolveInfo[Any]) -> dict[str, Any]:

@@ -1,0 +1,123 @@
+"""api/execution.py reads plain leaf fields without graphql-core's per-field machinery
+(ADR 0067): every answer and every error must be exactly graphql-core's own."""
+
+from __future__ import annotations
+
+import asyncio
+from enum import Enum
+from typing import Any
+
+import strawberry
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from api.execution import PLAIN_LEAF, PlainLeavesExecutor, mark_plain_leaves
+from api.schema import schema as api_schema
+
+
+@strawberry.enum
+class Colour(Enum):
+    RED = "red"
+    BLUE = "blue"
+
+
+@strawberry.type
+class Thing:
+    id: strawberry.ID
+    name: str
+    count: int
+    colour: Colour
+    note: str | None
+    tags: list[str]
+
+    @strawberry.field
+    def shout(self) -> str:
+        return self.name.upper()
+
+    @strawberry.field
+    def times(self, n: int) -> int:
+        return self.count * n
+
+
+def _things() -> list[Thing]:
+    return [
+        Thing(id=strawberry.ID("1"), name="a", count=1, colour=Colour.RED, note=None, tags=["x"]),
+        Thing(id=strawberry.ID("2"), name="b", count=2, colour=Colour.BLUE, note="n", tags=[]),
+    ]
+
+
+def _broken() -> list[Any]:
+    # values a resolver could wrongly hand over: None for a non-null, text for an Int
+    return [
+        Thing(id=strawberry.ID("3"), name=None, count=3, colour=Colour.RED, note=None, tags=[]),  # type: ignore[arg-type]
+        Thing(id=strawberry.ID("4"), name="d", count="many", colour=Colour.RED, note=None, tags=[]),  # type: ignore[arg-type]
+    ]
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    async def things(self) -> list[Thing]:
+        return _things()
+
+    @strawberry.field
+    def broken(self) -> list[Thing | None]:
+        return _broken()
+
+
+QUERY = "{ things { id name count colour note tags shout times(n: 3) } }"
+BROKEN = "{ broken { id name count } }"
+
+
+def _schemas() -> tuple[strawberry.Schema, strawberry.Schema]:
+    fast = strawberry.Schema(query=Query, execution_context_class=PlainLeavesExecutor)
+    mark_plain_leaves(fast._schema)
+    plain = strawberry.Schema(
+        query=Query, execution_context_class=StrawberryGraphQLCoreExecutionContext
+    )
+    return fast, plain
+
+
+def _answer(built: strawberry.Schema, query: str) -> tuple[Any, list[Any]]:
+    result = asyncio.run(built.execute(query))
+    errors = [(e.message, e.path, e.locations) for e in result.errors or []]
+    return result.data, errors
+
+
+def test_plain_leaf_fields_answer_what_graphql_core_answers() -> None:
+    fast, plain = _schemas()
+
+    assert _answer(fast, QUERY) == _answer(plain, QUERY)
+    assert _answer(fast, QUERY)[0]["things"][0] == {
+        "id": "1", "name": "a", "count": 1, "colour": "RED", "note": None, "tags": ["x"],
+        "shout": "A", "times": 3,
+    }  # fmt: skip
+
+
+def test_a_null_or_uncoercible_leaf_is_the_error_graphql_core_reports() -> None:
+    fast, plain = _schemas()
+
+    data, errors = _answer(fast, BROKEN)
+
+    assert (data, errors) == _answer(plain, BROKEN)
+    assert data == {"broken": [None, None]}
+    assert [path for _, path, _ in errors] == [["broken", 0, "name"], ["broken", 1, "count"]]
+    assert "Cannot return null for non-nullable field Thing.name." in errors[0][0]
+
+
+def test_only_attribute_leaves_without_arguments_take_the_short_path() -> None:
+    fast, _ = _schemas()
+    thing = fast._schema.type_map["Thing"].fields  # type: ignore[union-attr]
+
+    marked = {name for name, field in thing.items() if PLAIN_LEAF in field.extensions}
+
+    # not a resolver (shout), not with arguments (times), not a list (tags)
+    assert marked == {"id", "name", "count", "colour", "note"}
+
+
+def test_the_api_schema_leaves_its_mutation_fields_to_their_hooks() -> None:
+    mutation = api_schema._schema.mutation_type
+    assert mutation is not None
+
+    assert not [name for name, f in mutation.fields.items() if PLAIN_LEAF in f.extensions]
+    dashboard = api_schema._schema.type_map["Dashboard"].fields  # type: ignore[union-attr]
+    assert PLAIN_LEAF in dashboard["totalIssues"].extensions
