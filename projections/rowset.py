@@ -14,7 +14,7 @@ are evaluated once, not per row).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any, Literal
@@ -130,29 +130,41 @@ def _scratch(cur: Cursor[Any], shape: Shape, rows: list[Row]) -> sql.Identifier:
     return scratch
 
 
+def begun(events: Iterable[Any]) -> set[Any]:
+    """The items whose stream begins with one of `events` (its version 1). No row keyed
+    by such an item can be in a read table yet: its rows come from its own events only,
+    and none of them comes before the first (a later version is recorded after it, so at
+    a later position), so none has been applied. Their rows need no load (ADR 0066)."""
+    return {e.originator_id for e in events if e.originator_version == 1}
+
+
 def write(
     cur: Cursor[Any],
     shape: Shape,
     rows: list[Row],
     key: tuple[str, ...],
     on_conflict: Literal["nothing", "error"],
+    new: Collection[Any] = (),
 ) -> None:
     """Insert every row: COPY straight in when a conflict on `key` must fail; when it
     must do nothing, the keys the table already holds are read first (one SELECT by the
     key's first column) and only the other rows COPied in, the first row of a key winning
     as in one `INSERT … ON CONFLICT DO NOTHING` (ADR 0066: the scratch table that
     statement needed was a tenth of a rebuild; the runner, holding the tracking row, is
-    the tables' only writer, so nothing can come in between)."""
+    the tables' only writer, so nothing can come in between). The keys are not read for
+    the items in `new` (`begun`): the table holds no row of theirs."""
     if not rows:
         return
     if on_conflict == "nothing":
-        rows = _absent(cur, shape, rows, key)
+        rows = _absent(cur, shape, rows, key, new)
         if not rows:
             return
     _copy(cur, shape, rows, sql.Identifier(shape.name))
 
 
-def _absent(cur: Cursor[Any], shape: Shape, rows: list[Row], key: tuple[str, ...]) -> list[Row]:
+def _absent(
+    cur: Cursor[Any], shape: Shape, rows: list[Row], key: tuple[str, ...], new: Collection[Any]
+) -> list[Row]:
     """`rows` less those whose key the table holds and the later of two with one key."""
     first = key[0]
     query = sql.SQL("SELECT {} FROM {} WHERE {} = ANY(%s)").format(
@@ -160,7 +172,8 @@ def _absent(cur: Cursor[Any], shape: Shape, rows: list[Row], key: tuple[str, ...
         sql.Identifier(shape.name),
         sql.Identifier(first),
     )
-    found = cur.execute(query, (list({row[first] for row in rows}),)).fetchall()
+    wanted = list({row[first] for row in rows} - set(new))
+    found = cur.execute(query, (wanted,)).fetchall() if wanted else []
     # compared as text: the table's values and the rows' may differ in type (an id as
     # UUID or as its text), never in their text form; str only for items already there
     held = {tuple(map(str, values)) for values in found}
@@ -237,6 +250,10 @@ class Table:
             self._stored.add(key)
         self._loaded.update(wanted)
 
+    def fresh(self, ids: Iterable[Any]) -> None:
+        """Items known to have no row here yet (`begun`): loaded without a statement."""
+        self._loaded.update(ids)
+
     def get(self, *key: Any) -> Row | None:
         if key[0] not in self._loaded:
             self.load([key[0]])
@@ -294,6 +311,11 @@ class Appends:
         self._rows: dict[tuple[Any, ...], Row] = {}
         self._all: list[Row] = []
         self._key_of = key_getter(key)
+        self._new: set[Any] = set()
+
+    def fresh(self, ids: Iterable[Any]) -> None:
+        """Items known to have no row here yet (`begun`): their keys are not read."""
+        self._new.update(ids)
 
     def add(self, row: Row) -> None:
         if self.on_conflict == "error":
@@ -303,8 +325,9 @@ class Appends:
 
     def flush(self) -> None:
         rows = self._all or list(self._rows.values())
-        write(self.cur, shape_of(self.cur, self.name), rows, self.key, self.on_conflict)
-        self._all, self._rows = [], {}
+        shape = shape_of(self.cur, self.name)
+        write(self.cur, shape, rows, self.key, self.on_conflict, self._new)
+        self._all, self._rows, self._new = [], {}, set()
 
 
 class AgencyNames:
