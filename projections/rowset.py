@@ -167,12 +167,15 @@ def _absent(
 ) -> list[Row]:
     """`rows` less those whose key the table holds and the later of two with one key."""
     first = key[0]
-    query = sql.SQL("SELECT {} FROM {} WHERE {} = ANY(%s)").format(
+    query = sql.SQL("SELECT {} FROM {} WHERE {} = ANY(CAST(%s AS {}[]))").format(
         sql.SQL(", ").join(map(sql.Identifier, key)),
         sql.Identifier(shape.name),
         sql.Identifier(first),
+        sql.SQL(shape.types[first]),  # the catalog's own name of the column's type
     )
     wanted = list({row[first] for row in rows} - set(new))
+    if len({type(value) for value in wanted}) > 1:  # e.g. ids as UUIDs and as text
+        wanted = [str(value) for value in wanted]
     found = cur.execute(query, (wanted,)).fetchall() if wanted else []
     # compared as text: the table's values and the rows' may differ in type (an id as
     # UUID or as its text), never in their text form; str only for items already there
