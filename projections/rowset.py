@@ -5,7 +5,9 @@ events was 1,500 round trips. Now it loads the rows the batch touches with one S
 table (`Table.load`), lets each event change them in memory (`insert`, `update`), and
 writes the new rows with one `COPY` and the changed ones with one `UPDATE … FROM` a
 scratch table filled by `COPY` (`flush`; ADR 0059). Rows that are only ever added
-(histories) go through `Appends`: one `COPY`, no load.
+(histories) go through `Appends`: one `COPY`, no load; where a row's key may be there
+already, one `SELECT` of the keys first (ADR 0066). Items whose stream begins in the
+batch (`begun`) are neither loaded nor looked up: no row of theirs can be there yet.
 
 Column types and defaults are read from the catalog, once per connection, so the models
 name only the columns they set; a read table's defaults must therefore be constants (they
@@ -117,7 +119,7 @@ def _copy(cur: Cursor[Any], shape: Shape, rows: list[Row], into: sql.Composable)
 
 def _scratch(cur: Cursor[Any], shape: Shape, rows: list[Row]) -> sql.Identifier:
     """A temporary table of `shape`'s columns holding exactly `rows`, for a statement that
-    needs them as a relation (`ON CONFLICT`, `UPDATE … FROM`). Created once per session
+    needs them as a relation (`UPDATE … FROM`). Created once per session
     (`IF NOT EXISTS`: a transaction rolled back takes its creation with it), emptied first."""
     scratch = sql.Identifier(f"rowset_{shape.name}")
     cur.execute(
