@@ -83,6 +83,23 @@ _DROP_ZEROS = (
 )
 
 
+# A rebuild counts every issue once, after the replay, from the rows the ledger ends with
+# (ADR 0066): the same statements that fill the counters when their tables are first made
+# (schema_dashboard.sql). The batches' counting telescopes to exactly this — each batch
+# takes back what it counted before and adds what is there now — so the rows are the
+# ones the runner's batches leave, with no counter at zero (count(*) is never 0).
+_COUNT_ALL = """
+INSERT INTO dashboard_issues (issue_id, campaign_id, status, due)
+    SELECT id, campaign_id, status, coalesce(due_date, DATE '9999-12-31') FROM issues;
+INSERT INTO dashboard_counts (campaign_id, status, due, n)
+    SELECT campaign_id, status, due, count(*) FROM dashboard_issues GROUP BY 1, 2, 3;
+INSERT INTO dashboard_agency_counts (campaign_id, agency_id, role, status, due, n)
+    SELECT d.campaign_id, r.agency_id, r.role, d.status, d.due, count(*)
+    FROM dashboard_issues d JOIN issue_responsibilities r ON r.issue_id = d.issue_id
+    GROUP BY 1, 2, 3, 4, 5
+"""
+
+
 class DashboardCountsProjection:
     TABLES: ClassVar[tuple[str, ...]] = (
         "dashboard_issues",
@@ -99,6 +116,12 @@ class DashboardCountsProjection:
 
     def apply(self, event: DomainEventProtocol[Any], position: int) -> None:
         """Nothing per event: the batch's issues are counted at once in `flush`."""
+
+    @staticmethod
+    def rebuild(cur: Cursor[Any]) -> None:
+        """Fill the fresh (empty) counters of a rebuild at once, after the replay: a
+        rebuild gives this model no batches (it was a tenth of a rebuild's time)."""
+        cur.execute(_COUNT_ALL)
 
     def flush(self) -> None:
         if not self.touched:

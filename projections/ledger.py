@@ -18,7 +18,7 @@ from domain.campaigns import Campaign
 from domain.deadlines import Deadline
 from domain.issues import IssueStatus, extended_deadline
 from domain.issues import RectificationIssue as Issue
-from projections.rowset import AgencyNames, Appends, Table
+from projections.rowset import AgencyNames, Appends, Table, begun
 from projections.summaries import summarise
 
 _AGENCY = (Agency.Registered, Agency.Event)
@@ -56,9 +56,13 @@ class LedgerProjection:
     def prepare(self, batch: Sequence[tuple[DomainEventProtocol[Any], int]]) -> None:
         """Load, in one statement per table, the rows the batch's events change."""
         events = [event for event, _ in batch]
+        issues = [e for e in events if isinstance(e, _ISSUE)]
+        new = begun(issues)  # registered in this batch: nothing to load or to look up
+        self.issues.fresh(new)
+        self.responsibilities.fresh(new)
         self.agencies.load(e.originator_id for e in events if isinstance(e, _AGENCY))
         self.campaigns.load(e.originator_id for e in events if isinstance(e, _CAMPAIGN))
-        self.issues.load(e.originator_id for e in events if isinstance(e, _ISSUE))
+        self.issues.load(e.originator_id for e in issues)
         self.agency_name.load(e.agency_id for e in events if isinstance(e, Issue.ProgressReported))
 
     def flush(self) -> None:

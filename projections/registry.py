@@ -6,6 +6,9 @@ position) pairs, before the first `apply`: load the rows it will change) and `fl
 (after the last: write them), so a batch costs a few statements per table, not per event
 (projections/rowset.py, ADR 0052); its DDL in a `*.sql` file of this package (applied in
 file-name order, idempotent), and `TABLES`, the tables a rebuild builds afresh and swaps in.
+A model whose rows follow from other models' rows alone may also have a static
+`rebuild(cursor)`: a rebuild then gives it no batches and calls it once after the replay,
+on its fresh, empty tables (ADR 0066; the dashboard counters).
 The runner gives each model the whole batch in turn, in the order listed here.
 To add one: write the class and its SQL file, then list it here.
 

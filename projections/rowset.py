@@ -5,7 +5,9 @@ events was 1,500 round trips. Now it loads the rows the batch touches with one S
 table (`Table.load`), lets each event change them in memory (`insert`, `update`), and
 writes the new rows with one `COPY` and the changed ones with one `UPDATE … FROM` a
 scratch table filled by `COPY` (`flush`; ADR 0059). Rows that are only ever added
-(histories) go through `Appends`: one `COPY`, no load.
+(histories) go through `Appends`: one `COPY`, no load; where a row's key may be there
+already, one `SELECT` of the keys first (ADR 0066). Items whose stream begins in the
+batch (`begun`) are neither loaded nor looked up: no row of theirs can be there yet.
 
 Column types and defaults are read from the catalog, once per connection, so the models
 name only the columns they set; a read table's defaults must therefore be constants (they
@@ -14,7 +16,7 @@ are evaluated once, not per row).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any, Literal
@@ -28,6 +30,14 @@ Row = dict[str, Any]
 # What an insert does when the key is already there: what `ON CONFLICT DO NOTHING` did,
 # or fail as a plain INSERT did (the batch is then applied event by event, and parked).
 OnConflict = Literal["nothing", "error"]
+
+
+def key_getter(key: tuple[str, ...]) -> Callable[[Row], tuple[Any, ...]]:
+    """A row's key as a tuple, picked in C (a generator per row was 4% of a rebuild)."""
+    if len(key) == 1:
+        only = key[0]
+        return lambda row: (row[only],)
+    return itemgetter(*key)
 
 
 class DuplicateRow(Exception):
@@ -109,7 +119,7 @@ def _copy(cur: Cursor[Any], shape: Shape, rows: list[Row], into: sql.Composable)
 
 def _scratch(cur: Cursor[Any], shape: Shape, rows: list[Row]) -> sql.Identifier:
     """A temporary table of `shape`'s columns holding exactly `rows`, for a statement that
-    needs them as a relation (`ON CONFLICT`, `UPDATE … FROM`). Created once per session
+    needs them as a relation (`UPDATE … FROM`). Created once per session
     (`IF NOT EXISTS`: a transaction rolled back takes its creation with it), emptied first."""
     scratch = sql.Identifier(f"rowset_{shape.name}")
     cur.execute(
@@ -122,30 +132,67 @@ def _scratch(cur: Cursor[Any], shape: Shape, rows: list[Row]) -> sql.Identifier:
     return scratch
 
 
+def begun(events: Iterable[Any]) -> set[Any]:
+    """The items whose stream begins with one of `events` (its version 1). No row keyed
+    by such an item can be in a read table yet: its rows come from its own events only,
+    and none of them comes before the first (a later version is recorded after it, so at
+    a later position), so none has been applied. Their rows need no load (ADR 0066)."""
+    return {e.originator_id for e in events if e.originator_version == 1}
+
+
 def write(
     cur: Cursor[Any],
     shape: Shape,
     rows: list[Row],
     key: tuple[str, ...],
     on_conflict: Literal["nothing", "error"],
+    new: Collection[Any] = (),
 ) -> None:
-    """Insert every row: COPY straight in when a conflict on `key` must fail; through a
-    scratch table and one `INSERT … ON CONFLICT DO NOTHING` when it must do nothing."""
+    """Insert every row: COPY straight in when a conflict on `key` must fail; when it
+    must do nothing, the keys the table already holds are read first (one SELECT by the
+    key's first column) and only the other rows COPied in, the first row of a key winning
+    as in one `INSERT … ON CONFLICT DO NOTHING` (ADR 0066: the scratch table that
+    statement needed was a tenth of a rebuild; the runner, holding the tracking row, is
+    the tables' only writer, so nothing can come in between). The keys are not read for
+    the items in `new` (`begun`): the table holds no row of theirs."""
     if not rows:
         return
-    if on_conflict == "error":
-        _copy(cur, shape, rows, sql.Identifier(shape.name))
-        return
-    scratch = _scratch(cur, shape, rows)
-    names = sql.SQL(", ").join(map(sql.Identifier, shape.columns))
-    cur.execute(
-        sql.SQL("INSERT INTO {t} ({c}) SELECT {c} FROM {s} ON CONFLICT ({k}) DO NOTHING").format(
-            t=sql.Identifier(shape.name),
-            c=names,
-            s=scratch,
-            k=sql.SQL(", ").join(map(sql.Identifier, key)),
-        )
+    if on_conflict == "nothing":
+        rows = _absent(cur, shape, rows, key, new)
+        if not rows:
+            return
+    _copy(cur, shape, rows, sql.Identifier(shape.name))
+
+
+def _absent(
+    cur: Cursor[Any], shape: Shape, rows: list[Row], key: tuple[str, ...], new: Collection[Any]
+) -> list[Row]:
+    """`rows` less those whose key the table holds and the later of two with one key."""
+    first = key[0]
+    query = sql.SQL("SELECT {} FROM {} WHERE {} = ANY(CAST(%s AS {}[]))").format(
+        sql.SQL(", ").join(map(sql.Identifier, key)),
+        sql.Identifier(shape.name),
+        sql.Identifier(first),
+        sql.SQL(shape.types[first]),  # the catalog's own name of the column's type
     )
+    wanted = list({row[first] for row in rows} - set(new))
+    if len({type(value) for value in wanted}) > 1:  # e.g. ids as UUIDs and as text
+        wanted = [str(value) for value in wanted]
+    found = cur.execute(query, (wanted,)).fetchall() if wanted else []
+    # compared as text: the table's values and the rows' may differ in type (an id as
+    # UUID or as its text), never in their text form; str only for items already there
+    held = {tuple(map(str, values)) for values in found}
+    items = {values[0] for values in held}
+    kept: dict[tuple[Any, ...], Row] = {}
+    key_of = key_getter(key)
+    for row in rows:
+        values = key_of(row)
+        if values in kept:
+            continue
+        if items and str(values[0]) in items and tuple(map(str, values)) in held:
+            continue
+        kept[values] = row
+    return list(kept.values())
 
 
 def rewrite(cur: Cursor[Any], shape: Shape, rows: list[Row], key: tuple[str, ...]) -> None:
@@ -180,6 +227,8 @@ class Table:
         self._dirty: dict[tuple[Any, ...], Row] = {}
         self._shape: Shape | None = None
         self._stored: set[tuple[Any, ...]] = set()  # keys of rows the table holds already
+        self._key_of = key_getter(key)
+        self._blank: Row | None = None  # every column at its default
 
     @property
     def shape(self) -> Shape:
@@ -206,8 +255,9 @@ class Table:
             self._stored.add(key)
         self._loaded.update(wanted)
 
-    def _key_of(self, row: Row) -> tuple[Any, ...]:
-        return tuple(row[c] for c in self.key)
+    def fresh(self, ids: Iterable[Any]) -> None:
+        """Items known to have no row here yet (`begun`): loaded without a statement."""
+        self._loaded.update(ids)
 
     def get(self, *key: Any) -> Row | None:
         if key[0] not in self._loaded:
@@ -228,7 +278,11 @@ class Table:
                 raise DuplicateRow(f"{self.name}: the row is already there")
             return None
         shape = self.shape
-        full = {c: row.get(c, shape.defaults.get(c)) for c in shape.columns}
+        if self._blank is None:
+            self._blank = {c: shape.defaults.get(c) for c in shape.columns}
+        full = self._blank | row  # merged in C; a column the row lacks takes its default
+        if len(full) != len(self._blank):  # a name that is not a column: left out, as before
+            full = {c: full[c] for c in shape.columns}
         self._rows[key] = self._dirty[key] = full
         return full
 
@@ -261,17 +315,24 @@ class Appends:
         self.cur, self.name, self.key, self.on_conflict = cur, name, key, on_conflict
         self._rows: dict[tuple[Any, ...], Row] = {}
         self._all: list[Row] = []
+        self._key_of = key_getter(key)
+        self._new: set[Any] = set()
+
+    def fresh(self, ids: Iterable[Any]) -> None:
+        """Items known to have no row here yet (`begun`): their keys are not read."""
+        self._new.update(ids)
 
     def add(self, row: Row) -> None:
         if self.on_conflict == "error":
             self._all.append(row)
         else:
-            self._rows.setdefault(tuple(row[c] for c in self.key), row)
+            self._rows.setdefault(self._key_of(row), row)
 
     def flush(self) -> None:
         rows = self._all or list(self._rows.values())
-        write(self.cur, shape_of(self.cur, self.name), rows, self.key, self.on_conflict)
-        self._all, self._rows = [], {}
+        shape = shape_of(self.cur, self.name)
+        write(self.cur, shape, rows, self.key, self.on_conflict, self._new)
+        self._all, self._rows, self._new = [], {}, set()
 
 
 class AgencyNames:

@@ -81,13 +81,17 @@ def _apply_batch(
     models: Sequence[type[ReadModel]] = READ_MODELS,
     seen: list[Any] | None = None,
     reader: ReadAhead | None = None,
+    every_model: bool | None = None,
 ) -> tuple[int, int]:
     """Apply up to `limit` events after `after` (up to `stop` when given) to `models`;
     return (events applied, last position). The events are appended to `seen` if given.
 
     Inside the caller's transaction; if the batch fails for anything but the connection
     (TRANSIENT), it is rolled back to a savepoint and applied one event at a time, each
-    event that still fails sanitised or skipped and parked."""
+    event that still fails sanitised or skipped and parked. `every_model` says the batch
+    stands for all read models (by default: `models` is all of them); it then unparks."""
+    if every_model is None:
+        every_model = len(models) == len(READ_MODELS)
     if reader is not None:
         notifications, decoded = reader.read(after, limit, stop)
     else:
@@ -107,7 +111,7 @@ def _apply_batch(
             events.extend(applied)
             if was_parked:
                 set_aside.add(notification.id)
-    if len(models) == len(READ_MODELS):  # a full replay that applies a parked event clears it
+    if every_model:  # a full replay that applies a parked event clears it
         parked.unpark(cur, NAME, [n.id for n in notifications if n.id not in set_aside])
     if seen is not None:
         seen.extend(events)
@@ -325,6 +329,9 @@ def rebuild_projections(
     Progress is reported as (events replayed, events to replay).
     """
     chosen = list(READ_MODELS) if model is None else [read_model(model)]
+    # a model with `rebuild(cur)` is filled once after the replay, not batch by batch
+    replayed = [m for m in chosen if not hasattr(m, "rebuild")]
+    at_end = [m for m in chosen if hasattr(m, "rebuild")]
     app = RectifyApp(env=es_env)
     try:
         with closing(connect(database_url, schema)) as conn:
@@ -340,15 +347,28 @@ def rebuild_projections(
                 if progress is not None:
                     progress(applied, total)
                 with ReadAhead(app) as reader:  # the next batch read while this one is written
-                    while position < target:
+                    while replayed and position < target:
                         count, position = _apply_batch(
-                            cur, app, position, batch_size, target, chosen, reader=reader
+                            cur,
+                            app,
+                            position,
+                            batch_size,
+                            target,
+                            replayed,
+                            reader=reader,
+                            every_model=model is None,
                         )
                         if not count:
                             break
                         applied += count
                         if progress is not None:
                             progress(applied, total)
+                for each in at_end:
+                    each.rebuild(cur)
+                if not replayed:  # only models filled from the others' rows: all counted
+                    applied = total
+                    if progress is not None:
+                        progress(applied, total)
                 staging.build_indexes(cur, deferred)
                 staging.swap(cur, schema, staged, tables)
                 if model is None:

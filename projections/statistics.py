@@ -21,7 +21,7 @@ from domain.clocks import due_day
 from domain.clues import Clue
 from domain.issues import RectificationIssue as Issue
 from domain.referrals import Referral
-from projections.rowset import Appends, Table
+from projections.rowset import Appends, Table, begun
 
 # A referred clue is not ended: it concludes with its referral (ADR 0035).
 _CLUE_ENDS = (Clue.MergedAsDuplicate, Clue.Dismissed, Clue.Concluded)
@@ -94,7 +94,9 @@ class StatisticsProjection:
 
     def prepare(self, batch: Sequence[tuple[DomainEventProtocol[Any], int]]) -> None:
         events = [event for event, _ in batch]
-        self.items.load(e.originator_id for e in events if _changes_item(e))
+        items = [e for e in events if _changes_item(e)]
+        self.items.fresh(begun(items))  # opened in this batch: no row to load
+        self.items.load(e.originator_id for e in items)
         self.rounds.load(
             e.originator_id for e in events if isinstance(e, (Referral.Sent, Referral.Event))
         )

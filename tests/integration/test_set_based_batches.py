@@ -12,10 +12,11 @@ from uuid import UUID
 
 import psycopg
 import pytest
+from psycopg import sql
 
 from domain.application import RectifyApp
 from projections import catch_up, rebuild_projections
-from projections.rowset import Table
+from projections.rowset import Appends, Table
 from projections.runner import connect
 from tests.integration.api_fixtures import import_known_ledger, issue
 from tests.integration.test_projection import run_lifecycle
@@ -78,14 +79,18 @@ def test_an_issue_registered_changed_closed_and_reopened_in_one_batch(
 
 
 class _Counting:
-    """Counts the statements every psycopg cursor sends while installed."""
+    """Counts (and keeps) the statements every psycopg cursor sends while installed."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.count = 0
+        self.statements: list[str] = []
         original = psycopg.Cursor.execute
 
         def execute(cur: psycopg.Cursor[Any], *args: Any, **kwargs: Any) -> Any:
             self.count += 1
+            query = args[0]
+            text = query.as_string(cur) if isinstance(query, sql.Composable) else str(query)
+            self.statements.append(text)
             return original(cur, *args, **kwargs)
 
         monkeypatch.setattr(psycopg.Cursor, "execute", execute)
@@ -143,3 +148,43 @@ def test_a_table_written_at_once_keeps_arrays_json_and_defaults_as_given(
         (1, awkward, ids, {"k": [1, "二"]}, "无"),
         (2, ["后来"], None, {}, "改"),
     ]
+
+
+def test_rows_whose_key_is_there_are_left_as_they_were_and_the_first_of_a_batch_wins(
+    db: psycopg.Connection[Any],
+) -> None:
+    db.execute("CREATE TABLE pairs (item uuid, agency uuid, note text, PRIMARY KEY (item, agency))")
+    item, first, second = UUID(int=1), UUID(int=2), UUID(int=3)
+    with db.transaction(), db.cursor() as cur:
+        pairs = Appends(cur, "pairs", ("item", "agency"), "nothing")
+        pairs.add({"item": item, "agency": first, "note": "先"})
+        pairs.flush()
+    with db.transaction(), db.cursor() as cur:
+        pairs = Appends(cur, "pairs", ("item", "agency"), "nothing")
+        pairs.add({"item": str(item), "agency": str(first), "note": "又"})  # the same, as text
+        pairs.add({"item": item, "agency": second, "note": "新"})
+        pairs.add({"item": item, "agency": second, "note": "重"})
+        pairs.flush()
+
+    rows = db.execute("SELECT item, agency, note FROM pairs ORDER BY agency").fetchall()
+
+    assert rows == [(item, first, "先"), (item, second, "新")]
+
+
+def test_an_item_whose_stream_begins_in_the_batch_is_written_without_a_look_up(
+    app: RectifyApp,
+    es_env: dict[str, str],
+    database_url: str,
+    schema: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import_known_ledger(app)
+    counting = _Counting(monkeypatch)
+    catch_up(es_env, database_url, schema)
+    monkeypatch.undo()
+
+    # the rows of the ledger's new issues: no SELECT of theirs by key before they are written
+    tables = ('"issues"', '"issue_responsibilities"', '"stat_items"', '"item_audiences"')
+    lookups = [s for s in counting.statements if "= ANY(" in s and any(t in s for t in tables)]
+    assert counting.count > 0
+    assert lookups == []
