@@ -12,6 +12,15 @@ field extension, arguments, a list or object type, any field while a resolver mi
 is installed (the traced schema's OpenTelemetry spans), and any value that is not simply
 coercible (None in a non-null field, an exception, a coercion failure) — goes the whole
 way, so results and errors are graphql-core's own.
+
+Objects and lists of objects held in such attributes (a work-queue row's edge, node,
+campaign, agency and steps: ~160 a page, ADR 0070) are completed the same way: the
+attribute read, then graphql-core's own `collect_and_execute_subfields` for the object or
+each item, under the path and with the error handling `execute_field` would give them —
+without the resolve info, strawberry's wrappers and `complete_value`'s dispatch, which an
+object held in an attribute does not need. A value graphql-core would check or await
+(None where non-null, an exception, an awaitable, a list that is not a list or holds
+any of those, a field under a directive such as `@stream`) takes the whole path.
 """
 
 from __future__ import annotations
@@ -20,8 +29,10 @@ from typing import Any, NamedTuple
 
 from graphql import (
     GraphQLLeafType,
+    GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLOutputType,
     GraphQLSchema,
     is_leaf_type,
     is_object_type,
@@ -31,6 +42,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 PLAIN_LEAF = "rectify-plain-leaf"  # the key of a field's plan in its graphql-core extensions
+PLAIN_OBJECT = "rectify-plain-object"  # the same, for an object or a list of objects
 
 
 class PlainLeaf(NamedTuple):
@@ -39,23 +51,41 @@ class PlainLeaf(NamedTuple):
     non_null: bool
 
 
+class PlainObject(NamedTuple):
+    attribute: str
+    field_type: GraphQLOutputType  # as declared, for graphql-core's error handling
+    object_type: GraphQLObjectType
+    non_null: bool
+    item_type: GraphQLOutputType | None  # a list's items (object, possibly non-null)
+    item_non_null: bool
+
+
 def mark_plain_leaves(schema: GraphQLSchema) -> int:
-    """Records a PlainLeaf on every field it applies to; returns how many. Run on the final
-    schema: a field whose resolver was wrapped since (api/schema.py's mutation hooks) is
-    no longer strawberry's default getter and is left alone."""
+    """Records a PlainLeaf (or a PlainObject) on every field it applies to; returns how
+    many leaves. Run on the final schema: a field whose resolver was wrapped since
+    (api/schema.py's mutation hooks) is no longer strawberry's default getter and is left
+    alone."""
     marked = 0
     for named in schema.type_map.values():
         if not is_object_type(named) or named.name.startswith("__"):
             continue
         for field in named.fields.values():
-            plan = _plan(field)
+            attribute = _attribute(field)
+            if attribute is None:
+                continue
+            plan = _plan(field, attribute)
             if plan is not None:
                 field.extensions[PLAIN_LEAF] = plan
                 marked += 1
+            objects = _object_plan(field, attribute)
+            if objects is not None:
+                field.extensions[PLAIN_OBJECT] = objects
     return marked
 
 
-def _plan(field: Any) -> PlainLeaf | None:
+def _attribute(field: Any) -> str | None:
+    """The attribute strawberry's default getter reads for `field`, or None: a resolver, a
+    field extension, arguments, another getter."""
     definition = field.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
     if (
         definition is None
@@ -65,12 +95,32 @@ def _plan(field: Any) -> PlainLeaf | None:
         or definition.default_resolver is not getattr
     ):
         return None
+    return str(definition.python_name)
+
+
+def _plan(field: Any, attribute: str) -> PlainLeaf | None:
     kind, non_null = field.type, False
     if isinstance(kind, GraphQLNonNull):
         kind, non_null = kind.of_type, True
     if not is_leaf_type(kind):
         return None
-    return PlainLeaf(definition.python_name, kind, non_null)
+    return PlainLeaf(attribute, kind, non_null)
+
+
+def _object_plan(field: Any, attribute: str) -> PlainObject | None:
+    """An object type, or a list of one, whose values graphql-core would not check: no
+    `is_type_of` (strawberry sets one only on types with interfaces)."""
+    kind, non_null = field.type, False
+    if isinstance(kind, GraphQLNonNull):
+        kind, non_null = kind.of_type, True
+    item_type, item_non_null = None, False
+    if isinstance(kind, GraphQLList):
+        item_type = kind = kind.of_type
+        if isinstance(kind, GraphQLNonNull):
+            kind, item_non_null = kind.of_type, True
+    if not is_object_type(kind) or kind.is_type_of is not None:
+        return None
+    return PlainObject(attribute, field.type, kind, non_null, item_type, item_non_null)
 
 
 _NOT_PLAIN = object()  # a leaf the short path leaves to graphql-core's whole path
@@ -100,9 +150,10 @@ class PlainLeavesExecutor(StrawberryGraphQLCoreExecutionContext):
         grouped_field_set: Any,
         position_context: Any,
     ) -> AwaitableOrValue[dict[str, Any]]:
-        """graphql-core's `execute_fields` (3.3.2), with plain leaves answered in the loop:
-        no path, resolve info or method call for them. A resolver middleware (the traced
-        schema's spans) sees every field, so then nothing takes the short path."""
+        """graphql-core's `execute_fields` (3.3.2), with plain leaves answered in the loop
+        (no path, resolve info or method call for them) and plain objects completed
+        without resolve info (`_plain_object`). A resolver middleware (the traced schema's
+        spans) sees every field, so then nothing takes the short path."""
         middleware = self.middleware_manager
         if middleware is not None and middleware.middlewares:
             return super().execute_fields(
@@ -115,19 +166,24 @@ class PlainLeavesExecutor(StrawberryGraphQLCoreExecutionContext):
         try:
             for response_name, field_details_list in grouped_field_set.items():
                 field = get_field(parent_type, field_details_list[0].node.name.value)
-                plan = field.extensions.get(PLAIN_LEAF) if field is not None else None
+                extensions = field.extensions if field is not None else {}
+                plan = extensions.get(PLAIN_LEAF)
                 if plan is not None:
                     value = _plain_value(plan, source_value)
                     if value is not _NOT_PLAIN:
                         results[response_name] = value
                         continue
-                result = self.execute_field(
-                    parent_type,
-                    source_value,
-                    field_details_list,
-                    Path(path, response_name, parent_type.name),
-                    position_context,
-                )
+                field_path = Path(path, response_name, parent_type.name)
+                objects = extensions.get(PLAIN_OBJECT)
+                result = _NOT_PLAIN
+                if objects is not None:
+                    result = self._plain_object(
+                        objects, source_value, field_details_list, field_path, position_context
+                    )
+                if result is _NOT_PLAIN:
+                    result = self.execute_field(
+                        parent_type, source_value, field_details_list, field_path, position_context
+                    )
                 if result is not Undefined:
                     results[response_name] = result
                     if is_awaitable(result):
@@ -150,3 +206,127 @@ class PlainLeavesExecutor(StrawberryGraphQLCoreExecutionContext):
             return results
 
         return get_results()
+
+    def _plain_object(
+        self,
+        plan: PlainObject,
+        source: Any,
+        field_details_list: Any,
+        path: Path,
+        position_context: Any,
+    ) -> Any:
+        """`execute_field` for an object, or a list of objects, held in an attribute: the
+        value completed by graphql-core's `collect_and_execute_subfields`, errors handled
+        as `execute_field` handles them; _NOT_PLAIN for anything graphql-core would check
+        or await first, before any of it is executed."""
+        try:
+            value = getattr(source, plan.attribute)
+        except Exception:  # resolved again on the whole path, where the error is located
+            return _NOT_PLAIN
+        if value is None:
+            return _NOT_PLAIN if plan.non_null else None
+        is_awaitable = self.is_awaitable
+        if plan.item_type is None:
+            if not _completable(value, is_awaitable):
+                return _NOT_PLAIN
+        elif (
+            type(value) is not list
+            or any(details.node.directives for details in field_details_list)  # @stream
+            or not all(
+                _completable(item, is_awaitable) if item is not None else not plan.item_non_null
+                for item in value
+            )
+        ):
+            return _NOT_PLAIN
+        completed: Any
+        try:
+            if plan.item_type is None:
+                completed = self.collect_and_execute_subfields(
+                    plan.object_type, field_details_list, path, value, position_context
+                )
+            else:
+                completed = self._plain_list(
+                    plan, field_details_list, path, value, position_context
+                )
+            if is_awaitable(completed):
+                return self._settled(completed, plan.field_type, field_details_list, path)
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, plan.field_type, field_details_list, path)
+            return None
+        return completed
+
+    def _plain_list(
+        self,
+        plan: PlainObject,
+        field_details_list: Any,
+        path: Path,
+        items: list[Any],
+        position_context: Any,
+    ) -> AwaitableOrValue[list[Any]]:
+        """graphql-core's `complete_iterable_value` (3.3.2) for a list of objects already
+        checked (no awaitable item, None only where the items may be null)."""
+        object_type, item_type = plan.object_type, plan.item_type
+        assert item_type is not None  # a list's plan
+        is_awaitable = self.is_awaitable
+        completed_results: list[Any] = []
+        awaitable_indices: list[int] = []
+        try:
+            for index, item in enumerate(items):
+                if item is None:
+                    completed_results.append(None)
+                    continue
+                item_path = path.add_key(index, None)
+                try:
+                    completed = self.collect_and_execute_subfields(
+                        object_type, field_details_list, item_path, item, position_context
+                    )
+                    if is_awaitable(completed):
+                        completed = self._settled(
+                            completed, item_type, field_details_list, item_path
+                        )
+                        awaitable_indices.append(index)
+                    completed_results.append(completed)
+                except Exception as raw_error:
+                    self.handle_field_error(raw_error, item_type, field_details_list, item_path)
+                    completed_results.append(None)
+        except Exception:
+            # as graphql-core: awaitables of other items are settled, they may fail too
+            if awaitable_indices:
+                self.settle_in_background([completed_results[i] for i in awaitable_indices])
+            raise
+        if not awaitable_indices:
+            return completed_results
+
+        async def get_completed_results() -> list[Any]:
+            if len(awaitable_indices) == 1:
+                index = awaitable_indices[0]
+                completed_results[index] = await completed_results[index]
+            else:
+                awaited = await gather_with_cancel(
+                    *(completed_results[i] for i in awaitable_indices)
+                )
+                for index, result in zip(awaitable_indices, awaited, strict=True):
+                    completed_results[index] = result
+            return completed_results
+
+        return get_completed_results()
+
+    async def _settled(
+        self,
+        completed: Any,
+        return_type: GraphQLOutputType,
+        field_details_list: Any,
+        path: Path,
+    ) -> Any:
+        """An awaited completion, its error handled as `execute_field`'s `await_completed`."""
+        try:
+            return await completed
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, return_type, field_details_list, path)
+            return None
+
+
+def _completable(value: Any, is_awaitable: Any) -> bool:
+    """An object graphql-core would complete at once: not an error to raise, not a value
+    to await first."""
+    return not (value is Undefined or isinstance(value, Exception) or is_awaitable(value))

@@ -19,8 +19,9 @@ from graphql import GraphQLError
 from starlette.concurrency import run_in_threadpool
 
 from api import cursors
+from api.authz import work_queue as authz
 from api.authz.core import NotAllowedError
-from api.authz.work_queue import steps_of, work_scope
+from api.authz.work_queue import steps_by_row, work_scope
 from api.context import Context
 from api.types import Agency, Campaign, Counted, PageInfo
 from domain.application import RectifyApp
@@ -171,7 +172,11 @@ def _approvers(app: RectifyApp, campaigns: Iterable[UUID]) -> dict[UUID, Extensi
     return {item: app.get_campaign(item).approvers() for item in campaigns}
 
 
-def _item(row: Any, info: Info, days: int | None, today: date) -> WorkItem:
+def _shown(steps: list[authz.WorkStep]) -> list[WorkStep]:
+    return [WorkStep(mutation=s.mutation, label=s.label) for s in steps]
+
+
+def _item(row: Any, steps: list[WorkStep], days: int | None, today: date) -> WorkItem:
     campaign = None
     if row["campaign_id"] is not None:
         campaign = Campaign(id=strawberry.ID(str(row["campaign_id"])), title=row["campaign_title"])
@@ -187,9 +192,7 @@ def _item(row: Any, info: Info, days: int | None, today: date) -> WorkItem:
         working_days_left=days,
         overdue=row["due"] is not None and row["due"] < today,
         received_at=row["received_at"],
-        steps=[
-            WorkStep(mutation=s.mutation, label=s.label) for s in steps_of(info.context.user, row)
-        ],
+        steps=steps,
     )
 
 
@@ -248,13 +251,14 @@ class WorkQueueQuery:
         days = await run_in_threadpool(_days, context.app, page.rows, today)
         deciding = {r["campaign_id"] for r in page.rows if r["kind"] == q.EXTENSION_TO_DECIDE}
         rules = await run_in_threadpool(_approvers, context.app, deciding) if deciding else {}
-        rows = [{**dict(r), "extension_approvers": rules.get(r["campaign_id"])} for r in page.rows]
+        # rows that agree on what their steps depend on share them (ADR 0070)
+        steps = steps_by_row(context.user, page.rows, rules, _shown)
         edges = [
             WorkItemEdge(
                 cursor=cursors.encode(CURSOR_KIND, order, keyset, r),
-                node=_item(row, info, n, today),
+                node=_item(r, s, n, today),
             )
-            for r, row, n in zip(page.rows, rows, days, strict=True)
+            for r, s, n in zip(page.rows, steps, days, strict=True)
         ]
         return WorkQueueConnection(
             total=page.total,

@@ -18,14 +18,15 @@ A role with no step in any kind (an auditor) has no queue: asking is refused.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from api.auth import Role, User
 from api.authz import case_transfers, clues, issues, referrals
 from api.authz.core import STAFF, NotAllowedError, own_agency
+from domain.campaigns import ExtensionApprovers
 from domain.referrals import ACTION_LABELS as REFERRAL_LABELS
 from projections import work_queue_queries as q
 
@@ -229,3 +230,35 @@ def steps_of(user: User, row: Row) -> list[WorkStep]:
     if row["kind"] == q.CLUE_TO_HANDLE and row["detail"] == "REPLY_OWED":
         candidates += by_state.get("REPLY_OWED", [])
     return [step for step in candidates if step.allows(user, row)]
+
+
+# The fields of a row its steps are decided on: `steps_of` and every check above read
+# these and nothing else of the row, so rows that agree on them offer the same steps.
+STEP_FIELDS = (
+    "kind", "status", "detail", "agency_id", "other_id", "agency_name", "agency_region",
+    "extension_approvers",
+)  # fmt: skip
+T = TypeVar("T")
+
+
+def steps_by_row(
+    user: User,
+    rows: Iterable[Row],
+    approvers: Mapping[UUID, ExtensionApprovers],
+    shown: Callable[[list[WorkStep]], T],
+) -> list[T]:
+    """`shown(steps_of(user, row))` for each row, decided once for the rows that agree on
+    STEP_FIELDS (a liaison's page: its own agency on every row, a few leads and states)
+    and shared by them. `approvers`: each campaign's rule on extension decisions (looked
+    up by the resolver), a row's `extension_approvers`. The checks see only the
+    STEP_FIELDS of a row, so one reading anything else fails rather than being shared
+    wrongly."""
+    decided: dict[tuple[Any, ...], T] = {}
+    found = []
+    for row in rows:
+        key = (*(row[f] for f in STEP_FIELDS[:-1]), approvers.get(row["campaign_id"]))
+        steps = decided.get(key)
+        if steps is None:
+            steps = decided[key] = shown(steps_of(user, dict(zip(STEP_FIELDS, key, strict=True))))
+        found.append(steps)
+    return found

@@ -12,10 +12,11 @@ import pytest
 
 from api.auth import Role, User
 from api.authz.core import NotAllowedError
-from api.authz.work_queue import OFFICE_QUEUE, STAFF_QUEUE, work_scope
+from api.authz.work_queue import OFFICE_QUEUE, STAFF_QUEUE, steps_by_row, steps_of, work_scope
 from api.live import QUEUE_KINDS
 from api.work_queue import working_days_left
 from domain.calendar import WorkingCalendar, YearArrangement
+from domain.campaigns import ExtensionApprovers
 from projections import changes
 from projections import work_queue_queries as q
 
@@ -91,3 +92,47 @@ def test_working_days_left_count_forward_and_overdue_count_back() -> None:
     assert calendar.working_days_between(friday, tuesday) == 1
     assert working_days_left(calendar, None, friday) is None
     assert working_days_left(calendar, date(2100, 1, 1), friday) is None
+
+
+def _rows() -> list[dict[str, object]]:
+    """A row of every kind and state of both tables, from each side of the agencies."""
+    own, lead, other = uuid4(), uuid4(), uuid4()
+    campaign = uuid4()
+    rows: list[dict[str, object]] = []
+    for table in (STAFF_QUEUE, OFFICE_QUEUE):
+        for kind, by_state in table.items():
+            for state in by_state:
+                detail, status = "", state
+                if ":" in state:
+                    detail, status = state.split(":")
+                for agency, other_id in ((own, own), (own, lead), (other, lead), (lead, own)):
+                    for extra in ("", "EXTENSION_PENDING", "REPLY_OWED"):
+                        rows.append({
+                            "kind": kind, "status": status, "detail": detail or extra,
+                            "agency_id": agency, "other_id": other_id,
+                            "agency_name": "某局", "agency_region": "某县",
+                            "campaign_id": campaign, "title": "t",
+                        })  # fmt: skip
+    return rows
+
+
+def test_rows_that_agree_on_the_step_fields_share_the_steps_each_would_get() -> None:
+    rows = _rows()
+    own = rows[0]["agency_id"]
+    users = [
+        User("u", Role.LIAISON, str(own)), User("u", Role.INVESTIGATOR, str(own)),
+        User("u", Role.AGENCY_HEAD, str(own)), User("u", Role.COORDINATOR),
+        User("u", Role.ADMIN), User("u", Role.LEADERSHIP, region="某县"),
+        User("u", Role.LEADERSHIP, region="别县"), User("u", Role.LEADERSHIP),
+    ]  # fmt: skip
+    offered = 0
+    for rule in ExtensionApprovers:
+        approvers = {rows[0]["campaign_id"]: rule}
+        for user in users:
+            each = [steps_of(user, {**r, "extension_approvers": rule}) for r in rows]
+
+            shared = steps_by_row(user, rows, approvers, list)  # type: ignore[arg-type]
+
+            assert shared == each
+            offered += sum(map(len, each))
+    assert offered > 0

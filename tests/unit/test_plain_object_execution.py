@@ -1,0 +1,190 @@
+"""api/execution.py completes objects and lists of objects held in attributes without
+graphql-core's per-field machinery (ADR 0070): every answer and every error must be
+exactly graphql-core's own."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import strawberry
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from api.execution import PLAIN_OBJECT, PlainLeavesExecutor, mark_plain_leaves
+from api.schema import schema as api_schema
+
+
+@strawberry.type
+class Step:
+    name: str
+    note: str | None = None
+
+
+@strawberry.interface
+class Named:
+    name: str
+
+
+@strawberry.type
+class Tag(Named):
+    pass
+
+
+@strawberry.type
+class Row:
+    id: strawberry.ID
+    step: Step
+    maybe: Step | None
+    steps: list[Step]
+    gaps: list[Step | None]
+    tag: Tag
+
+    @strawberry.field
+    async def later(self) -> Step:
+        if self.id == "10":
+            raise ValueError("no later step")
+        return Step(name=f"later {self.id}")
+
+    @strawberry.field
+    def computed(self) -> Step:
+        return Step(name="computed")
+
+
+@strawberry.type
+class Holder:
+    row: Row
+    rows: list[Row]
+
+
+def _row(n: int) -> Row:
+    return Row(
+        id=strawberry.ID(str(n)),
+        step=Step(name=f"s{n}"),
+        maybe=None if n % 2 else Step(name="m", note="n"),
+        steps=[Step(name="a"), Step(name="b")],
+        gaps=[None, Step(name="g")],
+        tag=Tag(name="t"),
+    )
+
+
+def _bad(n: int, step: Any = "fine", steps: Any = (), gaps: Any = ()) -> Row:
+    return Row(
+        id=strawberry.ID(str(n)),
+        step=Step(name="x") if step == "fine" else step,
+        maybe=None,
+        steps=list(steps),
+        gaps=list(gaps),
+        tag=Tag(name="t"),
+    )
+
+
+def _broken() -> list[Any]:
+    # what a resolver could wrongly hand over: None where non-null, a bad leaf inside
+    return [
+        _bad(5, step=None),
+        _bad(6, steps=[None]),
+        _bad(7, step=Step(name=None)),  # type: ignore[arg-type]
+        _bad(8, steps=[Step(name=["x"])]),  # type: ignore[arg-type]
+        _bad(9, gaps=[Step(name=None)]),  # type: ignore[arg-type]
+    ]
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    async def rows(self) -> list[Row]:
+        return [_row(1), _row(2)]
+
+    @strawberry.field
+    def holder(self) -> Holder:
+        return Holder(row=_row(3), rows=[_row(4)])
+
+    @strawberry.field
+    def broken(self) -> list[Row | None]:
+        return _broken()
+
+    @strawberry.field
+    def failing(self) -> Holder | None:
+        return Holder(row=_row(3), rows=[_row(4), _row(10)])
+
+
+ROW = "id step { name note } maybe { name } steps { name } gaps { name } tag { name }"
+QUERY = f"{{ rows {{ {ROW} later {{ name }} computed {{ name }} }} holder {{ row {{ {ROW} }} rows {{ id later {{ name }} }} }} }}"  # noqa: E501
+BROKEN = "{ broken { id step { name } steps { name } gaps { name } } }"
+FAILING = "{ failing { row { later { name } } rows { id later { name } } } }"
+
+
+def _schemas() -> tuple[strawberry.Schema, strawberry.Schema]:
+    fast = strawberry.Schema(query=Query, types=[Tag], execution_context_class=PlainLeavesExecutor)
+    mark_plain_leaves(fast._schema)
+    plain = strawberry.Schema(
+        query=Query, types=[Tag], execution_context_class=StrawberryGraphQLCoreExecutionContext
+    )
+    return fast, plain
+
+
+def _answer(built: strawberry.Schema, query: str) -> tuple[Any, list[Any]]:
+    result = asyncio.run(built.execute(query))
+    errors = [(e.message, e.path, e.locations) for e in result.errors or []]
+    return result.data, errors
+
+
+def test_objects_and_lists_of_objects_answer_what_graphql_core_answers() -> None:
+    fast, plain = _schemas()
+
+    data, errors = _answer(fast, QUERY)
+
+    assert (data, errors) == _answer(plain, QUERY)
+    assert not errors
+    assert data["rows"][1]["maybe"] == {"name": "m"}
+    assert data["rows"][0]["gaps"] == [None, {"name": "g"}]
+    assert data["holder"]["rows"] == [{"id": "4", "later": {"name": "later 4"}}]
+
+
+def test_a_null_or_a_bad_value_inside_is_the_error_graphql_core_reports() -> None:
+    fast, plain = _schemas()
+
+    data, errors = _answer(fast, BROKEN)
+
+    assert (data, errors) == _answer(plain, BROKEN)
+    assert data["broken"] == [
+        None, None, None, None, {"id": "9", "step": {"name": "x"}, "steps": [], "gaps": [None]}
+    ]  # fmt: skip
+    assert [path for _, path, _ in errors] == [
+        ["broken", 0, "step"],
+        ["broken", 1, "steps", 0],
+        ["broken", 2, "step", "name"],
+        ["broken", 3, "steps", 0, "name"],
+        ["broken", 4, "gaps", 0, "name"],
+    ]
+
+
+def test_only_attribute_objects_without_interfaces_take_the_short_path() -> None:
+    fast, _ = _schemas()
+    row = fast._schema.type_map["Row"].fields  # type: ignore[union-attr]
+
+    marked = {name for name, field in row.items() if PLAIN_OBJECT in field.extensions}
+
+    # not a resolver (later, computed), not a type graphql-core checks (tag: an interface's)
+    assert marked == {"step", "maybe", "steps", "gaps"}
+
+
+def test_the_work_queue_rows_are_completed_on_the_short_path() -> None:
+    types = api_schema._schema.type_map
+    edge = types["WorkItemEdge"].fields  # type: ignore[union-attr]
+    item = types["WorkItem"].fields  # type: ignore[union-attr]
+    connection = types["WorkQueueConnection"].fields  # type: ignore[union-attr]
+
+    assert PLAIN_OBJECT in edge["node"].extensions
+    assert all(PLAIN_OBJECT in item[name].extensions for name in ("campaign", "agency", "steps"))
+    assert PLAIN_OBJECT in connection["edges"].extensions
+
+
+def test_a_resolver_failing_inside_a_list_of_objects_is_graphql_core_s_error() -> None:
+    fast, plain = _schemas()
+
+    data, errors = _answer(fast, FAILING)
+
+    assert (data, errors) == _answer(plain, FAILING)
+    assert data == {"failing": None}
+    assert errors == [("no later step", ["failing", "rows", 1, "later"], errors[0][2])]
