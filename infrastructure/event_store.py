@@ -223,6 +223,14 @@ class ChunkedApplicationRecorder(PostgresApplicationRecorder):
         self.decided_statement = _rendered(
             SQL("SELECT {schema}.{decided}() AS decided").format(**names)
         )
+        # a rebuild's replay below a decided position, passing over one topic (ADR 0075)
+        self.read_except_statement = _rendered(
+            SQL(
+                "SELECT originator_id, originator_version, topic, state, notification_id "
+                "FROM {schema}.{events} WHERE notification_id > %s AND notification_id <= %s "
+                "AND topic <> %s ORDER BY notification_id LIMIT %s"
+            ).format(**names)
+        )
         self.max_decided_statement = _rendered(
             SQL(
                 "SELECT max(notification_id) AS max FROM {schema}.{events} "
@@ -504,6 +512,26 @@ class ChunkedApplicationRecorder(PostgresApplicationRecorder):
                 (after, upto, list(topics) if topics else None, limit),
                 prepare=True,
             )
+            return [
+                Notification(
+                    id=row["notification_id"],
+                    originator_id=row["originator_id"],
+                    originator_version=row["originator_version"],
+                    topic=row["topic"],
+                    state=bytes(row["state"]),
+                )
+                for row in curs.fetchall()
+            ]
+
+    def select_notifications_except(
+        self, after: int, stop: int, limit: int, topic: str
+    ) -> Sequence[Notification]:
+        """Up to `limit` notifications after `after` up to `stop`, less those of `topic`
+        (a rebuild's replay once its registrations are projected, ADR 0075). Unlike
+        `select_notifications`, no decided position bounds the read: `stop` must be one
+        already (a rebuild's target is), so every id up to it has committed or rolled back."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self.read_except_statement, (after, stop, topic, limit), prepare=True)
             return [
                 Notification(
                     id=row["notification_id"],

@@ -43,11 +43,20 @@ def _decoder(app: RectifyApp) -> Callable[[Notification], Any]:
     return found.event
 
 
-def read(app: RectifyApp, after: int, limit: int, stop: int | None) -> Read:
+def read(
+    app: RectifyApp, after: int, limit: int, stop: int | None, skip: str | None = None
+) -> Read:
     """Up to `limit` notifications after `after` and their decoded events; None for the
     events when one of them cannot be decoded (the runner then meets the failure itself
-    and applies the batch event by event)."""
-    notifications = app.recorder.select_notifications(start=after + 1, limit=limit, stop=stop)
+    and applies the batch event by event). A rebuild whose registrations the database
+    has projected passes over them (`skip`, their topic; `stop` then required, ADR 0075)."""
+    if skip is not None:
+        if stop is None:
+            raise ValueError("passing over a topic needs a decided stop position")
+        recorder: Any = app.recorder
+        notifications = recorder.select_notifications_except(after, stop, limit, skip)
+    else:
+        notifications = app.recorder.select_notifications(start=after + 1, limit=limit, stop=stop)
     try:
         decode = _decoder(app)
         return notifications, [decode(n) for n in notifications]
@@ -58,8 +67,9 @@ def read(app: RectifyApp, after: int, limit: int, stop: int | None) -> Read:
 class ReadAhead:
     """Reads batches, the next one in a thread when the last was full; close when done."""
 
-    def __init__(self, app: RectifyApp) -> None:
+    def __init__(self, app: RectifyApp, skip: str | None = None) -> None:
         self.app = app
+        self.skip = skip  # a topic passed over (`read`)
         self._pool: ThreadPoolExecutor | None = None
         self._next: tuple[tuple[int, int, int | None], Future[Read]] | None = None
 
@@ -70,14 +80,14 @@ class ReadAhead:
         else:
             if ahead is not None:
                 ahead[1].cancel()
-            found = read(self.app, after, limit, stop)
+            found = read(self.app, after, limit, stop, self.skip)
         notifications = found[0]
         if len(notifications) == limit and limit > 1:
             last = notifications[-1].id
             if stop is None or last < stop:
                 if self._pool is None:
                     self._pool = ThreadPoolExecutor(1, thread_name_prefix="read-ahead")
-                future = self._pool.submit(read, self.app, last, limit, stop)
+                future = self._pool.submit(read, self.app, last, limit, stop, self.skip)
                 self._next = ((last, limit, stop), future)
         return found
 
