@@ -32,7 +32,7 @@ from psycopg import Cursor, sql
 from domain.deadlines import DeadlineKind
 from domain.issues import IssueStatus
 from domain.issues import RectificationIssue as Issue
-from projections import parked
+from projections import parked, staging
 
 log = logging.getLogger(__name__)
 
@@ -138,11 +138,6 @@ STATEMENTS: dict[str, tuple[tuple[str, str], ...]] = {
     "audience": (("item_audiences", _AUDIENCES),),
 }
 
-_PRIMARY_KEY = (
-    "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
-    " WHERE conrelid = to_regclass(%s) AND contype = 'p'"
-)
-
 
 def project(
     cur: Cursor[Any],
@@ -164,11 +159,8 @@ def project(
     kinds = [kind.value for kind in DeadlineKind]
     try:
         with cur.connection.transaction():
-            # a sort or hash of every registration's agencies in memory, not in files; the
-            # decoding shared with parallel workers (parallel-safe functions, a plain table)
+            # the sorts of every registration's agencies in memory, not in files
             cur.execute("SET LOCAL work_mem = '256MB'")
-            cur.execute("SET LOCAL parallel_setup_cost = 0")
-            cur.execute("SET LOCAL parallel_tuple_cost = 0.001")
             cur.execute(
                 decode, {"topic": TOPIC, "upto": upto, "kinds": kinds, "fields": list(FIELDS)}
             )
@@ -181,7 +173,7 @@ def project(
                 for table, statement in STATEMENTS[model]:
                     if table == "item_audiences" and "ledger" in models:
                         statement = _AUDIENCES_OF_RESPONSIBILITIES
-                    _fill(cur, table, statement)
+                    staging.fill(cur, table, statement, {"open": IssueStatus.OPEN.value})
             if unpark is not None:  # applied cleanly now, as a replay's would be
                 cur.execute(
                     sql.SQL(
@@ -196,25 +188,6 @@ def project(
     except (_Unknown, psycopg.DataError, psycopg.IntegrityError) as error:
         log.warning("rebuild: registrations left to the replay: %s", error)
         return None
-
-
-def _fill(cur: Cursor[Any], table: str, statement: str) -> None:
-    """Run `statement` into the fresh, empty `table` with its primary key dropped, then
-    put the key back: one sort instead of an index insertion per row (a duplicate key
-    fails here, as the insertion would have)."""
-    key = cur.execute(_PRIMARY_KEY, (table,)).fetchone()
-    name = sql.Identifier(table)
-    if key is not None:
-        cur.execute(
-            sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(name, sql.Identifier(key[0]))
-        )
-    cur.execute(statement.encode(), {"open": IssueStatus.OPEN.value})
-    if key is not None:
-        cur.execute(
-            sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {}").format(
-                name, sql.Identifier(key[0]), sql.SQL(key[1])
-            )
-        )
 
 
 class _Unknown(Exception):
