@@ -96,6 +96,13 @@ FROM bulk_registered
 
 # The lead (ordinal 0) then the co-responsible as listed; an agency listed twice keeps its
 # first place, as the fold's first-row-wins did.
+# As listed, when no agency is listed twice (the domain refuses that now): no sort; the
+# primary key added afterwards finds any pair listed twice, and then the statement below.
+_RESPONSIBILITIES_AS_LISTED = """
+INSERT INTO issue_responsibilities (issue_id, agency_id, role, ordinal)
+SELECT b.id, u.agency, CASE WHEN u.n = 1 THEN 'LEAD' ELSE 'CO' END, u.n - 1
+FROM bulk_registered b, unnest(ARRAY[b.lead] || b.co) WITH ORDINALITY AS u(agency, n)
+"""
 _RESPONSIBILITIES = """
 INSERT INTO issue_responsibilities (issue_id, agency_id, role, ordinal)
 SELECT DISTINCT ON (b.id, u.agency) b.id, u.agency,
@@ -173,7 +180,10 @@ def project(
                 for table, statement in STATEMENTS[model]:
                     if table == "item_audiences" and "ledger" in models:
                         statement = _AUDIENCES_OF_RESPONSIBILITIES
-                    staging.fill(cur, table, statement, {"open": IssueStatus.OPEN.value})
+                    if statement is _RESPONSIBILITIES:
+                        _responsibilities(cur)
+                    else:
+                        staging.fill(cur, table, statement, {"open": IssueStatus.OPEN.value})
             if unpark is not None:  # applied cleanly now, as a replay's would be
                 cur.execute(
                     sql.SQL(
@@ -188,6 +198,16 @@ def project(
     except (_Unknown, psycopg.DataError, psycopg.IntegrityError) as error:
         log.warning("rebuild: registrations left to the replay: %s", error)
         return None
+
+
+def _responsibilities(cur: Cursor[Any]) -> None:
+    """Every registration's responsibilities as listed, or, if an agency is listed twice
+    for one issue (older events), each agency in its first place."""
+    try:
+        with cur.connection.transaction():
+            staging.fill(cur, "issue_responsibilities", _RESPONSIBILITIES_AS_LISTED)
+    except psycopg.errors.UniqueViolation:
+        staging.fill(cur, "issue_responsibilities", _RESPONSIBILITIES)
 
 
 class _Unknown(Exception):

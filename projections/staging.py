@@ -70,6 +70,8 @@ def defer_indexes(cur: Cursor[Any], staging: str) -> list[str]:
 
 
 def build_indexes(cur: Cursor[Any], definitions: list[str]) -> None:
+    # each index's sort in memory: a million rows' keys outgrow the default 64 MB
+    cur.execute("SET LOCAL maintenance_work_mem = '256MB'")
     for definition in definitions:
         cur.execute(definition.encode())
 
