@@ -43,7 +43,9 @@ def _serve(
     from domain.application import RectifyApp
 
     schema = Schema(url, env["POSTGRES_SCHEMA"])
-    apps = [RectifyApp(env=env) for _ in mine]
+    # a client thread holds at most two connections at once (its command's, its
+    # announcer's): fewer idle ones on a server whose connections other runs share
+    apps = [RectifyApp(env={**env, "POSTGRES_POOL_SIZE": "2"}) for _ in mine]
     try:
         for app, issues in zip(apps, mine, strict=True):
             for item, agency in issues:
