@@ -15,6 +15,11 @@ the first copies it (a torn copy: one version's number, another's state). Here t
 fast-forward and the copy happen under one lock. Correctness does not rest on the cache
 being fresh: every save is checked by the primary key (originator_id, originator_version)
 as before, and the fast-forward reads in a snapshot of its own, exactly as a full load would.
+
+A command decides first on the cached copy without that read (ADR 0074, `cached_copy`,
+domain/retrying.py): its save of the next version is refused by the primary key if the
+stream moved on. After a save commits, `saved` brings the cached aggregate forward by the
+events as stored, so the next command finds it current.
 """
 
 from __future__ import annotations
