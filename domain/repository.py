@@ -182,7 +182,9 @@ class CachingRepository(Repository[UUID]):
                     continue
                 try:
                     cached = project(cached, [decode(e) for e in events])
-                except BaseException:
-                    self._cached.get(aggregate_id, evict=True)  # half brought forward
-                    raise
+                except Exception:
+                    # the save committed: a cached item that cannot follow is dropped
+                    # (half brought forward), the command's answer stands
+                    self._cached.get(aggregate_id, evict=True)
+                    continue
                 self._cached.put(aggregate_id, cached)

@@ -80,7 +80,8 @@ class Retrying:
         its save is of the version after the cached one, so the primary key refuses it
         if anything was saved since, and only a save that commits ends the command on
         that state. A refusal, or no change, decided on it is decided again on the item
-        as read, as is a refused save; those attempts count towards MAX_ATTEMPTS."""
+        as read, as is a refused save; only attempts on the item as read count towards
+        MAX_ATTEMPTS."""
         kind = noun(cls)
         reads, cached = 0, True
         while reads < MAX_ATTEMPTS:

@@ -228,7 +228,25 @@ def test_a_command_saves_after_the_version_it_decided_on_without_reading_the_log
         read.append(args)
         return select(*args, **kwargs)  # type: ignore[arg-type]
 
-    recorder.select_events = counted  # type: ignore[method-assign]
+    recorder.select_events = counted  # type: ignore[method-assign,assignment]
     app.report_progress(item, agency, "第二次", [], "t")
     assert read == []
     assert _progress_texts(app, item) == ["第一次", "第二次"]
+
+
+def test_a_saved_event_the_cache_cannot_follow_drops_the_item_not_the_answer(
+    app: RectifyApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    item, agency = _issue(app)
+    app.get_issue(item)
+
+    def undecodable(stored: object) -> object:
+        raise ValueError("cannot decode")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(app.mapper, "to_domain_event", undecodable)
+        result = app.report_progress(item, agency, "已保存", [], "t")
+    assert result.changed
+    assert isinstance(app.repository, CachingRepository)
+    assert app.repository.cached_copy(item) is None
+    assert _progress_texts(app, item) == ["已保存"]
