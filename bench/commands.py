@@ -2,49 +2,32 @@
 clients, against raw single-row INSERT+COMMIT of the same shape (a row of the event log's
 columns with a state of the stored event's size) over the same number of connections.
 Each client is a thread with its own RectifyApp (its own connections) and its own issues,
-so clients never collide on a stream: what they share is only the log."""
+so clients never collide on a stream: what they share is only the log. The 8 clients are
+two processes of four threads, as two API processes of command threads; the baseline's
+8 writers run in the same processes and threads (bench/client_processes.py, ADR 0074)."""
 
 from __future__ import annotations
 
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Generator
+from collections.abc import Generator
 from typing import Any
 from uuid import UUID
 
 import psycopg
 
 from bench import raw
+from bench.client_processes import ClientProcesses
 from bench.runner import Result, Sample, Target, interleave
 from bench.setup import Schema, fresh_schema, import_issues
 from domain.application import RectifyApp
 
 TARGET = Target("ratio", ">=", 0.4)
-
-
-def _in_threads(clients: int, work: Callable[[int], None]) -> float:
-    """Seconds for `clients` threads to run work(client) side by side, from a common start."""
-    start = threading.Barrier(clients + 1)
-    errors: list[BaseException] = []
-
-    def run(n: int) -> None:
-        start.wait()
-        try:
-            work(n)
-        except BaseException as e:  # surfaced below: a failed client voids the round
-            errors.append(e)
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(clients)]
-    for t in threads:
-        t.start()
-    start.wait()
-    started = time.perf_counter()
-    for t in threads:
-        t.join()
-    if errors:
-        raise errors[0]
-    return time.perf_counter() - started
+# (processes, threads): 8 clients as two API processes of four command threads each, the
+# production shape (deploy/compose.yaml runs two API processes); the baseline the same
+ONE = (1, 1)
+EIGHT = (2, 4)
 
 
 class _LockWaits:
@@ -126,13 +109,14 @@ def round_trips(schema: Schema, issues: list[tuple[UUID, UUID]], commands: int) 
     """Round trips per command of one client, on the command's own path and the
     announcer's (measured once, outside the timed rounds: the counting costs time)."""
     app = RectifyApp(env=schema.env)
+    mine = issues[:8]  # as many as one of the 8 clients has
     try:
-        item, agency = issues[0]
-        app.report_progress(item, agency, "预热", [], "bench")  # connections and statements ready
+        for item, agency in mine:  # connections and statements ready, the issues cached
+            app.report_progress(item, agency, "预热", [], "bench")
         time.sleep(0.1)
         with _RoundTrips() as trips:
             for k in range(commands):
-                item, agency = issues[k % len(issues)]
+                item, agency = mine[k % len(mine)]
                 app.report_progress(item, agency, f"第{k}次计数", [], "bench")
             time.sleep(0.2)  # the last NOTIFY
     finally:
@@ -141,53 +125,50 @@ def round_trips(schema: Schema, issues: list[tuple[UUID, UUID]], commands: int) 
 
 
 class _Clients:
+    """Ours and the baseline on the same client processes and threads (ADR 0074)."""
+
     def __init__(
         self,
         schema: Schema,
-        clients: int,
+        shape: tuple[int, int],
         issues: list[tuple[UUID, UUID]],
+        table: str,
         trips: dict[str, float],
     ) -> None:
         self.schema, self.trips = schema, trips
-        self.apps = [RectifyApp(env=schema.env) for _ in range(clients)]
-        self.issues = issues
-        self.clients, self.sent = clients, 0
+        self.size = raw.state_size(schema, "ProgressReported")
+        processes, threads = shape
+        self.fleet = ClientProcesses(
+            processes,
+            threads,
+            env=schema.env,
+            url=schema.url,
+            table=table,
+            size=self.size,
+            issues=issues,
+        )
+        self.shape = {"processes": processes, "threads": threads}
+        self.clients, self.sent = self.fleet.clients, 0
 
     def ours(self, per_client: int) -> Sample:
-        def work(n: int) -> None:
-            app = self.apps[n]
-            mine = self.issues[n :: self.clients]
-            for k in range(per_client):
-                item, agency = mine[k % len(mine)]
-                app.report_progress(
-                    item, agency, f"第{self.sent + k}次进展：已完成部分整改", [], "bench"
-                )
-
         with _LockWaits(self.schema, self.clients) as waits:
-            seconds = _in_threads(self.clients, work)
+            seconds = self.fleet.round("commands", per_client, self.sent)
         self.sent += per_client
-        details = {"seconds": seconds, "lock_wait_share": round(waits.share, 3), **self.trips}
+        details = {
+            "seconds": seconds,
+            "lock_wait_share": round(waits.share, 3),
+            **self.trips,
+            **self.shape,
+        }
+        return Sample(self.clients * per_client / seconds, details)
+
+    def baseline(self, per_client: int) -> Sample:
+        seconds = self.fleet.round("raw", per_client)
+        details = {"seconds": seconds, "state_bytes": self.size, **self.shape}
         return Sample(self.clients * per_client / seconds, details)
 
     def close(self) -> None:
-        for app in self.apps:
-            app.close()
-
-
-def _baseline(schema: Schema, clients: int, per_client: int, table: str) -> Sample:
-    size = raw.state_size(schema, "ProgressReported")
-    writers = [raw.Writer(schema, table, size) for _ in range(clients)]
-    try:
-
-        def work(n: int) -> None:
-            for _ in range(per_client):
-                writers[n].commit_one()
-
-        seconds = _in_threads(clients, work)
-    finally:
-        for w in writers:
-            w.close()
-    return Sample(clients * per_client / seconds, {"seconds": seconds, "state_bytes": size})
+        self.fleet.close()
 
 
 def measure(url: str, rounds: int, quick: bool) -> list[Result]:
@@ -201,13 +182,14 @@ def measure(url: str, rounds: int, quick: bool) -> list[Result]:
             setup.close()
         table = raw.create_table(schema)
         trips = round_trips(schema, issues, 50)
-        for clients, per_client in ((1, 100 if quick else 400), (8, 20 if quick else 100)):
-            runner = _Clients(schema, clients, issues, trips)
+        for shape, per_client in ((ONE, 100 if quick else 400), (EIGHT, 20 if quick else 100)):
+            runner = _Clients(schema, shape, issues, table, trips)
+            clients = runner.clients
             try:
                 done = interleave(
                     rounds,
                     lambda r=runner, p=per_client: r.ours(p),  # type: ignore[misc]
-                    lambda c=clients, p=per_client: _baseline(schema, c, p, table),  # type: ignore[misc]
+                    lambda r=runner, p=per_client: r.baseline(p),  # type: ignore[misc]
                 )
             finally:
                 runner.close()
@@ -218,7 +200,10 @@ def measure(url: str, rounds: int, quick: bool) -> list[Result]:
                     "higher",
                     TARGET,
                     done,
-                    note="report progress (load + decide + save) vs single-row INSERT+COMMIT",
+                    note=(
+                        "report progress (load + decide + save) vs single-row INSERT+COMMIT; "
+                        f"{shape[0]} process(es) x {shape[1]} thread(s) on both sides"
+                    ),
                 )
             )
     return results

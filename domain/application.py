@@ -123,6 +123,8 @@ class RectifyApp(
             processing.aggregates[aggregate.id] = aggregate
         processing.saved_kwargs.update(kwargs)
         recordings = self._record(processing)
+        if isinstance(self.repository, CachingRepository):  # ADR 0074
+            self.repository.saved([r.notification for r in recordings], self.mapper.to_domain_event)
         self._take_snapshots(processing)
         self._notify(recordings)
         self.notify(processing.events)  # the library's deprecated hook, kept as it calls it
@@ -143,6 +145,17 @@ class RectifyApp(
         if not isinstance(aggregate, cls):
             raise NotFound(kind, str(item_id))
         return aggregate
+
+    def _get_for_command(
+        self, cls: type[A], item_id: UUID, kind: str, *, cached: bool
+    ) -> tuple[A, bool]:
+        """The item a command decides on, and whether it is the cached copy unread
+        (`cached`: it may be, ADR 0074) rather than brought up to date from the log."""
+        if cached and isinstance(self.repository, CachingRepository):
+            found = self.repository.cached_copy(item_id)
+            if isinstance(found, cls):
+                return found, True
+        return self._get(cls, item_id, kind), False
 
     def _exists(self, item_id: UUID) -> bool:
         return item_id in self.repository

@@ -15,12 +15,17 @@ the first copies it (a torn copy: one version's number, another's state). Here t
 fast-forward and the copy happen under one lock. Correctness does not rest on the cache
 being fresh: every save is checked by the primary key (originator_id, originator_version)
 as before, and the fast-forward reads in a snapshot of its own, exactly as a full load would.
+
+A command decides first on the cached copy without that read (ADR 0074, `cached_copy`,
+domain/retrying.py): its save of the next version is refused by the primary key if the
+stream moved on. After a save commits, `saved` brings the cached aggregate forward by the
+events as stored, so the next command finds it current.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from copy import deepcopy
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -29,7 +34,7 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, LRUCache, Repository
-from eventsourcing.persistence import EventStore
+from eventsourcing.persistence import EventStore, StoredEvent
 
 # shared between the copy and the cached aggregate: values that cannot change in place
 _IMMUTABLE: frozenset[type] = frozenset(
@@ -139,3 +144,47 @@ class CachingRepository(Repository[UUID]):
                     raise AggregateNotFoundError(aggregate_id)
             self._cached.put(aggregate_id, cached)
             return copy_aggregate(cached)
+
+    def cached_copy(self, aggregate_id: UUID) -> Any | None:
+        """A copy of the aggregate as cached, without asking the log what came after it;
+        None when it is not cached (ADR 0074). Only for a command that saves what it
+        decides: the save's primary key (originator_id, originator_version) refuses it if
+        the stream moved on since, and the command is then decided again on the stream
+        as it is read (domain/retrying.py)."""
+        if self._cached is None:
+            return None
+        with self._locks[hash(aggregate_id) % LOCK_STRIPES]:
+            try:
+                cached = self._cached.get(aggregate_id)
+            except KeyError:
+                return None
+            return copy_aggregate(cached)
+
+    def saved(self, stored: Sequence[StoredEvent], decode: Callable[[StoredEvent], Any]) -> None:
+        """After a save committed: a cached aggregate whose version is just below its
+        saved events is brought forward by them as stored — decoded from the bytes
+        written, what the next load would read — so the next command finds it current
+        without reading the log. Never the command's own copy: its state after deciding
+        is not always what a replay gives (ADR 0068). Any other cached version is left
+        to the next load's fast-forward."""
+        if self._cached is None:
+            return
+        streams: dict[Any, list[StoredEvent]] = {}
+        for event in stored:
+            streams.setdefault(event.originator_id, []).append(event)
+        for aggregate_id, events in streams.items():
+            with self._locks[hash(aggregate_id) % LOCK_STRIPES]:
+                try:
+                    cached = self._cached.get(aggregate_id)
+                except KeyError:
+                    continue
+                if cached.version != events[0].originator_version - 1:
+                    continue
+                try:
+                    cached = project(cached, [decode(e) for e in events])
+                except Exception:
+                    # the save committed: a cached item that cannot follow is dropped
+                    # (half brought forward), the command's answer stands
+                    self._cached.get(aggregate_id, evict=True)
+                    continue
+                self._cached.put(aggregate_id, cached)

@@ -59,7 +59,9 @@ def noun(cls: type[Aggregate]) -> str:
 class _App(Protocol):
     """What `retrying` uses of `RectifyApp`."""
 
-    def _get(self, cls: type[A], item_id: UUID, kind: str) -> A: ...
+    def _get_for_command(
+        self, cls: type[A], item_id: UUID, kind: str, *, cached: bool
+    ) -> tuple[A, bool]: ...
     def _save(self, *aggregates: Aggregate) -> int | None: ...
 
 
@@ -71,15 +73,33 @@ class Retrying:
         decide: Callable[[A], object],
         along: Callable[[A], Sequence[Aggregate]] | None = None,
     ) -> CommandResult:
-        """Reload the item, `decide` (its return value is ignored), and save it with
-        `along(item)` when it changed; a concurrent writer makes us decide again."""
+        """Load the item, `decide` (its return value is ignored), and save it with
+        `along(item)` when it changed; a concurrent writer makes us decide again.
+
+        The first attempt decides on the cached item without reading the log (ADR 0074):
+        its save is of the version after the cached one, so the primary key refuses it
+        if anything was saved since, and only a save that commits ends the command on
+        that state. A refusal, or no change, decided on it is decided again on the item
+        as read, as is a refused save; only attempts on the item as read count towards
+        MAX_ATTEMPTS."""
         kind = noun(cls)
-        for _ in range(MAX_ATTEMPTS):
-            item = self._get(cls, item_id, kind)
-            decide(item)
-            if not item.pending_events:
+        reads, cached = 0, True
+        while reads < MAX_ATTEMPTS:
+            item, unread = self._get_for_command(cls, item_id, kind, cached=cached)
+            cached = False
+            reads += not unread
+            try:
+                decide(item)
+                changed = bool(item.pending_events)
+                others = along(item) if changed and along is not None else ()
+            except Exception:
+                if unread:
+                    continue  # refused on the state as cached: again on the state as read
+                raise
+            if not changed:
+                if unread:
+                    continue
                 return CommandResult(item_id, None, changed=False)
-            others = along(item) if along is not None else ()
             try:
                 return CommandResult(item_id, self._save(item, *others))
             except IntegrityError:
