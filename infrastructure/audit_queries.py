@@ -67,6 +67,29 @@ def streams_query(recorder: ChunkedApplicationRecorder) -> Composed:
     ).format(**table_names(recorder))
 
 
+def log_order_query(recorder: ChunkedApplicationRecorder) -> Composed:
+    """Every event in log order with its hash row: the one at the same log position,
+    stream and version, or NULL. Both tables are read through their notification-id
+    indexes and merged, with no sort (docs/decisions/0072)."""
+    return SQL(
+        "SELECT e.originator_id::text, e.originator_version, e.topic, e.state, "
+        "e.notification_id, h.hash "
+        "FROM {schema}.{events} AS e LEFT JOIN {schema}.{hashes} AS h "
+        "ON h.notification_id = e.notification_id AND h.originator_id = e.originator_id "
+        "AND h.originator_version = e.originator_version "
+        "ORDER BY e.notification_id"
+    ).format(**table_names(recorder))
+
+
+def log_counts_query(recorder: ChunkedApplicationRecorder) -> Composed:
+    """How many hash rows there are, and whether any checkpoint recorded stream heads of
+    the log (docs/decisions/0072)."""
+    return SQL(
+        "SELECT (SELECT count(*) FROM {schema}.{hashes}) AS hashes, "
+        "EXISTS (SELECT 1 FROM {schema}.{heads} WHERE log = %s) AS heads"
+    ).format(**table_names(recorder))
+
+
 def decided_hashes_query(recorder: ChunkedApplicationRecorder) -> Composed:
     """The hash rows in (after, upto]: `upto` a decided position (docs/decisions/0051)."""
     return SQL(
