@@ -21,14 +21,15 @@ from eventsourcing.persistence import StoredEvent
 from psycopg import Connection
 from psycopg.rows import DictRow
 
-from infrastructure.audit_queries import log_order_query, stream_rows
+from infrastructure.audit_queries import Opening, log_order_query, streamed
 from infrastructure.checkpoint_fold import CheckpointFold
 from infrastructure.event_hashes import GENESIS, event_hash
 from infrastructure.event_store import ChunkedApplicationRecorder
 
 # Streams whose last hash the pass holds at once: about 280 bytes each (the id as text, the
 # hash, the version), so at most about 56 MB. A log with more is verified in stream order,
-# whose memory does not grow with the log.
+# whose memory does not grow with the log. The pass only holds streams whose version 1
+# has its hash row, so the count of those rows bounds it before it starts.
 MAX_STREAMS = 200_000
 
 
@@ -58,51 +59,47 @@ class Held:
 def chains_in_log_order(
     conn: Connection[DictRow],
     recorder: ChunkedApplicationRecorder,
-    hash_rows: int,
+    opening: Opening,
     fold: CheckpointFold,
     recent: Recent,
 ) -> Held | None:
     """Whether every chain holds (None: it does not, or could not be told here), reading
-    the log once; `hash_rows` is the count of hash rows in the same snapshot. On the way,
+    the log once; `opening` counted the hash rows in the same snapshot. On the way,
     the hash rows up to `fold.upto` go to `fold` and the events after `recent.after` are
     counted into `recent`: the fold is only worth finishing when it holds."""
-    heads: dict[str, tuple[bytes, int]] = {}
-    events = 0
-    held = True
+    if opening.first_versions > MAX_STREAMS:
+        return None
+    # two dicts of untracked values rather than one of (hash, version) tuples: a tuple
+    # per stream was a container for the garbage collector to count and traverse
+    hashes: dict[str, bytes] = {}
+    versions: dict[str, int] = {}
     after, upto, add = recent.after, fold.upto, fold.add
     first: int | None = None
-    first_index = 0
+    first_index = 0  # how many events up to and including the first after `after`
     first_event: tuple[str, int, str, bytes] | None = None
-    # This loop runs once per event: tuples unpacked, no call but the hash (0069).
-    for row in stream_rows(conn, "audit_log_order", log_order_query(recorder)):
-        events += 1
-        if not held:
-            continue  # a stream is read to its end (0069); the stream-order pass follows
-        oid, version, topic, state, position, stored = row
-        last = heads.get(oid)
-        if last is None:
-            if version != 1 or len(heads) >= MAX_STREAMS:
-                held = False
-                continue
-            previous = GENESIS
-        elif version == last[1] + 1:
-            previous = last[0]
+    with streamed(conn, "audit_log_order", log_order_query(recorder)) as rows:
+        # This loop runs once per event: tuples unpacked, no call but the hash (0069); no
+        # counter either: when it holds, each stream's last version is its event count.
+        for oid, version, topic, state, position, stored in rows:
+            if versions.get(oid, 0) + 1 != version:
+                break  # a gap, a stream not starting at 1, or versions out of log order
+            recomputed = event_hash(hashes.get(oid, GENESIS), oid, version, topic, state)
+            if recomputed != stored:  # also when it has no hash row (stored is None)
+                break
+            hashes[oid] = recomputed
+            versions[oid] = version
+            if first is None and position > after:
+                first, first_index = position, sum(versions.values())  # once
+                first_event = (oid, version, topic, state)
+            if 0 < position <= upto:
+                add(position, stored)
         else:
-            held = False
-            continue
-        recomputed = event_hash(previous, oid, version, topic, state)
-        if recomputed != stored:  # also when it has no hash row (stored is None)
-            held = False
-            continue
-        heads[oid] = (recomputed, version)
-        if first is None and position > after:
-            first, first_index = position, events
-            first_event = (oid, version, topic, state)
-        if 0 < position <= upto:
-            add(position, stored)
-    if not held or hash_rows != events:
-        return None
-    if first is not None:
-        recent.position, recent.count = first, events - first_index + 1
-        recent.first = first_event
-    return Held(events, len(heads))
+            events = sum(versions.values())
+            if opening.hash_rows == events:
+                if first is not None:
+                    recent.position, recent.count = first, events - first_index + 1
+                    recent.first = first_event
+                return Held(events, len(versions))
+        for _ in rows:
+            pass  # a stream is read to its end (0069); the stream-order pass follows
+    return None

@@ -31,11 +31,10 @@ from psycopg.rows import DictRow
 from infrastructure.audit_keys import AuditKeys, shown, unknown_key
 from infrastructure.audit_queries import (
     Checkpoint,
+    Opening,
     broken_heads_query,
     decided_hashes_query,
     heads_digests,
-    log_counts_query,
-    read_checkpoints,
     read_only_snapshot,
     stream_rows,
     streams_query,
@@ -611,15 +610,15 @@ def _check_coverage(
 def _check_chains(
     conn: Connection[DictRow],
     recorder: ChunkedApplicationRecorder,
-    checkpoints: list[Checkpoint],
-    hash_rows: int,
+    opening: Opening,
     moves: _Moves,
 ) -> tuple[Verification, CheckpointFold, Recent]:
     """Passes 1 and 2: in log order when every chain holds there (0072), else the streams in
     version order and the hash rows read again for the checkpoints."""
+    checkpoints = opening.checkpoints
     after = checkpoints[-1].position if checkpoints else 0
     fold, recent = CheckpointFold(checkpoints), Recent(after)
-    held = chains_in_log_order(conn, recorder, hash_rows, fold, recent)
+    held = chains_in_log_order(conn, recorder, opening, fold, recent)
     if held is not None:
         return Verification(events=held.events, streams=held.streams), fold, recent
     fold, recent = CheckpointFold(checkpoints), Recent(after)
@@ -635,24 +634,18 @@ def verify(
     and require the log to be covered by them; with `checkpoint` (a digest an auditor
     kept), also require that checkpoint to be in the log and to still hold."""
     moves = _Moves()
-    with read_only_snapshot(recorder) as conn:
-        # one snapshot: the order of the reads does not matter. The checkpoints first: the
-        # first pass folds the hash rows for them and counts what comes after the newest,
-        # for pass 4 (0069)
-        with conn.cursor() as curs:
-            checkpoints = read_checkpoints(curs, recorder)
-            curs.execute(log_counts_query(recorder), (recorder.events_table_name,))
-            counts = curs.fetchone()
-        assert counts is not None
-        result, fold, recent = _check_chains(conn, recorder, checkpoints, counts["hashes"], moves)
+    # one snapshot: the order of the reads does not matter. The checkpoints first: the first
+    # pass folds the hash rows for them and counts what comes after the newest (0069)
+    with read_only_snapshot(recorder) as (conn, opening):
+        checkpoints = opening.checkpoints
+        result, fold, recent = _check_chains(conn, recorder, opening, moves)
         result.checkpoints = len(checkpoints)
         held = _check_checkpoints(checkpoints, fold, result)
-        # no recorded heads (no checkpoint was ever taken): nothing for pass 3's heads to
-        # find, and two statements fewer (0072)
-        has_heads = bool(counts["heads"])
-        digests = heads_digests(conn, recorder) if has_heads else {}
+        # no stream heads recorded (no checkpoint was ever taken): nothing for pass 3's
+        # heads to find, and two statements fewer (0072)
+        digests = heads_digests(conn, recorder) if opening.heads else {}
         _check_macs(digests, checkpoints, custody.keys, result)
-        if has_heads:
+        if opening.heads:
             _check_heads(conn, recorder, result, moves)
     _check_coverage(checkpoints, custody, recent, result)
     _label_moves(result, moves)
