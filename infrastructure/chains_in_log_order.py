@@ -91,7 +91,7 @@ def chains_in_log_order(
             if first is None and position > after:
                 first, first_index = position, sum(versions.values())  # once
                 first_event = (oid, version, topic, state)
-            if 0 < position <= upto:
+            if position <= upto and position > 0:  # past the checkpoints: one comparison
                 add(position, stored)
         else:
             events = sum(versions.values())
