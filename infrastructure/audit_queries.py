@@ -291,14 +291,15 @@ def heads_digests(
 ) -> dict[int, bytes]:
     """The digest of the heads every checkpoint of the log recorded, by seq (seqs whose
     checkpoint row is gone included)."""
+    # the id as text, the form it is digested in (0072); ordered by the uuid, as recorded
     query = SQL(
-        "SELECT seq, originator_id, originator_version, notification_id, hash "
-        "FROM {schema}.{heads} WHERE log = %s ORDER BY seq, originator_id"
+        "SELECT seq, originator_id::text, originator_version, notification_id, hash "
+        "FROM {schema}.{heads} AS k WHERE log = %s ORDER BY seq, k.originator_id"
     ).format(**table_names(recorder))
     digests: dict[int, bytes] = {}
     rows = stream_rows(conn, "audit_heads", query, (recorder.events_table_name,))
     for seq, group in groupby(rows, key=lambda r: int(r[0])):
-        digests[seq] = heads_digest((r[1], r[2], r[3], bytes(r[4])) for r in group)
+        digests[seq] = heads_digest((r[1], r[2], r[3], r[4]) for r in group)
     return digests
 
 
