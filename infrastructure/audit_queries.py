@@ -291,16 +291,33 @@ def heads_digests(
 ) -> dict[int, bytes]:
     """The digest of the heads every checkpoint of the log recorded, by seq (seqs whose
     checkpoint row is gone included)."""
+    return heads_digests_checked(conn, recorder)[0]
+
+
+def heads_digests_checked(
+    conn: Connection[DictRow], recorder: ChunkedApplicationRecorder
+) -> tuple[dict[int, bytes], bool]:
+    """`heads_digests`, and whether any recorded head's hash row is gone or now holds
+    another hash: one probe a head, where `broken_heads_query` takes two and its subqueries
+    (docs/decisions/0072)."""
     # the id as text, the form it is digested in (0072); ordered by the uuid, as recorded
     query = SQL(
-        "SELECT seq, originator_id::text, originator_version, notification_id, hash "
-        "FROM {schema}.{heads} AS k WHERE log = %s ORDER BY seq, k.originator_id"
+        "SELECT k.seq, k.originator_id::text, k.originator_version, k.notification_id, "
+        "k.hash, h.hash IS DISTINCT FROM k.hash AS changed "
+        "FROM {schema}.{heads} AS k LEFT JOIN {schema}.{hashes} AS h "
+        "ON h.originator_id = k.originator_id AND h.originator_version = k.originator_version "
+        "WHERE k.log = %s ORDER BY k.seq, k.originator_id"
     ).format(**table_names(recorder))
     digests: dict[int, bytes] = {}
+    changed = False
     rows = stream_rows(conn, "audit_heads", query, (recorder.events_table_name,))
     for seq, group in groupby(rows, key=lambda r: int(r[0])):
-        digests[seq] = heads_digest((r[1], r[2], r[3], r[4]) for r in group)
-    return digests
+        heads = []
+        for _, oid, version, position, hash_, differs in group:
+            heads.append((oid, version, position, hash_))
+            changed = changed or differs
+        digests[seq] = heads_digest(heads)
+    return digests, changed
 
 
 def broken_heads_query(recorder: ChunkedApplicationRecorder) -> Composed:

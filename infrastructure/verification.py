@@ -34,7 +34,7 @@ from infrastructure.audit_queries import (
     Opening,
     broken_heads_query,
     decided_hashes_query,
-    heads_digests,
+    heads_digests_checked,
     read_only_snapshot,
     stream_rows,
     streams_query,
@@ -612,19 +612,20 @@ def _check_chains(
     recorder: ChunkedApplicationRecorder,
     opening: Opening,
     moves: _Moves,
-) -> tuple[Verification, CheckpointFold, Recent]:
+) -> tuple[Verification, CheckpointFold, Recent, bool]:
     """Passes 1 and 2: in log order when every chain holds there (0072), else the streams in
-    version order and the hash rows read again for the checkpoints."""
+    version order and the hash rows read again for the checkpoints; and whether the first
+    held."""
     checkpoints = opening.checkpoints
     after = checkpoints[-1].position if checkpoints else 0
     fold, recent = CheckpointFold(checkpoints), Recent(after)
     held = chains_in_log_order(conn, recorder, opening, fold, recent)
     if held is not None:
-        return Verification(events=held.events, streams=held.streams), fold, recent
+        return Verification(events=held.events, streams=held.streams), fold, recent, True
     fold, recent = CheckpointFold(checkpoints), Recent(after)
     result = _check_streams(conn, recorder, moves, recent)
     _fold_hash_rows(conn, recorder, fold)
-    return result, fold, recent
+    return result, fold, recent, False
 
 
 def verify(
@@ -638,14 +639,16 @@ def verify(
     # pass folds the hash rows for them and counts what comes after the newest (0069)
     with read_only_snapshot(recorder) as (conn, opening):
         checkpoints = opening.checkpoints
-        result, fold, recent = _check_chains(conn, recorder, opening, moves)
+        result, fold, recent, in_log_order = _check_chains(conn, recorder, opening, moves)
         result.checkpoints = len(checkpoints)
         held = _check_checkpoints(checkpoints, fold, result)
-        # no stream heads recorded (no checkpoint was ever taken): nothing for pass 3's
-        # heads to find, and two statements fewer (0072)
-        digests = heads_digests(conn, recorder) if opening.heads else {}
+        # No stream heads recorded (no checkpoint was ever taken): nothing for pass 3's
+        # heads to find. When the log-order pass held, every event has its hash row and
+        # every hash row its event, so a recorded head is broken exactly when its hash row
+        # is gone or differs, which the digests' statement tells (0072).
+        digests, changed = heads_digests_checked(conn, recorder) if opening.heads else ({}, False)
         _check_macs(digests, checkpoints, custody.keys, result)
-        if opening.heads:
+        if changed or (opening.heads and not in_log_order):
             _check_heads(conn, recorder, result, moves)
     _check_coverage(checkpoints, custody, recent, result)
     _label_moves(result, moves)
