@@ -19,14 +19,10 @@ from infrastructure.event_hashes import heads_digest
 from infrastructure.event_store import ChunkedApplicationRecorder
 
 ITERSIZE = 2000
-# verify's passes (docs/decisions/0069): whether libpq (17 on) can stream a result in chunks
-# in one round trip, without a server-side cursor; the rows of a chunk (0072: chunks of
-# 5,000 rows of ~600 bytes, each fresh memory to fault in, made verify and the baseline
-# alike take about 1.6 times as long at 11,000 events); and the rows a server-side cursor
-# fetches at once, where each fetch is a round trip
+# verify's passes (docs/decisions/0069): rows fetched at once, and whether libpq (17 on) can
+# stream a result in chunks of them in one round trip, without a server-side cursor
+CHUNK = 5000
 CHUNKED = pq.version() >= 170000
-CHUNK = 500
-CURSOR_FETCH = 5000
 SORT_MEMORY = "64MB"  # work_mem of verify's snapshot: the streams pass sorts in memory
 
 
@@ -256,7 +252,7 @@ def streamed(
             yield curs.stream(query, params, size=CHUNK)
         return
     with conn.cursor(name=name, row_factory=tuple_row, binary=True) as named:
-        named.itersize = CURSOR_FETCH
+        named.itersize = CHUNK
         named.execute(query, params)
         yield iter(named)
 
