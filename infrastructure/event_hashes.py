@@ -41,6 +41,7 @@ _length = struct.Struct(">Q").pack
 _int64 = struct.Struct(">q").pack
 _EVENT_HEAD = encode(EVENT_TAG)
 _LOG_HEAD = encode(LOG_TAG)
+_HEADS_HEAD = encode(HEADS_TAG)
 _INT_LENGTH = _length(8)
 _sha256 = hashlib.sha256
 
@@ -116,10 +117,27 @@ def checkpoint_digest(
 
 def heads_digest(heads: Iterable[tuple[UUID | str, int, int, bytes]]) -> bytes:
     """The stream heads a checkpoint records (id, version, log position, hash of each stream
-    written since the checkpoint before), in the order given (by stream id)."""
-    digest = hashlib.sha256(encode(HEADS_TAG))
+    written since the checkpoint before), in the order given (by stream id). Each head is
+    `encode(id, version, position, hash)`, spelled out: verify digests every head recorded
+    (docs/decisions/0072)."""
+    digest = _sha256(_HEADS_HEAD)
+    update = digest.update
     for originator_id, version, position, hash_ in heads:
-        digest.update(encode(str(originator_id).encode(), _int(version), _int(position), hash_))
+        stream = str(originator_id).encode()
+        update(
+            b"".join(
+                (
+                    _length(len(stream)),
+                    stream,
+                    _INT_LENGTH,
+                    _int64(version),
+                    _INT_LENGTH,
+                    _int64(position),
+                    _length(len(hash_)),
+                    hash_,
+                )
+            )
+        )
     return digest.digest()
 
 

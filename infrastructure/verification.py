@@ -2,14 +2,18 @@
 
 `verify` reads everything in one read-only REPEATABLE READ transaction, so writers may go
 on meanwhile and both passes see the same log:
-1. every stream in version order: its events joined with their hash rows, each hash
-   recomputed from the event and the recomputed hash of the event before it;
+1. every event with its hash row, each hash recomputed from the event and the recomputed
+   hash of the stream's event before it: first in log order, holding each stream's last
+   hash (chains_in_log_order, docs/decisions/0072); only if that does not hold, every
+   stream in version order, which names and classifies each break;
 2. every hash row in notification-id order, folded into the log digest, against every
-   checkpoint (pass 1 has shown the hash rows are the events' true hashes);
+   checkpoint (pass 1 has shown the hash rows are the events' true hashes): from the
+   log-order pass's rows when it held, else read again;
 3. every checkpoint's MAC, under the key it names (kept outside the database), and the heads
    each checkpoint recorded against the streams as they are now (a cut tail, a rewrite);
 4. whether events older than the checkpoint interval are covered by any checkpoint.
-The long passes stream through server-side cursors: memory does not grow with the log.
+The long passes stream in chunks: memory does not grow with the log, only the log-order
+pass's with the number of streams, up to a bound (MAX_STREAMS).
 See docs/decisions/0009-tamper-evidence.md and 0025-keyed-checkpoints.md.
 """
 
@@ -20,31 +24,25 @@ from datetime import UTC
 from enum import Enum
 from itertools import groupby
 from typing import Any
-from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
 from psycopg import Connection
 from psycopg.rows import DictRow
 
 from infrastructure.audit_keys import AuditKeys, shown, unknown_key
 from infrastructure.audit_queries import (
     Checkpoint,
+    Opening,
     broken_heads_query,
     decided_hashes_query,
-    heads_digests,
-    read_checkpoints,
+    heads_digests_checked,
     read_only_snapshot,
     stream_rows,
     streams_query,
 )
+from infrastructure.chains_in_log_order import Recent, chains_in_log_order
+from infrastructure.checkpoint_fold import CheckpointFold
 from infrastructure.custody import Custody, authentic, overdue
-from infrastructure.event_hashes import (
-    GENESIS,
-    checkpoint_digest,
-    event_hash,
-    fold_log,
-    heads_digest,
-)
+from infrastructure.event_hashes import GENESIS, event_hash, heads_digest
 from infrastructure.event_store import ChunkedApplicationRecorder
 
 MOVE_CANDIDATES = 50  # arrivals and departures kept for matching moved events; bounded work
@@ -206,23 +204,6 @@ class _Moves:
             self.departures.append(departure)
 
 
-@dataclass
-class _Recent:
-    """The events after the newest checkpoint's position, as the streams pass saw them: how
-    many, and the first in the log (pass 4 asks whether it waited too long)."""
-
-    after: int
-    count: int = 0
-    position: int | None = None
-    first: tuple[str, int, str, bytes] | None = None
-
-    def first_event(self) -> tuple[int, StoredEvent] | None:
-        if self.position is None or self.first is None:
-            return None
-        oid, version, topic, state = self.first
-        return self.position, StoredEvent(UUID(oid), version, topic, state)
-
-
 def _classify(suspect: _Suspect, oid: str, after: tuple[Any, ...] | None) -> Break:
     kind = BreakKind.CHANGED
     if after is not None:
@@ -239,7 +220,7 @@ def _check_streams(
     conn: Connection[DictRow],
     recorder: ChunkedApplicationRecorder,
     moves: _Moves,
-    recent: _Recent,
+    recent: Recent,
 ) -> Verification:
     result = Verification()
     after, count, first = recent.after, 0, None
@@ -396,23 +377,33 @@ def _moved(
 # -- pass 2: the checkpoints --------------------------------------------------------------
 
 
-def _check_checkpoints(
-    conn: Connection[DictRow],
-    recorder: ChunkedApplicationRecorder,
-    checkpoints: list[Checkpoint],
-    result: Verification,
-) -> dict[bytes, bool]:
-    """Recompute every checkpoint from the hash rows; which stored digests held."""
-    held: dict[bytes, bool] = {}
-    pending = iter(checkpoints)
-    target = next(pending, None)
-    digest, events, chained = GENESIS, 0, GENESIS
+def _fold_hash_rows(
+    conn: Connection[DictRow], recorder: ChunkedApplicationRecorder, fold: CheckpointFold
+) -> None:
+    """The hash rows up to the furthest checkpoint, read from their table: when pass 1 ran
+    in stream order. A stream must be read to its end (0069), so no further."""
+    if fold.upto <= 0:
+        return
+    for position, hash_ in stream_rows(
+        conn, "audit_log", decided_hashes_query(recorder), (0, fold.upto)
+    ):
+        fold.add(position, hash_)
 
-    def settle(checkpoint: Checkpoint) -> None:
-        nonlocal chained
-        recomputed = checkpoint_digest(
-            chained, checkpoint.seq, checkpoint.position, events, checkpoint.taken_at, digest
-        )
+
+def _check_checkpoints(
+    checkpoints: list[Checkpoint], fold: CheckpointFold, result: Verification
+) -> dict[bytes, bool]:
+    """Every checkpoint against the digest the hash rows recompute for it (fed to `fold`
+    already); which stored digests held."""
+    expected_seq = 1
+    for checkpoint in checkpoints:
+        if checkpoint.seq != expected_seq:
+            result.breaks.append(
+                Break(BreakKind.CHECKPOINT_MISSING, detail=f"#{expected_seq}–#{checkpoint.seq - 1}")
+            )
+        expected_seq = checkpoint.seq + 1
+    held: dict[bytes, bool] = {}
+    for checkpoint, recomputed in fold.finish():
         held[checkpoint.digest] = recomputed == checkpoint.digest
         if recomputed != checkpoint.digest:
             result.breaks.append(
@@ -423,32 +414,6 @@ def _check_checkpoints(
                     f"taken {checkpoint.taken_at.astimezone(UTC).isoformat()}",
                 )
             )
-        chained = recomputed
-
-    expected_seq = 1
-    for checkpoint in checkpoints:
-        if checkpoint.seq != expected_seq:
-            result.breaks.append(
-                Break(BreakKind.CHECKPOINT_MISSING, detail=f"#{expected_seq}–#{checkpoint.seq - 1}")
-            )
-        expected_seq = checkpoint.seq + 1
-    if target is None:
-        return held
-    # Up to the furthest checkpoint only: a stream must be read to its end (0069).
-    upto = max(c.position for c in checkpoints)
-    for position, hash_ in stream_rows(
-        conn, "audit_log", decided_hashes_query(recorder), (0, upto)
-    ):
-        while target is not None and position > target.position:
-            settle(target)
-            target = next(pending, None)
-        if target is None:
-            continue  # past every checkpoint: nothing more to fold
-        digest = fold_log(digest, position, hash_)
-        events += 1
-    while target is not None:
-        settle(target)
-        target = next(pending, None)
     return held
 
 
@@ -474,8 +439,7 @@ def _settle_with_checkpoints(
 
 
 def _check_macs(
-    conn: Connection[DictRow],
-    recorder: ChunkedApplicationRecorder,
+    digests: dict[int, bytes],
     checkpoints: list[Checkpoint],
     keys: AuditKeys,
     result: Verification,
@@ -483,8 +447,7 @@ def _check_macs(
     """Each checkpoint's MAC over its stored digest and the heads it recorded, under the key
     its key id names (docs/decisions/0064). The digest chains every checkpoint before it,
     so a forged one anywhere breaks every later MAC's meaning, and a checkpoint recomputed
-    without the key fails here."""
-    digests = heads_digests(conn, recorder)
+    without the key fails here. `digests`: the digest of the heads each seq recorded."""
     # heads of checkpoints after the last one: its rows were deleted, its heads left behind
     last = checkpoints[-1].seq if checkpoints else 0
     orphans = sorted(seq for seq in digests if seq > last)
@@ -596,7 +559,7 @@ def _check_heads(
 # -- pass 4: is everything old enough covered by a checkpoint? ---------------------------
 
 
-def _note_recent(recent: _Recent, result: Verification) -> None:
+def _note_recent(recent: Recent, result: Verification) -> None:
     """Events after the newest checkpoint are proven by the keyless chains only until the
     next one: say how many, so nobody reads "intact" as covering them too."""
     after, count = recent.after, recent.count
@@ -610,7 +573,7 @@ def _note_recent(recent: _Recent, result: Verification) -> None:
 
 
 def _check_coverage(
-    checkpoints: list[Checkpoint], custody: Custody, recent: _Recent, result: Verification
+    checkpoints: list[Checkpoint], custody: Custody, recent: Recent, result: Verification
 ) -> None:
     last = checkpoints[-1] if checkpoints else None
     if custody.interval is None:
@@ -644,6 +607,27 @@ def _check_coverage(
     )
 
 
+def _check_chains(
+    conn: Connection[DictRow],
+    recorder: ChunkedApplicationRecorder,
+    opening: Opening,
+    moves: _Moves,
+) -> tuple[Verification, CheckpointFold, Recent, bool]:
+    """Passes 1 and 2: in log order when every chain holds there (0072), else the streams in
+    version order and the hash rows read again for the checkpoints; and whether the first
+    held."""
+    checkpoints = opening.checkpoints
+    after = checkpoints[-1].position if checkpoints else 0
+    fold, recent = CheckpointFold(checkpoints), Recent(after)
+    held = chains_in_log_order(conn, recorder, opening, fold, recent)
+    if held is not None:
+        return Verification(events=held.events, streams=held.streams), fold, recent, True
+    fold, recent = CheckpointFold(checkpoints), Recent(after)
+    result = _check_streams(conn, recorder, moves, recent)
+    _fold_hash_rows(conn, recorder, fold)
+    return result, fold, recent, False
+
+
 def verify(
     recorder: ChunkedApplicationRecorder, custody: Custody, checkpoint: bytes | None = None
 ) -> Verification:
@@ -651,17 +635,21 @@ def verify(
     and require the log to be covered by them; with `checkpoint` (a digest an auditor
     kept), also require that checkpoint to be in the log and to still hold."""
     moves = _Moves()
-    with read_only_snapshot(recorder) as conn:
-        # the checkpoints first (one snapshot: the order does not matter): the streams pass
-        # then also counts what comes after the newest, for pass 4 (0069)
-        with conn.cursor() as curs:
-            checkpoints = read_checkpoints(curs, recorder)
-        recent = _Recent(checkpoints[-1].position if checkpoints else 0)
-        result = _check_streams(conn, recorder, moves, recent)
+    # one snapshot: the order of the reads does not matter. The checkpoints first: the first
+    # pass folds the hash rows for them and counts what comes after the newest (0069)
+    with read_only_snapshot(recorder) as (conn, opening):
+        checkpoints = opening.checkpoints
+        result, fold, recent, in_log_order = _check_chains(conn, recorder, opening, moves)
         result.checkpoints = len(checkpoints)
-        held = _check_checkpoints(conn, recorder, checkpoints, result)
-        _check_macs(conn, recorder, checkpoints, custody.keys, result)
-        _check_heads(conn, recorder, result, moves)
+        held = _check_checkpoints(checkpoints, fold, result)
+        # No stream heads recorded (no checkpoint was ever taken): nothing for pass 3's
+        # heads to find. When the log-order pass held, every event has its hash row and
+        # every hash row its event, so a recorded head is broken exactly when its hash row
+        # is gone or differs, which the digests' statement tells (0072).
+        digests, changed = heads_digests_checked(conn, recorder) if opening.heads else ({}, False)
+        _check_macs(digests, checkpoints, custody.keys, result)
+        if changed or (opening.heads and not in_log_order):
+            _check_heads(conn, recorder, result, moves)
     _check_coverage(checkpoints, custody, recent, result)
     _label_moves(result, moves)
     _settle_with_checkpoints(result, checkpoints, held)

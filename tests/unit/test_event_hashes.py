@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import struct
 from datetime import UTC, datetime, timedelta, timezone
 from uuid import UUID
 
@@ -140,6 +141,23 @@ def test_every_field_of_a_recorded_head_changes_the_heads_digest(
     changed: tuple[UUID, int, int, bytes],
 ) -> None:
     assert heads_digest([changed]) != heads_digest([HEAD])
+
+
+def test_the_heads_digest_is_sha256_of_the_tag_and_each_heads_encoding() -> None:
+    other = (str(UUID(int=STREAM.int ^ 1)), 1, 5, GENESIS)
+    expected = hashlib.sha256(encode(b"rectify-heads-v1"))
+    for stream, version, position, hash_ in (HEAD, other):
+        expected.update(
+            encode(
+                str(stream).encode(),
+                struct.pack(">q", version),
+                struct.pack(">q", position),
+                hash_,
+            )
+        )
+
+    assert heads_digest([HEAD, other]) == expected.digest()
+    assert heads_digest([]) == hashlib.sha256(encode(b"rectify-heads-v1")).digest()
 
 
 def test_a_head_left_out_changes_the_heads_digest() -> None:
