@@ -25,7 +25,9 @@ def test_an_answer_decodes_to_what_the_standard_encoder_wrote() -> None:
 
 
 def test_what_orjson_will_not_take_is_encoded_as_before() -> None:
+    # a key that is not a string, an integer past 64 bits, a lone surrogate (not UTF-8)
     answer = {"data": {1: "a key that is not a string"}, "big": 2**70}
+    assert json.loads(http_json({"message": "a\ud800b"})) == {"message": "a\ud800b"}
 
     assert json.loads(http_json(answer)) == {
         "data": {"1": "a key that is not a string"},
