@@ -116,7 +116,8 @@ class RectifyGraphQL(GraphQL[Context, None]):
 def http_json(data: object) -> bytes:
     """A GraphQL answer as JSON: orjson, its text in UTF-8 as it is (the standard encoder
     escaped every non-ASCII character as \\uXXXX; both decode the same). A value orjson will
-    not take (a key that is not a string, an integer past 64 bits) is encoded as before; a
+    not take (a key that is not a string, an integer past 64 bits, a lone surrogate) is
+    encoded as before; a
     dataclass or datetime, which the standard encoder refuses, is refused the same way."""
     try:
         return orjson.dumps(
