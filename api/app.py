@@ -117,8 +117,8 @@ def http_json(data: object) -> bytes:
     """A GraphQL answer as JSON: orjson, its text in UTF-8 as it is (the standard encoder
     escaped every non-ASCII character as \\uXXXX; both decode the same). A value orjson will
     not take (a key that is not a string, an integer past 64 bits, a lone surrogate) is
-    encoded as before; a
-    dataclass or datetime, which the standard encoder refuses, is refused the same way."""
+    encoded as before; a dataclass or datetime, which the standard encoder refuses, is
+    refused the same way."""
     try:
         return orjson.dumps(
             data, option=orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
