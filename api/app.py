@@ -2,10 +2,12 @@
 sign-in routes (/auth/…), /healthz (alive), /readyz (ready for traffic), /metrics, and the
 workbench (api/workbench.py)."""
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import anyio.to_thread
+import orjson
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -80,6 +82,24 @@ class RectifyGraphQL(GraphQL[Context, None]):
         await _read_after(request, response, state.pool)
         return Context(request, request.user, state.pool, state.rectify, state.config)
 
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        """strawberry's own (0.341), with the answer encoded by orjson (ADR 0073): a queue
+        page's JSON in a tenth of the standard library's time. Websocket messages keep
+        strawberry's `encode_json` (text frames)."""
+        response = Response(
+            http_json(response_data), status_code=200, media_type="application/json"
+        )
+        response.headers.raw.extend(sub_response.headers.raw)
+        if sub_response.background:
+            response.background = sub_response.background
+        if sub_response.status_code:
+            response.status_code = sub_response.status_code
+        return response
+
     async def on_ws_connect(self, context: Context) -> None:
         await authenticate_connection(context, context.request.app.state.verifier)
 
@@ -91,6 +111,20 @@ class RectifyGraphQL(GraphQL[Context, None]):
         if getattr(request.state, "database_outage", False):  # set by the schema's error hook
             raise ServiceUnavailable()
         return await super().process_result(request, result)
+
+
+def http_json(data: object) -> bytes:
+    """A GraphQL answer as JSON: orjson, its text in UTF-8 as it is (the standard encoder
+    escaped every non-ASCII character as \\uXXXX; both decode the same). A value orjson will
+    not take (a key that is not a string, an integer past 64 bits, a lone surrogate) is
+    encoded as before; a dataclass or datetime, which the standard encoder refuses, is
+    refused the same way."""
+    try:
+        return orjson.dumps(
+            data, option=orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
+        )
+    except TypeError:
+        return json.dumps(data, separators=(",", ":")).encode("utf-8")
 
 
 # A websocket's user until connection_init is verified; subscriptions refuse it (api/live.py).

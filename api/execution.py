@@ -28,12 +28,15 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from graphql import (
+    GraphQLBoolean,
+    GraphQLID,
     GraphQLLeafType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLSchema,
+    GraphQLString,
     is_leaf_type,
     is_object_type,
 )
@@ -123,15 +126,23 @@ def _object_plan(field: Any, attribute: str) -> PlainObject | None:
     return PlainObject(attribute, field.type, kind, non_null, item_type, item_non_null)
 
 
+# graphql-core's own scalars whose output coercion returns a value of exactly this type
+# unchanged (graphql/type/scalars.py: serialize_string, serialize_id, serialize_boolean)
+_IDENTITY_COERCED: dict[int, type] = {
+    id(GraphQLString): str,
+    id(GraphQLID): str,
+    id(GraphQLBoolean): bool,
+}
+
+
 _NOT_PLAIN = object()  # a leaf the short path leaves to graphql-core's whole path
 
 
-def _plain_value(plan: PlainLeaf, source: Any) -> Any:
-    """The field's completed value, or _NOT_PLAIN for graphql-core to resolve again (and
-    report its error exactly as it would: a null in a non-null field, an exception, a
-    value that does not coerce)."""
+def _completed(plan: PlainLeaf, value: Any) -> Any:
+    """The field's completed value, read off its source, or _NOT_PLAIN for graphql-core to
+    resolve again (and report its error exactly as it would: a null in a non-null field,
+    an exception, a value that does not coerce)."""
     try:
-        value = getattr(source, plan.attribute)
         if value is None:
             return _NOT_PLAIN if plan.non_null else None
         if value is Undefined or isinstance(value, Exception):
@@ -161,20 +172,27 @@ class PlainLeavesExecutor(StrawberryGraphQLCoreExecutionContext):
             )
         results: dict[str, Any] = {}
         is_awaitable = self.is_awaitable
-        get_field = self.schema.get_field
         awaitable_fields: list[str] = []
         try:
-            for response_name, field_details_list in grouped_field_set.items():
-                field = get_field(parent_type, field_details_list[0].node.name.value)
-                extensions = field.extensions if field is not None else {}
-                plan = extensions.get(PLAIN_LEAF)
+            for response_name, field_details_list, plan, same, objects in self._plans_of(
+                parent_type, grouped_field_set
+            ):
                 if plan is not None:
-                    value = _plain_value(plan, source_value)
+                    # a str in a String or ID field, a bool in a Boolean one: graphql-core's
+                    # coercion returns the value itself (serialize_string, _id, _boolean)
+                    try:
+                        value = getattr(source_value, plan.attribute)
+                    except Exception:  # resolved again on the whole path, with its error
+                        value = _NOT_PLAIN
+                    else:
+                        if type(value) is same:
+                            results[response_name] = value
+                            continue
+                        value = _completed(plan, value)
                     if value is not _NOT_PLAIN:
                         results[response_name] = value
                         continue
                 field_path = Path(path, response_name, parent_type.name)
-                objects = extensions.get(PLAIN_OBJECT)
                 result = _NOT_PLAIN
                 if objects is not None:
                     result = self._plain_object(
@@ -206,6 +224,30 @@ class PlainLeavesExecutor(StrawberryGraphQLCoreExecutionContext):
             return results
 
         return get_results()
+
+    def _plans_of(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> list[Any]:
+        """Each field of a selection with its short-path plans, looked up once per
+        execution: the rows of a list share one collected selection (graphql-core memoises
+        `collect_subfields`), so a page's twenty rows look their fields up once, not
+        twenty times."""
+        key = id(grouped_field_set)
+        plans: dict[int, Any] = self.__dict__.setdefault("_rectify_plans", {})
+        found = plans.get(key)
+        # the selection kept alive with its plans, so its id cannot be reused meanwhile
+        if found is not None and found[0] is grouped_field_set and found[1] is parent_type:
+            return found[2]  # type: ignore[no-any-return]
+        get_field = self.schema.get_field
+        planned = []
+        for response_name, field_details_list in grouped_field_set.items():
+            field = get_field(parent_type, field_details_list[0].node.name.value)
+            extensions = field.extensions if field is not None else {}
+            leaf = extensions.get(PLAIN_LEAF)
+            same = _IDENTITY_COERCED.get(id(leaf.leaf)) if leaf is not None else None
+            planned.append(
+                (response_name, field_details_list, leaf, same, extensions.get(PLAIN_OBJECT))
+            )
+        plans[key] = (grouped_field_set, parent_type, planned)
+        return planned
 
     def _plain_object(
         self,

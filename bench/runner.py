@@ -107,12 +107,17 @@ def interleave(
         else:
             mine = ours()
             theirs = baseline() if baseline is not None else None
-        row: dict[str, Any] = {"ours": mine.value, "baseline": theirs and theirs.value}
-        row.update({f"ours_{k}": v for k, v in mine.details.items()})
-        if theirs is not None:
-            row.update({f"baseline_{k}": v for k, v in theirs.details.items()})
-        done.append(row)
+        done.append(row_of(mine, theirs))
     return done
+
+
+def row_of(mine: Sample, theirs: Sample | None) -> dict[str, Any]:
+    """One round's row: both values, and each side's details prefixed with its side."""
+    row: dict[str, Any] = {"ours": mine.value, "baseline": theirs and theirs.value}
+    row.update({f"ours_{k}": v for k, v in mine.details.items()})
+    if theirs is not None:
+        row.update({f"baseline_{k}": v for k, v in theirs.details.items()})
+    return row
 
 
 def percentile(values: Sequence[float], fraction: float) -> float:

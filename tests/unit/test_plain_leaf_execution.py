@@ -121,3 +121,49 @@ def test_the_api_schema_leaves_its_mutation_fields_to_their_hooks() -> None:
     assert not [name for name, f in mutation.fields.items() if PLAIN_LEAF in f.extensions]
     dashboard = api_schema._schema.type_map["Dashboard"].fields  # type: ignore[union-attr]
     assert PLAIN_LEAF in dashboard["totalIssues"].extensions
+
+
+class Shouted(str):
+    """A str subclass: graphql-core's serialize_string keeps it, our shortcut must not
+    take it for a plain str."""
+
+
+@strawberry.type
+class Mixed:
+    key: strawberry.ID
+    label: str
+    flag: bool
+
+
+@strawberry.type
+class MixedQuery:
+    @strawberry.field
+    def mixed(self) -> list[Mixed | None]:
+        # exact str and bool (taken as they are), then values graphql-core coerces or
+        # refuses: a str subclass, numbers and a bool in text fields, numbers in a flag
+        return [
+            Mixed(key=strawberry.ID("k"), label="text", flag=True),
+            Mixed(key=Shouted("s"), label=Shouted("t"), flag=False),  # type: ignore[arg-type]
+            Mixed(key=7, label=True, flag=1),  # type: ignore[arg-type]
+            Mixed(key=1.5, label=2.5, flag=0.0),  # type: ignore[arg-type]
+            Mixed(key=True, label=[1], flag="yes"),  # type: ignore[arg-type]
+        ]
+
+
+def test_text_and_flags_not_exactly_str_or_bool_are_coerced_as_graphql_core_does() -> None:
+    fast = strawberry.Schema(query=MixedQuery, execution_context_class=PlainLeavesExecutor)
+    mark_plain_leaves(fast._schema)
+    plain = strawberry.Schema(
+        query=MixedQuery, execution_context_class=StrawberryGraphQLCoreExecutionContext
+    )
+    query = "{ mixed { key label flag } }"
+
+    data, errors = _answer(fast, query)
+
+    assert (data, errors) == _answer(plain, query)
+    assert data["mixed"][:3] == [
+        {"key": "k", "label": "text", "flag": True},
+        {"key": "s", "label": "t", "flag": False},
+        {"key": "7", "label": "true", "flag": True},
+    ]
+    assert [path for _, path, _ in errors][:2] == [["mixed", 3, "key"], ["mixed", 4, "key"]]
