@@ -182,7 +182,9 @@ def measure(url: str, rounds: int, quick: bool) -> list[Result]:
             setup.close()
         table = raw.create_table(schema)
         trips = round_trips(schema, issues, 50)
-        for shape, per_client in ((ONE, 100 if quick else 400), (EIGHT, 20 if quick else 100)):
+        # commands per client per round: at the quick sizes still a few tenths of a second
+        # a round (160 commands at 8 clients had swung the ratio from 0.4 to 0.55)
+        for shape, per_client in ((ONE, 200 if quick else 400), (EIGHT, 50 if quick else 100)):
             runner = _Clients(schema, shape, issues, table, trips)
             clients = runner.clients
             try:
