@@ -512,16 +512,7 @@ class ChunkedApplicationRecorder(PostgresApplicationRecorder):
                 (after, upto, list(topics) if topics else None, limit),
                 prepare=True,
             )
-            return [
-                Notification(
-                    id=row["notification_id"],
-                    originator_id=row["originator_id"],
-                    originator_version=row["originator_version"],
-                    topic=row["topic"],
-                    state=bytes(row["state"]),
-                )
-                for row in curs.fetchall()
-            ]
+            return _notifications(curs.fetchall())
 
     def select_notifications_except(
         self, after: int, stop: int, limit: int, topic: str
@@ -532,16 +523,7 @@ class ChunkedApplicationRecorder(PostgresApplicationRecorder):
         already (a rebuild's target is), so every id up to it has committed or rolled back."""
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(self.read_except_statement, (after, stop, topic, limit), prepare=True)
-            return [
-                Notification(
-                    id=row["notification_id"],
-                    originator_id=row["originator_id"],
-                    originator_version=row["originator_version"],
-                    topic=row["topic"],
-                    state=bytes(row["state"]),
-                )
-                for row in curs.fetchall()
-            ]
+            return _notifications(curs.fetchall())
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def max_notification_id(self) -> int | None:
@@ -652,6 +634,20 @@ class Announcer:
                 with self._lock:
                     self._thread = None
                     return
+
+
+def _notifications(rows: Sequence[DictRow]) -> list[Notification]:
+    """The log's rows as the library's notifications."""
+    return [
+        Notification(
+            id=row["notification_id"],
+            originator_id=row["originator_id"],
+            originator_version=row["originator_version"],
+            topic=row["topic"],
+            state=bytes(row["state"]),
+        )
+        for row in rows
+    ]
 
 
 def registration_base(schema: str, events_table_name: str) -> int:
