@@ -172,18 +172,14 @@ def project(
                 decode, {"topic": TOPIC, "upto": upto, "kinds": kinds, "fields": list(FIELDS)}
             )
             row = cur.execute(
-                "SELECT count(*) FILTER (WHERE NOT conforms) FROM bulk_registered"
+                "SELECT count(*), count(*) FILTER (WHERE NOT conforms) FROM bulk_registered"
             ).fetchone()
-            if row is not None and row[0]:
-                raise _Unknown(f"{row[0]} registrations of a shape not known here")
+            projected, unknown = row if row is not None else (0, 0)
+            if unknown:
+                raise _Unknown(f"{unknown} registrations of a shape not known here")
             for model in models:
                 for table, statement in STATEMENTS[model]:
-                    if table == "item_audiences" and "ledger" in models:
-                        statement = _AUDIENCES_OF_RESPONSIBILITIES
-                    if statement is _RESPONSIBILITIES:
-                        _responsibilities(cur)
-                    else:
-                        staging.fill(cur, table, statement, {"open": IssueStatus.OPEN.value})
+                    _write(cur, table, statement, models)
             if unpark is not None:  # applied cleanly now, as a replay's would be
                 cur.execute(
                     sql.SQL(
@@ -192,12 +188,21 @@ def project(
                     ).format(sql.Identifier(parked.TABLE)),
                     (unpark,),
                 )
-            row = cur.execute("SELECT count(*) FROM bulk_registered").fetchone()
             cur.execute("DROP TABLE bulk_registered")
-            return int(row[0]) if row else 0
+            return int(projected)
     except (_Unknown, psycopg.DataError, psycopg.IntegrityError) as error:
         log.warning("rebuild: registrations left to the replay: %s", error)
         return None
+
+
+def _write(cur: Cursor[Any], table: str, statement: str, models: Sequence[str]) -> None:
+    """One table's rows of every registration, into the fresh table (staging.fill)."""
+    if table == "issue_responsibilities":
+        _responsibilities(cur)
+        return
+    if table == "item_audiences" and "ledger" in models:
+        statement = _AUDIENCES_OF_RESPONSIBILITIES
+    staging.fill(cur, table, statement, {"open": IssueStatus.OPEN.value})
 
 
 def _responsibilities(cur: Cursor[Any]) -> None:
