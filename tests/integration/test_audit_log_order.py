@@ -19,10 +19,10 @@ from domain.application import RectifyApp
 from infrastructure import chains_in_log_order, verification
 from infrastructure.checkpoints import take_checkpoint
 from infrastructure.custody import Custody, custody_of
-from infrastructure.event_hashes import GENESIS, event_hash
 from infrastructure.event_store import ChunkedApplicationRecorder
 from infrastructure.verification import BreakKind, Verification, verify
 from rectify.settings import DEV_AUDIT_KEY
+from tests.integration.test_audit import _rehash_everything
 
 EVENTS = "rectify_events"
 HASHES = "rectify_events_hashes"
@@ -66,21 +66,6 @@ def _verify(app: RectifyApp) -> Verification:
 
 def _custody(app: RectifyApp) -> Custody:
     return custody_of(app, DEV_AUDIT_KEY, 10)
-
-
-def _rehash_everything(db: psycopg.Connection[Any]) -> None:
-    """What a thorough attacker does after changing events: recompute every hash row."""
-    previous: dict[UUID, bytes] = {}
-    rows = db.execute(
-        f"SELECT originator_id, originator_version, topic, state FROM {EVENTS} "
-        "ORDER BY originator_id, originator_version"
-    ).fetchall()
-    for oid, version, topic, state in rows:
-        previous[oid] = event_hash(previous.get(oid, GENESIS), oid, version, topic, bytes(state))
-        db.execute(
-            f"UPDATE {HASHES} SET hash = %s WHERE originator_id = %s AND originator_version = %s",
-            (previous[oid], oid, version),
-        )
 
 
 def test_an_intact_log_is_proven_in_one_pass_in_log_order(
