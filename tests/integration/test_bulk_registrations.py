@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import closing
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -39,24 +40,54 @@ from tests.integration.test_rebuild import snapshot
 WHO = "批量登记测试"
 
 
-@pytest.fixture
-def db(database_url: str, schema: str) -> Iterator[psycopg.Connection[Any]]:
-    with closing(connect(database_url, schema)) as conn:
-        yield conn
+Rows = dict[str, list[tuple[Any, ...]]]
+
+
+@dataclass
+class Site:
+    """A log and its read side, with what each rebuild's registrations in the database
+    came to (`projected`; None: left to the replay)."""
+
+    app: RectifyApp
+    es_env: dict[str, str]
+    url: str
+    schema: str
+    db: psycopg.Connection[Any]
+    projected: list[int | None] = field(default_factory=list)
+
+    def incremental(self) -> Rows:
+        """The rows of the log projected in small batches, as a runner following it makes."""
+        catch_up(self.es_env, self.url, self.schema, batch_size=3)
+        return snapshot(self.db)
+
+    def rebuild(self, **options: Any) -> int:
+        return rebuild_projections(self.es_env, self.url, self.schema, **options)
+
+    def catch_up(self, **options: Any) -> int:
+        return catch_up(self.es_env, self.url, self.schema, **options)
+
+    def events(self) -> int:
+        return len(self.app.recorder.select_notifications(start=1, limit=10_000))
 
 
 @pytest.fixture
-def projected(monkeypatch: pytest.MonkeyPatch) -> list[int | None]:
-    """What each rebuild's registrations in the database came to (None: left to the replay)."""
-    seen: list[int | None] = []
-    real = bulk_registrations.project
+def site(
+    app: RectifyApp,
+    es_env: dict[str, str],
+    database_url: str,
+    schema: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[Site]:
+    with closing(connect(database_url, schema)) as db:
+        found = Site(app, es_env, database_url, schema, db)
+        real = bulk_registrations.project
 
-    def watched(*args: Any, **kwargs: Any) -> int | None:
-        seen.append(real(*args, **kwargs))
-        return seen[-1]
+        def watched(*args: Any, **kwargs: Any) -> int | None:
+            found.projected.append(real(*args, **kwargs))
+            return found.projected[-1]
 
-    monkeypatch.setattr(bulk_registrations, "project", watched)
-    return seen
+        monkeypatch.setattr(bulk_registrations, "project", watched)
+        yield found
 
 
 def _varied(app: RectifyApp) -> None:
@@ -82,13 +113,6 @@ def _varied(app: RectifyApp) -> None:
     app.report_progress(UUID(issue("1")), health, "持续推进", [], WHO)
 
 
-def _incremental(
-    app: RectifyApp, es_env: dict[str, str], database_url: str, schema: str, db: Any
-) -> dict[str, list[tuple[Any, ...]]]:
-    catch_up(es_env, database_url, schema, batch_size=3)
-    return snapshot(db)
-
-
 def _store(app: RectifyApp, state: dict[str, Any]) -> None:
     """A registration as older or other code might have stored it, bypassing the domain."""
     event = StoredEvent(
@@ -109,21 +133,16 @@ def _a_registration(app: RectifyApp) -> dict[str, Any]:
 
 
 def test_a_rebuild_projects_registrations_in_the_database_with_the_rows_of_incremental_processing(
-    app: RectifyApp,
-    es_env: dict[str, str],
-    database_url: str,
-    schema: str,
-    db: Any,
-    projected: list[int | None],
+    site: Site,
 ) -> None:
-    _varied(app)
-    rows = _incremental(app, es_env, database_url, schema, db)
+    _varied(site.app)
+    rows = site.incremental()
 
-    replayed = rebuild_projections(es_env, database_url, schema, batch_size=4)
+    replayed = site.rebuild(batch_size=4)
 
-    assert projected == [8]  # the five imported issues, the two registered, the stored one
-    assert replayed == len(app.recorder.select_notifications(start=1, limit=10_000))
-    assert snapshot(db) == rows
+    assert site.projected == [8]  # the five imported issues, the two registered, the stored one
+    assert replayed == site.events()
+    assert snapshot(site.db) == rows
     nine = next(row[0] for row in rows["issues"] if row[2] == "9")
     listed = sorted(
         (ordinal, role) for item, _, role, ordinal in rows["issue_responsibilities"] if item == nine
@@ -131,136 +150,94 @@ def test_a_rebuild_projects_registrations_in_the_database_with_the_rows_of_incre
     assert listed == [(0, "LEAD"), (1, "CO")]  # the first place of each agency kept
 
 
-def test_a_rebuild_of_one_model_projects_its_registrations_alone(
-    app: RectifyApp,
-    es_env: dict[str, str],
-    database_url: str,
-    schema: str,
-    db: Any,
-    projected: list[int | None],
-) -> None:
-    _varied(app)
-    rows = _incremental(app, es_env, database_url, schema, db)
+def test_a_rebuild_of_one_model_projects_its_registrations_alone(site: Site) -> None:
+    _varied(site.app)
+    rows = site.incremental()
 
-    rebuild_projections(es_env, database_url, schema, model="audience")
-    rebuild_projections(es_env, database_url, schema, model="statistics")
-    rebuild_projections(es_env, database_url, schema, model="clock")  # makes nothing of them
+    site.rebuild(model="audience")
+    site.rebuild(model="statistics")
+    site.rebuild(model="clock")  # makes nothing of them
 
-    assert projected == [8, 8]
-    assert snapshot(db) == rows
+    assert site.projected == [8, 8]
+    assert snapshot(site.db) == rows
 
 
-def test_registrations_of_a_shape_not_known_here_are_left_to_the_replay(
-    app: RectifyApp,
-    es_env: dict[str, str],
-    database_url: str,
-    schema: str,
-    db: Any,
-    projected: list[int | None],
-) -> None:
-    import_known_ledger(app)
+def test_registrations_of_a_shape_not_known_here_are_left_to_the_replay(site: Site) -> None:
+    import_known_ledger(site.app)
     # a field the event does not have (a later version's, say): the replay decides
-    _store(app, {**_a_registration(app), "number": "8", "added_later": True})
-    rows = _incremental(app, es_env, database_url, schema, db)
+    _store(site.app, {**_a_registration(site.app), "number": "8", "added_later": True})
+    rows = site.incremental()
 
-    rebuild_projections(es_env, database_url, schema)
+    site.rebuild()
 
-    assert projected == [None]
-    assert snapshot(db) == rows
+    assert site.projected == [None]
+    assert snapshot(site.db) == rows
 
 
 def test_a_registration_the_database_cannot_read_leaves_them_all_to_the_replay(
-    app: RectifyApp,
-    es_env: dict[str, str],
-    database_url: str,
-    schema: str,
-    db: Any,
-    projected: list[int | None],
+    site: Site,
 ) -> None:
-    import_known_ledger(app)
-    broken = _a_registration(app)
+    import_known_ledger(site.app)
+    broken = _a_registration(site.app)
     broken["lead_agency_id"] = {"_type_": "uuid_hex", "_data_": "not-an-id"}
-    _store(app, {**broken, "number": "8"})
-    rows = _incremental(app, es_env, database_url, schema, db)
+    _store(site.app, {**broken, "number": "8"})
+    rows = site.incremental()
 
-    rebuild_projections(es_env, database_url, schema)
+    site.rebuild()
 
-    assert projected == [None]
-    assert snapshot(db) == rows
+    assert site.projected == [None]
+    assert snapshot(site.db) == rows
 
 
 def test_a_registration_stored_with_nul_is_projected_as_the_replay_projects_it(
-    app: RectifyApp,
-    es_env: dict[str, str],
-    database_url: str,
-    schema: str,
-    db: Any,
-    projected: list[int | None],
-    monkeypatch: pytest.MonkeyPatch,
+    site: Site, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(event_store, "refuse_nul", lambda events: None)  # as older code
-    import_known_ledger(app)
-    app.register_issue(
+    import_known_ledger(site.app)
+    site.app.register_issue(
         campaign_id(CAMPAIGN), "8", "含\x00空字符", ["措施"], agency_id(HEALTH), [],
         parse_deadline("2026年9月30日前"), actor=WHO,
     )  # fmt: skip
-    rows = _incremental(app, es_env, database_url, schema, db)
+    rows = site.incremental()
 
-    rebuild_projections(es_env, database_url, schema)
+    site.rebuild()
 
-    assert projected == [None]  # jsonb holds no NUL: the replay sanitises and parks it
-    assert snapshot(db) == rows
+    assert site.projected == [None]  # jsonb holds no NUL: the replay sanitises and parks it
+    assert snapshot(site.db) == rows
     assert any(row[2] == "8" for row in rows["issues"])
 
 
-def test_a_catch_up_from_position_0_over_a_long_log_is_a_rebuild(
-    app: RectifyApp,
-    es_env: dict[str, str],
-    database_url: str,
-    schema: str,
-    db: Any,
-    projected: list[int | None],
-) -> None:
-    _varied(app)
-    head = app.recorder.max_notification_id()
+def test_a_catch_up_from_position_0_over_a_long_log_is_a_rebuild(site: Site) -> None:
+    _varied(site.app)
+    head = site.app.recorder.max_notification_id()
 
-    applied = catch_up(es_env, database_url, schema, rebuild_from=10)
+    applied = site.catch_up(rebuild_from=10)
 
-    assert projected == [8]
-    assert projection_position(database_url, schema) == head
-    assert applied == len(app.recorder.select_notifications(start=1, limit=10_000))
-    rebuilt = snapshot(db)
-    app.report_progress(UUID(issue("6")), agency_id(HEALTH), "后续进展", [], WHO)
-    catch_up(es_env, database_url, schema, rebuild_from=10)  # past 0: batches
-    assert projected == [8]
-    after = snapshot(db)
+    assert site.projected == [8]
+    assert projection_position(site.url, site.schema) == head
+    assert applied == site.events()
+    rebuilt = snapshot(site.db)
+    site.app.report_progress(UUID(issue("6")), agency_id(HEALTH), "后续进展", [], WHO)
+    site.catch_up(rebuild_from=10)  # past 0: batches
+    assert site.projected == [8]
+    after = snapshot(site.db)
     assert len(after["issue_history"]) == len(rebuilt["issue_history"]) + 1
 
 
-def test_a_catch_up_from_position_0_over_a_short_log_goes_by_batches(
-    app: RectifyApp,
-    es_env: dict[str, str],
-    database_url: str,
-    schema: str,
-    projected: list[int | None],
-) -> None:
-    _varied(app)
+def test_a_catch_up_from_position_0_over_a_short_log_goes_by_batches(site: Site) -> None:
+    _varied(site.app)
 
-    catch_up(es_env, database_url, schema)  # far fewer than REBUILD_FROM positions
+    site.catch_up()  # far fewer than REBUILD_FROM positions
 
-    assert projected == []
-    assert projection_position(database_url, schema) == app.recorder.max_notification_id()
+    assert site.projected == []
+    assert projection_position(site.url, site.schema) == site.app.recorder.max_notification_id()
 
 
 def test_a_rebuild_from_scratch_leaves_a_read_side_that_got_there_first_alone(
-    app: RectifyApp,
-    es_env: dict[str, str],
-    database_url: str,
-    schema: str,
-    db: Any,
+    site: Site,
 ) -> None:
-    _varied(app)
-    rows = _incremental(app, es_env, database_url, schema, db)
+    _varied(site.app)
+    rows = site.incremental()
 
-    assert runner._rebuild(db, app, schema, from_scratch=True) == 0
-    assert snapshot(db) == rows
+    assert runner._rebuild(site.db, site.app, site.schema, from_scratch=True) == 0
+    assert snapshot(site.db) == rows
