@@ -24,7 +24,7 @@ import structlog
 from api.oidc_sign_in import WAIT as OIDC_WAIT
 from api.rate_limits import WINDOW_SECONDS
 from api.sessions import Limits
-from projections.runner import connect
+from projections.runner import connect, ensure_schema
 
 PRUNE_MINUTES = 10.0
 BATCH = 5000
@@ -91,9 +91,15 @@ def _prune_periodically(
     minutes: float,
     now: Callable[[], datetime],
 ) -> None:
+    made = False
     while not stop.is_set():
         try:
             with contextlib.closing(connect(database_url, schema)) as conn:
+                if not made:
+                    # The runner hosting this thread may not have made the tables yet: its
+                    # first round would otherwise fail and wait PRUNE_MINUTES.
+                    ensure_schema(conn, schema)
+                    made = True
                 removed = prune(conn, now(), retention)
             if any(removed.values()):
                 log.info("pruned", **removed)

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import psycopg
+from psycopg.sql import SQL, Identifier
 
 from rectify.embedded import start_embedded_postgres
 from rectify.settings import Settings, eventsourcing_env
@@ -27,8 +28,12 @@ class Database:
 
 
 def ensure_schema(url: str, schema: str) -> None:
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+    """Every process creates its schema at start. Two `CREATE SCHEMA IF NOT EXISTS` at once
+    fail the loser on pg_namespace's unique index (a dispatcher of a cluster starting
+    together died of it), so they take the schema's DDL lock, as the read tables' do."""
+    with psycopg.connect(url, autocommit=True) as conn, conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"rectify-ddl:{schema}",))
+        conn.execute(SQL("CREATE SCHEMA IF NOT EXISTS {}").format(Identifier(schema)))
 
 
 @contextlib.contextmanager

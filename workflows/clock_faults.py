@@ -60,22 +60,25 @@ class ClockFaultTable:
             return
         datastore = self._recorder.datastore
         table = Identifier(datastore.schema, TABLE)
-        with datastore.get_connection() as conn, conn.transaction():
-            if not self._ready:
-                # Two workers starting at once would race on the catalogue otherwise.
-                conn.execute(
-                    "SELECT pg_advisory_xact_lock(hashtext(%s))",
-                    (f"rectify-ddl:{datastore.schema}:{TABLE}",),
-                )
-                conn.execute(
-                    SQL(
-                        "CREATE TABLE IF NOT EXISTS {table} (kind text NOT NULL, "
-                        "item_id uuid NOT NULL, error text NOT NULL, "
-                        "at timestamptz NOT NULL, PRIMARY KEY (kind, item_id))"
-                    ).format(table=table)
-                )
-                self._ready = True
-            conn.execute(SQL(statement).format(table=table), params)
+        with datastore.get_connection() as conn:
+            with conn.transaction():
+                if not self._ready:
+                    # Two workers starting at once would race on the catalogue otherwise.
+                    conn.execute(
+                        "SELECT pg_advisory_xact_lock(hashtext(%s))",
+                        (f"rectify-ddl:{datastore.schema}:{TABLE}",),
+                    )
+                    conn.execute(
+                        SQL(
+                            "CREATE TABLE IF NOT EXISTS {table} (kind text NOT NULL, "
+                            "item_id uuid NOT NULL, error text NOT NULL, "
+                            "at timestamptz NOT NULL, PRIMARY KEY (kind, item_id))"
+                        ).format(table=table)
+                    )
+                conn.execute(SQL(statement).format(table=table), params)
+            # Only once committed: another activity thread, on a connection of its own, would
+            # otherwise skip the DDL and not yet see the table.
+            self._ready = True
 
 
 async def clock_faults(pool: Any) -> list[ClockFault]:

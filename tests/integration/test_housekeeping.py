@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -139,3 +140,18 @@ def test_the_housekeeping_thread_prunes_as_it_starts(
                 break
             threading.Event().wait(0.05)
     assert _column(conn, "SELECT username FROM sign_in_log") == ["user-1"]
+
+
+def test_the_housekeeping_thread_makes_the_tables_it_prunes_if_they_are_not_there_yet(
+    database_url: str, schema: str
+) -> None:
+    made = "SELECT to_regclass('web_sessions') IS NOT NULL"
+    with (
+        housekeeping(database_url, schema, KEEP, now=lambda: NOW),
+        closing(connect(database_url, schema)) as conn,
+    ):
+        for _ in range(200):
+            if _column(conn, made) == [True]:
+                break
+            threading.Event().wait(0.05)
+        assert _column(conn, made) == [True]
