@@ -21,6 +21,16 @@ without the resolve info, strawberry's wrappers and `complete_value`'s dispatch,
 object held in an attribute does not need. A value graphql-core would check or await
 (None where non-null, an exception, an awaitable, a list that is not a list or holds
 any of those, a field under a directive such as `@stream`) takes the whole path.
+
+Where every field selected on such an object is itself a plain leaf, `__typename` or a
+plain object of the same kind, all the way down (a queue row's node, campaign, agency and
+steps), the selection is made once per execution into a template (`_Template`), and each
+object is filled from it in one loop: no path, no graphql-core call per object (ADR 0076).
+The template is kept only for values of exactly the strawberry class the type was built
+from; anything else met while filling (another class, a None where non-null, a value that
+does not coerce, an exception reading it) drops what was filled and completes the object
+the way above, which reads the same attributes again and reports the error as
+graphql-core would.
 """
 
 from __future__ import annotations
@@ -52,6 +62,33 @@ class PlainLeaf(NamedTuple):
     attribute: str  # the Python attribute strawberry's own getter reads
     leaf: GraphQLLeafType
     non_null: bool
+
+
+class _Inner(NamedTuple):
+    """A plain object field of a template: its template, and where None may stand."""
+
+    template: _Template
+    non_null: bool
+    listed: bool
+    item_non_null: bool
+
+
+class _Entry(NamedTuple):
+    response_name: str
+    attribute: str | None  # None: `__typename`, answered by `constant`
+    same: type | None  # as in `_plans_of`: a value of this type is its own coercion
+    leaf: PlainLeaf | None
+    inner: _Inner | None
+    constant: str | None
+
+
+class _Template(NamedTuple):
+    origin: type  # the strawberry class the object type was built from
+    entries: tuple[_Entry, ...]
+
+
+class _Irregular(Exception):
+    """A value a template does not fill: the object is completed the long way instead."""
 
 
 class PlainObject(NamedTuple):
@@ -280,6 +317,14 @@ class PlainLeavesExecutor(StrawberryGraphQLCoreExecutionContext):
             )
         ):
             return _NOT_PLAIN
+        template = self._template(plan.object_type, field_details_list, position_context)
+        if template is not None:
+            try:
+                if plan.item_type is None:
+                    return _filled(template, value)
+                return [None if item is None else _filled(template, item) for item in value]
+            except Exception:  # _Irregular, or an attribute that raised: the long way below
+                pass
         completed: Any
         try:
             if plan.item_type is None:
@@ -296,6 +341,58 @@ class PlainLeavesExecutor(StrawberryGraphQLCoreExecutionContext):
             self.handle_field_error(raw_error, plan.field_type, field_details_list, path)
             return None
         return completed
+
+    def _template(
+        self, object_type: GraphQLObjectType, field_details_list: Any, position_context: Any
+    ) -> _Template | None:
+        """The selection's template on `object_type`, made once per execution; None where
+        some field is not plain or the selection defers (incremental delivery)."""
+        if position_context is not None:
+            return None
+        key = (object_type, id(field_details_list))
+        templates: dict[Any, Any] = self.__dict__.setdefault("_rectify_templates", {})
+        found = templates.get(key)
+        # the selection kept alive with its template, so its id cannot be reused meanwhile
+        if found is not None and found[0] is field_details_list:
+            return found[1]  # type: ignore[no-any-return]
+        template = self._made_template(object_type, field_details_list)
+        templates[key] = (field_details_list, template)
+        return template
+
+    def _made_template(
+        self, object_type: GraphQLObjectType, field_details_list: Any
+    ) -> _Template | None:
+        definition = object_type.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+        origin = getattr(definition, "origin", None)
+        if not isinstance(origin, type):
+            return None
+        grouped_field_set, new_defer_usages, _ = self.collect_subfields(
+            object_type, field_details_list
+        )
+        if new_defer_usages:
+            return None
+        entries = []
+        for response_name, details in grouped_field_set.items():
+            if any(_directed(detail.node) for detail in details):  # @stream and the like
+                return None
+            name = details[0].node.name.value
+            if name == "__typename":
+                entries.append(_Entry(response_name, None, None, None, None, object_type.name))
+                continue
+            field = self.schema.get_field(object_type, name)
+            extensions = field.extensions if field is not None else {}
+            leaf = extensions.get(PLAIN_LEAF)
+            if leaf is not None:
+                same = _IDENTITY_COERCED.get(id(leaf.leaf))
+                entries.append(_Entry(response_name, leaf.attribute, same, leaf, None, None))
+                continue
+            plan = extensions.get(PLAIN_OBJECT)
+            inner = self._template(plan.object_type, details, None) if plan else None
+            if plan is None or inner is None:
+                return None
+            held = _Inner(inner, plan.non_null, plan.item_type is not None, plan.item_non_null)
+            entries.append(_Entry(response_name, plan.attribute, None, None, held, None))
+        return _Template(origin, tuple(entries))
 
     def _plain_list(
         self,
@@ -372,3 +469,48 @@ def _completable(value: Any, is_awaitable: Any) -> bool:
     """An object graphql-core would complete at once: not an error to raise, not a value
     to await first."""
     return not (value is Undefined or isinstance(value, Exception) or is_awaitable(value))
+
+
+def _directed(node: Any) -> bool:
+    """A field under a directive other than @skip and @include (which collecting the
+    fields has already applied)."""
+    return any(d.name.value not in ("skip", "include") for d in node.directives or ())
+
+
+def _filled(template: _Template, source: Any) -> dict[str, Any]:
+    """The object's completed value, filled from its template; raises _Irregular at any
+    value graphql-core would check, error or coerce differently."""
+    if type(source) is not template.origin:
+        raise _Irregular
+    result: dict[str, Any] = {}
+    for name, attribute, same, leaf, inner, constant in template.entries:
+        if attribute is None:
+            result[name] = constant
+            continue
+        value = getattr(source, attribute)
+        if leaf is not None:
+            if type(value) is not same:
+                value = _completed(leaf, value)
+                if value is _NOT_PLAIN:
+                    raise _Irregular
+            result[name] = value
+        elif inner is not None:
+            if value is None:
+                if inner.non_null:
+                    raise _Irregular
+                result[name] = None
+            elif not inner.listed:
+                result[name] = _filled(inner.template, value)
+            elif type(value) is list:
+                result[name] = [_item(inner, item) for item in value]
+            else:
+                raise _Irregular
+    return result
+
+
+def _item(inner: _Inner, item: Any) -> dict[str, Any] | None:
+    if item is not None:
+        return _filled(inner.template, item)
+    if inner.item_non_null:
+        raise _Irregular
+    return None

@@ -5,7 +5,7 @@ exactly graphql-core's own."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, ClassVar
 
 import strawberry
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
@@ -188,3 +188,79 @@ def test_a_resolver_failing_inside_a_list_of_objects_is_graphql_core_s_error() -
     assert (data, errors) == _answer(plain, FAILING)
     assert data == {"failing": None}
     assert errors == [("no later step", ["failing", "rows", 1, "later"], errors[0][2])]
+
+
+class CountingExecutor(PlainLeavesExecutor):
+    """Counts the objects completed field by field (not filled from a template)."""
+
+    completed: ClassVar[list[str]] = []
+
+    def execute_fields(self, parent_type: Any, *args: Any) -> Any:
+        self.completed.append(parent_type.name)
+        return super().execute_fields(parent_type, *args)
+
+
+class Shouting(Step):
+    """Another class than the one the type was built from: left to graphql-core."""
+
+
+@strawberry.type
+class OddQuery:
+    @strawberry.field
+    def holder(self) -> Holder:
+        row = _row(3)
+        row.step = Shouting(name="loud")
+        return Holder(row=row, rows=[_row(4)])
+
+
+PLAIN_ALL_THE_WAY = (
+    "{ holder { row { __typename id step { __typename name note } maybe { name } "
+    "steps { name } gaps { name } } rows { id steps { name } } } }"
+)
+DIRECTED = (
+    "query ($yes: Boolean!) { holder { row { id step @include(if: $yes) { name } "
+    "steps @skip(if: $yes) { name } } } }"
+)
+
+
+def _counted(query_type: type, query: str, **variables: Any) -> tuple[Any, list[str]]:
+    built = strawberry.Schema(
+        query=query_type, types=[Tag], execution_context_class=CountingExecutor
+    )
+    mark_plain_leaves(built._schema)
+    CountingExecutor.completed = []
+    result = asyncio.run(built.execute(query, variable_values=variables))
+    assert not result.errors
+    return result.data, CountingExecutor.completed
+
+
+def _reference(query_type: type, query: str, **variables: Any) -> Any:
+    built = strawberry.Schema(
+        query=query_type, types=[Tag], execution_context_class=StrawberryGraphQLCoreExecutionContext
+    )
+    return asyncio.run(built.execute(query, variable_values=variables)).data
+
+
+def test_objects_plain_all_the_way_down_are_filled_without_completing_field_by_field() -> None:
+    data, completed = _counted(Query, PLAIN_ALL_THE_WAY)
+
+    assert data == _reference(Query, PLAIN_ALL_THE_WAY)
+    assert data["holder"]["row"]["__typename"] == "Row"
+    assert data["holder"]["row"]["step"] == {"__typename": "Step", "name": "s3", "note": None}
+    assert completed == ["Query", "Holder"]  # the rows and their steps: from templates
+
+
+def test_fields_skipped_or_included_by_a_variable_are_filled_as_graphql_core_answers() -> None:
+    for yes in (True, False):
+        data, completed = _counted(Query, DIRECTED, yes=yes)
+
+        assert data == _reference(Query, DIRECTED, yes=yes)
+        assert completed == ["Query", "Holder"]
+
+
+def test_an_object_of_another_class_is_completed_field_by_field() -> None:
+    data, completed = _counted(OddQuery, PLAIN_ALL_THE_WAY)
+
+    assert data == _reference(OddQuery, PLAIN_ALL_THE_WAY)
+    assert data["holder"]["row"]["step"]["name"] == "loud"
+    assert "Step" in completed  # the Shouting step, and so its row, the long way
