@@ -38,8 +38,11 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from graphql import (
+    GRAPHQL_MAX_INT,
+    GRAPHQL_MIN_INT,
     GraphQLBoolean,
     GraphQLID,
+    GraphQLInt,
     GraphQLLeafType,
     GraphQLList,
     GraphQLNonNull,
@@ -52,7 +55,7 @@ from graphql import (
 )
 from graphql.pyutils import AwaitableOrValue, Path, Undefined, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
-from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.schema.schema_converter import CustomGraphQLEnumType, GraphQLCoreConverter
 
 PLAIN_LEAF = "rectify-plain-leaf"  # the key of a field's plan in its graphql-core extensions
 PLAIN_OBJECT = "rectify-plain-object"  # the same, for an object or a list of objects
@@ -62,6 +65,11 @@ class PlainLeaf(NamedTuple):
     attribute: str  # the Python attribute strawberry's own getter reads
     leaf: GraphQLLeafType
     non_null: bool
+    # A strawberry enum's Python class and each member's GraphQL name, as strawberry's
+    # coercion finds it (the first value equal to the member's) with a loop per value.
+    enum_class: type | None = None
+    names: dict[Any, str] | None = None
+    int32: bool = False  # an Int: a Python int in range is its own coercion
 
 
 class _Inner(NamedTuple):
@@ -144,7 +152,15 @@ def _plan(field: Any, attribute: str) -> PlainLeaf | None:
         kind, non_null = kind.of_type, True
     if not is_leaf_type(kind):
         return None
-    return PlainLeaf(attribute, kind, non_null)
+    if isinstance(kind, CustomGraphQLEnumType):
+        names: dict[Any, str] = {}
+        members: list[Any] = list(kind.wrapped_cls)
+        for member in members:
+            found = [name for name, value in kind.values.items() if value.value == member.value]
+            if found:
+                names[member] = found[0]
+        return PlainLeaf(attribute, kind, non_null, kind.wrapped_cls, names)
+    return PlainLeaf(attribute, kind, non_null, int32=kind is GraphQLInt)
 
 
 def _object_plan(field: Any, attribute: str) -> PlainObject | None:
@@ -182,6 +198,10 @@ def _completed(plan: PlainLeaf, value: Any) -> Any:
     try:
         if value is None:
             return _NOT_PLAIN if plan.non_null else None
+        if type(value) is plan.enum_class:
+            return plan.names[value]  # type: ignore[index]  # KeyError: the whole path
+        if plan.int32 and type(value) is int and GRAPHQL_MIN_INT <= value <= GRAPHQL_MAX_INT:
+            return value
         if value is Undefined or isinstance(value, Exception):
             return _NOT_PLAIN
         return PlainLeavesExecutor.complete_leaf_value(plan.leaf, value)

@@ -43,14 +43,16 @@ def configure(
         if production
         else structlog.dev.ConsoleRenderer(colors=False)
     )
-    handler = logging.StreamHandler(stream or sys.stderr)
+    exceptions = [structlog.processors.format_exc_info] if production else []
+    out = stream or sys.stderr
+    handler = logging.StreamHandler(out)
     handler.set_name("rectify")
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=shared,
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                *([structlog.processors.format_exc_info] if production else []),
+                *exceptions,
                 renderer,
             ],
         )
@@ -62,10 +64,13 @@ def configure(
     root.setLevel(level)
     # httpx logs every request's URL at INFO: webhook addresses can carry their secrets
     logging.getLogger("httpx").setLevel(max(level, logging.WARNING))
+    # Our own lines are rendered and written by structlog itself: through the standard
+    # library's logger, record, handler and formatter, the API's one line a request cost a
+    # fifth of a trivial query's CPU (ADR 0076). The libraries' lines still go that way.
     structlog.configure(
-        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        processors=[*shared, *exceptions, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.stdlib.LoggerFactory(),
+        logger_factory=structlog.WriteLoggerFactory(out),
         cache_logger_on_first_use=False,
     )
     structlog.contextvars.bind_contextvars(process=process)

@@ -167,3 +167,48 @@ def test_text_and_flags_not_exactly_str_or_bool_are_coerced_as_graphql_core_does
         {"key": "7", "label": "true", "flag": True},
     ]
     assert [path for _, path, _ in errors][:2] == [["mixed", 3, "key"], ["mixed", 4, "key"]]
+
+
+@strawberry.enum
+class Size(Enum):
+    SMALL = 1
+    LITTLE = 1  # an alias: the same member as SMALL
+    LARGE = 2
+
+
+@strawberry.type
+class Measured:
+    size: Size
+    count: int
+
+
+@strawberry.type
+class MeasuredQuery:
+    @strawberry.field
+    def measured(self) -> list[Measured | None]:
+        return [
+            Measured(size=Size.LITTLE, count=2**31 - 1),
+            Measured(size=Size.LARGE, count=True),  # a bool in an Int: 1, as graphql-core says
+            Measured(size=Size.SMALL, count=-(2**31)),
+            Measured(size=Size.LARGE, count=2**31),  # beyond 32 bits: graphql-core's error
+            Measured(size="LARGE", count=0),  # type: ignore[arg-type]  # not a member
+        ]
+
+
+def test_enum_members_and_ints_are_coerced_as_graphql_core_coerces_them() -> None:
+    fast = strawberry.Schema(query=MeasuredQuery, execution_context_class=PlainLeavesExecutor)
+    mark_plain_leaves(fast._schema)
+    plain = strawberry.Schema(
+        query=MeasuredQuery, execution_context_class=StrawberryGraphQLCoreExecutionContext
+    )
+    query = "{ measured { size count } }"
+
+    data, errors = _answer(fast, query)
+
+    assert (data, errors) == _answer(plain, query)
+    assert data["measured"][:3] == [
+        {"size": "SMALL", "count": 2**31 - 1},
+        {"size": "LARGE", "count": 1},
+        {"size": "SMALL", "count": -(2**31)},
+    ]
+    assert [path for _, path, _ in errors] == [["measured", 3, "count"], ["measured", 4, "size"]]

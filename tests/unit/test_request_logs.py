@@ -90,3 +90,17 @@ async def test_probes_that_succeed_are_not_logged(logged: io.StringIO) -> None:
         answer = await client.get("/healthz")
     assert answer.headers["X-Request-Id"]
     assert logged.getvalue() == ""
+
+
+@pytest.mark.parametrize("logged", [True], indirect=True)
+def test_a_production_line_logged_with_an_exception_carries_its_traceback_as_text(
+    logged: io.StringIO,
+) -> None:
+    try:
+        raise ValueError("broken on purpose")
+    except ValueError:
+        structlog.get_logger().exception("failed")
+        logging.getLogger("rectify.api").exception("failed too")
+    lines = [json.loads(line) for line in logged.getvalue().splitlines()]
+    assert [line["event"] for line in lines] == ["failed", "failed too"]
+    assert all("ValueError: broken on purpose" in line["exception"] for line in lines)
