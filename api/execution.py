@@ -95,6 +95,13 @@ class _Template(NamedTuple):
     entries: tuple[_Entry, ...]
 
 
+# Templates of selections in documents without directives, kept across executions: a
+# document the parser cache holds is the same object in each, so its field nodes key the
+# template. Each entry keeps its nodes alive, so their ids are not reused while it lives.
+SHARED_TEMPLATES = 512
+_SHARED_TEMPLATES: dict[tuple[Any, ...], tuple[tuple[Any, ...], _Template | None]] = {}
+
+
 class _Irregular(Exception):
     """A value a template does not fill: the object is completed the long way instead."""
 
@@ -375,9 +382,29 @@ class PlainLeavesExecutor(StrawberryGraphQLCoreExecutionContext):
         # the selection kept alive with its template, so its id cannot be reused meanwhile
         if found is not None and found[0] is field_details_list:
             return found[1]  # type: ignore[no-any-return]
-        template = self._made_template(object_type, field_details_list)
+        nodes = tuple(details.node for details in field_details_list)
+        shared = (object_type, *map(id, nodes)) if self._undirected() else None
+        kept = _SHARED_TEMPLATES.get(shared) if shared is not None else None
+        if kept is not None and all(a is b for a, b in zip(kept[0], nodes, strict=True)):
+            template: _Template | None = kept[1]
+        else:
+            template = self._made_template(object_type, field_details_list)
+            if shared is not None:
+                if len(_SHARED_TEMPLATES) >= SHARED_TEMPLATES:
+                    _SHARED_TEMPLATES.clear()
+                _SHARED_TEMPLATES[shared] = (nodes, template)
         templates[key] = (field_details_list, template)
         return template
+
+    def _undirected(self) -> bool:
+        """Whether the operation's document holds no directive at all: its selections are
+        then the same in every execution of it, whatever the variables."""
+        found = self.__dict__.get("_rectify_undirected")
+        if found is None:
+            location = self.operation.loc
+            found = location is not None and "@" not in location.source.body
+            self.__dict__["_rectify_undirected"] = found
+        return bool(found)
 
     def _made_template(
         self, object_type: GraphQLObjectType, field_details_list: Any

@@ -163,9 +163,18 @@ def working_days_left(calendar: WorkingCalendar, due: date | None, today: date) 
     return calendar.working_days_between(today, due)
 
 
-def _days(app: RectifyApp, rows: list[Any], today: date) -> list[int | None]:
+def days_left(app: RectifyApp, rows: list[Any], today: date) -> list[int | None]:
+    """Each row's working days left, counted once per due date: a page's rows often share
+    one (a campaign's deadline), and each count walks the calendar day by day."""
     calendar = StoredCalendar(app)
-    return [working_days_left(calendar, r["due"], today) for r in rows]
+    counted: dict[date | None, int | None] = {}
+    left = []
+    for row in rows:
+        due = row["due"]
+        if due not in counted:
+            counted[due] = working_days_left(calendar, due, today)
+        left.append(counted[due])
+    return left
 
 
 def _approvers(app: RectifyApp, campaigns: Iterable[UUID]) -> dict[UUID, ExtensionApprovers]:
@@ -248,7 +257,7 @@ class WorkQueueQuery:
             cursors.decode(after, CURSOR_KIND, order, keyset) if after else None,
             order,
         )
-        days = await run_in_threadpool(_days, context.app, page.rows, today)
+        days = await run_in_threadpool(days_left, context.app, page.rows, today)
         deciding = {r["campaign_id"] for r in page.rows if r["kind"] == q.EXTENSION_TO_DECIDE}
         rules = await run_in_threadpool(_approvers, context.app, deciding) if deciding else {}
         # rows that agree on what their steps depend on share them (ADR 0070)

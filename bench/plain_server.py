@@ -24,9 +24,8 @@ from starlette.routing import Route
 
 from api.auth import Role, User
 from api.authz.work_queue import work_scope
-from api.work_queue import working_days_left
+from api.work_queue import days_left
 from domain.application import RectifyApp
-from infrastructure.stored_calendar import StoredCalendar
 from projections import queries
 from projections import work_queue_queries as q
 from rectify.settings import eventsourcing_env
@@ -70,11 +69,7 @@ async def queue(request: Request) -> JSONResponse:
     scope = work_scope(User("bench", Role.LIAISON, request.query_params["agency"]))
     page = await q.work_page(pool, scope, q.WorkFilter(today=today), TIMEZONE, 20, None, "DUE")
 
-    def days() -> list[int | None]:
-        calendar = StoredCalendar(request.app.state.rectify)
-        return [working_days_left(calendar, r["due"], today) for r in page.rows]
-
-    left = await run_in_threadpool(days)
+    left = await run_in_threadpool(days_left, request.app.state.rectify, page.rows, today)
     rows = [
         {**{k: _plain(v) for k, v in r.items()}, "days": n}
         for r, n in zip(page.rows, left, strict=True)

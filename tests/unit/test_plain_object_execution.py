@@ -8,6 +8,7 @@ import asyncio
 from typing import Any, ClassVar
 
 import strawberry
+from graphql import execute, parse
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from api.execution import PLAIN_OBJECT, PlainLeavesExecutor, mark_plain_leaves
@@ -264,3 +265,39 @@ def test_an_object_of_another_class_is_completed_field_by_field() -> None:
     assert data == _reference(OddQuery, PLAIN_ALL_THE_WAY)
     assert data["holder"]["row"]["step"]["name"] == "loud"
     assert "Step" in completed  # the Shouting step, and so its row, the long way
+
+
+class TemplateCounter(PlainLeavesExecutor):
+    made: ClassVar[list[str]] = []
+
+    def _made_template(self, object_type: Any, field_details_list: Any) -> Any:
+        self.made.append(object_type.name)
+        return super()._made_template(object_type, field_details_list)
+
+
+def test_a_document_without_directives_reuses_its_templates_and_one_with_them_does_not() -> None:
+    built = strawberry.Schema(query=Query, types=[Tag], execution_context_class=TemplateCounter)
+    mark_plain_leaves(built._schema)
+    plain_document, directed = parse(PLAIN_ALL_THE_WAY), parse(DIRECTED)
+
+    def made(document: Any, **variables: Any) -> tuple[Any, list[str]]:
+        TemplateCounter.made = []
+        result = execute(
+            built._schema,
+            document,
+            variable_values=variables,
+            executor_class=TemplateCounter,
+        )
+        assert not result.errors  # type: ignore[union-attr]
+        return result.data, TemplateCounter.made  # type: ignore[union-attr]
+
+    first, made_first = made(plain_document)
+    again, made_again = made(plain_document)
+
+    assert first == again == _reference(Query, PLAIN_ALL_THE_WAY)
+    assert made_first
+    assert made_again == []  # the same document: every template kept from the first
+    for yes in (True, False, True):
+        data, made_directed = made(directed, yes=yes)
+        assert made_directed  # made again: a variable may change what is selected
+        assert data == _reference(Query, DIRECTED, yes=yes)

@@ -10,13 +10,16 @@ from uuid import uuid4
 
 import pytest
 
+from api import work_queue
 from api.auth import Role, User
 from api.authz.core import NotAllowedError
 from api.authz.work_queue import OFFICE_QUEUE, STAFF_QUEUE, steps_by_row, steps_of, work_scope
 from api.live import QUEUE_KINDS
-from api.work_queue import working_days_left
+from api.work_queue import days_left, working_days_left
+from domain.application import RectifyApp
 from domain.calendar import WorkingCalendar, YearArrangement
 from domain.campaigns import ExtensionApprovers
+from infrastructure.stored_calendar import StoredCalendar
 from projections import changes
 from projections import work_queue_queries as q
 
@@ -136,3 +139,23 @@ def test_rows_that_agree_on_the_step_fields_share_the_steps_each_would_get() -> 
             assert shared == each
             offered += sum(map(len, each))
     assert offered > 0
+
+
+def test_a_pages_days_left_are_each_rows_own_counted_once_per_due_date(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    app = RectifyApp()
+    friday = date(2026, 3, 6)
+    dues = [date(2026, 3, 31), None, date(2026, 3, 31), date(2026, 3, 2), date(2026, 3, 31)]
+    rows = [{"due": due} for due in dues]
+    expected = [working_days_left(StoredCalendar(app), due, friday) for due in dues]
+    counted: list[date | None] = []
+
+    def counting(calendar: WorkingCalendar, due: date | None, today: date) -> int | None:
+        counted.append(due)
+        return working_days_left(calendar, due, today)
+
+    monkeypatch.setattr(work_queue, "working_days_left", counting)
+
+    assert days_left(app, rows, friday) == expected == [17, None, 17, -4, 17]
+    assert counted == [date(2026, 3, 31), None, date(2026, 3, 2)]
