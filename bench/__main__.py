@@ -38,7 +38,7 @@ SIZES = {
     "EVENTS": (200_000, 1_000_000),  # read-side catch-up and rebuild
     "IMPORT_ROWS": (2_000, 10_000),  # ledger import, per round
     "AUDIT_ISSUES": (2_000, 20_000),  # the log audit verify reads (plus one 1,000-event item)
-    "SITE_ISSUES": (5_000, 20_000),  # behind the served figures (reads, freshness, workbench)
+    "SITE_ISSUES": (5_000, 100_000),  # behind the served figures (reads, freshness, workbench)
     "COMMAND_SAMPLES": (20, 100),  # freshness and acknowledgement, per round
     "READS_PER_CLIENT": (5, 30),  # requests per client per round, 16 clients
     "PAGE_LOADS": (1, 3),  # workbench page loads per round
