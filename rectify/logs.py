@@ -23,6 +23,26 @@ def stamp(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
     return event
 
 
+class LineWriter:
+    """structlog's logger for our own lines: each rendered line written to `stream`, or to
+    whatever `sys.stderr` is when it is written (a command run in process, by a test's
+    runner, swaps it and closes the old one). A line that cannot be written is dropped,
+    as the standard library's handler drops it, rather than failing what logged it."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self._stream = stream
+
+    def msg(self, message: str) -> None:
+        out = self._stream or sys.stderr
+        try:
+            out.write(message + "\n")
+            out.flush()
+        except (ValueError, OSError):
+            pass
+
+    log = debug = info = warn = warning = error = err = critical = exception = msg
+
+
 def configure(
     process: str,
     level: int = logging.INFO,
@@ -44,8 +64,7 @@ def configure(
         else structlog.dev.ConsoleRenderer(colors=False)
     )
     exceptions = [structlog.processors.format_exc_info] if production else []
-    out = stream or sys.stderr
-    handler = logging.StreamHandler(out)
+    handler = logging.StreamHandler(stream or sys.stderr)
     handler.set_name("rectify")
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
@@ -70,7 +89,7 @@ def configure(
     structlog.configure(
         processors=[*shared, *exceptions, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.WriteLoggerFactory(out),
+        logger_factory=lambda *_: LineWriter(stream),
         cache_logger_on_first_use=False,
     )
     structlog.contextvars.bind_contextvars(process=process)

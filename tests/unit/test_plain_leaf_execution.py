@@ -68,11 +68,13 @@ QUERY = "{ things { id name count colour note tags shout times(n: 3) } }"
 BROKEN = "{ broken { id name count } }"
 
 
-def _schemas() -> tuple[strawberry.Schema, strawberry.Schema]:
-    fast = strawberry.Schema(query=Query, execution_context_class=PlainLeavesExecutor)
+def _schemas(query: type | None = None) -> tuple[strawberry.Schema, strawberry.Schema]:
+    """The short path's schema and graphql-core's own, of `query` (default: Query)."""
+    query = query or Query
+    fast = strawberry.Schema(query=query, execution_context_class=PlainLeavesExecutor)
     mark_plain_leaves(fast._schema)
     plain = strawberry.Schema(
-        query=Query, execution_context_class=StrawberryGraphQLCoreExecutionContext
+        query=query, execution_context_class=StrawberryGraphQLCoreExecutionContext
     )
     return fast, plain
 
@@ -151,11 +153,7 @@ class MixedQuery:
 
 
 def test_text_and_flags_not_exactly_str_or_bool_are_coerced_as_graphql_core_does() -> None:
-    fast = strawberry.Schema(query=MixedQuery, execution_context_class=PlainLeavesExecutor)
-    mark_plain_leaves(fast._schema)
-    plain = strawberry.Schema(
-        query=MixedQuery, execution_context_class=StrawberryGraphQLCoreExecutionContext
-    )
+    fast, plain = _schemas(MixedQuery)
     query = "{ mixed { key label flag } }"
 
     data, errors = _answer(fast, query)
@@ -196,11 +194,7 @@ class MeasuredQuery:
 
 
 def test_enum_members_and_ints_are_coerced_as_graphql_core_coerces_them() -> None:
-    fast = strawberry.Schema(query=MeasuredQuery, execution_context_class=PlainLeavesExecutor)
-    mark_plain_leaves(fast._schema)
-    plain = strawberry.Schema(
-        query=MeasuredQuery, execution_context_class=StrawberryGraphQLCoreExecutionContext
-    )
+    fast, plain = _schemas(MeasuredQuery)
     query = "{ measured { size count } }"
 
     data, errors = _answer(fast, query)

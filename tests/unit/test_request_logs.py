@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import sys
 from collections.abc import Iterator
 
 import httpx
@@ -36,6 +37,10 @@ def logged(request: pytest.FixtureRequest) -> Iterator[io.StringIO]:
     buffer = io.StringIO()
     configure("api", production=request.param, stream=buffer)
     yield buffer
+    _unconfigure()
+
+
+def _unconfigure() -> None:
     root = logging.getLogger()
     for handler in [h for h in root.handlers if h.get_name() == "rectify"]:
         root.removeHandler(handler)
@@ -104,3 +109,22 @@ def test_a_production_line_logged_with_an_exception_carries_its_traceback_as_tex
     lines = [json.loads(line) for line in logged.getvalue().splitlines()]
     assert [line["event"] for line in lines] == ["failed", "failed too"]
     assert all("ValueError: broken on purpose" in line["exception"] for line in lines)
+
+
+def test_our_lines_follow_the_current_stderr_and_a_closed_one_fails_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    configure("cli")  # no stream given: stderr, as it is when each line is written
+    try:
+        closed = io.StringIO()
+        monkeypatch.setattr(sys, "stderr", closed)
+        closed.close()  # as a test runner's capture, once its command has run
+        structlog.get_logger().info("into a closed stream")  # dropped, not raised
+
+        current = io.StringIO()
+        monkeypatch.setattr(sys, "stderr", current)
+        structlog.get_logger().info("into the current one")
+
+        assert "into the current one" in current.getvalue()
+    finally:
+        _unconfigure()
