@@ -66,7 +66,13 @@ class Result:
 
     @property
     def ratio(self) -> float | None:
-        return ratio_of(self.ours, self.baseline, self.better)
+        """The median of the rounds' own ratios (ADR 0077). A round runs both sides back to
+        back, so its ratio is taken under one state of a shared machine; the medians of
+        `ours` and `baseline` may come from different rounds, and their quotient then
+        compares one moment of the machine with another."""
+        paired = [ratio_of(r["ours"], r.get("baseline"), self.better) for r in self.rounds]
+        found = [value for value in paired if value is not None]
+        return statistics.median(found) if found else None
 
     @property
     def met(self) -> bool | None:

@@ -37,6 +37,14 @@ def test_the_figure_is_the_median_of_its_rounds() -> None:
     assert (result.ours, result.baseline) == (20, 95)
 
 
+def test_the_ratio_is_the_median_of_the_rounds_own_ratios_not_of_their_medians() -> None:
+    # the baseline was fast in round 2 only: paired with its own round, ours kept up
+    result = _result([180, 190, 240], [190, 340, 300])
+
+    assert (result.ours, result.baseline) == (190, 300)
+    assert result.ratio == pytest.approx(0.8)  # rounds 0.947, 0.559, 0.8; not 190 / 300
+
+
 def test_a_rate_ratio_is_ours_over_the_baseline() -> None:
     assert _result([20, 20, 20], [100, 100, 100]).ratio == pytest.approx(0.2)
 
@@ -83,7 +91,7 @@ def test_the_json_has_one_entry_per_figure_in_the_agreed_shape(tmp_path: Path) -
     }  # fmt: skip
     assert figure["ours"] == 20
     assert figure["baseline"] == 95
-    assert figure["ratio"] == pytest.approx(20 / 95, abs=1e-4)
+    assert figure["ratio"] == pytest.approx(20 / 95, abs=1e-4)  # round 3's own ratio
     assert figure["target"] == "ratio >= 0.4"
     assert figure["met"] is False
     assert len(figure["rounds"]) == 3
