@@ -24,8 +24,9 @@ any of those, a field under a directive such as `@stream`) takes the whole path.
 
 Where every field selected on such an object is itself a plain leaf, `__typename` or a
 plain object of the same kind, all the way down (a queue row's node, campaign, agency and
-steps), the selection is made once per execution into a template (`_Template`), and each
-object is filled from it in one loop: no path, no graphql-core call per object (ADR 0076).
+steps), the selection is made into a template (`_Template`) once per execution, or once
+for all executions of a document without directives, and each object is filled from it
+in one loop: no path, no graphql-core call per object (ADR 0076).
 The template is kept only for values of exactly the strawberry class the type was built
 from; anything else met while filling (another class, a None where non-null, a value that
 does not coerce, an exception reading it) drops what was filled and completes the object
@@ -372,8 +373,9 @@ class PlainLeavesExecutor(StrawberryGraphQLCoreExecutionContext):
     def _template(
         self, object_type: GraphQLObjectType, field_details_list: Any, position_context: Any
     ) -> _Template | None:
-        """The selection's template on `object_type`, made once per execution; None where
-        some field is not plain or the selection defers (incremental delivery)."""
+        """The selection's template on `object_type`, made once per execution, or kept from
+        an earlier execution of the same directive-free document; None where some field is
+        not plain or the selection defers (incremental delivery)."""
         if position_context is not None:
             return None
         key = (object_type, id(field_details_list))
