@@ -36,8 +36,6 @@ CLIENTS = 16
 # request is busier at the same rate (ours at ratio 0.62 is 0.5 / 0.62 = 81% busy) and
 # its p95 shows the queue that makes. Near 1 the p95 measures the queue again.
 OFFERED_SHARE = 0.5
-# requests per side per round at that rate: this many times the closed loop's per client
-OPEN_LOOP_PER_CLIENT = 3
 
 DASHBOARD = """
 query BenchDashboard($campaign: ID!) {
@@ -131,32 +129,37 @@ def _rounds(
     ours: tuple[str, dict[str, Any]],
     plain: tuple[str, dict[str, Any]],
     per_client: int,
+    timed_requests: int,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Per round: both servers saturated (closed loop), then both at the same offered rate,
     half the plain endpoint's saturated rate of this round (open loop); odd rounds run the
-    baseline first, as `interleave` does. Returns (saturated rows, at-rate rows)."""
-    saturated, at_rate = [], []
-    count = CLIENTS * per_client * OPEN_LOOP_PER_CLIENT
+    baseline first, as `interleave` does; `timed_requests` a side at that rate. Returns
+    (saturated rows, at-rate rows)."""
+    saturated, timed = [], []
     for n in range(rounds):
         sides = [("ours", ours), ("baseline", plain)]
         if n % 2 == 1:
             sides.reverse()
         closed = {side: asyncio.run(_load(*target, per_client)) for side, target in sides}
         rate = OFFERED_SHARE * closed["baseline"].value
-        opened = {side: asyncio.run(_at_rate(*target, rate, count)) for side, target in sides}
+        opened = {
+            side: asyncio.run(_at_rate(*target, rate, timed_requests)) for side, target in sides
+        }
         saturated.append(row_of(closed["ours"], closed["baseline"]))
         row = row_of(opened["ours"], opened["baseline"])
         for side in ("ours", "baseline"):  # the saturated p95 beside it: nothing hidden
             row[f"{side}_saturated_p95_ms"] = closed[side].details["p95_ms"]
-        at_rate.append(row)
-    return saturated, at_rate
+        timed.append(row)
+    return saturated, timed
 
 
 def _latency_rounds(rounds: list[dict[str, Any]], key: str = "p95_ms") -> list[dict[str, Any]]:
     return [{**r, "ours": r[f"ours_{key}"], "baseline": r[f"baseline_{key}"]} for r in rounds]
 
 
-def measure(site: Site, rounds: int, per_client: int) -> list[Result]:
+def measure(site: Site, rounds: int, per_client: int, timed_requests: int) -> list[Result]:
+    """`per_client` requests a client in the closed loops (16 clients, or one),
+    `timed_requests` a side in the open loop at the stated rate, per round and read."""
     coordinator = issue_token(SECRET, "coordinator", None, None, "bench-coordinator", 2)
     _, agency, name = site.issues[0]
     liaison = issue_token(SECRET, "liaison", str(agency), name, "bench-liaison", 2)
@@ -191,7 +194,11 @@ def measure(site: Site, rounds: int, per_client: int) -> list[Result]:
             )
         )  # fmt: skip
         saturated, at_rate = _rounds(
-            rounds, (site.rectify.base_url, ours), (site.plain.base_url, plain), per_client
+            rounds,
+            (site.rectify.base_url, ours),
+            (site.plain.base_url, plain),
+            per_client,
+            timed_requests,
         )
         label = f"{name}, {CLIENTS} clients"
         results.append(
