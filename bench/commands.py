@@ -171,7 +171,7 @@ class _Clients:
         self.fleet.close()
 
 
-def measure(url: str, rounds: int, quick: bool) -> list[Result]:
+def measure(url: str, rounds: int) -> list[Result]:
     results = []
     with fresh_schema(url, "commands") as schema:
         setup = RectifyApp(env=schema.env)
@@ -182,9 +182,10 @@ def measure(url: str, rounds: int, quick: bool) -> list[Result]:
             setup.close()
         table = raw.create_table(schema)
         trips = round_trips(schema, issues, 50)
-        # commands per client per round: at the quick sizes still a few tenths of a second
-        # a round (160 commands at 8 clients had swung the ratio from 0.4 to 0.55)
-        for shape, per_client in ((ONE, 200 if quick else 400), (EIGHT, 50 if quick else 100)):
+        # commands per client per round, quick as full: at 200 and 50 a round took 0.07–0.2 s
+        # a side, and the 8 clients' ratio swung 0.30–0.46 between rounds of one run (ADR
+        # 0078); 160 commands at 8 clients had swung it from 0.4 to 0.55 before
+        for shape, per_client in ((ONE, 400), (EIGHT, 100)):
             runner = _Clients(schema, shape, issues, table, trips)
             clients = runner.clients
             try:
