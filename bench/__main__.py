@@ -16,6 +16,7 @@ set by environment variable (BENCH_EVENTS, BENCH_IMPORT_ROWS, ...; see SIZES).
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -69,16 +70,24 @@ def selected(only: str | None) -> list[str]:
     return [name for name in FIGURES if name in names]
 
 
-def only_argument(argv: list[str]) -> str | None:
-    """`--only a,b` or `--only=a,b`; None when absent."""
-    for index, arg in enumerate(argv):
-        if arg.startswith("--only="):
-            return arg.split("=", 1)[1]
-        if arg == "--only":
-            if index + 1 >= len(argv):
-                raise SystemExit("--only needs figure names")
-            return argv[index + 1]
-    return None
+def arguments(argv: list[str]) -> argparse.Namespace:
+    """`--quick` and `--only a,b` (or `--only=a,b`). An argument it does not know, `--help`
+    included, ends the program before anything is measured: a mistyped flag must not start
+    a quarter of an hour's full run."""
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description="Every figure against its baseline in the same run (BENCHMARKS.md).",
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="bench-quick's sizes (under 3 minutes)"
+    )
+    parser.add_argument(
+        "--only",
+        metavar="NAMES",
+        help=f"comma-separated figures to run, of: {', '.join(FIGURES)}; "
+        "writes bench/results/only.json",
+    )
+    return parser.parse_args(argv)
 
 
 def sizes(quick: bool) -> dict[str, int]:
@@ -169,9 +178,9 @@ def _commit() -> str:
 
 
 def main() -> None:
-    quick = "--quick" in sys.argv[1:]
-    only = only_argument(sys.argv[1:])
-    figures = None if only is None else selected(only)
+    given = arguments(sys.argv[1:])
+    quick = given.quick
+    figures = None if given.only is None else selected(given.only)
     if os.environ.get("DATABASE_URL"):
         run(os.environ["DATABASE_URL"], quick, figures)
         return

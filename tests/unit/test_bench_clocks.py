@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bench.__main__ import FIGURES, only_argument, selected
+from bench.__main__ import FIGURES, arguments, selected
 from bench.clocks import delay_sample, delays_ms, dues, lead
 
 START = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
@@ -55,8 +55,15 @@ def test_only_refuses_a_name_it_does_not_know_or_none(only: str) -> None:
 
 
 def test_only_is_read_with_a_space_or_an_equals_sign() -> None:
-    assert only_argument(["--quick", "--only", "audit,clocks"]) == "audit,clocks"
-    assert only_argument(["--only=audit"]) == "audit"
-    assert only_argument(["--quick"]) is None
-    with pytest.raises(SystemExit, match="--only"):
-        only_argument(["--only"])
+    assert arguments(["--quick", "--only", "audit,clocks"]).only == "audit,clocks"
+    assert arguments(["--only=audit"]).only == "audit"
+    assert arguments(["--quick"]).only is None
+    assert arguments(["--quick"]).quick and not arguments([]).quick
+
+
+@pytest.mark.parametrize("argv", [["--only"], ["--help"], ["--qiuck"], ["reads"]])
+def test_an_argument_it_does_not_know_ends_the_run_before_anything_is_measured(
+    argv: list[str],
+) -> None:
+    with pytest.raises(SystemExit):
+        arguments(argv)
