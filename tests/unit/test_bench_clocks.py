@@ -1,14 +1,15 @@
 """The clocks figure's arithmetic (bench/clocks.py) and the harness's figure selection
-(`--only`, bench/__main__.py): no timing here."""
+(`--only`, bench/__main__.py), and when the open clocks count as settled: no timing here."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
 from bench.__main__ import FIGURES, arguments, selected
-from bench.clocks import delay_sample, delays_ms, dues, lead
+from bench.clocks import _Settling, delay_sample, delays_ms, dues, lead
 
 START = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
 
@@ -67,3 +68,42 @@ def test_an_argument_it_does_not_know_ends_the_run_before_anything_is_measured(
 ) -> None:
     with pytest.raises(SystemExit):
         arguments(argv)
+
+
+class _Readings:
+    """What the settling check reads, one tuple (running, waiting, cpu %) a call."""
+
+    def __init__(self, readings: list[tuple[int, int, float]]) -> None:
+        self.readings = iter(readings)
+        self.now: tuple[int, int, float] = (0, 0, 0.0)
+
+    def run(self, coroutine: Any) -> Any:
+        coroutine.close()
+        name = coroutine.cr_code.co_name
+        if name == "_running_clocks":
+            self.now = next(self.readings)
+            return self.now[0]
+        return self.now[1]
+
+    def cpu_percent(self, interval: float) -> float:
+        return self.now[2]
+
+
+def _settling(readings: list[tuple[int, int, float]]) -> list[bool]:
+    seen = _Readings(readings)
+    check = _Settling(seen, None, 10, seen)  # type: ignore[arg-type]
+    return [check() for _ in readings]
+
+
+def test_clocks_settle_once_all_run_the_worker_is_idle_and_nothing_waits() -> None:
+    assert _settling([(5, 0, 0.0), (10, 3, 80.0), (10, 0, 2.0)]) == [False, False, True]
+
+
+def test_a_lagging_backlog_count_is_outlasted_by_two_idle_readings_in_a_row() -> None:
+    assert _settling([(10, 114, 50.0), (10, 114, 0.0), (10, 114, 0.0)]) == [False, False, True]
+
+
+def test_an_idle_worker_with_clocks_still_to_start_has_not_settled() -> None:
+    assert _settling([(9, 5, 0.0), (9, 5, 0.0), (10, 5, 0.0), (10, 5, 30.0)]) == [
+        False, False, False, False
+    ]  # fmt: skip
