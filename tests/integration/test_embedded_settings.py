@@ -1,9 +1,11 @@
 """The embedded PostgreSQL runs with its settings (rectify/embedded.py SETTINGS, ADR 0079):
 a new data folder gets them, an older one is brought to them on its next start, and a
-server another handle already started is joined as it runs, never restarted under it."""
+server another handle already started is joined as it runs, never restarted under it. The
+wheel's own step-by-step lines stay out of the log."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,15 @@ def test_a_new_data_folder_runs_with_minimal_wal(tmp_path: Path) -> None:
     finally:
         server.cleanup()  # type: ignore[attr-defined]
     assert not embedded.postgres_alive(tmp_path / "pg")  # the restarted server was stopped
+
+
+def test_the_wheels_step_by_step_lines_are_not_logged(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    _, server = start_embedded_postgres(tmp_path / "pg")
+    server.cleanup()  # type: ignore[attr-defined]
+    assert [r.getMessage() for r in caplog.records if r.name == "embedded_postgres"] == []
 
 
 def test_a_folder_made_before_the_settings_is_brought_to_them_on_its_next_start(
