@@ -59,11 +59,17 @@ from rectify.embedded import find_binary
 RATE = 20.0  # dues a second within a round, ours and the baseline alike
 # From the round's start to its first due, plus room to open them. It covers the setup
 # (0.1–0.9 s measured) and the clocks' rereads (0.2–0.5 s; `ready_s` up to 1.1 s with the
-# setup), with room to spare (ADR 0079); the server's backlog count, which `ready_s`
-# reads, lags by seconds and came out -1 in half the rounds at 5 s as well. A clock set
-# after its due only makes its own delay longer: it is counted, not dropped.
+# setup) of bench-quick's 40 a round, with room to spare (ADR 0079); the server's backlog
+# count, which `ready_s` reads, lags by seconds and came out -1 in half the rounds at 5 s
+# as well. A clock set after its due only makes its own delay longer: it is counted, not
+# dropped.
 LEAD_SECONDS = 2.0
 SETUP_FACTOR = 6.0  # times the measured command time: an approval, then the clock's reread
+# The worker's own time for each approved clock to reread its item before its due: at
+# 10,600 open clocks one due clock costs it 36–44 ms of CPU in all, for four steps (reread,
+# timer, record, reread). With 2 s and no such allowance the full bench's 200 a round were
+# still rereading at their dues: p95 1,723 ms, against 726 ms with 6.7 s (ADR 0079).
+REREAD_SECONDS = 0.015
 QUIET_PERCENT = 10.0  # of a core: the worker idle, every clock asleep
 GRACE_SECONDS = 60.0  # after the last due: a clock not recorded by then counts as this late
 REPORTERS = 4  # transfers reported at once while the clocks are set up (ADR 0069)
@@ -83,7 +89,7 @@ def lead(count: int, per_command: float) -> float:
     """Seconds from a round's start to its first due: room to approve `count` transfers at
     `per_command` seconds each (as measured when reporting them; a loaded machine is
     slower), and for the dispatcher and the worker to pass each its new due."""
-    return LEAD_SECONDS + SETUP_FACTOR * per_command * count
+    return LEAD_SECONDS + (SETUP_FACTOR * per_command + REREAD_SECONDS) * count
 
 
 def delays_ms(
