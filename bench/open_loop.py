@@ -34,7 +34,7 @@ class OpenLoop:
 
 
 async def open_loop(
-    send: Callable[[], Awaitable[None]],
+    send: Callable[[], Awaitable[object]],
     rate: float,
     count: int,
     clock: Callable[[], float] = time.perf_counter,

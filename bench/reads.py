@@ -21,10 +21,9 @@ import statistics
 import time
 from typing import Any
 
-import httpx
-
 from api.auth import issue_token
 from api.persisted import CHECKED_IN
+from bench.http_load import Pool, request_of
 from bench.open_loop import open_loop
 from bench.runner import Result, Sample, Target, interleave, percentile, row_of
 from bench.setup import SECRET, Site
@@ -56,38 +55,21 @@ def persisted(operation: str) -> str:
     return str(found[0])
 
 
-async def _answered(http: httpx.AsyncClient, request: dict[str, Any], retried: list[int]) -> None:
-    try:
-        answer = await http.request(**request)
-    except (httpx.ReadError, httpx.RemoteProtocolError):
-        # uvicorn closes a keep-alive connection idle for 5 s; a request sent on it as it
-        # closes is lost. Sent again, the wait counts in its latency.
-        retried.append(1)
-        answer = await http.request(**request)
-    if answer.status_code != 200 or "errors" in answer.json():
-        raise RuntimeError(f"{request['url']}: {answer.text[:300]}")
-
-
-def _client(base: str, clients: int) -> httpx.AsyncClient:
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    return httpx.AsyncClient(base_url=base, timeout=60, limits=limits)
-
-
 async def _load(
     base: str, request: dict[str, Any], per_client: int, clients: int = CLIENTS
 ) -> Sample:
     """Closed loop: `clients` clients, each asking again as soon as it is answered."""
     latencies: list[float] = []
-    retried: list[int] = []
-    async with _client(base, clients) as http:
+    async with Pool(request_of(base, request), clients) as pool:
 
         async def client() -> None:
             for _ in range(per_client):
                 started = time.perf_counter()
-                await _answered(http, request, retried)
+                await pool.send()
                 latencies.append((time.perf_counter() - started) * 1000)
 
-        await http.request(**request)  # the connection and the server warmed once
+        # every connection used once, the server warmed, before the clock starts
+        await asyncio.gather(*(pool.send() for _ in range(clients)))
         started = time.perf_counter()
         await asyncio.gather(*(client() for _ in range(clients)))
         seconds = time.perf_counter() - started
@@ -96,7 +78,7 @@ async def _load(
         {
             "p95_ms": percentile(latencies, 0.95),
             "p50_ms": statistics.median(latencies),
-            "retried": len(retried),
+            "retried": pool.reopened,
         },
     )
 
@@ -105,11 +87,10 @@ async def _at_rate(
     base: str, request: dict[str, Any], rate: float, count: int, clients: int = CLIENTS
 ) -> Sample:
     """Open loop: `count` requests at `rate` a second, at most `clients` in flight."""
-    retried: list[int] = []
-    async with _client(base, clients) as http:
+    async with Pool(request_of(base, request), clients) as pool:
         # every connection opened and the server warmed before the schedule starts
-        await asyncio.gather(*(http.request(**request) for _ in range(clients)))
-        done = await open_loop(lambda: _answered(http, request, retried), rate, count)
+        await asyncio.gather(*(pool.send() for _ in range(clients)))
+        done = await open_loop(pool.send, rate, count)
     return Sample(
         percentile(done.latencies_ms, 0.95),
         {
@@ -119,7 +100,7 @@ async def _at_rate(
             "achieved_per_s": done.achieved_rate,
             "worst_send_lag_ms": done.worst_send_lag_ms,
             "requests": count,
-            "retried": len(retried),
+            "retried": pool.reopened,
         },
     )
 
