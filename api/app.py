@@ -48,6 +48,7 @@ from api.outages import (
     ServiceUnavailable,
 )
 from api.persisted import persisted_only
+from api.prepared_queries import PreparedQueries
 from api.rate_limits import SharedWindow
 from api.readiness import readiness
 from api.schema import build_schema, production_schema, schema
@@ -262,25 +263,32 @@ def create_app(config: ApiConfig) -> Starlette:
         body = generate_latest(registry) + generate_latest(REGISTRY)
         return Response(body, media_type=CONTENT_TYPE_LATEST)
 
-    graphql = RectifyGraphQL(
+    served = (
         build_schema(config.production, traced=True)
         if config.traced
         else production_schema
         if config.production
-        else schema,
+        else schema
+    )
+    graphql = RectifyGraphQL(
+        served,
         graphql_ide=None,
         # not the legacy graphql-ws protocol: it lets a client start before connection_init
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
     )
+    # traced: every operation through strawberry's extensions, which make its spans
+    http_graphql = graphql if config.traced else PreparedQueries(graphql, served)
     verifier = config.verifier or SecretVerifier(config.jwt_secret)
     window = SharedWindow("mutations", config.mutations_per_minute, clock=config.clock)
-    limited = persisted_only(LimitMutations(graphql, window), config)
+    limited = persisted_only(LimitMutations(http_graphql, window), config)
     upload_app, download_app = request_response(upload), request_response(download)
     export_app = request_response(export)
     preview_app, import_app = request_response(preview), request_response(import_ledger)
     csp = content_security_policy()
     return Starlette(
         routes=[
+            # first: nearly every request is one, and each route before it is a regex tried
+            Route("/graphql", AnswerOutages(RequireSignIn(limited, verifier))),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
@@ -296,7 +304,6 @@ def create_app(config: ApiConfig) -> Starlette:
                 AnswerOutages(request_response(oidc_callback)),
                 methods=["GET"],
             ),
-            Route("/graphql", AnswerOutages(RequireSignIn(limited, verifier))),
             Route("/files", AnswerOutages(RequireSignIn(upload_app, verifier)), methods=["POST"]),
             Route(
                 "/files/{sha256}",

@@ -19,9 +19,10 @@ why not a validation rule: validation is cached per document and never sees vari
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from graphql import (
+    ArgumentNode,
     DocumentNode,
     ExecutionResult,
     FieldNode,
@@ -105,28 +106,24 @@ def refusal(path: Path, problem: str, node: Node) -> GraphQLError:
     )
 
 
-class _Walk:
-    """The argument values of one operation, found with their types and checked."""
+class _Argument(NamedTuple):
+    value: ValueNode
+    type_: GraphQLInputType
+    name: str
+    node: ArgumentNode
 
-    def __init__(
-        self,
-        schema: GraphQLSchema,
-        document: DocumentNode,
-        operation: OperationDefinitionNode,
-        variables: Mapping[str, Any],
-    ) -> None:
+
+class _Arguments:
+    """The arguments of one operation's fields, with their declared types, in the order
+    the document gives them: the same for every request that sends the document."""
+
+    def __init__(self, schema: GraphQLSchema, document: DocumentNode) -> None:
         self.schema = schema
-        self.variables = variables
-        self.defaults = {
-            d.variable.name.value: d.default_value
-            for d in operation.variable_definitions or ()
-            if d.default_value is not None
-        }
         self.fragments = {
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
         self.seen_fragments: set[str] = set()
-        self.errors: list[GraphQLError] = []
+        self.found: list[_Argument] = []
 
     def selections(self, selection_set: SelectionSetNode, parent: Any) -> None:
         for selection in selection_set.selections:
@@ -154,9 +151,46 @@ class _Walk:
         for argument in node.arguments or ():
             declared = definition.args.get(argument.name.value)
             if declared is not None:
-                self.literal(argument.value, declared.type, (argument.name.value,), argument)
+                name = argument.name.value
+                self.found.append(_Argument(argument.value, declared.type, name, argument))
         if node.selection_set is not None:
             self.selections(node.selection_set, get_named_type(definition.type))
+
+
+# Each document's arguments, found once: a document the parser caches (or
+# api/prepared_queries.py keeps) is the same object in every request, so its id keys them.
+# Each entry keeps its document alive, so the id is not reused while it lives.
+KEPT_ARGUMENTS = 512
+_KEPT: dict[tuple[int, int, int], tuple[DocumentNode, tuple[_Argument, ...]]] = {}
+
+
+def _arguments(
+    schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode
+) -> tuple[_Argument, ...]:
+    key = (id(schema), id(document), id(operation))
+    kept = _KEPT.get(key)
+    if kept is not None and kept[0] is document:
+        return kept[1]
+    walk = _Arguments(schema, document)
+    walk.selections(operation.selection_set, schema.get_root_type(operation.operation))
+    found = tuple(walk.found)
+    if len(_KEPT) >= KEPT_ARGUMENTS:
+        _KEPT.clear()
+    _KEPT[key] = (document, found)
+    return found
+
+
+class _Walk:
+    """The values given to an operation's arguments, checked with their types."""
+
+    def __init__(self, operation: OperationDefinitionNode, variables: Mapping[str, Any]) -> None:
+        self.variables = variables
+        self.defaults = {
+            d.variable.name.value: d.default_value
+            for d in operation.variable_definitions or ()
+            if d.default_value is not None
+        }
+        self.errors: list[GraphQLError] = []
 
     def literal(self, value: ValueNode, type_: GraphQLInputType, path: Path, at: Node) -> None:
         if isinstance(type_, GraphQLNonNull):
@@ -225,9 +259,9 @@ def input_errors(
     operation = operation_to_run(document, operation_name)
     if operation is None:
         return []
-    root = schema.get_root_type(operation.operation)
-    walk = _Walk(schema, document, operation, variables or {})
-    walk.selections(operation.selection_set, root)
+    walk = _Walk(operation, variables or {})
+    for argument in _arguments(schema, document, operation):
+        walk.literal(argument.value, argument.type_, (argument.name,), argument.node)
     return walk.errors
 
 

@@ -72,11 +72,15 @@ class FieldNamingValuesRule(ValuesOfCorrectTypeRule):
 def name_fields_of_bad_values(execution: ExecutionContext) -> None:
     """Before an operation: FieldNamingValuesRule in place of graphql-core's rule (same
     checks)."""
-    rules: tuple[type[ASTValidationRule], ...] = tuple(
-        FieldNamingValuesRule if rule is ValuesOfCorrectTypeRule else rule
-        for rule in execution.validation_rules
+    execution.validation_rules = naming_fields_of_bad_values(execution.validation_rules)
+
+
+def naming_fields_of_bad_values(
+    rules: tuple[type[ASTValidationRule], ...],
+) -> tuple[type[ASTValidationRule], ...]:
+    return tuple(
+        FieldNamingValuesRule if rule is ValuesOfCorrectTypeRule else rule for rule in rules
     )
-    execution.validation_rules = rules
 
 
 def name_fields_of_refusals(execution: ExecutionContext) -> None:

@@ -2,15 +2,23 @@
 
 import logging
 from functools import partial
-from typing import Any
+from inspect import isawaitable
+from typing import TYPE_CHECKING, Any, cast
 
+from graphql import (
+    ExecutionResult as GraphQLExecutionResult,
+)
 from graphql import (
     GraphQLError,
     GraphQLResolveInfo,
     NoSchemaIntrospectionCustomRule,
     default_field_resolver,
+    execute,
+    specified_rules,
 )
+from graphql.validation import ASTValidationRule
 from strawberry import Schema
+from strawberry.execution import optimized_is_awaitable
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
@@ -21,7 +29,8 @@ from strawberry.extensions import (
 )
 from strawberry.extensions.tracing import OpenTelemetryExtension
 from strawberry.tools import merge_types
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from api.accounts import AccountMutation, AccountQuery
 from api.agencies import AgencyGroupQuery, AgencyMutation
@@ -36,21 +45,31 @@ from api.execution import PlainLeavesExecutor, mark_plain_leaves
 from api.figure_lists import FigureListQuery
 from api.file_references import check_file_references
 from api.idempotency import keyed_command
+from api.input_checks import check_input_text
 from api.live import Subscription
 from api.mutations import Mutation
 from api.notifications import NotificationMutation, NotificationQuery
-from api.observability import counted_command
+from api.observability import counted_command, tell_operation
 from api.outages import is_outage
 from api.policies import PolicyMutation, PolicyQuery
 from api.progress import ProgressMutation, ProgressQuery
 from api.query import Query
 from api.referrals import ReferralMutation, ReferralQuery, ReferralTermsMutation
 from api.reporting import ReportingMutation
-from api.request_errors import is_refused_value, refused, unexpected
+from api.request_errors import (
+    is_refused_value,
+    name_fields_of_refusals,
+    naming_fields_of_bad_values,
+    refused,
+    unexpected,
+)
 from api.request_hooks import RequestHooks
 from api.results import EXCEPTION_HANDLERS
 from api.statistics import StatisticsQuery
 from api.work_queue import WorkQueueQuery
+
+if TYPE_CHECKING:
+    from api.prepared_queries import Prepared
 
 # Each item kind keeps its own query and mutation classes in its own module; list them here.
 QUERIES: tuple[type, ...] = (Query, NotificationQuery)
@@ -104,7 +123,82 @@ def _is_unexpected(error: GraphQLError) -> bool:
     )
 
 
+MASK = MaskErrors(should_mask_error=_is_unexpected)
+
+
+def masked(errors: list[GraphQLError]) -> list[GraphQLError]:
+    """As the MaskErrors extension answers them: ours anonymised, the client's kept."""
+    return [MASK.anonymise_error(e) if _is_unexpected(e) else e for e in errors]
+
+
+def added_rules(production: bool) -> list[type[ASTValidationRule]]:
+    """The limits, and in production no introspection: the SDL is published, the live
+    schema need not be explorable by anyone holding a token."""
+    return [*VALIDATION_RULES, NoSchemaIntrospectionCustomRule] if production else VALIDATION_RULES
+
+
+def all_validation_rules(production: bool) -> tuple[type[ASTValidationRule], ...]:
+    """What the extensions validate a document by: graphql-core's rules with values
+    naming their fields (RequestHooks), then the added ones (AddValidationRules)."""
+    return (*naming_fields_of_bad_values(tuple(specified_rules)), *added_rules(production))
+
+
 class RectifySchema(Schema):
+    # set by build_schema: what strawberry's extensions validate each document by
+    validation_rules: tuple[type[ASTValidationRule], ...] = ()
+
+    async def execute_prepared(
+        self,
+        prepared: "Prepared",
+        variables: dict[str, Any] | None,
+        context: Any,
+        extensions: dict[str, Any] | None,
+    ) -> ExecutionResult:
+        """A query document already parsed and validated (api/prepared_queries.py), run
+        with the steps strawberry's `execute` and our extensions take, in their order:
+        input text checked (RequestHooks.on_execute), graphql-core's execution with our
+        executor, errors logged (`process_errors`) then named (on_execute's exit) then
+        masked (MaskErrors.on_operation's exit), and the operation told to the log."""
+        execution = ExecutionContext(
+            query=prepared.query,
+            schema=self,
+            allowed_operations=(OperationType.QUERY,),
+            context=context,
+            variables=variables,
+            validation_rules=self.validation_rules,
+            provided_operation_name=prepared.operation_name,
+            operation_extensions=extensions,
+        )
+        execution.graphql_document = prepared.document
+        check_input_text(execution)
+        if execution.result is None:
+            try:
+                result = execute(
+                    self._schema,
+                    prepared.document,
+                    context_value=context,
+                    variable_values=variables,
+                    operation_name=prepared.operation_name,
+                    executor_class=self.execution_context_class,
+                    is_awaitable=cast("Any", optimized_is_awaitable),  # strawberry's own
+                    operation_extensions=extensions,
+                )
+                if isawaitable(result):
+                    result = await result
+            except Exception as error:  # as strawberry: one error, located nowhere
+                original = error if isinstance(error, GraphQLError) else None
+                result = GraphQLExecutionResult(
+                    None, [original or GraphQLError(str(error), original_error=error)]
+                )
+            execution.result = result
+        found = execution.result
+        if found.errors:
+            self._process_errors(found.errors, execution)
+            name_fields_of_refusals(execution)
+            found.errors = masked(found.errors)
+        tell_operation(execution)
+        return ExecutionResult(data=found.data, errors=found.errors)
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -128,7 +222,7 @@ class RectifySchema(Schema):
 MUTATION_HOOKS = (counted_command, keyed_command, check_file_references)
 
 
-def _hook_mutations(built: Schema) -> Schema:
+def _hook_mutations(built: RectifySchema) -> RectifySchema:
     mutation = built._schema.mutation_type
     for field in mutation.fields.values() if mutation is not None else ():
         resolve = field.resolve or default_field_resolver
@@ -138,11 +232,11 @@ def _hook_mutations(built: Schema) -> Schema:
     return built
 
 
-def build_schema(production: bool = False, traced: bool = False) -> Schema:
-    """Production mode also refuses introspection: the SDL is published, the live schema
-    need not be explorable by anyone holding a token. Traced: a span per operation and
-    resolver (rectify/tracing.py), never with the arguments (they can hold personal data)."""
-    rules = [*VALIDATION_RULES, NoSchemaIntrospectionCustomRule] if production else VALIDATION_RULES
+def build_schema(production: bool = False, traced: bool = False) -> RectifySchema:
+    """Production mode also refuses introspection (`added_rules`). Traced: a span per
+    operation and resolver (rectify/tracing.py), never with the arguments (they can hold
+    personal data)."""
+    rules = added_rules(production)
     built = _hook_mutations(
         RectifySchema(
             query=merge_types("Query", QUERIES),
@@ -154,12 +248,13 @@ def build_schema(production: bool = False, traced: bool = False) -> Schema:
                 lambda: AddValidationRules(rules),
                 lambda: ParserCache(maxsize=256),
                 lambda: ValidationCache(maxsize=256),
-                lambda: MaskErrors(should_mask_error=_is_unexpected),
+                lambda: MaskErrors(should_mask_error=_is_unexpected),  # as `masked`
                 *([lambda: OpenTelemetryExtension(arg_filter=_no_arguments)] if traced else []),
             ],
             execution_context_class=PlainLeavesExecutor,
         )
     )
+    built.validation_rules = all_validation_rules(production)
     mark_plain_leaves(built._schema)  # last: after the mutation hooks replaced resolvers
     return built
 

@@ -1,0 +1,180 @@
+"""Queries whose document is known to be valid skip strawberry's view (ADR 0081).
+
+Every read a page makes is one of a few dozen documents, sent again and again. Through
+strawberry's HTTP view and `Schema.execute` each request pays again for what does not
+change between them: its extension runner enters a context manager per hook of each of
+five extensions, the view parses the body with the standard library and builds its
+request data, and the document is looked up in the parser and validation caches. On a
+dashboard request that was about a third of the API's CPU (ADR 0080), and it is why the
+reads did not reach 0.7 of the plain endpoint.
+
+Here a query document is parsed and validated once, by the rules strawberry applies to
+it (`RectifySchema.validation_rules`), and kept (`Prepared`). A POST whose JSON body
+names such a document runs it through `RectifySchema.execute_prepared`: the same steps
+in the same order as the extensions — input text checked, graphql-core's execution with
+our executor, errors logged, named and masked, the operation told to the request log —
+and the view's own context, result processing (a lost database is answered 503) and
+response. Anything else goes to the view unchanged, the body replayed to it: a mutation,
+a subscription, a document that does not parse or validate, a GET, a batch, a body that
+is not a plain JSON object, another content type. So every answer the view gives to a
+refused request is still the view's.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import orjson
+from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
+from starlette.requests import Request
+from starlette.types import Message, Receive, Scope, Send
+from strawberry.schema.schema import validate_document
+from strawberry.utils.operation import get_first_operation
+
+if TYPE_CHECKING:
+    from api.app import RectifyGraphQL
+    from api.schema import RectifySchema
+
+CACHED_DOCUMENTS = 256  # as many as the parser and validation caches keep
+
+
+class Prepared(NamedTuple):
+    """A valid query document and the operation strawberry would run of it."""
+
+    query: str
+    document: Any  # graphql-core's DocumentNode
+    operation_name: str | None  # the one asked for, or the first operation's name
+
+
+def _operation(document: Any, name: str | None) -> OperationDefinitionNode | None:
+    """The operation strawberry runs: the one named, or the first (api/operations.py)."""
+    if name is None:
+        return get_first_operation(document)
+    for definition in document.definitions:
+        if (
+            isinstance(definition, OperationDefinitionNode)
+            and definition.name is not None
+            and definition.name.value == name
+        ):
+            return definition
+    return None
+
+
+class PreparedDocuments:
+    """Documents parsed and validated once; None kept for one the view must answer."""
+
+    def __init__(self, schema: RectifySchema, size: int = CACHED_DOCUMENTS) -> None:
+        self.schema = schema
+        self.size = size
+        self._kept: OrderedDict[tuple[str, str | None], Prepared | None] = OrderedDict()
+
+    def get(self, query: str, operation_name: str | None) -> Prepared | None:
+        key = (query, operation_name)
+        try:
+            found = self._kept[key]
+        except KeyError:
+            found = self._prepared(query, operation_name)
+            self._kept[key] = found
+            if len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+            return found
+        self._kept.move_to_end(key)
+        return found
+
+    def _prepared(self, query: str, operation_name: str | None) -> Prepared | None:
+        try:
+            document = parse(query)
+        except GraphQLError:
+            return None
+        operation = _operation(document, operation_name)
+        if operation is None or operation.operation is not OperationType.QUERY:
+            return None
+        if validate_document(self.schema._schema, document, self.schema.validation_rules):
+            return None
+        name = operation.name.value if operation.name is not None else None
+        return Prepared(query, document, operation_name if operation_name is not None else name)
+
+
+def _request_data(body: bytes) -> tuple[str, dict[str, Any] | None, str | None, Any] | None:
+    """(query, variables, operation name, extensions) of a body the view would read the
+    same way, or None: orjson refuses what the standard library might take differently
+    (NaN, integers past 64 bits, lone surrogates), and such a body goes to the view."""
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
+    if type(data) is not dict:
+        return None
+    query, variables = data.get("query"), data.get("variables")
+    name, extensions = data.get("operationName"), data.get("extensions")
+    if (
+        type(query) is not str
+        or not (variables is None or type(variables) is dict)
+        or not (name is None or type(name) is str)
+        or not (extensions is None or type(extensions) is dict)
+    ):
+        return None
+    return query, variables, name, extensions
+
+
+def _plain_json_post(scope: Scope) -> bool:
+    """A POST of `application/json` that asks for a single answer, not a stream."""
+    if scope["method"] != "POST":
+        return False
+    kind = b""
+    for key, value in scope["headers"]:
+        if key == b"content-type":
+            kind = value.split(b";", 1)[0].strip().lower()
+        elif key == b"accept" and (b"multipart" in value or b"event-stream" in value):
+            return False
+    return kind == b"application/json"
+
+
+class PreparedQueries:
+    """In front of strawberry's view: prepared queries are run here, the rest by it."""
+
+    def __init__(self, view: RectifyGraphQL, schema: RectifySchema) -> None:
+        self.view = view
+        self.schema = schema
+        self.documents = PreparedDocuments(schema)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not _plain_json_post(scope):
+            await self.view(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                await self.view(scope, _replay(message, receive), send)
+                return
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        data = _request_data(body)
+        prepared = self.documents.get(data[0], data[2]) if data is not None else None
+        if data is None or prepared is None:
+            replayed: Message = {"type": "http.request", "body": body, "more_body": False}
+            await self.view(scope, _replay(replayed, receive), send)
+            return
+        _, variables, _, extensions = data
+        view = self.view
+        request = Request(scope, receive)
+        sub_response = await view.get_sub_response(request)
+        context = await view.get_context(request, response=sub_response)
+        result = await self.schema.execute_prepared(prepared, variables, context, extensions)
+        answer = await view.process_result(request, result)
+        await view.create_response(answer, sub_response)(scope, receive, send)
+
+
+def _replay(message: Message, then: Receive) -> Receive:
+    pending = [message]
+
+    async def receive() -> Message:
+        if pending:
+            return pending.pop()
+        return await then()
+
+    return receive
