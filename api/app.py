@@ -2,12 +2,10 @@
 sign-in routes (/auth/…), /healthz (alive), /readyz (ready for traffic), /metrics, and the
 workbench (api/workbench.py)."""
 
-import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import anyio.to_thread
-import orjson
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -17,23 +15,18 @@ from prometheus_client import (
 )
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute, request_response
-from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLHTTPResponse
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
-from strawberry.types.execution import ExecutionResult
 
-from api.auth import Role, User
 from api.case_files import download as download_case_file
 from api.config import ApiConfig
-from api.context import Context
 from api.export import export
 from api.files import body_limit, download, upload
 from api.freshness import PositionWaiter
+from api.graphql_view import MIN_POSITION_HEADER, RectifyGraphQL
 from api.hygiene import LimitMutations, content_security_policy, middleware
 from api.ledger_upload import BODY_LIMIT as LEDGER_BODY_LIMIT
 from api.ledger_upload import import_ledger, preview
@@ -45,109 +38,22 @@ from api.outages import (
     MESSAGE,
     AnswerOutages,
     DatabaseWatch,
-    ServiceUnavailable,
 )
 from api.persisted import persisted_only
 from api.prepared_queries import PreparedQueries
 from api.rate_limits import SharedWindow
 from api.readiness import readiness
 from api.schema import build_schema, production_schema, schema
-from api.session_auth import RequireSignIn, authenticate_connection
+from api.session_auth import RequireSignIn
 from api.sign_in import current_session, login, logout
 from api.tokens import SecretVerifier
 from api.workbench import workbench_routes
 from domain.application import RectifyApp
 from projections import parked, queries, status
-from projections.rows import Pool
 from projections.runner import connect, ensure_schema
 from workflows.clock_faults import clock_faults
 
 __all__ = ["ApiConfig", "create_app"]
-
-
-class RectifyGraphQL(GraphQL[Context, None]):
-    async def get_context(self, request: Request, response: Response | None = None) -> Context:  # type: ignore[override]
-        state = request.app.state
-        if request.scope["type"] == "websocket":
-            # No user until connection_init is verified (on_ws_connect); the protocol
-            # refuses every operation before that.
-            return Context(
-                request,
-                UNVERIFIED,
-                state.pool,
-                state.rectify,
-                state.config,
-                websocket=True,
-                authenticated=False,
-            )
-        await _read_after(request, response, state.pool)
-        return Context(request, request.user, state.pool, state.rectify, state.config)
-
-    def create_response(
-        self,
-        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
-        sub_response: Response,
-    ) -> Response:
-        """strawberry's own (0.341), with the answer encoded by orjson (ADR 0073): a queue
-        page's JSON in a tenth of the standard library's time. Websocket messages keep
-        strawberry's `encode_json` (text frames)."""
-        response = Response(
-            http_json(response_data), status_code=200, media_type="application/json"
-        )
-        response.headers.raw.extend(sub_response.headers.raw)
-        if sub_response.background:
-            response.background = sub_response.background
-        if sub_response.status_code:
-            response.status_code = sub_response.status_code
-        return response
-
-    async def on_ws_connect(self, context: Context) -> None:
-        await authenticate_connection(context, context.request.app.state.verifier)
-
-    async def process_result(
-        self, request: Request, result: ExecutionResult
-    ) -> GraphQLHTTPResponse:
-        """A request that met a lost database connection is answered 503 (api/outages.py),
-        not with "Unexpected error": the client can tell it to retry."""
-        if getattr(request.state, "database_outage", False):  # set by the schema's error hook
-            raise ServiceUnavailable()
-        return await super().process_result(request, result)
-
-
-def http_json(data: object) -> bytes:
-    """A GraphQL answer as JSON: orjson, its text in UTF-8 as it is (the standard encoder
-    escaped every non-ASCII character as \\uXXXX; both decode the same). A value orjson will
-    not take (a key that is not a string, an integer past 64 bits, a lone surrogate) is
-    encoded as before; a dataclass or datetime, which the standard encoder refuses, is
-    refused the same way."""
-    try:
-        return orjson.dumps(
-            data, option=orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
-        )
-    except TypeError:
-        return json.dumps(data, separators=(",", ":")).encode("utf-8")
-
-
-# A websocket's user until connection_init is verified; subscriptions refuse it (api/live.py).
-UNVERIFIED = User("unverified", Role.LIAISON)
-MIN_POSITION_HEADER = "X-Rectify-Min-Position"
-READ_WAIT_SECONDS = 5.0
-
-
-async def _read_after(request: Request, response: Response | None, pool: Pool) -> None:
-    """Read-your-writes: a client that sends the log position a mutation returned gets
-    answers from read tables at least that fresh; the wait is bounded, and the position
-    actually read is returned in the same header so the client can tell."""
-    wanted = request.headers.get(MIN_POSITION_HEADER)
-    if wanted is None:
-        return
-    try:
-        position = int(wanted)
-    except ValueError:
-        raise HTTPException(400, f"{MIN_POSITION_HEADER}: not a number") from None
-    await request.app.state.fresh.wait(position, READ_WAIT_SECONDS)
-    if response is not None:
-        response.headers[MIN_POSITION_HEADER] = str(await queries.position(pool))
 
 
 def _create_tables(config: ApiConfig) -> None:

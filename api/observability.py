@@ -130,10 +130,13 @@ class ObserveRequests:
 def tell_operation(execution: ExecutionContext) -> None:
     """After an operation: tells ObserveRequests its name (commands are counted by
     `counted_command`, wrapped around the mutation fields' resolvers in api/schema.py)."""
-    request = getattr(execution.context, "request", None)
+    tell_operation_name(getattr(execution.context, "request", None), execution.operation_name)
+
+
+def tell_operation_name(request: Any, name: str | None) -> None:
     seen = request.scope.get(SEEN) if request is not None else None
     if seen is not None:
-        seen["operation"] = execution.operation_name
+        seen["operation"] = name
 
 
 def counted_command(

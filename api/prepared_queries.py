@@ -2,22 +2,20 @@
 
 Every read a page makes is one of a few dozen documents, sent again and again. Through
 strawberry's HTTP view and `Schema.execute` each request pays again for what does not
-change between them: its extension runner enters a context manager per hook of each of
-five extensions, the view parses the body with the standard library and builds its
-request data, and the document is looked up in the parser and validation caches. On a
-dashboard request that was about a third of the API's CPU (ADR 0080), and it is why the
-reads did not reach 0.7 of the plain endpoint.
+change between them: the extension runner enters a context manager for each hook of each
+of five extensions, the view parses the body and builds its request data and a response
+object for each step, and the document is looked up in the parser and validation caches.
 
 Here a query document is parsed and validated once, by the rules strawberry applies to
 it (`RectifySchema.validation_rules`), and kept (`Prepared`). A POST whose JSON body
 names such a document runs it through `RectifySchema.execute_prepared`: the same steps
 in the same order as the extensions — input text checked, graphql-core's execution with
 our executor, errors logged, named and masked, the operation told to the request log —
-and the view's own context, result processing (a lost database is answered 503) and
-response. Anything else goes to the view unchanged, the body replayed to it: a mutation,
-a subscription, a document that does not parse or validate, a GET, a batch, a body that
-is not a plain JSON object, another content type. So every answer the view gives to a
-refused request is still the view's.
+with the view's context, its 503 after a lost database, and its answer's encoding and
+headers (api/graphql_view.py). Anything else goes to the view unchanged, the body
+replayed to it: a mutation, a subscription, a document that does not parse or validate,
+a GET, a batch, a body that is not a plain JSON object, another content type. So every
+answer the view gives to a refused request is still the view's own.
 """
 
 from __future__ import annotations
@@ -29,13 +27,22 @@ import orjson
 from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 from starlette.requests import Request
 from starlette.types import Message, Receive, Scope, Send
+from strawberry.http import process_result
 from strawberry.schema.schema import validate_document
 from strawberry.utils.operation import get_first_operation
 
+from api.graphql_view import (
+    MIN_POSITION_HEADER,
+    RectifyGraphQL,
+    http_context,
+    http_json,
+    refuse_after_outage,
+)
+
 if TYPE_CHECKING:
-    from api.app import RectifyGraphQL
     from api.schema import RectifySchema
 
+POSITION_HEADER = MIN_POSITION_HEADER.lower().encode("latin-1")
 CACHED_DOCUMENTS = 256  # as many as the parser and validation caches keep
 
 
@@ -160,13 +167,20 @@ class PreparedQueries:
             await self.view(scope, _replay(replayed, receive), send)
             return
         _, variables, _, extensions = data
-        view = self.view
         request = Request(scope, receive)
-        sub_response = await view.get_sub_response(request)
-        context = await view.get_context(request, response=sub_response)
+        context, position = await http_context(request)
         result = await self.schema.execute_prepared(prepared, variables, context, extensions)
-        answer = await view.process_result(request, result)
-        await view.create_response(answer, sub_response)(scope, receive, send)
+        refuse_after_outage(request)
+        body = http_json(process_result(result))
+        # as RectifyGraphQL.create_response makes them, without a Response for each step
+        headers = [
+            (b"content-length", str(len(body)).encode("latin-1")),
+            (b"content-type", b"application/json"),
+        ]
+        if position is not None:
+            headers.append((POSITION_HEADER, position.encode("latin-1")))
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
 
 
 def _replay(message: Message, then: Receive) -> Receive:

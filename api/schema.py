@@ -45,11 +45,11 @@ from api.execution import PlainLeavesExecutor, mark_plain_leaves
 from api.figure_lists import FigureListQuery
 from api.file_references import check_file_references
 from api.idempotency import keyed_command
-from api.input_checks import check_input_text
+from api.input_checks import input_errors
 from api.live import Subscription
 from api.mutations import Mutation
 from api.notifications import NotificationMutation, NotificationQuery
-from api.observability import counted_command, tell_operation
+from api.observability import counted_command, tell_operation_name
 from api.outages import is_outage
 from api.policies import PolicyMutation, PolicyQuery
 from api.progress import ProgressMutation, ProgressQuery
@@ -156,47 +156,51 @@ class RectifySchema(Schema):
     ) -> ExecutionResult:
         """A query document already parsed and validated (api/prepared_queries.py), run
         with the steps strawberry's `execute` and our extensions take, in their order:
-        input text checked (RequestHooks.on_execute), graphql-core's execution with our
-        executor, errors logged (`process_errors`) then named (on_execute's exit) then
-        masked (MaskErrors.on_operation's exit), and the operation told to the log."""
-        execution = ExecutionContext(
-            query=prepared.query,
-            schema=self,
-            allowed_operations=(OperationType.QUERY,),
-            context=context,
-            variables=variables,
-            validation_rules=self.validation_rules,
-            provided_operation_name=prepared.operation_name,
-            operation_extensions=extensions,
-        )
-        execution.graphql_document = prepared.document
-        check_input_text(execution)
-        if execution.result is None:
+        input text checked (RequestHooks.on_execute; a refusal runs nothing), graphql-core's
+        execution with our executor, errors logged (`process_errors`) then named
+        (on_execute's exit) then masked (MaskErrors.on_operation's exit), and the
+        operation told to the request log."""
+        document, name = prepared.document, prepared.operation_name
+        errors = input_errors(self._schema, document, name, variables)
+        if errors:
+            found = GraphQLExecutionResult(None, errors)  # and nothing of it runs
+        else:
             try:
                 result = execute(
                     self._schema,
-                    prepared.document,
+                    document,
                     context_value=context,
                     variable_values=variables,
-                    operation_name=prepared.operation_name,
+                    operation_name=name,
                     executor_class=self.execution_context_class,
                     is_awaitable=cast("Any", optimized_is_awaitable),  # strawberry's own
                     operation_extensions=extensions,
                 )
-                if isawaitable(result):
-                    result = await result
+                found = await result if isawaitable(result) else result
             except Exception as error:  # as strawberry: one error, located nowhere
                 original = error if isinstance(error, GraphQLError) else None
-                result = GraphQLExecutionResult(
+                found = GraphQLExecutionResult(
                     None, [original or GraphQLError(str(error), original_error=error)]
                 )
-            execution.result = result
-        found = execution.result
         if found.errors:
+            # the hooks take strawberry's execution context: made only for an answer with
+            # errors, as it costs a tenth of a small query's CPU
+            execution = ExecutionContext(
+                query=prepared.query,
+                schema=self,
+                allowed_operations=(OperationType.QUERY,),
+                context=context,
+                variables=variables,
+                validation_rules=self.validation_rules,
+                provided_operation_name=name,
+                operation_extensions=extensions,
+            )
+            execution.graphql_document = document
+            execution.result = found
             self._process_errors(found.errors, execution)
             name_fields_of_refusals(execution)
             found.errors = masked(found.errors)
-        tell_operation(execution)
+        tell_operation_name(context.request, name)
         return ExecutionResult(data=found.data, errors=found.errors)
 
     def process_errors(

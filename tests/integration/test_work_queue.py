@@ -210,6 +210,20 @@ async def test_paging_across_kinds_returns_every_row_once_in_both_orders(
     assert [row["id"] for row in by_due[7:]] == [issue("3"), str(work["to_accept"])]
 
 
+async def test_an_edge_s_cursor_pages_on_from_its_row_as_the_end_cursor_does(
+    api: Api, app: RectifyApp, work: dict[str, UUID]
+) -> None:
+    await projected(api, app)
+    whole = await queue(api, first=100)
+    ids = [edge["node"]["id"] for edge in whole["edges"]]
+    third = whole["edges"][2]["cursor"]
+
+    after_third = await queue(api, first=100, after=third)
+
+    assert [edge["node"]["id"] for edge in after_third["edges"]] == ids[3:]
+    assert whole["edges"][-1]["cursor"] == whole["pageInfo"]["endCursor"]
+
+
 async def test_working_days_overdue_are_the_dashboard_s_figure(
     api: Api, app: RectifyApp, work: dict[str, UUID]
 ) -> None:

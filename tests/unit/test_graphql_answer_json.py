@@ -9,7 +9,7 @@ from datetime import datetime
 
 import pytest
 
-from api.app import http_json
+from api.graphql_view import http_json
 
 
 def test_an_answer_decodes_to_what_the_standard_encoder_wrote() -> None:

@@ -24,7 +24,6 @@ export const WORK_QUEUE = graphql(`
       totalCount
       pageInfo { hasNextPage endCursor }
       edges {
-        cursor
         node {
           kind id title reference status
           campaign { id title }
