@@ -110,8 +110,9 @@ class ObserveRequests:
                 elapsed = time.perf_counter() - started
                 route = route_label(scope["path"])
                 operation = operation_label(seen["operation"]) if route == "graphql" else ""
-                REQUESTS.labels(route, operation, str(seen["status"])).inc()
-                LATENCY.labels(route, operation).observe(elapsed)
+                counted, timed = _series(route, operation, seen["status"])
+                counted.inc()
+                timed.observe(elapsed)
                 user = scope.get("user")
                 # probes and scrapes come every few seconds: logged only when they fail
                 quiet = route in PROBES and seen["status"] < 500
@@ -125,6 +126,14 @@ class ObserveRequests:
                     user_id=getattr(user, "subject", None),
                     agency_id=getattr(user, "agency_id", None),
                 )
+
+
+@cache  # bounded: routes and operations are labelled from fixed sets, statuses are few
+def _series(route: str, operation: str, status: int) -> tuple[Any, Any]:
+    """The request's counter and histogram, looked up once: prometheus_client looks a
+    labelled child up under a lock on every `labels` call (6 µs of the request's 8 µs of
+    metrics, measured)."""
+    return REQUESTS.labels(route, operation, str(status)), LATENCY.labels(route, operation)
 
 
 def tell_operation(execution: ExecutionContext) -> None:
