@@ -97,6 +97,9 @@ def test_a_coordinator_creates_a_group_adds_a_member_and_removes_it(
     group = "浏览器测试各成员单位"
     sign_in(web, system, "coord1")
     open_menu(web, "单位")
+    # the agencies' table above the button loads its rows and grows: a click while it
+    # does lands where the button was (one run under load never opened the dialog)
+    expect(web.get_by_test_id("agencies").get_by_text(AGENCY, exact=True)).to_be_visible()
 
     web.get_by_test_id("create-group").click()
     dialog = web.get_by_role("dialog", name="新建单位组")
