@@ -235,16 +235,10 @@ class LimitMutations:
             await self.app(scope, receive, send)
             return
         # The body is bounded by LimitBodySize, so buffering it here is safe.
-        chunks: list[bytes] = []
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":
-                await self.app(scope, _replay([message]), send)
-                return
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body", False):
-                break
-        body = b"".join(chunks)
+        body = await read_body(receive)
+        if not isinstance(body, bytes):
+            await self.app(scope, replay([body]), send)
+            return
         refusal = malformed_body(scope, body)
         if refusal is not None:
             await refusal(scope, receive, send)
@@ -266,10 +260,24 @@ class LimitMutations:
             )
             await response(scope, receive, send)
             return
-        await self.app(scope, _replay([{"type": "http.request", "body": body}], receive), send)
+        await self.app(scope, replay([{"type": "http.request", "body": body}], receive), send)
 
 
-def _replay(messages: list[Message], then: Receive | None = None) -> Receive:
+async def read_body(receive: Receive) -> bytes | Message:
+    """The whole body of a request, or the message that ended it first (the client
+    gone). Only behind LimitBodySize, which bounds what this buffers."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return message
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def replay(messages: list[Message], then: Receive | None = None) -> Receive:
+    """`messages` again, then what `then` receives (or a disconnect)."""
     pending = list(messages)
 
     async def receive() -> Message:

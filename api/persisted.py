@@ -37,6 +37,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.config import ApiConfig
+from api.hygiene import read_body
 
 CHECKED_IN = files("api").joinpath("persisted_queries.json")
 
@@ -228,16 +229,11 @@ class PersistedOnly:
 
     async def _post(self, scope: Scope, receive: Receive) -> tuple[Scope, Receive]:
         # The body is bounded by LimitBodySize, so buffering it here is safe.
-        chunks: list[bytes] = []
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":
-                raise Refused(400, "BAD_REQUEST", "请求未完成 / the request was not completed")
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body", False):
-                break
+        sent = await read_body(receive)
+        if not isinstance(sent, bytes):
+            raise Refused(400, "BAD_REQUEST", "请求未完成 / the request was not completed")
         try:
-            payload = json.loads(b"".join(chunks))
+            payload = json.loads(sent)
         except ValueError:
             raise Refused(400, "BAD_REQUEST", "请求须为 JSON / the body must be JSON") from None
         document = allowed_document(payload, self.allowed)

@@ -38,6 +38,7 @@ from api.graphql_view import (
     http_json,
     refuse_after_outage,
 )
+from api.hygiene import read_body, replay
 
 if TYPE_CHECKING:
     from api.schema import RectifySchema
@@ -150,21 +151,15 @@ class PreparedQueries:
         if scope["type"] != "http" or not _plain_json_post(scope):
             await self.view(scope, receive, send)
             return
-        chunks: list[bytes] = []
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":
-                await self.view(scope, _replay(message, receive), send)
-                return
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body", False):
-                break
-        body = b"".join(chunks)
+        body = await read_body(receive)
+        if not isinstance(body, bytes):
+            await self.view(scope, replay([body], receive), send)
+            return
         data = _request_data(body)
         prepared = self.documents.get(data[0], data[2]) if data is not None else None
         if data is None or prepared is None:
             replayed: Message = {"type": "http.request", "body": body, "more_body": False}
-            await self.view(scope, _replay(replayed, receive), send)
+            await self.view(scope, replay([replayed], receive), send)
             return
         _, variables, _, extensions = data
         request = Request(scope, receive)
@@ -181,14 +176,3 @@ class PreparedQueries:
             headers.append((POSITION_HEADER, position.encode("latin-1")))
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": body})
-
-
-def _replay(message: Message, then: Receive) -> Receive:
-    pending = [message]
-
-    async def receive() -> Message:
-        if pending:
-            return pending.pop()
-        return await then()
-
-    return receive
