@@ -150,7 +150,7 @@ class WorkItemEdge:
     @strawberry.field(description="此行的游标 / this row's cursor")
     def cursor(self) -> str:
         """Encoded when asked: the workbench pages from `pageInfo.endCursor` alone, and
-        twenty cursors were a thirtieth of a queue page's CPU (ADR 0081)."""
+        twenty cursors took about 165 µs of a queue page's 4–5 ms of CPU (ADR 0081)."""
         return cursors.encode(CURSOR_KIND, self.order, q.WORK_ORDERS[self.order], self.row)
 
 
