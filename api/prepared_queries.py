@@ -24,7 +24,7 @@ from collections import OrderedDict
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
-from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
+from graphql import DocumentNode, GraphQLError, OperationDefinitionNode, OperationType, parse
 from starlette.requests import Request
 from starlette.types import Message, Receive, Scope, Send
 from strawberry.http import process_result
@@ -51,11 +51,11 @@ class Prepared(NamedTuple):
     """A valid query document and the operation strawberry would run of it."""
 
     query: str
-    document: Any  # graphql-core's DocumentNode
+    document: DocumentNode
     operation_name: str | None  # the one asked for, or the first operation's name
 
 
-def _operation(document: Any, name: str | None) -> OperationDefinitionNode | None:
+def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode | None:
     """The operation strawberry runs: the one named, or the first (api/operations.py)."""
     if name is None:
         return get_first_operation(document)
