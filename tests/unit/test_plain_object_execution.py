@@ -5,13 +5,20 @@ exactly graphql-core's own."""
 from __future__ import annotations
 
 import asyncio
+import enum
 from typing import Any, ClassVar
 
 import strawberry
 from graphql import execute, parse
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from api.execution import PLAIN_OBJECT, PlainLeavesExecutor, mark_plain_leaves
+from api.execution import (
+    PLAIN_OBJECT,
+    PlainLeavesExecutor,
+    _filled,
+    _Irregular,
+    mark_plain_leaves,
+)
 from api.schema import schema as api_schema
 
 
@@ -301,3 +308,89 @@ def test_a_document_without_directives_reuses_its_templates_and_one_with_them_do
         data, made_directed = made(directed, yes=yes)
         assert made_directed  # made again: a variable may change what is selected
         assert data == _reference(Query, DIRECTED, yes=yes)
+
+
+class Level(enum.Enum):
+    LOW = "low"
+    HIGH = "high"
+
+
+@strawberry.type
+class Gauge:
+    count: int
+    level: Level
+    label: str | None
+    parts: list[Step]
+    first: Step | None
+
+
+@strawberry.type
+class Gauges:
+    gauges: list[Gauge]
+
+
+@strawberry.type
+class GaugeQuery:
+    @strawberry.field
+    def holder(self) -> Gauges:
+        return Gauges(gauges=[Gauge(count=1, level=Level.LOW, label=None, parts=[], first=None)])
+
+
+GAUGES = (
+    "{ holder { gauges { n: count level class: label parts { name } first { name note } "
+    "__typename } } }"
+)
+
+
+class TemplateKeeper(PlainLeavesExecutor):
+    kept: ClassVar[list[Any]] = []
+
+    def _template(self, object_type: Any, field_details_list: Any, position_context: Any) -> Any:
+        found = super()._template(object_type, field_details_list, position_context)
+        self.kept.append(found)
+        return found
+
+
+def test_a_kept_template_s_generated_fill_answers_what_walking_its_entries_answers() -> None:
+    built = strawberry.Schema(query=GaugeQuery, execution_context_class=TemplateKeeper)
+    mark_plain_leaves(built._schema)
+    TemplateKeeper.kept = []
+    assert not execute(built._schema, parse(GAUGES), executor_class=TemplateKeeper).errors  # type: ignore[union-attr]
+    (template,) = {id(t): t for t in TemplateKeeper.kept if t.origin is Gauge}.values()
+    assert template.fill is not None  # a document without directives: compiled
+    walked = template._replace(fill=None)
+
+    def both(value: Any) -> tuple[Any, Any]:
+        answers: list[Any] = []
+        for way in (template, walked):
+            try:
+                answers.append(_filled(way, value))
+            except Exception as error:  # the same kind either way
+                answers.append(type(error))
+        return answers[0], answers[1]
+
+    step = Step(name="s", note="n")
+    fine = [
+        Gauge(count=3, level=Level.HIGH, label="x", parts=[step, step], first=step),
+        Gauge(count=-(2**31), level=Level.LOW, label=None, parts=[], first=None),
+        Gauge(count=True, level=Level.LOW, label="y", parts=[], first=None),  # type: ignore[arg-type]
+    ]
+    odd: list[Any] = [
+        Gauge(count=2**31, level=Level.LOW, label=None, parts=[], first=None),  # beyond Int
+        Gauge(count=None, level=Level.LOW, label=None, parts=[], first=None),  # type: ignore[arg-type]
+        Gauge(count=1, level="LOW", label=None, parts=[], first=None),  # type: ignore[arg-type]
+        Gauge(count=1, level=Level.LOW, label=None, parts=[None], first=None),  # type: ignore[list-item]
+        Gauge(count=1, level=Level.LOW, label=None, parts=(step,), first=None),  # type: ignore[arg-type]
+        Gauge(count=1, level=Level.LOW, label=None, parts=[], first=Shouting(name="s")),
+        step,
+    ]
+    for value in fine:
+        compiled, walking = both(value)
+        assert compiled == walking
+        assert list(compiled) == ["n", "level", "class", "parts", "first", "__typename"]
+    assert both(fine[0])[0] == {
+        "n": 3, "level": "HIGH", "class": "x", "parts": [{"name": "s"}] * 2,
+        "first": {"name": "s", "note": "n"}, "__typename": "Gauge",
+    }  # fmt: skip
+    for value in odd:
+        assert both(value) == (_Irregular, _Irregular)
