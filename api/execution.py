@@ -376,6 +376,31 @@ class PlainLeavesExecutor(StrawberryGraphQLCoreExecutionContext):
             return None
         return completed
 
+    def complete_object_value(
+        self,
+        return_type: GraphQLObjectType,
+        field_details_list: Any,
+        info: Any,
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> AwaitableOrValue[dict[str, Any]]:
+        """graphql-core's, with an object a resolver returned (the dashboard, an issue)
+        filled from its selection's template where it has one, as objects held in
+        attributes are. A type with `is_type_of`, a value of another class and anything
+        irregular inside take graphql-core's own path, which reports any error."""
+        middleware = self.middleware_manager
+        if return_type.is_type_of is None and not (middleware and middleware.middlewares):
+            template = self._template(return_type, field_details_list, position_context)
+            if template is not None:
+                try:
+                    return _filled(template, result)
+                except Exception:  # _Irregular, or an attribute that raised: the long way
+                    pass
+        return super().complete_object_value(
+            return_type, field_details_list, info, path, result, position_context
+        )
+
     def _template(
         self, object_type: GraphQLObjectType, field_details_list: Any, position_context: Any
     ) -> _Template | None:

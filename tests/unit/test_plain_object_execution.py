@@ -97,6 +97,10 @@ def _broken() -> list[Any]:
     ]
 
 
+class Shouting(Step):
+    """Another class than the one the type was built from: left to graphql-core."""
+
+
 @strawberry.type
 class Query:
     @strawberry.field
@@ -114,6 +118,14 @@ class Query:
     @strawberry.field
     def failing(self) -> Holder | None:
         return Holder(row=_row(3), rows=[_row(4), _row(10)])
+
+    @strawberry.field
+    def loud(self) -> Step:
+        return Shouting(name="loud")
+
+    @strawberry.field
+    def torn(self) -> Holder | None:
+        return Holder(row=_bad(11, step=None), rows=[])
 
 
 ROW = "id step { name note } maybe { name } steps { name } gaps { name } tag { name }"
@@ -208,10 +220,6 @@ class CountingExecutor(PlainLeavesExecutor):
         return super().execute_fields(parent_type, *args)
 
 
-class Shouting(Step):
-    """Another class than the one the type was built from: left to graphql-core."""
-
-
 @strawberry.type
 class OddQuery:
     @strawberry.field
@@ -255,7 +263,8 @@ def test_objects_plain_all_the_way_down_are_filled_without_completing_field_by_f
     assert data == _reference(Query, PLAIN_ALL_THE_WAY)
     assert data["holder"]["row"]["__typename"] == "Row"
     assert data["holder"]["row"]["step"] == {"__typename": "Step", "name": "s3", "note": None}
-    assert completed == ["Query", "Holder"]  # the rows and their steps: from templates
+    # the holder a resolver returned, its rows and their steps: all from templates
+    assert completed == ["Query"]
 
 
 def test_fields_skipped_or_included_by_a_variable_are_filled_as_graphql_core_answers() -> None:
@@ -263,7 +272,7 @@ def test_fields_skipped_or_included_by_a_variable_are_filled_as_graphql_core_ans
         data, completed = _counted(Query, DIRECTED, yes=yes)
 
         assert data == _reference(Query, DIRECTED, yes=yes)
-        assert completed == ["Query", "Holder"]
+        assert completed == ["Query"]
 
 
 def test_an_object_of_another_class_is_completed_field_by_field() -> None:
@@ -394,3 +403,24 @@ def test_a_kept_template_s_generated_fill_answers_what_walking_its_entries_answe
     }  # fmt: skip
     for value in odd:
         assert both(value) == (_Irregular, _Irregular)
+
+
+RETURNED = "{ loud { name } torn { row { id step { name } } rows { id } } holder { rows { id } } }"
+
+
+def test_objects_resolvers_return_are_filled_from_templates_or_answer_as_graphql_core() -> None:
+    fast, plain = _schemas()
+
+    data, errors = _answer(fast, RETURNED)
+
+    assert (data, errors) == _answer(plain, RETURNED)
+    assert data == {"loud": {"name": "loud"}, "torn": None, "holder": {"rows": [{"id": "4"}]}}
+    assert errors == [
+        (
+            "Cannot return null for non-nullable field Row.step.",
+            ["torn", "row", "step"],
+            errors[0][2],
+        )
+    ]
+    _, completed = _counted(Query, "{ loud { name } holder { rows { id } } }")
+    assert completed == ["Query", "Step"]  # the Shouting step the long way, the holder not
