@@ -103,29 +103,38 @@ class ObserveRequests:
                 message = {**message, "headers": headers}
             await send(message)
 
-        with structlog.contextvars.bound_contextvars(request_id=rid):
+        # bound by token and reset after: `bound_contextvars` reads every bound variable
+        # first (a scan of the whole context) for the same outcome
+        bound = structlog.contextvars.bind_contextvars(request_id=rid)
+        try:
+            await self.app(scope, receive, answer)
+        finally:
             try:
-                await self.app(scope, receive, answer)
+                _record(scope, seen, time.perf_counter() - started)
             finally:
-                elapsed = time.perf_counter() - started
-                route = route_label(scope["path"])
-                operation = operation_label(seen["operation"]) if route == "graphql" else ""
-                counted, timed = _series(route, operation, seen["status"])
-                counted.inc()
-                timed.observe(elapsed)
-                user = scope.get("user")
-                # probes and scrapes come every few seconds: logged only when they fail
-                quiet = route in PROBES and seen["status"] < 500
-                (log.debug if quiet else log.info)(
-                    "request",
-                    method=scope["method"],
-                    path=scope["path"],  # never the query string: it can hold search text
-                    operation=seen["operation"] if operation not in ("", "other") else None,
-                    status=seen["status"],
-                    ms=round(elapsed * 1000, 1),
-                    user_id=getattr(user, "subject", None),
-                    agency_id=getattr(user, "agency_id", None),
-                )
+                structlog.contextvars.reset_contextvars(**bound)
+
+
+def _record(scope: Scope, seen: dict[str, Any], elapsed: float) -> None:
+    """The request's metrics and its log line (the request id still bound to it)."""
+    route = route_label(scope["path"])
+    operation = operation_label(seen["operation"]) if route == "graphql" else ""
+    counted, timed = _series(route, operation, seen["status"])
+    counted.inc()
+    timed.observe(elapsed)
+    user = scope.get("user")
+    # probes and scrapes come every few seconds: logged only when they fail
+    quiet = route in PROBES and seen["status"] < 500
+    (log.debug if quiet else log.info)(
+        "request",
+        method=scope["method"],
+        path=scope["path"],  # never the query string: it can hold search text
+        operation=seen["operation"] if operation not in ("", "other") else None,
+        status=seen["status"],
+        ms=round(elapsed * 1000, 1),
+        user_id=getattr(user, "subject", None),
+        agency_id=getattr(user, "agency_id", None),
+    )
 
 
 @cache  # bounded: routes and operations are labelled from fixed sets, statuses are few

@@ -7,6 +7,7 @@ import io
 import json
 import logging
 import sys
+import uuid
 from collections.abc import Iterator
 
 import httpx
@@ -128,3 +129,24 @@ def test_our_lines_follow_the_current_stderr_and_a_closed_one_fails_nothing(
         assert "into the current one" in current.getvalue()
     finally:
         _unconfigure()
+
+
+class Opaque:
+    def __repr__(self) -> str:
+        return "<opaque>"
+
+
+@pytest.mark.parametrize("logged", [True], indirect=True)
+def test_a_production_line_writes_any_value_and_chinese_as_itself(logged: io.StringIO) -> None:
+    item = uuid.UUID("0b7c5b2e-0000-4000-8000-000000000001")
+    structlog.get_logger().info("值", item=item, other=Opaque(), keys={1: "一"}, n=1.5)
+    structlog.get_logger().info("huge", n=2**70)  # beyond what orjson writes
+
+    text = logged.getvalue()
+    first, second = (json.loads(line) for line in text.splitlines())
+    assert "值" in text and "一" in text  # not \u escapes
+    assert first["item"] == str(item)
+    assert first["other"] == "<opaque>"
+    assert first["keys"] == {"1": "一"}
+    assert first["n"] == 1.5
+    assert second["n"] == 2**70
