@@ -77,7 +77,9 @@ class RectifyGraphQL(GraphQL[Context, None]):
 
 
 def refuse_after_outage(request: Request) -> None:
-    if getattr(request.state, "database_outage", False):  # set by the schema's error hook
+    # set by the schema's error hook on `request.state`, which keeps it in this dict; read
+    # here without State's attribute lookup, which raises and catches when it is absent
+    if request.scope.get("state", {}).get("database_outage", False):
         raise ServiceUnavailable()
 
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
+import orjson
 from graphql import (
     DocumentNode,
     FieldNode,
@@ -179,6 +180,9 @@ def _parsed_json(text: str) -> tuple[Any, JSONResponse | None]:
         return None, _bad_request("请求嵌套过深 / the request is nested too deeply")
 
 
+SHALLOW = 256  # brackets in a JSON body: far below any recursion limit, above any query's
+
+
 def malformed_body(scope: Scope, body: bytes) -> JSONResponse | None:
     """A 400 for a JSON POST body GraphQL could not take, None for one it can. strawberry
     itself answers a bare JSON string or number and invalid UTF-8 with HTTP 500 (it calls
@@ -187,6 +191,16 @@ def malformed_body(scope: Scope, body: bytes) -> JSONResponse | None:
     content_type = (_header(scope, "content-type") or "").lower()
     if "application/json" not in content_type:
         return None  # strawberry refuses other content types itself, with a 400
+    # The common case at a tenth of the cost: a body orjson reads as an object or a list,
+    # the standard library reads too, unless nested past its recursion limit (orjson reads
+    # 1,024 levels); a body with fewer brackets than SHALLOW cannot nest that deep. Anything
+    # else is judged as before (NaN, huge integers and lone surrogates pass there).
+    if body.count(b"{") + body.count(b"[") < SHALLOW:
+        try:
+            if type(orjson.loads(body)) in (dict, list):
+                return None
+        except orjson.JSONDecodeError:
+            pass
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
