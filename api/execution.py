@@ -385,8 +385,8 @@ class PlainLeavesExecutor(StrawberryGraphQLCoreExecutionContext):
         result: Any,
         position_context: Any,
     ) -> AwaitableOrValue[dict[str, Any]]:
-        """graphql-core's, with an object a resolver returned (the dashboard, an issue)
-        filled from its selection's template where it has one, as objects held in
+        """graphql-core's, with an object a resolver returned (the dashboard) filled
+        from its selection's template where it has one, as objects held in
         attributes are. A type with `is_type_of`, a value of another class and anything
         irregular inside take graphql-core's own path, which reports any error."""
         middleware = self.middleware_manager
@@ -612,6 +612,7 @@ def _compiled(template: _Template) -> Callable[[Any], dict[str, Any]]:
         "_Irregular": _Irregular,
         "_NOT_PLAIN": _NOT_PLAIN,
         "_completed": _completed,
+        "_item": _item,
         "_MIN": GRAPHQL_MIN_INT,
         "_MAX": GRAPHQL_MAX_INT,
         "ORIGIN": template.origin,
@@ -657,6 +658,5 @@ def _compiled(template: _Template) -> Callable[[Any], dict[str, Any]]:
                     "        raise _Irregular",
                 ]
     lines.append(f"    return {{{', '.join(keys)}}}")
-    namespace["_item"] = _item
     exec(compile("\n".join(lines), f"<template {template.origin.__name__}>", "exec"), namespace)
     return namespace["fill"]  # type: ignore[no-any-return]
