@@ -548,6 +548,21 @@ class PlainLeavesExecutor(StrawberryGraphQLCoreExecutionContext):
             return None
 
 
+def kept_template(object_type: GraphQLObjectType, nodes: tuple[Any, ...]) -> _Template | None:
+    """The template an earlier execution kept for the selection of `nodes` on
+    `object_type` in a document without directives, or None: not made yet, forgotten
+    since, or the selection is not plain all the way down (api/root_field.py)."""
+    kept = _SHARED_TEMPLATES.get((object_type, *map(id, nodes)))
+    if kept is None or not all(a is b for a, b in zip(kept[0], nodes, strict=True)):
+        return None
+    return kept[1]
+
+
+def fill_kept_template(template: _Template, source: Any) -> dict[str, Any]:
+    """`source` filled from `template`; raises where graphql-core must complete it."""
+    return _filled(template, source)
+
+
 def _completable(value: Any, is_awaitable: Any) -> bool:
     """An object graphql-core would complete at once: not an error to raise, not a value
     to await first."""

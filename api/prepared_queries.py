@@ -39,6 +39,7 @@ from api.graphql_view import (
     refuse_after_outage,
 )
 from api.hygiene import read_body, replay
+from api.root_field import RootField, root_field
 
 if TYPE_CHECKING:
     from api.schema import RectifySchema
@@ -53,6 +54,7 @@ class Prepared(NamedTuple):
     query: str
     document: DocumentNode
     operation_name: str | None  # the one asked for, or the first operation's name
+    root: RootField | None = None  # its one root field, where it runs directly (ADR 0083)
 
 
 def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode | None:
@@ -101,7 +103,10 @@ class PreparedDocuments:
         if validate_document(self.schema._schema, document, self.schema.validation_rules):
             return None
         name = operation.name.value if operation.name is not None else None
-        return Prepared(query, document, operation_name if operation_name is not None else name)
+        root = root_field(self.schema._schema, document, operation)
+        return Prepared(
+            query, document, operation_name if operation_name is not None else name, root
+        )
 
 
 def _request_data(body: bytes) -> tuple[str, dict[str, Any] | None, str | None, Any] | None:

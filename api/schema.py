@@ -65,6 +65,7 @@ from api.request_errors import (
 )
 from api.request_hooks import RequestHooks
 from api.results import EXCEPTION_HANDLERS
+from api.root_field import Outcome, answered_by, run_directly
 from api.statistics import StatisticsQuery
 from api.work_queue import WorkQueueQuery
 
@@ -101,6 +102,7 @@ MUTATIONS += (CalendarMutation, PolicyMutation)
 QUERIES += (EvidenceFileQuery,)
 
 log = logging.getLogger("rectify.api")
+_AWAITABLE = cast("Any", optimized_is_awaitable)  # strawberry's own
 MAX_DEPTH = 10
 MAX_ALIASES = 30
 
@@ -165,23 +167,18 @@ class RectifySchema(Schema):
         if errors:
             found = GraphQLExecutionResult(None, errors)  # and nothing of it runs
         else:
-            try:
-                result = execute(
-                    self._schema,
-                    document,
-                    context_value=context,
-                    variable_values=variables,
-                    operation_name=name,
-                    executor_class=self.execution_context_class,
-                    is_awaitable=cast("Any", optimized_is_awaitable),  # strawberry's own
-                    operation_extensions=extensions,
+            root, direct = prepared.root, None
+            if root is not None:  # one root field: run without graphql-core's executor
+                direct = await run_directly(
+                    root, self._schema, variables, context, extensions, _AWAITABLE
                 )
-                found = await result if isawaitable(result) else result
-            except Exception as error:  # as strawberry: one error, located nowhere
-                original = error if isinstance(error, GraphQLError) else None
-                found = GraphQLExecutionResult(
-                    None, [original or GraphQLError(str(error), original_error=error)]
-                )
+            if isinstance(direct, dict):
+                found = GraphQLExecutionResult(direct, None)
+            else:  # graphql-core's, with the resolver's outcome in place where it ran
+                answered = None
+                if root is not None and isinstance(direct, Outcome):
+                    answered = [answered_by(root, direct)]
+                found = await self._executed(prepared, variables, context, extensions, answered)
         if found.errors:
             # the hooks take strawberry's execution context: made only for an answer with
             # errors, as it costs a tenth of a small query's CPU
@@ -202,6 +199,34 @@ class RectifySchema(Schema):
             found.errors = masked(found.errors)
         tell_operation_name(context.request, name)
         return ExecutionResult(data=found.data, errors=found.errors)
+
+    async def _executed(
+        self,
+        prepared: "Prepared",
+        variables: dict[str, Any] | None,
+        context: Any,
+        extensions: dict[str, Any] | None,
+        middleware: list[Any] | None,
+    ) -> GraphQLExecutionResult:
+        """graphql-core's execution of a prepared query with our executor."""
+        try:
+            result = execute(
+                self._schema,
+                prepared.document,
+                context_value=context,
+                variable_values=variables,
+                operation_name=prepared.operation_name,
+                middleware=middleware,
+                executor_class=self.execution_context_class,
+                is_awaitable=_AWAITABLE,
+                operation_extensions=extensions,
+            )
+            return await result if isawaitable(result) else result
+        except Exception as error:  # as strawberry: one error, located nowhere
+            original = error if isinstance(error, GraphQLError) else None
+            return GraphQLExecutionResult(
+                None, [original or GraphQLError(str(error), original_error=error)]
+            )
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None

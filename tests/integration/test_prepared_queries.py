@@ -136,6 +136,41 @@ async def test_a_work_queue_page_with_its_steps_is_answered_as_the_view_answers_
     assert answer["data"]["workQueue"]["edges"][0]["node"]["steps"]
 
 
+@pytest.mark.parametrize(
+    ("query", "role", "agency", "variables", "by_executor"),
+    [
+        (DASHBOARD, "coordinator", None, {"campaign": CAMPAIGN}, 1),  # the second directly
+        # `totalCount` has a resolver of its own: no template, both by the executor
+        (QUEUE, "liaison", HEALTH, {"first": 20, "orderBy": "DUE"}, 2),
+        (ISSUES, "coordinator", None, {"first": 3}, 2),
+    ],
+)
+async def test_a_page_asked_again_runs_without_the_executor_where_it_can_and_answers_the_same(
+    api: Api,
+    monkeypatch: pytest.MonkeyPatch,
+    ran: list[str],
+    query: str,
+    role: str,
+    agency: str | None,
+    variables: dict[str, Any],
+    by_executor: int,
+) -> None:
+    executed: list[str] = []
+    full = RectifySchema._executed
+
+    async def counted(self: RectifySchema, prepared: Any, *args: Any) -> Any:
+        executed.append(prepared.operation_name or "")
+        return await full(self, prepared, *args)
+
+    monkeypatch.setattr(RectifySchema, "_executed", counted)
+
+    first = same_answer(*await both_ways(api, monkeypatch, ran, query, role, agency, **variables))
+    again = same_answer(*await both_ways(api, monkeypatch, ran, query, role, agency, **variables))
+
+    assert len(ran) == 2 and len(executed) == by_executor  # ADR 0083
+    assert again == first
+
+
 async def test_an_unexpected_error_is_masked_and_logged_the_same_way(
     api: Api, monkeypatch: pytest.MonkeyPatch, ran: list[str], caplog: pytest.LogCaptureFixture
 ) -> None:
