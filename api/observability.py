@@ -6,10 +6,12 @@ and the outcome of every command (mutation) by its result type."""
 
 from __future__ import annotations
 
+import itertools
 import json
+import os
 import re
+import secrets
 import time
-import uuid
 from collections.abc import Callable
 from functools import cache
 from typing import Any
@@ -47,7 +49,6 @@ COMMANDS = Counter(
     ["command", "result"],
 )
 
-log = structlog.get_logger()
 
 
 @cache
@@ -77,7 +78,28 @@ def request_id(scope: Scope) -> str:
             given: str = value.decode("latin-1")
             if _GIVEN_ID.fullmatch(given):
                 return given
-    return uuid.uuid4().hex
+    return made_request_id()
+
+
+class _MadeIds:
+    """Request ids of 32 hex digits: 16 random to this process, 16 counted. Ids need only
+    be unique across processes, not unguessable: a uuid4 read the kernel's random source
+    for each request, a tenth of the request line's bookkeeping (ADR 0083)."""
+
+    def __init__(self) -> None:
+        self.renew()
+        os.register_at_fork(after_in_child=self.renew)  # a forked worker: its own prefix
+
+    def renew(self) -> None:
+        self.prefix = secrets.token_hex(8)
+        self.counted = itertools.count()
+
+
+_MADE = _MadeIds()
+
+
+def made_request_id() -> str:
+    return f"{_MADE.prefix}{next(_MADE.counted):016x}"
 
 
 class ObserveRequests:
@@ -125,7 +147,8 @@ def _record(scope: Scope, seen: dict[str, Any], elapsed: float) -> None:
     user = scope.get("user")
     # probes and scrapes come every few seconds: logged only when they fail
     quiet = route in PROBES and seen["status"] < 500
-    (log.debug if quiet else log.info)(
+    logger = _request_logger()
+    (logger.debug if quiet else logger.info)(
         "request",
         method=scope["method"],
         path=scope["path"],  # never the query string: it can hold search text
@@ -135,6 +158,28 @@ def _record(scope: Scope, seen: dict[str, Any], elapsed: float) -> None:
         user_id=getattr(user, "subject", None),
         agency_id=getattr(user, "agency_id", None),
     )
+
+
+_CONFIGURED_BY = ("processors", "logger_factory", "wrapper_class", "context_class")
+
+
+class _Bound:
+    """The request line's logger and the configuration it was bound under."""
+
+    logger: Any = None
+    made_under: tuple[Any, ...] = ()
+
+
+def _request_logger() -> Any:
+    """structlog's logger for the request line, bound once per configuration: the module's
+    lazy proxy binds a new one for every line (ADR 0083). Any change of configuration (a
+    test's own processors, another stream) gives a new one."""
+    config = structlog.get_config()
+    under = tuple(config[key] for key in _CONFIGURED_BY)
+    made = _Bound.made_under
+    if len(made) != len(under) or not all(a is b for a, b in zip(made, under, strict=True)):
+        _Bound.logger, _Bound.made_under = structlog.get_logger().bind(), under
+    return _Bound.logger
 
 
 @cache  # bounded: routes and operations are labelled from fixed sets, statuses are few

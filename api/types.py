@@ -32,6 +32,9 @@ class AgencyKind(Enum):
     GROUP = "GROUP"  # stands for a set of agencies (各县(市、区)人民政府)
 
 
+_AGENCY_KINDS = {kind.value: kind for kind in AgencyKind}
+
+
 @strawberry.type
 class Agency:
     id: strawberry.ID
@@ -44,7 +47,8 @@ class Agency:
         return cls(
             id=strawberry.ID(str(row[f"{prefix}id"])),
             name=row[f"{prefix}name"],
-            kind=AgencyKind(kind) if kind else None,
+            # a dict's lookup, not the enum's call: twenty a dashboard (ADR 0083)
+            kind=(_AGENCY_KINDS.get(kind) or AgencyKind(kind)) if kind else None,
         )
 
     @classmethod
