@@ -6,6 +6,8 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
+import re
 import sys
 import uuid
 from collections.abc import Iterator
@@ -19,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from api.observability import ObserveRequests
+from api.observability import ObserveRequests, made_request_id
 from rectify.logs import configure
 
 
@@ -150,3 +152,38 @@ def test_a_production_line_writes_any_value_and_chinese_as_itself(logged: io.Str
     assert first["keys"] == {"1": "一"}
     assert first["n"] == 1.5
     assert second["n"] == 2**70
+
+
+def test_made_request_ids_are_32_hex_digits_and_never_repeat() -> None:
+    made = [made_request_id() for _ in range(10_000)]
+
+    assert all(re.fullmatch(r"[0-9a-f]{32}", rid) for rid in made)
+    assert len(set(made)) == len(made)
+
+
+def test_a_forked_process_makes_ids_of_its_own() -> None:
+    reading, writing = os.pipe()
+    parent = made_request_id()
+    child = os.fork()
+    if child == 0:  # the child: its first id, then gone without running the parent's exit
+        os.write(writing, made_request_id().encode())
+        os._exit(0)
+    os.waitpid(child, 0)
+    theirs = os.read(reading, 64).decode()
+    os.close(reading)
+    os.close(writing)
+
+    assert theirs[:16] != parent[:16]  # a prefix of its own, so no id is made twice
+
+
+@pytest.mark.parametrize("logged", [False], indirect=True)
+async def test_the_request_line_follows_a_new_configuration(logged: io.StringIO) -> None:
+    await get("/x")
+    later = io.StringIO()
+    configure("api", production=True, stream=later)
+
+    await get("/x")
+
+    assert "request" in logged.getvalue() and "request" in later.getvalue()
+    assert json.loads(later.getvalue().splitlines()[-1])["event"] == "request"
+    assert logged.getvalue().count("event") == 0  # development's lines are not JSON
