@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import sys
 from datetime import datetime
 from typing import Any, TextIO
@@ -34,6 +35,49 @@ def json_line(event: dict[str, Any], default: Any = None, **_: Any) -> str:
         return orjson.dumps(event, default=default, option=orjson.OPT_NON_STR_KEYS).decode()
     except orjson.JSONEncodeError:  # what orjson refuses (an int beyond 64 bits): as before
         return json.dumps(event, default=default, ensure_ascii=False)
+
+
+_MISSING = object()
+# keys ConsoleRenderer gives columns or sections of their own: such a line is left to it
+_LEFT_TO_CONSOLE = frozenset({"logger", "logger_name", "exception", "exc_info", "stack"})
+_QUOTED = re.compile("[ \t=\r\n\"']")  # ConsoleRenderer repr()s a string holding any
+
+
+class ReadableLine:
+    """Development's lines: the text structlog's `ConsoleRenderer(colors=False)` writes,
+    made directly for a line of plain values in a fifth of its time (3 µs against 15 µs
+    for a request's line, measured; ADR 0083). A line naming its logger, or carrying an
+    exception or a stack, is written by ConsoleRenderer itself. Its widths are read off
+    ConsoleRenderer's own columns."""
+
+    def __init__(self) -> None:
+        self.console = structlog.dev.ConsoleRenderer(colors=False)
+        widths = {
+            column.key: getattr(column.formatter, "width", 0) for column in self.console.columns
+        }
+        self.level_width, self.event_width = widths["level"], widths["event"]
+
+    def __call__(self, logger: Any, name: str, event: dict[str, Any]) -> str:
+        if not _LEFT_TO_CONSOLE.isdisjoint(event) or not isinstance(event.get("level", ""), str):
+            return str(self.console(logger, name, event))
+        take = event.pop
+        stamp, level, message = (
+            take("timestamp", _MISSING),
+            take("level", _MISSING),
+            take("event", _MISSING),
+        )
+        parts = []
+        if stamp is not _MISSING:
+            parts.append(str(stamp))
+        if level is not _MISSING:
+            parts.append(f"[{level.ljust(self.level_width)}]")
+        if message is not _MISSING:
+            parts.append(str(message).ljust(self.event_width))
+        for key in sorted(event):
+            value = event[key]
+            shown = value if isinstance(value, str) and not _QUOTED.search(value) else repr(value)
+            parts.append(f"{key}={shown}")
+        return " ".join(part for part in parts if part).rstrip(" ")
 
 
 class LineWriter:
@@ -72,9 +116,7 @@ def configure(
         stamp,
     ]
     renderer: Any = (
-        structlog.processors.JSONRenderer(serializer=json_line)
-        if production
-        else structlog.dev.ConsoleRenderer(colors=False)
+        structlog.processors.JSONRenderer(serializer=json_line) if production else ReadableLine()
     )
     exceptions = [structlog.processors.format_exc_info] if production else []
     handler = logging.StreamHandler(stream or sys.stderr)

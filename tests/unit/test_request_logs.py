@@ -11,6 +11,7 @@ import re
 import sys
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -22,7 +23,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from api.observability import ObserveRequests, made_request_id
-from rectify.logs import configure
+from rectify.logs import ReadableLine, configure
 
 
 async def chatty(request: Request) -> PlainTextResponse:
@@ -187,3 +188,30 @@ async def test_the_request_line_follows_a_new_configuration(logged: io.StringIO)
     assert "request" in logged.getvalue() and "request" in later.getvalue()
     assert json.loads(later.getvalue().splitlines()[-1])["event"] == "request"
     assert logged.getvalue().count("event") == 0  # development's lines are not JSON
+
+
+EVENTS: list[dict[str, Any]] = [
+    {"event": "request", "level": "info", "timestamp": "2026-12-07T08:30:00+08:00",
+     "method": "POST", "status": 200, "ms": 1.2, "user_id": "u-1", "agency_id": None,
+     "request_id": "a" * 32, "process": "api"},
+    {"event": "整改 已销号", "level": "warning", "timestamp": "t", "note": "两个 词"},
+    {"event": "x", "level": "exception", "quote": "it's", "dq": 'say "hi"', "eq": "a=b",
+     "tab": "a\tb", "nl": "a\nb", "cr": "a\rb", "empty": "", "cn": "卫健委"},
+    {"event": "values", "level": "debug", "n": 10**30, "f": -0.5, "b": True,
+     "u": uuid.UUID(int=7), "d": {"k": [1, "v"]}, "t": (1,), "none": None},
+    {"event": "", "level": "info"},
+    {"event": 42, "level": "critical", "timestamp": 3},
+    {"level": "info", "only": "level"},
+    {"event": "no level"},
+    {"timestamp": "", "event": "empty stamp", "level": "info"},
+    {"event": "very long event text that is longer than thirty characters", "level": "info"},
+    {"event": "named", "level": "info", "logger": "rectify.api"},
+    {"event": "stack", "level": "info", "stack": "line 1"},
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("event", EVENTS)
+def test_development_lines_are_console_renderer_s_text(event: dict[str, Any]) -> None:
+    console = structlog.dev.ConsoleRenderer(colors=False)
+
+    assert ReadableLine()(None, "info", dict(event)) == console(None, "info", dict(event))
