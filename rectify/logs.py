@@ -12,17 +12,31 @@ import logging
 import os
 import re
 import sys
-from datetime import datetime
+import time
+from datetime import datetime, tzinfo
 from typing import Any, TextIO
 
 import orjson
 import structlog
 
 
+class _LocalZone:
+    """The local zone's offset, read again each new minute: offsets change only at whole
+    minutes, and reading it (`astimezone()`) was a third of the stamp's time."""
+
+    minute: int | None = None
+    zone: tzinfo | None = None
+
+
 def stamp(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
     """The local time with its UTC offset (2026-12-07T08:30:00.123456+08:00): structlog's
     own TimeStamper writes local times without one."""
-    event["timestamp"] = datetime.now().astimezone().isoformat()
+    now = time.time()
+    minute = int(now // 60)
+    if minute != _LocalZone.minute:
+        _LocalZone.zone = datetime.fromtimestamp(now).astimezone().tzinfo
+        _LocalZone.minute = minute
+    event["timestamp"] = datetime.fromtimestamp(now, _LocalZone.zone).isoformat()
     return event
 
 

@@ -9,8 +9,10 @@ import logging
 import os
 import re
 import sys
+import time
 import uuid
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -23,7 +25,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from api.observability import ObserveRequests, made_request_id
-from rectify.logs import ReadableLine, configure
+from rectify.logs import ReadableLine, configure, stamp
 
 
 async def chatty(request: Request) -> PlainTextResponse:
@@ -215,3 +217,21 @@ def test_development_lines_are_console_renderer_s_text(event: dict[str, Any]) ->
     console = structlog.dev.ConsoleRenderer(colors=False)
 
     assert ReadableLine()(None, "info", dict(event)) == console(None, "info", dict(event))
+
+
+def test_the_stamp_carries_the_offset_of_its_own_minute_across_a_change_of_summer_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        stamps = []
+        # 2026-03-08 06:59:30 and 07:00:30 UTC: New York moves from -05:00 to -04:00
+        for now in (1772953170.0, 1772953230.0):
+            monkeypatch.setattr("rectify.logs.time", SimpleNamespace(time=lambda now=now: now))
+            stamps.append(stamp(None, "info", {})["timestamp"])
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+    assert stamps == ["2026-03-08T01:59:30-05:00", "2026-03-08T03:00:30-04:00"]
