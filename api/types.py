@@ -43,11 +43,15 @@ class Agency:
 
     @classmethod
     def of(cls, row: Any, prefix: str = "") -> "Agency":
-        kind = row[f"{prefix}kind"]
+        # twenty a dashboard (ADR 0083): the keys formatted only when prefixed, the kind
+        # by a dict's lookup rather than the enum's call
+        if prefix:
+            found, name, kind = row[f"{prefix}id"], row[f"{prefix}name"], row[f"{prefix}kind"]
+        else:
+            found, name, kind = row["id"], row["name"], row["kind"]
         return cls(
-            id=strawberry.ID(str(row[f"{prefix}id"])),
-            name=row[f"{prefix}name"],
-            # a dict's lookup, not the enum's call: twenty a dashboard (ADR 0083)
+            id=strawberry.ID(str(found)),
+            name=name,
             kind=(_AGENCY_KINDS.get(kind) or AgencyKind(kind)) if kind else None,
         )
 
