@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
 from graphql import DocumentNode, GraphQLError, OperationDefinitionNode, OperationType, parse
+from graphql.execution.values import VariableValues
 from starlette.requests import Request
 from starlette.types import Message, Receive, Scope, Send
 from strawberry.http import process_result
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
 
 POSITION_HEADER = MIN_POSITION_HEADER.lower().encode("latin-1")
 CACHED_DOCUMENTS = 256  # as many as the parser and validation caches keep
+REMEMBERED_VARIABLES = 64  # sets of variables a document remembers as checked
 
 
 class Prepared(NamedTuple):
@@ -55,6 +57,36 @@ class Prepared(NamedTuple):
     document: DocumentNode
     operation_name: str | None  # the one asked for, or the first operation's name
     root: RootField | None = None  # its one root field, where it runs directly (ADR 0083)
+    # variables (canonical JSON) that passed the input checks, with their coercion for the
+    # direct path (None: not coerced there); see `checked` and `remember`
+    passed: dict[bytes, VariableValues | None] | None = None
+
+    def checked(self, key: bytes | None) -> tuple[bool, VariableValues | None]:
+        """Whether variables of this key passed the input checks before, and how the
+        direct path coerced them. Both are functions of the document and the variables
+        alone (api/input_checks.py, graphql-core's coercion), so neither is done twice
+        for a page asked again with the same variables (ADR 0083)."""
+        if key is None or self.passed is None or key not in self.passed:
+            return False, None
+        return True, self.passed[key]
+
+    def remember(self, key: bytes | None, coerced: VariableValues | None) -> None:
+        """Variables that passed the input checks (never ones that failed: each refusal
+        is made anew), with their coercion; the oldest forgotten past the limit."""
+        if key is None or self.passed is None:
+            return
+        if len(self.passed) >= REMEMBERED_VARIABLES:
+            self.passed.pop(next(iter(self.passed)))
+        self.passed[key] = coerced
+
+
+def variables_key(variables: dict[str, Any] | None) -> bytes | None:
+    """Variables as canonical JSON, to know them again; None for what orjson will not write
+    (they came from orjson, so that is only a caller's own value)."""
+    try:
+        return orjson.dumps(variables, option=orjson.OPT_SORT_KEYS)
+    except TypeError:
+        return None
 
 
 def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode | None:
@@ -105,7 +137,7 @@ class PreparedDocuments:
         name = operation.name.value if operation.name is not None else None
         root = root_field(self.schema._schema, document, operation)
         return Prepared(
-            query, document, operation_name if operation_name is not None else name, root
+            query, document, operation_name if operation_name is not None else name, root, {}
         )
 
 

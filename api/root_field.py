@@ -44,7 +44,7 @@ from graphql import (
     OperationDefinitionNode,
     is_object_type,
 )
-from graphql.execution.values import get_argument_values, get_variable_values
+from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
 from graphql.pyutils import Path, gather_with_cancel
 from graphql.type.definition import GraphQLResolveInfoHelpers
 from strawberry.schema.schema import _OperationContextAwareGraphQLResolveInfo
@@ -103,19 +103,11 @@ def root_field(
     return RootField(response_name, node, field, query_type, kind, non_null, operation, fragments)
 
 
-async def run_directly(
-    root: RootField,
-    schema: GraphQLSchema,
-    variables: dict[str, Any] | None,
-    context: Any,
-    extensions: dict[str, Any] | None,
-    is_awaitable: Callable[[Any], bool],
-) -> dict[str, Any] | Outcome | None:
-    """The answer's data; or the resolver's Outcome where graphql-core must complete it;
-    or None where nothing ran and graphql-core must run the whole operation."""
-    template = kept_template(root.object_type, (root.node,))
-    if template is None:  # the first execution, or templates forgotten since
-        return None
+def coerced_variables(
+    root: RootField, schema: GraphQLSchema, variables: dict[str, Any] | None
+) -> VariableValues | None:
+    """The operation's variables as graphql-core's execution coerces them, or None where
+    they do not coerce (graphql-core then reports why)."""
     try:
         coerced = get_variable_values(
             schema,
@@ -123,9 +115,27 @@ async def run_directly(
             variables or {},
             max_errors=MAX_COERCION_ERRORS,
         )
-        if isinstance(coerced, list):  # errors: graphql-core reports them
-            return None
-        node, field = root.node, root.field
+    except Exception:  # graphql-core reports it
+        return None
+    return None if isinstance(coerced, list) else coerced
+
+
+async def run_directly(
+    root: RootField,
+    schema: GraphQLSchema,
+    coerced: VariableValues,
+    context: Any,
+    extensions: dict[str, Any] | None,
+    is_awaitable: Callable[[Any], bool],
+) -> dict[str, Any] | Outcome | None:
+    """The answer's data; or the resolver's Outcome where graphql-core must complete it;
+    or None where nothing ran and graphql-core must run the whole operation. `coerced`
+    may be remembered for later requests (api/prepared_queries.py): it is only read."""
+    template = kept_template(root.object_type, (root.node,))
+    if template is None:  # the first execution, or templates forgotten since
+        return None
+    node, field = root.node, root.field
+    try:
         arguments = {}
         if field.args or node.arguments:
             arguments = get_argument_values(field, node, coerced)
@@ -142,7 +152,7 @@ async def run_directly(
         root.fragments,
         None,  # the root value, as the full path runs it
         root.operation,
-        coerced.coerced,  # strawberry hands resolvers the plain dict
+        dict(coerced.coerced),  # strawberry hands resolvers the plain dict: theirs to keep
         context,
         is_awaitable,
         None,  # no abort signal, as the full path runs it

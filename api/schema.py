@@ -52,6 +52,7 @@ from api.notifications import NotificationMutation, NotificationQuery
 from api.observability import counted_command, tell_operation_name
 from api.outages import is_outage
 from api.policies import PolicyMutation, PolicyQuery
+from api.prepared_queries import variables_key
 from api.progress import ProgressMutation, ProgressQuery
 from api.query import Query
 from api.referrals import ReferralMutation, ReferralQuery, ReferralTermsMutation
@@ -65,7 +66,7 @@ from api.request_errors import (
 )
 from api.request_hooks import RequestHooks
 from api.results import EXCEPTION_HANDLERS
-from api.root_field import Outcome, answered_by, run_directly
+from api.root_field import Outcome, answered_by, coerced_variables, run_directly
 from api.statistics import StatisticsQuery
 from api.work_queue import WorkQueueQuery
 
@@ -163,15 +164,22 @@ class RectifySchema(Schema):
         (on_execute's exit) then masked (MaskErrors.on_operation's exit), and the
         operation told to the request log."""
         document, name = prepared.document, prepared.operation_name
-        errors = input_errors(self._schema, document, name, variables)
+        key = variables_key(variables)
+        passed, coerced = prepared.checked(key)
+        errors = [] if passed else input_errors(self._schema, document, name, variables)
         if errors:
             found = GraphQLExecutionResult(None, errors)  # and nothing of it runs
         else:
             root, direct = prepared.root, None
             if root is not None:  # one root field: run without graphql-core's executor
-                direct = await run_directly(
-                    root, self._schema, variables, context, extensions, _AWAITABLE
-                )
+                if coerced is None:
+                    coerced = coerced_variables(root, self._schema, variables)
+                if coerced is not None:
+                    direct = await run_directly(
+                        root, self._schema, coerced, context, extensions, _AWAITABLE
+                    )
+            if not passed:
+                prepared.remember(key, coerced)
             if isinstance(direct, dict):
                 found = GraphQLExecutionResult(direct, None)
             else:  # graphql-core's, with the resolver's outcome in place where it ran

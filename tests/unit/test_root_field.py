@@ -14,7 +14,7 @@ import strawberry
 
 import api.schema as schema_module
 from api.execution import PlainLeavesExecutor, mark_plain_leaves
-from api.prepared_queries import Prepared, PreparedDocuments
+from api.prepared_queries import REMEMBERED_VARIABLES, Prepared, PreparedDocuments
 from api.schema import RectifySchema
 
 CALLS: list[str] = []
@@ -271,3 +271,75 @@ def test_an_alias_and_fragments_inside_are_answered_directly_as_graphql_core_ans
     assert executed == [""]
     assert found == _graphql_core(plain, query)
     assert found[0] == {"mine": {"parts": [{"name": "a"}, {"name": "b"}], "title": "别名"}}
+
+
+@pytest.fixture
+def checks(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The variables the input checks and the direct path's coercion were run on."""
+    seen: list[Any] = []
+    checked, coerced = schema_module.input_errors, schema_module.coerced_variables
+
+    def counted_checks(schema: Any, document: Any, name: Any, variables: Any) -> Any:
+        seen.append(("checked", variables))
+        return checked(schema, document, name, variables)
+
+    def counted_coercion(root: Any, schema: Any, variables: Any) -> Any:
+        seen.append(("coerced", variables))
+        return coerced(root, schema, variables)
+
+    monkeypatch.setattr(schema_module, "input_errors", counted_checks)
+    monkeypatch.setattr(schema_module, "coerced_variables", counted_coercion)
+    return seen
+
+
+def test_variables_checked_once_are_not_checked_or_coerced_again(
+    executed: list[str], checks: list[Any]
+) -> None:
+    ours, _ = _schemas()
+
+    for title in ("一", "一", "二", "一"):
+        _run(ours, BOARD, {"title": title})
+
+    assert checks == [
+        ("checked", {"title": "一"}),
+        ("coerced", {"title": "一"}),
+        ("checked", {"title": "二"}),
+        ("coerced", {"title": "二"}),
+    ]
+    assert [seen["variables"] for seen in SEEN] == [{"title": t} for t in ("一", "一", "二", "一")]
+
+
+def test_a_refusal_is_made_anew_each_time(executed: list[str], checks: list[Any]) -> None:
+    ours, _ = _schemas()
+
+    answers = [_run(ours, BOARD, {"title": "nul\x00"}) for _ in range(2)]
+
+    assert [kind for kind, _ in checks] == ["checked", "checked"]
+    assert answers[0] == answers[1] and answers[0][0] is None and answers[0][1]
+    assert CALLS == []
+
+
+def test_a_resolver_changing_its_variables_changes_nothing_for_the_next_request(
+    executed: list[str],
+) -> None:
+    ours, _ = _schemas()
+    for _ in range(3):
+        _run(ours, BOARD, {"title": "一"})
+        SEEN[-1]["variables"]["title"] = "changed by a resolver"
+
+    assert [seen["variables"] for seen in SEEN][-1] == {"title": "changed by a resolver"}
+    assert _run(ours, BOARD, {"title": "一"})[0]["board"]["title"] == "一"
+    assert SEEN[-1]["variables"] == {"title": "一"}
+
+
+def test_the_oldest_variables_are_forgotten_past_the_limit(checks: list[Any]) -> None:
+    ours, _ = _schemas()
+    query = "query C($title: String!) { board(title: $title) { title } }"
+
+    for n in range(REMEMBERED_VARIABLES + 1):
+        _run(ours, query, {"title": str(n)})
+    checks.clear()
+    _run(ours, query, {"title": str(REMEMBERED_VARIABLES)})  # the newest: remembered
+    _run(ours, query, {"title": "0"})  # the oldest: forgotten
+
+    assert [variables for kind, variables in checks if kind == "checked"] == [{"title": "0"}]
