@@ -56,22 +56,31 @@ def persisted(operation: str) -> str:
 
 
 async def _load(
-    base: str, request: dict[str, Any], per_client: int, clients: int = CLIENTS
+    base: str,
+    request: dict[str, Any],
+    per_client: int,
+    clients: int = CLIENTS,
+    for_seconds: float | None = None,
 ) -> Sample:
-    """Closed loop: `clients` clients, each asking again as soon as it is answered."""
+    """Closed loop: `clients` clients, each asking again as soon as it is answered,
+    `per_client` times, or, given `for_seconds`, until that long has passed (each
+    request begun by then is awaited and counted)."""
     latencies: list[float] = []
     async with Pool(request_of(base, request), clients) as pool:
 
-        async def client() -> None:
-            for _ in range(per_client):
+        async def client(deadline: float | None) -> None:
+            sent = 0
+            while sent < per_client if deadline is None else time.perf_counter() < deadline:
                 started = time.perf_counter()
                 await pool.send()
                 latencies.append((time.perf_counter() - started) * 1000)
+                sent += 1
 
         # every connection used once, the server warmed, before the clock starts
         await asyncio.gather(*(pool.send() for _ in range(clients)))
         started = time.perf_counter()
-        await asyncio.gather(*(client() for _ in range(clients)))
+        deadline = None if for_seconds is None else started + for_seconds
+        await asyncio.gather(*(client(deadline) for _ in range(clients)))
         seconds = time.perf_counter() - started
     return Sample(
         len(latencies) / seconds,
@@ -109,19 +118,22 @@ def _rounds(
     rounds: int,
     ours: tuple[str, dict[str, Any]],
     plain: tuple[str, dict[str, Any]],
-    per_client: int,
+    saturated_seconds: float,
     timed_requests: int,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Per round: both servers saturated (closed loop), then both at the same offered rate,
-    half the plain endpoint's saturated rate of this round (open loop); odd rounds run the
-    baseline first, as `interleave` does; `timed_requests` a side at that rate. Returns
-    (saturated rows, at-rate rows)."""
+    """Per round: both servers saturated (closed loop) for `saturated_seconds` each, then
+    both at the same offered rate, half the plain endpoint's saturated rate of this round
+    (open loop); odd rounds run the baseline first, as `interleave` does; `timed_requests`
+    a side at that rate. Returns (saturated rows, at-rate rows)."""
     saturated, timed = [], []
     for n in range(rounds):
         sides = [("ours", ours), ("baseline", plain)]
         if n % 2 == 1:
             sides.reverse()
-        closed = {side: asyncio.run(_load(*target, per_client)) for side, target in sides}
+        closed = {
+            side: asyncio.run(_load(*target, 0, for_seconds=saturated_seconds))
+            for side, target in sides
+        }
         rate = OFFERED_SHARE * closed["baseline"].value
         opened = {
             side: asyncio.run(_at_rate(*target, rate, timed_requests)) for side, target in sides
@@ -138,9 +150,12 @@ def _latency_rounds(rounds: list[dict[str, Any]], key: str = "p95_ms") -> list[d
     return [{**r, "ours": r[f"ours_{key}"], "baseline": r[f"baseline_{key}"]} for r in rounds]
 
 
-def measure(site: Site, rounds: int, per_client: int, timed_requests: int) -> list[Result]:
-    """`per_client` requests a client in the closed loops (16 clients, or one),
-    `timed_requests` a side in the open loop at the stated rate, per round and read."""
+def measure(
+    site: Site, rounds: int, per_client: int, saturated_seconds: float, timed_requests: int
+) -> list[Result]:
+    """Per round and read: `per_client` requests in turn from one client, 16 clients
+    saturating each server for `saturated_seconds`, and `timed_requests` a side in the open
+    loop at the stated rate."""
     coordinator = issue_token(SECRET, "coordinator", None, None, "bench-coordinator", 2)
     _, agency, name = site.issues[0]
     liaison = issue_token(SECRET, "liaison", str(agency), name, "bench-liaison", 2)
@@ -178,7 +193,7 @@ def measure(site: Site, rounds: int, per_client: int, timed_requests: int) -> li
             rounds,
             (site.rectify.base_url, ours),
             (site.plain.base_url, plain),
-            per_client,
+            saturated_seconds,
             timed_requests,
         )
         label = f"{name}, {CLIENTS} clients"

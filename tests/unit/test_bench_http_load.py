@@ -115,3 +115,32 @@ async def test_a_connection_the_server_closed_is_opened_again_and_counted(serve)
     assert await connection.send() == b"{}"
     assert connection.reopened == 1 and state.connections == 2
     connection.close()
+
+
+async def test_a_timed_closed_loop_keeps_asking_until_its_time_is_up(
+    serve: Callable[..., asyncio.Future[tuple[_Server, str]]],
+) -> None:
+    from bench.reads import _load
+
+    server, base = await serve(lambda _: _answer(200, b'{"data":{}}'))
+
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    sample = await _load(base, {"method": "GET", "url": "/q"}, 0, clients=4, for_seconds=0.3)
+    took = loop.time() - began
+
+    asked = len(server.requests) - 4  # less the one warming request a connection
+    assert took >= 0.3 and asked > 4  # every client asked again and again until then
+    assert sample.value > 0
+
+
+async def test_a_counted_closed_loop_asks_its_count_from_each_client(
+    serve: Callable[..., asyncio.Future[tuple[_Server, str]]],
+) -> None:
+    from bench.reads import _load
+
+    server, base = await serve(lambda _: _answer(200, b'{"data":{}}'))
+
+    await _load(base, {"method": "GET", "url": "/q"}, 5, clients=3)
+
+    assert len(server.requests) == 3 + 3 * 5
