@@ -50,7 +50,6 @@ COMMANDS = Counter(
 )
 
 
-
 @cache
 def known_operations() -> frozenset[str]:
     """The operation names of the checked-in allow-list (the workbench's and the pages'):
