@@ -12,7 +12,6 @@ import httpx
 import pytest
 
 from api.prepared_queries import PreparedDocuments
-from api.schema import RectifySchema
 from projections import queries
 from tests.integration.api_fixtures import (
     CAMPAIGN,
@@ -22,6 +21,7 @@ from tests.integration.api_fixtures import (
     projection_thread,
     token,
 )
+from tests.schema_calls import operations_run_by
 
 FIXTURES = (api, projection_thread)
 
@@ -59,15 +59,7 @@ Post = Callable[..., Awaitable[httpx.Response]]
 def ran(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The operations run by the prepared path, and strawberry's `execute` refused while
     it is taken: an answer seen here did not come from the view."""
-    taken: list[str] = []
-    prepared_run = RectifySchema.execute_prepared
-
-    async def counted(self: RectifySchema, prepared: Any, *args: Any) -> Any:
-        taken.append(prepared.operation_name or "")
-        return await prepared_run(self, prepared, *args)
-
-    monkeypatch.setattr(RectifySchema, "execute_prepared", counted)
-    return taken
+    return operations_run_by(monkeypatch, "execute_prepared")
 
 
 def post_to(api: Api) -> Post:
@@ -155,14 +147,7 @@ async def test_a_page_asked_again_runs_without_the_executor_where_it_can_and_ans
     variables: dict[str, Any],
     by_executor: int,
 ) -> None:
-    executed: list[str] = []
-    full = RectifySchema._executed
-
-    async def counted(self: RectifySchema, prepared: Any, *args: Any) -> Any:
-        executed.append(prepared.operation_name or "")
-        return await full(self, prepared, *args)
-
-    monkeypatch.setattr(RectifySchema, "_executed", counted)
+    executed = operations_run_by(monkeypatch, "_executed")
 
     first = same_answer(*await both_ways(api, monkeypatch, ran, query, role, agency, **variables))
     again = same_answer(*await both_ways(api, monkeypatch, ran, query, role, agency, **variables))

@@ -14,8 +14,9 @@ import strawberry
 
 import api.schema as schema_module
 from api.execution import PlainLeavesExecutor, mark_plain_leaves
-from api.prepared_queries import REMEMBERED_VARIABLES, Prepared, PreparedDocuments
+from api.prepared_queries import REMEMBERED_VARIABLES, PreparedDocuments
 from api.schema import RectifySchema
+from tests.schema_calls import operations_run_by
 
 CALLS: list[str] = []
 SEEN: list[dict[str, Any]] = []
@@ -106,14 +107,7 @@ def _schemas() -> tuple[RectifySchema, RectifySchema]:
 @pytest.fixture
 def executed(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     """The operations graphql-core's executor ran (the rest ran directly)."""
-    ran: list[str] = []
-    full = RectifySchema._executed
-
-    async def counted(self: RectifySchema, prepared: Prepared, *args: Any) -> Any:
-        ran.append(prepared.operation_name or "")
-        return await full(self, prepared, *args)
-
-    monkeypatch.setattr(RectifySchema, "_executed", counted)
+    ran = operations_run_by(monkeypatch, "_executed")
     CALLS.clear()
     SEEN.clear()
     yield ran
