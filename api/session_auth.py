@@ -72,7 +72,7 @@ class RequireSignIn:
         headers = _headers(scope)
         token = session_token(headers)
         if "authorization" in headers or token is None:
-            await self.bearer(scope, receive, send)
+            await self.bearer.admit(scope, receive, send, headers)
             return
         session = await live_session(scope["app"].state, token)
         if session is None:
