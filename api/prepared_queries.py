@@ -56,24 +56,24 @@ class Prepared(NamedTuple):
     query: str
     document: DocumentNode
     operation_name: str | None  # the one asked for, or the first operation's name
-    root: RootField | None = None  # its one root field, where it runs directly (ADR 0083)
+    root: RootField | None  # its one root field, where it runs directly (ADR 0083)
     # variables (canonical JSON) that passed the input checks, with their coercion for the
     # direct path (None: not coerced there); see `checked` and `remember`
-    passed: dict[bytes, VariableValues | None] | None = None
+    passed: dict[bytes, VariableValues | None]
 
     def checked(self, key: bytes | None) -> tuple[bool, VariableValues | None]:
         """Whether variables of this key passed the input checks before, and how the
         direct path coerced them. Both are functions of the document and the variables
         alone (api/input_checks.py, graphql-core's coercion), so neither is done twice
         for a page asked again with the same variables (ADR 0083)."""
-        if key is None or self.passed is None or key not in self.passed:
+        if key is None or key not in self.passed:
             return False, None
         return True, self.passed[key]
 
     def remember(self, key: bytes | None, coerced: VariableValues | None) -> None:
         """Variables that passed the input checks (never ones that failed: each refusal
         is made anew), with their coercion; the oldest forgotten past the limit."""
-        if key is None or self.passed is None:
+        if key is None:
             return
         if len(self.passed) >= REMEMBERED_VARIABLES:
             self.passed.pop(next(iter(self.passed)))
