@@ -83,6 +83,21 @@ class Query:
         return None if how == "none" else _board()  # type: ignore[return-value]
 
     @strawberry.field
+    async def helped(self, info: strawberry.Info) -> Board:
+        """Uses the resolve info's helpers as graphql-core documents them."""
+        helpers = info._raw_info.async_helpers
+
+        async def part(name: str) -> Part:
+            return Part(name=name)
+
+        async def settled() -> None:
+            CALLS.append("tracked work settled")
+
+        parts = await helpers.gather([part("x"), part("y")])
+        helpers.track([settled(), "not awaitable"])
+        return Board(title="helped", parts=parts)
+
+    @strawberry.field
     def boards(self) -> list[Board]:
         return [_board()]
 
@@ -337,3 +352,23 @@ def test_the_oldest_variables_are_forgotten_past_the_limit(checks: list[Any]) ->
     _run(ours, query, {"title": "0"})  # the oldest: forgotten
 
     assert [variables for kind, variables in checks if kind == "checked"] == [{"title": "0"}]
+
+
+def test_the_info_s_helpers_gather_and_settle_tracked_work_on_both_paths(
+    executed: list[str],
+) -> None:
+    ours, _ = _schemas()
+    query = "query H { helped { title parts { name } } }"
+
+    answers = [_run(ours, query) for _ in range(2)]
+
+    assert executed == ["H"]  # the second ran directly
+    assert (
+        answers[0]
+        == answers[1]
+        == (
+            {"helped": {"title": "helped", "parts": [{"name": "x"}, {"name": "y"}]}},
+            [],
+        )
+    )
+    assert CALLS == ["tracked work settled"] * 2  # settled before each answer
