@@ -15,7 +15,7 @@ transcoder that is not the JSON one, is left to the mapper itself.
 from __future__ import annotations
 
 import json
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
@@ -23,7 +23,6 @@ from uuid import UUID
 from eventsourcing.persistence import (
     JSONTranscoder,
     Mapper,
-    MapperDeserialisationError,
     StoredEvent,
     find_id_convertor,
 )
@@ -31,6 +30,11 @@ from eventsourcing.utils import resolve_topic
 
 # Distinct ids kept per decoder before it starts afresh: a bound, not a tuning knob.
 MAX_KEPT_IDS = 50_000
+# Likewise distinct (topic, id type) pairs: a few dozen event classes in practice.
+MAX_KEPT_KINDS = 1_000
+
+# An event class, its originator id's convertor, its class version.
+_Kind = tuple[type, Callable[[Any], Any], int]
 
 
 class StreamDecoder:
@@ -47,6 +51,10 @@ class StreamDecoder:
         self._names = transcoder.names if isinstance(transcoder, JSONTranscoder) else {}
         self._ids: dict[str, UUID] = {}
         self._json = json.JSONDecoder(object_hook=self._object)
+        # the decoder's scanner itself (raw_decode is a Python frame around it), which also
+        # says where the value ended
+        self._scan: Callable[[str, int], tuple[Any, int]] = vars(self._json)["scan_once"]
+        self._kinds: dict[tuple[str, type], _Kind] = {}
 
     def _object(self, d: dict[str, Any]) -> Any:
         """The transcoder's object hook: {"_type_": name, "_data_": data} → the value."""
@@ -67,24 +75,42 @@ class StreamDecoder:
     def event(self, stored: StoredEvent) -> Any:
         if not self.lean:
             return self.mapper.to_domain_event(stored)
-        cls = resolve_topic(stored.topic)
+        kind = self._kinds.get((stored.topic, type(stored.originator_id)))
+        if kind is None:
+            kind = self._kind(stored)
+        cls, convert, class_version = kind
         try:
-            # raw_decode: the stored JSON is compact (no whitespace for decode to skip)
-            state: dict[str, Any] = self._json.raw_decode(stored.state.decode("utf8"))[0]
-        except Exception as error:
-            raise MapperDeserialisationError(
-                f"Failed to deserialise state of stored event with topic '{stored.topic}', "
-                f"originator_id '{stored.originator_id}' and "
-                f"originator_version {stored.originator_version}: {error}"
-            ) from error
-        convert = find_id_convertor(cls, cast(Hashable, type(stored.originator_id)))
+            text = stored.state.decode("utf8")
+            state, end = self._scan(text, 0)
+            compact = end == len(text) and type(state) is dict
+        except Exception:
+            compact = False
+        if not compact:
+            # Not one compact JSON object (leading or trailing whitespace, trailing data,
+            # bytes that are not UTF-8, no JSON at all, a value that is not an object, a
+            # transcoding that fails): the mapper's own path, which decodes it or fails
+            # exactly as it does.
+            return self.mapper.to_domain_event(stored)
         state["originator_id"] = convert(stored.originator_id)
         state["originator_version"] = stored.originator_version
-        class_version = getattr(cls, "class_version", 1)
         from_version = state.pop("class_version", 1)
         while from_version < class_version:
             getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(state)
             from_version += 1
-        domain_event = object.__new__(cls)
+        domain_event: Any = object.__new__(cls)
         object.__setattr__(domain_event, "__dict__", state)
         return domain_event
+
+    def _kind(self, stored: StoredEvent) -> _Kind:
+        """What the mapper looks up for each event of a topic, looked up once: its class,
+        the originator id's convertor, the class's version (upcasters are not cached)."""
+        cls = resolve_topic(stored.topic)
+        kind = (
+            cls,
+            find_id_convertor(cls, cast(Hashable, type(stored.originator_id))),
+            getattr(cls, "class_version", 1),
+        )
+        if len(self._kinds) >= MAX_KEPT_KINDS:
+            self._kinds.clear()
+        self._kinds[(stored.topic, type(stored.originator_id))] = kind
+        return kind
