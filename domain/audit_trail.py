@@ -16,14 +16,23 @@ hashes (in-memory unit tests) leaves it unknown (None).
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
+from types import FunctionType
 from typing import Any, Protocol, runtime_checkable
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate
+from eventsourcing.domain import (
+    Aggregate,
+    CanMutateAggregate,
+    DecoratedFuncCaller,
+    OriginatorIDError,
+    OriginatorVersionError,
+    decorated_funcs,
+)
 
 from domain.as_of_snapshots import SNAPSHOTS
 from domain.errors import InvalidInput, NotFound
@@ -192,7 +201,79 @@ def _mutated(aggregate: Any, domain_event: Any) -> Any:
     """The aggregate after `domain_event`, stepping over a missing version (see replay)."""
     if aggregate is not None and domain_event.originator_version != aggregate.version + 1:
         aggregate.version = domain_event.originator_version - 1
-    return domain_event.mutate(aggregate)
+    cls = type(domain_event)
+    how = _MUTATIONS.get(cls, _UNKNOWN)
+    if how is _UNKNOWN:
+        how = _mutation(cls)
+    if how is None or aggregate is None:
+        return domain_event.mutate(aggregate)
+    # The library's CanMutateAggregate.mutate with DecoratedFuncCaller.apply in it, their
+    # look-ups done once per class (_mutation): the same checks, the same calls with the
+    # same arguments, the same assignments, in the same order.
+    if domain_event.originator_id != aggregate.id:
+        raise OriginatorIDError(domain_event.originator_id, aggregate.id)
+    next_version = aggregate.version + 1
+    if domain_event.originator_version != next_version:
+        raise OriginatorVersionError(domain_event.originator_version, next_version)
+    method, names, first, positional, then = how
+    state = vars(domain_event)
+    args = None
+    if positional is not None and first not in state:
+        try:  # every parameter an attribute of the event: the same call, positionally
+            args = [state[name] for name in positional]
+        except KeyError:
+            args = None
+    if args is not None:
+        method(aggregate, *args)
+    else:  # as DecoratedFuncCaller.apply calls it (and fails, where it fails)
+        method(aggregate, **{k: v for k, v in state.items() if k in names})
+    if then is not None:
+        then(domain_event, aggregate)
+    aggregate.version = domain_event.originator_version
+    aggregate.modified_on = domain_event.timestamp
+    return aggregate
+
+
+# An @event method's function, the names of its parameters, the first one's (the aggregate),
+# the others' in order when all may be given by position (else None), and the apply that
+# runs after it.
+_Mutation = tuple[
+    Callable[..., Any], frozenset[str], str, tuple[str, ...] | None, Callable[..., Any] | None
+]
+_MUTATIONS: dict[type, _Mutation | None] = {}
+_UNKNOWN: Any = object()
+
+
+def _mutation(cls: type) -> _Mutation | None:
+    """How events of `cls` mutate an aggregate, for the classes the library makes of
+    `@event` methods whose mutate, apply and _as_dict are the library's own: the decorated
+    function and its parameters (the event's attributes it is called with, as
+    DecoratedFuncCaller.apply filters them), and the apply after DecoratedFuncCaller in the
+    class's MRO (its super().apply; None when that is the library's no-op). None for every
+    other class: its events' own mutate is called."""
+    found: _Mutation | None = None
+    if (
+        getattr(cls, "mutate", None) is CanMutateAggregate.mutate
+        and getattr(cls, "apply", None) is DecoratedFuncCaller.apply
+        and getattr(cls, "_as_dict", None) is CanMutateAggregate._as_dict
+        and DecoratedFuncCaller in cls.__mro__
+    ):
+        method = decorated_funcs.get(cls)
+        after = cls.__mro__[cls.__mro__.index(DecoratedFuncCaller) + 1 :]
+        then = next((c.__dict__["apply"] for c in after if "apply" in c.__dict__), None)
+        if type(method) is FunctionType and type(then) is FunctionType:
+            parameters = list(inspect.signature(method).parameters.values())
+            if parameters:
+                by_position = all(p.kind is p.POSITIONAL_OR_KEYWORD for p in parameters)
+                found = (
+                    method,
+                    frozenset(p.name for p in parameters),
+                    parameters[0].name,
+                    tuple(p.name for p in parameters[1:]) if by_position else None,
+                    None if then is CanMutateAggregate.apply else then,
+                )
+    _MUTATIONS[cls] = found
+    return found
 
 
 def _stored_up_to(event_store: Any, item_id: UUID, version: int | None) -> list[Any]:
