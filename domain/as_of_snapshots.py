@@ -44,19 +44,31 @@ _NONE = Snapshot(0, b"", None)
 
 
 def _digests(rows: Sequence[Any], count: int, every: int) -> dict[int, bytes]:
-    """The digest of the first n rows, for every n that is a multiple of `every`."""
+    """The digest of the first n rows, for every n up to `count` that is a multiple of
+    `every`: SHA-256 over each row's version (8 bytes), topic (its length in 4 bytes, its
+    UTF-8) and state (its length in 8 bytes, its bytes), in order. The hash is fed a
+    multiple's rows at once (the same bytes as row by row), and not the rows after the last
+    multiple, which no digest covers."""
     running = hashlib.sha256()
     found: dict[int, bytes] = {}
-    for n, row in enumerate(rows[:count], start=1):
-        running.update(int(row.originator_version).to_bytes(8, "big", signed=True))
-        topic = row.topic.encode("utf8")
-        state = bytes(row.state)
-        running.update(len(topic).to_bytes(4, "big"))
-        running.update(topic)
-        running.update(len(state).to_bytes(8, "big"))
-        running.update(state)
-        if n % every == 0:
-            found[n] = running.digest()
+    topics: dict[str, bytes] = {}  # a topic's length and bytes, encoded once
+    parts: list[bytes] = []
+    for n in range(every, count - count % every + 1, every):
+        for row in rows[n - every : n]:
+            topic = topics.get(row.topic)
+            if topic is None:
+                encoded = row.topic.encode("utf8")
+                topic = topics[row.topic] = len(encoded).to_bytes(4, "big") + encoded
+            state = row.state if type(row.state) is bytes else bytes(row.state)
+            parts += (
+                int(row.originator_version).to_bytes(8, "big", signed=True),
+                topic,
+                len(state).to_bytes(8, "big"),
+                state,
+            )
+        running.update(b"".join(parts))
+        parts.clear()
+        found[n] = running.digest()
     return found
 
 
