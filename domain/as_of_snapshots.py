@@ -86,9 +86,14 @@ class AsOfSnapshots:
         count: int,
         decode: Callable[[Any], Any],
         mutate: Callable[[Any, Any], Any],
+        view: Callable[[Any], Any] | None = None,
     ) -> Any:
         """The aggregate after the first `count` stored `rows` of the item: from the
-        latest matching snapshot, else from nothing; snapshots missing on the way are kept."""
+        latest matching snapshot, else from nothing; snapshots missing on the way are kept.
+        With a `view`, what it makes of that aggregate instead (it must only read it, and
+        return nothing of it that can change it): then the aggregate after the last row
+        is kept as a snapshot without a copy, and a snapshot after exactly `count` rows is
+        viewed without one, since neither is then handed out or changed."""
         digests = _digests(rows, count, self.every)
         with self._lock:
             kept = dict(self._kept.get(item_id, {}))
@@ -96,6 +101,8 @@ class AsOfSnapshots:
         for n in sorted(digests, reverse=True):
             snapshot = kept.get(n)
             if snapshot is not None and snapshot.digest == digests[n]:
+                if view is not None and n == count:
+                    return view(snapshot.aggregate)
                 start, aggregate = n, copy.deepcopy(snapshot.aggregate)
                 break
         # Only the two latest on the way are taken: a read near the end (the common
@@ -106,9 +113,11 @@ class AsOfSnapshots:
         for n in range(start, count):
             aggregate = mutate(aggregate, decode(rows[n]))
             if n + 1 in wanted:
-                taken.append(Snapshot(n + 1, digests[n + 1], copy.deepcopy(aggregate)))
+                last = view is not None and n + 1 == count
+                kept_as = aggregate if last else copy.deepcopy(aggregate)
+                taken.append(Snapshot(n + 1, digests[n + 1], kept_as))
         self._keep(item_id, taken)
-        return aggregate
+        return aggregate if view is None else view(aggregate)
 
     def _keep(self, item_id: UUID, taken: list[Snapshot]) -> None:
         with self._lock:

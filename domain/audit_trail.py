@@ -210,8 +210,13 @@ def _mutated(aggregate: Any, domain_event: Any) -> Any:
     # The library's CanMutateAggregate.mutate with DecoratedFuncCaller.apply in it, their
     # look-ups done once per class (_mutation): the same checks, the same calls with the
     # same arguments, the same assignments, in the same order.
-    if domain_event.originator_id != aggregate.id:
-        raise OriginatorIDError(domain_event.originator_id, aggregate.id)
+    event_id, aggregate_id = domain_event.originator_id, aggregate.id
+    if event_id is not aggregate_id and (
+        event_id.int != aggregate_id.int  # UUID.__eq__ compares just these
+        if type(event_id) is UUID and type(aggregate_id) is UUID
+        else event_id != aggregate_id
+    ):
+        raise OriginatorIDError(event_id, aggregate_id)
     next_version = aggregate.version + 1
     if domain_event.originator_version != next_version:
         raise OriginatorVersionError(domain_event.originator_version, next_version)
@@ -353,8 +358,11 @@ class AuditCommands:
         decoder = _decoder(self.repository.event_store.mapper)
         if at is None:  # no event need be decoded to know which is the last one
             count = sum(1 for row in stored if version is None or row.originator_version <= version)
-            aggregate = SNAPSHOTS.state_after(item_id, stored, count, decoder.event, _mutated)
-            return public_state(aggregate)
+            # the public view only reads the aggregate, and copies what it shows
+            shown: dict[str, Any] = SNAPSHOTS.state_after(
+                item_id, stored, count, decoder.event, _mutated, view=public_state
+            )
+            return shown
         events: list[Any] = []
         chosen: int | None = None
         for row in stored:
@@ -368,7 +376,7 @@ class AuditCommands:
                 break  # later events are later still; with a version, read on to it
         if chosen is None:
             raise NotFound("item state", str(item_id), says("not_yet_existing"))
-        aggregate = None
+        aggregate: Any = None
         for domain_event in events[: chosen + 1]:
             aggregate = _mutated(aggregate, domain_event)
         return public_state(aggregate)

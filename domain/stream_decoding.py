@@ -30,11 +30,11 @@ from eventsourcing.utils import resolve_topic
 
 # Distinct ids kept per decoder before it starts afresh: a bound, not a tuning knob.
 MAX_KEPT_IDS = 50_000
-# Likewise distinct (topic, id type) pairs: a few dozen event classes in practice.
+# Likewise distinct topics: a few dozen event classes in practice.
 MAX_KEPT_KINDS = 1_000
 
-# An event class, its originator id's convertor, its class version.
-_Kind = tuple[type, Callable[[Any], Any], int]
+# An event class, its originator id's convertor (for ids of the type last), its class version.
+_Kind = tuple[type, Callable[[Any], Any], int, type]
 
 
 class StreamDecoder:
@@ -54,7 +54,7 @@ class StreamDecoder:
         # the decoder's scanner itself (raw_decode is a Python frame around it), which also
         # says where the value ended
         self._scan: Callable[[str, int], tuple[Any, int]] = vars(self._json)["scan_once"]
-        self._kinds: dict[tuple[str, type], _Kind] = {}
+        self._kinds: dict[str, _Kind] = {}
 
     def _object(self, d: dict[str, Any]) -> Any:
         """The transcoder's object hook: {"_type_": name, "_data_": data} → the value."""
@@ -75,10 +75,13 @@ class StreamDecoder:
     def event(self, stored: StoredEvent) -> Any:
         if not self.lean:
             return self.mapper.to_domain_event(stored)
-        kind = self._kinds.get((stored.topic, type(stored.originator_id)))
-        if kind is None:
-            kind = self._kind(stored)
-        cls, convert, class_version = kind
+        kind = self._kinds.get(stored.topic)
+        if kind is None or kind[3] is not type(stored.originator_id):
+            try:
+                kind = self._kind(stored)
+            except Exception:  # an unknown topic, a class without an id type: as the mapper
+                return self.mapper.to_domain_event(stored)
+        cls, convert, class_version, _ = kind
         try:
             text = stored.state.decode("utf8")
             state, end = self._scan(text, 0)
@@ -105,12 +108,14 @@ class StreamDecoder:
         """What the mapper looks up for each event of a topic, looked up once: its class,
         the originator id's convertor, the class's version (upcasters are not cached)."""
         cls = resolve_topic(stored.topic)
+        id_type = type(stored.originator_id)
         kind = (
             cls,
-            find_id_convertor(cls, cast(Hashable, type(stored.originator_id))),
+            find_id_convertor(cls, cast(Hashable, id_type)),
             getattr(cls, "class_version", 1),
+            id_type,
         )
         if len(self._kinds) >= MAX_KEPT_KINDS:
             self._kinds.clear()
-        self._kinds[(stored.topic, type(stored.originator_id))] = kind
+        self._kinds[stored.topic] = kind
         return kind

@@ -115,3 +115,18 @@ def test_a_snapshot_over_a_changed_row_is_passed_over_and_the_rows_replayed_as_t
         r.state for r in changed[:version]
     ]
     assert cold.decoded == version
+
+
+def _appended(aggregate: list[bytes] | None, event: bytes) -> list[bytes]:
+    """A mutator that changes the aggregate in place, as an aggregate's apply methods do."""
+    aggregate = [] if aggregate is None else aggregate
+    aggregate.append(event)
+    return aggregate
+
+
+def test_no_read_through_a_view_changes_a_snapshot_another_read_starts_from() -> None:
+    snapshots, item, rows = AsOfSnapshots(every=EVERY), uuid4(), _rows(3 * EVERY)
+    states = [r.state for r in rows]
+    for count in (3 * EVERY, 2 * EVERY + 5, 3 * EVERY, 2 * EVERY, 2 * EVERY + 5, 3 * EVERY):
+        seen = snapshots.state_after(item, rows, count, Counting().decode, _appended, view=list)
+        assert seen == states[:count], count
