@@ -23,14 +23,13 @@ from api.authz import work_queue as authz
 from api.authz.core import NotAllowedError
 from api.authz.work_queue import steps_by_row, work_scope
 from api.context import Context
-from api.types import Agency, Campaign, Counted, PageInfo
+from api.types import Agency, Campaign, CountedByList, PageInfo, count_if_asked
 from domain.application import RectifyApp
 from domain.calendar import WorkingCalendar, is_supported_year
 from domain.campaigns import ExtensionApprovers
 from infrastructure.stored_calendar import StoredCalendar
 from projections import queries
 from projections import work_queue_queries as q
-from projections.keyset import known
 
 Info = strawberry.Info[Context, None]
 MAX_PAGE = 100
@@ -155,7 +154,7 @@ class WorkItemEdge:
 
 
 @strawberry.type
-class WorkQueueConnection(Counted):
+class WorkQueueConnection(CountedByList):
     edges: list[WorkItemEdge]
     page_info: PageInfo
 
@@ -243,7 +242,7 @@ class WorkQueueQuery:
             campaign = await queries.resolve_campaign(context.pool, given.campaign)
             if campaign is None:
                 return WorkQueueConnection(
-                    total=known(0),
+                    total_count=0,
                     edges=[],
                     page_info=PageInfo(has_next_page=False, end_cursor=None),
                 )
@@ -274,7 +273,7 @@ class WorkQueueQuery:
             for r, s, n in zip(page.rows, steps, days, strict=True)
         ]
         return WorkQueueConnection(
-            total=page.total,
+            total_count=await count_if_asked(info, page.total),
             edges=edges,
             page_info=PageInfo(
                 has_next_page=page.has_next,

@@ -49,6 +49,7 @@ query WorkQueue($filter: WorkQueueFilter, $first: Int!, $orderBy: WorkOrder!) {
       receivedAt campaign { id title } agency { id name } steps { mutation label } } }
   }
 }"""
+QUEUE_PAGE = QUEUE.replace("edges { cursor node", "edges { node")  # as the workbench asks
 MARK_ALL = "mutation M { markAllNotificationsRead { __typename } }"
 TWO = "query Campaigns { campaigns { id } } query Me { me { role region } }"
 
@@ -132,7 +133,10 @@ async def test_a_work_queue_page_with_its_steps_is_answered_as_the_view_answers_
     ("query", "role", "agency", "variables", "by_executor"),
     [
         (DASHBOARD, "coordinator", None, {"campaign": CAMPAIGN}, 1),  # the second directly
-        # `totalCount` has a resolver of its own: no template, both by the executor
+        # totalCount is counted by the list's resolver (ADR 0086): the second directly
+        (QUEUE_PAGE, "liaison", HEALTH, {"first": 20, "orderBy": "DUE"}, 1),
+        # an edge's cursor in the work queue has a resolver of its own, an issue's
+        # `measures` is a list of strings (no template fills either): both by the executor
         (QUEUE, "liaison", HEALTH, {"first": 20, "orderBy": "DUE"}, 2),
         (ISSUES, "coordinator", None, {"first": 3}, 2),
     ],

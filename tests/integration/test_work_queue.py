@@ -4,12 +4,14 @@ dashboard counts, the filters, and the refusals."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import pytest
 
+from api import work_queue as work_queue_api
 from api.auth import issue_token
 from domain.application import RectifyApp
 from domain.clocks import TIMEZONE
@@ -337,3 +339,60 @@ async def test_a_cursor_of_another_order_and_a_page_too_large_are_refused(api: A
     assert wrong["extensions"]["field"] == "after"
     large = await refusal(api, "liaison", HEALTH, first=101)
     assert large["extensions"]["field"] == "first"
+
+
+COUNTS = "fragment Counts on WorkQueueConnection { totalCount }"
+COUNT_ASKED = {  # how: (the selection, the fragments it uses)
+    "directly": ("totalCount", ""),
+    "under an alias": ("rows: totalCount", ""),
+    "in an inline fragment": ("... on WorkQueueConnection { totalCount }", ""),
+    "in a named fragment": ("...Counts", COUNTS),
+    "in a fragment within a fragment": (
+        "...Outer",
+        COUNTS + " fragment Outer on WorkQueueConnection { ...Counts }",
+    ),
+}
+
+
+@pytest.mark.parametrize("how", list(COUNT_ASKED))
+async def test_total_count_is_counted_however_the_document_asks_for_it(
+    api: Api, app: RectifyApp, work: dict[str, UUID], how: str
+) -> None:
+    """The count is worked out by the queue's resolver when the selection holds it (ADR
+    0086): a form of asking it missed would serve the placeholder instead of the count."""
+    await projected(api, app)
+    selection, fragments = COUNT_ASKED[how]
+    document = (
+        "query { workQueue(first: 2, orderBy: DUE) { "
+        f"{selection} edges {{ node {{ id }} }} }} }} {fragments}"
+    )
+    for _ in range(2):  # the second time on the direct path (ADR 0083)
+        found = (await api.gql(document, "liaison", HEALTH))["workQueue"]
+        assert found.get("totalCount", found.get("rows")) == 9
+        assert len(found["edges"]) == 2
+
+
+async def test_a_queue_page_that_does_not_select_total_count_does_not_count(
+    api: Api, app: RectifyApp, work: dict[str, UUID], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await projected(api, app)
+    counts: list[int] = []
+    page_of = work_queue_api.q.work_page
+
+    async def counting_page(*args: Any, **kwargs: Any) -> Any:
+        page = await page_of(*args, **kwargs)
+        total = page.total
+
+        async def count() -> int:
+            counts.append(await total())
+            return counts[-1]
+
+        return dataclasses.replace(page, total=count)
+
+    monkeypatch.setattr(work_queue_api.q, "work_page", counting_page)
+    without = "query { workQueue(first: 2, orderBy: DUE) { edges { node { id } } } }"
+    for _ in range(2):
+        assert len((await api.gql(without, "liaison", HEALTH))["workQueue"]["edges"]) == 2
+    assert counts == []
+    assert (await queue(api, first=2))["totalCount"] == 9
+    assert counts == [9]
