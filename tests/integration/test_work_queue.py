@@ -11,7 +11,6 @@ from uuid import UUID
 
 import pytest
 
-from api import work_queue as work_queue_api
 from api.auth import issue_token
 from domain.application import RectifyApp
 from domain.clocks import TIMEZONE
@@ -20,6 +19,7 @@ from domain.names import agency_id, campaign_id
 from domain.referrals import ReturnReason
 from domain.reporter_identity import ReporterIdentity
 from domain.reporting import Cadence, CadenceKind
+from projections import work_queue_queries
 from tests.integration.api_fixtures import (
     CAMPAIGN,
     HEALTH,
@@ -377,7 +377,7 @@ async def test_a_queue_page_that_does_not_select_total_count_does_not_count(
 ) -> None:
     await projected(api, app)
     counts: list[int] = []
-    page_of = work_queue_api.q.work_page
+    page_of = work_queue_queries.work_page
 
     async def counting_page(*args: Any, **kwargs: Any) -> Any:
         page = await page_of(*args, **kwargs)
@@ -389,7 +389,7 @@ async def test_a_queue_page_that_does_not_select_total_count_does_not_count(
 
         return dataclasses.replace(page, total=count)
 
-    monkeypatch.setattr(work_queue_api.q, "work_page", counting_page)
+    monkeypatch.setattr(work_queue_queries, "work_page", counting_page)
     without = "query { workQueue(first: 2, orderBy: DUE) { edges { node { id } } } }"
     for _ in range(2):
         assert len((await api.gql(without, "liaison", HEALTH))["workQueue"]["edges"]) == 2
