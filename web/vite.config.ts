@@ -114,10 +114,41 @@ function precompress(): Plugin {
   }
 }
 
+// The early script (src/early.ts, ADR 0084): an entry of its own, named by index.html before
+// the workbench's main script, so the browser runs it as soon as it and the small chunk it
+// shares with the main script (src/api/early.ts, its query; 1.5 KB) have arrived, while the
+// main script is still loading. A script written in index.html would be bundled into the
+// main entry instead, as Vite does with every script of a page. Its chunk's imports get a
+// modulepreload, as the main entry's do. Nothing inline: the CSP is unchanged.
+const EARLY = fileURLToPath(new URL('./src/early.ts', import.meta.url))
+
+function earlyScript(): Plugin {
+  return {
+    name: 'rectify-early-script',
+    transformIndexHtml: {
+      order: 'post',
+      handler(html, context) {
+        let tags = '<script type="module" src="/src/early.ts"></script>'
+        if (context.bundle) {
+          const chunk = Object.values(context.bundle).find((c) => c.type === 'chunk' && c.facadeModuleId === EARLY)
+          if (!chunk || chunk.type !== 'chunk') throw new Error('the early script was not built')
+          tags = [
+            `<script type="module" crossorigin src="/${chunk.fileName}"></script>`,
+            ...chunk.imports.filter((name) => !html.includes(`"/${name}"`)).map((name) => `<link rel="modulepreload" crossorigin href="/${name}">`),
+          ].join('\n    ')
+        }
+        const main = html.indexOf('<script type="module"')
+        if (main < 0) throw new Error('index.html has no module script')
+        return `${html.slice(0, main)}${tags}\n    ${html.slice(main)}`
+      },
+    },
+  }
+}
+
 // Built into api/web_dist/, which the Starlette app serves at / (api/app.py). No inline
 // script or style ends up in index.html: the CSP allows only 'self'.
 export default defineConfig({
-  plugins: [documentImports(), vue(), elementStyles(), precompress()],
+  plugins: [documentImports(), vue(), elementStyles(), earlyScript(), precompress()],
   resolve: { alias: { '@': fileURLToPath(new URL('./src', import.meta.url)) } },
   base: '/',
   build: {
@@ -126,6 +157,7 @@ export default defineConfig({
     assetsDir: 'assets',
     chunkSizeWarningLimit: 1500,
     modulePreload: { polyfill: false },
+    rollupOptions: { input: { index: fileURLToPath(new URL('./index.html', import.meta.url)), early: EARLY } },
   },
   server: {
     proxy: {

@@ -5,13 +5,11 @@ import './styles.css'
 
 import { createApp } from 'vue'
 
-import { askFirstPageEarly } from './api/work'
 import App from './App.vue'
 import { locale } from './i18n'
 import { router } from './router'
 
 document.documentElement.lang = locale.value
-// 我的待办 opened directly (a liaison's home, a bookmark): its first page is asked for now,
-// beside the session, not after it and the page's mounting (ADR 0058)
-if (location.pathname === '/todo') askFirstPageEarly()
+// the session and, on 我的待办, its first page were asked for already by index.html's first
+// script (src/early.ts); the guard and the page take their answers (ADR 0058, 0084)
 createApp(App).use(router).mount('#app')

@@ -3,7 +3,8 @@ import { locale } from '@/i18n'
 import { session, signedIn, signedOut, type SessionUser } from '@/store/session'
 import { httpFailure } from '@/utils/errors'
 
-import { CSRF_HEADER, requestJson } from './http'
+import { SESSION_PATH, takeEarly } from './early'
+import { answerOf, CSRF_HEADER, requestJson } from './http'
 
 interface SessionBody {
   user: SessionUser
@@ -24,10 +25,12 @@ export async function login(username: string, password: string): Promise<Session
   return body.user
 }
 
-/** The session the cookie holds, if any; asked once when the page opens. */
+/** The session the cookie holds, if any; asked once when the page opens (by src/early.ts,
+ * before the workbench's main script has run, when it did). */
 export async function restoreSession(): Promise<SessionUser | null> {
   try {
-    const { status, body } = await requestJson('/auth/session')
+    const early = takeEarly('session')
+    const { status, body } = await (early ? answerOf(early.sent) : requestJson(SESSION_PATH))
     if (status === 200 && isSession(body)) {
       signedIn(body.user, body.csrfToken)
       return body.user

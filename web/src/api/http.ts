@@ -28,13 +28,20 @@ async function readJson(response: Response): Promise<unknown> {
 }
 
 export async function requestJson(path: string, init: RequestInit = {}): Promise<{ status: number; body: unknown }> {
-  let response: Response
-  try {
-    response = await fetch(path, {
+  return answerOf(
+    fetch(path, {
       credentials: 'same-origin',
       ...init,
       headers: { Accept: 'application/json', ...(init.body ? { 'Content-Type': 'application/json' } : {}), ...init.headers },
-    })
+    }),
+  )
+}
+
+/** A request's answer as requestJson gives it, for one already sent (src/api/early.ts). */
+export async function answerOf(sent: Promise<Response>): Promise<{ status: number; body: unknown }> {
+  let response: Response
+  try {
+    response = await sent
   } catch {
     throw networkFailure(locale.value)
   }
@@ -66,17 +73,14 @@ export async function gql<Result, Variables>(
   return answer.data
 }
 
-/** A read sent as GET /graphql, which needs no CSRF token (api/session_auth.py lets reads
- * through on the cookie alone), so a page may ask before /auth/session has answered. It
- * changes nothing here: any failure, signed out included, is `null`, and the caller asks
- * again the usual way, whose failure is then shown and acted on. */
-export async function readEarly<Result, Variables>(
-  document: TypedDocumentString<Result, Variables>,
-  variables: Variables,
-): Promise<Result | null> {
-  const query = new URLSearchParams({ query: document.toString(), variables: JSON.stringify(variables) })
+/** The answer to a read sent early as GET /graphql (src/api/early.ts), which needs no CSRF
+ * token (api/session_auth.py lets reads through on the cookie alone), so it may be asked
+ * before /auth/session has answered. It changes nothing here: any failure, signed out
+ * included, is `null`, and the caller asks again the usual way, whose failure is then shown
+ * and acted on. */
+export async function readEarly<Result>(sent: Promise<Response>): Promise<Result | null> {
   try {
-    const { status, body } = await requestJson(`/graphql?${query}`)
+    const { status, body } = await answerOf(sent)
     const answer = body as { data?: Result | null; errors?: unknown[] } | null
     return status === 200 && answer?.data && !answer.errors?.length ? answer.data : null
   } catch {

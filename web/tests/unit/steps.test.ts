@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 
-import { canTake } from '@/api/work'
+import { canTake } from '@/api/steps'
 import { messages, type MessageKey } from '@/i18n/messages'
 import { blankValues, dialogFor, labelIn, STEP_DIALOGS } from '@/utils/steps'
 
