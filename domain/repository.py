@@ -42,6 +42,12 @@ _IMMUTABLE: frozenset[type] = frozenset(
 )
 # the same, with the enum classes met so far (an enum member is never copied)
 _SHARED_KINDS: set[type] = set(_IMMUTABLE)
+# kinds met so far that are neither an enum nor a frozen dataclass, so never shared: asking
+# a class for an attribute it lacks raises and formats an AttributeError inside, about 9
+# times a command before these were remembered (ADR 0086)
+_UNSHARED_KINDS: set[type] = {list, dict, tuple, set}
+# aggregate classes met so far without a __deepcopy__ of their own
+_PLAIN_CLASSES: set[type] = set()
 CACHE_SIZE = 2000  # aggregates per application; AGGREGATE_CACHE_MAXSIZE overrides, 0 = none
 LOCK_STRIPES = 64
 
@@ -60,8 +66,11 @@ def copy_aggregate(aggregate: Any) -> Any:
     through __reduce_ex__; lists, dicts, sets and tuples are copied, and anything else goes
     through deepcopy with the same memo, so two attributes that share a list still share
     its copy."""
-    if hasattr(type(aggregate), "__deepcopy__") or not hasattr(aggregate, "__dict__"):
-        return deepcopy(aggregate)
+    kind = type(aggregate)
+    if kind not in _PLAIN_CLASSES:
+        if hasattr(kind, "__deepcopy__") or not hasattr(aggregate, "__dict__"):
+            return deepcopy(aggregate)
+        _PLAIN_CLASSES.add(kind)
     memo: dict[int, Any] = {}
     copied = object.__new__(type(aggregate))
     memo[id(aggregate)] = copied
@@ -76,11 +85,14 @@ def _shareable(value: Any) -> bool:
     kind = type(value)
     if kind in _SHARED_KINDS:
         return True
+    if kind in _UNSHARED_KINDS:
+        return False
     if issubclass(kind, Enum):
         _SHARED_KINDS.add(kind)
         return True
     params = getattr(kind, "__dataclass_params__", None)
     if params is None or not params.frozen:
+        _UNSHARED_KINDS.add(kind)
         return False
     state = getattr(value, "__dict__", None)  # slotted classes are copied, not judged
     return state is not None and all(_shareable(v) for v in state.values())

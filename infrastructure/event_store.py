@@ -42,7 +42,7 @@ from eventsourcing.persistence import (
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.utils import retry
 from psycopg import Connection, Cursor
-from psycopg.rows import DictRow, RowFactory, dict_row, tuple_row
+from psycopg.rows import DictRow, RowFactory, tuple_row
 from psycopg.sql import SQL, Composable, Composed, Identifier, Literal
 
 from domain.audit_trail import Integrity
@@ -414,7 +414,8 @@ class ChunkedApplicationRecorder(PostgresApplicationRecorder):
             outer = conn.transaction() if len(stored_events) > CHUNK else nullcontext()
             statements = self._save_statements_for(conn)
             with outer:
-                curs = kept_cursor(conn, dict_row)
+                # tuples: a dict row's names are made per statement (ADR 0086)
+                curs = kept_cursor(conn, tuple_row)
                 for start in range(0, len(stored_events), CHUNK):
                     chunk = stored_events[start : start + CHUNK]
                     last = start + CHUNK >= len(stored_events)
@@ -443,11 +444,11 @@ class ChunkedApplicationRecorder(PostgresApplicationRecorder):
                             "item": stored_events[0].originator_id,
                         }
                     curs.execute(statements[keyed, one], params, prepare=True)
-                    rows = curs.fetchall()
-                    if len(rows) != len(chunk) or any(r["hashed"] != len(chunk) for r in rows):
+                    rows = curs.fetchall()  # (notification_id, hashed) per event
+                    if len(rows) != len(chunk) or any(hashed != len(chunk) for _, hashed in rows):
                         msg = f"saved {len(rows)} of {len(chunk)} events"
                         raise ProgrammingError(msg)
-                    ids.extend(row["notification_id"] for row in rows)
+                    ids.extend(notification_id for notification_id, _ in rows)
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def select_events(
