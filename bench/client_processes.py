@@ -3,10 +3,11 @@ processes of command threads in deploy/compose.yaml), for the commands figure an
 raw baseline alike, so both sides have exactly the same structure (ADR 0074).
 
 Each process is started once per shape (spawned: no connection or lock is inherited) and
-keeps, per thread, its own RectifyApp and its own issues; a round is a message to every
-process, its threads start together with the parent's clock at one barrier, and the round
-ends when the last thread's last commit has returned. Threads of one process share its GIL,
-as the command threads of one API process do; processes do not.
+keeps one RectifyApp, shared by its threads as an API process's command threads share its
+one (ADR 0086; until then a RectifyApp per thread), and per thread its own issues; a round
+is a message to every process, its threads start together with the parent's clock at one
+barrier, and the round ends when the last thread's last commit has returned. Threads of one
+process share its GIL, as the command threads of one API process do; processes do not.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ def _serve(
     size: int,
     mine: list[Issues],
 ) -> None:
-    """One client process: a RectifyApp per thread, warmed by one command on each of its
+    """One client process: one RectifyApp for its threads, warmed by one command on each of its
     issues (its connections opened, its statements prepared, its issues cached: every
     round measures the steady state, not the first loads), then rounds."""
     from bench import raw
@@ -43,11 +44,12 @@ def _serve(
     from domain.application import RectifyApp
 
     schema = Schema(url, env["POSTGRES_SCHEMA"])
-    # a client thread holds at most two connections at once (its command's, its
-    # announcer's): fewer idle ones on a server whose connections other runs share
-    apps = [RectifyApp(env={**env, "POSTGRES_POOL_SIZE": "2"}) for _ in mine]
+    # One RectifyApp for the process, its threads sharing it as an API process's command
+    # threads share the process's one (its aggregate cache, its pool, its one announcer of
+    # saves). A connection per thread and one for the announcer: none is waited for.
+    app = RectifyApp(env={**env, "POSTGRES_POOL_SIZE": str(len(mine) + 1)})
     try:
-        for app, issues in zip(apps, mine, strict=True):
+        for issues in mine:
             for item, agency in issues:
                 app.report_progress(item, agency, "预热", [], "bench")
         pipe.send(("ready", None))
@@ -70,7 +72,7 @@ def _serve(
                     for _ in range(per_client):
                         writers[n].commit_one()
                     return
-                app, issues = apps[n], mine[n]
+                issues = mine[n]
                 for k in range(per_client):
                     item, agency = issues[k % len(issues)]
                     app.report_progress(
@@ -86,8 +88,7 @@ def _serve(
                 for w in writers:
                     w.close()
     finally:
-        for app in apps:
-            app.close()
+        app.close()
 
 
 def _threads(barrier: Any, threads: int, work: Callable[[int], None]) -> float:
