@@ -481,15 +481,17 @@ class ChunkedApplicationRecorder(PostgresApplicationRecorder):
         params = [originator_id, *(p for p in (gt, lte, limit) if p is not None)]
         with self.datastore.get_connection() as conn:
             curs = kept_cursor(conn, tuple_row)
-            curs.execute(statement, params, prepare=True)
+            # binary rows: a state comes as its bytes, not hex-encoded text to decode (a
+            # thousand-event stream's rows cost a quarter of the CPU, ADR 0086)
+            curs.execute(statement, params, prepare=True, binary=True)
             return [
                 StoredEvent(
-                    originator_id=row[0],
-                    originator_version=row[1],
-                    topic=row[2],
-                    state=bytes(row[3]),
+                    originator_id=originator_id,
+                    originator_version=originator_version,
+                    topic=topic,
+                    state=state,
                 )
-                for row in curs.fetchall()
+                for originator_id, originator_version, topic, state in curs.fetchall()
             ]
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
