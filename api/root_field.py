@@ -1,12 +1,13 @@
 """A prepared query of one root field, run without graphql-core's executor (ADR 0083).
 
 Most pages ask one root field whose resolver returns one object. Where that object is
-plain all the way down (the dashboard; not a page of the work queue or of issues, whose
-`totalCount` has a resolver of its own) it is filled from a compiled template since ADR
-0082, and what was left of the read's extra CPU was graphql-core's orchestration around
-the one resolver call: building an executor and strawberry's execution context, the
-incremental executor, collecting the root fields, `execute_fields`, `execute_field`,
-three coroutines around the awaited value and building the result.
+plain all the way down (the dashboard, and since ADR 0086 the work queue's page; not the
+issues' page, whose `measures` is a list of strings) it is filled from a compiled
+template since ADR 0082, and what was left of the read's extra CPU was graphql-core's
+orchestration around the one resolver call: building an executor and strawberry's
+execution context, the incremental executor, collecting the root fields,
+`execute_fields`, `execute_field`, three coroutines around the awaited value and building
+the result.
 
 Here such a query is run directly: its variables and arguments coerced by graphql-core's
 own functions, the resolve info strawberry's executor would build, the field's resolver
