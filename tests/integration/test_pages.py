@@ -17,7 +17,7 @@ def _queries() -> list[tuple[str, str]]:
 
 def test_the_workbench_sends_queries() -> None:
     names = {name for name, _ in _queries()}
-    assert {"cockpit.ts", "work.ts", "items.ts"} <= names
+    assert {"cockpit.ts", "queue.ts", "steps.ts", "items.ts"} <= names
 
 
 @pytest.mark.parametrize(("page", "query"), _queries())
