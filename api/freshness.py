@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
+from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode
 
 from projections import queries
 
@@ -86,16 +85,35 @@ async def caught_up(context: Context, position: int, timeout: float) -> bool:
 
 def asks_for(info: Any, *fields: str) -> bool:
     """Whether the result of the field being resolved selects any of `fields` (GraphQL
-    names), directly or in a fragment, at any of the result's union members."""
-    return any(_selects(field.selections, set(fields)) for field in info.selected_fields)
+    names), directly, under an alias or in a fragment, at any of the result's union
+    members. Read off the syntax tree, as strawberry's `selected_fields` reads it (neither
+    weighs `@skip` or `@include`: a field left out may count as asked, never the other way
+    round), without converting the whole selection, every edge's fields included (ADR
+    0086: a work queue page asks whether totalCount is selected)."""
+    raw = getattr(info, "_raw_info", info)
+    wanted = set(fields)
+    return any(
+        _selects(node.selection_set, raw.fragments, wanted, set()) for node in raw.field_nodes
+    )
 
 
-def _selects(selections: Iterable[Selection], fields: set[str]) -> bool:
-    for selection in selections:
-        if isinstance(selection, SelectedField) and selection.name in fields:
-            return True
-        if isinstance(selection, (InlineFragment, FragmentSpread)) and _selects(
-            selection.selections, fields
-        ):
-            return True
+def _selects(
+    selection_set: Any, fragments: dict[str, Any], fields: set[str], seen: set[str]
+) -> bool:
+    if selection_set is None:
+        return False
+    for selection in selection_set.selections:
+        if isinstance(selection, FieldNode):
+            if selection.name.value in fields:
+                return True
+        elif isinstance(selection, InlineFragmentNode):
+            if _selects(selection.selection_set, fragments, fields, seen):
+                return True
+        elif isinstance(selection, FragmentSpreadNode):
+            name = selection.name.value
+            fragment = fragments.get(name)
+            if name not in seen and fragment is not None:
+                seen.add(name)
+                if _selects(fragment.selection_set, fragments, fields, seen):
+                    return True
     return False

@@ -6,9 +6,9 @@ from typing import Any
 from uuid import UUID
 
 import strawberry
-from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode
 
 from api.context import Context
+from api.freshness import asks_for
 from projections.keyset import Total
 from projections.queries import IssueRow
 from projections.rows import AgencyRef
@@ -219,8 +219,8 @@ NOT_COUNTED = -1
 @strawberry.type
 class CountedByList:
     """A list's count as a plain field, counted by the list's own resolver and only when
-    totalCount is selected (`count_if_asked`; ADR 0053's promise kept). Unlike Counted,
-    such a connection has no resolver under its root field, so a page of it is filled
+    totalCount is selected (`count_if_asked`; ADR 0053's promise kept). Unlike Counted, such
+    a connection has no resolver under its root field, so a page of it is filled
     from a kept template and may skip graphql-core's executor (api/root_field.py, ADR
     0086): the work queue's page. (The issues' page cannot yet: an issue's `measures`
     is a list of strings, which no template fills.)"""
@@ -230,36 +230,7 @@ class CountedByList:
 
 async def count_if_asked(info: Any, total: Total) -> int:
     """`total` awaited when the field being resolved selects totalCount, else NOT_COUNTED."""
-    return await total() if asks_total(info) else NOT_COUNTED
-
-
-def asks_total(info: Any) -> bool:
-    """Whether the field's selection holds `totalCount`, directly or in a fragment, by its
-    syntax tree: a `@skip` or `@include` on it is not weighed, so it may count for a field
-    left out, never the other way round. Cheaper than strawberry's `selected_fields`,
-    which converts the whole selection, every edge's fields included."""
-    raw = getattr(info, "_raw_info", info)
-    return any(_holds_total(node.selection_set, raw.fragments, set()) for node in raw.field_nodes)
-
-
-def _holds_total(selection_set: Any, fragments: dict[str, Any], seen: set[str]) -> bool:
-    if selection_set is None:
-        return False
-    for selection in selection_set.selections:
-        if isinstance(selection, FieldNode):
-            if selection.name.value == "totalCount":
-                return True
-        elif isinstance(selection, InlineFragmentNode):
-            if _holds_total(selection.selection_set, fragments, seen):
-                return True
-        elif isinstance(selection, FragmentSpreadNode):
-            name = selection.name.value
-            fragment = fragments.get(name)
-            if name not in seen and fragment is not None:
-                seen.add(name)
-                if _holds_total(fragment.selection_set, fragments, seen):
-                    return True
-    return False
+    return await total() if asks_for(info, "totalCount") else NOT_COUNTED
 
 
 @strawberry.type

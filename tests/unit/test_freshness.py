@@ -7,46 +7,58 @@ import asyncio
 from types import SimpleNamespace
 from typing import Any
 
-from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
+from graphql import FragmentDefinitionNode, OperationDefinitionNode, parse
 
 from api.freshness import PositionWaiter, asks_for
 from api.live import Notice
 
 
-def _field(name: str, *selections: Any) -> SelectedField:
-    return SelectedField(name, {}, {}, list(selections))
-
-
-def _info(*selections: Any) -> Any:
-    return SimpleNamespace(selected_fields=[_field("signOff", *selections)])
+def _info(document: str) -> Any:
+    """The resolve info of the operation's one root field, as graphql-core gives it: its
+    field node and the document's fragments."""
+    parsed = parse(document)
+    operation = next(d for d in parsed.definitions if isinstance(d, OperationDefinitionNode))
+    fragments = {
+        d.name.value: d for d in parsed.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    root = operation.selection_set.selections[0]
+    return SimpleNamespace(field_nodes=[root], fragments=fragments)
 
 
 def test_a_result_of_outcome_and_position_does_not_ask_for_the_read_side() -> None:
     info = _info(
-        _field("__typename"),
-        InlineFragment("IssueChanged", [_field("position")], {}),
-        InlineFragment("NotAllowed", [_field("message")], {}),
+        "mutation { signOff { __typename ... on IssueChanged { position } "
+        "... on NotAllowed { message } } }"
     )
 
     assert not asks_for(info, "issue")
 
 
 def test_a_result_asking_for_the_issue_in_an_inline_fragment_asks_for_the_read_side() -> None:
-    info = _info(InlineFragment("IssueChanged", [_field("issue", _field("status"))], {}))
+    info = _info("mutation { signOff { ... on IssueChanged { issue { status } } } }")
 
     assert asks_for(info, "issue")
 
 
 def test_a_result_asking_for_the_issue_in_a_named_fragment_asks_for_the_read_side() -> None:
-    shown = FragmentSpread("shown", "IssueChanged", {}, [_field("issue", _field("status"))])
+    info = _info(
+        "mutation { signOff { __typename ...shown } } "
+        "fragment shown on IssueChanged { issue { status } }"
+    )
 
-    assert asks_for(_info(_field("__typename"), shown), "issue")
+    assert asks_for(info, "issue")
 
 
 def test_a_field_of_the_same_name_deeper_down_is_not_the_results() -> None:
-    info = _info(InlineFragment("IssueChanged", [_field("other", _field("issue"))], {}))
+    info = _info("mutation { signOff { ... on IssueChanged { other { issue } } } }")
 
     assert not asks_for(info, "issue")
+
+
+def test_a_result_asking_for_the_issue_under_an_alias_asks_for_the_read_side() -> None:
+    info = _info("mutation { signOff { ... on IssueChanged { shown: issue { status } } } }")
+
+    assert asks_for(info, "issue")
 
 
 class FixedPool:
