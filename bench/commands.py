@@ -1,10 +1,10 @@
 """One-event commands (report progress: load the issue, decide, save) from 1 and from 8
 clients, against raw single-row INSERT+COMMIT of the same shape (a row of the event log's
 columns with a state of the stored event's size) over the same number of connections.
-Each client is a thread with its own RectifyApp (its own connections) and its own issues,
-so clients never collide on a stream: what they share is only the log. The 8 clients are
-two processes of four threads, as two API processes of command threads; the baseline's
-8 writers run in the same processes and threads (bench/client_processes.py, ADR 0074)."""
+Each client is a thread with its own issues, so clients never collide on a stream. The 8
+clients are two processes of four threads, as two API processes of command threads, the
+threads of a process sharing its one RectifyApp (ADR 0086); the baseline's 8 writers run
+in the same processes and threads (bench/client_processes.py, ADR 0074)."""
 
 from __future__ import annotations
 
